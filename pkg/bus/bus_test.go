@@ -1,0 +1,130 @@
+package bus_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestSetupIsIdempotent(t *testing.T) {
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	if err := bus.Setup(ctx, js, bus.Options{}); err != nil {
+		t.Fatalf("second Setup: %v", err)
+	}
+	for _, name := range []string{bus.Filings, bus.Texts, bus.Indexed, bus.Alerts, bus.Dead} {
+		if _, err := js.Stream(ctx, name); err != nil {
+			t.Errorf("stream %s: %v", name, err)
+		}
+	}
+}
+
+func TestPublishDeduplicatesByMsgID(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	out := bus.Out{Subject: bus.Subject(bus.Filings, "cand"), MsgID: bus.MsgID("fetcher", "cand/1:20-cv-1/1/0", "h1"), Value: map[string]int{"a": 1}}
+	for i, wantDup := range []bool{false, true} {
+		dup, err := bus.Publish(ctx, js, out)
+		if err != nil || dup != wantDup {
+			t.Fatalf("publish %d: dup=%v err=%v; want dup=%v", i, dup, err, wantDup)
+		}
+	}
+	info, _ := js.Stream(ctx, bus.Filings)
+	if n := info.CachedInfo().State.Msgs; n != 1 {
+		t.Fatalf("stream holds %d messages; want 1", n)
+	}
+}
+
+// TestAckPolicy drives one message of each outcome through Consume and checks where each
+// ends: acknowledged, retried then acknowledged, parked at once, parked after MaxDeliver.
+func TestAckPolicy(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	outcomes := map[string]func(attempt int) error{
+		"ok":        func(int) error { return nil },
+		"flaky":     func(n int) error { return errIf(n < 2, errors.New("timeout")) },
+		"malformed": func(int) error { return fault.Permanentf("not a PDF") },
+		"hopeless":  func(int) error { return errors.New("always down") },
+		"panics":    func(int) error { panic("boom") },
+	}
+	for name := range outcomes {
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, name), DocID: filing.DocID("x:" + name), Value: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	done := map[string]bool{}
+	c := bus.Consumer{Stage: "test", Stream: bus.Filings, Durable: "test", MaxDeliver: 3, Concurrency: 2,
+		AckWait: 2 * time.Second, Backoff: func(int) time.Duration { return 50 * time.Millisecond }}
+	go c.Consume(ctx, js, quiet, func(ctx context.Context, msg jetstream.Msg) error {
+		name := msg.Subject()[len("filings."):]
+		mu.Lock()
+		attempts[name]++
+		n := attempts[name]
+		mu.Unlock()
+		err := outcomes[name](n)
+		if err == nil {
+			mu.Lock()
+			done[name] = true
+			mu.Unlock()
+		}
+		return err
+	})
+
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		dead, _ := js.Stream(ctx, bus.Dead)
+		if dead.CachedInfo().State.Msgs == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("DEAD holds %d messages; want 3 (attempts %v)", dead.CachedInfo().State.Msgs, attempts)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !done["ok"] || !done["flaky"] || attempts["flaky"] != 2 {
+		t.Errorf("ok/flaky not acknowledged as expected: done %v attempts %v", done, attempts)
+	}
+	if attempts["malformed"] != 1 || attempts["panics"] != 1 {
+		t.Errorf("permanent failures retried: attempts %v; want 1 each", attempts)
+	}
+	if attempts["hopeless"] != 3 {
+		t.Errorf("hopeless tried %d times; want MaxDeliver=3", attempts["hopeless"])
+	}
+	parked := map[filing.DocID]bool{}
+	dc, _ := js.OrderedConsumer(ctx, bus.Dead, jetstream.OrderedConsumerConfig{})
+	batch, _ := dc.Fetch(3, jetstream.FetchMaxWait(5*time.Second))
+	for m := range batch.Messages() {
+		parked[filing.DocID(m.Headers().Get(bus.HeaderDocID))] = true
+	}
+	for _, id := range []filing.DocID{"x:malformed", "x:hopeless", "x:panics"} {
+		if !parked[id] {
+			t.Errorf("%s not parked; parked %v", id, parked)
+		}
+	}
+}
+
+func errIf(cond bool, err error) error {
+	if cond {
+		return err
+	}
+	return nil
+}

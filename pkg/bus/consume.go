@@ -1,0 +1,226 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Consumer describes a durable, explicit-ack consumer of one stage.
+type Consumer struct {
+	// Stage names the stage in logs and in DEAD ("extractor", "indexer").
+	Stage   string
+	Stream  string
+	Durable string
+	// Filter limits the consumer to some subjects of the stream; empty takes them all.
+	Filter string
+	// AckWait is how long a message may be worked on without a heartbeat before it is
+	// redelivered; handlers get InProgress heartbeats every AckWait/2.
+	AckWait time.Duration
+	// MaxDeliver is how many times a message is tried before it is parked in DEAD.
+	MaxDeliver int
+	// Concurrency is how many messages are handled at once (Consume only).
+	Concurrency int
+	// MaxAckPending bounds the messages handed out and not yet acknowledged: the bound
+	// on the stage's in-flight work and memory.
+	MaxAckPending int
+	// Backoff is the delay before the n-th retry of a transient failure.
+	Backoff func(attempt int) time.Duration
+}
+
+func (c Consumer) withDefaults() Consumer {
+	if c.AckWait <= 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.MaxDeliver <= 0 {
+		c.MaxDeliver = 5
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 1
+	}
+	if c.MaxAckPending <= 0 {
+		c.MaxAckPending = 4 * c.Concurrency
+	}
+	if c.Backoff == nil {
+		c.Backoff = ExponentialBackoff(time.Second, 5*time.Minute)
+	}
+	return c
+}
+
+// ExponentialBackoff doubles from base for each attempt, up to max.
+func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
+	return func(attempt int) time.Duration {
+		d := base
+		for i := 1; i < attempt && d < max; i++ {
+			d *= 2
+		}
+		return min(d, max)
+	}
+}
+
+// Ensure creates or updates the durable consumer.
+func (c Consumer) Ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
+	c = c.withDefaults()
+	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
+		Durable:       c.Durable,
+		FilterSubject: c.Filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.AckWait,
+		// The server's own redelivery limit sits above ours so that our handler always
+		// sees the last attempt and parks it, rather than the server dropping it silently.
+		MaxDeliver:    c.MaxDeliver + 1,
+		MaxAckPending: c.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating consumer %s on %s: %w", c.Durable, c.Stream, err)
+	}
+	return cons, nil
+}
+
+// Handler handles one message. nil acknowledges it; an error classified by package
+// fault decides between a retry later and parking in DEAD.
+type Handler func(ctx context.Context, msg jetstream.Msg) error
+
+// Consume runs h on the consumer's messages, Concurrency at a time, until ctx ends; then
+// it stops pulling, waits for the handlers under way and returns. Handlers see a context
+// that is not cancelled by ctx, so that work in progress finishes and is acknowledged
+// during a drain.
+func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog.Logger, h Handler) error {
+	c = c.withDefaults()
+	cons, err := c.Ensure(ctx, js)
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(c.Concurrency))
+	if err != nil {
+		return fmt.Errorf("pulling from %s: %w", c.Durable, err)
+	}
+	go func() {
+		<-ctx.Done()
+		it.Stop()
+	}()
+	sem := make(chan struct{}, c.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return nil
+			}
+			log.Warn("pulling messages", "stage", c.Stage, "err", err)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c.handle(js, log, msg, h)
+		}()
+	}
+}
+
+func (c Consumer) handle(js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, h Handler) {
+	hctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go heartbeat(hctx, msg, c.AckWait/2)
+	err := safeHandle(hctx, msg, h)
+	cancel()
+	c.Settle(context.Background(), js, log, msg, err)
+}
+
+// safeHandle turns a handler's panic into a permanent error so that one bad message
+// never takes the stage down.
+func safeHandle(ctx context.Context, msg jetstream.Msg, h Handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fault.Permanentf("handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, msg)
+}
+
+// heartbeat tells the server the message is still being worked on, so that long work
+// (a 500-page OCR) is not redelivered to another worker.
+func heartbeat(ctx context.Context, msg jetstream.Msg, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = msg.InProgress()
+		}
+	}
+}
+
+// Settle applies the acknowledgement policy to a handled message: nil → Ack; permanent,
+// or transient on the last allowed attempt → park in DEAD, then Term; transient → Nak
+// with a backoff delay; rate-limited → Nak after the delay it asked for.
+func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, err error) {
+	c = c.withDefaults()
+	if err == nil {
+		if aerr := msg.Ack(); aerr != nil {
+			log.Warn("acknowledging", "stage", c.Stage, "subject", msg.Subject(), "err", aerr)
+		}
+		return
+	}
+	attempts := 1
+	if md, merr := msg.Metadata(); merr == nil {
+		attempts = int(md.NumDelivered)
+	}
+	if fault.IsPermanent(err) || attempts >= c.MaxDeliver {
+		if perr := Park(ctx, js, c.Stage, msg, err, attempts); perr != nil {
+			// Not parked: leave it to be redelivered rather than lose it.
+			log.Error("parking message", "stage", c.Stage, "subject", msg.Subject(), "err", perr)
+			_ = msg.NakWithDelay(c.Backoff(attempts))
+			return
+		}
+		log.Warn("parked", "stage", c.Stage, "subject", msg.Subject(), "attempts", attempts, "err", err)
+		_ = msg.TermWithReason(truncate(err.Error(), 200))
+		return
+	}
+	delay := c.Backoff(attempts)
+	if ra := fault.RetryAfter(err); ra > delay {
+		delay = ra
+	}
+	log.Info("retrying later", "stage", c.Stage, "subject", msg.Subject(), "attempt", attempts, "delay", delay, "err", err)
+	_ = msg.NakWithDelay(delay)
+}
+
+// Park copies a message into DEAD with the reason it could not be handled. The DocID is
+// read from the message's Doc-Id header when the publisher set one.
+func Park(ctx context.Context, js jetstream.JetStream, stage string, msg jetstream.Msg, cause error, attempts int) error {
+	id := filing.DocID(msg.Headers().Get(HeaderDocID))
+	p := filing.Parked{
+		Schema: filing.Schema, Stage: stage, ID: id, Reason: cause.Error(), Attempts: attempts,
+		Subject: msg.Subject(), Data: msg.Data(), ParkedAt: time.Now().UTC(),
+	}
+	seq := ""
+	if md, err := msg.Metadata(); err == nil {
+		seq = fmt.Sprint(md.Sequence.Stream)
+	}
+	_, err := Publish(ctx, js, Out{
+		Subject: Subject(Dead, stage), MsgID: "dead:" + stage + ":" + msg.Subject() + ":" + seq, DocID: id, Value: p,
+	})
+	return err
+}
+
+// HeaderDocID carries the DocID of a message so that parking and tracing need not decode it.
+const HeaderDocID = "Doc-Id"
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,51 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Out is a message to publish.
+type Out struct {
+	Subject string
+	// MsgID becomes Nats-Msg-Id: the stream drops a repeat within its duplicate window,
+	// which makes a publisher's retry after a crash safe. Build it with MsgID.
+	MsgID string
+	// DocID, when set, travels in the Doc-Id header.
+	DocID filing.DocID
+	// Value is encoded as JSON.
+	Value any
+}
+
+// Publish sends m and waits for the stream's acknowledgement, so that a nil error means
+// the message is stored. It reports whether the stream recognised a duplicate.
+func Publish(ctx context.Context, js jetstream.JetStream, m Out) (duplicate bool, err error) {
+	data, err := json.Marshal(m.Value)
+	if err != nil {
+		return false, fmt.Errorf("encoding message for %s: %w", m.Subject, err)
+	}
+	msg := &nats.Msg{Subject: m.Subject, Data: data, Header: nats.Header{}}
+	if m.DocID != "" {
+		msg.Header.Set(HeaderDocID, string(m.DocID))
+	}
+	var opts []jetstream.PublishOpt
+	if m.MsgID != "" {
+		opts = append(opts, jetstream.WithMsgID(m.MsgID))
+	}
+	ack, err := js.PublishMsg(ctx, msg, opts...)
+	if err != nil {
+		return false, fmt.Errorf("publishing to %s: %w", m.Subject, err)
+	}
+	return ack.Duplicate, nil
+}
+
+// MsgID builds the Nats-Msg-Id of DESIGN.md: stage, document and content hash, so that
+// the same stage publishing the same content for the same document is one message.
+func MsgID(stage string, id filing.DocID, contentHash string) string {
+	return stage + ":" + id.Key() + ":" + contentHash
+}

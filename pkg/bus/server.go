@@ -1,0 +1,96 @@
+package bus
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// Embedded is a NATS server with JetStream running inside this process, storing under a
+// data directory: the default way docketwatch runs.
+type Embedded struct {
+	srv *server.Server
+	// Token authenticates clients; another process (the CLI handing files to a running
+	// `docketwatch run`) reads it from the data directory.
+	Token string
+}
+
+// EmbeddedOptions configure StartEmbedded.
+type EmbeddedOptions struct {
+	// StoreDir holds JetStream's files.
+	StoreDir string
+	// Listen makes the server accept connections on 127.0.0.1:Port (0 picks a free
+	// port); otherwise only in-process connections reach it.
+	Listen bool
+	Port   int
+}
+
+// StartEmbedded starts an embedded server and waits until it accepts connections.
+func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	opts := &server.Options{
+		ServerName:         "docketwatch-embedded",
+		JetStream:          true,
+		StoreDir:           filepath.Clean(o.StoreDir),
+		NoSigs:             true,
+		NoLog:              true,
+		MaxPayload:         MaxPayload,
+		Authorization:      hex.EncodeToString(tok),
+		JetStreamMaxMemory: 256 << 20,
+		DontListen:         !o.Listen,
+		Host:               "127.0.0.1",
+		Port:               o.Port,
+	}
+	if o.Listen && o.Port == 0 {
+		opts.Port = server.RANDOM_PORT
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("configuring embedded nats: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("embedded nats not ready after 30s (store %s)", o.StoreDir)
+	}
+	return &Embedded{srv: srv, Token: opts.Authorization}, nil
+}
+
+// ClientURL is the address other processes connect to, when the server listens.
+func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
+
+// Connect opens a new in-process connection. Each component takes its own connection:
+// one connection carrying a publisher and a large pull can stall both (STACK.md).
+func (e *Embedded) Connect(name string) (*nats.Conn, error) {
+	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name(name), nats.Token(e.Token),
+		nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("connecting %s to embedded nats: %w", name, err)
+	}
+	return nc, nil
+}
+
+// Shutdown stops the server and waits until it has stopped.
+func (e *Embedded) Shutdown() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}
+
+// Connect dials a NATS server or cluster (comma-separated URLs) with the options a
+// docketwatch component needs: reconnect forever, a name in the server's monitoring.
+func Connect(urls, name string, extra ...nats.Option) (*nats.Conn, error) {
+	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}, extra...)
+	nc, err := nats.Connect(urls, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting %s to %s: %w", name, urls, err)
+	}
+	return nc, nil
+}
