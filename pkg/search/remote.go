@@ -57,27 +57,37 @@ func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 }
 
 // Serve answers requests on subject with s, in a queue group so that replicas of the
-// same index share the load. It returns the subscription; unsubscribe (or drain) to stop.
-func Serve(nc *nats.Conn, subject string, s Searcher, log *slog.Logger) (*nats.Subscription, error) {
+// same index share the load, up to concurrency at once (a subscription's callbacks run
+// one at a time). It returns the subscription; unsubscribe (or drain) to stop.
+func Serve(nc *nats.Conn, subject string, s Searcher, concurrency int, log *slog.Logger) (*nats.Subscription, error) {
+	sem := make(chan struct{}, max(concurrency, 1))
 	return nc.QueueSubscribe(subject, "search", func(msg *nats.Msg) {
-		var resp response
-		var q Query
-		if err := json.Unmarshal(msg.Data, &q); err != nil {
-			resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
-		} else if res, err := s.Search(context.Background(), q); err != nil {
-			var qe *QueryError
-			if errors.As(err, &qe) {
-				resp.QueryError = qe
-			} else {
-				log.Error("search failed", "q", q.Q, "err", err)
-				resp.Error = err.Error()
-			}
-		} else {
-			resp.Result = res
-		}
-		data, _ := json.Marshal(resp)
-		if err := msg.Respond(data); err != nil {
-			log.Warn("answering search", "err", err)
-		}
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			answer(msg, s, log)
+		}()
 	})
+}
+
+func answer(msg *nats.Msg, s Searcher, log *slog.Logger) {
+	var resp response
+	var q Query
+	if err := json.Unmarshal(msg.Data, &q); err != nil {
+		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
+	} else if res, err := s.Search(context.Background(), q); err != nil {
+		var qe *QueryError
+		if errors.As(err, &qe) {
+			resp.QueryError = qe
+		} else {
+			log.Error("search failed", "q", q.Q, "err", err)
+			resp.Error = err.Error()
+		}
+	} else {
+		resp.Result = res
+	}
+	data, _ := json.Marshal(resp)
+	if err := msg.Respond(data); err != nil {
+		log.Warn("answering search", "err", err)
+	}
 }

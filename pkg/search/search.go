@@ -19,6 +19,8 @@ type Query struct {
 	Court    []string `json:"court,omitempty"`
 	Docket   string   `json:"docket,omitempty"`
 	Exhibits bool     `json:"exhibits,omitempty"`
+	// IDs limits the hits to these documents.
+	IDs []filing.DocID `json:"ids,omitempty"`
 	// FiledFrom and FiledTo bound the filed date, inclusive.
 	FiledFrom time.Time `json:"filed_from,omitzero"`
 	FiledTo   time.Time `json:"filed_to,omitzero"`

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
+	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func cmdIngest(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	paths, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageError{"ingest needs at least one file or folder"}
+	}
+	deps, closeFn, err := pipeline(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if !c.jsonOut {
+		deps.Progress = func(f ingest.File) {
+			if f.Status == ingest.Parked || f.Status == ingest.Failed {
+				fmt.Fprintf(os.Stderr, "%s: %s: %s\n", f.Status, f.Path, f.Reason)
+			}
+		}
+	}
+	sum, err := ingest.Run(ctx, deps, paths)
+	if sum != nil {
+		if c.jsonOut {
+			json.NewEncoder(os.Stdout).Encode(sum)
+		} else {
+			fmt.Printf("%d files: %d indexed, %d duplicate, %d parked, %d failed\n", len(sum.Files),
+				sum.Count[ingest.Indexed], sum.Count[ingest.Duplicate], sum.Count[ingest.Parked], sum.Count[ingest.Failed])
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Count[ingest.Failed] > 0 {
+		return fmt.Errorf("%d files could not be read", sum.Count[ingest.Failed])
+	}
+	return nil
+}
+
+// pipeline returns handles on the data directory's pipeline: a `docketwatch run`
+// serving it, or, with nothing running, one started in this process for the command.
+func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+	n, err := node.Start(ctx, node.Config{DataDir: c.data, Log: c.logger()})
+	if err == nil {
+		return ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, n.Close, nil
+	}
+	if !errors.Is(err, datadir.ErrBusy) {
+		return ingest.Deps{}, nil, err
+	}
+	owner, err := datadir.ReadOwner(c.data)
+	if err != nil {
+		return ingest.Deps{}, nil, err
+	}
+	nc, err := bus.Connect(owner.NATS, "docketwatch-cli", nats.Token(owner.Token), nats.MaxReconnects(5))
+	if err != nil {
+		return ingest.Deps{}, nil, fmt.Errorf("reaching the docketwatch (pid %d) serving %s: %w", owner.PID, c.data, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return ingest.Deps{}, nil, err
+	}
+	blobs, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
+	if err != nil {
+		nc.Close()
+		return ingest.Deps{}, nil, err
+	}
+	return ingest.Deps{JS: js, Blobs: blobs, Searcher: search.NewRemote(nc, bus.SearchSubject)}, nc.Close, nil
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// common holds the flags every verb takes.
+type common struct {
+	data    string
+	logLvl  string
+	jsonOut bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (env DOCKETWATCH_DATA)")
+	fs.StringVar(&c.logLvl, "log", envOr("DOCKETWATCH_LOG", "warn"), "log level: debug, info, warn, error")
+	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
+}
+
+func (c *common) logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLvl)); err != nil {
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("DOCKETWATCH_DATA"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "docketwatch")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "docketwatch")
+	}
+	return "docketwatch-data"
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// parse parses flags anywhere among the arguments ("search --json QUERY" and
+// "search QUERY --json" alike) and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,251 @@
+// Package ingest hands local files to a docketwatch pipeline and waits until each is
+// indexed or parked. It talks to the pipeline only through NATS, so the same code serves
+// a pipeline started in-process and a `docketwatch run` found serving the data directory.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Status is what became of one file.
+type Status string
+
+const (
+	Indexed   Status = "indexed"
+	Duplicate Status = "duplicate"
+	Parked    Status = "parked"
+	Failed    Status = "failed" // could not even be read or stored: nothing was published
+)
+
+// File is one file's outcome.
+type File struct {
+	Path   string       `json:"path"`
+	ID     filing.DocID `json:"id,omitempty"`
+	Status Status       `json:"status"`
+	Reason string       `json:"reason,omitempty"`
+}
+
+// Summary is the outcome of an ingest.
+type Summary struct {
+	Files []File         `json:"files"`
+	Count map[Status]int `json:"count"`
+}
+
+// Deps are the pipeline's handles.
+type Deps struct {
+	JS       jetstream.JetStream
+	Blobs    blob.Store
+	Searcher search.Searcher
+	Now      func() time.Time
+	// Progress, when set, is told about each file as its fate is known.
+	Progress func(File)
+}
+
+// Run ingests the files and folders in paths and waits until every file is indexed or
+// parked, or ctx ends.
+func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	files, err := localdir.Files(paths)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := fetcher.NewPublisher(ctx, d.JS)
+	if err != nil {
+		return nil, err
+	}
+	// Watch the outcomes before publishing, so none can slip past.
+	w, err := watch(ctx, d.JS)
+	if err != nil {
+		return nil, err
+	}
+	defer w.stop()
+
+	sum := &Summary{Count: map[Status]int{}}
+	pending := map[filing.DocID][]int{} // published, fate unknown
+	var dups []filing.DocID
+	settle := func(i int, st Status, reason string) {
+		f := &sum.Files[i]
+		f.Status, f.Reason = st, reason
+		sum.Count[st]++
+		if d.Progress != nil {
+			d.Progress(*f)
+		}
+	}
+	for _, path := range files {
+		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Now)
+		sum.Files = append(sum.Files, File{Path: path, ID: out.ID})
+		i := len(sum.Files) - 1
+		switch {
+		case out.Err != nil:
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			settle(i, Failed, out.Err.Error())
+		default:
+			if out.Duplicate {
+				dups = append(dups, out.ID)
+			}
+			pending[out.ID] = append(pending[out.ID], i)
+		}
+	}
+
+	// A document seen before is done if the index holds it or DEAD does; otherwise it
+	// was published by an ingest that died before it finished, and is still on its way.
+	if len(dups) > 0 {
+		known, err := indexedAmong(ctx, d.Searcher, dups)
+		if err != nil {
+			return sum, err
+		}
+		parked, err := parkedReasons(ctx, d.JS)
+		if err != nil {
+			return sum, err
+		}
+		for _, id := range dups {
+			if known[id] {
+				for _, i := range pending[id] {
+					settle(i, Duplicate, "")
+				}
+				delete(pending, id)
+			} else if reason, ok := parked[id]; ok {
+				for _, i := range pending[id] {
+					settle(i, Parked, reason)
+				}
+				delete(pending, id)
+			}
+		}
+	}
+	for len(pending) > 0 {
+		select {
+		case <-ctx.Done():
+			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), ctx.Err())
+		case ev := <-w.events:
+			idx, ok := pending[ev.id]
+			if !ok {
+				continue
+			}
+			for n, i := range idx {
+				st := ev.status
+				if n > 0 && st == Indexed {
+					st = Duplicate // the same bytes under a second name
+				}
+				settle(i, st, ev.reason)
+			}
+			delete(pending, ev.id)
+		}
+	}
+	return sum, nil
+}
+
+type event struct {
+	id     filing.DocID
+	status Status
+	reason string
+}
+
+type watcher struct {
+	events chan event
+	stops  []func()
+}
+
+func (w *watcher) stop() {
+	for _, s := range w.stops {
+		s()
+	}
+}
+
+// watch follows INDEXED and DEAD from now on.
+func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
+	w := &watcher{events: make(chan event, 1024)}
+	for _, s := range []struct {
+		stream string
+		status Status
+	}{{bus.Indexed, Indexed}, {bus.Dead, Parked}} {
+		cons, err := js.OrderedConsumer(ctx, s.stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		if err != nil {
+			w.stop()
+			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
+		}
+		status := s.status
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			ev := event{id: filing.DocID(m.Headers().Get(bus.HeaderDocID)), status: status}
+			if status == Parked {
+				var p filing.Parked
+				if json.Unmarshal(m.Data(), &p) == nil {
+					ev.reason = p.Stage + ": " + p.Reason
+				}
+			}
+			w.events <- ev
+		})
+		if err != nil {
+			w.stop()
+			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
+		}
+		w.stops = append(w.stops, cc.Stop)
+	}
+	return w, nil
+}
+
+// indexedAmong returns which of ids the index holds.
+func indexedAmong(ctx context.Context, s search.Searcher, ids []filing.DocID) (map[filing.DocID]bool, error) {
+	out := map[filing.DocID]bool{}
+	for start := 0; start < len(ids); start += search.MaxLimit {
+		chunk := ids[start:min(start+search.MaxLimit, len(ids))]
+		res, err := s.Search(ctx, search.Query{IDs: chunk, Limit: len(chunk)})
+		if err != nil {
+			return nil, fmt.Errorf("checking the index for documents seen before: %w", err)
+		}
+		for _, h := range res.Hits {
+			out[h.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// parkedReasons reads DEAD for the documents parked so far and why.
+func parkedReasons(ctx context.Context, js jetstream.JetStream) (map[filing.DocID]string, error) {
+	out := map[filing.DocID]string{}
+	str, err := js.Stream(ctx, bus.Dead)
+	if err != nil {
+		return nil, err
+	}
+	n := str.CachedInfo().State.Msgs
+	if n == 0 {
+		return out, nil
+	}
+	cons, err := js.OrderedConsumer(ctx, bus.Dead, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return nil, err
+	}
+	for read := uint64(0); read < n; {
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("reading DEAD: %w", err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			var p filing.Parked
+			if json.Unmarshal(m.Data(), &p) == nil && p.ID != "" {
+				out[p.ID] = p.Stage + ": " + p.Reason
+			}
+		}
+		if got == 0 {
+			break
+		}
+		read += uint64(got)
+	}
+	return out, nil
+}

@@ -1,0 +1,66 @@
+// Command docketwatch watches US federal courts: it ingests filings, extracts their text,
+// indexes them for search and alerts on new ones. `docketwatch run` runs everything in one
+// process over a data directory; the other verbs work against that running process or,
+// with nothing running, directly on the data directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/worker"
+)
+
+const usage = `docketwatch watches US federal courts.
+
+Usage:
+  docketwatch run    [--data DIR] [--http ADDR]      run everything, embedded
+  docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
+  docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
+
+The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
+`
+
+func main() {
+	// A PDF is parsed in a child process of this same binary (package worker).
+	worker.ServeIfChild(extractor.ExtractPDF)
+
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch verb, args := os.Args[1], os.Args[2:]; verb {
+	case "run":
+		err = cmdRun(ctx, args)
+	case "ingest":
+		err = cmdIngest(ctx, args)
+	case "search":
+		err = cmdSearch(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", verb)}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "docketwatch:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(os.Stderr, "\n"+usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }

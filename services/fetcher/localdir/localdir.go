@@ -1,0 +1,112 @@
+// Package localdir ingests PDFs from local files and folders: each file's bytes go to the
+// blob store once, by SHA-256, and the file becomes a document on FILINGS.
+package localdir
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// Source is the name local documents carry in filing.Document.Source.
+const Source = "localdir"
+
+// Publisher is what the source needs to publish a document (fetcher.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, doc filing.Document) (duplicate bool, err error)
+}
+
+// Outcome is what happened to one file.
+type Outcome struct {
+	Path      string
+	ID        filing.DocID
+	Duplicate bool
+	Err       error
+}
+
+// Files expands paths into the files to ingest: a file given by name is taken whatever
+// its name (a PDF saved without extension is still a filing; the extractor judges it),
+// a folder contributes its *.pdf files, recursively, in a stable order.
+func Files(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".pdf") {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", p, err)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Ingest stores one file's bytes and publishes it. The DocID of a local file is its
+// content hash: the same bytes under two names, or ingested twice, are one document.
+// The extractor later reads the docket, entry and filed date from the ECF stamp.
+func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, now func() time.Time) Outcome {
+	out := Outcome{Path: path}
+	sum, size, err := hashFile(path)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	defer f.Close()
+	if err := blobs.Put(ctx, sum, f); err != nil {
+		out.Err = err
+		return out
+	}
+	doc := filing.Document{
+		ID:           filing.SourceDocID("sha256", sum),
+		Source:       Source,
+		SourceID:     path,
+		Blob:         &filing.BlobRef{SHA256: sum, Size: size, Name: filepath.Base(path)},
+		DiscoveredAt: now().UTC(),
+	}
+	out.ID = doc.ID
+	out.Duplicate, out.Err = pub.Publish(ctx, doc)
+	return out
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	sum, n, err := blob.Sum(io.Reader(f))
+	if err != nil {
+		return "", 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return sum, n, nil
+}

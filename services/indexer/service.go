@@ -1,0 +1,208 @@
+package indexer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config tunes batching. A batch is committed when it holds MaxDocs documents or
+// MaxBytes of message data, or FlushInterval after its first document arrived: bleve's
+// cost grows with batch bytes (STACK.md: 1,000 × 20 KB cost ~1 GB of RSS).
+type Config struct {
+	MaxDocs       int
+	MaxBytes      int
+	FlushInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxDocs <= 0 {
+		c.MaxDocs = 500
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = 8 << 20
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = 200 * time.Millisecond
+	}
+	return c
+}
+
+// Service is the indexing stage.
+type Service struct {
+	cfg   Config
+	js    jetstream.JetStream
+	index *Index
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns the stage over an open index; Run starts it.
+func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Service {
+	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log.With("stage", "indexer"), now: time.Now}
+}
+
+func (s *Service) consumer() bus.Consumer {
+	return bus.Consumer{
+		Stage: "indexer", Stream: bus.Texts, Durable: "indexer",
+		AckWait: 30 * time.Second, MaxDeliver: 5, MaxAckPending: 2 * s.cfg.MaxDocs,
+	}
+}
+
+// Run consumes TEXTS until ctx ends; the batch under way is committed and acknowledged
+// before it returns.
+func (s *Service) Run(ctx context.Context) error {
+	c := s.consumer()
+	cons, err := c.Ensure(ctx, s.js)
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(s.cfg.MaxDocs))
+	if err != nil {
+		return fmt.Errorf("pulling from TEXTS: %w", err)
+	}
+	msgs := make(chan jetstream.Msg)
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := it.Next()
+			if err != nil {
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					return
+				}
+				s.log.Warn("pulling texts", "err", err)
+				continue
+			}
+			msgs <- m
+		}
+	}()
+	go func() { <-ctx.Done(); it.Stop() }()
+
+	for {
+		first, ok := <-msgs
+		if !ok {
+			return nil
+		}
+		batch, size := []jetstream.Msg{first}, len(first.Data())
+		timer := time.NewTimer(s.cfg.FlushInterval)
+	fill:
+		for len(batch) < s.cfg.MaxDocs && size < s.cfg.MaxBytes {
+			select {
+			case m, ok := <-msgs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+				size += len(m.Data())
+			case <-timer.C:
+				break fill
+			}
+		}
+		timer.Stop()
+		s.commit(batch)
+	}
+}
+
+// commit writes a batch, then publishes INDEXED for every document in it, then
+// acknowledges. INDEXED follows the commit, so a search after an alert always finds the
+// document; a crash before the acknowledgement redelivers the batch, which rewrites
+// nothing (same versions) and republishes INDEXED under the same message ids.
+func (s *Service) commit(msgs []jetstream.Msg) {
+	ctx := context.Background()
+	c := s.consumer()
+	type item struct {
+		msg  jetstream.Msg
+		text filing.Text
+	}
+	var items []item
+	for _, m := range msgs {
+		var t filing.Text
+		err := json.Unmarshal(m.Data(), &t)
+		if err == nil {
+			err = filing.CheckSchema(t.Schema)
+		}
+		if err == nil {
+			err = t.Document.ID.Validate()
+		}
+		if err != nil {
+			c.Settle(ctx, s.js, s.log, m, fault.Permanentf("decoding text: %v", err))
+			continue
+		}
+		items = append(items, item{m, t})
+	}
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, string(it.text.Document.ID))
+	}
+	stored, err := s.index.versions(ctx, ids)
+	if err != nil {
+		for _, it := range items {
+			c.Settle(ctx, s.js, s.log, it.msg, err)
+		}
+		return
+	}
+	// Keep the newest version of each document: in the index, and within the batch.
+	newest := map[filing.DocID]int{}
+	var writes []entry
+	for i, it := range items {
+		id := it.text.Document.ID
+		if j, ok := newest[id]; ok && items[j].text.Version >= it.text.Version {
+			continue
+		}
+		newest[id] = i
+	}
+	for _, i := range newest {
+		t := items[i].text
+		prev := stored[string(t.Document.ID)]
+		if prev > versionKey(t.Version) {
+			continue // an older version redelivered or replayed late: never replaces a newer one
+		}
+		if prev != versionKey(t.Version) {
+			writes = append(writes, entry{text: t, previous: prev})
+		}
+	}
+	if len(writes) > 0 {
+		if err := s.index.write(writes, s.now()); err != nil {
+			s.log.Error("committing batch", "docs", len(writes), "err", err)
+			for _, it := range items {
+				c.Settle(ctx, s.js, s.log, it.msg, err)
+			}
+			return
+		}
+	}
+	first := map[filing.DocID]bool{}
+	for _, w := range writes {
+		first[w.text.Document.ID] = w.previous == ""
+	}
+	for i, it := range items {
+		t := it.text
+		var err error
+		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= versionKey(t.Version) {
+			err = s.announce(ctx, t, first[t.Document.ID])
+		}
+		c.Settle(ctx, s.js, s.log, it.msg, err)
+	}
+	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
+}
+
+func (s *Service) announce(ctx context.Context, t filing.Text, first bool) error {
+	d := t.Document
+	_, err := bus.Publish(ctx, s.js, bus.Out{
+		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)),
+		MsgID:   bus.MsgID("indexer", d.ID, versionKey(t.Version)),
+		DocID:   d.ID,
+		Value: filing.Indexed{
+			Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
+			Exhibit: d.Exhibit, Pages: len(t.Pages), IndexedAt: s.now().UTC(),
+		},
+	})
+	return err
+}
