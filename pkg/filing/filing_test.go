@@ -54,6 +54,10 @@ func TestParseStamp(t *testing.T) {
 			Stamp{Docket: "8:19-bk-12345", Entry: 45, Filed: date(2020, 1, 2), Page: 1, Pages: 5}, true},
 		{"Case 2:20-cv-01234-ABC-DEF Document 12-3 Filed 01/02/20 Page 1 of 5 Page ID #:123",
 			Stamp{Docket: "2:20-cv-01234", Entry: 12, Attachment: 3, Filed: date(2020, 1, 2), Page: 1, Pages: 5}, true},
+		{"Appeal: 17-1234 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1",
+			Stamp{Docket: "17-1234", Entry: 17, Filed: date(2017, 10, 31), Page: 1, Pages: 1}, true},
+		{"Case 1:20-cv-01234-RM Document 5 Filed 01/02/20 USDC Colorado Page 1 of 16",
+			Stamp{Docket: "1:20-cv-01234", Entry: 5, Filed: date(2020, 1, 2), Page: 1, Pages: 16}, true},
 		{"The case was filed in 2020.", Stamp{}, false},
 		{"As the court held in Case: 17-2400, the appeal fails.", Stamp{}, false},
 	}

@@ -26,17 +26,20 @@ type Stamp struct {
 //	Case: 20-1507 Document: 00117684624 Page: 1 Date Filed: 12/22/2020 Entry ID: 6391370
 //	Appellate Case: 21-8001 Document: 010110462922 Date Filed: 01/11/2021 Page: 1
 //	Case 17-3510, Document 1-1, 10/31/2017, 2161300, Page1 of 2
+//	Appeal: 17-1234 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1
+//	Case 1:20-cv-01234-RM Document 5 Filed 01/02/20 USDC Colorado Page 1 of 16
 //
 // so it is read as an anchor followed by a run of known fields, each right after the last.
 var (
-	stampAnchor = regexp.MustCompile(`(?:Appellate\s+)?Case:?\s*((?:\d{1,2}:)?\d{2}-(?:[a-zA-Z]{1,4}-)?\d{3,6})((?:-[A-Za-z]{1,4})*)\b`)
+	stampAnchor = regexp.MustCompile(`(?:Appellate\s+)?(?:Case|Appeal|USCA\d*\s+Case\s*#?):?\s*((?:\d{1,2}:)?\d{2}-(?:[a-zA-Z]{1,4}-)?\d{3,6})((?:-[A-Za-z]{1,4})*)\b`)
 	stampFields = []struct {
 		name string
 		re   *regexp.Regexp
 	}{
 		{"doc", regexp.MustCompile(`^[\s,]*(?:Document|Doc|DktEntry|Dkt)[:.]?\s*(?:No\.?\s*)?(\d+)(?:-(\d+))?`)},
 		{"filed", regexp.MustCompile(`^[\s,]*(?:Date\s+)?Filed:?\s*(\d{1,2}/\d{1,2}/\d{2,4})`)},
-		{"pageof", regexp.MustCompile(`^[\s,]*Page:?\s*(\d+)\s*of\s*(\d+)`)},
+		{"pageof", regexp.MustCompile(`^[\s,]*(?:Page|Pg):?\s*(\d+)\s*of\s*(\d+)`)},
+		{"usdc", regexp.MustCompile(`^[\s,]*USDC(?:\s+[A-Z][A-Za-z.]*){1,3}?\s+(?:Page|Pg):?\s*(\d+)\s*of\s*(\d+)`)},
 		{"page", regexp.MustCompile(`^[\s,]*Page:?\s*(\d+)`)},
 		{"pages", regexp.MustCompile(`^[\s,]*Pages:?\s*(\d+)`)},
 		{"date", regexp.MustCompile(`^[\s,]*(\d{1,2}/\d{1,2}/\d{4})\b`)},
@@ -84,7 +87,7 @@ func ParseStamp(text string) (s Stamp, start, end int, ok bool) {
 					}
 					key = true
 					seen["filed"], seen["date"] = true, true
-				case "pageof":
+				case "pageof", "usdc":
 					s.Page, _ = strconv.Atoi(g(1))
 					s.Pages, _ = strconv.Atoi(g(2))
 					seen["page"] = true

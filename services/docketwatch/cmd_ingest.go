@@ -22,6 +22,7 @@ func cmdIngest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	var c common
 	c.register(fs)
+	verbose := fs.Bool("v", false, "print every file's outcome")
 	paths, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,8 +37,11 @@ func cmdIngest(ctx context.Context, args []string) error {
 	defer closeFn()
 	if !c.jsonOut {
 		deps.Progress = func(f ingest.File) {
-			if f.Status == ingest.Parked || f.Status == ingest.Failed {
+			switch {
+			case f.Status == ingest.Parked || f.Status == ingest.Failed:
 				fmt.Fprintf(os.Stderr, "%s: %s: %s\n", f.Status, f.Path, f.Reason)
+			case *verbose:
+				fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
 			}
 		}
 	}
@@ -48,6 +52,11 @@ func cmdIngest(ctx context.Context, args []string) error {
 		} else {
 			fmt.Printf("%d files: %d indexed, %d duplicate, %d parked, %d failed\n", len(sum.Files),
 				sum.Count[ingest.Indexed], sum.Count[ingest.Duplicate], sum.Count[ingest.Parked], sum.Count[ingest.Failed])
+			for _, f := range sum.Files {
+				if f.Status == ingest.Parked || f.Status == ingest.Failed {
+					fmt.Printf("  %s %s: %s\n", f.Status, f.Path, f.Reason)
+				}
+			}
 		}
 	}
 	if err != nil {

@@ -16,7 +16,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if c.logLvl == "warn" {
+	if c.logLvl == "" {
 		c.logLvl = "info"
 	}
 	log := c.logger()

@@ -89,6 +89,8 @@ func searcher(c common) (search.Searcher, func(), error) {
 var markTag = regexp.MustCompile(`</?mark>`)
 
 func printHits(res *search.Result) {
+	st, _ := os.Stdout.Stat()
+	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
 	fmt.Printf("%d documents\n", res.Total)
 	for _, h := range res.Hits {
 		title := h.CaseName
@@ -101,7 +103,10 @@ func printHits(res *search.Result) {
 			fmt.Printf("  %s %s\n", where, title)
 		}
 		snippet := markTag.ReplaceAllStringFunc(h.Snippet, func(t string) string {
-			if t == "<mark>" {
+			switch {
+			case !tty:
+				return map[string]string{"<mark>": "[", "</mark>": "]"}[t]
+			case t == "<mark>":
 				return "\x1b[1m"
 			}
 			return "\x1b[0m"

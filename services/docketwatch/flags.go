@@ -17,14 +17,16 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (env DOCKETWATCH_DATA)")
-	fs.StringVar(&c.logLvl, "log", envOr("DOCKETWATCH_LOG", "warn"), "log level: debug, info, warn, error")
+	fs.StringVar(&c.logLvl, "log", envOr("DOCKETWATCH_LOG", ""), "log level: debug, info, warn, error (default: info for run, error for the other verbs)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
 }
 
 func (c *common) logger() *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(c.logLvl)); err != nil {
-		lvl = slog.LevelWarn
+	lvl := slog.LevelError
+	if c.logLvl != "" {
+		if err := lvl.UnmarshalText([]byte(c.logLvl)); err != nil {
+			lvl = slog.LevelWarn
+		}
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 }

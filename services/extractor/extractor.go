@@ -54,7 +54,7 @@ type Service struct {
 
 // New returns the stage; Run starts it.
 func New(cfg Config, js jetstream.JetStream, blobs blob.Store, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), js: js, blobs: blobs, log: log.With("stage", "extractor"), now: time.Now}
+	return &Service{cfg: cfg.withDefaults(), js: js, blobs: blobs, log: log, now: time.Now}
 }
 
 // Consumer is the stage's durable consumer of FILINGS.

@@ -8,6 +8,7 @@ import (
 	"html"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,9 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 		out.Hits = append(out.Hits, toHit(h))
 	}
 	if len(res.Hits) == q.Limit && uint64(len(res.Hits)) < res.Total {
-		out.Next = encodeCursor(res.Hits[len(res.Hits)-1].Sort)
+		last := res.Hits[len(res.Hits)-1]
+		// bleve reports the score's sort value as "_score"; search-after wants the score.
+		out.Next = encodeCursor([]string{strconv.FormatFloat(last.Score, 'g', -1, 64), last.ID})
 	}
 	out.Took = time.Since(start)
 	return out, nil
@@ -271,6 +274,9 @@ func decodeCursor(s string) ([]string, error) {
 	var after []string
 	if err == nil {
 		err = json.Unmarshal(data, &after)
+	}
+	if err == nil && len(after) == 2 {
+		_, err = strconv.ParseFloat(after[0], 64)
 	}
 	if err != nil || len(after) != 2 {
 		return nil, &search.QueryError{Message: "after is not a cursor this index issued", Position: -1}

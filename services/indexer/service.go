@@ -47,7 +47,7 @@ type Service struct {
 
 // New returns the stage over an open index; Run starts it.
 func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log.With("stage", "indexer"), now: time.Now}
+	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log, now: time.Now}
 }
 
 func (s *Service) consumer() bus.Consumer {

@@ -34,6 +34,8 @@ type File struct {
 	ID     filing.DocID `json:"id,omitempty"`
 	Status Status       `json:"status"`
 	Reason string       `json:"reason,omitempty"`
+	// Pages is the page count of a document indexed by this ingest.
+	Pages int `json:"pages,omitempty"`
 }
 
 // Summary is the outcome of an ingest.
@@ -76,9 +78,9 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 	sum := &Summary{Count: map[Status]int{}}
 	pending := map[filing.DocID][]int{} // published, fate unknown
 	var dups []filing.DocID
-	settle := func(i int, st Status, reason string) {
+	settle := func(i int, st Status, reason string, pages int) {
 		f := &sum.Files[i]
-		f.Status, f.Reason = st, reason
+		f.Status, f.Reason, f.Pages = st, reason, pages
 		sum.Count[st]++
 		if d.Progress != nil {
 			d.Progress(*f)
@@ -93,7 +95,7 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
 			}
-			settle(i, Failed, out.Err.Error())
+			settle(i, Failed, out.Err.Error(), 0)
 		default:
 			if out.Duplicate {
 				dups = append(dups, out.ID)
@@ -116,12 +118,12 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		for _, id := range dups {
 			if known[id] {
 				for _, i := range pending[id] {
-					settle(i, Duplicate, "")
+					settle(i, Duplicate, "", 0)
 				}
 				delete(pending, id)
 			} else if reason, ok := parked[id]; ok {
 				for _, i := range pending[id] {
-					settle(i, Parked, reason)
+					settle(i, Parked, reason, 0)
 				}
 				delete(pending, id)
 			}
@@ -137,11 +139,11 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 				continue
 			}
 			for n, i := range idx {
-				st := ev.status
+				st, pages := ev.status, ev.pages
 				if n > 0 && st == Indexed {
-					st = Duplicate // the same bytes under a second name
+					st, pages = Duplicate, 0 // the same bytes under a second name
 				}
-				settle(i, st, ev.reason)
+				settle(i, st, ev.reason, pages)
 			}
 			delete(pending, ev.id)
 		}
@@ -153,6 +155,7 @@ type event struct {
 	id     filing.DocID
 	status Status
 	reason string
+	pages  int
 }
 
 type watcher struct {
@@ -185,6 +188,11 @@ func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
 				var p filing.Parked
 				if json.Unmarshal(m.Data(), &p) == nil {
 					ev.reason = p.Stage + ": " + p.Reason
+				}
+			} else {
+				var ix filing.Indexed
+				if json.Unmarshal(m.Data(), &ix) == nil {
+					ev.pages = ix.Pages
 				}
 			}
 			w.events <- ev

@@ -1,0 +1,332 @@
+package pdftext
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// Per-page work limits. A page over them is hostile or broken; it fails with an error
+// instead of burning the worker's deadline.
+const (
+	maxOps       = 20_000_000
+	maxGlyphs    = 2_000_000
+	maxFormDepth = 12
+	maxFormCalls = 10_000
+)
+
+var errTooComplex = errors.New("page too complex")
+
+// mat is an affine matrix [a b c d e f], as PDF writes them.
+type mat [6]float64
+
+var identity = mat{1, 0, 0, 1, 0, 0}
+
+// mul returns m×n: apply m, then n.
+func (m mat) mul(n mat) mat {
+	return mat{
+		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
+		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
+		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
+	}
+}
+
+func (m mat) apply(x, y float64) (float64, float64) {
+	return x*m[0] + y*m[2] + m[4], x*m[1] + y*m[3] + m[5]
+}
+
+// textGlyph is one shown character code, placed on the page. Coordinates are turned so
+// that the glyph's writing direction runs left to right (rot quarter turns undone).
+type textGlyph struct {
+	x, y  float64 // origin on the baseline
+	w     float64 // advance along the baseline
+	size  float64 // font size on the page
+	text  string
+	space bool // an explicit space character
+	rot   int8
+}
+
+// gstate is the part of the graphics state text extraction needs. Text state
+// parameters live here because q/Q save and restore them.
+type gstate struct {
+	ctm                mat
+	tc, tw, th, tl, ts float64
+	tfs                float64
+	font               *font
+}
+
+// interp interprets the content streams of one page.
+type interp struct {
+	doc    *document
+	glyphs []textGlyph
+	ops    int
+	forms  int
+	active map[objID]bool   // forms being drawn, to stop a form drawing itself
+	cache  map[objID][]byte // decoded form streams of this page
+}
+
+func newInterp(doc *document) *interp {
+	return &interp{doc: doc, active: map[objID]bool{}, cache: map[objID][]byte{}}
+}
+
+func num(v operand) float64 {
+	if v.k == kNum && !math.IsNaN(v.num) && !math.IsInf(v.num, 0) {
+		return v.num
+	}
+	return 0
+}
+
+func matOf(args []operand) mat {
+	var m mat
+	for i := 0; i < 6; i++ {
+		m[i] = num(args[i])
+	}
+	return m
+}
+
+// run interprets one content stream with the given resources.
+func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error {
+	l := lexer{b: content}
+	var args []operand
+	var stack []gstate
+	var tm, tlm mat = identity, identity
+	fonts := map[string]*font{}
+
+	for {
+		v, op, eof, err := l.next()
+		if eof {
+			return nil
+		}
+		if err != nil {
+			// A syntax error ends the stream: what was shown so far stays.
+			return nil
+		}
+		if op == "" {
+			if len(args) >= maxOperands {
+				return fmt.Errorf("%w: more than %d operands", errTooComplex, maxOperands)
+			}
+			args = append(args, v)
+			continue
+		}
+		in.ops++
+		if in.ops > maxOps {
+			return fmt.Errorf("%w: more than %d operators", errTooComplex, maxOps)
+		}
+		switch op {
+		case "q":
+			if len(stack) < 256 {
+				stack = append(stack, g)
+			}
+		case "Q":
+			if n := len(stack); n > 0 {
+				g = stack[n-1]
+				stack = stack[:n-1]
+			}
+		case "cm":
+			if len(args) == 6 {
+				g.ctm = matOf(args).mul(g.ctm)
+			}
+		case "BT":
+			tm, tlm = identity, identity
+		case "Tc":
+			if len(args) == 1 {
+				g.tc = num(args[0])
+			}
+		case "Tw":
+			if len(args) == 1 {
+				g.tw = num(args[0])
+			}
+		case "Tz":
+			if len(args) == 1 {
+				g.th = num(args[0]) / 100
+			}
+		case "TL":
+			if len(args) == 1 {
+				g.tl = num(args[0])
+			}
+		case "Ts":
+			if len(args) == 1 {
+				g.ts = num(args[0])
+			}
+		case "Tf":
+			if len(args) == 2 {
+				g.font = in.font(res, args[0].str, fonts)
+				g.tfs = num(args[1])
+			}
+		case "Td", "TD":
+			if len(args) == 2 {
+				if op == "TD" {
+					g.tl = -num(args[1])
+				}
+				tlm = mat{1, 0, 0, 1, num(args[0]), num(args[1])}.mul(tlm)
+				tm = tlm
+			}
+		case "Tm":
+			if len(args) == 6 {
+				tm = matOf(args)
+				tlm = tm
+			}
+		case "T*":
+			tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
+			tm = tlm
+		case "Tj", "'", "\"", "TJ":
+			if op == "\"" && len(args) == 3 {
+				g.tw, g.tc = num(args[0]), num(args[1])
+				args = args[2:]
+			}
+			if op == "'" || op == "\"" {
+				tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
+				tm = tlm
+			}
+			if len(args) != 1 {
+				break
+			}
+			if op == "TJ" {
+				for _, e := range args[0].arr {
+					if e.k == kStr {
+						if err := in.show(&g, &tm, e.str); err != nil {
+							return err
+						}
+					} else if e.k == kNum {
+						tm = mat{1, 0, 0, 1, -num(e) / 1000 * g.tfs * g.th, 0}.mul(tm)
+					}
+				}
+			} else if err := in.show(&g, &tm, args[0].str); err != nil {
+				return err
+			}
+		case "Do":
+			if len(args) == 1 && args[0].k == kName {
+				if err := in.form(res, args[0].str, g, depth); err != nil {
+					return err
+				}
+			}
+		case "ID":
+			l.skipInlineImage()
+		}
+		args = args[:0]
+	}
+}
+
+// font resolves a font resource once per stream, and once per document through the
+// document cache.
+func (in *interp) font(res pdf.Value, name string, local map[string]*font) *font {
+	if f, ok := local[name]; ok {
+		return f
+	}
+	v := res.Key("Font").Key(name)
+	var f *font
+	if v.Kind() == pdf.Dict {
+		f = in.doc.font(v, name)
+	}
+	local[name] = f
+	return f
+}
+
+// show places the glyphs of one string and advances the text matrix.
+func (in *interp) show(g *gstate, tm *mat, s string) error {
+	f := g.font
+	if f == nil {
+		return nil
+	}
+	if len(in.glyphs)+len(s) > maxGlyphs {
+		return fmt.Errorf("%w: more than %d glyphs", errTooComplex, maxGlyphs)
+	}
+	f.each(s, func(text string, w float64, wordSpace bool) {
+		m := tm.mul(g.ctm)
+		tx := w * g.tfs * g.th
+		x0, y0 := m.apply(0, g.ts)
+		x1, y1 := m.apply(tx, g.ts)
+		// The size on the page is the length of the text-space unit vertical vector.
+		size := math.Abs(g.tfs) * math.Hypot(m[2], m[3])
+		dx, dy := m[0], m[1]
+		if tx < 0 {
+			dx, dy = -dx, -dy
+		}
+		rot := int8(0)
+		switch {
+		case math.Abs(dx) >= math.Abs(dy):
+			if dx < 0 {
+				rot = 2
+			}
+		case dy > 0:
+			rot = 1
+		default:
+			rot = 3
+		}
+		if text != "" {
+			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, text: text, rot: rot}
+			gl.x, gl.y = turn(x0, y0, rot)
+			gl.space = text == " " || text == "\u00a0"
+			in.glyphs = append(in.glyphs, gl)
+		}
+		adv := w*g.tfs + g.tc
+		if wordSpace {
+			adv += g.tw
+		}
+		*tm = mat{1, 0, 0, 1, adv * g.th, 0}.mul(*tm)
+	})
+	return nil
+}
+
+// turn rotates a point by rot quarter turns clockwise, so text written upwards or
+// upside down reads left to right in the result.
+func turn(x, y float64, rot int8) (float64, float64) {
+	switch rot {
+	case 1:
+		return y, -x
+	case 2:
+		return -x, -y
+	case 3:
+		return -y, x
+	}
+	return x, y
+}
+
+// form draws a Form XObject, following nested forms up to maxFormDepth and refusing a
+// form that is already being drawn (a cycle).
+func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
+	xo := res.Key("XObject").Key(name)
+	if xo.Kind() != pdf.Stream || xo.Key("Subtype").Name() != "Form" {
+		return nil
+	}
+	if depth >= maxFormDepth {
+		return nil // deeper nesting is ignored, like a viewer that gives up
+	}
+	in.forms++
+	if in.forms > maxFormCalls {
+		return fmt.Errorf("%w: more than %d form invocations", errTooComplex, maxFormCalls)
+	}
+	id, hasID := idOf(xo)
+	if hasID {
+		if in.active[id] {
+			return nil
+		}
+		in.active[id] = true
+		defer delete(in.active, id)
+	}
+	data, ok := in.cache[id]
+	if !ok || !hasID {
+		var err error
+		data, err = readStream(xo, maxContentBytes)
+		if err != nil {
+			return nil // an unreadable form costs its own text only
+		}
+		if hasID {
+			in.cache[id] = data
+		}
+	}
+	if m := xo.Key("Matrix"); m.Len() == 6 {
+		var fm mat
+		for i := range fm {
+			fm[i] = m.Index(i).Float64()
+		}
+		g.ctm = fm.mul(g.ctm)
+	}
+	r := xo.Key("Resources")
+	if r.Kind() != pdf.Dict {
+		r = res
+	}
+	return in.run(data, r, g, depth+1)
+}

@@ -1,0 +1,380 @@
+package pdftext
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Bounds on content-stream syntax. They are far above what real producers write and
+// stop hostile streams (deep arrays, endless operand lists) with an error.
+const (
+	maxNesting   = 32
+	maxOperands  = 4096
+	maxArrayElem = 1 << 16
+)
+
+var errSyntax = errors.New("content stream syntax")
+
+// kind is the type of an operand in a content stream.
+type kind uint8
+
+const (
+	kNull kind = iota
+	kNum
+	kStr
+	kName
+	kArray
+	kDict
+	kBool
+)
+
+// operand is one value pushed before an operator. Strings hold raw bytes, names are
+// without the slash. Dictionaries are parsed but only their keys/values kept flat,
+// since content streams use them only in marked content and inline images.
+type operand struct {
+	k   kind
+	num float64
+	str string
+	arr []operand
+}
+
+// lexer reads tokens from a decoded content stream (or a CMap, which shares the syntax).
+type lexer struct {
+	b   []byte
+	pos int
+}
+
+func isWhite(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return true
+	}
+	return false
+}
+
+func (l *lexer) skipSpace() {
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		if isWhite(c) {
+			l.pos++
+			continue
+		}
+		if c == '%' {
+			for l.pos < len(l.b) && l.b[l.pos] != '\n' && l.b[l.pos] != '\r' {
+				l.pos++
+			}
+			continue
+		}
+		return
+	}
+}
+
+// next reads either an operand (op == "") or an operator keyword. At the end of the
+// stream it returns eof = true.
+func (l *lexer) next() (v operand, op string, eof bool, err error) {
+	var c byte
+	for {
+		l.skipSpace()
+		if l.pos >= len(l.b) {
+			return operand{}, "", true, nil
+		}
+		c = l.b[l.pos]
+		if c != ']' && c != '>' && c != ')' && c != '{' && c != '}' {
+			break
+		}
+		l.pos++ // a stray delimiter is skipped, as viewers do
+	}
+	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
+		v, err = l.value(0)
+		return v, "", false, err
+	}
+	start := l.pos
+	for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+		l.pos++
+	}
+	word := string(l.b[start:l.pos])
+	switch word {
+	case "true":
+		return operand{k: kBool, num: 1}, "", false, nil
+	case "false":
+		return operand{k: kBool}, "", false, nil
+	case "null":
+		return operand{}, "", false, nil
+	}
+	return operand{}, word, false, nil
+}
+
+// value reads one operand starting at the current position.
+func (l *lexer) value(depth int) (operand, error) {
+	if depth > maxNesting {
+		return operand{}, fmt.Errorf("%w: nesting deeper than %d", errSyntax, maxNesting)
+	}
+	l.skipSpace()
+	if l.pos >= len(l.b) {
+		return operand{}, fmt.Errorf("%w: unexpected end", errSyntax)
+	}
+	c := l.b[l.pos]
+	switch {
+	case c == '/':
+		l.pos++
+		start := l.pos
+		for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+			l.pos++
+		}
+		return operand{k: kName, str: decodeName(l.b[start:l.pos])}, nil
+	case c == '(':
+		return l.literal()
+	case c == '<':
+		if l.pos+1 < len(l.b) && l.b[l.pos+1] == '<' {
+			return l.dict(depth)
+		}
+		return l.hex()
+	case c == '[':
+		l.pos++
+		var arr []operand
+		for {
+			l.skipSpace()
+			if l.pos >= len(l.b) {
+				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
+			}
+			if l.b[l.pos] == ']' {
+				l.pos++
+				return operand{k: kArray, arr: arr}, nil
+			}
+			if len(arr) >= maxArrayElem {
+				return operand{}, fmt.Errorf("%w: array longer than %d", errSyntax, maxArrayElem)
+			}
+			v, op, eof, err := l.nextIn(depth + 1)
+			if err != nil {
+				return operand{}, err
+			}
+			if eof {
+				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
+			}
+			if op != "" {
+				continue // a keyword inside an array is malformed; drop it
+			}
+			arr = append(arr, v)
+		}
+	default:
+		return l.number()
+	}
+}
+
+// nextIn is next for elements of a container at the given depth.
+func (l *lexer) nextIn(depth int) (operand, string, bool, error) {
+	l.skipSpace()
+	if l.pos >= len(l.b) {
+		return operand{}, "", true, nil
+	}
+	c := l.b[l.pos]
+	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
+		v, err := l.value(depth)
+		return v, "", false, err
+	}
+	if c == '>' || c == ')' || c == '{' || c == '}' {
+		l.pos++
+		return operand{}, "}", false, nil
+	}
+	return l.next()
+}
+
+func (l *lexer) dict(depth int) (operand, error) {
+	l.pos += 2
+	var arr []operand
+	for {
+		l.skipSpace()
+		if l.pos >= len(l.b) {
+			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
+		}
+		if l.b[l.pos] == '>' {
+			l.pos++
+			if l.pos < len(l.b) && l.b[l.pos] == '>' {
+				l.pos++
+			}
+			return operand{k: kDict, arr: arr}, nil
+		}
+		if len(arr) >= maxArrayElem {
+			return operand{}, fmt.Errorf("%w: dictionary larger than %d", errSyntax, maxArrayElem)
+		}
+		v, op, eof, err := l.nextIn(depth + 1)
+		if err != nil {
+			return operand{}, err
+		}
+		if eof {
+			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
+		}
+		if op != "" {
+			continue
+		}
+		arr = append(arr, v)
+	}
+}
+
+func (l *lexer) number() (operand, error) {
+	start := l.pos
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		if (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' {
+			l.pos++
+			continue
+		}
+		break
+	}
+	s := l.b[start:l.pos]
+	if len(s) == 0 {
+		l.pos++
+		return operand{}, fmt.Errorf("%w: unexpected byte %q", errSyntax, l.b[start])
+	}
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil {
+		// Producers write "--5" or "1.2.3"; read the longest valid prefix, else 0.
+		f = 0
+		for i := len(s); i > 0; i-- {
+			if g, err := strconv.ParseFloat(string(s[:i]), 64); err == nil {
+				f = g
+				break
+			}
+		}
+	}
+	return operand{k: kNum, num: f}, nil
+}
+
+func (l *lexer) literal() (operand, error) {
+	l.pos++ // (
+	var out []byte
+	depth := 1
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		l.pos++
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return operand{k: kStr, str: string(out)}, nil
+			}
+		case '\\':
+			if l.pos >= len(l.b) {
+				break
+			}
+			e := l.b[l.pos]
+			l.pos++
+			switch e {
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case '\r':
+				if l.pos < len(l.b) && l.b[l.pos] == '\n' {
+					l.pos++
+				}
+				continue
+			case '\n':
+				continue
+			default:
+				if e >= '0' && e <= '7' {
+					n := int(e - '0')
+					for i := 0; i < 2 && l.pos < len(l.b) && l.b[l.pos] >= '0' && l.b[l.pos] <= '7'; i++ {
+						n = n*8 + int(l.b[l.pos]-'0')
+						l.pos++
+					}
+					c = byte(n)
+				} else {
+					c = e
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return operand{k: kStr, str: string(out)}, nil // unterminated: keep what was read
+}
+
+func (l *lexer) hex() (operand, error) {
+	l.pos++ // <
+	var out []byte
+	hi, have := byte(0), false
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		l.pos++
+		if c == '>' {
+			break
+		}
+		d, ok := unhex(c)
+		if !ok {
+			continue
+		}
+		if have {
+			out = append(out, hi<<4|d)
+			have = false
+		} else {
+			hi, have = d, true
+		}
+	}
+	if have {
+		out = append(out, hi<<4)
+	}
+	return operand{k: kStr, str: string(out)}, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// decodeName resolves #xx escapes in a name.
+func decodeName(b []byte) string {
+	for i := 0; i < len(b); i++ {
+		if b[i] == '#' {
+			out := make([]byte, 0, len(b))
+			for j := 0; j < len(b); j++ {
+				if b[j] == '#' && j+2 < len(b) {
+					h, ok1 := unhex(b[j+1])
+					lo, ok2 := unhex(b[j+2])
+					if ok1 && ok2 {
+						out = append(out, h<<4|lo)
+						j += 2
+						continue
+					}
+				}
+				out = append(out, b[j])
+			}
+			return string(out)
+		}
+	}
+	return string(b)
+}
+
+// skipInlineImage moves past the data of an inline image, called after the ID operator:
+// the data is binary and ends at whitespace, "EI", whitespace (or the end).
+func (l *lexer) skipInlineImage() {
+	if l.pos < len(l.b) && isWhite(l.b[l.pos]) {
+		l.pos++
+	}
+	for i := l.pos; i+1 < len(l.b); i++ {
+		if l.b[i] == 'E' && l.b[i+1] == 'I' && (i == 0 || isWhite(l.b[i-1])) && (i+2 >= len(l.b) || isWhite(l.b[i+2]) || isDelim(l.b[i+2])) {
+			l.pos = i + 2
+			return
+		}
+	}
+	l.pos = len(l.b)
+}

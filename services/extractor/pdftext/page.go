@@ -1,0 +1,99 @@
+package pdftext
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// document holds what the pages of one file share: parsed fonts, keyed by the object
+// they were read from and the resource name, so that a font name reused for a different
+// font on a later page (merged exhibits) is never decoded with the wrong font.
+type document struct {
+	mu    sync.Mutex
+	fonts map[fontKey]*fontEntry
+}
+
+type fontKey struct {
+	id   objID
+	name string
+}
+
+type fontEntry struct {
+	once sync.Once
+	f    *font
+}
+
+func newDocument() *document { return &document{fonts: map[fontKey]*fontEntry{}} }
+
+// font returns the parsed font for a font dictionary, parsing it once per document even
+// when pages on several workers ask at the same time.
+func (d *document) font(v pdf.Value, name string) *font {
+	id, ok := idOf(v)
+	if !ok {
+		return loadFont(v)
+	}
+	k := fontKey{id, name}
+	d.mu.Lock()
+	e := d.fonts[k]
+	if e == nil {
+		e = &fontEntry{}
+		d.fonts[k] = e
+	}
+	d.mu.Unlock()
+	e.once.Do(func() { e.f = loadFont(v) })
+	return e.f
+}
+
+// pageText interprets one page and lays its glyphs out as text. A panic inside the
+// library becomes an error for this page alone.
+func (d *document) pageText(n pageNode) (pl pageLayout, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
+		}
+	}()
+	content, err := pageContent(n.v)
+	if err != nil {
+		return pageLayout{}, err
+	}
+	in := newInterp(d)
+	g := gstate{ctm: identity, th: 1}
+	if err := in.run(content, n.resources, g, 0); err != nil {
+		return pageLayout{}, err
+	}
+	return layout(in.glyphs), nil
+}
+
+// pageContent concatenates the page's content streams. A stream that cannot be decoded
+// is skipped when others can, since the page's text may be split across them.
+func pageContent(page pdf.Value) ([]byte, error) {
+	c := page.Key("Contents")
+	switch c.Kind() {
+	case pdf.Null:
+		return nil, nil
+	case pdf.Stream:
+		return readStream(c, maxContentBytes)
+	case pdf.Array:
+		var buf bytes.Buffer
+		var firstErr error
+		for i, n := 0, c.Len(); i < n; i++ {
+			data, err := readStream(c.Index(i), maxContentBytes-int64(buf.Len()))
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			buf.Write(data)
+			buf.WriteByte('\n')
+		}
+		if buf.Len() == 0 && firstErr != nil {
+			return nil, firstErr
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, fmt.Errorf("page /Contents is a %v", c.Kind())
+}
