@@ -66,10 +66,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		cfg.Log = slog.Default()
 	}
 	n = &Node{cfg: cfg}
+	started := n
 	defer func() {
 		if err != nil {
-			n.Close()
-			n = nil
+			started.Close() // n itself is nil by now: the return statement set it
 		}
 	}()
 	if n.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
@@ -133,7 +133,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		n.stages.Add(1)
 		go func() {
 			defer n.stages.Done()
-			if err := f(stageCtx); err != nil {
+			if err := f(stageCtx); err != nil && stageCtx.Err() == nil {
 				cfg.Log.Error("stage stopped", "stage", name, "err", err)
 			}
 		}()

@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/worker"
+)
+
+// TestMain lets the test binary stand in for the docketwatch binary: as the extraction
+// child of the in-process pipeline, and as a whole docketwatch when a test starts it
+// with DOCKETWATCH_TEST_MAIN=1.
+func TestMain(m *testing.M) {
+	worker.ServeIfChild(extractor.ExtractPDF)
+	if os.Getenv("DOCKETWATCH_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func startNode(t *testing.T, data, httpAddr string) *node.Node {
+	t.Helper()
+	n, err := node.Start(context.Background(), node.Config{DataDir: data, HTTPAddr: httpAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+func ingestPaths(t *testing.T, n *node.Node, paths ...string) *ingest.Summary {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sum, err := ingest.Run(ctx, ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+func fileID(t *testing.T, path string) filing.DocID {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sum, _, err := blob.Sum(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filing.SourceDocID("sha256", sum)
+}
+
+func statusOf(sum *ingest.Summary) map[string]ingest.File {
+	out := map[string]ingest.File{}
+	for _, f := range sum.Files {
+		out[filepath.Base(f.Path)] = f
+	}
+	return out
+}
+
+// TestIngestSearchRestart is the walking skeleton end to end on real filings: ingest,
+// phrase search on the right page, duplicates, bad files parked, and a restart.
+func TestIngestSearchRestart(t *testing.T) {
+	data := t.TempDir()
+	in := t.TempDir()
+	for _, name := range []string{"ca1_00117684624.pdf", "ca7_3.pdf", "ca2_1-1.pdf", "empty.pdf"} {
+		copyFile(t, filepath.Join("testdata", name), filepath.Join(in, name))
+	}
+	copyFile(t, filepath.Join("testdata", "ca7_3.pdf"), filepath.Join(in, "same-order-renamed.pdf"))
+	writeFile(t, filepath.Join(in, "junk.pdf"), []byte("<html>404 Not Found</html>"))
+	truncated, _ := os.ReadFile(filepath.Join("testdata", "ca2_1-1.pdf"))
+	writeFile(t, filepath.Join(in, "truncated.pdf"), truncated[:len(truncated)/3])
+
+	n := startNode(t, data, "127.0.0.1:0")
+	sum := ingestPaths(t, n, in)
+	st := statusOf(sum)
+	for name, want := range map[string]ingest.Status{
+		"ca1_00117684624.pdf": ingest.Indexed, "ca7_3.pdf": ingest.Indexed, "ca2_1-1.pdf": ingest.Indexed,
+		"same-order-renamed.pdf": ingest.Duplicate,
+		"empty.pdf":              ingest.Parked, "junk.pdf": ingest.Parked,
+	} {
+		if got := st[name]; got.Status != want {
+			t.Errorf("%s: %s (%s); want %s", name, got.Status, got.Reason, want)
+		}
+	}
+	if r := st["empty.pdf"].Reason; !strings.Contains(r, "pdf") {
+		t.Errorf("empty.pdf parked with reason %q; want one that says what is wrong", r)
+	}
+	// A truncated PDF may yield the pages before the cut or be parked; it is never lost.
+	if s := st["truncated.pdf"].Status; s != ingest.Indexed && s != ingest.Parked {
+		t.Errorf("truncated.pdf: %s; want indexed or parked", s)
+	}
+	if st["ca1_00117684624.pdf"].Pages != 17 {
+		t.Errorf("ca1 indexed with %d pages; want 17", st["ca1_00117684624.pdf"].Pages)
+	}
+
+	opinion := fileID(t, filepath.Join("testdata", "ca1_00117684624.pdf"))
+	check := func(label string, s search.Searcher) {
+		t.Helper()
+		for _, tc := range []struct {
+			q    string
+			page int
+		}{{`"devoir of persuasion"`, 9}, {`"tripartite inquiry"`, 12}} {
+			res, err := s.Search(context.Background(), search.Query{Q: tc.q})
+			if err != nil {
+				t.Fatalf("%s: %s: %v", label, tc.q, err)
+			}
+			if res.Total != 1 || res.Hits[0].ID != opinion || res.Hits[0].Page != tc.page {
+				t.Fatalf("%s: %s: got %+v; want %s on page %d", label, tc.q, res.Hits, opinion, tc.page)
+			}
+			if !strings.Contains(res.Hits[0].Snippet, "<mark>") {
+				t.Errorf("%s: snippet %q marks nothing", label, res.Hits[0].Snippet)
+			}
+		}
+	}
+	check("first run", n.Searcher)
+
+	// The ECF stamp's docket number reached the document's metadata.
+	res, err := n.Searcher.Search(context.Background(), search.Query{IDs: []filing.DocID{opinion}})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Docket != "20-1507" {
+		t.Errorf("opinion metadata: %+v, %v; want docket 20-1507 from its stamp", res, err)
+	}
+
+	// Over HTTP: the same answer, and a bad query is a 400 that says where.
+	var body search.Result
+	getJSON(t, n.HTTPURL+`/api/v1/search?q=%22devoir+of+persuasion%22`, http.StatusOK, &body)
+	if body.Total != 1 || body.Hits[0].Page != 9 {
+		t.Errorf("http search: %+v", body)
+	}
+	var bad struct {
+		Error struct {
+			Message  string `json:"message"`
+			Position *int   `json:"position"`
+		} `json:"error"`
+	}
+	getJSON(t, n.HTTPURL+`/api/v1/search?q=%22unclosed`, http.StatusBadRequest, &bad)
+	if bad.Error.Message == "" || bad.Error.Position == nil || *bad.Error.Position != 0 {
+		t.Errorf("bad query answer: %+v", bad)
+	}
+
+	// The same files again change nothing.
+	again := statusOf(ingestPaths(t, n, in))
+	for name, want := range map[string]ingest.Status{
+		"ca1_00117684624.pdf": ingest.Duplicate, "same-order-renamed.pdf": ingest.Duplicate, "empty.pdf": ingest.Parked,
+	} {
+		if got := again[name]; got.Status != want {
+			t.Errorf("second ingest %s: %s; want %s", name, got.Status, want)
+		}
+	}
+	total := func(s search.Searcher) uint64 {
+		res, err := s.Search(context.Background(), search.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	before := total(n.Searcher)
+
+	// Restart on the same data directory: everything is still there.
+	n.Close()
+	n2 := startNode(t, data, "")
+	check("after restart", n2.Searcher)
+	if after := total(n2.Searcher); after != before {
+		t.Errorf("after restart %d documents; before %d", after, before)
+	}
+	if st := statusOf(ingestPaths(t, n2, filepath.Join(in, "empty.pdf"))); st["empty.pdf"].Status != ingest.Parked {
+		t.Errorf("after restart, empty.pdf is %s; want still parked", st["empty.pdf"].Status)
+	}
+}
+
+// TestKillDuringIngest kills a real docketwatch process in the middle of an ingest of many
+// files and runs the ingest again: every file ends indexed exactly once.
+func TestKillDuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	data, in := t.TempDir(), t.TempDir()
+	const files = 120
+	var ids []filing.DocID
+	for i := range files {
+		path := filepath.Join(in, fmt.Sprintf("filing-%03d.pdf", i))
+		writeFile(t, path, testpdf.New(
+			fmt.Sprintf("UNITED STATES DISTRICT COURT\nOrder number %d on the motion to compel", i),
+			fmt.Sprintf("Page two of order %d: the deposition of witness %d is scheduled.", i, i)))
+		ids = append(ids, fileID(t, path))
+	}
+
+	cmd := docketwatch(t, "ingest", "-v", "--data", data, in)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	indexed := 0
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "indexed:") {
+			if indexed++; indexed == files/4 {
+				break
+			}
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if indexed < files/4 {
+		t.Fatalf("the first ingest ended after %d files, before it could be killed", indexed)
+	}
+	t.Logf("killed after %d of %d files were indexed", indexed, files)
+
+	var sum ingest.Summary
+	out, err := docketwatch(t, "ingest", "--json", "--data", data, in).Output()
+	if err != nil {
+		t.Fatalf("second ingest: %v", err)
+	}
+	if err := json.Unmarshal(out, &sum); err != nil {
+		t.Fatalf("second ingest printed %q: %v", out, err)
+	}
+	if got := sum.Count[ingest.Indexed] + sum.Count[ingest.Duplicate]; got != files || len(sum.Files) != files {
+		t.Fatalf("second ingest: %v over %d files; want all %d indexed or duplicate", sum.Count, len(sum.Files), files)
+	}
+	t.Logf("second ingest: %v", sum.Count)
+
+	n := startNode(t, data, "")
+	res, err := n.Searcher.Search(context.Background(), search.Query{Limit: search.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != files {
+		t.Errorf("index holds %d documents; want %d", res.Total, files)
+	}
+	got := map[filing.DocID]int{}
+	for _, h := range res.Hits {
+		got[h.ID]++
+	}
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("%s is in the index %d times", id, got[id])
+		}
+	}
+	res, err = n.Searcher.Search(context.Background(), search.Query{Q: `"deposition of witness 77"`})
+	if err != nil || res.Total != 1 || res.Hits[0].Page != 2 {
+		t.Errorf("phrase on page 2 of file 77: %+v, %v", res, err)
+	}
+}
+
+// TestRunServesOtherVerbs starts `docketwatch run` as a child, hands it an ingest and a
+// search from separate processes, and stops it with an interrupt.
+func TestRunServesOtherVerbs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	data := t.TempDir()
+	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
+	stdout, _ := run.StdoutPipe()
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer run.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(line, "serving http://") {
+		t.Fatalf("run printed %q, %v", line, err)
+	}
+	url := strings.Fields(line[strings.Index(line, "http://"):])[0]
+
+	if out, err := docketwatch(t, "ingest", "--data", data, filepath.Join("testdata", "ca7_3.pdf")).CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "1 indexed") {
+		t.Fatalf("ingest handed to run: %v: %s", err, out)
+	}
+	out, err := docketwatch(t, "search", "--json", "--data", data, "FEDEX").Output()
+	var res search.Result
+	if err != nil || json.Unmarshal(out, &res) != nil || res.Total != 1 || res.Hits[0].Page != 1 {
+		t.Fatalf("search through run: %v: %s", err, out)
+	}
+	var body search.Result
+	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
+	if body.Total != 1 {
+		t.Errorf("http search: %+v", body)
+	}
+	if out, err := docketwatch(t, "search", "--data", data, "court:(").CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "unbalanced") {
+		t.Errorf("a malformed query: err %v, output %q; want a failure that says what is wrong", err, out)
+	}
+
+	run.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- run.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run did not exit cleanly on interrupt: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop within 30s of an interrupt")
+	}
+	if _, err := os.Stat(filepath.Join(data, "owner.json")); !os.IsNotExist(err) {
+		t.Errorf("owner file left behind after a clean stop: %v", err)
+	}
+}
+
+func docketwatch(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), "DOCKETWATCH_TEST_MAIN=1")
+	return cmd
+}
+
+func getJSON(t *testing.T, url string, wantStatus int, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("GET %s: %s; want %d", url, resp.Status, wantStatus)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: decoding: %v", url, err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, data)
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
