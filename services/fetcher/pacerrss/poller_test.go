@@ -1,0 +1,255 @@
+package pacerrss
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// feedServer serves one feed body, switchable between calls, and records the
+// conditional headers it received.
+type feedServer struct {
+	mu          sync.Mutex
+	body        string
+	status      int
+	etag        string
+	ifNoneMatch []string
+	hits        int
+}
+
+func (f *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hits++
+	f.ifNoneMatch = append(f.ifNoneMatch, r.Header.Get("If-None-Match"))
+	if f.status != 0 {
+		w.WriteHeader(f.status)
+		return
+	}
+	if f.etag != "" {
+		if r.Header.Get("If-None-Match") == f.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", f.etag)
+	}
+	w.Header().Set("Content-Type", "application/rss+xml")
+	_, _ = w.Write([]byte(f.body))
+}
+
+func (f *feedServer) set(fn func(*feedServer)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func readFeed(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/rss/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func newTestPoller(t testing.TB, srv *httptest.Server, clk *clock) *Poller {
+	t.Helper()
+	return NewPoller(Config{
+		Client: srv.Client(),
+		URL:    func(string) (string, error) { return srv.URL + "/rss", nil },
+		Now:    clk.now,
+	})
+}
+
+// collector records emitted documents and can be told to fail.
+type collector struct {
+	docs   []filing.Document
+	failAt int // fail the failAt-th call (1-based) when > 0
+	calls  int
+}
+
+func (c *collector) emit(_ context.Context, d filing.Document) error {
+	c.calls++
+	if c.failAt > 0 && c.calls == c.failAt {
+		return errors.New("bus unavailable")
+	}
+	if err := d.ID.Validate(); err != nil {
+		return err
+	}
+	c.docs = append(c.docs, d)
+	return nil
+}
+
+func TestPollerEmitsEachEntryOnce(t *testing.T) {
+	body := readFeed(t, "sdny_1.xml")
+	fs := &feedServer{body: body}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	clk := &clock{t: time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC)}
+	p := newTestPoller(t, srv, clk)
+	feed, err := Parse("sdny", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A document filed in a multi-defendant case appears once per defendant (same PACER
+	// doc id, another case id): it is one document.
+	keys := map[string]bool{}
+	wantIDs := map[filing.DocID]bool{}
+	for _, e := range feed.Entries {
+		keys[e.key()] = true
+		wantIDs[e.Document(time.Time{}).ID] = true
+	}
+	want := len(keys)
+	if want >= len(feed.Entries) || want < len(feed.Entries)-10 {
+		t.Fatalf("%d distinct keys for %d entries; the corpus feed has a few shared doc ids", want, len(feed.Entries))
+	}
+
+	// The bus fails on the 100th document: the poll stops, and the state keeps the 99.
+	c := &collector{failAt: 100}
+	st, err := p.Poll(context.Background(), FeedState{Court: "sdny"}, c.emit)
+	if err == nil || fault.IsPermanent(err) {
+		t.Fatalf("Poll with a failing emit: err = %v; want a transient error", err)
+	}
+	if len(c.docs) != 99 || len(st.Seen) != 99 || st.BuildDate != "" || st.Errors != 1 {
+		t.Fatalf("after failure: %d docs, %d seen, build %q, errors %d; want 99, 99, \"\", 1", len(c.docs), len(st.Seen), st.BuildDate, st.Errors)
+	}
+
+	// Too soon: refused with the time left.
+	if _, err := p.Poll(context.Background(), st, c.emit); !errors.Is(err, ErrTooSoon) || fault.RetryAfter(err) != 5*time.Minute {
+		t.Fatalf("immediate re-poll: err = %v (retry after %v); want ErrTooSoon after 5m", err, fault.RetryAfter(err))
+	}
+
+	// The state survives a round trip through the KV store, and the next poll emits the rest.
+	raw, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var restored FeedState
+	if err := json.Unmarshal(raw, &restored); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(5 * time.Minute)
+	st, err = p.Poll(context.Background(), restored, c.emit)
+	if err != nil {
+		t.Fatalf("second poll: %v", err)
+	}
+	if len(c.docs) != want {
+		t.Fatalf("emitted %d documents in all; want %d", len(c.docs), want)
+	}
+	ids := map[filing.DocID]int{}
+	for _, d := range c.docs {
+		ids[d.ID]++
+		if d.Docket.Court != "sdny" || d.Source != Source || d.Entry.Filed.IsZero() {
+			t.Errorf("document %s: court %q source %q filed %v", d.ID, d.Docket.Court, d.Source, d.Entry.Filed)
+		}
+	}
+	if len(ids) != len(wantIDs) {
+		t.Errorf("%d distinct DocIDs; want %d", len(ids), len(wantIDs))
+	}
+	// Filing order: the feed is newest first, emission oldest first.
+	if !c.docs[0].Entry.Filed.Before(c.docs[len(c.docs)-1].Entry.Filed) {
+		t.Errorf("first emitted %v not before last %v", c.docs[0].Entry.Filed, c.docs[len(c.docs)-1].Entry.Filed)
+	}
+
+	// Unchanged lastBuildDate: nothing is emitted.
+	clk.advance(5 * time.Minute)
+	if st, err = p.Poll(context.Background(), st, c.emit); err != nil || len(c.docs) != want {
+		t.Fatalf("unchanged feed: err %v, %d docs; want nil, %d", err, len(c.docs), want)
+	}
+
+	// A rebuilt feed with one new item: only that one is emitted.
+	newItem := `<item><title>1:18-cv-09999 Roe v. Acme Corp. et al</title>
+<link>https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?499999</link>
+<description>[Complaint] (&#x3C;a href=&#x22;https://ecf.nysd.uscourts.gov/doc1/127122269999?caseid=499999&#x26;de_seq_num=3&#x22; &#x3E;1&#x3C;/a&#x3E;)</description>
+<guid isPermaLink="true">https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?499999&#x26;3</guid>
+<pubDate>Wed, 18 Apr 2018 00:30:00 GMT</pubDate></item>`
+	fs.set(func(f *feedServer) {
+		f.body = strings.Replace(strings.Replace(body, "<lastBuildDate>Wed, 18 Apr 2018 00:15:28 GMT", "<lastBuildDate>Wed, 18 Apr 2018 00:31:00 GMT", 1), "<item>", newItem+"\n<item>", 1)
+	})
+	clk.advance(5 * time.Minute)
+	if st, err = p.Poll(context.Background(), st, c.emit); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.docs) != want+1 {
+		t.Fatalf("after a new item: %d docs; want %d", len(c.docs), want+1)
+	}
+	last := c.docs[len(c.docs)-1]
+	if last.ID != "nysd/1:18-cv-09999/1/0" && last.ID != "sdny/1:18-cv-09999/1/0" {
+		t.Errorf("new document id %q", last.ID)
+	}
+	if last.Docket.CaseName != "Roe v. Acme Corp." || last.Docket.SourceIDs["pacer_case_id"] != "499999" || last.SourceID != "127022269999" {
+		t.Errorf("new document %+v", last)
+	}
+}
+
+func TestPollerFailures(t *testing.T) {
+	body := readFeed(t, "ca2_1.xml")
+	tests := []struct {
+		name          string
+		serve         func(*feedServer)
+		wantPermanent bool
+	}{
+		{"truncated feed", func(f *feedServer) { f.body = body[:len(body)/2] }, false},
+		{"not xml", func(f *feedServer) { f.body = "<html><body>PACER is down for maintenance" }, false},
+		{"server error", func(f *feedServer) { f.status = http.StatusBadGateway }, false},
+		{"no feed at this court", func(f *feedServer) { f.status = http.StatusNotFound }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &feedServer{}
+			tc.serve(fs)
+			srv := httptest.NewServer(fs)
+			defer srv.Close()
+			clk := &clock{t: time.Now()}
+			p := newTestPoller(t, srv, clk)
+			c := &collector{}
+			st, err := p.Poll(context.Background(), FeedState{Court: "ca2", BuildDate: "before"}, c.emit)
+			if err == nil {
+				t.Fatal("Poll: nil error; want one")
+			}
+			if fault.IsPermanent(err) != tc.wantPermanent {
+				t.Errorf("permanent = %v; want %v (err %v)", fault.IsPermanent(err), tc.wantPermanent, err)
+			}
+			if len(c.docs) != 0 || st.BuildDate != "before" || st.Errors != 1 || st.LastError == "" {
+				t.Errorf("state after failure: %d docs, build %q, errors %d, last error %q", len(c.docs), st.BuildDate, st.Errors, st.LastError)
+			}
+		})
+	}
+}
+
+func TestPollerConditionalRequest(t *testing.T) {
+	fs := &feedServer{body: readFeed(t, "ca10.xml"), etag: `"v1"`}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	clk := &clock{t: time.Now()}
+	p := newTestPoller(t, srv, clk)
+	c := &collector{}
+	st, err := p.Poll(context.Background(), FeedState{Court: "ca10"}, c.emit)
+	if err != nil || st.ETag != `"v1"` || len(c.docs) != 6 {
+		t.Fatalf("first poll: err %v, etag %q, %d docs", err, st.ETag, len(c.docs))
+	}
+	clk.advance(6 * time.Minute)
+	if st, err = p.Poll(context.Background(), st, c.emit); err != nil || len(c.docs) != 6 {
+		t.Fatalf("second poll: err %v, %d docs", err, len(c.docs))
+	}
+	if got := fs.ifNoneMatch[1]; got != `"v1"` {
+		t.Errorf("second request If-None-Match = %q; want %q", got, `"v1"`)
+	}
+	if st.Quiet(clk.now(), time.Hour) || !st.Quiet(clk.now().Add(2*time.Hour), time.Hour) {
+		t.Errorf("Quiet: wrong answer for last new %v", st.LastNew)
+	}
+}
