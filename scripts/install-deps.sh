@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the programs docketwatch uses beside its own binary, when they are missing:
+# poppler-utils (pdftotext, pdftoppm, pdfinfo: the fallback text engine and page
+# rendering for OCR) and tesseract-ocr (OCR of scanned pages). Needs root or sudo on
+# Debian/Ubuntu; elsewhere it says what to install and carries on (docketwatch then
+# extracts born-digital text only, and says so for scanned pages).
+set -euo pipefail
+
+need=()
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+	echo "install-deps: please install ${need[*]} (not a Debian system)" >&2
+	exit 0
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "install-deps: installing ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

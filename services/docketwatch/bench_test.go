@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
+)
+
+// BenchmarkIngest measures end-to-end ingest of a folder of PDFs (fetcher → extractor →
+// indexer, embedded NATS, a fresh data directory each round) in documents and pages per
+// second, and the peak memory of this process and of the extraction children. The
+// reference is one `pdftotext` per file over the same files, run in the same benchmark.
+//
+//	DOCKETWATCH_BENCH_DIR=../shared/corpus scripts/bench
+func BenchmarkIngest(b *testing.B) {
+	dir := os.Getenv("DOCKETWATCH_BENCH_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	files, err := localdir.Files([]string{dir})
+	if err != nil || len(files) == 0 {
+		b.Skipf("no PDFs under %s (set DOCKETWATCH_BENCH_DIR): %v", dir, err)
+	}
+	b.Run("docketwatch", func(b *testing.B) {
+		var docs, pages int
+		for b.Loop() {
+			b.StopTimer()
+			data := b.TempDir()
+			n, err := node.Start(context.Background(), node.Config{DataDir: data})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			sum, err := ingest.Run(context.Background(), ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, []string{dir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			n.Close()
+			b.StartTimer()
+			for _, f := range sum.Files {
+				if f.Status == ingest.Indexed {
+					docs++
+					pages += f.Pages
+				}
+			}
+		}
+		secs := b.Elapsed().Seconds()
+		b.ReportMetric(float64(docs)/secs, "docs/s")
+		b.ReportMetric(float64(pages)/secs, "pages/s")
+		b.ReportMetric(float64(maxRSS(syscall.RUSAGE_SELF))/1024, "peak-MB")
+		b.ReportMetric(float64(maxRSS(syscall.RUSAGE_CHILDREN))/1024, "child-peak-MB")
+	})
+	b.Run("pdftotext", func(b *testing.B) {
+		bin, err := exec.LookPath("pdftotext")
+		if err != nil {
+			b.Skip("pdftotext not installed")
+		}
+		for b.Loop() {
+			for _, f := range files {
+				exec.Command(bin, "-layout", f, os.DevNull).Run()
+			}
+		}
+		b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "docs/s")
+	})
+}
+
+// maxRSS is the peak resident set in KiB of this process, or of its largest child.
+func maxRSS(who int) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss
+}
+
