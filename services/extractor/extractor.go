@@ -18,6 +18,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,6 +32,8 @@ type Config struct {
 	MaxPDFBytes int64
 	// Runner runs the child processes.
 	Runner worker.Runner
+	// Entities finds named entities in the text; nil skips them.
+	Entities *entity.Recognizer
 }
 
 func (c Config) withDefaults() Config {
@@ -120,6 +123,11 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 	}
 	text.Pages, text.Extractor = pages, engine
 	text.Document = Enrich(doc, pages)
+	if s.cfg.Entities != nil {
+		// Entities are found here rather than in the child: the recogniser is pure Go
+		// over text (no parser of hostile input), and built once per process.
+		text.Entities = s.cfg.Entities.Recognize(ctx, pages, nil)
+	}
 	return text, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -137,6 +138,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 				cfg.Log.Error("stage stopped", "stage", name, "err", err)
 			}
 		}()
+	}
+	if cfg.Extractor.Entities == nil {
+		if cfg.Extractor.Entities, err = entity.New(entity.Options{}); err != nil {
+			return nil, fmt.Errorf("loading the entity recogniser: %w", err)
+		}
 	}
 	run("extractor", extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
 	run("indexer", indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)

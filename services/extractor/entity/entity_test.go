@@ -1,0 +1,163 @@
+package entity
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+func recognize(t testing.TB, opt Options, text string, known ...Known) []filing.Entity {
+	t.Helper()
+	r, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: text}}, known)
+}
+
+func find(ents []filing.Entity, ty filing.EntityType, canonical string) *filing.Entity {
+	for i := range ents {
+		if ents[i].Type == ty && ents[i].Canonical == canonical {
+			return &ents[i]
+		}
+	}
+	return nil
+}
+
+// The false positives users complain about in other tools.
+func TestFalsePositives(t *testing.T) {
+	tests := []struct {
+		name, text string
+		bad        []string // surfaces that must not be a person or an organisation
+	}{
+		{"pronouns and sentence-initial words", "He filed the motion. She opposed it. They met. However, It was late. Although We agreed, Nothing changed.",
+			[]string{"He", "She", "They", "However", "It", "Although", "We", "Nothing"}},
+		{"party roles and the court", "Plaintiff moves to compel. Defendant opposes. The Court GRANTS the motion. Plaintiffs and Defendants shall meet. The Clerk shall close the case.",
+			[]string{"Plaintiff", "Defendant", "Court", "Plaintiffs", "Defendants", "Clerk"}},
+		{"headings in capitals", "MEMORANDUM OPINION AND ORDER\nI. BACKGROUND\nNOTICE OF MOTION AND MOTION TO DISMISS\nSTATEMENT OF FACTS\n",
+			[]string{"MEMORANDUM OPINION AND ORDER", "BACKGROUND", "NOTICE OF MOTION AND MOTION TO DISMISS", "STATEMENT OF FACTS", "MOTION TO DISMISS"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, e := range recognize(t, Options{}, tc.text) {
+				if e.Type != filing.Person && e.Type != filing.Organization {
+					continue
+				}
+				for _, m := range e.Mentions {
+					for _, b := range tc.bad {
+						if m.Text == b {
+							t.Errorf("got %s %q; want no entity", e.Type, m.Text)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// The ECF stamp, when the text layer still carries it, is metadata: no mention of it.
+func TestECFStampIgnored(t *testing.T) {
+	text := "Case 3:20-cv-08570-JD Document 736-12 Filed 04/15/24 Page 1 of 2\nThe parties met on May 3, 2024 in case No. 3:21-cv-03977-JD.\n" +
+		"Case: 20-16276, 08/05/2020, ID: 11778722, DktEntry: 19, Page 1 of 15\n"
+	ents := recognize(t, Options{}, text)
+	for _, e := range ents {
+		for _, m := range e.Mentions {
+			if line := text[strings.LastIndexByte(text[:m.Start], '\n')+1:]; strings.HasPrefix(line, "Case") {
+				t.Errorf("got %s %q inside the ECF stamp; want none", e.Type, m.Text)
+			}
+		}
+	}
+	if find(ents, filing.DocketNumber, "3:21-cv-03977-JD") == nil || find(ents, filing.Date, "May 3, 2024") == nil {
+		t.Errorf("got %+v; want the body's docket number and date", ents)
+	}
+}
+
+// Normalisation: suffixes folded, defined terms and surnames resolved, user aliases.
+func TestNormalisation(t *testing.T) {
+	text := "Plaintiffs sued Acme Widgets, Inc. (\"Widgetco\") and Ms. Jane Roe. ACME WIDGETS INC was served; Widgetco answered. " +
+		"Later Roe testified that Acme Widgets had shipped the Acme Widgets Inbox API to Lakeview Corp."
+	ents := recognize(t, Options{Aliases: map[string][]string{"Lakeview Holdings": {"Lakeview"}}}, text)
+	org := find(ents, filing.Organization, "Acme Widgets, Inc.")
+	if org == nil || len(org.Mentions) != 5 {
+		t.Fatalf("got %+v; want one organisation \"Acme Widgets, Inc.\" with 5 mentions", ents)
+	}
+	if p := find(ents, filing.Person, "Jane Roe"); p == nil || len(p.Mentions) != 2 {
+		t.Errorf("got %+v; want \"Jane Roe\" with 2 mentions (surname resolved)", ents)
+	}
+	if find(ents, filing.Product, "Acme Widgets Inbox API") == nil {
+		t.Errorf("got %+v; want the product \"Acme Widgets Inbox API\"", ents)
+	}
+	if find(ents, filing.Organization, "Lakeview Holdings") == nil {
+		t.Errorf("got %+v; want \"Lakeview Corp.\" under the user's canonical name", ents)
+	}
+}
+
+func TestKnownLexicon(t *testing.T) {
+	ents := recognize(t, Options{}, "Counsel for Zyxwv spoke.", Known{filing.Organization, "Zyxwv"})
+	if find(ents, filing.Organization, "Zyxwv") == nil {
+		t.Errorf("got %+v; want the docket's party Zyxwv as an organisation", ents)
+	}
+}
+
+func TestLegalPatterns(t *testing.T) {
+	text := "See Bell Atl. Corp. v. Twombly, 550 U.S. 544, 555 (2007); Twombly, 550 U.S. at 556; Id. at 557. " +
+		"Under 15 U.S.C. § 2 and 47 C.F.R. § 64.2010 and Fed. R. Civ. P. 12(b)(6), the $1,250,000.50 claim filed January 5, 2021 " +
+		"in No. 23-10063 (Bankr. S.D.N.Y.) and 1:18-cv-03365-JD fails. See Ex. A and Exhibit 12."
+	ents := recognize(t, Options{}, text)
+	for _, w := range []struct {
+		ty filing.EntityType
+		c  string
+	}{
+		{filing.CaseCitation, "550 U.S. 544"}, {filing.CaseCitation, "550 U.S. at 556"}, {filing.CaseCitation, "Id."},
+		{filing.Statute, "15 U.S.C. § 2"}, {filing.Statute, "47 C.F.R. § 64.2010"}, {filing.Statute, "Fed. R. Civ. P. 12(b)(6)"},
+		{filing.Money, "$1,250,000.50"}, {filing.Date, "January 5, 2021"}, {filing.DocketNumber, "23-10063"},
+		{filing.DocketNumber, "1:18-cv-03365-JD"}, {filing.ExhibitRef, "Ex. A"}, {filing.ExhibitRef, "Exhibit 12"},
+	} {
+		if find(ents, w.ty, w.c) == nil {
+			t.Errorf("missing %s %q in %+v", w.ty, w.c, ents)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "\x00\xff\xfe", strings.Repeat("(", 10000), strings.Repeat("A. ", 5000), "$", "No. ", "v. v. v."} {
+		r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: s}}, nil)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := r.Recognize(ctx, []filing.Page{{Number: 1, Text: "John Smith sued Acme Inc."}}, nil); len(got) != 0 {
+		t.Errorf("got %d entities after cancel; want 0", len(got))
+	}
+}
+
+func TestLoadAliases(t *testing.T) {
+	tests := []struct {
+		name, in string
+		wantErr  bool
+	}{
+		{"valid", "Meta Platforms:\n  - Facebook\n  - Meta\n", false},
+		{"not a mapping", "- a\n- b\n", true},
+		{"alias of two names", "A Corp:\n  - X\nB Corp:\n  - X\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := LoadAliases(strings.NewReader(tc.in))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("got err %v; want error %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			ents := recognize(t, Options{Aliases: m}, "Facebook, Inc. sued. Later Facebook settled.")
+			if e := find(ents, filing.Organization, "Meta Platforms"); e == nil || len(e.Mentions) != 2 {
+				t.Errorf("got %+v; want Facebook under \"Meta Platforms\"", ents)
+			}
+		})
+	}
+}
