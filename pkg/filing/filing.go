@@ -74,6 +74,9 @@ type Page struct {
 	// Tesseract's mean word confidence in [0,1].
 	OCR        bool    `json:"ocr,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
+	// Engine names what produced the text of this page ("go/1", "poppler/22.12",
+	// "tesseract/5.3.0").
+	Engine string `json:"engine,omitempty"`
 	// Stamp is the ECF header stamp found on the page ("Case 3:20-cv-08570-JD Document
 	// 736-12 Filed 04/15/24 Page 1 of 2"), kept out of Text.
 	Stamp string `json:"stamp,omitempty"`

@@ -19,7 +19,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor/entity"
-	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
+	"github.com/docketwatch/docketwatch/services/extractor/pdfextract"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -30,8 +30,9 @@ type Config struct {
 	Concurrency int
 	// MaxPDFBytes refuses larger PDFs with a permanent error.
 	MaxPDFBytes int64
-	// Runner runs the child processes.
-	Runner worker.Runner
+	// Workers shapes the pool of extraction child processes; its size defaults to
+	// Concurrency.
+	Workers worker.Config
 	// Entities finds named entities in the text; nil skips them.
 	Entities *entity.Recognizer
 }
@@ -43,12 +44,16 @@ func (c Config) withDefaults() Config {
 	if c.MaxPDFBytes <= 0 {
 		c.MaxPDFBytes = 512 << 20
 	}
+	if c.Workers.Size <= 0 {
+		c.Workers.Size = c.Concurrency
+	}
 	return c
 }
 
 // Service is the extraction stage.
 type Service struct {
 	cfg   Config
+	pool  *worker.Pool
 	js    jetstream.JetStream
 	blobs blob.Store
 	log   *slog.Logger
@@ -57,7 +62,8 @@ type Service struct {
 
 // New returns the stage; Run starts it.
 func New(cfg Config, js jetstream.JetStream, blobs blob.Store, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), js: js, blobs: blobs, log: log, now: time.Now}
+	cfg = cfg.withDefaults()
+	return &Service{cfg: cfg, pool: worker.NewPool(cfg.Workers), js: js, blobs: blobs, log: log, now: time.Now}
 }
 
 // Consumer is the stage's durable consumer of FILINGS.
@@ -68,8 +74,10 @@ func (s *Service) Consumer() bus.Consumer {
 	}
 }
 
-// Run consumes FILINGS until ctx ends, then finishes the extractions under way.
+// Run consumes FILINGS until ctx ends, then finishes the extractions under way and
+// stops the extraction children.
 func (s *Service) Run(ctx context.Context) error {
+	defer s.pool.Close()
 	return s.Consumer().Consume(ctx, s.js, s.log, s.handle)
 }
 
@@ -114,7 +122,7 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 	if err != nil {
 		return text, err
 	}
-	pages, engine, err := s.cfg.Runner.Extract(ctx, data)
+	pages, engine, err := s.pool.Extract(ctx, data)
 	if err != nil {
 		return text, err
 	}
@@ -131,14 +139,19 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 	return text, nil
 }
 
-// ExtractPDF is the extraction that runs in the child process.
+// ExtractPDF is the extraction that runs in the child process: the Go engine, poppler
+// where it fails, OCR for pages without text of their own.
 func ExtractPDF(ctx context.Context, data []byte) ([]filing.Page, string, error) {
-	pages, err := pdftext.Extract(ctx, data, pdftext.Options{})
-	if errors.Is(err, pdftext.ErrPartial) {
-		// Keep what could be read; the unreadable pages stay empty.
-		err = nil
+	res, err := pdfextract.Extract(ctx, data, pdfextract.Options{})
+	if err != nil {
+		return nil, res.Engine, err
 	}
-	return pages, pdftext.Version, err
+	for i := range res.Pages {
+		if i < len(res.PageEngines) {
+			res.Pages[i].Engine = res.PageEngines[i]
+		}
+	}
+	return res.Pages, res.Engine, nil
 }
 
 // Enrich completes what a source did not know from what the pages say: docket number,

@@ -40,8 +40,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestRunner(t *testing.T) {
-	r := Runner{Timeout: 3 * time.Second, MaxMemory: 1 << 30}
+func TestPool(t *testing.T) {
+	r := NewPool(Config{Size: 2, Timeout: 3 * time.Second, MaxMemory: 1 << 30, MaxUses: 3})
+	defer r.Close()
 	tests := []struct {
 		in            string
 		wantErr       string
@@ -54,6 +55,9 @@ func TestRunner(t *testing.T) {
 		{in: "exit", wantErr: "exit status 7", wantPermanent: true},
 		{in: "malformed", wantErr: "not a PDF", wantPermanent: true},
 		{in: "flaky", wantErr: "timeout", wantPermanent: false},
+		{in: "after the failures, children still serve"},
+		{in: "and again"},
+		{in: "past MaxUses a fresh child"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

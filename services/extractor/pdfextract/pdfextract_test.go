@@ -1,0 +1,294 @@
+package pdfextract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/ocr"
+	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
+	"github.com/docketwatch/docketwatch/services/extractor/poppler"
+)
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func needPoppler(t testing.TB) {
+	t.Helper()
+	if err := poppler.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+}
+
+func needOCR(t testing.TB) {
+	t.Helper()
+	needPoppler(t)
+	if err := ocr.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+}
+
+// damagedXref returns a copy of a PDF whose startxref offset points into the middle of
+// the file: the Go engine's library has no reconstruction and rejects it; poppler
+// rebuilds the table by scanning.
+func damagedXref(t testing.TB, data []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(data)
+	i := bytes.LastIndex(out, []byte("startxref"))
+	if i < 0 {
+		t.Fatal("no startxref in the test file")
+	}
+	for j := i + len("startxref"); j < len(out) && out[j] != '%'; j++ {
+		if out[j] >= '0' && out[j] <= '9' {
+			out[j] = '1'
+		}
+	}
+	return out
+}
+
+// TestScans checks the OCR decision on real scans: the OCR'd text holds what doctor's
+// tests expect, and the pages record OCR and its confidence.
+func TestScans(t *testing.T) {
+	needOCR(t)
+	tests := []struct {
+		name, file string
+		maxPages   int
+		want       string
+		inFirst    int
+	}{
+		{name: "no text layer", file: "../ocr/testdata/image-pdf.pdf", maxPages: 1, want: "(Slip Opinion)", inFirst: 20},
+		{name: "stamp over a small image", file: "../ocr/testdata/ocr_pdf_variation.pdf", want: "UNITED", inFirst: 100},
+		{name: "circuit stamp over a full-page scan", file: "testdata/ca4_17.pdf", want: "APPEARANCE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var progress atomic.Int32
+			res, err := Extract(context.Background(), readFile(t, tt.file), Options{
+				MaxPages: tt.maxPages,
+				Progress: func(done, total int) { progress.Add(1) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Pages) == 0 {
+				t.Fatal("no pages")
+			}
+			p := res.Pages[0]
+			text := p.Text
+			if tt.inFirst > 0 {
+				text = text[:min(len(text), tt.inFirst)]
+			}
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("page 1: got %q; want %q in it", text, tt.want)
+			}
+			if !p.OCR || p.Confidence < 0.5 || p.Confidence > 1 {
+				t.Errorf("page 1: OCR %v, confidence %v; want OCR with a confidence in [0.5, 1]", p.OCR, p.Confidence)
+			}
+			if res.PageEngines[0] != ocr.Name() || !strings.Contains(res.Engine, ocr.Name()) {
+				t.Errorf("engines: page %q, document %q; want %q", res.PageEngines[0], res.Engine, ocr.Name())
+			}
+			if progress.Load() == 0 {
+				t.Error("Progress was never called during OCR")
+			}
+		})
+	}
+}
+
+// TestBornDigitalNeverOCR checks that pages with a real text layer keep it — even when
+// they draw an image as large as the page.
+func TestBornDigitalNeverOCR(t *testing.T) {
+	for _, file := range []string{"../poppler/testdata/ca2_1-1.pdf", "../poppler/testdata/ca3_003112692106.pdf", "testdata/ca8_.pdf"} {
+		t.Run(file, func(t *testing.T) {
+			var ocrd atomic.Int32
+			res, err := Extract(context.Background(), readFile(t, file), Options{Progress: func(int, int) { ocrd.Add(1) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Pages) < 2 {
+				t.Fatalf("got %d pages; want 2", len(res.Pages))
+			}
+			for i, p := range res.Pages {
+				if p.OCR || res.PageEngines[i] != pdftext.Version {
+					t.Errorf("page %d: OCR %v, engine %q; want the go engine's text", p.Number, p.OCR, res.PageEngines[i])
+				}
+				if len(strings.Fields(p.Text)) < 20 {
+					t.Errorf("page %d: got %q; want its text", p.Number, p.Text)
+				}
+			}
+			if ocrd.Load() != 0 || res.Engine != pdftext.Version {
+				t.Errorf("engine %q, %d pages OCR'd, notes %q; want go alone", res.Engine, ocrd.Load(), res.Notes)
+			}
+		})
+	}
+}
+
+// TestFallbackDocument checks a file only poppler can read comes out through poppler.
+func TestFallbackDocument(t *testing.T) {
+	needPoppler(t)
+	data := damagedXref(t, readFile(t, "../poppler/testdata/ca2_1-1.pdf"))
+	if _, err := pdftext.Extract(context.Background(), data, pdftext.Options{}); err == nil {
+		t.Skip("skipping: the go engine now reads a damaged xref; the fallback is not exercised")
+	}
+	res, err := Extract(context.Background(), data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pages) != 2 || !strings.Contains(res.Pages[0].Text, "17-3510") {
+		t.Fatalf("got %d pages; want both with their text", len(res.Pages))
+	}
+	if res.Engine != poppler.Engine() || res.PageEngines[0] != poppler.Engine() || res.Pages[0].OCR {
+		t.Errorf("engine %q, page 1 %q; want %q", res.Engine, res.PageEngines[0], poppler.Engine())
+	}
+	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "go engine") {
+		t.Errorf("notes %q; want the go engine's failure recorded", res.Notes)
+	}
+}
+
+// TestFallbackPage feeds the decision the Go engine's known defects on one page each and
+// checks that poppler's reading replaces only those pages.
+func TestFallbackPage(t *testing.T) {
+	needPoppler(t)
+	data := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
+	real, err := pdftext.Extract(context.Background(), data, pdftext.Options{})
+	if err != nil || len(real) != 2 {
+		t.Fatalf("go engine: %d pages, %v", len(real), err)
+	}
+	tests := []struct {
+		name    string
+		damage  func(string) string
+		wantOCR bool
+	}{
+		{name: "glued words", damage: func(s string) string { return strings.Join(strings.Fields(s), "") }},
+		{name: "control characters", damage: func(s string) string {
+			return strings.NewReplacer("-", "\x10", ",", "\x13", "'", "\x19", ".", "\x14").Replace(s)
+		}},
+		{name: "lost text (form xobject)", damage: func(string) string { return "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			restore := goExtract
+			defer func() { goExtract = restore }()
+			goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]filing.Page, error) {
+				pages := append([]filing.Page(nil), real...)
+				pages[0].Text = tt.damage(pages[0].Text)
+				return pages, nil
+			}
+			res, err := Extract(context.Background(), data, Options{NoOCR: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.PageEngines[0] != poppler.Engine() || res.PageEngines[1] != pdftext.Version {
+				t.Fatalf("page engines %q; want poppler for the damaged page 1, go for page 2 (notes %q)", res.PageEngines, res.Notes)
+			}
+			if !strings.Contains(res.Pages[0].Text, "DOCKETING NOTICE") || strings.ContainsRune(res.Pages[0].Text, '\x10') {
+				t.Errorf("page 1: got %q; want poppler's clean text", res.Pages[0].Text)
+			}
+			if res.Pages[1].Text != real[1].Text {
+				t.Errorf("page 2 changed")
+			}
+			if res.Engine != pdftext.Version+"+"+poppler.Engine() {
+				t.Errorf("engine %q; want %q", res.Engine, pdftext.Version+"+"+poppler.Engine())
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		opt  Options
+	}{
+		{name: "empty", data: nil},
+		{name: "html", data: []byte("<!DOCTYPE html><html><body>404</body></html>")},
+		{name: "unknown engine", data: []byte("%PDF-1.4\n"), opt: Options{Engine: "mupdf"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Extract(context.Background(), tt.data, tt.opt)
+			if !fault.IsPermanent(err) {
+				t.Fatalf("got %v; want a permanent error", err)
+			}
+		})
+	}
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := Extract(ctx, readFile(t, "../poppler/testdata/ca2_1-1.pdf"), Options{})
+		if !errors.Is(err, context.Canceled) || fault.IsPermanent(err) {
+			t.Fatalf("got %v; want context.Canceled", err)
+		}
+	})
+}
+
+// TestWithoutTools checks that missing poppler and tesseract narrow the choice with a
+// clear note instead of failing what the Go engine can read.
+func TestWithoutTools(t *testing.T) {
+	scan := readFile(t, "../ocr/testdata/ocr_pdf_variation.pdf")
+	digital := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
+	broken := damagedXref(t, digital)
+	t.Setenv("PATH", t.TempDir())
+
+	res, err := Extract(context.Background(), digital, Options{})
+	if err != nil || len(res.Pages) != 2 || res.Engine != pdftext.Version {
+		t.Fatalf("born-digital: got %d pages, engine %q, %v; want the go engine's 2 pages", len(res.Pages), res.Engine, err)
+	}
+	res, err = Extract(context.Background(), scan, Options{})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if res.Pages[0].OCR || !strings.Contains(strings.Join(res.Notes, "\n"), "not installed") {
+		t.Errorf("scan: OCR %v, notes %q; want no OCR and a note saying what is not installed", res.Pages[0].OCR, res.Notes)
+	}
+	if _, err := pdftext.Extract(context.Background(), broken, pdftext.Options{}); err != nil {
+		_, err = Extract(context.Background(), broken, Options{})
+		if err == nil || !strings.Contains(err.Error(), "not installed") {
+			t.Errorf("damaged file: got %v; want an error naming the missing fallback", err)
+		}
+	}
+	if _, err := Extract(context.Background(), digital, Options{Engine: Poppler}); !errors.Is(err, poppler.ErrNotInstalled) {
+		t.Errorf("--engine poppler: got %v; want ErrNotInstalled", err)
+	}
+}
+
+func TestNoOCR(t *testing.T) {
+	needOCR(t)
+	res, err := Extract(context.Background(), readFile(t, "../ocr/testdata/ocr_pdf_variation.pdf"), Options{NoOCR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pages[0].OCR || !strings.Contains(strings.Join(res.Notes, "\n"), "turned off") {
+		t.Errorf("got OCR %v, notes %q; want no OCR and a note", res.Pages[0].OCR, res.Notes)
+	}
+}
+
+func TestSingleEngines(t *testing.T) {
+	needPoppler(t)
+	data := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
+	for _, engine := range []string{Go, Poppler} {
+		t.Run(engine, func(t *testing.T) {
+			res, err := Extract(context.Background(), data, Options{Engine: engine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Pages) != 2 || !strings.HasPrefix(res.Engine, engine+"/") || res.PageEngines[1] != res.Engine {
+				t.Fatalf("got %d pages, engine %q, page engines %q", len(res.Pages), res.Engine, res.PageEngines)
+			}
+			if !strings.Contains(res.Pages[0].Text, "17-3510") {
+				t.Errorf("page 1 lacks the docket number: %q", res.Pages[0].Text)
+			}
+		})
+	}
+}
