@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,4 +128,48 @@ func errIf(cond bool, err error) error {
 		return err
 	}
 	return nil
+}
+
+func TestRetryParked(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:bad", Value: "pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	var attempts atomic.Int32
+	var fail atomic.Bool
+	fail.Store(true)
+	c := bus.Consumer{Stage: "test", Stream: bus.Filings, Durable: "retry", MaxDeliver: 1}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{}, 4)
+	go c.Consume(cctx, js, quiet, func(ctx context.Context, msg jetstream.Msg) error {
+		attempts.Add(1)
+		defer func() { done <- struct{}{} }()
+		if fail.Load() {
+			return fault.Permanentf("not a PDF")
+		}
+		return nil
+	})
+	<-done
+	time.Sleep(100 * time.Millisecond) // parking follows the handler
+	parked, err := bus.ListParked(ctx, js, 0)
+	if err != nil || len(parked) != 1 || parked[0].ID != "x:bad" || parked[0].Reason != "not a PDF" || parked[0].Stage != "test" {
+		t.Fatalf("ListParked = %+v, %v; want x:bad parked by test with its reason", parked, err)
+	}
+	fail.Store(false)
+	if err := bus.RetryParked(ctx, js, parked[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the retried message never reached the stage")
+	}
+	if left, _ := bus.ListParked(ctx, js, 0); len(left) != 0 {
+		t.Errorf("DEAD still holds %+v after the retry", left)
+	}
+	if n := attempts.Load(); n != 2 {
+		t.Errorf("handled %d times; want 2", n)
+	}
 }

@@ -80,4 +80,3 @@ func maxRSS(who int) int64 {
 	}
 	return ru.Maxrss
 }
-

@@ -304,6 +304,46 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		t.Errorf("a malformed query: err %v, output %q; want a failure that says what is wrong", err, out)
 	}
 
+	// A bad file is parked, listed with its reason, and a retry parks it again (still bad).
+	junk := filepath.Join(t.TempDir(), "junk.pdf")
+	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))
+	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); err != nil || !strings.Contains(string(out), "1 parked") {
+		t.Fatalf("ingest of junk: %v: %s", err, out)
+	}
+	listParked := func() []map[string]any {
+		t.Helper()
+		out, err := docketwatch(t, "dead", "list", "--json", "--data", data).Output()
+		if err != nil {
+			t.Fatalf("dead list: %v", err)
+		}
+		var list []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil {
+				list = append(list, m)
+			}
+		}
+		return list
+	}
+	parked := listParked()
+	if len(parked) != 1 || parked[0]["stage"] != "extractor" || !strings.Contains(fmt.Sprint(parked[0]["reason"]), "pdf") {
+		t.Fatalf("dead list: %v; want the junk file parked by the extractor with its reason", parked)
+	}
+	if out, err := docketwatch(t, "dead", "retry", "--all", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("dead retry: %v: %s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		again := listParked()
+		if len(again) == 1 && again[0]["seq"] != parked[0]["seq"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a retry, DEAD holds %v; want the file parked again under a new sequence", again)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	run.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- run.Wait() }()

@@ -22,6 +22,7 @@ Usage:
   docketwatch run    [--data DIR] [--http ADDR]      run everything, embedded
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
+  docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
 `
@@ -44,6 +45,8 @@ func main() {
 		err = cmdIngest(ctx, args)
 	case "search":
 		err = cmdSearch(ctx, args)
+	case "dead":
+		err = cmdDead(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

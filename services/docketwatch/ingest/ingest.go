@@ -224,36 +224,15 @@ func indexedAmong(ctx context.Context, s search.Searcher, ids []filing.DocID) (m
 
 // parkedReasons reads DEAD for the documents parked so far and why.
 func parkedReasons(ctx context.Context, js jetstream.JetStream) (map[filing.DocID]string, error) {
+	parked, err := bus.ListParked(ctx, js, 0)
+	if err != nil {
+		return nil, err
+	}
 	out := map[filing.DocID]string{}
-	str, err := js.Stream(ctx, bus.Dead)
-	if err != nil {
-		return nil, err
-	}
-	n := str.CachedInfo().State.Msgs
-	if n == 0 {
-		return out, nil
-	}
-	cons, err := js.OrderedConsumer(ctx, bus.Dead, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return nil, err
-	}
-	for read := uint64(0); read < n; {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("reading DEAD: %w", err)
+	for _, p := range parked {
+		if p.ID != "" {
+			out[p.ID] = p.Stage + ": " + p.Reason
 		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			var p filing.Parked
-			if json.Unmarshal(m.Data(), &p) == nil && p.ID != "" {
-				out[p.ID] = p.Stage + ": " + p.Reason
-			}
-		}
-		if got == 0 {
-			break
-		}
-		read += uint64(got)
 	}
 	return out, nil
 }

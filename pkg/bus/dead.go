@@ -1,0 +1,104 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ParkedMsg is a message in DEAD with its stream sequence, by which it is shown and retried.
+type ParkedMsg struct {
+	Seq uint64 `json:"seq"`
+	filing.Parked
+}
+
+// ListParked returns the parked messages, oldest first, at most limit (0: all).
+func ListParked(ctx context.Context, js jetstream.JetStream, limit int) ([]ParkedMsg, error) {
+	str, err := js.Stream(ctx, Dead)
+	if err != nil {
+		return nil, fmt.Errorf("opening DEAD: %w", err)
+	}
+	left := str.CachedInfo().State.Msgs
+	if limit > 0 && uint64(limit) < left {
+		left = uint64(limit)
+	}
+	var out []ParkedMsg
+	if left == 0 {
+		return out, nil
+	}
+	cons, err := js.OrderedConsumer(ctx, Dead, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("reading DEAD: %w", err)
+	}
+	for uint64(len(out)) < left {
+		batch, err := cons.Fetch(int(min(left-uint64(len(out)), 500)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("reading DEAD: %w", err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			p := ParkedMsg{Seq: md.Sequence.Stream}
+			if err := json.Unmarshal(m.Data(), &p.Parked); err != nil {
+				p.Reason = "unreadable parked message: " + err.Error()
+			}
+			out = append(out, p)
+		}
+		if got == 0 {
+			break // the stream shrank while we read it
+		}
+	}
+	return out, nil
+}
+
+// GetParked returns one parked message.
+func GetParked(ctx context.Context, js jetstream.JetStream, seq uint64) (ParkedMsg, error) {
+	str, err := js.Stream(ctx, Dead)
+	if err != nil {
+		return ParkedMsg{}, fmt.Errorf("opening DEAD: %w", err)
+	}
+	raw, err := str.GetMsg(ctx, seq)
+	if err != nil {
+		return ParkedMsg{}, fmt.Errorf("parked message %d: %w", seq, err)
+	}
+	p := ParkedMsg{Seq: seq}
+	if err := json.Unmarshal(raw.Data, &p.Parked); err != nil {
+		return p, fmt.Errorf("parked message %d is unreadable: %w", seq, err)
+	}
+	return p, nil
+}
+
+// RetryParked puts a parked message back on the subject it was parked from, for its
+// stage to try again, and then removes it from DEAD. A crash in between leaves it in
+// both places; the stage's idempotence makes the second try harmless.
+func RetryParked(ctx context.Context, js jetstream.JetStream, seq uint64) error {
+	p, err := GetParked(ctx, js, seq)
+	if err != nil {
+		return err
+	}
+	msg := &nats.Msg{Subject: p.Subject, Data: p.Data, Header: nats.Header{}}
+	if p.ID != "" {
+		msg.Header.Set(HeaderDocID, string(p.ID))
+	}
+	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("retry:"+strconv.FormatUint(seq, 10))); err != nil {
+		return fmt.Errorf("republishing parked message %d: %w", seq, err)
+	}
+	str, err := js.Stream(ctx, Dead)
+	if err != nil {
+		return err
+	}
+	if err := str.DeleteMsg(ctx, seq); err != nil {
+		return fmt.Errorf("removing retried message %d from DEAD: %w", seq, err)
+	}
+	return nil
+}

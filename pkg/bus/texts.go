@@ -1,0 +1,124 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrTextNotFound says TEXTS holds no message for a document at the asked version.
+var ErrTextNotFound = errors.New("text not found in TEXTS")
+
+// TextFinder reads a document's extracted text back from TEXTS, the source of truth, for
+// a stage that was told about the document by id and version only (the alerter, told by
+// INDEXED).
+//
+// TEXTS subjects name the court, not the document, so there is no direct get by
+// document: the finder scans the court's subject with a headers-only consumer, starting
+// a little before the version's extraction time (a Text's Version is its extraction time
+// in nanoseconds, taken before the message was published), picks the messages whose
+// Doc-Id header names the document, and fetches only those in full. The scan reads about
+// 200 bytes per message of the same court published while the document was being
+// extracted. Were INDEXED to carry the TEXTS stream sequence, this would be one direct get.
+type TextFinder struct {
+	JS jetstream.JetStream
+	// Skew is how far before the version's timestamp the scan starts, to allow for the
+	// extractor's clock running ahead of the server's (default 5 s). A miss is retried
+	// once from a day earlier.
+	Skew time.Duration
+	// Batch is how many headers are fetched per request (default 256).
+	Batch int
+}
+
+// Find returns the Text of id at version, published on court's TEXTS subject. It returns
+// an error wrapping ErrTextNotFound, classified permanent, when TEXTS does not hold it.
+func (f TextFinder) Find(ctx context.Context, court string, id filing.DocID, version int64) (filing.Text, error) {
+	skew := f.Skew
+	if skew <= 0 {
+		skew = 5 * time.Second
+	}
+	at := time.Unix(0, version)
+	for _, start := range []time.Time{at.Add(-skew), at.Add(-24 * time.Hour)} {
+		t, err := f.scan(ctx, Subject(Texts, filing.CourtToken(court)), start, id, version)
+		if err == nil || !errors.Is(err, ErrTextNotFound) {
+			return t, err
+		}
+	}
+	return filing.Text{}, fault.PermanentErr(fmt.Errorf("finding %s version %d: %w", id, version, ErrTextNotFound))
+}
+
+func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, id filing.DocID, version int64) (filing.Text, error) {
+	batch := f.Batch
+	if batch <= 0 {
+		batch = 256
+	}
+	cons, err := f.JS.CreateConsumer(ctx, Texts, jetstream.ConsumerConfig{
+		FilterSubject: subject, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start,
+		AckPolicy: jetstream.AckNonePolicy, HeadersOnly: true, MemoryStorage: true,
+		// Deleted below; the threshold only cleans up after a crash of this process.
+		InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
+	}
+	name := cons.CachedInfo().Name
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = f.JS.DeleteConsumer(dctx, Texts, name)
+	}()
+	pending := cons.CachedInfo().NumPending
+	var seqs []uint64
+	for pending > 0 {
+		msgs, err := cons.Fetch(batch, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
+		}
+		n := 0
+		for m := range msgs.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			pending = md.NumPending
+			if m.Headers().Get(HeaderDocID) == string(id) {
+				seqs = append(seqs, md.Sequence.Stream)
+			}
+		}
+		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if len(seqs) == 0 {
+		return filing.Text{}, ErrTextNotFound
+	}
+	stream, err := f.JS.Stream(ctx, Texts)
+	if err != nil {
+		return filing.Text{}, fmt.Errorf("opening %s: %w", Texts, err)
+	}
+	// The newest message is the likeliest: a re-extraction follows the first one.
+	for i := len(seqs) - 1; i >= 0; i-- {
+		raw, err := stream.GetMsg(ctx, seqs[i])
+		if err != nil {
+			return filing.Text{}, fmt.Errorf("reading %s message %d: %w", Texts, seqs[i], err)
+		}
+		var t filing.Text
+		if err := json.Unmarshal(raw.Data, &t); err != nil {
+			continue // a malformed message was parked by the indexer; it cannot be this version
+		}
+		if t.Document.ID == id && t.Version == version {
+			return t, nil
+		}
+	}
+	return filing.Text{}, ErrTextNotFound
+}

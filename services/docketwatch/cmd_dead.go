@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+)
+
+// cmdDead lists, shows and retries the work parked in DEAD.
+func cmdDead(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("dead", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	all := fs.Bool("all", false, "retry: every parked message")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError{"dead needs list, show SEQ or retry SEQ...|--all"}
+	}
+	deps, closeFn, err := pipeline(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	out := json.NewEncoder(os.Stdout)
+	switch pos[0] {
+	case "list":
+		parked, err := bus.ListParked(ctx, deps.JS, 0)
+		if err != nil {
+			return err
+		}
+		if c.jsonOut {
+			for _, p := range parked {
+				p.Data = nil // list is a summary; show prints the message itself
+				out.Encode(p)
+			}
+			return nil
+		}
+		if len(parked) == 0 {
+			fmt.Println("nothing is parked")
+			return nil
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tPARKED\tREASON")
+		for _, p := range parked {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, p.ID, p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, 100))
+		}
+		return tw.Flush()
+	case "show":
+		seqs, err := seqArgs(pos[1:])
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			p, err := bus.GetParked(ctx, deps.JS, seq)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out.Encode(p)
+				continue
+			}
+			fmt.Printf("seq %d\nstage %s\ndocument %s\nsubject %s\nattempts %d\nparked %s\nreason %s\nmessage %s\n\n",
+				p.Seq, p.Stage, p.ID, p.Subject, p.Attempts, p.ParkedAt.Format("2006-01-02 15:04:05 MST"), p.Reason, oneLine(string(p.Data), 2000))
+		}
+		return nil
+	case "retry":
+		seqs, err := seqArgs(pos[1:])
+		if *all {
+			parked, lerr := bus.ListParked(ctx, deps.JS, 0)
+			if lerr != nil {
+				return lerr
+			}
+			seqs, err = nil, nil
+			for _, p := range parked {
+				seqs = append(seqs, p.Seq)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs {
+			if err := bus.RetryParked(ctx, deps.JS, seq); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("%d parked messages sent back to their stage\n", len(seqs))
+		return nil
+	}
+	return usageError{fmt.Sprintf("dead %s: want list, show or retry", pos[0])}
+}
+
+func seqArgs(args []string) ([]uint64, error) {
+	if len(args) == 0 {
+		return nil, usageError{"name the parked messages by their SEQ (see dead list)"}
+	}
+	var out []uint64
+	for _, a := range args {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("%q is not a sequence number", a)}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
