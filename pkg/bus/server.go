@@ -2,6 +2,7 @@ package bus
 
 import (
 	"crypto/rand"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -82,6 +83,59 @@ func (e *Embedded) Connect(name string) (*nats.Conn, error) {
 func (e *Embedded) Shutdown() {
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
+}
+
+// ConnConfig says how to reach a NATS server or cluster and prove who we are. Secrets
+// are read from files or the environment, never logged.
+type ConnConfig struct {
+	// URLs is one or more server URLs, comma-separated.
+	URLs string
+	// User and Password, or Token, or a CredsFile (JWT + nkey, NGS style), or an
+	// NKeyFile holding a seed: at most one way to authenticate.
+	User, Password string
+	Token          string
+	CredsFile      string
+	NKeyFile       string
+}
+
+// Validate reports a configuration that cannot work.
+func (c ConnConfig) Validate() error {
+	if c.URLs == "" {
+		return errors.New("no NATS URL")
+	}
+	n := 0
+	for _, set := range []bool{c.User != "" || c.Password != "", c.Token != "", c.CredsFile != "", c.NKeyFile != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("choose one NATS authentication: user/password, token, creds file or nkey file")
+	}
+	return nil
+}
+
+// Connect dials the servers as name, reconnecting forever.
+func (c ConnConfig) Connect(name string) (*nats.Conn, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var opts []nats.Option
+	switch {
+	case c.User != "":
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	case c.Token != "":
+		opts = append(opts, nats.Token(c.Token))
+	case c.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	case c.NKeyFile != "":
+		opt, err := nats.NkeyOptionFromSeed(c.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading nkey seed %s: %w", c.NKeyFile, err)
+		}
+		opts = append(opts, opt)
+	}
+	return Connect(c.URLs, name, opts...)
 }
 
 // Connect dials a NATS server or cluster (comma-separated URLs) with the options a

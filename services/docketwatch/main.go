@@ -20,6 +20,8 @@ const usage = `docketwatch watches US federal courts.
 
 Usage:
   docketwatch run    [--data DIR] [--http ADDR]      run everything, embedded
+                     [--nats URLS --replicas 3 --roles R,R]  ... or against a NATS cluster
+  docketwatch extractor|indexer|api --nats URLS [--data DIR]   one role against a cluster
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
@@ -39,8 +41,8 @@ func main() {
 	defer stop()
 	var err error
 	switch verb, args := os.Args[1], os.Args[2:]; verb {
-	case "run":
-		err = cmdRun(ctx, args)
+	case "run", "extractor", "indexer", "api":
+		err = cmdRun(ctx, verb, args)
 	case "ingest":
 		err = cmdIngest(ctx, args)
 	case "search":

@@ -1,6 +1,7 @@
-// Package node runs docketwatch embedded: one process with its own NATS server, every
-// stage, the index and the HTTP API, over one data directory. It is the composition root
-// of the default mode; each stage only sees its own connection and dependencies.
+// Package node runs any subset of docketwatch's roles in one process, either embedded (its
+// own NATS server and everything over one data directory: the default) or as part of a
+// deployment against a NATS cluster. It is the composition root: each stage only sees its
+// own connection and dependencies.
 package node
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,17 +30,53 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Config is what an embedded node needs.
+// The roles a node can run.
+const (
+	RoleExtractor = "extractor"
+	RoleIndexer   = "indexer"
+	RoleAPI       = "api"
+)
+
+// Roles lists every role, in start order.
+var Roles = []string{RoleIndexer, RoleExtractor, RoleAPI}
+
+// Config is what a node needs.
 type Config struct {
+	// DataDir holds the embedded server's store and the index; a node running only
+	// stateless roles against a cluster needs none.
 	DataDir string
-	// HTTPAddr serves the API when set ("127.0.0.1:8080").
+	// Roles to run; empty runs every role.
+	Roles []string
+	// NATS is the cluster to join; with no URLs the node embeds its own server.
+	NATS bus.ConnConfig
+	// Replicas of streams and buckets when the node creates them (3 on a cluster).
+	Replicas int
+	// HTTPAddr serves the API when set ("127.0.0.1:8080") and the api role runs.
 	HTTPAddr  string
 	Extractor extractor.Config
 	Indexer   indexer.Config
 	Log       *slog.Logger
 }
 
-// Node is a running embedded docketwatch.
+func (c Config) has(role string) bool { return len(c.Roles) == 0 || slices.Contains(c.Roles, role) }
+
+// Validate reports a configuration that cannot start.
+func (c Config) Validate() error {
+	for _, r := range c.Roles {
+		if !slices.Contains(Roles, r) {
+			return fmt.Errorf("unknown role %q (roles: %v)", r, Roles)
+		}
+	}
+	if c.DataDir == "" && (c.NATS.URLs == "" || c.has(RoleIndexer)) {
+		return errors.New("a data directory is needed for the embedded server and the index")
+	}
+	if c.NATS.URLs != "" {
+		return c.NATS.Validate()
+	}
+	return nil
+}
+
+// Node is a running set of roles.
 type Node struct {
 	cfg    Config
 	lock   *datadir.Lock
@@ -61,10 +99,13 @@ type Node struct {
 	closeOnce sync.Once
 }
 
-// Start takes the data directory and starts everything. The caller must Close the node.
+// Start starts the configured roles. The caller must Close the node.
 func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	n = &Node{cfg: cfg}
 	started := n
@@ -73,15 +114,27 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			started.Close() // n itself is nil by now: the return statement set it
 		}
 	}()
-	if n.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
-		return nil, err
+	embedded := cfg.NATS.URLs == ""
+	if embedded || cfg.has(RoleIndexer) {
+		// The embedded server's store and the index each want one owner.
+		if n.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
-	n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true})
-	if err != nil {
-		return nil, err
+	if embedded {
+		n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true})
+		if err != nil {
+			return nil, err
+		}
 	}
 	connect := func(name string) (jetstream.JetStream, *nats.Conn, error) {
-		nc, err := n.nats.Connect("docketwatch-" + name)
+		var nc *nats.Conn
+		var err error
+		if embedded {
+			nc, err = n.nats.Connect("docketwatch-" + name)
+		} else {
+			nc, err = cfg.NATS.Connect("docketwatch-" + name)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -92,35 +145,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.JS, _, err = connect("owner"); err != nil {
 		return nil, err
 	}
-	if err = bus.Setup(ctx, n.JS, bus.Options{}); err != nil {
+	if err = bus.Setup(ctx, n.JS, bus.Options{Replicas: cfg.Replicas}); err != nil {
 		return nil, err
 	}
 	if n.Blobs, err = blob.NewNATS(ctx, n.JS, bus.ObjectPDFs); err != nil {
 		return nil, err
-	}
-	if n.index, err = indexer.Open(filepath.Join(cfg.DataDir, "index")); err != nil {
-		return nil, err
-	}
-
-	// Each stage gets its own connection (STACK.md: a shared one can stall).
-	exJS, _, err := connect("extractor")
-	if err != nil {
-		return nil, err
-	}
-	exBlobs, err := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
-	if err != nil {
-		return nil, err
-	}
-	ixJS, _, err := connect("indexer")
-	if err != nil {
-		return nil, err
-	}
-	_, searchNC, err := connect("search")
-	if err != nil {
-		return nil, err
-	}
-	if _, err = search.Serve(searchNC, bus.SearchSubject, n.index, runtime.NumCPU()*2, cfg.Log); err != nil {
-		return nil, fmt.Errorf("serving search: %w", err)
 	}
 	_, clientNC, err := connect("client")
 	if err != nil {
@@ -139,22 +168,47 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			}
 		}()
 	}
-	if cfg.Extractor.Entities == nil {
-		if cfg.Extractor.Entities, err = entity.New(entity.Options{}); err != nil {
-			return nil, fmt.Errorf("loading the entity recogniser: %w", err)
-		}
-	}
-	run("extractor", extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
-	run("indexer", indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
 
-	owner := datadir.Owner{PID: os.Getpid(), NATS: n.nats.ClientURL(), Token: n.nats.Token}
-	if cfg.HTTPAddr != "" {
+	if cfg.has(RoleIndexer) {
+		if n.index, err = indexer.Open(filepath.Join(cfg.DataDir, "index")); err != nil {
+			return nil, err
+		}
+		// Each stage gets its own connection (STACK.md: a shared one can stall).
+		ixJS, _, err := connect("indexer")
+		if err != nil {
+			return nil, err
+		}
+		_, searchNC, err := connect("search")
+		if err != nil {
+			return nil, err
+		}
+		if _, err = search.Serve(searchNC, bus.SearchSubject, n.index, runtime.NumCPU()*2, cfg.Log); err != nil {
+			return nil, fmt.Errorf("serving search: %w", err)
+		}
+		run(RoleIndexer, indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
+	}
+	if cfg.has(RoleExtractor) {
+		exJS, _, err := connect("extractor")
+		if err != nil {
+			return nil, err
+		}
+		exBlobs, err := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Extractor.Entities == nil {
+			if cfg.Extractor.Entities, err = entity.New(entity.Options{}); err != nil {
+				return nil, fmt.Errorf("loading the entity recogniser: %w", err)
+			}
+		}
+		run(RoleExtractor, extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
+	}
+	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
 		}
 		n.HTTPURL = "http://" + ln.Addr().String()
-		owner.HTTP = n.HTTPURL
 		n.http = &http.Server{
 			Handler:           api.Handler(api.Deps{Searcher: n.Searcher, Log: cfg.Log, Ready: n.ready}),
 			ReadHeaderTimeout: 10 * time.Second,
@@ -165,13 +219,22 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			}
 		}()
 	}
-	if err := n.lock.Publish(owner); err != nil {
-		return nil, err
+	if embedded {
+		owner := datadir.Owner{PID: os.Getpid(), NATS: n.nats.ClientURL(), Token: n.nats.Token, HTTP: n.HTTPURL}
+		if err := n.lock.Publish(owner); err != nil {
+			return nil, err
+		}
 	}
 	return n, nil
 }
 
+// ready says whether the node can serve: NATS reachable and an index answering.
 func (n *Node) ready(ctx context.Context) error {
+	for _, nc := range n.conns {
+		if !nc.IsConnected() {
+			return fmt.Errorf("nats connection %s is %s", nc.Opts.Name, nc.Status())
+		}
+	}
 	_, err := n.Searcher.Search(ctx, search.Query{Limit: 1})
 	return err
 }
