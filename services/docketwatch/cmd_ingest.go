@@ -68,9 +68,22 @@ func cmdIngest(ctx context.Context, args []string) error {
 	return nil
 }
 
-// pipeline returns handles on the data directory's pipeline: a `docketwatch run`
-// serving it, or, with nothing running, one started in this process for the command.
+// pipeline returns handles on a pipeline: the NATS cluster given by --nats; else the data
+// directory's, through a `docketwatch run` serving it or, with nothing running, one
+// started in this process for the command.
 func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+	if c.NATS.URLs != "" {
+		nc, err := c.NATS.Connect("docketwatch-cli")
+		if err != nil {
+			return ingest.Deps{}, nil, err
+		}
+		deps, err := clientDeps(ctx, nc)
+		if err != nil {
+			nc.Close()
+			return ingest.Deps{}, nil, err
+		}
+		return deps, nc.Close, nil
+	}
 	n, err := node.Start(ctx, node.Config{DataDir: c.data, Log: c.logger()})
 	if err == nil {
 		return ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, n.Close, nil
@@ -86,15 +99,23 @@ func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
 	if err != nil {
 		return ingest.Deps{}, nil, fmt.Errorf("reaching the docketwatch (pid %d) serving %s: %w", owner.PID, c.data, err)
 	}
-	js, err := jetstream.New(nc)
+	deps, err := clientDeps(ctx, nc)
 	if err != nil {
 		nc.Close()
 		return ingest.Deps{}, nil, err
+	}
+	return deps, nc.Close, nil
+}
+
+// clientDeps are a pipeline's handles over one client connection.
+func clientDeps(ctx context.Context, nc *nats.Conn) (ingest.Deps, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return ingest.Deps{}, err
 	}
 	blobs, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
 	if err != nil {
-		nc.Close()
-		return ingest.Deps{}, nil, err
+		return ingest.Deps{}, err
 	}
-	return ingest.Deps{JS: js, Blobs: blobs, Searcher: search.NewRemote(nc, bus.SearchSubject)}, nc.Close, nil
+	return ingest.Deps{JS: js, Blobs: blobs, Searcher: search.NewRemote(nc, bus.SearchSubject)}, nil
 }

@@ -63,6 +63,13 @@ func cmdSearch(ctx context.Context, args []string) error {
 // searcher answers from a running `docketwatch run`, or opens the index itself when
 // nothing owns the data directory.
 func searcher(c common) (search.Searcher, func(), error) {
+	if c.NATS.URLs != "" {
+		nc, err := c.NATS.Connect("docketwatch-cli")
+		if err != nil {
+			return nil, nil, err
+		}
+		return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
+	}
 	lock, err := datadir.Acquire(c.data)
 	if err == nil {
 		idx, err := indexer.Open(filepath.Join(c.data, "index"))

@@ -6,30 +6,26 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/docketwatch/docketwatch/pkg/run"
 )
 
-// common holds the flags every verb takes.
+// common holds the flags every verb takes: the data directory, JSON output, and how to
+// reach a NATS cluster when docketwatch runs distributed (--nats).
 type common struct {
 	data    string
-	logLvl  string
 	jsonOut bool
+	run.Flags
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (env DOCKETWATCH_DATA)")
-	fs.StringVar(&c.logLvl, "log", envOr("DOCKETWATCH_LOG", ""), "log level: debug, info, warn, error (default: info for run, error for the other verbs)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
+	c.Flags.Register(fs)
 }
 
-func (c *common) logger() *slog.Logger {
-	lvl := slog.LevelError
-	if c.logLvl != "" {
-		if err := lvl.UnmarshalText([]byte(c.logLvl)); err != nil {
-			lvl = slog.LevelWarn
-		}
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-}
+// logger logs errors only: a CLI verb reports what matters itself.
+func (c *common) logger() *slog.Logger { return c.Logger(slog.LevelError) }
 
 func defaultDataDir() string {
 	if d := os.Getenv("DOCKETWATCH_DATA"); d != "" {

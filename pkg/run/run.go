@@ -1,0 +1,110 @@
+// Package run is the process lifecycle shared by docketwatch's binaries: the flags that
+// say how to reach NATS, the logger, and a main loop that connects, sets up the JetStream
+// contract, runs until SIGINT or SIGTERM, and then drains.
+package run
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Flags are the settings every service process takes.
+type Flags struct {
+	NATS     bus.ConnConfig
+	Replicas int
+	LogLevel string
+}
+
+// Register adds the flags to fs, with defaults from DOCKETWATCH_* environment variables.
+// Passwords and tokens come only from the environment, so they never show in a process
+// listing.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.NATS.URLs, "nats", os.Getenv("DOCKETWATCH_NATS"), "NATS cluster URLs, comma-separated (env DOCKETWATCH_NATS)")
+	fs.StringVar(&f.NATS.User, "nats-user", os.Getenv("DOCKETWATCH_NATS_USER"), "NATS user; the password comes from env DOCKETWATCH_NATS_PASSWORD")
+	fs.StringVar(&f.NATS.CredsFile, "nats-creds", os.Getenv("DOCKETWATCH_NATS_CREDS"), "NATS credentials file")
+	fs.StringVar(&f.NATS.NKeyFile, "nats-nkey", os.Getenv("DOCKETWATCH_NATS_NKEY"), "NATS nkey seed file")
+	fs.IntVar(&f.Replicas, "replicas", 1, "stream and bucket replicas when creating them (3 on a 3-node cluster)")
+	fs.StringVar(&f.LogLevel, "log", os.Getenv("DOCKETWATCH_LOG"), "log level: debug, info, warn, error")
+	f.NATS.Password = os.Getenv("DOCKETWATCH_NATS_PASSWORD")
+	f.NATS.Token = os.Getenv("DOCKETWATCH_NATS_TOKEN")
+}
+
+// Logger returns a text logger at the flag's level (default dflt).
+func (f *Flags) Logger(dflt slog.Level) *slog.Logger {
+	lvl := dflt
+	if f.LogLevel != "" {
+		if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
+			lvl = dflt
+		}
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// Env is what a service needs from its process.
+type Env struct {
+	Log *slog.Logger
+	// Connect opens a new connection for one component (STACK.md: one per component).
+	Connect func(name string) (*nats.Conn, jetstream.JetStream, error)
+}
+
+// Service is the main of a single-service binary: it parses args, connects, sets up the
+// contract, and runs start until a signal; start must return once ctx is done, having
+// drained its work. It exits the process.
+func Service(name string, args []string, register func(*flag.FlagSet), start func(ctx context.Context, env Env) error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var f Flags
+	f.Register(fs)
+	if register != nil {
+		register(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		os.Exit(2)
+	}
+	log := f.Logger(slog.LevelInfo).With("service", name)
+	if err := serve(name, f, log, start); err != nil {
+		log.Error("exiting", "err", err)
+		os.Exit(1)
+	}
+}
+
+func serve(name string, f Flags, log *slog.Logger, start func(context.Context, Env) error) error {
+	if f.NATS.URLs == "" {
+		return errors.New("--nats is required (a service process joins a NATS cluster; `docketwatch run` embeds one)")
+	}
+	var conns []*nats.Conn
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	env := Env{Log: log, Connect: func(component string) (*nats.Conn, jetstream.JetStream, error) {
+		nc, err := f.NATS.Connect(name + "-" + component)
+		if err != nil {
+			return nil, nil, err
+		}
+		conns = append(conns, nc)
+		js, err := jetstream.New(nc)
+		return nc, js, err
+	}}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	_, js, err := env.Connect("setup")
+	if err != nil {
+		return err
+	}
+	if err := bus.Setup(ctx, js, bus.Options{Replicas: f.Replicas}); err != nil {
+		return fmt.Errorf("setting up the JetStream contract: %w", err)
+	}
+	log.Info("started", "nats", f.NATS.URLs)
+	return start(ctx, env)
+}

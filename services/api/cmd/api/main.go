@@ -1,0 +1,50 @@
+// Command api serves docketwatch's HTTP API against a NATS cluster; it holds no data and
+// scales by running more of it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/run"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/api"
+)
+
+func main() {
+	addr := ":8080"
+	run.Service("api", os.Args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&addr, "http", addr, "HTTP listen address")
+	}, func(ctx context.Context, env run.Env) error {
+		nc, _, err := env.Connect("client")
+		if err != nil {
+			return err
+		}
+		searcher := search.NewRemote(nc, bus.SearchSubject)
+		srv := &http.Server{Addr: addr, ReadHeaderTimeout: 10 * time.Second, Handler: api.Handler(api.Deps{
+			Searcher: searcher, Log: env.Log,
+			Ready: func(ctx context.Context) error {
+				_, err := searcher.Search(ctx, search.Query{Limit: 1})
+				return err
+			},
+		})}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.ListenAndServe() }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+}

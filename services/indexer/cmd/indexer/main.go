@@ -1,0 +1,44 @@
+// Command indexer owns a bleve index against a NATS cluster: it indexes TEXTS and answers
+// search.query requests.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/run"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/indexer"
+)
+
+func main() {
+	var data string
+	var cfg indexer.Config
+	run.Service("indexer", os.Args[1:], func(fs *flag.FlagSet) {
+		fs.StringVar(&data, "data", "docketwatch-data", "directory holding the index")
+	}, func(ctx context.Context, env run.Env) error {
+		idx, err := indexer.Open(filepath.Join(data, "index"))
+		if err != nil {
+			return err
+		}
+		defer idx.Close()
+		_, js, err := env.Connect("stage")
+		if err != nil {
+			return err
+		}
+		nc, _, err := env.Connect("search")
+		if err != nil {
+			return err
+		}
+		sub, err := search.Serve(nc, bus.SearchSubject, idx, runtime.NumCPU()*2, env.Log)
+		if err != nil {
+			return err
+		}
+		defer sub.Drain()
+		return indexer.New(cfg, js, idx, env.Log).Run(ctx)
+	})
+}
