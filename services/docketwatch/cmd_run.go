@@ -4,9 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"log/slog"
 	"strings"
+
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 )
 
 // cmdRun runs roles until interrupted: every role for `run`, one for `docketwatch
