@@ -79,6 +79,9 @@ func TestCluster(t *testing.T) {
 	if err := ing.Wait(); err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
+	if seen < files/5 {
+		t.Fatalf("ingest reported %d documents indexed; the faults were never injected", seen)
+	}
 	var sum ingest.Summary
 	if err := json.Unmarshal(out, &sum); err != nil {
 		t.Fatalf("ingest printed %q: %v", out, err)

@@ -35,14 +35,13 @@ func cmdIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeFn()
-	if !c.jsonOut {
-		deps.Progress = func(f ingest.File) {
-			switch {
-			case f.Status == ingest.Parked || f.Status == ingest.Failed:
-				fmt.Fprintf(os.Stderr, "%s: %s: %s\n", f.Status, f.Path, f.Reason)
-			case *verbose:
-				fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
-			}
+	// Progress goes to standard error, so that --json output stays one document.
+	deps.Progress = func(f ingest.File) {
+		switch {
+		case (f.Status == ingest.Parked || f.Status == ingest.Failed) && !c.jsonOut:
+			fmt.Fprintf(os.Stderr, "%s: %s: %s\n", f.Status, f.Path, f.Reason)
+		case *verbose:
+			fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
 		}
 	}
 	sum, err := ingest.Run(ctx, deps, paths)
