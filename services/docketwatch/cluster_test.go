@@ -138,14 +138,16 @@ func startRole(t *testing.T, name string, args ...string) *role {
 	t.Helper()
 	cmd := docketwatch(t, append([]string{name}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = &prefixWriter{t: t, prefix: name}
+	logs := &prefixWriter{t: t, prefix: name}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		t.Fatalf("%s did not start: %v", name, err)
+		cmd.Wait()
+		t.Fatalf("%s did not start: %v: %s", name, err, logs.tail())
 	}
 	r := &role{Cmd: cmd}
 	if i := strings.Index(line, "http://"); i >= 0 {
@@ -159,11 +161,22 @@ type prefixWriter struct {
 	t      *testing.T
 	prefix string
 	mu     sync.Mutex
+	last   []byte
+}
+
+func (w *prefixWriter) tail() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return string(w.last)
 }
 
 func (w *prefixWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.last = append(w.last, p...)
+	if len(w.last) > 4096 {
+		w.last = w.last[len(w.last)-4096:]
+	}
 	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
 		if strings.Contains(line, "level=ERROR") {
 			w.t.Logf("%s: %s", w.prefix, line)
