@@ -100,8 +100,25 @@ func Streams(o Options) []jetstream.StreamConfig {
 }
 
 // Setup creates or updates every stream, bucket and the object store of the contract.
-// It is idempotent: every process calls it at start-up.
+// It is idempotent: every process calls it at start-up. A cluster that has just formed
+// (or lost a node) answers "no suitable peers" or "temporarily unavailable" for a while,
+// so Setup retries for up to a minute before it gives up.
 func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
+	deadline := time.Now().Add(time.Minute)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err := setup(ctx, js, o)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 	o = o.withDefaults()
 	for _, cfg := range Streams(o) {
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
