@@ -33,6 +33,9 @@ type Consumer struct {
 	MaxAckPending int
 	// Backoff is the delay before the n-th retry of a transient failure.
 	Backoff func(attempt int) time.Duration
+	// Observe, when set, is told how each message ended (ack, retry, parked) and how
+	// long it took: the stage's metrics.
+	Observe func(stage, outcome string, took time.Duration)
 }
 
 func (c Consumer) withDefaults() Consumer {
@@ -132,9 +135,13 @@ func (c Consumer) handle(js jetstream.JetStream, log *slog.Logger, msg jetstream
 	hctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go heartbeat(hctx, msg, c.AckWait/2)
+	start := time.Now()
 	err := safeHandle(hctx, msg, h)
 	cancel()
-	c.Settle(context.Background(), js, log, msg, err)
+	outcome := c.Settle(context.Background(), js, log, msg, err)
+	if c.Observe != nil {
+		c.Observe(c.Stage, outcome, time.Since(start))
+	}
 }
 
 // safeHandle turns a handler's panic into a permanent error so that one bad message
@@ -163,16 +170,24 @@ func heartbeat(ctx context.Context, msg jetstream.Msg, every time.Duration) {
 	}
 }
 
-// Settle applies the acknowledgement policy to a handled message: nil → Ack; permanent,
-// or transient on the last allowed attempt → park in DEAD, then Term; transient → Nak
-// with a backoff delay; rate-limited → Nak after the delay it asked for.
-func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, err error) {
+// Outcomes of a handled message, as Settle reports them.
+const (
+	OutcomeAck    = "ack"
+	OutcomeRetry  = "retry"
+	OutcomeParked = "parked"
+)
+
+// Settle applies the acknowledgement policy to a handled message and says which it
+// applied: nil → Ack; permanent, or transient on the last allowed attempt → park in
+// DEAD, then Term; transient → Nak with a backoff delay; rate-limited → Nak after the
+// delay it asked for.
+func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, err error) string {
 	c = c.withDefaults()
 	if err == nil {
 		if aerr := msg.Ack(); aerr != nil {
 			log.Warn("acknowledging", "stage", c.Stage, "subject", msg.Subject(), "err", aerr)
 		}
-		return
+		return OutcomeAck
 	}
 	attempts := 1
 	if md, merr := msg.Metadata(); merr == nil {
@@ -183,11 +198,11 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 			// Not parked: leave it to be redelivered rather than lose it.
 			log.Error("parking message", "stage", c.Stage, "subject", msg.Subject(), "err", perr)
 			_ = msg.NakWithDelay(c.Backoff(attempts))
-			return
+			return OutcomeRetry
 		}
 		log.Warn("parked", "stage", c.Stage, "subject", msg.Subject(), "attempts", attempts, "err", err)
 		_ = msg.TermWithReason(truncate(err.Error(), 200))
-		return
+		return OutcomeParked
 	}
 	delay := c.Backoff(attempts)
 	if ra := fault.RetryAfter(err); ra > delay {
@@ -195,6 +210,7 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	}
 	log.Info("retrying later", "stage", c.Stage, "subject", msg.Subject(), "attempt", attempts, "delay", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
+	return OutcomeRetry
 }
 
 // Park copies a message into DEAD with the reason it could not be handled. The DocID is

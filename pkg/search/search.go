@@ -7,12 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
-// Query is what a researcher asks: a query string in bleve's syntax plus filters.
+// Query is what a researcher asks: a query string plus filters, facets, an order and a
+// page. The query string is bleve's syntax (terms, "phrases", +must, -must_not, field:value,
+// wildcards*, fuzzy~1, boosts^2, ranges field:>=v) extended with AND, OR, NOT and
+// parentheses; quoted phrases match exactly (unstemmed), bare terms match stemmed forms.
 type Query struct {
 	Q string `json:"q"`
 	// Court, Docket and Exhibits filter the hits.
@@ -24,30 +28,85 @@ type Query struct {
 	// FiledFrom and FiledTo bound the filed date, inclusive.
 	FiledFrom time.Time `json:"filed_from,omitzero"`
 	FiledTo   time.Time `json:"filed_to,omitzero"`
+	// Entities keeps documents naming every one of these entities.
+	Entities []EntityFilter `json:"entities,omitempty"`
+	// DocTypes keeps documents of any of these types ("motion", "order", "exhibit", …).
+	DocTypes []string `json:"doc_types,omitempty"`
+	// Sort is SortRelevance (the default), SortNewest or SortOldest (by filed date).
+	Sort string `json:"sort,omitempty"`
+	// Facets names the counts wanted over all hits: FacetCourt, FacetDocType, FacetYear,
+	// or FacetEntityPrefix+type ("entity.person"). FacetSize bounds the terms of each
+	// (default 10, at most MaxFacetSize).
+	Facets    []string `json:"facets,omitempty"`
+	FacetSize int      `json:"facet_size,omitempty"`
+	// NoHighlight leaves out pages and snippets: cheaper, for callers that want ids.
+	NoHighlight bool `json:"no_highlight,omitempty"`
 	// Limit is the page size (default 20, at most MaxLimit).
 	Limit int `json:"limit,omitempty"`
 	// After is the opaque cursor of the previous page's last hit.
 	After string `json:"after,omitempty"`
 }
 
-// MaxLimit bounds one page of hits.
-const MaxLimit = 1000
+// EntityFilter names one entity by its canonical name, exactly as a facet term shows it
+// (case and punctuation count); an empty Type matches the name under any type.
+type EntityFilter struct {
+	Type filing.EntityType `json:"type,omitempty"`
+	Name string            `json:"name"`
+}
+
+// Orders of hits.
+const (
+	SortRelevance = "relevance"
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+)
+
+// Facet names.
+const (
+	FacetCourt   = "court"
+	FacetDocType = "doc_type"
+	FacetYear    = "year"
+	// FacetEntityPrefix followed by an entity type names the facet of that type's
+	// canonical names: "entity.person", "entity.organization".
+	FacetEntityPrefix = "entity."
+)
+
+// Bounds of one request.
+const (
+	// MaxLimit bounds one page of hits.
+	MaxLimit = 1000
+	// MaxFacetSize bounds the terms of one facet.
+	MaxFacetSize = 100
+	// MaxQueryBytes bounds the query string.
+	MaxQueryBytes = 4096
+)
 
 // Hit is one matching document, with the page of its best match.
 type Hit struct {
-	ID           filing.DocID `json:"id"`
-	Score        float64      `json:"score"`
-	Page         int          `json:"page,omitempty"`
-	Snippet      string       `json:"snippet,omitempty"`
-	Court        string       `json:"court,omitempty"`
-	Docket       string       `json:"docket,omitempty"`
-	CaseName     string       `json:"case_name,omitempty"`
-	Entry        int          `json:"entry,omitempty"`
-	Exhibit      bool         `json:"exhibit,omitempty"`
-	ExhibitLabel string       `json:"exhibit_label,omitempty"`
-	Description  string       `json:"description,omitempty"`
-	Filed        time.Time    `json:"filed,omitzero"`
-	Pages        int          `json:"pages,omitempty"`
+	ID    filing.DocID `json:"id"`
+	Score float64      `json:"score"`
+	// Page is the page of the best match and Snippet the text around it, HTML-escaped
+	// with matches in <mark>; Highlights adds the best passages of other pages.
+	Page         int         `json:"page,omitempty"`
+	Snippet      string      `json:"snippet,omitempty"`
+	Highlights   []Highlight `json:"highlights,omitempty"`
+	Court        string      `json:"court,omitempty"`
+	Docket       string      `json:"docket,omitempty"`
+	CaseName     string      `json:"case_name,omitempty"`
+	Entry        int         `json:"entry,omitempty"`
+	Exhibit      bool        `json:"exhibit,omitempty"`
+	ExhibitLabel string      `json:"exhibit_label,omitempty"`
+	DocType      string      `json:"doc_type,omitempty"`
+	Source       string      `json:"source,omitempty"`
+	Description  string      `json:"description,omitempty"`
+	Filed        time.Time   `json:"filed,omitzero"`
+	Pages        int         `json:"pages,omitempty"`
+}
+
+// Highlight is a passage of a hit with its matches marked, and the page it is on.
+type Highlight struct {
+	Page    int    `json:"page"`
+	Snippet string `json:"snippet"`
 }
 
 // Result is one page of hits.
@@ -55,8 +114,27 @@ type Result struct {
 	Total uint64 `json:"total"`
 	Hits  []Hit  `json:"hits"`
 	// Next is the cursor of the following page, empty on the last one.
-	Next string        `json:"next,omitempty"`
-	Took time.Duration `json:"took_ns"`
+	Next string `json:"next,omitempty"`
+	// Facets holds the counts asked for, by facet name.
+	Facets map[string]Facet `json:"facets,omitempty"`
+	Took   time.Duration    `json:"took_ns"`
+}
+
+// Facet counts the hits by the values of one field.
+type Facet struct {
+	// Terms are the most frequent values, most frequent first.
+	Terms []FacetTerm `json:"terms"`
+	// Total counts values over all hits; Missing counts hits without a value; Other
+	// counts values beyond Terms.
+	Total   int `json:"total"`
+	Missing int `json:"missing"`
+	Other   int `json:"other"`
+}
+
+// FacetTerm is one value of a facet and how many hits have it.
+type FacetTerm struct {
+	Term  string `json:"term"`
+	Count int    `json:"count"`
 }
 
 // Searcher answers queries.
@@ -95,11 +173,83 @@ func (q Query) Normalize() (Query, error) {
 	if q.Limit > MaxLimit {
 		q.Limit = MaxLimit
 	}
-	if len(q.Q) > 4096 {
-		return q, &QueryError{Message: "query longer than 4096 bytes", Position: 4096}
+	if len(q.Q) > MaxQueryBytes {
+		return q, &QueryError{Message: fmt.Sprintf("query longer than %d bytes", MaxQueryBytes), Position: MaxQueryBytes}
 	}
 	if !q.FiledFrom.IsZero() && !q.FiledTo.IsZero() && q.FiledTo.Before(q.FiledFrom) {
 		return q, &QueryError{Message: "filed_to is before filed_from", Position: -1}
 	}
+	switch q.Sort {
+	case "", SortRelevance, SortNewest, SortOldest:
+	default:
+		return q, &QueryError{Message: fmt.Sprintf("sort %q is not one of relevance, newest, oldest", q.Sort), Position: -1}
+	}
+	if q.FacetSize <= 0 {
+		q.FacetSize = 10
+	}
+	q.FacetSize = min(q.FacetSize, MaxFacetSize)
+	for _, f := range q.Facets {
+		if !knownFacet(f) {
+			return q, &QueryError{Message: fmt.Sprintf("unknown facet %q: use court, doc_type, year or entity.<type>", f), Position: -1}
+		}
+	}
+	for _, e := range q.Entities {
+		if e.Name == "" {
+			return q, &QueryError{Message: "an entity filter needs a name", Position: -1}
+		}
+		if e.Type != "" && !KnownEntityType(e.Type) {
+			return q, &QueryError{Message: fmt.Sprintf("unknown entity type %q", e.Type), Position: -1}
+		}
+	}
 	return q, nil
+}
+
+// EntityTypes are the entity types the index keeps a field (and a facet) for.
+var EntityTypes = []filing.EntityType{
+	filing.Organization, filing.Person, filing.Place, filing.Product, filing.Money, filing.Date,
+	filing.DocketNumber, filing.CaseCitation, filing.Statute, filing.CourtName, filing.ExhibitRef,
+}
+
+// KnownEntityType reports whether t is one of EntityTypes.
+func KnownEntityType(t filing.EntityType) bool {
+	for _, k := range EntityTypes {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+func knownFacet(f string) bool {
+	switch f {
+	case FacetCourt, FacetDocType, FacetYear:
+		return true
+	}
+	if t, ok := strings.CutPrefix(f, FacetEntityPrefix); ok {
+		return KnownEntityType(filing.EntityType(t))
+	}
+	return false
+}
+
+// Record is one document as the index holds it: what the extractor sent, less the
+// entity mentions, plus what the index derived.
+type Record struct {
+	Document filing.Document `json:"document"`
+	DocType  string          `json:"doc_type"`
+	// Pages holds the text of each page when it was asked for; PageCount always counts them.
+	Pages     []filing.Page   `json:"pages,omitempty"`
+	PageCount int             `json:"page_count"`
+	Entities  []filing.Entity `json:"entities,omitempty"`
+	Version   int64           `json:"version"`
+	IndexedAt time.Time       `json:"indexed_at"`
+}
+
+// ErrNotFound is returned for a document the index does not hold.
+var ErrNotFound = errors.New("document not found")
+
+// Documents fetches indexed documents by id. The index implements it, and so does Remote.
+type Documents interface {
+	// Document returns the document id, with its page texts when withText. It returns
+	// ErrNotFound when the index does not hold id.
+	Document(ctx context.Context, id filing.DocID, withText bool) (*Record, error)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -157,6 +158,26 @@ func TestIngestSearchRestart(t *testing.T) {
 	getJSON(t, n.HTTPURL+`/api/v1/search?q=%22unclosed`, http.StatusBadRequest, &bad)
 	if bad.Error.Message == "" || bad.Error.Position == nil || *bad.Error.Position != 0 {
 		t.Errorf("bad query answer: %+v", bad)
+	}
+
+	// The metrics say what happened: extractions acknowledged and parked, the DEAD stream,
+	// the consumers' backlog, the index size.
+	resp, err := http.Get(n.HTTPURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`,
+		`docketwatch_stage_messages_total{outcome="parked",stage="extractor"}`,
+		`docketwatch_stream_messages{stream="DEAD"}`,
+		`docketwatch_consumer_pending_messages{consumer="extractor",stream="FILINGS"} 0`,
+		`docketwatch_index_documents`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	// The same files again change nothing.

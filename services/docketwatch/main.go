@@ -24,6 +24,7 @@ Usage:
   docketwatch extractor|indexer|api --nats URLS [--data DIR]   one role against a cluster
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
+  docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
@@ -47,6 +48,8 @@ func main() {
 		err = cmdIngest(ctx, args)
 	case "search":
 		err = cmdSearch(ctx, args)
+	case "alerts":
+		err = cmdAlerts(ctx, args)
 	case "dead":
 		err = cmdDead(ctx, args)
 	case "help", "-h", "--help":

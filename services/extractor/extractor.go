@@ -35,6 +35,8 @@ type Config struct {
 	Workers worker.Config
 	// Entities finds named entities in the text; nil skips them.
 	Entities *entity.Recognizer
+	// Observe receives each message's outcome and duration (the stage's metrics).
+	Observe func(stage, outcome string, took time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -70,7 +72,7 @@ func New(cfg Config, js jetstream.JetStream, blobs blob.Store, log *slog.Logger)
 func (s *Service) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Stage: "extractor", Stream: bus.Filings, Durable: "extractor",
-		Concurrency: s.cfg.Concurrency, MaxDeliver: 4, AckWait: 30 * time.Second,
+		Concurrency: s.cfg.Concurrency, MaxDeliver: 4, AckWait: 30 * time.Second, Observe: s.cfg.Observe,
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -28,6 +29,9 @@ import (
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // The roles a node can run.
@@ -95,6 +99,8 @@ type Node struct {
 	Blobs blob.Store
 	// Searcher answers queries over NATS, as every other client does.
 	Searcher search.Searcher
+	// Metrics is the node's Prometheus registry, served at /metrics.
+	Metrics *prometheus.Registry
 
 	closeOnce sync.Once
 }
@@ -151,6 +157,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.Blobs, err = blob.NewNATS(ctx, n.JS, bus.ObjectPDFs); err != nil {
 		return nil, err
 	}
+	n.Metrics = prometheus.NewRegistry()
+	n.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		telemetry.NewJetStream(n.JS, bus.Filings, bus.Texts, bus.Indexed, bus.Alerts, bus.Dead))
+	stages := telemetry.NewStages(n.Metrics)
 	_, clientNC, err := connect("client")
 	if err != nil {
 		return nil, err
@@ -173,6 +183,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if n.index, err = indexer.Open(filepath.Join(cfg.DataDir, "index")); err != nil {
 			return nil, err
 		}
+		n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "docketwatch_index_documents", Help: "Documents in this process's index.",
+		}, func() float64 { c, _ := n.index.DocCount(); return float64(c) }))
 		// Each stage gets its own connection (STACK.md: a shared one can stall).
 		ixJS, _, err := connect("indexer")
 		if err != nil {
@@ -196,6 +209,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
+		cfg.Extractor.Observe = stages.Observe
 		if cfg.Extractor.Entities == nil {
 			if cfg.Extractor.Entities, err = entity.New(entity.Options{}); err != nil {
 				return nil, fmt.Errorf("loading the entity recogniser: %w", err)
@@ -209,10 +223,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			return nil, fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
 		}
 		n.HTTPURL = "http://" + ln.Addr().String()
-		n.http = &http.Server{
-			Handler:           api.Handler(api.Deps{Searcher: n.Searcher, Log: cfg.Log, Ready: n.ready}),
-			ReadHeaderTimeout: 10 * time.Second,
-		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
+		mux.Handle("/", api.Handler(api.Deps{Searcher: n.Searcher, Log: cfg.Log, Ready: n.ready}))
+		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				cfg.Log.Error("http server stopped", "err", err)

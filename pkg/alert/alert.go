@@ -1,0 +1,365 @@
+// Package alert is the vocabulary of docketwatch's alerts: a Rule (a saved query with
+// filters, delivery channels and an optional daily cap), the Event published on ALERTS
+// for each (rule, document) match or daily digest, the rule Store over the KV bucket
+// "rules", the Ledger of (rule, document) pairs over "alerted" that makes alerts exactly
+// once, and readers of the ALERTS stream for feeds and digests.
+//
+// It holds no matching logic (services/alerter does that) and no delivery (the
+// alerter's channels): only what the alerter, the HTTP API and the CLI share.
+package alert
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// Schema is the version of the wire forms in this package.
+const Schema = 1
+
+// Filters narrow a rule beyond its query. Every set filter must hold.
+type Filters struct {
+	// Courts are CourtListener court ids ("cand"); any of them.
+	Courts []string `json:"courts,omitempty"`
+	// Docket is a normalised docket number ("3:20-cv-08570").
+	Docket string `json:"docket,omitempty"`
+	// ExhibitsOnly keeps exhibits only.
+	ExhibitsOnly bool `json:"exhibits_only,omitempty"`
+	// Entities are named entities the document must mention, any of them: a canonical
+	// name ("Meta Platforms, Inc."), or "type:name" to name the type too
+	// ("organization:Meta Platforms, Inc."). Names compare case-insensitively.
+	Entities []string `json:"entities,omitempty"`
+	// Types are document types, any of them: "main" (the entry's main document),
+	// "attachment", "exhibit", or a word the docket description uses ("order",
+	// "motion", "declaration"), matched as a whole word.
+	Types []string `json:"types,omitempty"`
+}
+
+// Webhook is a rule's webhook channel, with its delivery state.
+type Webhook struct {
+	URL string `json:"url"`
+	// Secret keys the HMAC-SHA256 signature of every body. Never logged, never shown by
+	// the API or the CLI after creation.
+	Secret string `json:"secret,omitempty"`
+
+	// Failures counts consecutive failed delivery attempts; a success resets it.
+	Failures int `json:"failures,omitempty"`
+	// Disabled is set after too many consecutive failures; deliveries stop until the
+	// rule is saved again.
+	Disabled       bool      `json:"disabled,omitempty"`
+	DisabledAt     time.Time `json:"disabled_at,omitzero"`
+	LastError      string    `json:"last_error,omitempty"`
+	LastDeliveryAt time.Time `json:"last_delivery_at,omitzero"`
+}
+
+// Email is a rule's email channel.
+type Email struct {
+	To []string `json:"to"`
+}
+
+// Rule is a saved query that alerts on new documents.
+type Rule struct {
+	Schema int    `json:"schema"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	// Query is in the search syntax (bleve query string): `"Inbox API" +Meta -draft`.
+	Query   string   `json:"query"`
+	Filters Filters  `json:"filters,omitzero"`
+	Webhook *Webhook `json:"webhook,omitempty"`
+	Email   *Email   `json:"email,omitempty"`
+	// DailyCap, when positive, bounds the alerts delivered one by one per UTC day;
+	// matches past it are delivered in one digest after the day ends.
+	DailyCap int `json:"daily_cap,omitempty"`
+	// CreatedAt bounds what the rule alerts on: documents discovered before it existed
+	// are the preview's business, not alerts.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Bounds of a rule.
+const (
+	MaxNameLen  = 200
+	MaxQueryLen = 4096
+	MaxDailyCap = 10000
+	MaxEmails   = 20
+)
+
+// EnvAllowPrivate, set to 1, lets webhooks reach loopback and private addresses (tests,
+// and deployments whose receivers are on the same network).
+const EnvAllowPrivate = "DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE"
+
+// NewID returns a fresh rule id: 16 lowercase hex digits, a valid KV key and subject
+// token, and hard to guess, since it is also the address of the rule's feed.
+func NewID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewSecret returns a random webhook secret for a rule created without one.
+func NewSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ValidID reports whether id has the form NewID gives.
+func ValidID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks what a rule must satisfy to be stored. It does not parse the query:
+// the alerter's compiler does, and callers that can (the API, the CLI) run it too.
+func (r Rule) Validate() error {
+	var errs []error
+	if !ValidID(r.ID) {
+		errs = append(errs, fmt.Errorf("id %q is not 16 hex digits", r.ID))
+	}
+	if strings.TrimSpace(r.Name) == "" {
+		errs = append(errs, errors.New("name is empty"))
+	} else if len(r.Name) > MaxNameLen {
+		errs = append(errs, fmt.Errorf("name is longer than %d bytes", MaxNameLen))
+	}
+	if strings.TrimSpace(r.Query) == "" {
+		errs = append(errs, errors.New("query is empty"))
+	} else if len(r.Query) > MaxQueryLen {
+		errs = append(errs, fmt.Errorf("query is longer than %d bytes", MaxQueryLen))
+	}
+	if r.DailyCap < 0 || r.DailyCap > MaxDailyCap {
+		errs = append(errs, fmt.Errorf("daily cap %d is outside 0..%d", r.DailyCap, MaxDailyCap))
+	}
+	if r.Webhook != nil {
+		if err := CheckWebhookURL(r.Webhook.URL); err != nil {
+			errs = append(errs, err)
+		}
+		if r.Webhook.Secret == "" {
+			errs = append(errs, errors.New("webhook secret is empty"))
+		}
+	}
+	if r.Email != nil {
+		if len(r.Email.To) == 0 || len(r.Email.To) > MaxEmails {
+			errs = append(errs, fmt.Errorf("email needs 1..%d addresses", MaxEmails))
+		}
+		for _, a := range r.Email.To {
+			if _, err := mail.ParseAddress(a); err != nil {
+				errs = append(errs, fmt.Errorf("email address %q: %w", a, err))
+			}
+		}
+	}
+	for _, e := range r.Filters.Entities {
+		if strings.TrimSpace(e) == "" {
+			errs = append(errs, errors.New("entity filter is empty"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckWebhookURL refuses what a webhook must never be: not http(s), credentials in the
+// URL, or, unless EnvAllowPrivate is 1, a host that is a loopback, private or link-local
+// address literally ("localhost", "10.0.0.5"). Names are checked again when they are
+// resolved at delivery, which a DNS answer cannot dodge.
+func CheckWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("webhook url: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("webhook url %q: scheme must be http or https", raw)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("webhook url %q has no host", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("webhook url must not carry credentials; use the secret")
+	}
+	if AllowPrivate() {
+		return nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fmt.Errorf("webhook url %q points at this machine (set %s=1 to allow)", raw, EnvAllowPrivate)
+	}
+	if ip := net.ParseIP(host); ip != nil && !PublicIP(ip) {
+		return fmt.Errorf("webhook url %q points at a private address (set %s=1 to allow)", raw, EnvAllowPrivate)
+	}
+	return nil
+}
+
+// AllowPrivate reports whether EnvAllowPrivate is set to 1.
+func AllowPrivate() bool { return os.Getenv(EnvAllowPrivate) == "1" }
+
+// PublicIP reports whether ip is an address a webhook may reach: not loopback, private,
+// link-local, multicast or unspecified.
+func PublicIP(ip net.IP) bool {
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() ||
+		// 100.64.0.0/10, carrier-grade NAT, is private in practice.
+		(ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xC0 == 64))
+}
+
+// Redacted returns the rule without its webhook secret, for every read that leaves the
+// process (API answers, CLI output).
+func (r Rule) Redacted() Rule {
+	if r.Webhook != nil {
+		w := *r.Webhook
+		if w.Secret != "" {
+			w.Secret = "(set)"
+		}
+		r.Webhook = &w
+	}
+	return r
+}
+
+// Kind says why a document is new to the rule's user.
+type Kind string
+
+const (
+	// NewlyFiled is a document filed recently, seen for the first time.
+	NewlyFiled Kind = "newly_filed"
+	// NewlyAvailable is a document the court filed earlier that only now became
+	// readable: its PDF arrived after its docket entry, a backfill brought an older
+	// filing, or a re-extraction found text an earlier pass missed.
+	NewlyAvailable Kind = "newly_available"
+)
+
+// Alert is one rule matching one document. Its ID is the same on every attempt, so it
+// serves as the idempotency key of every channel.
+type Alert struct {
+	ID       string       `json:"id"`
+	RuleID   string       `json:"rule_id"`
+	RuleName string       `json:"rule_name"`
+	DocID    filing.DocID `json:"doc_id"`
+	Kind     Kind         `json:"kind"`
+
+	Court        string    `json:"court,omitempty"`
+	Docket       string    `json:"docket,omitempty"`
+	CaseName     string    `json:"case_name,omitempty"`
+	Entry        int       `json:"entry,omitempty"`
+	Attachment   int       `json:"attachment,omitempty"`
+	Exhibit      bool      `json:"exhibit,omitempty"`
+	ExhibitLabel string    `json:"exhibit_label,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	Filed        time.Time `json:"filed,omitzero"`
+
+	// Terms are the words of the document that matched, as written there.
+	Terms []string `json:"terms"`
+	// Pages holds every page with a match; Page is the one the snippet comes from.
+	Pages []int `json:"pages,omitempty"`
+	Page  int   `json:"page,omitempty"`
+	// Snippet is HTML: escaped text with the matches in <mark>.
+	Snippet string `json:"snippet"`
+	// Link opens the document at Page in docketwatch; SourceURL is where it came from.
+	Link      string `json:"link,omitempty"`
+	SourceURL string `json:"source_url,omitempty"`
+
+	// Version is the text version that matched.
+	Version int64 `json:"version"`
+	// Overflow says the rule's daily cap was reached: the alert is delivered in the
+	// day's digest instead of on its own.
+	Overflow  bool      `json:"overflow,omitempty"`
+	MatchedAt time.Time `json:"matched_at"`
+}
+
+// Digest rolls up the alerts of a rule's day that went over its daily cap.
+type Digest struct {
+	ID       string  `json:"id"`
+	RuleID   string  `json:"rule_id"`
+	RuleName string  `json:"rule_name"`
+	Day      string  `json:"day"` // YYYY-MM-DD, UTC
+	Alerts   []Alert `json:"alerts"`
+	// Omitted counts overflow alerts left out of a digest that reached MaxDigest.
+	Omitted   int       `json:"omitted,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MaxDigest bounds the alerts carried in one digest.
+const MaxDigest = 500
+
+// Event types.
+const (
+	TypeAlert  = "alert"
+	TypeDigest = "digest"
+)
+
+// Event is the message on ALERTS and the body every channel delivers.
+type Event struct {
+	Schema int     `json:"schema"`
+	Type   string  `json:"type"`
+	Alert  *Alert  `json:"alert,omitempty"`
+	Digest *Digest `json:"digest,omitempty"`
+}
+
+// ID is the event's idempotency key.
+func (e Event) ID() string {
+	switch {
+	case e.Alert != nil:
+		return e.Alert.ID
+	case e.Digest != nil:
+		return e.Digest.ID
+	}
+	return ""
+}
+
+// RuleID is the rule the event belongs to.
+func (e Event) RuleID() string {
+	switch {
+	case e.Alert != nil:
+		return e.Alert.RuleID
+	case e.Digest != nil:
+		return e.Digest.RuleID
+	}
+	return ""
+}
+
+// Check reports whether an event read from ALERTS can be handled by this build.
+func (e Event) Check() error {
+	if e.Schema < 1 || e.Schema > Schema {
+		return fmt.Errorf("unsupported alert schema %d (this build reads 1..%d)", e.Schema, Schema)
+	}
+	switch {
+	case e.Type == TypeAlert && e.Alert != nil, e.Type == TypeDigest && e.Digest != nil:
+		return nil
+	}
+	return fmt.Errorf("alert event of type %q without its body", e.Type)
+}
+
+// AlertID is the id of rule ruleID's alert on doc.
+func AlertID(ruleID string, doc filing.DocID) string { return ruleID + ":" + doc.Key() }
+
+// DigestID is the id of rule ruleID's digest of day.
+func DigestID(ruleID, day string) string { return ruleID + ":digest:" + day }
+
+// Subjects on ALERTS: one per (rule, document) and per (rule, day) digest, inside the
+// contract's alerts.<rule> space. Because each alert has a subject of its own, "was
+// this alert published?" is one last-message lookup, which no duplicate window limits.
+
+// AlertSubject is the subject of rule ruleID's alert on doc.
+func AlertSubject(ruleID string, doc filing.DocID) string {
+	return "alerts." + ruleID + ".doc." + doc.Key()
+}
+
+// DigestSubject is the subject of rule ruleID's digest of day.
+func DigestSubject(ruleID, day string) string { return "alerts." + ruleID + ".digest." + day }
+
+// RuleSubjects matches every event of a rule.
+func RuleSubjects(ruleID string) string { return "alerts." + ruleID + ".>" }
+
+// Day is the UTC day of t as the ledger and digests name it.
+func Day(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -1,0 +1,203 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrNotFound says no rule has the id.
+var ErrNotFound = errors.New("no such rule")
+
+// Store keeps rules in the KV bucket "rules", one key per rule id. Every write is a
+// compare-and-set, so concurrent edits (a user saving the rule while a deliverer records
+// a webhook failure) never overwrite each other.
+type Store struct {
+	kv  jetstream.KeyValue
+	now func() time.Time
+}
+
+// NewStore returns a store over the bucket (bus.KV(ctx, js, bus.BucketRules)).
+func NewStore(kv jetstream.KeyValue) *Store { return &Store{kv: kv, now: time.Now} }
+
+// Create stores a new rule: it assigns the id and times, and a webhook secret when the
+// webhook has none, then validates. It returns the stored rule, secret included, so the
+// caller can show the secret once.
+func (s *Store) Create(ctx context.Context, r Rule) (Rule, error) {
+	now := s.now().UTC()
+	r.Schema, r.ID, r.CreatedAt, r.UpdatedAt = Schema, NewID(), now, now
+	if r.Webhook != nil {
+		w := Webhook{URL: r.Webhook.URL, Secret: r.Webhook.Secret}
+		if w.Secret == "" {
+			w.Secret = NewSecret()
+		}
+		r.Webhook = &w
+	}
+	if err := r.Validate(); err != nil {
+		return Rule{}, err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return Rule{}, err
+	}
+	if _, err := s.kv.Create(ctx, r.ID, data); err != nil {
+		return Rule{}, fmt.Errorf("storing rule %s: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// Get returns the rule and its revision, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (Rule, uint64, error) {
+	if !ValidID(id) {
+		return Rule{}, 0, fmt.Errorf("rule %q: %w", id, ErrNotFound)
+	}
+	e, err := s.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return Rule{}, 0, fmt.Errorf("rule %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Rule{}, 0, fmt.Errorf("reading rule %s: %w", id, err)
+	}
+	r, err := decodeRule(e.Value())
+	if err != nil {
+		return Rule{}, 0, fmt.Errorf("reading rule %s: %w", id, err)
+	}
+	return r, e.Revision(), nil
+}
+
+// List returns every rule, by name.
+func (s *Store) List(ctx context.Context) ([]Rule, error) {
+	keys, err := s.kv.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing rules: %w", err)
+	}
+	var out []Rule
+	for k := range keys.Keys() {
+		r, _, err := s.Get(ctx, k)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted while listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Update applies edit to the current rule and stores the result if nobody changed the
+// rule meanwhile, retrying on a conflict. edit must be safe to run more than once.
+func (s *Store) Update(ctx context.Context, id string, edit func(*Rule) error) (Rule, error) {
+	for attempt := 0; ; attempt++ {
+		r, rev, err := s.Get(ctx, id)
+		if err != nil {
+			return Rule{}, err
+		}
+		if err := edit(&r); err != nil {
+			return Rule{}, err
+		}
+		r.ID, r.Schema = id, Schema
+		if err := r.Validate(); err != nil {
+			return Rule{}, err
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return Rule{}, err
+		}
+		_, err = s.kv.Update(ctx, id, data, rev)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) || attempt >= 20 {
+			return Rule{}, fmt.Errorf("updating rule %s: %w", id, err)
+		}
+	}
+}
+
+// Delete removes a rule; ErrNotFound when there is none.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if _, _, err := s.Get(ctx, id); err != nil {
+		return err
+	}
+	if err := s.kv.Delete(ctx, id); err != nil {
+		return fmt.Errorf("deleting rule %s: %w", id, err)
+	}
+	return nil
+}
+
+// Change is one rule added, changed or deleted.
+type Change struct {
+	ID      string
+	Rule    Rule // zero when Deleted
+	Deleted bool
+}
+
+// Watch sends every rule as a change, then calls ready once, then sends each later
+// change, until ctx ends; then it closes the channel. A rule that cannot be decoded is
+// reported to bad and skipped.
+func (s *Store) Watch(ctx context.Context, ready func(), bad func(id string, err error)) (<-chan Change, error) {
+	w, err := s.kv.WatchAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watching rules: %w", err)
+	}
+	out := make(chan Change)
+	go func() {
+		defer close(out)
+		defer w.Stop()
+		for {
+			var e jetstream.KeyValueEntry
+			var ok bool
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok = <-w.Updates():
+				if !ok {
+					return
+				}
+			}
+			if e == nil { // the initial values are all sent
+				if ready != nil {
+					ready()
+				}
+				continue
+			}
+			c := Change{ID: e.Key()}
+			if e.Operation() != jetstream.KeyValuePut {
+				c.Deleted = true
+			} else if c.Rule, err = decodeRule(e.Value()); err != nil {
+				if bad != nil {
+					bad(e.Key(), err)
+				}
+				continue
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func decodeRule(data []byte) (Rule, error) {
+	var r Rule
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("decoding rule: %w", err)
+	}
+	if r.Schema < 1 || r.Schema > Schema {
+		return r, fmt.Errorf("unsupported rule schema %d", r.Schema)
+	}
+	return r, nil
+}

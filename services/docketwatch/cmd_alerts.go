@@ -1,0 +1,394 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const alertsUsage = `docketwatch alerts manages alert rules.
+
+Usage:
+  docketwatch alerts add  --name N --query Q [--exhibits-only] [--court C,...] [--docket D]
+                          [--entity E]... [--type T]... [--webhook URL [--secret S]]
+                          [--email ADDR]... [--daily-cap N]
+  docketwatch alerts list
+  docketwatch alerts show ID
+  docketwatch alerts rm   ID
+  docketwatch alerts test [--days N] [--exhibits-only] [--court C,...] [--docket D] QUERY
+
+Every verb takes --data DIR and --json. They work against a running "docketwatch run"
+or, with nothing running, on the data directory itself.
+`
+
+// repeated is a flag that may be given more than once.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func cmdAlerts(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, alertsUsage)
+		return usageError{"alerts needs a verb: add, list, show, rm or test"}
+	}
+	verb, args := args[0], args[1:]
+	switch verb {
+	case "add":
+		return alertsAdd(ctx, args)
+	case "list", "ls":
+		return alertsList(ctx, args)
+	case "show":
+		return alertsShow(ctx, args)
+	case "rm", "delete":
+		return alertsRemove(ctx, args)
+	case "test", "preview":
+		return alertsTest(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Print(alertsUsage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown alerts verb %q", verb)}
+}
+
+// ruleStore opens the rule store of the data directory: through a running docketwatch,
+// or, with nothing running, by starting its NATS server here for the command's length.
+func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
+	lock, err := datadir.Acquire(c.data)
+	if err == nil {
+		e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(c.data, "nats")})
+		if err != nil {
+			lock.Release()
+			return nil, nil, err
+		}
+		closeAll := func() { e.Shutdown(); lock.Release() }
+		nc, err := e.Connect("docketwatch-cli")
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		st, err := openStore(ctx, nc)
+		if err != nil {
+			nc.Close()
+			closeAll()
+			return nil, nil, err
+		}
+		return st, func() { nc.Close(); closeAll() }, nil
+	}
+	if !errors.Is(err, datadir.ErrBusy) {
+		return nil, nil, err
+	}
+	owner, err := datadir.ReadOwner(c.data)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := bus.Connect(owner.NATS, "docketwatch-cli", nats.Token(owner.Token), nats.MaxReconnects(5))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reaching the docketwatch (pid %d) serving %s: %w", owner.PID, c.data, err)
+	}
+	st, err := openStore(ctx, nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return st, nc.Close, nil
+}
+
+func openStore(ctx context.Context, nc *nats.Conn) (*alert.Store, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	if err := bus.Setup(ctx, js, bus.Options{}); err != nil {
+		return nil, err
+	}
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		return nil, err
+	}
+	return alert.NewStore(kv), nil
+}
+
+// checkQuery refuses a query the index could not parse, before it is saved.
+func checkQuery(q string) error {
+	if strings.TrimSpace(q) == "" {
+		return errors.New("the query is empty")
+	}
+	if _, err := query.NewQueryStringQuery(q).Parse(); err != nil {
+		return fmt.Errorf("query %q: %w", q, err)
+	}
+	return nil
+}
+
+func alertsAdd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("alerts add", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	name := fs.String("name", "", "the rule's name")
+	q := fs.String("query", "", "the query, in the search syntax")
+	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
+	court := fs.String("court", "", "only these courts (comma-separated ids)")
+	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")
+	var entities, types, emails repeated
+	fs.Var(&entities, "entity", "only documents naming this entity (repeatable; \"organization:Meta Platforms, Inc.\")")
+	fs.Var(&types, "type", "only these document types (repeatable): main, attachment, exhibit, or a description word")
+	hook := fs.String("webhook", "", "POST alerts to this URL")
+	secret := fs.String("secret", "", "the webhook's signing secret (generated when omitted)")
+	fs.Var(&emails, "email", "email alerts to this address (repeatable)")
+	dailyCap := fs.Int("daily-cap", 0, "at most this many alerts a day, the rest in a digest (0: no cap)")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *q == "" && len(rest) > 0 {
+		*q = strings.Join(rest, " ")
+	}
+	if *name == "" || *q == "" {
+		return usageError{"alerts add needs --name and --query"}
+	}
+	if err := checkQuery(*q); err != nil {
+		return err
+	}
+	r := alert.Rule{Name: *name, Query: *q, DailyCap: *dailyCap, Filters: alert.Filters{
+		ExhibitsOnly: *exhibits, Docket: *docket, Entities: entities, Types: types}}
+	if *court != "" {
+		r.Filters.Courts = strings.Split(*court, ",")
+	}
+	if *hook != "" {
+		r.Webhook = &alert.Webhook{URL: *hook, Secret: *secret}
+	} else if *secret != "" {
+		return usageError{"--secret needs --webhook"}
+	}
+	if len(emails) > 0 {
+		r.Email = &alert.Email{To: emails}
+	}
+	st, closeFn, err := ruleStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	saved, err := st.Create(ctx, r)
+	if err != nil {
+		return err
+	}
+	if c.jsonOut {
+		return json.NewEncoder(os.Stdout).Encode(saved)
+	}
+	fmt.Printf("rule %s saved: %s\n", saved.ID, saved.Name)
+	if saved.Webhook != nil && *secret == "" {
+		fmt.Printf("webhook secret (shown once): %s\n", saved.Webhook.Secret)
+	}
+	return nil
+}
+
+func alertsList(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("alerts list", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, closeFn, err := ruleStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	rules, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range rules {
+		rules[i] = rules[i].Redacted()
+	}
+	if c.jsonOut {
+		return json.NewEncoder(os.Stdout).Encode(rules)
+	}
+	if len(rules) == 0 {
+		fmt.Println("no alert rules")
+	}
+	for _, r := range rules {
+		fmt.Printf("%s  %-30s %s%s\n", r.ID, r.Name, r.Query, ruleNotes(r))
+	}
+	return nil
+}
+
+// ruleNotes is a short summary of a rule's filters and channel state.
+func ruleNotes(r alert.Rule) string {
+	var n []string
+	if r.Filters.ExhibitsOnly {
+		n = append(n, "exhibits")
+	}
+	if len(r.Filters.Courts) > 0 {
+		n = append(n, "court "+strings.Join(r.Filters.Courts, ","))
+	}
+	if r.Filters.Docket != "" {
+		n = append(n, "docket "+r.Filters.Docket)
+	}
+	if r.Webhook != nil {
+		switch {
+		case r.Webhook.Disabled:
+			n = append(n, "webhook DISABLED: "+r.Webhook.LastError)
+		case r.Webhook.Failures > 0:
+			n = append(n, fmt.Sprintf("webhook failing (%d)", r.Webhook.Failures))
+		default:
+			n = append(n, "webhook")
+		}
+	}
+	if r.Email != nil {
+		n = append(n, "email")
+	}
+	if r.DailyCap > 0 {
+		n = append(n, fmt.Sprintf("cap %d/day", r.DailyCap))
+	}
+	if len(n) == 0 {
+		return ""
+	}
+	return "  [" + strings.Join(n, "; ") + "]"
+}
+
+func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
+	c.register(fs)
+	rest, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(rest) != 1 {
+		return "", usageError{fs.Name() + " needs one rule id"}
+	}
+	return rest[0], nil
+}
+
+func alertsShow(ctx context.Context, args []string) error {
+	var c common
+	id, err := oneRuleArg(flag.NewFlagSet("alerts show", flag.ContinueOnError), args, &c)
+	if err != nil {
+		return err
+	}
+	st, closeFn, err := ruleStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, _, err := st.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r.Redacted())
+}
+
+func alertsRemove(ctx context.Context, args []string) error {
+	var c common
+	id, err := oneRuleArg(flag.NewFlagSet("alerts rm", flag.ContinueOnError), args, &c)
+	if err != nil {
+		return err
+	}
+	st, closeFn, err := ruleStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if err := st.Delete(ctx, id); err != nil {
+		return err
+	}
+	if !c.jsonOut {
+		fmt.Printf("rule %s deleted\n", id)
+	}
+	return nil
+}
+
+// dayCount is one day of a preview.
+type dayCount struct {
+	Day  string `json:"day"`
+	Hits uint64 `json:"hits"`
+}
+
+func alertsTest(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("alerts test", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	days := fs.Int("days", 30, "how many days back, by filed date")
+	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
+	court := fs.String("court", "", "only these courts (comma-separated ids)")
+	docket := fs.String("docket", "", "only this docket number")
+	words, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(words) == 0 {
+		return usageError{"alerts test needs a query"}
+	}
+	if *days < 1 || *days > 366 {
+		return usageError{"--days must be 1..366"}
+	}
+	q := search.Query{Q: strings.Join(words, " "), Exhibits: *exhibits, Docket: *docket}
+	if err := checkQuery(q.Q); err != nil {
+		return err
+	}
+	if *court != "" {
+		q.Court = strings.Split(*court, ",")
+	}
+	s, closeFn, err := searcher(c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	// One count per day: a search's total is exact, and a day's search is cheap.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var counts []dayCount
+	var total uint64
+	for i := *days - 1; i >= 0; i-- {
+		day := today.AddDate(0, 0, -i)
+		dq := q
+		dq.FiledFrom, dq.FiledTo, dq.Limit = day, day, 1
+		res, err := s.Search(ctx, dq)
+		if err != nil {
+			return err
+		}
+		counts = append(counts, dayCount{Day: day.Format(time.DateOnly), Hits: res.Total})
+		total += res.Total
+	}
+	sample := q
+	sample.FiledFrom, sample.FiledTo, sample.Limit = today.AddDate(0, 0, -(*days - 1)), today, 5
+	res, err := s.Search(ctx, sample)
+	if err != nil {
+		return err
+	}
+	if c.jsonOut {
+		return json.NewEncoder(os.Stdout).Encode(map[string]any{"query": q, "days": counts, "total": total, "sample": res.Hits})
+	}
+	var peak uint64
+	for _, d := range counts {
+		peak = max(peak, d.Hits)
+	}
+	fmt.Printf("%q would have matched %d documents filed in the last %d days (%.1f a day)\n\n", q.Q, total, *days, float64(total)/float64(*days))
+	for _, d := range counts {
+		bar := ""
+		if peak > 0 {
+			bar = strings.Repeat("#", int((d.Hits*40+peak-1)/peak))
+		}
+		fmt.Printf("  %s %5d %s\n", d.Day, d.Hits, bar)
+	}
+	if len(res.Hits) > 0 {
+		fmt.Println("\nfor example:")
+		printHits(res)
+	}
+	return nil
+}
