@@ -325,6 +325,20 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		t.Errorf("a malformed query: err %v, output %q; want a failure that says what is wrong", err, out)
 	}
 
+	// A re-extraction job runs in the serving process and is followed to its end; the
+	// document is still found once.
+	if out, err := docketwatch(t, "reextract", "--data", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " done: ") {
+		t.Fatalf("reextract: %v: %s", err, out)
+	}
+	out, err = docketwatch(t, "jobs", "list", "--json", "--data", data).Output()
+	if err != nil || strings.Count(string(out), `"state":"done"`) != 1 {
+		t.Fatalf("jobs list: %v: %s", err, out)
+	}
+	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
+	if body.Total != 1 {
+		t.Errorf("after re-extraction, http search finds %d", body.Total)
+	}
+
 	// A bad file is parked, listed with its reason, and a retry parks it again (still bad).
 	junk := filepath.Join(t.TempDir(), "junk.pdf")
 	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))

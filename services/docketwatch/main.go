@@ -26,6 +26,8 @@ Usage:
   docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
+  docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
+  docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
 `
@@ -52,6 +54,10 @@ func main() {
 		err = cmdAlerts(ctx, args)
 	case "dead":
 		err = cmdDead(ctx, args)
+	case "reextract":
+		err = cmdJobStart(ctx, verb, args)
+	case "jobs":
+		err = cmdJobs(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

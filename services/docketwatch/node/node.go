@@ -20,6 +20,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/services/api"
@@ -199,6 +200,19 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			return nil, fmt.Errorf("serving search: %w", err)
 		}
 		run(RoleIndexer, indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
+
+		// Batch jobs run beside the index, which a re-index rebuilds.
+		jobJS, _, err := connect("jobs")
+		if err != nil {
+			return nil, err
+		}
+		jobs, err := job.NewStore(ctx, jobJS)
+		if err != nil {
+			return nil, err
+		}
+		run("jobs", job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
+			extractor.ReextractKind: extractor.ReextractJob(jobJS),
+		}).Run)
 	}
 	if cfg.has(RoleExtractor) {
 		exJS, _, err := connect("extractor")

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/schollz/progressbar/v3"
+)
+
+// cmdJobStart creates a batch job (reextract) and follows it to its end. The job runs in
+// the `docketwatch run` serving the data directory, or in this process when none is;
+// either way it is recorded in the jobs bucket, and a job cut short (Ctrl-C, a crash)
+// resumes where it was the next time a docketwatch runs on the data.
+func cmdJobStart(ctx context.Context, kind string, args []string) error {
+	fs := flag.NewFlagSet(kind, flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	var sel job.Selection
+	fs.StringVar(&sel.Court, "court", "", "only this court")
+	since := fs.String("since", "", "only documents filed on or after this day (YYYY-MM-DD)")
+	until := fs.String("until", "", "only documents filed on or before this day (YYYY-MM-DD)")
+	fs.BoolVar(&sel.Failed, "failed", false, "the documents the extractor parked")
+	fs.StringVar(&sel.ExtractorVersion, "extractor-version", "", "only documents extracted by another version than this")
+	detach := fs.Bool("detach", false, "create the job and return: it runs in the background")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		s  string
+		to *time.Time
+	}{{*since, &sel.Since}, {*until, &sel.Until}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d.s)
+		if err != nil {
+			return usageError{fmt.Sprintf("%q is not a day like 2024-04-15", d.s)}
+		}
+		*d.to = t
+	}
+	deps, closeFn, err := pipeline(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	store, err := job.NewStore(ctx, deps.JS)
+	if err != nil {
+		return err
+	}
+	j, err := store.Create(ctx, kind, sel)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "job %s created\n", j.ID)
+	if *detach {
+		return nil
+	}
+	return follow(ctx, store, j.ID, c.jsonOut)
+}
+
+// follow shows a job's progress until it ends: a bar with docs/s and ETA, or JSON lines.
+func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) error {
+	var bar *progressbar.ProgressBar
+	enc := json.NewEncoder(os.Stdout)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		j, err := store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if jsonOut {
+			enc.Encode(j)
+		} else {
+			if bar == nil && j.Total > 0 {
+				bar = progressbar.NewOptions64(int64(j.Total), progressbar.OptionSetDescription(j.Kind),
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
+					progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+			}
+			if bar != nil {
+				bar.Set64(int64(j.Done))
+			}
+		}
+		if j.State.Finished() {
+			if bar != nil {
+				bar.Finish()
+				fmt.Fprintln(os.Stderr)
+			}
+			if !jsonOut {
+				fmt.Printf("job %s %s: %d of %d looked at, %d selected, %d errors %s\n", j.ID, j.State, j.Done, j.Total, j.Selected, j.Errors, j.Message)
+			}
+			if j.State != job.Done {
+				return fmt.Errorf("job %s %s: %s", j.ID, j.State, j.Message)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(os.Stderr, "\nstopped following job %s; it goes on (docketwatch jobs show %s)\n", id, id)
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// cmdJobs lists, shows, follows and cancels jobs.
+func cmdJobs(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("jobs", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		pos = []string{"list"}
+	}
+	deps, closeFn, err := pipeline(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	store, err := job.NewStore(ctx, deps.JS)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	switch verb := pos[0]; {
+	case verb == "list":
+		jobs, err := store.List(ctx)
+		if err != nil {
+			return err
+		}
+		if c.jsonOut {
+			for _, j := range jobs {
+				enc.Encode(j)
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATE\tDONE\tTOTAL\tSELECTED\tERRORS\tUPDATED")
+		for _, j := range jobs {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", j.ID, j.State, j.Done, j.Total, j.Selected, j.Errors, j.Updated.Format(time.DateTime))
+		}
+		return tw.Flush()
+	case len(pos) < 2:
+		return usageError{"jobs " + verb + " needs a job id"}
+	case verb == "show":
+		j, err := store.Get(ctx, pos[1])
+		if err != nil {
+			return err
+		}
+		return enc.Encode(j)
+	case verb == "follow":
+		return follow(ctx, store, pos[1], c.jsonOut)
+	case verb == "cancel":
+		j, err := store.Cancel(ctx, pos[1])
+		if errors.Is(err, job.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			fmt.Printf("job %s is %s\n", j.ID, j.State)
+		}
+		return err
+	}
+	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
+}
+
