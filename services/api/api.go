@@ -12,12 +12,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 )
 
-// Deps are what the API calls.
+// Deps are what the API calls. Fields are added as the API grows; a nil optional
+// dependency turns its endpoints into clear 503 answers, never a crash.
 type Deps struct {
 	Searcher search.Searcher
+	// Documents fetches indexed documents; nil uses Searcher when it implements
+	// search.Documents (search.Remote and the index both do).
+	Documents search.Documents
+	// Blobs holds the PDFs served by /api/v1/documents/{id}/pdf; nil answers 503 there.
+	Blobs blob.Store
 	// Ready reports whether the process can serve; nil means always.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -25,11 +33,21 @@ type Deps struct {
 
 // Handler returns the HTTP handler of the API.
 func Handler(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Documents == nil {
+		d.Documents, _ = d.Searcher.(search.Documents)
+	}
 	s := &server{d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /api/v1/search", s.search)
+	mux.HandleFunc("GET /api/v1/search/export", s.export)
+	// A DocID holds slashes ("cand/3:20-cv-08570/736/12"), so the id is the rest of the
+	// path and /text or /pdf is read off its end.
+	mux.HandleFunc("GET /api/v1/documents/{id...}", s.document)
 	return mux
 }
 
@@ -68,12 +86,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *server) search(w http.ResponseWriter, r *http.Request) {
 	q, err := ParseQuery(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		s.searchError(w, q, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	res, err := s.Searcher.Search(ctx, q)
+	if err != nil {
+		s.searchError(w, q, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// searchError answers a failed search: 400 with the message and position for the
+// researcher's mistake, 503 for the service's.
+func (s *server) searchError(w http.ResponseWriter, q search.Query, err error) {
 	var qe *search.QueryError
 	switch {
 	case errors.As(err, &qe):
@@ -82,37 +110,72 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) {
 			pos = &qe.Position
 		}
 		writeError(w, http.StatusBadRequest, qe.Message, pos)
-	case err != nil:
+	default:
 		s.Log.Error("search", "q", q.Q, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "search is unavailable: "+err.Error(), nil)
-	default:
-		writeJSON(w, http.StatusOK, res)
 	}
 }
 
-// ParseQuery reads a search.Query from URL parameters: q, court (repeatable or
-// comma-separated), docket, exhibits, filed_from, filed_to (YYYY-MM-DD), limit, after.
+// ParseQuery reads a search.Query from URL parameters:
+//
+//	q            the query string
+//	court        court ids (repeatable or comma-separated)
+//	docket       a docket number, exactly
+//	exhibits     true: exhibits only
+//	filed_from, filed_to   dates (YYYY-MM-DD), inclusive
+//	entity       an entity, "type:Canonical Name" or "Canonical Name" (repeatable; all must match)
+//	doc_type     document types (repeatable or comma-separated; any may match)
+//	sort         relevance (default), newest or oldest
+//	facets       facet names (comma-separated): court, doc_type, year, entity.<type>
+//	facet_size   terms per facet
+//	highlight    false: no pages or snippets
+//	limit, after the page size and the cursor of the previous page
+//
+// A bad parameter is a *search.QueryError.
 func ParseQuery(v map[string][]string) (search.Query, error) {
+	bad := func(msg string) error { return &search.QueryError{Message: msg, Position: -1} }
 	get := func(k string) string {
 		if len(v[k]) == 0 {
 			return ""
 		}
 		return v[k][0]
 	}
-	q := search.Query{Q: get("q"), Docket: get("docket"), After: get("after")}
-	for _, c := range v["court"] {
-		for _, part := range strings.Split(c, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				q.Court = append(q.Court, part)
+	list := func(k string) []string {
+		var out []string
+		for _, c := range v[k] {
+			for _, part := range strings.Split(c, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					out = append(out, part)
+				}
 			}
 		}
+		return out
 	}
-	if s := get("exhibits"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return q, errors.New("exhibits must be true or false")
+	q := search.Query{Q: get("q"), Docket: strings.TrimSpace(get("docket")), After: get("after"),
+		Court: list("court"), DocTypes: list("doc_type"), Facets: list("facets"), Sort: get("sort")}
+	for _, e := range v["entity"] {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
 		}
-		q.Exhibits = b
+		f := search.EntityFilter{Name: e}
+		if t, name, ok := strings.Cut(e, ":"); ok && search.KnownEntityType(filing.EntityType(t)) {
+			f = search.EntityFilter{Type: filing.EntityType(t), Name: strings.TrimSpace(name)}
+		}
+		q.Entities = append(q.Entities, f)
+	}
+	for _, b := range []struct {
+		name string
+		to   *bool
+		flip bool
+	}{{"exhibits", &q.Exhibits, false}, {"highlight", &q.NoHighlight, true}} {
+		if s := get(b.name); s != "" {
+			v, err := strconv.ParseBool(s)
+			if err != nil {
+				return q, bad(b.name + " must be true or false")
+			}
+			*b.to = v != b.flip
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -121,17 +184,22 @@ func ParseQuery(v map[string][]string) (search.Query, error) {
 		if s := get(d.name); s != "" {
 			t, err := time.Parse("2006-01-02", s)
 			if err != nil {
-				return q, errors.New(d.name + " must be a date like 2024-04-15")
+				return q, bad(d.name + " must be a date like 2024-04-15")
 			}
 			*d.to = t
 		}
 	}
-	if s := get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return q, errors.New("limit must be a positive whole number")
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"limit", &q.Limit}, {"facet_size", &q.FacetSize}} {
+		if s := get(n.name); s != "" {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 1 {
+				return q, bad(n.name + " must be a positive whole number")
+			}
+			*n.to = i
 		}
-		q.Limit = n
 	}
 	return q.Normalize()
 }

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
 )
 
 // Index is the bleve index behind an alias: searches go through the alias, so that a
@@ -102,43 +104,74 @@ func versionKey(v int64) string { return fmt.Sprintf("%020d", v) }
 
 // write commits the entries in one batch; when it returns nil they are visible to search.
 func (x *Index) write(entries []entry, now time.Time) error {
+	_, err := x.writeDurable(entries, now)
+	return err
+}
+
+// writeDurable commits the entries in one batch like write, and returns a channel that
+// receives once the batch is on disk: scorch makes a batch visible before it persists it,
+// so a message is acknowledged only after that, or a crash could lose an acknowledged
+// document.
+func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, error) {
+	persisted := make(chan error, 1)
 	b := x.active.NewBatch()
+	b.SetPersistedCallback(func(err error) {
+		select {
+		case persisted <- err:
+		default: // called once; never block the persister
+		}
+	})
 	for _, e := range entries {
-		if err := b.Index(string(e.text.Document.ID), indexDocument(e.text, now)); err != nil {
-			return fmt.Errorf("adding %s to batch: %w", e.text.Document.ID, err)
+		if err := b.Index(string(e.text.Document.ID), IndexDocument(e.text, now)); err != nil {
+			return nil, fmt.Errorf("adding %s to batch: %w", e.text.Document.ID, err)
 		}
 	}
 	if err := x.active.Batch(b); err != nil {
-		return fmt.Errorf("committing batch of %d: %w", len(entries), err)
+		return nil, fmt.Errorf("committing batch of %d: %w", len(entries), err)
 	}
-	return nil
+	return persisted, nil
 }
 
-// indexDocument is the bleve document of a Text. The pages are joined into one text
-// field; page_starts keeps each page's byte offset so a match location names its page.
-func indexDocument(t filing.Text, now time.Time) map[string]any {
+// IndexDocument is the bleve document of a Text under Mapping, indexed at now. The pages
+// are joined into one text field; page_starts keeps each page's byte offset (and its
+// number when pages are not numbered 1, 2, 3, …) so that a match location names its page.
+func IndexDocument(t filing.Text, now time.Time) map[string]any {
 	d := t.Document
 	var text strings.Builder
 	starts := make([]string, 0, len(t.Pages))
 	for i, p := range t.Pages {
 		if i > 0 {
-			text.WriteString("\n\n")
+			text.WriteString(pageSeparator)
 		}
-		starts = append(starts, strconv.Itoa(text.Len()))
+		start := strconv.Itoa(text.Len())
+		if p.Number != 0 && p.Number != i+1 {
+			start += "@" + strconv.Itoa(p.Number)
+		}
+		starts = append(starts, start)
 		text.WriteString(p.Text)
 	}
+	stored := d
+	stored.Description = strings.TrimSpace(d.Description)
+	docJSON, _ := json.Marshal(stored)
 	doc := map[string]any{
-		fieldText:        text.String(),
-		fieldPageStarts:  strings.Join(starts, ","),
-		fieldPages:       len(t.Pages),
-		fieldCaseName:    d.Docket.CaseName,
-		fieldDescription: strings.TrimSpace(d.Entry.Description + "\n" + d.Description),
-		fieldCourt:       d.Docket.Court,
-		fieldDocket:      d.Docket.Number,
-		fieldExhibit:     d.Exhibit,
-		fieldSource:      d.Source,
-		fieldVersion:     versionKey(t.Version),
-		fieldIndexed:     now.UTC(),
+		fieldText:         text.String(),
+		fieldPageStarts:   strings.Join(starts, ","),
+		fieldPages:        len(t.Pages),
+		fieldCaseName:     d.Docket.CaseName,
+		fieldDescription:  strings.TrimSpace(d.Entry.Description + "\n" + d.Description),
+		fieldCourt:        d.Docket.Court,
+		fieldDocket:       d.Docket.Number,
+		fieldDocType:      DocumentType(d),
+		fieldExhibit:      d.Exhibit,
+		fieldSource:       d.Source,
+		fieldVersion:      versionKey(t.Version),
+		fieldIndexed:      now.UTC(),
+		fieldDocumentJSON: string(docJSON),
+		// A document without a date sorts below every date; "dated" puts it last when the
+		// oldest come first. Values rather than missing fields keep search-after exact:
+		// bleve's placeholder for a missing value does not survive a cursor.
+		fieldFiledSort: undatedSortKey,
+		fieldDated:     "0",
 	}
 	if d.Entry.Number > 0 {
 		doc[fieldEntry] = d.Entry.Number
@@ -147,35 +180,135 @@ func indexDocument(t filing.Text, now time.Time) map[string]any {
 		doc[fieldExhibitLabel] = d.ExhibitLabel
 	}
 	if !d.Entry.Filed.IsZero() {
-		doc[fieldFiled] = d.Entry.Filed.UTC()
+		filed := d.Entry.Filed.UTC()
+		doc[fieldFiled] = filed
+		doc[fieldFiledSort] = filed.Format(filedSortLayout)
+		doc[fieldDated] = "1"
+		doc[fieldYear] = strconv.Itoa(filed.Year())
+	}
+	if len(t.Entities) > 0 {
+		byType := map[string][]string{}
+		var all []string
+		var kept []filing.Entity
+		type key struct {
+			t    filing.EntityType
+			name string
+		}
+		seen := map[key]bool{}
+		for _, e := range t.Entities {
+			name := strings.TrimSpace(e.Canonical)
+			k := key{e.Type, name}
+			if name == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			kept = append(kept, filing.Entity{Type: e.Type, Canonical: name})
+			all = append(all, name)
+			if search.KnownEntityType(e.Type) {
+				byType[entityField(e.Type)] = append(byType[entityField(e.Type)], name)
+			}
+		}
+		doc[fieldEntity] = all
+		for f, names := range byType {
+			doc[f] = names
+		}
+		entJSON, _ := json.Marshal(kept)
+		doc[fieldEntitiesJSON] = string(entJSON)
 	}
 	return doc
 }
 
-// pageAt returns the 1-based page holding byte offset off, given the page starts.
-func pageAt(starts []int, off int) int {
+// pageSeparator joins pages in the text field: two newlines, so that no phrase spans pages
+// by accident of a glued word, and snippets read naturally.
+const pageSeparator = "\n\n"
+
+// pageStart is where a page begins in the joined text, and its number.
+type pageStart struct{ offset, number int }
+
+// pageAt returns the number of the page holding byte offset off.
+func pageAt(starts []pageStart, off int) int {
 	page := 0
-	for i, s := range starts {
-		if s > off {
+	for _, s := range starts {
+		if s.offset > off {
 			break
 		}
-		page = i + 1
+		page = s.number
 	}
 	return page
 }
 
-func parseStarts(s string) []int {
+func parseStarts(s string) []pageStart {
 	if s == "" {
 		return nil
 	}
 	parts := strings.Split(s, ",")
-	out := make([]int, 0, len(parts))
-	for _, p := range parts {
-		n, err := strconv.Atoi(p)
+	out := make([]pageStart, 0, len(parts))
+	for i, p := range parts {
+		off, num, hasNum := strings.Cut(p, "@")
+		n, err := strconv.Atoi(off)
 		if err != nil {
 			return nil
 		}
-		out = append(out, n)
+		ps := pageStart{offset: n, number: i + 1}
+		if hasNum {
+			if ps.number, err = strconv.Atoi(num); err != nil {
+				return nil
+			}
+		}
+		out = append(out, ps)
 	}
 	return out
+}
+
+// Document returns the indexed document id, with its page texts when withText.
+func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*search.Record, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{string(id)}), 1, 0, false)
+	req.Fields = []string{fieldDocumentJSON, fieldEntitiesJSON, fieldDocType, fieldVersion, fieldIndexed, fieldPages, fieldPageStarts}
+	if withText {
+		req.Fields = append(req.Fields, fieldText)
+	}
+	res, err := x.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching document %s: %w", id, err)
+	}
+	if len(res.Hits) == 0 {
+		return nil, search.ErrNotFound
+	}
+	h := res.Hits[0]
+	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+	rec := &search.Record{DocType: str(fieldDocType)}
+	if err := json.Unmarshal([]byte(str(fieldDocumentJSON)), &rec.Document); err != nil {
+		return nil, fmt.Errorf("decoding stored document %s: %w", id, err)
+	}
+	if s := str(fieldEntitiesJSON); s != "" {
+		if err := json.Unmarshal([]byte(s), &rec.Entities); err != nil {
+			return nil, fmt.Errorf("decoding stored entities of %s: %w", id, err)
+		}
+	}
+	if n, err := strconv.ParseInt(str(fieldVersion), 10, 64); err == nil {
+		rec.Version = n
+	}
+	rec.IndexedAt, _ = time.Parse(time.RFC3339Nano, str(fieldIndexed))
+	pages, _ := h.Fields[fieldPages].(float64)
+	rec.PageCount = int(pages)
+	if withText {
+		rec.Pages = splitPages(str(fieldText), parseStarts(str(fieldPageStarts)))
+	}
+	return rec, nil
+}
+
+// splitPages cuts the joined text back into its pages.
+func splitPages(text string, starts []pageStart) []filing.Page {
+	pages := make([]filing.Page, 0, len(starts))
+	for i, s := range starts {
+		end := len(text)
+		if i+1 < len(starts) {
+			end = starts[i+1].offset - len(pageSeparator)
+		}
+		if s.offset > end || end > len(text) {
+			break // a corrupt page_starts: return the pages that make sense
+		}
+		pages = append(pages, filing.Page{Number: s.number, Text: text[s.offset:end]})
+	}
+	return pages
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,180 +20,285 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
-var _ search.Searcher = (*Index)(nil)
+var (
+	_ search.Searcher  = (*Index)(nil)
+	_ search.Documents = (*Index)(nil)
+)
 
 // snippetWidth is the length in bytes of the text around the densest matches.
 const snippetWidth = 240
 
+// maxHighlights bounds the passages of one hit, each from a different page.
+const maxHighlights = 3
+
 // Search runs q against the index.
 func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, error) {
 	start := time.Now()
+	req, q, err := Request(q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := x.alias.SearchInContext(ctx, req)
+	if err != nil {
+		if qe := userError(err, q.Q); qe != nil {
+			return nil, qe
+		}
+		return nil, fmt.Errorf("searching %q: %w", q.Q, err)
+	}
+	return toResult(res, q, start), nil
+}
+
+// Request is the bleve search request answering q (normalised and returned), as Search
+// runs it: for callers that search a bleve index of their own with the same mapping.
+func Request(q search.Query) (*bleve.SearchRequest, search.Query, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, q, err
+	}
+	bq, err := BuildQuery(q)
+	if err != nil {
+		return nil, q, err
+	}
+	// One hit more than asked tells whether a next page exists.
+	req := bleve.NewSearchRequestOptions(bq, q.Limit+1, 0, false)
+	req.SortByCustom(sortOrder(q.Sort))
+	if q.After != "" {
+		after, err := decodeCursor(q.After, q.Sort)
+		if err != nil {
+			return nil, q, err
+		}
+		req.SearchAfter = after
+	}
+	req.Fields = []string{fieldPages, fieldCaseName, fieldDescription, fieldCourt, fieldDocket, fieldEntry,
+		fieldExhibit, fieldExhibitLabel, fieldFiled, fieldDocType, fieldSource}
+	if highlighting(q) {
+		req.IncludeLocations = true
+		req.Fields = append(req.Fields, fieldText, fieldPageStarts)
+	}
+	for _, name := range q.Facets {
+		req.AddFacet(name, bleve.NewFacetRequest(facetField(name), q.FacetSize))
+	}
+	return req, q, nil
+}
+
+func highlighting(q search.Query) bool { return !q.NoHighlight && strings.TrimSpace(q.Q) != "" }
+
+// facetField is the index field counted by a facet (search.Query.Normalize checked the name).
+func facetField(name string) string {
+	switch name {
+	case search.FacetCourt:
+		return fieldCourt
+	case search.FacetDocType:
+		return fieldDocType
+	case search.FacetYear:
+		return fieldYear
+	}
+	return entityField(filing.EntityType(strings.TrimPrefix(name, search.FacetEntityPrefix)))
+}
+
+// sortOrder is the order of hits; every order ends with the id, so that hits with equal
+// keys have a stable order and a cursor names exactly one position.
+func sortOrder(s string) bsearch.SortOrder {
+	asString := func(field string, desc bool) *bsearch.SortField {
+		return &bsearch.SortField{Field: field, Desc: desc, Type: bsearch.SortFieldAsString}
+	}
+	switch s {
+	case search.SortNewest:
+		return bsearch.SortOrder{asString(fieldFiledSort, true), &bsearch.SortDocID{}}
+	case search.SortOldest:
+		return bsearch.SortOrder{asString(fieldDated, true), asString(fieldFiledSort, false), &bsearch.SortDocID{}}
+	}
+	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
+}
+
+// BuildQuery is the bleve query answering q: its query string (ParseQueryString) and its
+// filters. Filters do not change scores. A malformed query returns a *search.QueryError.
+func BuildQuery(q search.Query) (query.Query, error) {
 	q, err := q.Normalize()
 	if err != nil {
 		return nil, err
 	}
-	bq, err := buildQuery(q)
+	user, err := ParseQueryString(q.Q)
 	if err != nil {
 		return nil, err
 	}
-	req := bleve.NewSearchRequestOptions(bq, q.Limit, 0, false)
-	req.SortBy([]string{"-_score", "_id"})
-	if q.After != "" {
-		after, err := decodeCursor(q.After)
-		if err != nil {
-			return nil, err
-		}
-		req.SearchAfter = after
-	}
-	req.IncludeLocations = true
-	req.Fields = []string{fieldText, fieldPageStarts, fieldPages, fieldCaseName, fieldDescription, fieldCourt,
-		fieldDocket, fieldEntry, fieldExhibit, fieldExhibitLabel, fieldFiled}
-	res, err := x.alias.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("searching %q: %w", q.Q, err)
-	}
-	out := &search.Result{Total: res.Total, Hits: make([]search.Hit, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, toHit(h))
-	}
-	if len(res.Hits) == q.Limit && uint64(len(res.Hits)) < res.Total {
-		last := res.Hits[len(res.Hits)-1]
-		// bleve reports the score's sort value as "_score"; search-after wants the score.
-		out.Next = encodeCursor([]string{strconv.FormatFloat(last.Score, 'g', -1, 64), last.ID})
-	}
-	out.Took = time.Since(start)
-	return out, nil
-}
-
-// buildQuery combines the query string with the filters. A query string that does not
-// parse is the researcher's mistake and says where.
-func buildQuery(q search.Query) (query.Query, error) {
-	var must []query.Query
-	if strings.TrimSpace(q.Q) == "" {
-		must = append(must, bleve.NewMatchAllQuery())
-	} else {
-		if err := checkSyntax(q.Q); err != nil {
-			return nil, err
-		}
-		qs := bleve.NewQueryStringQuery(q.Q)
-		if _, err := qs.Parse(); err != nil {
-			return nil, &search.QueryError{Message: strings.TrimPrefix(err.Error(), "syntax error: "), Position: -1}
-		}
-		must = append(must, qs)
-	}
+	var filters []query.Query
 	if len(q.Court) > 0 {
 		var any []query.Query
 		for _, c := range q.Court {
-			t := bleve.NewTermQuery(c)
+			t := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(c)))
 			t.SetField(fieldCourt)
 			any = append(any, t)
 		}
-		must = append(must, bleve.NewDisjunctionQuery(any...))
+		filters = append(filters, bleve.NewDisjunctionQuery(any...))
 	}
 	if q.Docket != "" {
-		t := bleve.NewTermQuery(q.Docket)
+		t := bleve.NewTermQuery(strings.TrimSpace(q.Docket))
 		t.SetField(fieldDocket)
-		must = append(must, t)
+		filters = append(filters, t)
 	}
 	if len(q.IDs) > 0 {
 		ids := make([]string, len(q.IDs))
 		for i, id := range q.IDs {
 			ids[i] = string(id)
 		}
-		must = append(must, bleve.NewDocIDQuery(ids))
+		filters = append(filters, bleve.NewDocIDQuery(ids))
 	}
 	if q.Exhibits {
 		b := bleve.NewBoolFieldQuery(true)
 		b.SetField(fieldExhibit)
-		must = append(must, b)
+		filters = append(filters, b)
 	}
 	if !q.FiledFrom.IsZero() || !q.FiledTo.IsZero() {
-		incl := true
 		to := q.FiledTo
 		if !to.IsZero() {
-			to = to.Add(24*time.Hour - time.Nanosecond) // the whole last day
+			to = to.AddDate(0, 0, 1) // the whole last day
 		}
-		r := bleve.NewDateRangeInclusiveQuery(q.FiledFrom, to, &incl, &incl)
-		r.SetField(fieldFiled)
-		must = append(must, r)
+		filters = append(filters, dateRange(fieldFiled, q.FiledFrom, to))
 	}
-	if len(must) == 1 {
-		return must[0], nil
+	for _, e := range q.Entities {
+		filters = append(filters, entityFilter(e.Type, e.Name))
 	}
-	return bleve.NewConjunctionQuery(must...), nil
+	if len(q.DocTypes) > 0 {
+		var any []query.Query
+		for _, t := range q.DocTypes {
+			tq := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(t)))
+			tq.SetField(fieldDocType)
+			any = append(any, tq)
+		}
+		filters = append(filters, bleve.NewDisjunctionQuery(any...))
+	}
+	if len(filters) == 0 {
+		return user, nil
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(user)
+	if len(filters) == 1 {
+		b.AddFilter(filters[0])
+	} else {
+		b.AddFilter(bleve.NewConjunctionQuery(filters...))
+	}
+	return b, nil
 }
 
-// checkSyntax finds the mistakes people make most, with their position, before bleve's
-// parser reports them without one.
-func checkSyntax(s string) error {
-	inQuote, quoteAt, depth := false, -1, 0
-	var opens []int
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\':
-			i++
-		case c == '"':
-			inQuote, quoteAt = !inQuote, i
-		case inQuote:
-		case c == '(':
-			depth++
-			opens = append(opens, i)
-		case c == ')':
-			if depth == 0 {
-				return &search.QueryError{Message: "unbalanced ')'", Position: i}
-			}
-			depth--
-			opens = opens[:len(opens)-1]
-		}
+// userError recognises the researcher's mistakes that bleve only finds while searching:
+// a wildcard, regexp or fuzzy term expanding to too many terms.
+func userError(err error, q string) *search.QueryError {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
 	}
-	if inQuote {
-		return &search.QueryError{Message: "unterminated phrase: missing closing '\"'", Position: quoteAt}
-	}
-	if depth > 0 {
-		return &search.QueryError{Message: "unbalanced '(': missing ')'", Position: opens[len(opens)-1]}
-	}
-	if m := danglingOperator.FindStringIndex(s); m != nil {
-		return &search.QueryError{Message: fmt.Sprintf("%q is missing what it applies to", strings.TrimSpace(s[m[0]:m[1]])), Position: m[0]}
+	msg := err.Error()
+	if strings.Contains(msg, "TooManyClauses") {
+		pos := strings.IndexAny(q, "*?~/")
+		return &search.QueryError{Message: "a wildcard, regular expression or fuzzy term matches too many words: make it more specific", Position: pos}
 	}
 	return nil
 }
 
-// danglingOperator is a field name or +/- with nothing after it.
-var danglingOperator = regexp.MustCompile(`(?:\b[A-Za-z_]+:|[+-])\s*$`)
+func toResult(res *bleve.SearchResult, q search.Query, start time.Time) *search.Result {
+	hits := res.Hits
+	more := len(hits) > q.Limit
+	if more {
+		hits = hits[:q.Limit]
+	}
+	out := &search.Result{Total: res.Total, Hits: make([]search.Hit, 0, len(hits))}
+	hl := highlighting(q)
+	for _, h := range hits {
+		out.Hits = append(out.Hits, toHit(h, hl))
+	}
+	if more {
+		out.Next = encodeCursor(q.Sort, hits[len(hits)-1])
+	}
+	if len(q.Facets) > 0 {
+		out.Facets = make(map[string]search.Facet, len(q.Facets))
+		for name, f := range res.Facets {
+			sf := search.Facet{Total: f.Total, Missing: f.Missing, Other: f.Other, Terms: []search.FacetTerm{}}
+			for _, t := range f.Terms.Terms() {
+				sf.Terms = append(sf.Terms, search.FacetTerm{Term: t.Term, Count: t.Count})
+			}
+			out.Facets[name] = sf
+		}
+	}
+	out.Took = time.Since(start)
+	return out
+}
 
-func toHit(h *bsearch.DocumentMatch) search.Hit {
+func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
 	num := func(f string) int { n, _ := h.Fields[f].(float64); return int(n) }
 	hit := search.Hit{
 		ID: filing.DocID(h.ID), Score: h.Score, Court: str(fieldCourt), Docket: str(fieldDocket),
 		CaseName: str(fieldCaseName), Entry: num(fieldEntry), ExhibitLabel: str(fieldExhibitLabel),
-		Description: str(fieldDescription), Pages: num(fieldPages),
+		Description: str(fieldDescription), Pages: num(fieldPages), DocType: str(fieldDocType),
+		Source: str(fieldSource),
 	}
 	hit.Exhibit, _ = h.Fields[fieldExhibit].(bool)
 	if s := str(fieldFiled); s != "" {
 		hit.Filed, _ = time.Parse(time.RFC3339, s)
 	}
-	text := str(fieldText)
-	locs := matchOffsets(h.Locations[fieldText])
-	if len(locs) == 0 || text == "" {
-		hit.Snippet = snippet(text, nil, 0)
-		if text == "" {
-			hit.Snippet = html.EscapeString(trim(hit.Description, snippetWidth))
-		}
+	if !highlight {
 		return hit
 	}
-	at := densest(locs, snippetWidth)
-	hit.Page = pageAt(parseStarts(str(fieldPageStarts)), locs[at][0])
-	hit.Snippet = snippet(text, locs, at)
+	text := str(fieldText)
+	locs := matchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
+	if len(locs) == 0 || text == "" {
+		// The match is in the case name or the description: show the description.
+		hit.Snippet = html.EscapeString(trim(hit.Description, snippetWidth))
+		return hit
+	}
+	hit.Highlights = highlights(text, locs, parseStarts(str(fieldPageStarts)))
+	if len(hit.Highlights) > 0 {
+		hit.Page, hit.Snippet = hit.Highlights[0].Page, hit.Highlights[0].Snippet
+	}
 	return hit
 }
 
-// matchOffsets flattens term locations into sorted [start,end) byte ranges.
-func matchOffsets(terms bsearch.TermLocationMap) [][2]int {
+// highlights returns the best passage of each of the pages with the most matches, best
+// first: the page with the densest window of matches names the hit's page.
+func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlight {
+	type pageMatches struct {
+		page, best, count int
+		locs              [][2]int
+	}
+	var pages []*pageMatches
+	byPage := map[int]*pageMatches{}
+	for _, l := range locs {
+		if l[0] < 0 || l[1] > len(text) || l[0] > l[1] {
+			continue // a location from a text that changed under us
+		}
+		p := pageAt(starts, l[0])
+		pm := byPage[p]
+		if pm == nil {
+			pm = &pageMatches{page: p}
+			byPage[p] = pm
+			pages = append(pages, pm)
+		}
+		pm.locs = append(pm.locs, l)
+	}
+	for _, pm := range pages {
+		pm.best, pm.count = densest(pm.locs, snippetWidth)
+	}
+	sort.SliceStable(pages, func(i, j int) bool { return pages[i].count > pages[j].count })
+	out := make([]search.Highlight, 0, min(len(pages), maxHighlights))
+	for _, pm := range pages[:min(len(pages), maxHighlights)] {
+		out = append(out, search.Highlight{Page: pm.page, Snippet: snippet(text, pm.locs, pm.best)})
+	}
+	return out
+}
+
+// matchOffsets flattens term locations into sorted, distinct [start,end) byte ranges.
+func matchOffsets(maps ...bsearch.TermLocationMap) [][2]int {
+	seen := map[[2]int]bool{}
 	var out [][2]int
-	for _, locs := range terms {
-		for _, l := range locs {
-			out = append(out, [2]int{int(l.Start), int(l.End)})
+	for _, terms := range maps {
+		for _, locs := range terms {
+			for _, l := range locs {
+				r := [2]int{int(l.Start), int(l.End)}
+				if !seen[r] {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
@@ -201,8 +306,8 @@ func matchOffsets(terms bsearch.TermLocationMap) [][2]int {
 }
 
 // densest returns the index of the match that starts the window of width bytes holding
-// the most matches: the best place for a snippet, and the page the hit is shown at.
-func densest(locs [][2]int, width int) int {
+// the most matches, and how many it holds.
+func densest(locs [][2]int, width int) (int, int) {
 	best, bestN, j := 0, 0, 0
 	for i := range locs {
 		for j < len(locs) && locs[j][0] < locs[i][0]+width {
@@ -212,7 +317,7 @@ func densest(locs [][2]int, width int) int {
 			best, bestN = i, j-i
 		}
 	}
-	return best
+	return best, bestN
 }
 
 // snippet cuts the text around the match at index at, marks every match in it with
@@ -264,22 +369,51 @@ func trim(s string, n int) string {
 	return s[:runeStart(s, n)] + "…"
 }
 
-func encodeCursor(sort []string) string {
-	data, _ := json.Marshal(sort)
+// cursor is the position after a hit in one order: the hit's sort values. Values are
+// bytes, not strings: sort keys need not be valid UTF-8, which JSON strings would mangle.
+type cursor struct {
+	Sort   string   `json:"o"`
+	Values [][]byte `json:"v"`
+}
+
+func encodeCursor(order string, h *bsearch.DocumentMatch) string {
+	c := cursor{Sort: order}
+	for i, s := range sortOrder(order) {
+		switch s.(type) {
+		case *bsearch.SortScore:
+			c.Values = append(c.Values, []byte(strconv.FormatFloat(h.Score, 'g', -1, 64)))
+		case *bsearch.SortDocID:
+			c.Values = append(c.Values, []byte(h.ID))
+		default:
+			c.Values = append(c.Values, []byte(h.Sort[i]))
+		}
+	}
+	data, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(data)
 }
 
-func decodeCursor(s string) ([]string, error) {
+func decodeCursor(s, order string) ([]string, error) {
+	bad := &search.QueryError{Message: "after is not a cursor this index issued for this order", Position: -1}
 	data, err := base64.RawURLEncoding.DecodeString(s)
-	var after []string
-	if err == nil {
-		err = json.Unmarshal(data, &after)
+	if err != nil {
+		return nil, bad
 	}
-	if err == nil && len(after) == 2 {
-		_, err = strconv.ParseFloat(after[0], 64)
+	var c cursor
+	if err := json.Unmarshal(data, &c); err != nil || c.Sort != order {
+		return nil, bad
 	}
-	if err != nil || len(after) != 2 {
-		return nil, &search.QueryError{Message: "after is not a cursor this index issued", Position: -1}
+	so := sortOrder(order)
+	if len(c.Values) != len(so) {
+		return nil, bad
 	}
-	return after, nil
+	out := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		out[i] = string(v)
+		if _, ok := so[i].(*bsearch.SortScore); ok {
+			if _, err := strconv.ParseFloat(out[i], 64); err != nil {
+				return nil, bad
+			}
+		}
+	}
+	return out, nil
 }

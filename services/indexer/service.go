@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -43,6 +45,9 @@ type Service struct {
 	index *Index
 	log   *slog.Logger
 	now   func() time.Time
+	// pending counts batches committed but not yet on disk, whose messages wait to be
+	// acknowledged; Run waits for them before it returns.
+	pending sync.WaitGroup
 }
 
 // New returns the stage over an open index; Run starts it.
@@ -65,7 +70,9 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(s.cfg.MaxDocs))
+	// Pulls are bounded by bytes as well as count: one TEXTS message can be megabytes
+	// (STACK.md), and the buffer holds up to one pull beyond the batch under way.
+	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes))
 	if err != nil {
 		return fmt.Errorf("pulling from TEXTS: %w", err)
 	}
@@ -86,6 +93,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	go func() { <-ctx.Done(); it.Stop() }()
 
+	defer s.pending.Wait()
 	for {
 		first, ok := <-msgs
 		if !ok {
@@ -169,8 +177,10 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			writes = append(writes, entry{text: t, previous: prev})
 		}
 	}
+	var persisted <-chan error
 	if len(writes) > 0 {
-		if err := s.index.write(writes, s.now()); err != nil {
+		var err error
+		if persisted, err = s.index.writeDurable(writes, s.now()); err != nil {
 			s.log.Error("committing batch", "docs", len(writes), "err", err)
 			for _, it := range items {
 				c.Settle(ctx, s.js, s.log, it.msg, err)
@@ -182,27 +192,72 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	for _, w := range writes {
 		first[w.text.Document.ID] = w.previous == ""
 	}
+	// Announce every document of the batch at once and wait for the stream's
+	// acknowledgements together: one round trip per batch rather than per document.
+	pending := make([]jetstream.PubAckFuture, len(items))
+	errs := make([]error, len(items))
 	for i, it := range items {
 		t := it.text
-		var err error
 		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= versionKey(t.Version) {
-			err = s.announce(ctx, t, first[t.Document.ID])
+			pending[i], errs[i] = s.announce(t, first[t.Document.ID])
 		}
-		c.Settle(ctx, s.js, s.log, it.msg, err)
 	}
+	for i, f := range pending {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			errs[i] = fmt.Errorf("publishing indexed %s: %w", items[i].text.Document.ID, err)
+		}
+	}
+	settle := func(perr error) {
+		for i, it := range items {
+			err := errs[i]
+			if err == nil && perr != nil {
+				err = fmt.Errorf("persisting index batch: %w", perr) // unclassified: retried
+			}
+			c.Settle(ctx, s.js, s.log, it.msg, err)
+		}
+	}
+	if persisted == nil {
+		settle(nil)
+		return
+	}
+	// Acknowledge once the batch is on disk, without holding up the next batch.
+	s.pending.Add(1)
+	go func() {
+		defer s.pending.Done()
+		select {
+		case err := <-persisted:
+			settle(err)
+		case <-time.After(persistTimeout):
+			settle(fmt.Errorf("not persisted after %s", persistTimeout))
+		}
+	}()
 	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
 }
 
-func (s *Service) announce(ctx context.Context, t filing.Text, first bool) error {
+// persistTimeout bounds the wait for a batch to reach the disk; past it the messages are
+// redelivered, which rewrites nothing that was persisted meanwhile.
+const persistTimeout = 2 * time.Minute
+
+// announce publishes INDEXED for t without waiting for the stream's acknowledgement.
+func (s *Service) announce(t filing.Text, first bool) (jetstream.PubAckFuture, error) {
 	d := t.Document
-	_, err := bus.Publish(ctx, s.js, bus.Out{
-		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)),
-		MsgID:   bus.MsgID("indexer", d.ID, versionKey(t.Version)),
-		DocID:   d.ID,
-		Value: filing.Indexed{
-			Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
-			Exhibit: d.Exhibit, Pages: len(t.Pages), IndexedAt: s.now().UTC(),
-		},
+	data, err := json.Marshal(filing.Indexed{
+		Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
+		Exhibit: d.Exhibit, Pages: len(t.Pages), IndexedAt: s.now().UTC(),
 	})
-	return err
+	if err != nil {
+		return nil, fmt.Errorf("encoding indexed %s: %w", d.ID, err)
+	}
+	msg := &nats.Msg{Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)), Data: data, Header: nats.Header{}}
+	msg.Header.Set(bus.HeaderDocID, string(d.ID))
+	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, versionKey(t.Version))))
+	if err != nil {
+		return nil, fmt.Errorf("publishing indexed %s: %w", d.ID, err)
+	}
+	return f, nil
 }

@@ -1,0 +1,286 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// apiStack serves x the way `docketwatch run` does: the index answers search.query over
+// NATS, and the HTTP API asks it through search.Remote.
+func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
+	t.Helper()
+	e := bustest.Server(t)
+	serverNC, err := e.Connect("index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(serverNC.Close)
+	clientNC, err := e.Connect("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(clientNC.Close)
+	if _, err := search.Serve(serverNC, bus.SearchSubject, x, 4, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Blobs: blobs}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, u string) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, body
+}
+
+func TestAPISearchErrorsAndFacets(t *testing.T) {
+	x := openTemp(t)
+	indexTexts(t, x, loadCaseDocs(t, "testdata/search/filters_facets/documents.json"))
+	srv := apiStack(t, x, nil)
+	tests := []struct {
+		params     url.Values
+		wantStatus int
+		wantPos    *int
+	}{
+		{url.Values{"q": {"netflix AND (meta OR"}}, 400, ptr(12)},
+		{url.Values{"q": {`"unterminated`}}, 400, ptr(0)},
+		{url.Values{"q": {"cort:cand"}}, 400, ptr(0)},
+		{url.Values{"q": {"order"}, "limit": {"x"}}, 400, nil},
+		{url.Values{"q": {"order"}, "sort": {"sideways"}}, 400, nil},
+		{url.Values{"q": {"order"}, "after": {"forged"}}, 400, nil},
+		{url.Values{"q": {"order"}, "filed_from": {"yesterday"}}, 400, nil},
+		{url.Values{"q": {"complaint"}, "court": {"nysd,txed"}, "facets": {"court,doc_type"}}, 200, nil},
+	}
+	for _, tt := range tests {
+		status, _, body := get(t, srv.URL+"/api/v1/search?"+tt.params.Encode())
+		if status != tt.wantStatus {
+			t.Errorf("%v: status %d (%s); want %d", tt.params, status, body, tt.wantStatus)
+			continue
+		}
+		if status != 200 {
+			var e struct {
+				Error struct {
+					Message  string `json:"message"`
+					Position *int   `json:"position"`
+				} `json:"error"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil || e.Error.Message == "" {
+				t.Errorf("%v: error body %s has no message", tt.params, body)
+			}
+			if tt.wantPos != nil && (e.Error.Position == nil || *e.Error.Position != *tt.wantPos) {
+				t.Errorf("%v: position %v; want %d (%s)", tt.params, e.Error.Position, *tt.wantPos, body)
+			}
+			continue
+		}
+		var res search.Result
+		if err := json.Unmarshal(body, &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 4 || res.Facets["court"].Terms == nil || len(res.Facets["doc_type"].Terms) != 3 {
+			t.Errorf("%v: total %d, facets %+v; want 4 hits over 2 courts and 3 types", tt.params, res.Total, res.Facets)
+		}
+	}
+}
+
+func ptr(i int) *int { return &i }
+
+// TestAPIExport streams more hits than one page holds: every hit exactly once.
+func TestAPIExport(t *testing.T) {
+	x := openTemp(t)
+	const n = 2300
+	indexTexts(t, x, generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt")))
+	srv := apiStack(t, x, nil)
+	for _, sort := range []string{"relevance", "newest"} {
+		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 water court"}, "sort": {sort}}.Encode())
+		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/x-ndjson") {
+			t.Fatalf("%s: status %d, type %s: %.200s", sort, status, hdr.Get("Content-Type"), body)
+		}
+		if hdr.Get("X-Total-Hits") != "2300" {
+			t.Errorf("%s: X-Total-Hits %q; want 2300", sort, hdr.Get("X-Total-Hits"))
+		}
+		seen := map[filing.DocID]bool{}
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var h search.Hit
+			if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.ID == "" {
+				t.Fatalf("%s: line %q: %v", sort, sc.Text(), err)
+			}
+			if seen[h.ID] {
+				t.Fatalf("%s: %s exported twice", sort, h.ID)
+			}
+			seen[h.ID] = true
+		}
+		if len(seen) != n {
+			t.Errorf("%s: exported %d hits; want %d", sort, len(seen), n)
+		}
+	}
+	if status, _, body := get(t, srv.URL+"/api/v1/search/export?q=%22open"); status != 400 {
+		t.Errorf("a bad export query: status %d (%s); want 400", status, body)
+	}
+}
+
+func TestAPIDocuments(t *testing.T) {
+	x := openTemp(t)
+	pdf, err := os.ReadFile("testdata/corpus/ca1-filing.txt") // any bytes: the store does not parse them
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, size, err := blob.Sum(bytes.NewReader(pdf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := blobs.Put(context.Background(), sum, bytes.NewReader(pdf)); err != nil {
+		t.Fatal(err)
+	}
+	withPDF := caseDoc{ID: "ca1/20-1507/1/0", Court: "ca1", Docket: "20-1507", CaseName: "Calvary Chapel of Bangor v. Mills",
+		Entry: 1, Filed: "2020-12-22", EntryDesc: "OPINION", TextFile: "ca1-filing.txt",
+		Entities: []filing.Entity{{Type: filing.Person, Canonical: "Janet T. Mills", Mentions: []filing.Mention{{Text: "JANET T. MILLS", Page: 1}}}}}.text(t)
+	withPDF.Document.Blob = &filing.BlobRef{SHA256: sum, Size: size, Name: "opinion.pdf"}
+	noPDF := caseDoc{ID: "cl:rd:1", Court: "ca1", Pages: []string{"announced in a feed"}}.text(t)
+	indexTexts(t, x, []filing.Text{withPDF, noPDF})
+	srv := apiStack(t, x, blobs)
+	base := srv.URL + "/api/v1/documents/"
+
+	status, _, body := get(t, base+"ca1/20-1507/1/0")
+	var rec search.Record
+	if status != 200 || json.Unmarshal(body, &rec) != nil {
+		t.Fatalf("document: %d %s", status, body)
+	}
+	if rec.Document.Docket.CaseName != withPDF.Document.Docket.CaseName || rec.PageCount != len(withPDF.Pages) ||
+		rec.DocType != "opinion" || len(rec.Entities) != 1 || rec.Entities[0].Mentions != nil || rec.Pages != nil {
+		t.Errorf("document: %+v", rec)
+	}
+	status, _, body = get(t, base+"ca1/20-1507/1/0/text")
+	var want []string
+	for _, p := range withPDF.Pages {
+		want = append(want, p.Text)
+	}
+	if status != 200 || string(body) != strings.Join(want, "\f") {
+		t.Errorf("text: %d, %d bytes; want the %d pages joined by form feeds", status, len(body), len(want))
+	}
+	status, _, body = get(t, base+"ca1/20-1507/1/0/text?page=7")
+	if status != 200 || string(body) != withPDF.Pages[6].Text {
+		t.Errorf("page 7: %d %.100q", status, body)
+	}
+	status, hdr, body := get(t, base+"ca1/20-1507/1/0/pdf")
+	if status != 200 || !bytes.Equal(body, pdf) || hdr.Get("Content-Type") != "application/pdf" {
+		t.Errorf("pdf: %d, %d bytes, %s", status, len(body), hdr.Get("Content-Type"))
+	}
+	for _, tt := range []struct {
+		path string
+		want int
+	}{
+		{"cl:rd:1/pdf", 404},
+		{"cl:rd:2", 404},
+		{"ca1/20-1507/1/0/text?page=99", 404},
+		{"ca1/20-1507/1/0/text?page=x", 400},
+	} {
+		if status, _, body := get(t, base+tt.path); status != tt.want {
+			t.Errorf("%s: %d %s; want %d", tt.path, status, body, tt.want)
+		}
+	}
+}
+
+// TestServiceIndexesInOrderAndAnnounces runs the stage on JetStream: a newer version
+// replaces an older one, an older one arriving late never replaces a newer one, a
+// redelivered version changes nothing, and INDEXED follows each commit.
+func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
+	e := bustest.Server(t)
+	nc, js := bustest.JetStream(t, e)
+	_ = nc
+	x := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- New(Config{MaxDocs: 2, FlushInterval: 20 * time.Millisecond}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+
+	publish := func(version int64, body string) {
+		tx := caseDoc{ID: "cand/3:20-cv-08570/736/12", Court: "cand", Pages: []string{body}, Version: version}.text(t)
+		data, _ := json.Marshal(tx)
+		if _, err := js.Publish(context.Background(), "texts.cand", data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor := func(q string, want uint64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := x.Search(context.Background(), search.Query{Q: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d hits; want %d", q, res.Total, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	publish(2, "second version mentions arbitration")
+	waitFor("arbitration", 1)
+	publish(1, "first version mentions injunction") // late and older
+	publish(3, "third version mentions sanctions")
+	waitFor("sanctions", 1)
+	waitFor("injunction", 0)
+	waitFor("arbitration", 0)
+	publish(3, "third version mentions sanctions") // redelivered
+	time.Sleep(100 * time.Millisecond)
+
+	cons, err := js.OrderedConsumer(context.Background(), bus.Indexed, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []int64
+	for {
+		m, err := cons.Next(jetstream.FetchMaxWait(500 * time.Millisecond))
+		if err != nil {
+			break
+		}
+		var ix filing.Indexed
+		if err := json.Unmarshal(m.Data(), &ix); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, ix.Version)
+	}
+	// Version 3 is announced once: its redelivery carries the same message id.
+	if len(versions) != 2 || versions[0] != 2 || versions[1] != 3 {
+		t.Errorf("INDEXED versions %v; want [2 3]", versions)
+	}
+}
