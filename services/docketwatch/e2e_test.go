@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,6 +159,18 @@ func TestIngestSearchRestart(t *testing.T) {
 	getJSON(t, n.HTTPURL+`/api/v1/search?q=%22unclosed`, http.StatusBadRequest, &bad)
 	if bad.Error.Message == "" || bad.Error.Position == nil || *bad.Error.Position != 0 {
 		t.Errorf("bad query answer: %+v", bad)
+	}
+
+	// The document, its text and its PDF are served.
+	resp0, err := http.Get(n.HTTPURL + "/api/v1/documents/" + url.PathEscape(string(opinion)) + "/pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp0.Body)
+	resp0.Body.Close()
+	orig, _ := os.ReadFile(filepath.Join("testdata", "ca1_00117684624.pdf"))
+	if resp0.StatusCode != http.StatusOK || string(pdf) != string(orig) {
+		t.Errorf("GET pdf: %s, %d bytes; want the %d bytes ingested", resp0.Status, len(pdf), len(orig))
 	}
 
 	// The metrics say what happened: extractions acknowledged and parked, the DEAD stream,

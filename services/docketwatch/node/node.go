@@ -239,7 +239,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		n.HTTPURL = "http://" + ln.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
-		mux.Handle("/", api.Handler(api.Deps{Searcher: n.Searcher, Log: cfg.Log, Ready: n.ready}))
+		mux.Handle("/", api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready}))
 		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
