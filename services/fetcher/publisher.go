@@ -1,5 +1,13 @@
 // Package fetcher discovers filings at their sources and publishes each once on FILINGS,
 // with its PDF stored in the blob store first.
+//
+// A Service (New, then Run) polls CourtListener's REST API and PACER's RSS feeds per
+// court, resuming from cursors kept in the cursors KV bucket and saved by
+// compare-and-set only after every document they cover was published; it backs off by
+// fault kind, keeps each court's freshness (Status, StatusHandler, Collector), runs
+// resumable backfills (Backfill) and accepts CourtListener webhooks (WebhookHandler),
+// whose PDFs it fetches from a durable queue. The Publisher de-duplicates by DocID and
+// content, so a restart, overlapping sources or a retried webhook repeat nothing.
 package fetcher
 
 import (
@@ -35,6 +43,10 @@ func NewPublisher(ctx context.Context, js jetstream.JetStream) (*Publisher, erro
 // Publish stores doc on FILINGS unless the same version was published before, and
 // reports whether it was a duplicate. The blob, if any, must be stored already.
 //
+// A document arriving without a blob keeps the blob an earlier version had: a source
+// that knows only the metadata (an RSS item, a webhook retry, a poll racing the webhook
+// PDF queue) never turns an available document back into one without a PDF.
+//
 // The message is published before the seen mark is written: a crash in between
 // republishes on restart, which the stream's Nats-Msg-Id window and the idempotent
 // stages absorb; the other order could lose the document.
@@ -43,15 +55,23 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		return false, err
 	}
 	doc.Schema = filing.Schema
+	key := doc.ID.Key()
+	var prev seenRecord
+	if e, err := p.seen.Get(ctx, key); err == nil {
+		prev = parseSeen(e.Value())
+	} else if !bus.IsNotFound(err) {
+		return false, fmt.Errorf("checking seen %s: %w", doc.ID, err)
+	}
+	if doc.Blob == nil && prev.Blob != nil {
+		b := *prev.Blob
+		doc.Blob = &b
+	}
 	hash, err := contentHash(doc)
 	if err != nil {
 		return false, err
 	}
-	key := doc.ID.Key()
-	if e, err := p.seen.Get(ctx, key); err == nil && string(e.Value()) == hash {
+	if prev.Hash == hash {
 		return true, nil
-	} else if err != nil && !bus.IsNotFound(err) {
-		return false, fmt.Errorf("checking seen %s: %w", doc.ID, err)
 	}
 	dup, err := bus.Publish(ctx, p.js, bus.Out{
 		Subject: bus.Subject(bus.Filings, filing.CourtToken(doc.Docket.Court)),
@@ -62,10 +82,29 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 	if err != nil {
 		return false, err
 	}
-	if _, err := p.seen.Put(ctx, key, []byte(hash)); err != nil {
+	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob})
+	if err != nil {
+		return false, err
+	}
+	if _, err := p.seen.Put(ctx, key, rec); err != nil {
 		return false, fmt.Errorf("marking %s seen: %w", doc.ID, err)
 	}
 	return dup, nil
+}
+
+// seenRecord is what the seen bucket holds per DocID: the content hash of the version
+// last published and its blob. Older releases stored the bare hash.
+type seenRecord struct {
+	Hash string          `json:"h"`
+	Blob *filing.BlobRef `json:"b,omitempty"`
+}
+
+func parseSeen(v []byte) seenRecord {
+	var r seenRecord
+	if len(v) > 0 && v[0] == '{' && json.Unmarshal(v, &r) == nil {
+		return r
+	}
+	return seenRecord{Hash: string(v)}
 }
 
 // contentHash identifies a version of a document: its blob and the metadata a source

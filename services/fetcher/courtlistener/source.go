@@ -125,7 +125,9 @@ func (s *Source) Poll(ctx context.Context, cur Cursor, emit func(context.Context
 		err := s.c.getJSON(ctx, next, &p)
 		if errors.Is(err, ErrInvalidCursor) && cur.Next != "" {
 			s.cfg.Logger.Info("courtlistener cursor expired, resuming from position", "court", cur.Court, "high", cur.High)
-			cur.Next = ""
+			// The sweep is not over: "" would say it is when MaxPages ends the poll here.
+			// The first-page query from High is a "next" that never expires.
+			cur.Next = s.firstPage(cur)
 			continue
 		}
 		if err != nil {

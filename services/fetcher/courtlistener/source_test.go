@@ -181,3 +181,36 @@ func TestResumeAfterCrash(t *testing.T) {
 		t.Errorf("after %d new filings: %d new documents, cursor counted %d", made, len(count)-before, next.Emitted-cur.Emitted)
 	}
 }
+
+// When every saved "next" link has expired, each poll restarts from its position; the
+// sweep must not look finished just because a poll ended on the restart.
+func TestExpiredCursorIsNotTheEnd(t *testing.T) {
+	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 200, Seed: 9})
+	defer srv.Close()
+	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	src := NewSource(c, SourceConfig{MaxPages: 1})
+	seen := map[string]int{}
+	emit := func(_ context.Context, d filing.Document) error { seen[d.SourceID]++; return nil }
+	cur := NewCursor("nysd", DateCreated, time.Time{}, time.Time{})
+	for polls := 0; ; polls++ {
+		if polls > 100 {
+			t.Fatal("crawl did not finish")
+		}
+		srv.RotateCursors()
+		var err error
+		if cur, err = src.Poll(context.Background(), roundTrip(t, cur), emit); err != nil {
+			t.Fatal(err)
+		}
+		if !cur.Pending() {
+			break
+		}
+	}
+	if len(seen) != 200 {
+		t.Errorf("crawl ended after %d of 200 documents", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s emitted %d times", id, n)
+		}
+	}
+}

@@ -640,3 +640,28 @@ func Deliver(ctx context.Context, client *http.Client, endpoint string, event []
 	}
 	return attempts, last
 }
+
+// DocketAlertEvent renders a docket-alert webhook event (version 2 envelope, event type
+// 1) announcing the given entries, as CourtListener sends it: the entries with their
+// RECAP documents, the docket as an id, and no plain text.
+func (s *Server) DocketAlertEvent(entryIDs ...int64) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := make([]any, 0, len(entryIDs))
+	for _, id := range entryIDs {
+		e, ok := s.data.entries[id]
+		if !ok {
+			return nil, fmt.Errorf("no entry %d", id)
+		}
+		m := s.renderEntry(e)
+		m["docket"] = e.DocketID
+		for _, d := range m["recap_documents"].([]any) {
+			delete(d.(map[string]any), "plain_text")
+		}
+		results = append(results, m)
+	}
+	return json.Marshal(map[string]any{
+		"payload": map[string]any{"results": results},
+		"webhook": map[string]any{"version": 2, "event_type": 1, "date_created": formatDateTime(s.cfg.Now()), "deprecation_date": nil},
+	})
+}

@@ -1,0 +1,164 @@
+package fetcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
+	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// fastSleep waits a two-hundredth of what is asked: a Retry-After of 1 s or a 5 s
+// backoff passes in milliseconds, and the code paths stay the real ones.
+func fastSleep(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d/200) }
+
+func testLogger(tb testing.TB) *slog.Logger {
+	if os.Getenv("FETCHER_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// dataStart is where clfake's generated documents begin.
+var dataStart = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+
+// clConfig points the CourtListener source at a fake with no request budget.
+func clConfig(srv *clfake.Server, courts ...string) CourtListenerConfig {
+	return CourtListenerConfig{
+		Courts: courts, Token: Secret(srv.Token()), BaseURL: srv.APIBase(), StorageURL: srv.StorageBase(),
+		Budget: &courtlistener.Limits{}, HTTPClient: srv.Client(), Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond,
+		Since: dataStart, MaxPages: 5,
+	}
+}
+
+// natsEnv is a real embedded JetStream with the contract and a NATS blob store.
+type natsEnv struct {
+	srv   *bus.Embedded
+	js    jetstream.JetStream
+	blobs *blob.NATS
+}
+
+func startNATS(tb testing.TB) natsEnv {
+	tb.Helper()
+	e := bustest.Server(tb)
+	_, js := bustest.JetStream(tb, e)
+	blobs, err := blob.NewNATS(context.Background(), js, bus.ObjectPDFs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return natsEnv{srv: e, js: js, blobs: blobs}
+}
+
+// filingsCount returns how many messages FILINGS holds.
+func filingsCount(tb testing.TB, js jetstream.JetStream) int {
+	tb.Helper()
+	st, err := js.Stream(context.Background(), bus.Filings)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return int(info.State.Msgs)
+}
+
+// filings reads every message on FILINGS, in order.
+func filings(tb testing.TB, js jetstream.JetStream) []filing.Document {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n := filingsCount(tb, js)
+	st, err := js.Stream(ctx, bus.Filings)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []filing.Document
+	for len(out) < n {
+		batch, err := c.Fetch(min(500, n-len(out)), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			var d filing.Document
+			if err := json.Unmarshal(m.Data(), &d); err != nil {
+				tb.Fatalf("message %s: %v", m.Subject(), err)
+			}
+			if h := m.Headers().Get(bus.HeaderDocID); h != string(d.ID) {
+				tb.Errorf("Doc-Id header %q; body id %q", h, d.ID)
+			}
+			out = append(out, d)
+			got++
+		}
+		if batch.Error() != nil {
+			tb.Fatal(batch.Error())
+		}
+		if got == 0 {
+			tb.Fatalf("read %d of %d messages, then nothing", len(out), n)
+		}
+	}
+	return out
+}
+
+// checkExactlyOnce compares what FILINGS holds with the fake's ground truth: one
+// message per document, distinct DocIDs, every available PDF in the blob store with the
+// right SHA-256.
+func checkExactlyOnce(t *testing.T, srv *clfake.Server, env natsEnv, docs []filing.Document, truth []clfake.Document) {
+	t.Helper()
+	byID := map[filing.DocID]int{}
+	bySource := map[string]filing.Document{}
+	for _, d := range docs {
+		byID[d.ID]++
+		if _, dup := bySource[d.SourceID]; dup {
+			t.Errorf("document %s (%s) published more than once", d.SourceID, d.ID)
+		}
+		bySource[d.SourceID] = d
+	}
+	if len(docs) != len(truth) || len(byID) != len(truth) {
+		t.Errorf("FILINGS holds %d messages with %d distinct DocIDs; want %d and %d", len(docs), len(byID), len(truth), len(truth))
+	}
+	ctx := context.Background()
+	missing := 0
+	for _, want := range truth {
+		d, ok := bySource["rd:"+strconv.FormatInt(want.ID, 10)]
+		if !ok {
+			missing++
+			continue
+		}
+		if !want.IsAvailable {
+			if d.Blob != nil {
+				t.Errorf("%s: unavailable document has blob %+v", d.ID, d.Blob)
+			}
+			continue
+		}
+		sum := sha256.Sum256(want.PDF)
+		if d.Blob == nil || d.Blob.SHA256 != hex.EncodeToString(sum[:]) || d.Blob.Size != int64(len(want.PDF)) {
+			t.Errorf("%s: blob %+v; want sha256 %x size %d", d.ID, d.Blob, sum, len(want.PDF))
+			continue
+		}
+		data, err := blob.ReadAll(ctx, env.blobs, d.Blob.SHA256, 1<<20)
+		if err != nil || string(data) != string(want.PDF) {
+			t.Errorf("%s: blob store: %v (%d bytes)", d.ID, err, len(data))
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d documents never published", missing, len(truth))
+	}
+}

@@ -1,0 +1,295 @@
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// rssServer is a fake PACER: one feed per court at /<court>, switchable while it runs.
+type rssServer struct {
+	mu     sync.Mutex
+	feeds  map[string]string
+	status map[string]int
+	hits   map[string]int
+}
+
+func (f *rssServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	court := strings.TrimPrefix(r.URL.Path, "/")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hits[court]++
+	if code := f.status[court]; code != 0 {
+		w.WriteHeader(code)
+		return
+	}
+	body, ok := f.feeds[court]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/rss+xml")
+	_, _ = w.Write([]byte(body))
+}
+
+func (f *rssServer) set(court, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.feeds[court] = body
+}
+
+// The corpus feeds come from pacerrss's test data (juriscraper's examples).
+func corpusFeed(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("pacerrss/testdata/rss/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// withNewItem rebuilds a feed with one more item and a later lastBuildDate, as PACER
+// does when an entry is filed.
+func withNewItem(t testing.TB, feed, oldBuild, newBuild, item string) string {
+	t.Helper()
+	if !strings.Contains(feed, "<lastBuildDate>"+oldBuild) {
+		t.Fatalf("feed has no lastBuildDate %q", oldBuild)
+	}
+	feed = strings.Replace(feed, "<lastBuildDate>"+oldBuild, "<lastBuildDate>"+newBuild, 1)
+	return strings.Replace(feed, "<item>", item+"\n<item>", 1)
+}
+
+const sdnyBuild = "Wed, 18 Apr 2018 00:15:28 GMT"
+
+func newItem(caseID, docSeq, number string) string {
+	return `<item><title>1:18-cv-0` + number + ` Roe v. Acme Corp. et al</title>
+<link>https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?` + caseID + `</link>
+<description>[Complaint] (&#x3C;a href=&#x22;https://ecf.nysd.uscourts.gov/doc1/12712226` + docSeq + `?caseid=` + caseID + `&#x26;de_seq_num=3&#x22; &#x3E;1&#x3C;/a&#x3E;)</description>
+<guid isPermaLink="true">https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?` + caseID + `&#x26;3</guid>
+<pubDate>Wed, 18 Apr 2018 00:30:00 GMT</pubDate></item>`
+}
+
+// Corpus feeds, then a changed feed, then a broken one, then a repaired one: every
+// entry reaches FILINGS once, the broken feed is a clear error in Status and loses
+// nothing, and a restarted fetcher repeats nothing.
+func TestPACERFeeds(t *testing.T) {
+	feeds := map[string]string{"sdny": "sdny_1.xml", "ca10": "ca10.xml", "nysb": "nysb_1.xml"}
+	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
+	for court, name := range feeds {
+		fake.set(court, corpusFeed(t, name))
+	}
+	hs := httptest.NewServer(fake)
+	defer hs.Close()
+	env := startNATS(t)
+	clk := &testClock{t: time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC)}
+	cfg := Config{PACER: PACERConfig{
+		Courts:     []string{"sdny", "ca10", "nysb"},
+		HTTPClient: hs.Client(),
+		URL:        func(court string) (string, error) { return hs.URL + "/" + court, nil },
+	}, QuietAfter: time.Hour}
+	newSvc := func() *Service {
+		svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now})
+		if err := svc.init(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	svc := newSvc()
+	ctx := context.Background()
+	pollAll := func(svc *Service) {
+		t.Helper()
+		for _, court := range cfg.PACER.Courts {
+			if _, err := svc.pollPACER(ctx, court); err != nil {
+				t.Fatalf("polling %s: %v", court, err)
+			}
+		}
+	}
+
+	// 1. The corpus feeds: every entry's document is on FILINGS.
+	pollAll(svc)
+	docs := filings(t, env.js)
+	got := docIDs(docs)
+	for court, name := range feeds {
+		feed, err := pacerrss.Parse(court, strings.NewReader(corpusFeed(t, name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(feed.Entries) == 0 {
+			t.Fatalf("%s: corpus feed has no entries", name)
+		}
+		for _, e := range feed.Entries {
+			if id := e.Document(time.Time{}).ID; got[id] == 0 {
+				t.Errorf("%s: entry %s (%s) not on FILINGS", court, id, e.DocketNumber)
+			}
+		}
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s published %d times", id, n)
+		}
+	}
+	first := len(docs)
+
+	// 2. Too soon: refused without an error count; then unchanged feeds publish nothing.
+	if _, err := svc.pollPACER(ctx, "sdny"); !errors.Is(err, pacerrss.ErrTooSoon) {
+		t.Errorf("immediate re-poll: %v; want ErrTooSoon", err)
+	}
+	clk.advance(5 * time.Minute)
+	pollAll(svc)
+	if n := filingsCount(t, env.js); n != first {
+		t.Errorf("unchanged feeds published %d more", n-first)
+	}
+
+	// 3. A changed feed: only the new entry is published.
+	changed := withNewItem(t, corpusFeed(t, "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
+	fake.set("sdny", changed)
+	clk.advance(5 * time.Minute)
+	pollAll(svc)
+	docs = filings(t, env.js)
+	if len(docs) != first+1 || docs[len(docs)-1].ID != "sdny/1:18-cv-09999/1/0" {
+		t.Fatalf("after a changed feed: %d messages, last %s; want %d, sdny/1:18-cv-09999/1/0", len(docs), docs[len(docs)-1].ID, first+1)
+	}
+
+	// 4. The next build of the feed arrives broken (cut off mid-item, as a dropped
+	// connection leaves it): a clear transient error, nothing published, nothing marked
+	// as read.
+	repaired := withNewItem(t, changed, "Wed, 18 Apr 2018 00:31:00 GMT", "Wed, 18 Apr 2018 00:40:00 GMT", newItem("499998", "9998", "9998"))
+	fake.set("sdny", repaired[:len(repaired)*2/3])
+	clk.advance(5 * time.Minute)
+	_, err := svc.pollPACER(ctx, "sdny")
+	if err == nil || fault.IsPermanent(err) || !strings.Contains(err.Error(), "sdny") {
+		t.Fatalf("broken feed: err %v; want a transient error naming the court", err)
+	}
+	st := courtStatus(t, svc, pacerrss.Source, "sdny")
+	if st.Errors != 1 || st.LastError == "" || st.LastErrorAt != clk.now() {
+		t.Errorf("status after the broken feed: %+v", st)
+	}
+	if n := filingsCount(t, env.js); n != first+1 {
+		t.Errorf("broken feed published %d", n-first-1)
+	}
+	// The status endpoint and the metrics say so.
+	rec := httptest.NewRecorder()
+	svc.StatusHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"last_error":"`) {
+		t.Errorf("status endpoint: %d %s; want 503 with the error", rec.Code, rec.Body)
+	}
+	if v := gathered(t, svc, "docketwatch_fetcher_consecutive_errors", "sdny"); v != 1 {
+		t.Errorf("consecutive errors metric for sdny = %v; want 1", v)
+	}
+
+	// 5. The whole feed, read by a restarted fetcher: the entry the broken feed carried
+	// is published, nothing else.
+	fake.set("sdny", repaired)
+	clk.advance(5 * time.Minute)
+	svc2 := newSvc()
+	pollAll(svc2)
+	docs = filings(t, env.js)
+	if len(docs) != first+2 || docs[len(docs)-1].ID != "sdny/1:18-cv-09998/1/0" {
+		t.Errorf("after the repair: %d messages, last %s; want %d, sdny/1:18-cv-09998/1/0", len(docs), docs[len(docs)-1].ID, first+2)
+	}
+	st = courtStatus(t, svc2, pacerrss.Source, "sdny")
+	if st.Errors != 0 || st.LastSuccess != clk.now() || st.LastNew != clk.now() {
+		t.Errorf("status after the repair: %+v", st)
+	}
+
+	// 6. Freshness: an hour and a minute later nothing new has come: quiet, the
+	// threshold being an hour. Before, sdny was not.
+	if st := courtStatus(t, svc2, pacerrss.Source, "sdny"); st.Quiet {
+		t.Errorf("sdny status %+v; want not quiet right after a new entry", st)
+	}
+	clk.advance(time.Hour + time.Minute)
+	if st := courtStatus(t, svc2, pacerrss.Source, "ca10"); !st.Quiet {
+		t.Errorf("ca10 status %+v; want quiet", st)
+	}
+	if st := courtStatus(t, svc2, pacerrss.Source, "sdny"); !st.Quiet {
+		t.Errorf("sdny status %+v; want quiet an hour after its last new entry", st)
+	}
+}
+
+func courtStatus(t testing.TB, svc *Service, source, court string) CourtStatus {
+	t.Helper()
+	for _, st := range svc.Status() {
+		if st.Source == source && st.Court == court {
+			return st
+		}
+	}
+	t.Fatalf("no status for %s %s in %+v", source, court, svc.Status())
+	return CourtStatus{}
+}
+
+// A court without a feed (404) stops its loop with a permanent error; with no other
+// source, Run returns it.
+func TestPACERNoFeedStops(t *testing.T) {
+	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
+	hs := httptest.NewServer(fake)
+	defer hs.Close()
+	env := startNATS(t)
+	svc := New(Config{PACER: PACERConfig{
+		Courts: []string{"cand"}, HTTPClient: hs.Client(),
+		URL: func(court string) (string, error) { return hs.URL + "/" + court, nil },
+	}}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := svc.Run(ctx)
+	if err == nil || !fault.IsPermanent(err) || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("Run: %v; want a permanent 404 error", err)
+	}
+	if st := courtStatus(t, svc, pacerrss.Source, "cand"); !st.Stopped || st.Errors != 1 {
+		t.Errorf("status %+v; want stopped after one error", st)
+	}
+}
+
+// gathered reads one metric of a court from the service's collector.
+func gathered(t testing.TB, svc *Service, name, court string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc.Collector())
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "court" && l.GetValue() == court {
+					if m.GetCounter() != nil {
+						return m.GetCounter().GetValue()
+					}
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no metric %s for %s", name, court)
+	return 0
+}

@@ -1,0 +1,99 @@
+package fetcher
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// fetchPDF downloads a PDF through the CourtListener client (which verifies SHA-1 and
+// size), hashes it with SHA-256 on the way and stores it in the blob store, which keeps
+// one copy per SHA-256. It is the courtlistener.FetchFunc of every CourtListener source.
+func (s *Service) fetchPDF(ctx context.Context, rawURL, wantSHA1 string, wantSize int64) (filing.BlobRef, error) {
+	sp := &spool{dir: s.cfg.SpoolDir, max: s.cfg.SpoolMemory}
+	defer sp.close()
+	h := sha256.New()
+	n, err := s.cl.Download(ctx, rawURL, wantSHA1, wantSize, io.MultiWriter(sp, h))
+	if err != nil {
+		return filing.BlobRef{}, err
+	}
+	if sp.err != nil {
+		return filing.BlobRef{}, fmt.Errorf("spooling %s: %w", rawURL, sp.err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	r, err := sp.reader()
+	if err != nil {
+		return filing.BlobRef{}, fmt.Errorf("spooling %s: %w", rawURL, err)
+	}
+	if err := s.blobs.Put(ctx, sum, r); err != nil {
+		return filing.BlobRef{}, fmt.Errorf("storing pdf of %s: %w", rawURL, err)
+	}
+	ref := filing.BlobRef{SHA256: sum, Size: n}
+	if u, err := url.Parse(rawURL); err == nil {
+		ref.Name = path.Base(u.Path)
+	}
+	return ref, nil
+}
+
+// spool holds a download in memory up to max bytes and in a temporary file beyond, so
+// that a 500 MB exhibit never sits in RAM.
+type spool struct {
+	dir string
+	max int64
+	buf bytes.Buffer
+	f   *os.File
+	err error
+}
+
+func (s *spool) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.f == nil && int64(s.buf.Len()+len(p)) <= s.max {
+		return s.buf.Write(p)
+	}
+	if s.f == nil {
+		f, err := os.CreateTemp(s.dir, "docketwatch-pdf-*")
+		if err != nil {
+			s.err = err
+			return 0, err
+		}
+		s.f = f
+		if _, err := f.Write(s.buf.Bytes()); err != nil {
+			s.err = err
+			return 0, err
+		}
+		s.buf = bytes.Buffer{}
+	}
+	n, err := s.f.Write(p)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
+}
+
+func (s *spool) reader() (io.Reader, error) {
+	if s.f == nil {
+		return bytes.NewReader(s.buf.Bytes()), nil
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return s.f, nil
+}
+
+func (s *spool) close() {
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+		s.f = nil
+	}
+}

@@ -1,0 +1,161 @@
+package fetcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
+)
+
+// A docket-alert webhook publishes its documents at once without PDFs; the PDFs, queued
+// durably, are fetched by Run (here only started after the event, as after a crash) and
+// published again with their blobs. Retries of the event, a second event about the same
+// entries and a later CourtListener crawl of the court add nothing: one filing, one
+// document.
+func TestWebhookThenPDFThenPoll(t *testing.T) {
+	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 8})
+	defer srv.Close()
+	truth := srv.Documents("cand")
+	// Two entries with an available PDF, one with an attachment if there is one.
+	byEntry := map[int64][]clfake.Document{}
+	var order []int64
+	for _, d := range truth {
+		if byEntry[d.EntryID] == nil {
+			order = append(order, d.EntryID)
+		}
+		byEntry[d.EntryID] = append(byEntry[d.EntryID], d)
+	}
+	var entries []int64
+	for _, id := range order {
+		docs := byEntry[id]
+		if docs[0].IsAvailable && (len(docs) > 1 || len(entries) == 1) {
+			entries = append(entries, id)
+		}
+		if len(entries) == 2 {
+			break
+		}
+	}
+	if len(entries) != 2 {
+		t.Fatal("fake has no suitable entries")
+	}
+	var announced, available int
+	sums := map[string]string{} // source id → sha256 of its PDF
+	for _, id := range entries {
+		for _, d := range byEntry[id] {
+			announced++
+			if d.IsAvailable {
+				available++
+				s := sha256.Sum256(d.PDF)
+				sums["rd:"+strconv.FormatInt(d.ID, 10)] = hex.EncodeToString(s[:])
+			}
+		}
+	}
+	event, err := srv.DocketAlertEvent(entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	env := startNATS(t)
+	cl := clConfig(srv)
+	cfg := Config{CourtListener: cl, PDFRetryInterval: 50 * time.Millisecond}
+	svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := svc.WebhookHandler(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	defer hs.Close()
+	deliver := func(key string) {
+		t.Helper()
+		if _, err := clfake.Deliver(ctx, hs.Client(), hs.URL, event, key, 1, nil); err != nil {
+			t.Fatalf("delivering %s: %v", key, err)
+		}
+	}
+
+	// The event, twice (CourtListener retries with the same key): the documents once,
+	// without blobs, and their PDFs queued.
+	deliver("evt-1")
+	deliver("evt-1")
+	docs := filings(t, env.js)
+	if len(docs) != announced {
+		t.Fatalf("after the event FILINGS holds %d; want the %d announced documents", len(docs), announced)
+	}
+	for _, d := range docs {
+		if d.Blob != nil || d.Source != "courtlistener" || d.Docket.CaseName == "" || d.Entry.Number == 0 {
+			t.Errorf("webhook document %+v; want resolved metadata and no blob yet", d)
+		}
+	}
+	if n := queued(t, svc); n != available {
+		t.Fatalf("%d PDFs queued; want %d", n, available)
+	}
+
+	// Run fetches the queue: each available document again, with its blob.
+	runCtx, stopRun := context.WithCancel(ctx)
+	runDone := make(chan error, 1)
+	go func() { runDone <- svc.Run(runCtx) }()
+	waitFor(t, 10*time.Second, "queued pdfs fetched", func() bool { return queued(t, svc) == 0 })
+	docs = filings(t, env.js)
+	if len(docs) != announced+available {
+		t.Fatalf("after the PDF fetches FILINGS holds %d; want %d", len(docs), announced+available)
+	}
+	for _, d := range docs[announced:] {
+		if want := sums[d.SourceID]; d.Blob == nil || d.Blob.SHA256 != want {
+			t.Errorf("%s: blob %+v; want sha256 %s", d.ID, d.Blob, want)
+		}
+	}
+
+	// Another event about the same entries (a new key): known documents, nothing new,
+	// and the PDFs already stored are not published again.
+	deliver("evt-2")
+	waitFor(t, 10*time.Second, "second queue drained", func() bool { return queued(t, svc) == 0 })
+	if n := filingsCount(t, env.js); n != announced+available {
+		t.Errorf("a second event about the same entries made FILINGS %d; want %d", n, announced+available)
+	}
+	stopRun()
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
+
+	// The crawl of the court finds the webhook's documents as they are already known.
+	if _, err := svc.Backfill(ctx, "cand", dataStart, dataStart.AddDate(0, 2, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	docs = filings(t, env.js)
+	if want := len(truth) + available; len(docs) != want {
+		ids := docIDs(docs)
+		for id, n := range ids {
+			if n > 1 {
+				var versions []filing.Document
+				for _, d := range docs {
+					if d.ID == id {
+						versions = append(versions, d)
+					}
+				}
+				t.Logf("%s: %d versions: %+v", id, n, versions)
+			}
+		}
+		t.Errorf("after the crawl FILINGS holds %d; want %d (each document once, plus its PDF version)", len(docs), want)
+	}
+}
+
+// queued counts the PDF jobs in the queue.
+func queued(t testing.TB, svc *Service) int {
+	t.Helper()
+	lister, err := svc.cur.kv.ListKeysFiltered(context.Background(), pdfQueuePrefix()+">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for range lister.Keys() {
+		n++
+	}
+	return n
+}
