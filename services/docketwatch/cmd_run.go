@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/fetcher"
 )
 
 // runOptions are the flags of `run` and of the role verbs.
 type runOptions struct {
 	common
-	addr  string
-	roles string
+	addr    string
+	roles   string
+	fetcher fetcher.Config
 }
 
 func runFlags(verb string) (*flag.FlagSet, *runOptions) {
@@ -23,6 +25,7 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	o.register(fs)
 	fs.StringVar(&o.addr, "http", envOr("DOCKETWATCH_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API role (env DOCKETWATCH_HTTP; empty: no HTTP)")
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
+	o.fetcher.RegisterFlags(fs)
 	return fs, o
 }
 
@@ -33,7 +36,7 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := node.Config{DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Log: o.Logger(slog.LevelInfo)}
+	cfg := node.Config{DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher, Log: o.Logger(slog.LevelInfo)}
 	switch {
 	case verb != "run":
 		cfg.Roles = []string{verb}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -54,6 +56,12 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(os.Stdout)
+				fmt.Printf("Flags of docketwatch %s:\n", fs.Name())
+				fs.PrintDefaults()
+				return nil, err
+			}
 			return nil, usageError{err.Error()}
 		}
 		args = fs.Args()

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,7 +22,9 @@ const usage = `docketwatch watches US federal courts.
 Usage:
   docketwatch run    [--data DIR] [--http ADDR]      run everything, embedded
                      [--nats URLS --replicas 3 --roles R,R]  ... or against a NATS cluster
-  docketwatch extractor|indexer|api --nats URLS [--data DIR]   one role against a cluster
+                     [--pacer-courts C,C] [--courtlistener-courts C,C]  sources to watch (see --help)
+  docketwatch extractor|indexer|fetcher|api --nats URLS [--data DIR]   one role against a cluster
+  docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
@@ -44,7 +47,7 @@ func main() {
 	defer stop()
 	var err error
 	switch verb, args := os.Args[1], os.Args[2:]; verb {
-	case "run", "extractor", "indexer", "api":
+	case "run", "extractor", "indexer", "api", "fetcher":
 		err = cmdRun(ctx, verb, args)
 	case "ingest":
 		err = cmdIngest(ctx, args)
@@ -58,11 +61,16 @@ func main() {
 		err = cmdJobStart(ctx, verb, args)
 	case "jobs":
 		err = cmdJobs(ctx, args)
+	case "backfill":
+		err = cmdBackfill(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q", verb)}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docketwatch:", err)

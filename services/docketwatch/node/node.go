@@ -27,6 +27,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/entity"
+	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -40,10 +41,11 @@ const (
 	RoleExtractor = "extractor"
 	RoleIndexer   = "indexer"
 	RoleAPI       = "api"
+	RoleFetcher   = "fetcher"
 )
 
 // Roles lists every role, in start order.
-var Roles = []string{RoleIndexer, RoleExtractor, RoleAPI}
+var Roles = []string{RoleIndexer, RoleExtractor, RoleFetcher, RoleAPI}
 
 // Config is what a node needs.
 type Config struct {
@@ -60,6 +62,7 @@ type Config struct {
 	HTTPAddr  string
 	Extractor extractor.Config
 	Indexer   indexer.Config
+	Fetcher   fetcher.Config
 	Log       *slog.Logger
 }
 
@@ -74,6 +77,11 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" && (c.NATS.URLs == "" || c.has(RoleIndexer)) {
 		return errors.New("a data directory is needed for the embedded server and the index")
+	}
+	if c.has(RoleFetcher) {
+		if err := c.Fetcher.Validate(); err != nil {
+			return err
+		}
 	}
 	if c.NATS.URLs != "" {
 		return c.NATS.Validate()
@@ -100,6 +108,8 @@ type Node struct {
 	Blobs blob.Store
 	// Searcher answers queries over NATS, as every other client does.
 	Searcher search.Searcher
+	// Fetcher is the fetcher role's service, when it runs (backfills use it).
+	Fetcher *fetcher.Service
 	// Metrics is the node's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -231,6 +241,21 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		run(RoleExtractor, extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
 	}
+	var fetch *fetcher.Service
+	if cfg.has(RoleFetcher) {
+		fJS, _, err := connect("fetcher")
+		if err != nil {
+			return nil, err
+		}
+		fBlobs, err := blob.NewNATS(ctx, fJS, bus.ObjectPDFs)
+		if err != nil {
+			return nil, err
+		}
+		fetch = fetcher.New(cfg.Fetcher, fetcher.Deps{JS: fJS, Blobs: fBlobs, Log: cfg.Log})
+		n.Metrics.MustRegister(fetch.Collector())
+		run(RoleFetcher, fetch.Run)
+		n.Fetcher = fetch
+	}
 	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
@@ -239,6 +264,12 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		n.HTTPURL = "http://" + ln.Addr().String()
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
+		if fetch != nil {
+			mux.Handle("GET /api/v1/sources", fetch.StatusHandler())
+			if wh, err := fetch.WebhookHandler(stageCtx); err == nil {
+				mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
+			}
+		}
 		mux.Handle("/", api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready}))
 		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
