@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the programs docketwatch uses beside its own binary, when they are missing:
 # poppler-utils (pdftotext, pdftoppm, pdfinfo: the fallback text engine and page
-# rendering for OCR) and tesseract-ocr (OCR of scanned pages). Needs root or sudo on
+# rendering for OCR) and tesseract-ocr (OCR of scanned pages); with "test", also what the
+# tests use: Chromium for the browser tests of the web UI. Needs root or sudo on
 # Debian/Ubuntu; elsewhere it says what to install and carries on (docketwatch then
 # extracts born-digital text only, and says so for scanned pages).
+#   scripts/install-deps.sh [test]
 set -euo pipefail
 
 need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
+if [ "${1:-}" = test ]; then
+	command -v chromium >/dev/null || need+=(chromium)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then

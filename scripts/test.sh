@@ -4,7 +4,7 @@
 # Extra arguments go to `go test` (e.g. scripts/test.sh -short, or -run Pattern).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh test
 
 # Every module listed in go.work, as a ./dir/... pattern.
 patterns=()

@@ -277,4 +277,3 @@ func freePorts(t *testing.T, n int) []int {
 	}
 	return ports
 }
-

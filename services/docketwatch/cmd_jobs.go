@@ -172,4 +172,3 @@ func cmdJobs(ctx context.Context, args []string) error {
 	}
 	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
 }
-

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/indexer"
@@ -25,7 +27,22 @@ func cmdSearch(ctx context.Context, args []string) error {
 	c.register(fs)
 	limit := fs.Int("limit", 20, "hits to show")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
+	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")
 	exhibits := fs.Bool("exhibits", false, "only exhibits")
+	since := fs.String("since", "", "filed on or after this day (YYYY-MM-DD)")
+	until := fs.String("until", "", "filed on or before this day (YYYY-MM-DD)")
+	sortBy := fs.String("sort", search.SortRelevance, "relevance, newest or oldest")
+	var entities []search.EntityFilter
+	fs.Func("entity", "only documents naming this entity, as TYPE:NAME (person:Reed Hastings); repeatable", func(v string) error {
+		typ, name, ok := strings.Cut(v, ":")
+		if !ok || !search.KnownEntityType(filing.EntityType(typ)) {
+			return fmt.Errorf("want TYPE:NAME with TYPE one of %v", search.EntityTypes)
+		}
+		entities = append(entities, search.EntityFilter{Type: filing.EntityType(typ), Name: name})
+		return nil
+	})
+	facets := fs.String("facets", "", "counts to show over all hits: court, doc_type, year, entity.person, ...")
+	export := fs.Bool("export", false, "print every hit as one JSON line (NDJSON), paging through all of them")
 	after := fs.String("after", "", "cursor of the next page (printed after a full page)")
 	words, err := parse(fs, args)
 	if err != nil {
@@ -34,30 +51,74 @@ func cmdSearch(ctx context.Context, args []string) error {
 	if len(words) == 0 {
 		return usageError{"search needs a query"}
 	}
-	q := search.Query{Q: strings.Join(words, " "), Limit: *limit, Exhibits: *exhibits, After: *after}
+	q := search.Query{Q: strings.Join(words, " "), Limit: *limit, Exhibits: *exhibits, After: *after,
+		Docket: *docket, Sort: *sortBy, Entities: entities}
 	if *court != "" {
 		q.Court = strings.Split(*court, ",")
+	}
+	if *facets != "" {
+		q.Facets = strings.Split(*facets, ",")
+	}
+	for _, d := range []struct {
+		s  string
+		to *time.Time
+	}{{*since, &q.FiledFrom}, {*until, &q.FiledTo}} {
+		if d.s == "" {
+			continue
+		}
+		if *d.to, err = time.Parse("2006-01-02", d.s); err != nil {
+			return usageError{fmt.Sprintf("%q is not a day like 2024-04-15", d.s)}
+		}
 	}
 	s, closeFn, err := searcher(c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	if *export {
+		return exportHits(ctx, s, q)
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	res, err := s.Search(ctx, q)
 	if err != nil {
-		var qe *search.QueryError
-		if errors.As(err, &qe) && qe.Position >= 0 {
-			return fmt.Errorf("%s\n  %s\n  %s^", qe.Message, q.Q, strings.Repeat(" ", qe.Position))
-		}
-		return err
+		return queryError(q, err)
 	}
 	if c.jsonOut {
 		return json.NewEncoder(os.Stdout).Encode(res)
 	}
 	printHits(res)
 	return nil
+}
+
+// queryError shows where a malformed query is wrong.
+func queryError(q search.Query, err error) error {
+	var qe *search.QueryError
+	if errors.As(err, &qe) && qe.Position >= 0 {
+		return fmt.Errorf("%s\n  %s\n  %s^", qe.Message, q.Q, strings.Repeat(" ", qe.Position))
+	}
+	return err
+}
+
+// exportHits pages through every hit with the cursor and prints each as a JSON line.
+func exportHits(ctx context.Context, s search.Searcher, q search.Query) error {
+	q.Limit, q.Facets = search.MaxLimit, nil
+	enc := json.NewEncoder(os.Stdout)
+	for {
+		res, err := s.Search(ctx, q)
+		if err != nil {
+			return queryError(q, err)
+		}
+		for _, h := range res.Hits {
+			if err := enc.Encode(h); err != nil {
+				return err
+			}
+		}
+		if res.Next == "" {
+			return nil
+		}
+		q.After = res.Next
+	}
 }
 
 // searcher answers from a running `docketwatch run`, or opens the index itself when
@@ -99,6 +160,14 @@ func printHits(res *search.Result) {
 	st, _ := os.Stdout.Stat()
 	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
 	fmt.Printf("%d documents\n", res.Total)
+	for _, name := range sortedKeys(res.Facets) {
+		f := res.Facets[name]
+		var terms []string
+		for _, t := range f.Terms {
+			terms = append(terms, fmt.Sprintf("%s (%d)", t.Term, t.Count))
+		}
+		fmt.Printf("  %s: %s\n", name, strings.Join(terms, ", "))
+	}
 	for _, h := range res.Hits {
 		title := h.CaseName
 		if title == "" {
@@ -127,4 +196,13 @@ func printHits(res *search.Result) {
 
 func unescape(s string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

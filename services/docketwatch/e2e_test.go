@@ -328,6 +328,10 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	if err != nil || json.Unmarshal(out, &res) != nil || res.Total != 1 || res.Hits[0].Page != 1 {
 		t.Fatalf("search through run: %v: %s", err, out)
 	}
+	if out, err := docketwatch(t, "search", "--export", "--data", data, "fedex OR appeal").Output(); err != nil ||
+		strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), `"id":"sha256:`) {
+		t.Errorf("search --export: %v: %q; want one JSON line", err, out)
+	}
 	var body search.Result
 	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
 	if body.Total != 1 {

@@ -26,7 +26,8 @@ Usage:
   docketwatch extractor|indexer|fetcher|api --nats URLS [--data DIR]   one role against a cluster
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
-  docketwatch search [--data DIR] [--json] [--limit N] [--court C] [--exhibits] QUERY
+  docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
+                     [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
