@@ -22,7 +22,14 @@ var (
 	volBeforeRE = regexp.MustCompile(`(?:^|[^\w.])(\d{1,4})[ \t]*\n?[ \t]*$`)
 	pageAfterRE = regexp.MustCompile(`^[ \t]*\n?[ \t]*(?:\d{1,6}\b|at[ \t]+\*?\d{1,6}\b|_{2,})`)
 	// Forms without a reporter volume/page shape.
-	otherCiteRE = regexp.MustCompile(`\b\d{4}[ \t]+(?:WL|U\.S\.[ \t]?(?:Dist\.|App\.)[ \t]?LEXIS|LEXIS)[ \t]+\d{1,9}\b|\bT\.[ \t]?C\.[ \t]?(?:Memo|Summary[ \t]Opinion)\.[ \t]+\d{4}-\d{1,4}\b|\b\d{4}-[A-Z]{2,6}-\d{1,5}\b|\b(?:Id|Ibid)\.(?:[ \t]+at[ \t]+\*?\d+(?:[-–]\d+)?)?|\bid\.[ \t]+at[ \t]+\*?\d+`)
+	otherCiteRE = regexp.MustCompile(`\b\d{4}[ \t]+(?:WL|U\.S\.[ \t]?(?:Dist\.|App\.)[ \t]?LEXIS|LEXIS)[ \t]+\d{1,9}\b|\bT\.[ \t]?C\.[ \t]?(?:Memo|Summary[ \t]Opinion)\.[ \t]+\d{4}-\d{1,4}\b|\b(?:Id|Ibid)\.(?:[ \t]+at[ \t]+\*?\d+(?:[-–]\d+)?)?|\bid\.[ \t]+at[ \t]+\*?\d+`)
+	// neutralCiteRE is a public-domain citation, "2020-NMSC-001".
+	neutralCiteRE = regexp.MustCompile(`\b\d{4}-[A-Z]{2,6}-\d{1,5}\b`)
+	// otherCiteRule finds database and Tax Court citations and "Id." from their words;
+	// neutralCiteRule finds neutral citations from the hyphen after the year.
+	otherCiteRule   = &rule{re: otherCiteRE, keys: []string{"WL", "LEXIS", "T.C.", "T. C.", "Id.", "Ibid.", "id."}, back: 40, fwd: 48}
+	neutralCiteRule = &rule{re: neutralCiteRE, digitBefore: "-", back: 4, fwd: 16,
+		accept: func(text string, at int) bool { return at+1 < len(text) && isUpper(text[at+1]) }}
 )
 
 var acOnce = sync.OnceValue(func() ahocorasick.AhoCorasick {
@@ -72,13 +79,18 @@ func newCitationFinder() (*citationFinder, error) {
 	return &citationFinder{ac: acOnce()}, nil
 }
 
-func (c *citationFinder) find(text string) []span {
+func (c *citationFinder) find(text string, h pageHits) []span {
 	var out []span
 	it := c.ac.Iter(text)
 	for m := it.Next(); m != nil; m = it.Next() {
 		s, e := m.Start(), m.End()
 		// Whole-word check (the library's own option is wrong with leftmost-longest).
 		if s > 0 && isWordByte(text[s-1]) || e < len(text) && isWordByte(text[e]) && isWordByte(text[e-1]) {
+			continue
+		}
+		// The volume comes first ("550 U.S. 544"): without a digit just before the
+		// abbreviation, skip the expression.
+		if !digitBefore(text, s) {
 			continue
 		}
 		lo := s - 12
@@ -89,13 +101,13 @@ func (c *citationFinder) find(text string) []span {
 		if v == nil {
 			continue
 		}
-		p := pageAfterRE.FindStringIndex(text[e:])
+		p := pageAfterRE.FindStringIndex(ahead(text, e, 24))
 		if p == nil || strings.HasSuffix(text[e:e+p[1]], "__") {
 			continue
 		}
 		out = append(out, span{typ: filing.CaseCitation, start: lo + v[2], end: e + p[1], prio: prioPattern})
 	}
-	for _, m := range otherCiteRE.FindAllStringIndex(text, -1) {
+	for _, m := range append(otherCiteRule.find(text, h.of(otherCiteRule)), neutralCiteRule.find(text, h.of(neutralCiteRule))...) {
 		end := m[1]
 		// "Id." is the mention; a pin cite after it ("at *4") is not part of the name.
 		if t := text[m[0]:m[1]]; strings.HasPrefix(t, "Id.") || strings.HasPrefix(t, "Ibid.") || strings.HasPrefix(t, "id.") {
@@ -108,4 +120,20 @@ func (c *citationFinder) find(text string) []span {
 
 func isWordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+}
+
+// digitBefore says whether a digit precedes s, across blanks and at most one line break:
+// what volBeforeRE needs to match.
+func digitBefore(text string, s int) bool {
+	k := s - 1
+	for k >= 0 && (text[k] == ' ' || text[k] == '\t') {
+		k--
+	}
+	if k >= 0 && text[k] == '\n' {
+		k--
+		for k >= 0 && (text[k] == ' ' || text[k] == '\t') {
+			k--
+		}
+	}
+	return k >= 0 && isDigit(text[k])
 }

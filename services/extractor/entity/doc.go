@@ -1,9 +1,10 @@
 package entity
 
 import (
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -15,11 +16,55 @@ type docState struct {
 	known   map[string]filing.EntityType // folded → type
 	learnt  map[string]filing.EntityType // surface → type
 	canonOf map[string]string            // folded alias → surface of its antecedent
-	order   []string
+	order   []string                     // learnt surfaces in learning order
+	// initials indexes the learnt surfaces by their capitals' initials ("CBP" →
+	// "Customs Border Protection"), in learning order, for acronymOf.
+	initials map[string][]string
+	folds    map[string]string // fold's results, as merge asks for each mention's several times
+
+	// Buffers reused from page to page.
+	toks    []tok
+	bools   []bool
+	lastEnd []int
+}
+
+// boolBuf returns a cleared []bool of length n, reusing the document's buffer.
+func (d *docState) boolBuf(n int) []bool {
+	if cap(d.bools) < n {
+		d.bools = make([]bool, n)
+	}
+	b := d.bools[:n]
+	clear(b)
+	return b
+}
+
+// fold is fold with a per-document memory.
+func (d *docState) fold(s string) string {
+	f, ok := d.folds[s]
+	if !ok {
+		f = fold(s)
+		d.folds[s] = f
+	}
+	return f
+}
+
+// add appends a newly learnt surface to the order.
+func (d *docState) add(surface string) {
+	d.order = append(d.order, surface)
+	var ini strings.Builder
+	for _, f := range strings.Fields(surface) {
+		if isCap(f) && !orgSuffix[f] {
+			ini.WriteByte(f[0])
+		}
+	}
+	if n := ini.Len(); n >= 2 && n <= 6 {
+		d.initials[ini.String()] = append(d.initials[ini.String()], surface)
+	}
 }
 
 func newDocState(r *Recognizer, known []Known) *docState {
-	d := &docState{r: r, known: map[string]filing.EntityType{}, learnt: map[string]filing.EntityType{}, canonOf: map[string]string{}}
+	d := &docState{r: r, known: map[string]filing.EntityType{}, learnt: map[string]filing.EntityType{},
+		canonOf: map[string]string{}, initials: map[string][]string{}, folds: map[string]string{}}
 	for _, k := range known {
 		if strings.TrimSpace(k.Name) == "" {
 			continue
@@ -31,6 +76,9 @@ func newDocState(r *Recognizer, known []Known) *docState {
 }
 
 func (d *docState) knownType(surface string) (filing.EntityType, bool) {
+	if len(d.known) == 0 {
+		return "", false
+	}
 	t, ok := d.known[fold(surface)]
 	return t, ok
 }
@@ -38,9 +86,14 @@ func (d *docState) knownType(surface string) (filing.EntityType, bool) {
 // learn records a typed name so that its later bare mentions are found too. A person's
 // surname is learnt with it ("Reed Hastings" → "Hastings").
 func (d *docState) learn(t filing.EntityType, surface string) {
-	surface = strings.Join(strings.Fields(surface), " ")
-	if _, ok := d.learnt[surface]; !ok {
-		d.order = append(d.order, surface)
+	surface = normSpace(surface)
+	had, ok := d.learnt[surface]
+	if ok && had == t && t != filing.Person {
+		// Learnt already: only a person's surname has to point at the latest full name.
+		return
+	}
+	if !ok {
+		d.add(surface)
 	}
 	d.learnt[surface] = t
 	if t == filing.Organization {
@@ -51,7 +104,7 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 		}
 		if short := strings.TrimSuffix(strings.Join(f, " "), ","); short != surface && len(short) >= 3 {
 			if _, ok := d.learnt[short]; !ok {
-				d.order = append(d.order, short)
+				d.add(short)
 				d.learnt[short] = t
 			}
 		}
@@ -69,7 +122,7 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 			last := strings.TrimSuffix(f[len(f)-1], ",")
 			if len(last) >= 3 && !isInitial(last) {
 				if _, ok := d.learnt[last]; !ok {
-					d.order = append(d.order, last)
+					d.add(last)
 					d.learnt[last] = filing.Person
 				}
 				d.canonOf[fold(last)] = surface
@@ -80,7 +133,7 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 
 func (d *docState) alias(a string, t filing.EntityType, antecedent string) {
 	if _, ok := d.learnt[a]; !ok {
-		d.order = append(d.order, a)
+		d.add(a)
 	}
 	d.learnt[a] = t
 	d.canonOf[fold(a)] = antecedent
@@ -92,18 +145,8 @@ func (d *docState) acronymOf(w string) (filing.EntityType, bool) {
 	if len(w) < 2 || len(w) > 6 || !isAllCaps(w) {
 		return "", false
 	}
-	for _, s := range d.order {
-		t := d.learnt[s]
-		if t != filing.Organization {
-			continue
-		}
-		var ini strings.Builder
-		for _, f := range strings.Fields(s) {
-			if isCap(f) && !orgSuffix[f] {
-				ini.WriteByte(f[0])
-			}
-		}
-		if ini.String() == w {
+	for _, s := range d.initials[w] {
+		if t := d.learnt[s]; t == filing.Organization {
 			d.canonOf[fold(w)] = s
 			return t, true
 		}
@@ -111,49 +154,133 @@ func (d *docState) acronymOf(w string) (filing.EntityType, bool) {
 	return "", false
 }
 
-var wsRE = regexp.MustCompile(`\s+`)
+// normSpace is strings.Join(strings.Fields(s), " "), without the copies when s is so
+// already.
+func normSpace(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c <= ' ' && (i == 0 || i == len(s)-1 || c != ' ' || s[i+1] <= ' ') {
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
+}
 
-// recur finds again, on a page, the names learnt anywhere in the document.
-func (d *docState) recur(text string, have []span) []span {
-	var out []span
-	mask := make([]bool, len(text)+1)
+// collapseSpace turns each run of white space (\s: space, tab, newline, CR, form feed)
+// into one space, so that a name broken across lines reads as one.
+func collapseSpace(s string) string {
+	k := 0
+	for k < len(s) && !(isBlank(s[k]) && (s[k] != ' ' || k+1 < len(s) && isBlank(s[k+1]))) {
+		k++
+	}
+	if k == len(s) {
+		return s
+	}
+	b := make([]byte, k, len(s))
+	copy(b, s[:k])
+	for k < len(s) {
+		if !isBlank(s[k]) {
+			b = append(b, s[k])
+			k++
+			continue
+		}
+		b = append(b, ' ')
+		for k < len(s) && isBlank(s[k]) {
+			k++
+		}
+	}
+	return string(b)
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+
+// recurFinder finds the learnt names in a page. Names are indexed by their first two
+// bytes and tried only where a word starts with those bytes: a search per name per page
+// grew with the square of the document's length, and an Aho-Corasick automaton cost more
+// to build per document than the search it saved.
+type recurFinder struct {
+	names    []string // in learning order
+	first    [256]bool
+	byPrefix map[[2]byte][]int // indices into names, ascending
+}
+
+func (d *docState) recurFinder() *recurFinder {
+	f := &recurFinder{byPrefix: map[[2]byte][]int{}}
+	for _, name := range d.order {
+		if len(name) < 2 {
+			continue
+		}
+		k := [2]byte{name[0], name[1]}
+		f.byPrefix[k] = append(f.byPrefix[k], len(f.names))
+		f.first[name[0]] = true
+		f.names = append(f.names, name)
+	}
+	return f
+}
+
+// recur finds again, on a page, the names learnt anywhere in the document. A name
+// learnt earlier wins a place over one learnt later.
+func (d *docState) recur(f *recurFinder, text string, have []span) []span {
+	if len(f.names) == 0 {
+		return nil
+	}
+	type occ struct{ name, s, e int }
+	var occs []occ
+	if cap(d.lastEnd) < len(f.names) {
+		d.lastEnd = make([]int, len(f.names))
+	}
+	lastEnd := d.lastEnd[:len(f.names)] // occurrences of one name do not overlap
+	clear(lastEnd)
+	for s := 0; s+1 < len(text); s++ {
+		if !f.first[text[s]] || s > 0 && isWordByte(text[s-1]) {
+			continue
+		}
+		for _, n := range f.byPrefix[[2]byte{text[s], text[s+1]}] {
+			name := f.names[n]
+			if s < lastEnd[n] || !strings.HasPrefix(text[s:], name) {
+				continue
+			}
+			e := s + len(name)
+			lastEnd[n] = e
+			if e < len(text) && isWordByte(text[e]) {
+				continue
+			}
+			occs = append(occs, occ{n, s, e})
+		}
+	}
+	slices.SortFunc(occs, func(a, b occ) int {
+		if a.name != b.name {
+			return a.name - b.name
+		}
+		return a.s - b.s
+	})
+	mask := d.boolBuf(len(text) + 1)
 	for _, h := range have {
 		for k := h.start; k < h.end; k++ {
 			mask[k] = true
 		}
 	}
-	busy := func(s, e int) bool {
-		for k := s; k < e; k++ {
-			if mask[k] {
-				return true
-			}
-		}
-		return false
-	}
-	for _, name := range d.order {
-		if len(name) < 2 {
-			continue
-		}
-		t := d.learnt[name]
-		pat := name
-		for from := 0; from < len(text); {
-			k := strings.Index(text[from:], pat)
-			if k < 0 {
-				break
-			}
-			s := from + k
-			e := s + len(pat)
-			from = e
-			if s > 0 && isWordByte(text[s-1]) || e < len(text) && isWordByte(text[e]) {
+	var out []span
+next:
+	for _, o := range occs {
+		name := f.names[o.name]
+		if strings.IndexByte(name, ' ') < 0 {
+			// A bare surname at the start of a sentence is too often another word, and
+			// one before another capitalised word is part of a longer name ("the
+			// Kilgore Loan", after "Kilgore, Texas"; in capitals, "HERRMANN ET AL.", it
+			// cannot be told).
+			if stopStart[name] || o.e+2 < len(text) && text[o.e] == ' ' && isUpper(text[o.e+1]) && text[o.e+2] >= 'a' && text[o.e+2] <= 'z' {
 				continue
 			}
-			// A bare surname at the start of a sentence is too often another word.
-			if !busy(s, e) && !(strings.IndexByte(name, ' ') < 0 && stopStart[name]) {
-				out = append(out, span{typ: t, start: s, end: e, prio: prioName})
-				for k := s; k < e; k++ {
-					mask[k] = true
-				}
+		}
+		for k := o.s; k < o.e; k++ {
+			if mask[k] {
+				continue next
 			}
+		}
+		out = append(out, span{typ: d.learnt[name], start: o.s, end: o.e, prio: prioName})
+		for k := o.s; k < o.e; k++ {
+			mask[k] = true
 		}
 	}
 	return out
@@ -171,9 +298,9 @@ func (d *docState) merge(pages []filing.Page, perPage [][]span) []filing.Entity 
 		text := pages[pi].Text
 		for _, s := range ss {
 			surface := text[s.start:s.end]
-			name := wsRE.ReplaceAllString(surface, " ")
+			name := collapseSpace(surface)
 			canon := d.canonical(s, name)
-			k := key{s.typ, canonKey(s.typ, canon)}
+			k := key{s.typ, d.canonKey(s.typ, canon)}
 			i, ok := idx[k]
 			if !ok {
 				i = len(ents)
@@ -198,19 +325,21 @@ func (d *docState) canonical(s span, name string) string {
 	default:
 		return name
 	}
-	if c, ok := d.r.aliases[fold(name)]; ok {
+	if c, ok := d.r.aliases[d.fold(name)]; ok {
 		return c
 	}
 	seen := 0
 	for {
-		c, ok := d.canonOf[fold(name)]
-		if !ok || seen > 4 || fold(c) == fold(name) {
+		c, ok := d.canonOf[d.fold(name)]
+		// An antecedent of another type is another entity: the place "Maine" is not
+		// the surname of a person "… in Maine".
+		if !ok || seen > 4 || d.fold(c) == d.fold(name) || d.learnt[normSpace(c)] != s.typ {
 			break
 		}
-		name = wsRE.ReplaceAllString(c, " ")
+		name = collapseSpace(c)
 		seen++
 	}
-	if c, ok := d.r.aliases[fold(name)]; ok {
+	if c, ok := d.r.aliases[d.fold(name)]; ok {
 		return c
 	}
 	if s.typ == filing.Person {
@@ -222,9 +351,9 @@ func (d *docState) canonical(s span, name string) string {
 	return name
 }
 
-func canonKey(t filing.EntityType, canon string) string {
+func (d *docState) canonKey(t filing.EntityType, canon string) string {
 	if t == filing.Person || t == filing.Organization || t == filing.Place || t == filing.Product || t == filing.CourtName {
-		return fold(canon)
+		return d.fold(canon)
 	}
 	return strings.Join(strings.Fields(canon), " ")
 }

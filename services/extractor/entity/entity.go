@@ -7,15 +7,23 @@
 // Aho-Corasick, then small regular expressions around each hit; docket, statute, money,
 // date, court and exhibit expressions). Organisations, people, places and products are
 // found by a rule-based recogniser over runs of capitalised words: corporate suffixes and
-// head nouns, a first-names lexicon, titles, captions ("X v. Y"), addresses, defined terms
-// ("(the “Panel”)") and the names the source gives for the document. Nothing in it lists
-// the names of particular parties: it must find names it has never seen.
+// head nouns, a first-names lexicon, titles, captions ("X v. Y"), addresses and their
+// firm lines, defined terms ("(the “Panel”)") and the names the source gives for the
+// document. Nothing in it lists the names of particular parties: it must find names it
+// has never seen.
+//
+// The stage must keep up with PDF text extraction, so no expression runs over a whole
+// page: each is triggered by literal words found in one pass and runs anchored near them
+// (scan.go), and the tokenizer and the address rules are written out by hand.
+// reference_test.go checks both against the whole-page expressions they replace.
 package entity
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -57,6 +65,7 @@ func New(opt Options) (*Recognizer, error) {
 		return nil, err
 	}
 	r.cites = c
+	triggerOnce()
 	for canon, als := range opt.Aliases {
 		r.aliases[fold(canon)] = canon
 		for _, a := range als {
@@ -71,8 +80,6 @@ type span struct {
 	typ        filing.EntityType
 	start, end int
 	prio       int
-	// canon, when set, names the entity this mention belongs to (an alias's antecedent).
-	canon string
 }
 
 // Priorities settle overlaps: a pattern match beats a capitalisation guess.
@@ -96,11 +103,12 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 	}
 	// Second pass: names learnt anywhere in the document (a party in the caption, a
 	// defined term) are found again wherever they recur.
+	rf := doc.recurFinder()
 	for i, p := range pages {
 		if ctx.Err() != nil {
 			break
 		}
-		perPage[i] = resolve(append(perPage[i], doc.recur(p.Text, perPage[i])...))
+		perPage[i] = resolveOver(perPage[i], doc.recur(rf, p.Text, perPage[i]))
 	}
 	return doc.merge(pages, perPage)
 }
@@ -108,13 +116,15 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 // page runs every recogniser over one page's text.
 func (r *Recognizer) page(text string, doc *docState) []span {
 	masked := stampRanges(text)
+	h := pageHits(triggerOnce().scan(text))
 	var out []span
-	out = append(out, patternSpans(text)...)
-	out = append(out, r.cites.find(text)...)
-	out = append(out, courtSpans(text)...)
+	out = append(out, patternSpans(text, h)...)
+	out = append(out, r.cites.find(text, h)...)
+	out = append(out, courtSpans(text, h)...)
 	out = resolve(dropMasked(out, masked))
-	out = append(out, r.names(text, out, doc)...)
-	return resolve(dropMasked(out, masked))
+	// The names are guesses of a lower priority than every pattern: they fit around the
+	// patterns, which stand as they are.
+	return resolveOver(out, dropMasked(r.names(text, out, doc), masked))
 }
 
 func dropMasked(ss []span, masked [][2]int) []span {
@@ -139,64 +149,104 @@ func dropMasked(ss []span, masked [][2]int) []span {
 
 // resolve keeps, of overlapping spans, the one with the highest priority, then the
 // longest, then the earliest.
-func resolve(ss []span) []span {
-	sort.SliceStable(ss, func(i, j int) bool {
-		a, b := ss[i], ss[j]
+func resolve(ss []span) []span { return resolveOver(nil, ss) }
+
+// resolveOver is resolve of kept and ss together, where kept are already resolved and
+// outrank every span of ss (or do not overlap them): kept stand, and each span of ss is
+// kept if it overlaps none of them, in resolve's order.
+func resolveOver(kept, ss []span) []span {
+	if len(ss) == 0 {
+		return kept
+	}
+	slices.SortStableFunc(ss, func(a, b span) int {
 		if a.prio != b.prio {
-			return a.prio > b.prio
+			return b.prio - a.prio
 		}
-		if a.end-a.start != b.end-b.start {
-			return a.end-a.start > b.end-b.start
+		if la, lb := a.end-a.start, b.end-b.start; la != lb {
+			return lb - la
 		}
-		return a.start < b.start
+		return a.start - b.start
 	})
-	var kept []span
+	// taken marks the bytes of the kept spans, so that each overlap test costs the
+	// span's length rather than the number of spans kept.
+	n := 0
 	for _, s := range ss {
-		if s.end <= s.start {
-			continue
-		}
-		ok := true
-		for _, k := range kept {
-			if s.start < k.end && s.end > k.start {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			kept = append(kept, s)
+		n = max(n, s.end)
+	}
+	taken := make([]bool, n)
+	for _, s := range kept {
+		for k := max(0, s.start); k < min(n, s.end); k++ {
+			taken[k] = true
 		}
 	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
-	return kept
+	out := append(make([]span, 0, len(kept)+len(ss)), kept...)
+next:
+	for _, s := range ss {
+		if s.end <= s.start || s.start < 0 {
+			continue
+		}
+		for k := s.start; k < s.end; k++ {
+			if taken[k] {
+				continue next
+			}
+		}
+		for k := s.start; k < s.end; k++ {
+			taken[k] = true
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
+	return out
 }
 
 // fold is the comparison form of a name: lower case, punctuation and spacing folded,
 // corporate suffixes and a leading "the" dropped, so that "Meta Platforms, Inc." and
 // "META PLATFORMS INC" compare equal.
 func fold(s string) string {
-	var b strings.Builder
+	b := make([]byte, 0, len(s)+4)
 	space := false
-	for _, c := range strings.ToLower(s) {
-		switch {
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c > 127 && c != '’' && c != '“' && c != '”':
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
+	word := func() {
+		if space && len(b) > 0 {
+			b = append(b, ' ')
+		}
+		space = false
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c >= 'A' && c <= 'Z':
+				word()
+				b = append(b, c+'a'-'A')
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				word()
+				b = append(b, c)
+			case c == '&':
+				if len(b) > 0 {
+					b = append(b, ' ')
+				}
+				b = append(b, "and"...)
+				space = true
+			case c == '.' || c == '\'':
+				// "C.R." = "C. R." = "CR"; "O'Brien" = "OBrien".
+			default:
+				space = true
 			}
-			space = false
-			b.WriteRune(c)
-		case c == '&':
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString("and")
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+		switch r {
+		case '’':
+		case '“', '”':
 			space = true
-		case c == '.' || c == '\'' || c == '’':
-			// "C.R." = "C. R." = "CR"; "O'Brien" = "OBrien".
 		default:
-			space = true
+			word()
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 		}
 	}
-	f := strings.TrimPrefix(b.String(), "the ")
+	f := strings.TrimPrefix(string(b), "the ")
 	for {
 		i := strings.LastIndexByte(f, ' ')
 		if i < 0 || !corpSuffix[f[i+1:]] {

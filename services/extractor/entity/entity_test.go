@@ -126,7 +126,11 @@ func TestBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"", "\x00\xff\xfe", strings.Repeat("(", 10000), strings.Repeat("A. ", 5000), "$", "No. ", "v. v. v."} {
+	for _, s := range []string{"", "\x00\xff\xfe", strings.Repeat("(", 10000), strings.Repeat("A. ", 5000), "$", "No. ", "v. v. v.",
+		// Keys of the pattern rules back to back, runs of blanks, words without end.
+		strings.Repeat("Act ", 20000), strings.Repeat("1-", 30000), strings.Repeat("§ ", 20000), strings.Repeat("D.", 20000),
+		"21" + strings.Repeat(" ", 100000) + "U.S.C. § 2", strings.Repeat("x", 100000) + " Court", strings.Repeat("Board ", 10000),
+		strings.Repeat("Smith, Jones & Co., Inc. v. ", 3000), strings.Repeat("’s ", 10000)} {
 		r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: s}}, nil)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -159,5 +163,127 @@ func TestLoadAliases(t *testing.T) {
 				t.Errorf("got %+v; want Facebook under \"Meta Platforms\"", ents)
 			}
 		})
+	}
+}
+
+// mentionsOf lists the mentions of one type as their surface texts.
+func mentionsOf(ents []filing.Entity, ty filing.EntityType) []string {
+	var out []string
+	for _, e := range ents {
+		if e.Type == ty {
+			for _, m := range e.Mentions {
+				out = append(out, m.Text)
+			}
+		}
+	}
+	return out
+}
+
+func has(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// The organisation rules, on invented names.
+func TestOrganisationRules(t *testing.T) {
+	tests := []struct {
+		name, text string
+		ty         filing.EntityType
+		want, not  []string
+	}{
+		{"role word after of", "Counsel for the Department of Justice argued.", filing.Organization,
+			[]string{"Department of Justice"}, []string{"Department"}},
+		{"the court's own office", "OFFICE OF THE CLERK\nPlease file the brief.", filing.Organization,
+			nil, []string{"OFFICE OF THE CLERK", "OFFICE"}},
+		{"stop word before a suffix", "He reported the income of\nMost LLC on a schedule.", filing.Organization,
+			[]string{"Most LLC"}, nil},
+		{"determiner before a suffix", "He said This LLC was formed.", filing.Organization,
+			nil, []string{"This LLC"}},
+		{"ordinal church", "They sued the First Presbyterian Church of Dover.", filing.Organization,
+			[]string{"First Presbyterian Church of Dover"}, nil},
+		{"unit of a parent", "the Antitrust Division of the Department of Justice wrote", filing.Organization,
+			[]string{"Antitrust Division", "Department of Justice"}, nil},
+		{"public body", "the State Bureau of Fisheries reported", filing.Organization,
+			[]string{"State Bureau of Fisheries"}, nil},
+		{"firm line of an address block", "Mr. Tobias Renwick\nHalloran Pike\n410 Orchard Street\nDenver, CO 80202\n", filing.Organization,
+			[]string{"Halloran Pike"}, nil},
+		{"generic office line", "Mr. Tobias Renwick\nLaw Office\n410 Orchard Street\nDenver, CO 80202\n", filing.Organization,
+			nil, []string{"Law Office"}},
+		{"name wrapped in running text", "The record shows that the Lakeshore Department of Agriculture and Rural\nAffairs announced the new rules for small farms today.", filing.Organization,
+			[]string{"Lakeshore Department of Agriculture and Rural\nAffairs"}, nil},
+		{"firm of names and commas", "and Pellam, Marrow,\nQuistgard, P.A., by Tobias Renwick for plaintiffs.", filing.Organization,
+			[]string{"Pellam, Marrow,\nQuistgard, P.A."}, nil},
+		{"a person before a company", "They sued Janet Doe, Quistgard, Inc. yesterday.", filing.Organization,
+			[]string{"Quistgard, Inc."}, []string{"Doe, Quistgard, Inc."}},
+		{"possessive", "Ms. Quorra Vantablack’s motion was late; Vantablack’s reply was not.", filing.Person,
+			[]string{"Quorra Vantablack", "Vantablack"}, []string{"Quorra Vantablack’s"}},
+		{"place inside a longer name", "The clinic in Lindenfeld, Ohio took the Lindenfeld Grant.", filing.Place,
+			[]string{"Lindenfeld"}, nil},
+		{"appeals board below an agency", "KANSAS BUREAU OF WORKERS’ COMPENSATION\nWORKERS’ COMPENSATION APPEALS BOARD\n", filing.CourtName,
+			[]string{"WORKERS’ COMPENSATION APPEALS BOARD"}, nil},
+		{"appeals board under a one-word line", "KANSAS\nWORKERS' COMPENSATION\nAPPEALS BOARD\n", filing.CourtName,
+			[]string{"KANSAS\nWORKERS' COMPENSATION\nAPPEALS BOARD"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mentionsOf(recognize(t, Options{}, tc.text), tc.ty)
+			for _, w := range tc.want {
+				if !has(got, w) {
+					t.Errorf("got %s mentions %q; want %q among them", tc.ty, got, w)
+				}
+			}
+			for _, n := range tc.not {
+				if has(got, n) {
+					t.Errorf("got %s mentions %q; want no %q", tc.ty, got, n)
+				}
+			}
+		})
+	}
+	// "Lindenfeld Grant": the place is mentioned once, not again inside the grant's name.
+	if got := mentionsOf(recognize(t, Options{}, "The clinic in Lindenfeld, Ohio took the Lindenfeld Grant."), filing.Place); len(got) != 2 {
+		t.Errorf("got places %q; want Lindenfeld and Ohio once each", got)
+	}
+}
+
+// A Recognizer is shared by the extractor's workers: concurrent calls give what serial
+// ones give (run with -race to check the shared state too).
+func TestConcurrentRecognize(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := loadGold(t)
+	want := make([]int, len(docs))
+	for i, d := range docs {
+		for _, e := range r.Recognize(context.Background(), d.Pages, d.Known) {
+			want[i] += len(e.Mentions)
+		}
+	}
+	errs := make(chan string, 4*len(docs))
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, d := range docs {
+				n := 0
+				for _, e := range r.Recognize(context.Background(), d.Pages, d.Known) {
+					n += len(e.Mentions)
+				}
+				if n != want[i] {
+					errs <- d.ID
+				}
+			}
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	close(errs)
+	for id := range errs {
+		t.Errorf("%s: got a different number of mentions concurrently; want the serial result", id)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -15,10 +16,31 @@ var stampRE = regexp.MustCompile(`(?m)^[ \t]*(?:Appellate )?Case:?[ \t]+[0-9][^\
 
 func stampRanges(text string) [][2]int {
 	var out [][2]int
-	for _, m := range stampRE.FindAllStringIndex(text, -1) {
-		line := text[m[0]:m[1]]
-		if strings.Contains(line, "Filed") || strings.Contains(line, "Page") {
-			out = append(out, [2]int{m[0], m[1]})
+	last := -1
+	// A stamp line contains "Case"; only the lines that do are tried.
+	for from := 0; ; {
+		k := strings.Index(text[from:], "Case")
+		if k < 0 {
+			break
+		}
+		at := from + k
+		from = at + 4
+		ls := strings.LastIndexByte(text[:at], '\n') + 1
+		if ls == last {
+			continue
+		}
+		last = ls
+		le := len(text)
+		if n := strings.IndexByte(text[at:], '\n'); n >= 0 {
+			le = at + n
+		}
+		// The line alone is the window: (?m)^ and $ hold at its edges as on the page.
+		m := stampRE.FindStringIndex(text[ls:le])
+		if m == nil {
+			continue
+		}
+		if line := text[ls+m[0] : ls+m[1]]; strings.Contains(line, "Filed") || strings.Contains(line, "Page") {
+			out = append(out, [2]int{ls + m[0], ls + m[1]})
 		}
 	}
 	return out
@@ -40,7 +62,6 @@ var (
 	docketBareRE = regexp.MustCompile(`^(?:\d{1,2}:)?\d{2,5}[-–]\d{1,6}(?:[-–]\d{1,5})?(?:-[A-Z]{2,4})*\b|^\d{2,4}[A-Z]\d{2,3}-\d{1,3}\b|^MDL[ \t]+\d{2}-\d{4,6}(?:-[A-Z]{2,4})*`)
 	docketListRE = regexp.MustCompile(`^(?:,|,? and|,? &)?\s*`)
 	phoneRE      = regexp.MustCompile(`^\d{3}-\d{3}-\d{4}`)
-	titleLineRE  = regexp.MustCompile(`(?m)^\d{2}-\d{3,6}\b`)
 
 	moneyRE = regexp.MustCompile(`\$[ \t]?\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand|trillion))?\b|\$[ \t]?\d+(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand))?\b`)
 
@@ -65,36 +86,111 @@ var (
 		`\b(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth|Thirteenth|Fourteenth|Fifteenth|Nineteenth|Twenty-[A-Z][a-z]+)` + ws + `Amendment\b`,
 		`\b(?:[A-Z][A-Za-z’'\-]+` + ws + `){1,6}Act\b`,
 	}
-	// statuteTriggers gives, for each part above, words one of which a match must
-	// contain: a part runs only on pages that have one, which keeps the stage fast.
-	statuteTriggers = [][]string{{"U.S.C", "U. S. C"}, {"C.F.R", "C. F. R"}, {"Fed."}, {"Fed."}, {"Evid."}, {"FR"},
-		{"Federal", "FEDERAL"}, {"Circuit", "Cir."}, {"Rule"}, {"§"}, {"Sec", "sec"}, {"Const."}, {"Amendment"}, {"Act"}}
-	statuteREs = func() []*regexp.Regexp {
-		out := make([]*regexp.Regexp, len(statuteParts))
-		for i, p := range statuteParts {
-			out[i] = regexp.MustCompile(p)
-		}
-		return out
-	}()
+	// statuteRules are statuteParts as rules: the words each part's matches contain, and
+	// how far a match reaches around them.
+	statuteRules = []*rule{
+		{keys: []string{"U.S.C", "U. S. C"}, back: 16, fwd: 48},
+		{keys: []string{"C.F.R", "C. F. R"}, back: 16, fwd: 48},
+		{keys: []string{"Fed."}, startWord: true, fwd: 48},
+		{keys: []string{"Fed."}, startWord: true, fwd: 48},
+		{keys: []string{"Fed."}, startWord: true, fwd: 48},
+		{keys: []string{"FRAP", "FRCP", "FRCrP", "FRE"}, startWord: true, fwd: 96},
+		{keys: []string{"Federal"}, startWord: true, fwd: 112},
+		{keys: []string{"Circuit", "Cir."}, back: 48, fwd: 64},
+		{keys: []string{"Rule"}, back: 16, fwd: 48},
+		// The words before "§" stay on its line; a line is rarely longer than this.
+		{keys: []string{"§"}, back: 240, fwd: 48, can: capsBefore("§", -1)},
+		{keys: []string{"Sec", "sec"}, startWord: true, fwd: 40},
+		{keys: []string{"Const."}, back: 16, fwd: 48},
+		{keys: []string{"Amendment"}, endWord: true, back: 48},
+		// Up to six capitalised words before "Act".
+		{keys: []string{"Act"}, endWord: true, back: 240, can: capsBefore("Act", 6)},
+	}
 )
 
+func init() {
+	for i, p := range statuteParts {
+		statuteRules[i].re = regexp.MustCompile(p)
+	}
+}
+
+var (
+	docketRule = &rule{re: docketDistrictRE, digitBefore: "-:", back: 20, fwd: 40}
+	moneyRule  = &rule{re: moneyRE, keys: []string{"$"}, fwd: 40}
+	dateRule   = &rule{re: dateRE, keys: []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}, startWord: true, digitBefore: "/", back: 16, fwd: 48,
+		can: monthThenNumber}
+	exhibitRule = &rule{re: exhibitRE, keys: []string{"Exhibit", "EXHIBIT", "Ex.", "Exs."}, startWord: true, fwd: 40}
+	cueRule     = &rule{re: docketCueRE, keys: []string{"no.", "nos.", "number", "#:", "docketed", "caption for", "case:"}, fold: true, fwd: 48}
+	// "ALN 1:10-": the court code, blanks, then one digit before the colon.
+	courtCodeRule = &rule{re: courtCodeRE, digitBefore: ":", back: 12, fwd: 4,
+		accept: func(text string, at int) bool { return at >= 2 && (text[at-2] == ' ' || text[at-2] == '\t') }}
+)
+
+// capsBefore returns a check that a run of capitalised words from p reaches key: at most
+// max words (any number when max < 0), each a capital then letters, dots, apostrophes
+// or hyphens, apart by blanks ("Cal. Bus. & Prof. Code §" stops at "&": only "Prof." on
+// can start that match).
+func capsBefore(key string, max int) func(text string, p int) bool {
+	return func(text string, p int) bool {
+		for n := 0; max < 0 || n < max; n++ {
+			if p >= len(text) || !isUpper(text[p]) {
+				return false
+			}
+			for p < len(text) && (isASCIILetter(text[p]) || text[p] == '.' || text[p] == '\'' || text[p] == '-' ||
+				strings.HasPrefix(text[p:], "’")) {
+				if text[p] >= utf8.RuneSelf {
+					p += len("’")
+				} else {
+					p++
+				}
+			}
+			for nl := false; p < len(text) && (text[p] == ' ' || text[p] == '\t' || text[p] == '\n' && !nl); p++ {
+				nl = nl || text[p] == '\n'
+			}
+			if strings.HasPrefix(text[p:], key) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// monthThenNumber says whether a date can start at p: a number, or a month name
+// followed, across blanks, by a number or "of" ("May 5", "March of 2020"; not the verb
+// "May" or "March Madness").
+func monthThenNumber(text string, p int) bool {
+	if !isASCIILetter(text[p]) {
+		return true
+	}
+	k := p
+	for k < len(text) && (isASCIILetter(text[k]) || text[k] == '.') {
+		k++
+	}
+	for nl := false; k < len(text) && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' && !nl); k++ {
+		nl = nl || text[k] == '\n'
+	}
+	return k < len(text) && (isDigit(text[k]) || text[k] == 'o')
+}
+
+// pageHits are a page's rule triggers.
+type pageHits [][]hit
+
+func (h pageHits) of(r *rule) []hit { return h[r.id] }
+
 // patternSpans finds the legal types that have a fixed shape.
-func patternSpans(text string) []span {
+func patternSpans(text string, h pageHits) []span {
 	var out []span
-	add := func(t filing.EntityType, locs [][]int) {
-		for _, m := range locs {
+	add := func(t filing.EntityType, r *rule) {
+		for _, m := range r.find(text, h.of(r)) {
 			out = append(out, span{typ: t, start: m[0], end: m[1], prio: prioPattern})
 		}
 	}
-	add(filing.DocketNumber, docketDistrictRE.FindAllStringIndex(text, -1))
-	add(filing.Money, moneyRE.FindAllStringIndex(text, -1))
-	add(filing.Date, dateRE.FindAllStringIndex(text, -1))
-	add(filing.ExhibitRef, exhibitRE.FindAllStringIndex(text, -1))
-	for i, re := range statuteREs {
-		if !containsAny(text, statuteTriggers[i]) {
-			continue
-		}
-		for _, m := range re.FindAllStringIndex(text, -1) {
+	add(filing.DocketNumber, docketRule)
+	add(filing.Money, moneyRule)
+	add(filing.Date, dateRule)
+	add(filing.ExhibitRef, exhibitRule)
+	for _, r := range statuteRules {
+		for _, m := range r.find(text, h.of(r)) {
 			s := text[m[0]:m[1]]
 			if strings.HasSuffix(s, "Act") && !actLooksNamed(s) {
 				continue
@@ -103,16 +199,16 @@ func patternSpans(text string) []span {
 		}
 	}
 	// Cued docket numbers, and lists after a cue ("Nos. 19031-13, 27735-13").
-	for _, c := range docketCueRE.FindAllStringIndex(text, -1) {
+	for _, c := range cueRule.find(text, h.of(cueRule)) {
 		pos := c[1]
 		for n := 0; n < 8; n++ {
-			m := docketBareRE.FindStringIndex(text[pos:])
-			if m == nil || phoneRE.MatchString(text[pos+m[0]:]) {
+			m := docketBareRE.FindStringIndex(ahead(text, pos, 40))
+			if m == nil || phoneRE.MatchString(ahead(text, pos+m[0], 16)) {
 				break
 			}
 			out = append(out, span{typ: filing.DocketNumber, start: pos + m[0], end: pos + m[1], prio: prioPattern})
 			pos += m[1]
-			sep := docketListRE.FindStringIndex(text[pos:])
+			sep := docketListRE.FindStringIndex(ahead(text, pos, 16))
 			// Only a list separator may continue the list; a bare newline after a
 			// comma does ("Nos. 19031-13, 27735-13, Filed …\n11905-14" does not).
 			if sep == nil || sep[1] == 0 || !strings.ContainsAny(text[pos:pos+sep[1]], ",&") && !strings.Contains(text[pos:pos+sep[1]], "and") {
@@ -121,19 +217,54 @@ func patternSpans(text string) []span {
 			pos += sep[1]
 		}
 	}
-	for _, m := range titleLineRE.FindAllStringIndex(text, -1) {
+	for _, m := range titleLines(text) {
 		out = append(out, span{typ: filing.DocketNumber, start: m[0], end: m[1], prio: prioPattern})
 	}
 	return out
 }
 
-func containsAny(text string, subs []string) bool {
-	for _, s := range subs {
-		if strings.Contains(text, s) {
-			return true
+// titleLines finds a docket number that opens a line (an RSS item title: "17-3510 In
+// re …"): `(?m)^\d{2}-\d{3,6}\b`, written out because it runs at every line start.
+func titleLines(text string) [][2]int {
+	var out [][2]int
+	for ls := 0; ls < len(text); {
+		if ls+5 < len(text) && isDigit(text[ls]) && isDigit(text[ls+1]) && text[ls+2] == '-' {
+			e := ls + 3
+			for e < len(text) && isDigit(text[e]) {
+				e++
+			}
+			if n := e - ls - 3; n >= 3 && n <= 6 && (e == len(text) || !isWordByte(text[e])) {
+				out = append(out, [2]int{ls, e})
+			}
 		}
+		k := strings.IndexByte(text[ls:], '\n')
+		if k < 0 {
+			break
+		}
+		ls += k + 1
 	}
-	return false
+	return out
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// ahead is the text from pos for an anchored expression: at least n bytes, ended where a
+// word ends before white space, so that neither a word (\b) nor a run of blanks that an
+// expression may skip ("21      Mass.      1" in -layout text) is cut. Anchored
+// expressions get a bounded input because Go's backtracker clears a bitmap the size of
+// its input on every call.
+func ahead(text string, pos, n int) string {
+	e := min(len(text), pos+n)
+	for k := 0; e < len(text) && e > pos && k < maxStretch; k++ {
+		if isSpaceByte(text[e]) && !isSpaceByte(text[e-1]) {
+			break
+		}
+		e++
+	}
+	for e < len(text) && !utf8.RuneStart(text[e]) {
+		e++
+	}
+	return text[pos:e]
 }
 
 // actLooksNamed rejects "The Act" and sentence fragments: a named act has at least two
@@ -152,58 +283,87 @@ func actLooksNamed(s string) bool {
 
 const ordinalCircuit = `(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Federal|D\.C\.|District of Columbia|\d{1,2}(?:st|nd|rd|th))`
 
-var courtRE = regexp.MustCompile(`(?i:` + strings.Join([]string{
-	`(?:united` + ws + `states` + ws + `|u\.s\.` + ws + `)?court` + ws + `of` + ws + `appeals?(?:` + ws + `for` + ws + `the` + ws + `(?:` + ordinalCircuit + `)` + ws + `circuit)?`,
-	`(?:united` + ws + `states` + ws + `|u\.s\.` + ws + `)?(?:district|bankruptcy)` + ws + `court(?:` + ws + `(?:for|of)` + ws + `the` + ws + `(?:(?:northern|southern|eastern|western|middle|central)` + ws + `)?district` + ws + `of` + ws + `[a-z]+(?:` + ws + `(?:york|jersey|carolina|dakota|virginia|hampshire|mexico|island|of` + ws + `columbia))?)?`,
-	`(?:for` + ws + `)?the` + ws + `(?:(?:northern|southern|eastern|western|middle|central)` + ws + `)?district` + ws + `of` + ws + `[a-z]+(?:` + ws + `(?:york|jersey|carolina|dakota|virginia|hampshire|mexico|island))?`,
-	`(?:united` + ws + `states` + ws + `)?(?:supreme` + ws + `court|tax` + ws + `court|court` + ws + `of` + ws + `federal` + ws + `claims)(?:` + ws + `of` + ws + `(?:the` + ws + `united` + ws + `states|[a-z]+(?:` + ws + `(?:carolina|dakota|york|jersey|virginia|hampshire|mexico|island))?))?`,
-	`superior` + ws + `court(?:,` + ws + `[a-z]+` + ws + `county)?`,
-	`(?:united` + ws + `states` + ws + `)?judicial` + ws + `panel` + ws + `(?:on|for)` + ws + `multidistrict` + ws + `litigation`,
-	`court` + ws + `of` + ws + `(?:[a-z’']+` + ws + `){1,3}claims`,
-	`(?:[a-z’']+` + ws + `){0,3}appeals` + ws + `board`,
-	`bankruptcy` + ws + `appellate` + ws + `panel`,
-}, "|") + `)|\b` + ordinalCircuit + `\s+Circuit\b|\b` + ordinalCircuit + `[ \t]+CIRCUIT\b|\b[SNEWMC]\.[ \t]?D\.[ \t]?(?:N\.[ \t]?Y\.|Cal\.|[A-Z][a-z]+\.?)|\b[SENW]DNY\b|\bD\.[ \t]?D\.[ \t]?C\.|\b(?:Ala|Ariz|Ark|Cal|Colo|Conn|Del|Fla|Ga|Ill|Ind|Iowa|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|N\.[HJMY]|N\.[CD]|Ohio|Okla|Or|Pa|S\.[CD]|Tenn|Tex|Utah|Va|W\.[ \t]?Va|Wash|Wis|Wyo)\.[ \t]+[NSEWMC]\.D\.`)
+// courtNameParts are the court names, matched without regard to case ("UNITED STATES
+// COURT OF APPEALS", "United States District Court for the …"); courtAbbrevParts the
+// case-sensitive forms. On a whole page they would be one alternation, tried in this
+// order; each is a rule of its own instead (courtRules), because the alternation is too
+// large for Go's backtracker and ran at 1 MB/s.
+var (
+	courtNameParts = []string{
+		`(?:united` + ws + `states` + ws + `|u\.s\.` + ws + `)?court` + ws + `of` + ws + `appeals?(?:` + ws + `for` + ws + `the` + ws + `(?:` + ordinalCircuit + `)` + ws + `circuit)?`,
+		`(?:united` + ws + `states` + ws + `|u\.s\.` + ws + `)?(?:district|bankruptcy)` + ws + `court(?:` + ws + `(?:for|of)` + ws + `the` + ws + `(?:(?:northern|southern|eastern|western|middle|central)` + ws + `)?district` + ws + `of` + ws + `[a-z]+(?:` + ws + `(?:york|jersey|carolina|dakota|virginia|hampshire|mexico|island|of` + ws + `columbia))?)?`,
+		`(?:for` + ws + `)?the` + ws + `(?:(?:northern|southern|eastern|western|middle|central)` + ws + `)?district` + ws + `of` + ws + `[a-z]+(?:` + ws + `(?:york|jersey|carolina|dakota|virginia|hampshire|mexico|island))?`,
+		`(?:united` + ws + `states` + ws + `)?(?:supreme` + ws + `court|tax` + ws + `court|court` + ws + `of` + ws + `federal` + ws + `claims)(?:` + ws + `of` + ws + `(?:the` + ws + `united` + ws + `states|[a-z]+(?:` + ws + `(?:carolina|dakota|york|jersey|virginia|hampshire|mexico|island))?))?`,
+		`superior` + ws + `court(?:,` + ws + `[a-z]+` + ws + `county)?`,
+		`(?:united` + ws + `states` + ws + `)?judicial` + ws + `panel` + ws + `(?:on|for)` + ws + `multidistrict` + ws + `litigation`,
+		`court` + ws + `of` + ws + `(?:[a-z’']+` + ws + `){1,3}claims`,
+		// Up to three words on the line of "Appeals Board" or the line before, and a line
+		// of one word above them ("TENNESSEE\nWORKERS' COMPENSATION\nAPPEALS BOARD"); a
+		// longer line above is another name.
+		`(?:(?m:^)[a-z’']+[ \t]*\n[ \t]*)?(?:[a-z’']+(?:[ \t]+[a-z’']+){0,2}` + ws + `)?appeals` + ws + `board`,
+		`bankruptcy` + ws + `appellate` + ws + `panel`,
+	}
+	courtAbbrevParts = []string{
+		`\b` + ordinalCircuit + `\s+Circuit\b`,
+		`\b` + ordinalCircuit + `[ \t]+CIRCUIT\b`,
+		`\b[SNEWMC]\.[ \t]?D\.[ \t]?(?:N\.[ \t]?Y\.|Cal\.|[A-Z][a-z]+\.?)`,
+		`\b[SENW]DNY\b`,
+		`\bD\.[ \t]?D\.[ \t]?C\.`,
+		`\b(?:Ala|Ariz|Ark|Cal|Colo|Conn|Del|Fla|Ga|Ill|Ind|Iowa|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|N\.[HJMY]|N\.[CD]|Ohio|Okla|Or|Pa|S\.[CD]|Tenn|Tex|Utah|Va|W\.[ \t]?Va|Wash|Wis|Wyo)\.[ \t]+[NSEWMC]\.D\.`,
+	}
+	// courtRules are the parts above in order, each with the word its matches contain.
+	courtRules = []*rule{
+		{keys: []string{"appeal"}, fold: true, back: 64, fwd: 72},
+		{keys: []string{"district", "bankruptcy"}, fold: true, back: 48, fwd: 120},
+		{keys: []string{"district"}, fold: true, back: 48, fwd: 48},
+		{keys: []string{"supreme", "tax", "federal"}, fold: true, back: 48, fwd: 64},
+		{keys: []string{"superior"}, fold: true, fwd: 56},
+		{keys: []string{"judicial"}, fold: true, back: 32, fwd: 64},
+		{keys: []string{"claims"}, fold: true, back: 96},
+		{keys: []string{"board"}, fold: true, back: 128},
+		{keys: []string{"appellate"}, fold: true, back: 32, fwd: 32},
+		{keys: []string{"Circuit"}, endWord: true, back: 48},
+		{keys: []string{"CIRCUIT"}, endWord: true, back: 48},
+		{keys: []string{"D."}, back: 4, fwd: 24},
+		{keys: []string{"SDNY", "EDNY", "NDNY", "WDNY"}, endWord: true},
+		{keys: []string{"D."}, back: 4, fwd: 12},
+		{keys: []string{"D."}, back: 24},
+	}
+)
 
-// courtTriggers are words every court name contains; the court expression runs only
-// in a window around them, because one case-insensitive alternation over a whole page
-// is the slowest part of the stage.
-var courtTriggers = []string{"ourt", "OURT", "ircuit", "IRCUIT", "istrict", "ISTRICT", "oard", "OARD", "anel", "ANEL", "D.", "DNY"}
+func init() {
+	for i, p := range courtNameParts {
+		courtRules[i].re = regexp.MustCompile(`(?i:\b` + p + `)`)
+	}
+	for i, p := range courtAbbrevParts {
+		courtRules[len(courtNameParts)+i].re = regexp.MustCompile(p)
+	}
+}
 
-func courtMatches(text string) [][]int {
-	var wins [][2]int
-	for _, t := range courtTriggers {
-		for from := 0; ; {
-			k := strings.Index(text[from:], t)
-			if k < 0 {
-				break
-			}
-			at := from + k
-			wins = append(wins, [2]int{max(0, at-90), min(len(text), at+110)})
-			from = at + len(t)
+// courtMatches finds court names as the one alternation of all parts would on the whole
+// page: the leftmost match first and, of matches at one place, the earlier part's.
+func courtMatches(text string, h pageHits) [][2]int {
+	type m struct{ s, e, part int }
+	var all []m
+	for i, r := range courtRules {
+		for _, x := range r.find(text, h.of(r)) {
+			all = append(all, m{x[0], x[1], i})
 		}
 	}
-	if len(wins) == 0 {
-		return nil
-	}
-	sort.Slice(wins, func(i, j int) bool { return wins[i][0] < wins[j][0] })
-	merged := [][2]int{wins[0]}
-	for _, w := range wins[1:] {
-		if l := &merged[len(merged)-1]; w[0] <= l[1] {
-			l[1] = max(l[1], w[1])
-		} else {
-			merged = append(merged, w)
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].s != all[j].s {
+			return all[i].s < all[j].s
 		}
-	}
-	var out [][]int
-	for _, w := range merged {
-		// Start the window at a line or word start so that \b and case tests hold.
-		s := w[0]
-		for s > 0 && text[s-1] != '\n' && text[s-1] != ' ' && w[0]-s < 40 {
-			s--
+		return all[i].part < all[j].part
+	})
+	var out [][2]int
+	end := -1
+	for _, x := range all {
+		if x.s < end || x.e == x.s {
+			continue
 		}
-		for _, m := range courtRE.FindAllStringIndex(text[s:w[1]], -1) {
-			out = append(out, []int{s + m[0], s + m[1]})
-		}
+		out = append(out, [2]int{x.s, x.e})
+		end = x.e
 	}
 	return out
 }
@@ -213,9 +373,9 @@ var courtCodeRE = regexp.MustCompile(`\b[A-Z]{2}[NSEWMC][ \t]+\d:\d{2}-`)
 
 // courtSpans finds court names. A match must start with a capital letter: "the district
 // court" in running text is a generic reference, "District Court" a name.
-func courtSpans(text string) []span {
+func courtSpans(text string, h pageHits) []span {
 	var out []span
-	for _, m := range courtMatches(text) {
+	for _, m := range courtMatches(text, h) {
 		s := text[m[0]:m[1]]
 		if s[0] < 'A' || s[0] > 'Z' {
 			// "for the Eastern District of …" after a court name is part of it; alone
@@ -227,7 +387,7 @@ func courtSpans(text string) []span {
 		}
 		out = append(out, span{typ: filing.CourtName, start: m[0], end: m[1], prio: prioCourt})
 	}
-	for _, m := range courtCodeRE.FindAllStringIndex(text, -1) {
+	for _, m := range courtCodeRule.find(text, h.of(courtCodeRule)) {
 		out = append(out, span{typ: filing.CourtName, start: m[0], end: m[0] + 3, prio: prioCourt})
 	}
 	return mergeAdjacentCourts(text, out)

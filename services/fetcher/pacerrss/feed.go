@@ -113,10 +113,17 @@ func BuildDate(raw []byte) string {
 	return ""
 }
 
+// courtID is what a PACER court id looks like ("cand", "nysb", "ca9"): it becomes part of
+// every DocID, so nothing else may pass.
+var courtID = regexp.MustCompile(`^[a-z][a-z0-9]{1,15}$`)
+
 // Parse reads the RSS feed of a PACER court (its PACER court id decides how docket
 // numbers and links are read). A feed that is not well-formed XML is an error; items
 // that lack a docket number or a usable date are dropped and listed in Feed.Dropped.
 func Parse(court string, r io.Reader) (*Feed, error) {
+	if !courtID.MatchString(court) {
+		return nil, fmt.Errorf("parsing feed: %q is not a court id", court)
+	}
 	lr := &io.LimitedReader{R: r, N: MaxFeedBytes + 1}
 	dec := xml.NewDecoder(bufio.NewReader(lr))
 	dec.CharsetReader = charsetReader
