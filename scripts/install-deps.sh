@@ -12,7 +12,7 @@ need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 if [ "${1:-}" = test ]; then
-	command -v chromium >/dev/null || need+=(chromium)
+	command -v chromium >/dev/null || need+=(chromium fonts-dejavu-core)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

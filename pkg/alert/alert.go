@@ -34,13 +34,12 @@ type Filters struct {
 	Docket string `json:"docket,omitempty"`
 	// ExhibitsOnly keeps exhibits only.
 	ExhibitsOnly bool `json:"exhibits_only,omitempty"`
-	// Entities are named entities the document must mention, any of them: a canonical
-	// name ("Meta Platforms, Inc."), or "type:name" to name the type too
-	// ("organization:Meta Platforms, Inc."). Names compare case-insensitively.
+	// Entities are named entities the document must name, every one of them: a
+	// canonical name exactly as the search facets show it ("Meta Platforms, Inc."), or
+	// "type:name" to name the type too ("organization:Meta Platforms, Inc.").
 	Entities []string `json:"entities,omitempty"`
-	// Types are document types, any of them: "main" (the entry's main document),
-	// "attachment", "exhibit", or a word the docket description uses ("order",
-	// "motion", "declaration"), matched as a whole word.
+	// Types are document types as the index classifies them, any of them: "exhibit",
+	// "order", "motion", "brief", … (search.Query.DocTypes).
 	Types []string `json:"types,omitempty"`
 }
 

@@ -108,7 +108,9 @@ func scan(ctx context.Context, js jetstream.JetStream, subject string, start tim
 	pending := cons.CachedInfo().NumPending
 	for pending > 0 {
 		// Bounded by bytes: an alert is a few KB, a digest up to MaxDigest of them.
-		msgs, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
+		// Ask for no more than is pending: a fetch waits until it has its count or
+		// its wait runs out.
+		msgs, err := cons.Fetch(int(min(uint64(256), pending)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", subject, err)
 		}

@@ -36,7 +36,7 @@ type Entry struct {
 }
 
 func docKey(ruleID string, doc filing.DocID) string { return "doc." + ruleID + "." + doc.Key() }
-func dayKey(ruleID, day string) string            { return "day." + ruleID + "." + day }
+func dayKey(ruleID, day string) string              { return "day." + ruleID + "." + day }
 
 // Seen reports whether the pair has been alerted.
 func (l *Ledger) Seen(ctx context.Context, ruleID string, doc filing.DocID) (bool, error) {
@@ -158,3 +158,6 @@ func (l *Ledger) PendingDigests(ctx context.Context) ([]PendingDigest, error) {
 	}
 	return out, nil
 }
+
+// NewLedgerAt returns l reading the time from now: for tests of day boundaries.
+func NewLedgerAt(l *Ledger, now func() time.Time) *Ledger { return &Ledger{kv: l.kv, now: now} }

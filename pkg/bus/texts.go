@@ -76,7 +76,9 @@ func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, i
 	pending := cons.CachedInfo().NumPending
 	var seqs []uint64
 	for pending > 0 {
-		msgs, err := cons.Fetch(batch, jetstream.FetchMaxWait(2*time.Second))
+		// Ask for no more than is pending: a fetch waits until it has its count or
+		// its wait runs out.
+		msgs, err := cons.Fetch(int(min(uint64(batch), pending)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
 		}

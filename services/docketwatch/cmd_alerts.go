@@ -7,17 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 const alertsUsage = `docketwatch alerts manages alert rules.
@@ -65,70 +61,32 @@ func cmdAlerts(ctx context.Context, args []string) error {
 	return usageError{fmt.Sprintf("unknown alerts verb %q", verb)}
 }
 
-// ruleStore opens the rule store of the data directory: through a running docketwatch,
-// or, with nothing running, by starting its NATS server here for the command's length.
+// ruleStore opens the rule store of the pipeline (a cluster, a running docketwatch, or
+// one started here for the command).
 func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
-	lock, err := datadir.Acquire(c.data)
-	if err == nil {
-		e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(c.data, "nats")})
-		if err != nil {
-			lock.Release()
-			return nil, nil, err
-		}
-		closeAll := func() { e.Shutdown(); lock.Release() }
-		nc, err := e.Connect("docketwatch-cli")
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		st, err := openStore(ctx, nc)
-		if err != nil {
-			nc.Close()
-			closeAll()
-			return nil, nil, err
-		}
-		return st, func() { nc.Close(); closeAll() }, nil
-	}
-	if !errors.Is(err, datadir.ErrBusy) {
-		return nil, nil, err
-	}
-	owner, err := datadir.ReadOwner(c.data)
+	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
-	nc, err := bus.Connect(owner.NATS, "docketwatch-cli", nats.Token(owner.Token), nats.MaxReconnects(5))
+	kv, err := bus.KV(ctx, deps.JS, bus.BucketRules)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reaching the docketwatch (pid %d) serving %s: %w", owner.PID, c.data, err)
-	}
-	st, err := openStore(ctx, nc)
-	if err != nil {
-		nc.Close()
+		closeFn()
 		return nil, nil, err
 	}
-	return st, nc.Close, nil
+	return alert.NewStore(kv), closeFn, nil
 }
 
-func openStore(ctx context.Context, nc *nats.Conn) (*alert.Store, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, err
-	}
-	if err := bus.Setup(ctx, js, bus.Options{}); err != nil {
-		return nil, err
-	}
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		return nil, err
-	}
-	return alert.NewStore(kv), nil
-}
-
-// checkQuery refuses a query the index could not parse, before it is saved.
+// checkQuery refuses a query the index could not parse, before it is saved, saying
+// where the mistake is.
 func checkQuery(q string) error {
 	if strings.TrimSpace(q) == "" {
 		return errors.New("the query is empty")
 	}
-	if _, err := query.NewQueryStringQuery(q).Parse(); err != nil {
+	if _, err := indexer.ParseQueryString(q); err != nil {
+		var qe *search.QueryError
+		if errors.As(err, &qe) && qe.Position >= 0 {
+			return fmt.Errorf("%s\n  %s\n  %s^", qe.Message, q, strings.Repeat(" ", qe.Position))
+		}
 		return fmt.Errorf("query %q: %w", q, err)
 	}
 	return nil
@@ -366,7 +324,7 @@ func alertsTest(ctx context.Context, args []string) error {
 		total += res.Total
 	}
 	sample := q
-	sample.FiledFrom, sample.FiledTo, sample.Limit = today.AddDate(0, 0, -(*days - 1)), today, 5
+	sample.FiledFrom, sample.FiledTo, sample.Limit = today.AddDate(0, 0, -(*days-1)), today, 5
 	res, err := s.Search(ctx, sample)
 	if err != nil {
 		return err

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
+	"github.com/docketwatch/docketwatch/services/alerter"
+	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 )
@@ -17,6 +20,8 @@ type runOptions struct {
 	addr    string
 	roles   string
 	fetcher fetcher.Config
+	baseURL string
+	smtp    email.Config
 }
 
 func runFlags(verb string) (*flag.FlagSet, *runOptions) {
@@ -26,6 +31,13 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.addr, "http", envOr("DOCKETWATCH_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API role (env DOCKETWATCH_HTTP; empty: no HTTP)")
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
 	o.fetcher.RegisterFlags(fs)
+	fs.StringVar(&o.baseURL, "base-url", os.Getenv("DOCKETWATCH_BASE_URL"), "public address of the web UI and API, for links in alerts (env DOCKETWATCH_BASE_URL)")
+	fs.StringVar(&o.smtp.Host, "smtp-host", os.Getenv("DOCKETWATCH_SMTP_HOST"), "SMTP relay for alert email (env DOCKETWATCH_SMTP_HOST); the password only from env DOCKETWATCH_SMTP_PASSWORD")
+	fs.IntVar(&o.smtp.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
+	fs.StringVar(&o.smtp.Username, "smtp-user", os.Getenv("DOCKETWATCH_SMTP_USER"), "SMTP user (env DOCKETWATCH_SMTP_USER)")
+	fs.StringVar(&o.smtp.From, "smtp-from", os.Getenv("DOCKETWATCH_SMTP_FROM"), "sender address of alert email (env DOCKETWATCH_SMTP_FROM)")
+	fs.StringVar(&o.smtp.TLS, "smtp-tls", "", "SMTP TLS: starttls (default), tls (implicit, port 465) or none")
+	o.smtp.Password = os.Getenv("DOCKETWATCH_SMTP_PASSWORD")
 	return fs, o
 }
 
@@ -36,7 +48,9 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := node.Config{DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher, Log: o.Logger(slog.LevelInfo)}
+	cfg := node.Config{DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
+		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, APIToken: os.Getenv("DOCKETWATCH_API_TOKEN"),
+		Log: o.Logger(slog.LevelInfo)}
 	switch {
 	case verb != "run":
 		cfg.Roles = []string{verb}

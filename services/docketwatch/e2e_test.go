@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -306,6 +307,13 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
+	t.Setenv("DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE", "1") // the webhook receiver is on loopback
+	hooks := make(chan []byte, 10)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hooks <- body
+	}))
+	defer receiver.Close()
 	data := t.TempDir()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
 	stdout, _ := run.StdoutPipe()
@@ -342,6 +350,26 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		t.Errorf("a malformed query: err %v, output %q; want a failure that says what is wrong", err, out)
 	}
 
+	// An alert rule added from the CLI fires once, by webhook, for a new exhibit that
+	// matches, with its page.
+	if out, err := docketwatch(t, "alerts", "add", "--data", data, "--name", "parcels", "--query", `"ground package"`,
+		"--exhibits-only", "--webhook", receiver.URL, "--secret", "s3cret").CombinedOutput(); err != nil {
+		t.Fatalf("alerts add: %v: %s", err, out)
+	}
+	exhibit := filepath.Join(t.TempDir(), "exhibit.pdf")
+	writeFile(t, exhibit, testpdf.New("EXHIBIT 4", "The ground package carrier classified its drivers as contractors."))
+	if out, err := docketwatch(t, "ingest", "--data", data, exhibit).CombinedOutput(); err != nil {
+		t.Fatalf("ingest exhibit: %v: %s", err, out)
+	}
+	select {
+	case body := <-hooks:
+		if !strings.Contains(string(body), `"page":2`) || !strings.Contains(string(body), "parcels") {
+			t.Errorf("webhook body %s lacks the rule or the page", body)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook within 30s of indexing a matching exhibit")
+	}
+
 	// A re-extraction job runs in the serving process and is followed to its end; the
 	// document is still found once.
 	if out, err := docketwatch(t, "reextract", "--data", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " done: ") {
@@ -354,6 +382,12 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
 	if body.Total != 1 {
 		t.Errorf("after re-extraction, http search finds %d", body.Total)
+	}
+	// Re-extracting the exhibit re-indexed it: the rule does not fire again.
+	select {
+	case body := <-hooks:
+		t.Errorf("a second webhook after re-extraction: %s", body)
+	case <-time.After(2 * time.Second):
 	}
 
 	// A bad file is parked, listed with its reason, and a retry parks it again (still bad).

@@ -3,8 +3,8 @@ module github.com/docketwatch/docketwatch/services/docketwatch
 go 1.26.0
 
 require (
-	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/docketwatch/docketwatch/pkg v0.0.0
+	github.com/docketwatch/docketwatch/services/alerter v0.0.0
 	github.com/docketwatch/docketwatch/services/api v0.0.0
 	github.com/docketwatch/docketwatch/services/extractor v0.0.0
 	github.com/docketwatch/docketwatch/services/fetcher v0.0.0
@@ -21,6 +21,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bits-and-blooms/bitset v1.24.2 // indirect
+	github.com/blevesearch/bleve/v2 v2.6.3 // indirect
 	github.com/blevesearch/bleve_index_api v1.4.1 // indirect
 	github.com/blevesearch/geo v0.2.8 // indirect
 	github.com/blevesearch/go-faiss v1.1.5 // indirect
@@ -59,6 +60,7 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/wneessen/go-mail v0.8.1 // indirect
 	go.etcd.io/bbolt v1.4.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
@@ -70,6 +72,7 @@ require (
 
 replace (
 	github.com/docketwatch/docketwatch/pkg => ../../pkg
+	github.com/docketwatch/docketwatch/services/alerter => ../alerter
 	github.com/docketwatch/docketwatch/services/api => ../api
 	github.com/docketwatch/docketwatch/services/extractor => ../extractor
 	github.com/docketwatch/docketwatch/services/fetcher => ../fetcher

@@ -23,7 +23,7 @@ Usage:
   docketwatch run    [--data DIR] [--http ADDR]      run everything, embedded
                      [--nats URLS --replicas 3 --roles R,R]  ... or against a NATS cluster
                      [--pacer-courts C,C] [--courtlistener-courts C,C]  sources to watch (see --help)
-  docketwatch extractor|indexer|fetcher|api --nats URLS [--data DIR]   one role against a cluster
+  docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
   docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
@@ -48,7 +48,7 @@ func main() {
 	defer stop()
 	var err error
 	switch verb, args := os.Args[1], os.Args[2:]; verb {
-	case "run", "extractor", "indexer", "api", "fetcher":
+	case "run", "extractor", "indexer", "api", "fetcher", "alerter":
 		err = cmdRun(ctx, verb, args)
 	case "ingest":
 		err = cmdIngest(ctx, args)

@@ -18,12 +18,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
+	"github.com/docketwatch/docketwatch/services/alerter"
+	"github.com/docketwatch/docketwatch/services/alerter/email"
+	alertrules "github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/services/api/web"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/entity"
@@ -42,10 +48,11 @@ const (
 	RoleIndexer   = "indexer"
 	RoleAPI       = "api"
 	RoleFetcher   = "fetcher"
+	RoleAlerter   = "alerter"
 )
 
 // Roles lists every role, in start order.
-var Roles = []string{RoleIndexer, RoleExtractor, RoleFetcher, RoleAPI}
+var Roles = []string{RoleIndexer, RoleExtractor, RoleFetcher, RoleAlerter, RoleAPI}
 
 // Config is what a node needs.
 type Config struct {
@@ -63,7 +70,12 @@ type Config struct {
 	Extractor extractor.Config
 	Indexer   indexer.Config
 	Fetcher   fetcher.Config
-	Log       *slog.Logger
+	Alerter   alerter.Config
+	// SMTP sends alert emails; with no Host, rules with email channels are refused.
+	SMTP email.Config
+	// APIToken authorises the API's write calls (alert rules); empty refuses them.
+	APIToken string
+	Log      *slog.Logger
 }
 
 func (c Config) has(role string) bool { return len(c.Roles) == 0 || slices.Contains(c.Roles, role) }
@@ -256,21 +268,70 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		run(RoleFetcher, fetch.Run)
 		n.Fetcher = fetch
 	}
+	if cfg.has(RoleAlerter) {
+		alJS, _, err := connect("alerter")
+		if err != nil {
+			return nil, err
+		}
+		al, err := alerter.New(ctx, cfg.Alerter, alJS, indexer.Mapping(), cfg.Log)
+		if err != nil {
+			return nil, err
+		}
+		run(RoleAlerter, al.Run)
+		whJS, _, err := connect("webhook")
+		if err != nil {
+			return nil, err
+		}
+		rules, err := ruleStore(ctx, whJS)
+		if err != nil {
+			return nil, err
+		}
+		run("webhook", webhook.New(webhook.Config{}, whJS, rules, cfg.Log).Run)
+		if cfg.SMTP.Host != "" {
+			emJS, _, err := connect("email")
+			if err != nil {
+				return nil, err
+			}
+			em, err := email.New(cfg.SMTP, emJS, rules, cfg.Log)
+			if err != nil {
+				return nil, err
+			}
+			run("email", em.Run)
+		}
+	}
 	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
 		}
 		n.HTTPURL = "http://" + ln.Addr().String()
+		apiJS, _, err := connect("api")
+		if err != nil {
+			return nil, err
+		}
+		rules, err := ruleStore(ctx, apiJS)
+		if err != nil {
+			return nil, err
+		}
+		checkRule := func(r alert.Rule) error { _, err := alertrules.Compile(r, indexer.Mapping()); return err }
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
+		var sources http.Handler
 		if fetch != nil {
-			mux.Handle("GET /api/v1/sources", fetch.StatusHandler())
+			sources = fetch.StatusHandler()
+			mux.Handle("GET /api/v1/sources", sources)
 			if wh, err := fetch.WebhookHandler(stageCtx); err == nil {
 				mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
 			}
 		}
-		mux.Handle("/", api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready}))
+		apiH := api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready})
+		mux.Handle("/api/", apiH)
+		mux.Handle("/healthz", apiH)
+		mux.Handle("/readyz", apiH)
+		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.APIToken,
+			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
+		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
+			CheckRule: checkRule, Log: cfg.Log}))
 		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -285,6 +346,15 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}
 	return n, nil
+}
+
+// ruleStore opens the alert rules.
+func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error) {
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		return nil, err
+	}
+	return alert.NewStore(kv), nil
 }
 
 // ready says whether the node can serve: NATS reachable and an index answering.

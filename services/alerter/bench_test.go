@@ -1,0 +1,115 @@
+package alerter
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/alerter/webhook"
+	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// BenchmarkLatency10kRules measures, with 10,000 saved rules, the time from a
+// document's TEXTS publish to the webhook's receipt of its alert, through the real
+// indexer (default batching), alerter and webhook deliverer on an embedded JetStream.
+// Documents go one at a time, so the figure is latency, not queueing.
+func BenchmarkLatency10kRules(b *testing.B) {
+	e := bustest.Server(b)
+	_, js := bustest.JetStream(b, e)
+	ctx := context.Background()
+	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	store := alert.NewStore(kv)
+	got := make(chan time.Time, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))
+	defer srv.Close()
+
+	words, err := corpus.Words()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	name := func() string {
+		w := make([]byte, 5+rng.IntN(8))
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return "q" + string(w)
+	}
+	for i := range 9999 {
+		q := `"` + name() + " " + words[rng.IntN(len(words))] + `"`
+		if i%3 == 0 {
+			q = name()
+		}
+		if _, err := store.Create(ctx, alert.Rule{Name: fmt.Sprint(i), Query: q}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := store.Create(ctx, alert.Rule{Name: "probe", Query: `"latency probe"`,
+		Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}}); err != nil {
+		b.Fatal(err)
+	}
+
+	conn := func(name string) jetstream.JetStream {
+		nc, err := e.Connect(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(nc.Close)
+		js, _ := jetstream.New(nc)
+		return js
+	}
+	idx, err := indexer.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	al, err := New(ctx, Config{}, conn("alerter"), indexer.Mapping(), quietLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go indexer.New(indexer.Config{}, conn("indexer"), idx, quietLog()).Run(runCtx)
+	go al.Run(runCtx)
+	go webhook.New(webhook.Config{}, conn("webhook"), store, quietLog()).Run(runCtx)
+	for al.Rules() < 10000 {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	docs, err := corpus.Docs(max(b.N, 1)+1, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := docs[i]
+		d.Pages[2].Text += "\nThis sentence is the latency probe."
+		d.ExtractedAt = time.Now().UTC()
+		d.Version = d.ExtractedAt.UnixNano()
+		d.Document.DiscoveredAt = d.ExtractedAt
+		start := time.Now()
+		publishText(b, js, d)
+		select {
+		case at := <-got:
+			lat = append(lat, at.Sub(start))
+		case <-time.After(30 * time.Second):
+			b.Fatal("no webhook within 30 s")
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}

@@ -1,0 +1,229 @@
+package alerter
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/alerter/webhook"
+	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Environment of an alerter child process.
+const (
+	envChild   = "DOCKETWATCH_ALERTER_TEST_CHILD"
+	envNATS    = "DOCKETWATCH_ALERTER_TEST_NATS"
+	envToken   = "DOCKETWATCH_ALERTER_TEST_TOKEN"
+	envCrashAt = "DOCKETWATCH_ALERTER_TEST_CRASH_AT" // "point:n": stop at the n-th time the point is reached
+)
+
+// serveAlerterIfChild runs an alerter against the parent test's NATS server when this
+// test binary was started as its child, and never returns. At the crash point it says
+// so on standard output and waits there for the parent's kill -9.
+func serveAlerterIfChild() {
+	if os.Getenv(envChild) != "1" {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	nc, err := nats.Connect(os.Getenv(envNATS), nats.Token(os.Getenv(envToken)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	js, _ := jetstream.New(nc)
+	s, err := New(ctx, Config{AckWait: time.Second}, js, indexer.Mapping(), quietLog())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	if at := os.Getenv(envCrashAt); at != "" {
+		point, nstr, _ := strings.Cut(at, ":")
+		target, _ := strconv.Atoi(nstr)
+		seen := 0
+		s.hook = func(p string) {
+			if p != point {
+				return
+			}
+			if seen++; seen == target {
+				fmt.Println("CRASHPOINT", p)
+				select {} // the parent kills this process here
+			}
+		}
+	}
+	err = s.Run(ctx)
+	nc.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// child is an alerter in a child process.
+type child struct {
+	cmd   *exec.Cmd
+	lines chan string
+}
+
+func startChild(t *testing.T, e *bus.Embedded, crashAt string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envChild+"=1", envNATS+"="+e.ClientURL(), envToken+"="+e.Token, envCrashAt+"="+crashAt)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, lines: make(chan string, 16)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+		close(c.lines)
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return c
+}
+
+// killAtCrashPoint waits for the child to reach its crash point and kills it with
+// SIGKILL: no deferred function, no drain, no acknowledgement runs.
+func (c *child) killAtCrashPoint(t *testing.T) {
+	t.Helper()
+	select {
+	case line := <-c.lines:
+		if !strings.HasPrefix(line, "CRASHPOINT") {
+			t.Fatalf("child said %q; want CRASHPOINT", line)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("child never reached its crash point")
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := c.cmd.Wait()
+	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended with %v; want killed by SIGKILL", err)
+	}
+}
+
+// TestCrashBetweenMatchAndDelivery kills alerter processes with SIGKILL at the two
+// dangerous points, after matching with nothing published and after publishing with
+// nothing recorded, then lets a third run finish: every alert is delivered, once.
+func TestCrashBetweenMatchAndDelivery(t *testing.T) {
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	s, _ := js.Stream(ctx, bus.Alerts)
+	cfg := s.CachedInfo().Config
+	cfg.Duplicates = 200 * time.Millisecond // exactly-once must not lean on Nats-Msg-Id
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	rulesKV, _ := bus.KV(ctx, js, bus.BucketRules)
+	store := alert.NewStore(rulesKV)
+	recv := newReceiver(t)
+	var ruleIDs []string
+	for _, q := range []string{`"Inbox API"`, `"Graph API"`} {
+		r, err := store.Create(ctx, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ruleIDs = append(ruleIDs, r.ID)
+	}
+
+	docs, err := corpus.Docs(6, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for i := range docs {
+		d := &docs[i]
+		if i%2 == 0 {
+			d.Pages[1].Text += "\nAccess to the Inbox API was restricted."
+			want[alert.AlertID(ruleIDs[0], d.Document.ID)] = true
+		}
+		if i >= 2 && i <= 4 {
+			d.Pages[0].Text += "\nThe Graph API returned friends' data."
+			want[alert.AlertID(ruleIDs[1], d.Document.ID)] = true
+		}
+		d.ExtractedAt = time.Now().UTC()
+		d.Version = d.ExtractedAt.UnixNano()
+		publishText(t, js, *d)
+	}
+	for _, d := range docs {
+		publishIndexed(t, js, d)
+	}
+
+	whCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second)}, js, store, quietLog())
+	go wh.Run(whCtx)
+
+	startChild(t, e, "published:2").killAtCrashPoint(t)
+	startChild(t, e, "publishing:2").killAtCrashPoint(t)
+	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
+	last := startChild(t, e, "")
+	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})
+	_ = last.cmd.Process.Signal(syscall.SIGTERM)
+
+	got := map[string]int{}
+	for _, d := range recv.deliveries() {
+		got[d.event.ID()]++
+	}
+	for id := range want {
+		if got[id] != 1 {
+			t.Errorf("alert %s delivered %d times; want 1", id, got[id])
+		}
+	}
+	for id, n := range got {
+		if !want[id] {
+			t.Errorf("unexpected alert %s delivered %d times", id, n)
+		}
+	}
+	info, _ := s.Info(ctx)
+	if info.State.Msgs != uint64(len(want)) {
+		t.Errorf("ALERTS holds %d messages; want %d", info.State.Msgs, len(want))
+	}
+}
+
+func publishText(t testing.TB, js jetstream.JetStream, d filing.Text) {
+	t.Helper()
+	if _, err := bus.Publish(context.Background(), js, bus.Out{
+		Subject: bus.Subject(bus.Texts, filing.CourtToken(d.Document.Docket.Court)),
+		MsgID:   bus.MsgID("test", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID, Value: d,
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func publishIndexed(t testing.TB, js jetstream.JetStream, d filing.Text) {
+	t.Helper()
+	if _, err := bus.Publish(context.Background(), js, bus.Out{
+		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Document.Docket.Court)),
+		MsgID:   bus.MsgID("test-indexed", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID,
+		Value: filing.Indexed{Schema: filing.Schema, ID: d.Document.ID, Court: d.Document.Docket.Court, Version: d.Version,
+			First: true, Exhibit: d.Document.Exhibit, Pages: len(d.Pages), IndexedAt: time.Now().UTC()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,85 @@
+package alerter
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/indexer"
+)
+
+// TestDailyCapRollsIntoOneDigest saves a rule capped at one alert a day, matches it
+// three times, and checks that one alert goes out alone and the other two in the day's
+// digest, published once the day is over, and only once.
+func TestDailyCapRollsIntoOneDigest(t *testing.T) {
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	r, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, Config{DigestEvery: time.Hour}, js, indexer.Mapping(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { s.Run(runCtx); close(done) }()
+	docs, _ := corpus.Docs(3, 1)
+	for _, d := range docs {
+		d.Pages[0].Text += "\nthe Inbox API"
+		d.ExtractedAt = time.Now().UTC()
+		d.Version = d.ExtractedAt.UnixNano()
+		publishText(t, js, d)
+		publishIndexed(t, js, d)
+	}
+	settle(t, js, []stage{{"alerter", bus.Indexed}})
+	cancel()
+	<-done
+
+	events := func() []alert.Event {
+		ev, err := alert.Recent(ctx, js, r.ID, time.Time{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	overflow := 0
+	for _, e := range events() {
+		if e.Alert.Overflow {
+			overflow++
+		}
+	}
+	if len(events()) != 3 || overflow != 2 {
+		t.Fatalf("got %d alerts, %d over the cap; want 3 and 2", len(events()), overflow)
+	}
+	if err := s.DigestNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(events()) != 3 {
+		t.Fatal("a digest went out before the day ended")
+	}
+	tomorrow := func() time.Time { return time.Now().Add(24 * time.Hour) }
+	s.now, s.ledger = tomorrow, alert.NewLedgerAt(s.ledger, tomorrow)
+	for range 2 {
+		if err := s.DigestNow(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := events()
+	if len(ev) != 4 || ev[0].Digest == nil {
+		t.Fatalf("got %d events, newest %+v; want 4, the newest a digest", len(ev), ev[0])
+	}
+	d := ev[0].Digest
+	if len(d.Alerts) != 2 || d.Day != alert.Day(time.Now()) || d.RuleName != "capped" {
+		data, _ := json.Marshal(d)
+		t.Errorf("got digest %s; want today's 2 overflow alerts", data)
+	}
+}

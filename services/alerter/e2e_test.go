@@ -1,0 +1,363 @@
+package alerter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter/webhook"
+	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/worker"
+	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
+	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func TestMain(m *testing.M) {
+	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
+	worker.ServeIfChild(extractor.ExtractPDF)
+	// The crash test runs the alerter in a child process of this test binary.
+	serveAlerterIfChild()
+	os.Setenv(alert.EnvAllowPrivate, "1") // the webhook receiver listens on loopback
+	os.Exit(m.Run())
+}
+
+func quietLog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// receiver is a webhook endpoint that records what it gets.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []delivery
+	status int // answered to every request; 0 means 200
+}
+
+type delivery struct {
+	header http.Header
+	body   []byte
+	event  alert.Event
+}
+
+func newReceiver(t testing.TB) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var e alert.Event
+		_ = json.Unmarshal(body, &e)
+		r.mu.Lock()
+		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, event: e})
+		status := r.status
+		r.mu.Unlock()
+		if status != 0 {
+			w.WriteHeader(status)
+		}
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
+
+// pipeline is a real docketwatch pipeline on an embedded JetStream: extractor (PDFs in
+// child processes), indexer (bleve on disk), alerter and webhook deliverer.
+type pipeline struct {
+	js      jetstream.JetStream
+	blobs   blob.Store
+	pub     *fetcher.Publisher
+	store   *alert.Store
+	cancel  context.CancelFunc
+	alerter *Service
+	wg      sync.WaitGroup
+	// The alerter runs under its own context, so that it can be stopped and restarted
+	// while the other stages go on.
+	alerterCancel context.CancelFunc
+	alerterWG     sync.WaitGroup
+}
+
+func startPipeline(t *testing.T) *pipeline {
+	t.Helper()
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	p := &pipeline{js: js}
+	// A short duplicate window on ALERTS, so that the test sees exactly-once come from
+	// the ledger and the per-alert subject, not from Nats-Msg-Id de-duplication (whose
+	// window a redelivery hours later would be outside of).
+	s, err := js.Stream(ctx, bus.Alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	cfg.Duplicates = 200 * time.Millisecond
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if p.blobs, err = blob.NewNATS(ctx, js, bus.ObjectPDFs); err != nil {
+		t.Fatal(err)
+	}
+	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.store = alert.NewStore(kv)
+	idx, err := indexer.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.alerter, err = New(ctx, Config{BaseURL: "http://docketwatch.test"}, js, indexer.Mapping(), quietLog()); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	p.cancel = cancel
+	conn := func(name string) jetstream.JetStream {
+		nc, err := e.Connect(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		js, _ := jetstream.New(nc)
+		return js
+	}
+	exJS := conn("extractor")
+	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
+	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
+		conn("webhook"), p.store, quietLog())
+	for _, run := range []func(context.Context) error{
+		extractor.New(extractor.Config{Concurrency: 1}, exJS, exBlobs, quietLog()).Run,
+		indexer.New(indexer.Config{FlushInterval: 20 * time.Millisecond}, conn("indexer"), idx, quietLog()).Run,
+		wh.Run,
+	} {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			if err := run(runCtx); err != nil {
+				t.Errorf("stage stopped: %v", err)
+			}
+		}()
+	}
+	p.startAlerter(t)
+	t.Cleanup(func() {
+		p.stopAlerter()
+		p.cancel()
+		p.wg.Wait()
+		idx.Close()
+	})
+	return p
+}
+
+func (p *pipeline) startAlerter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.alerterCancel = cancel
+	p.alerterWG.Add(1)
+	go func() {
+		defer p.alerterWG.Done()
+		if err := p.alerter.Run(ctx); err != nil {
+			t.Errorf("alerter stopped: %v", err)
+		}
+	}()
+}
+
+func (p *pipeline) stopAlerter() {
+	p.alerterCancel()
+	p.alerterWG.Wait()
+}
+
+// ingest writes a PDF of pages into a file and ingests it as `docketwatch ingest` does.
+func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.DocID {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, testpdf.New(pages...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := localdir.Ingest(context.Background(), p.blobs, p.pub, path, time.Now)
+	if out.Err != nil {
+		t.Fatal(out.Err)
+	}
+	return out.ID
+}
+
+// stage names a durable consumer and its stream.
+type stage struct{ durable, stream string }
+
+// settle waits until every durable consumer has handled everything in its stream. The
+// stages are checked upstream first: a stage publishes before it acknowledges, so once
+// a stage is seen idle its output is already visible to the next check.
+func settle(t testing.TB, js jetstream.JetStream, consumers []stage) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		done := true
+		for _, st := range consumers {
+			c, err := js.Consumer(ctx, st.stream, st.durable)
+			if err != nil {
+				done = false
+				break
+			}
+			info, err := c.Info(ctx)
+			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
+				done = false
+				break
+			}
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pipeline did not settle in 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var allStages = []stage{{"extractor", bus.Filings}, {"indexer", bus.Texts}, {"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}}
+
+// stamp is an ECF header stamp of entry 736 filed today, attachment att.
+func stamp(att, page, of int) string {
+	doc := "736"
+	if att > 0 {
+		doc = fmt.Sprintf("736-%d", att)
+	}
+	return fmt.Sprintf("Case 3:20-cv-08570-JD Document %s Filed %s Page %d of %d", doc, time.Now().Format("01/02/06"), page, of)
+}
+
+func TestEndToEndExactlyOneWebhook(t *testing.T) {
+	p := startPipeline(t)
+	recv := newReceiver(t)
+	ctx := context.Background()
+	const secret = "correct horse battery staple"
+	tracked, err := p.store.Create(ctx, alert.Rule{Name: "Inbox API in exhibits", Query: `"Inbox API"`,
+		Filters: alert.Filters{ExhibitsOnly: true}, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err := p.store.Create(ctx, alert.Rule{Name: "nobody says this", Query: `"quantum marmalade"`,
+		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the rules reach the alerter's watch
+
+	exhibit := []string{
+		stamp(12, 1, 2) + "\nEXHIBIT 12",
+		stamp(12, 2, 2) + "\nFrom: platform partnerships\nSubject: access review\n" +
+			"We will restrict the Inbox API to approved partners next quarter.\nRegards",
+	}
+	id := p.ingest(t, "exhibit.pdf", exhibit...)
+	settle(t, p.js, allStages)
+
+	got := recv.deliveries()
+	if len(got) != 1 {
+		t.Fatalf("got %d webhooks after the exhibit; want 1", len(got))
+	}
+	d := got[0]
+	if !webhook.Verify(secret, d.body, d.header.Get(webhook.HeaderSignature)) {
+		t.Errorf("signature %q does not verify", d.header.Get(webhook.HeaderSignature))
+	}
+	a := d.event.Alert
+	if a == nil || a.RuleID != tracked.ID || a.DocID != id {
+		t.Fatalf("got event %+v; want rule %s on %s", d.event, tracked.ID, id)
+	}
+	if d.header.Get(webhook.HeaderIdempotency) != a.ID {
+		t.Errorf("got Idempotency-Key %q; want %q", d.header.Get(webhook.HeaderIdempotency), a.ID)
+	}
+	if a.Page != 2 || !strings.Contains(a.Snippet, "the <mark>Inbox</mark> <mark>API</mark> to approved") {
+		t.Errorf("got page %d snippet %q; want page 2 with the marked phrase", a.Page, a.Snippet)
+	}
+	if !a.Exhibit || a.ExhibitLabel != "Exhibit 12" || a.Kind != alert.NewlyFiled || a.Docket != "3:20-cv-08570" {
+		t.Errorf("got exhibit %v %q kind %s docket %q; want Exhibit 12, newly filed, 3:20-cv-08570", a.Exhibit, a.ExhibitLabel, a.Kind, a.Docket)
+	}
+	if !strings.HasPrefix(a.Link, "http://docketwatch.test/api/v1/documents/") || !strings.HasSuffix(a.Link, "?page=2") {
+		t.Errorf("got link %q", a.Link)
+	}
+
+	// The same exhibit again: a re-ingest (FILINGS drops it), a re-extraction that the
+	// indexer re-indexes (a newer version, INDEXED again), and a redelivery of every
+	// INDEXED message to a restarted alerter whose ledger lost the pair.
+	if again := p.ingest(t, "exhibit-copy.pdf", exhibit...); again != id {
+		t.Fatalf("re-ingest gave id %s; want %s", again, id)
+	}
+	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
+	reextract(t, p.js, id)
+	settle(t, p.js, allStages)
+	p.stopAlerter()
+	if err := p.js.DeleteConsumer(ctx, bus.Indexed, "alerter"); err != nil {
+		t.Fatal(err)
+	}
+	ledger, _ := bus.KV(ctx, p.js, bus.BucketAlerted)
+	if err := ledger.Purge(ctx, "doc."+tracked.ID+"."+id.Key()); err != nil {
+		t.Fatal(err)
+	}
+	p.startAlerter(t)
+	settle(t, p.js, allStages)
+	if n := len(recv.deliveries()); n != 1 {
+		t.Fatalf("got %d webhooks after re-ingest, re-index and redelivery; want still 1", n)
+	}
+
+	// A main document (not an exhibit) that mentions it: no alert for the exhibits rule.
+	p.ingest(t, "motion.pdf", stamp(0, 1, 1)+"\nMOTION TO COMPEL\nPlaintiffs seek the logs of the Inbox API.")
+	settle(t, p.js, allStages)
+	if n := len(recv.deliveries()); n != 1 {
+		t.Fatalf("got %d webhooks after a main document; want still 1", n)
+	}
+	for _, d := range recv.deliveries() {
+		if d.event.RuleID() == quiet.ID {
+			t.Errorf("the rule on a term nobody mentions alerted: %+v", d.event)
+		}
+	}
+}
+
+// reextract publishes the document's text again as a newer extraction, as a re-run of
+// the extractor with a new engine would.
+func reextract(t *testing.T, js jetstream.JetStream, id filing.DocID) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, bus.Texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := s.Info(ctx)
+	var text filing.Text
+	for seq := info.State.LastSeq; seq > 0; seq-- {
+		raw, err := s.GetMsg(ctx, seq)
+		if err == nil && json.Unmarshal(raw.Data, &text) == nil && text.Document.ID == id {
+			break
+		}
+	}
+	if text.Document.ID != id {
+		t.Fatalf("no text of %s in TEXTS", id)
+	}
+	text.ExtractedAt = time.Now().UTC()
+	text.Version = text.ExtractedAt.UnixNano()
+	text.Extractor += "+again"
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Texts, filing.CourtToken(text.Document.Docket.Court)),
+		MsgID: bus.MsgID("test-reextract", id, fmt.Sprint(text.Version)), DocID: id, Value: text}); err != nil {
+		t.Fatal(err)
+	}
+}

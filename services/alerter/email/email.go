@@ -1,0 +1,293 @@
+// Package email delivers alert events by SMTP to each rule's addresses: one message per
+// alert or digest, plain text with an HTML alternative, whose Message-ID is derived from
+// the event id so that a resend after a crash is recognisably the same message.
+package email
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/nats-io/nats.go/jetstream"
+	mail "github.com/wneessen/go-mail"
+)
+
+// TLS modes.
+const (
+	StartTLS = "starttls" // STARTTLS required (the default)
+	TLS      = "tls"      // implicit TLS (port 465)
+	NoTLS    = "none"     // plain SMTP, for a relay on loopback
+)
+
+// Config is the SMTP relay and the sender.
+type Config struct {
+	Host     string
+	Port     int // default 587, or 465 with TLS
+	Username string
+	// Password is never logged.
+	Password string
+	From     string
+	TLS      string
+	// Timeout bounds one delivery (default 30 s).
+	Timeout time.Duration
+	// MaxAttempts is how often one event is tried before it is parked (default 8).
+	MaxAttempts int
+	Backoff     func(attempt int) time.Duration
+}
+
+// Validate reports what is missing.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Host == "" {
+		errs = append(errs, errors.New("smtp host is empty"))
+	}
+	if c.From == "" {
+		errs = append(errs, errors.New("smtp sender (from) is empty"))
+	}
+	switch c.TLS {
+	case "", StartTLS, TLS, NoTLS:
+	default:
+		errs = append(errs, fmt.Errorf("smtp tls %q is not one of starttls, tls, none", c.TLS))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	if c.TLS == "" {
+		c.TLS = StartTLS
+	}
+	if c.Port == 0 {
+		c.Port = 587
+		if c.TLS == TLS {
+			c.Port = 465
+		}
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.Backoff == nil {
+		c.Backoff = bus.ExponentialBackoff(5*time.Second, 15*time.Minute)
+	}
+	return c
+}
+
+// Deliverer is the email channel.
+type Deliverer struct {
+	cfg   Config
+	js    jetstream.JetStream
+	store *alert.Store
+	log   *slog.Logger
+}
+
+// New returns the channel; Run starts it.
+func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) (*Deliverer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("email channel: %w", err)
+	}
+	return &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}, nil
+}
+
+// Consumer is the channel's durable consumer of ALERTS.
+func (d *Deliverer) Consumer() bus.Consumer {
+	return bus.Consumer{
+		Stage: "email", Stream: bus.Alerts, Durable: "alerter-email", Filter: "alerts.>",
+		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts, Concurrency: 2,
+		Backoff: d.cfg.Backoff,
+	}
+}
+
+// Run delivers until ctx ends.
+func (d *Deliverer) Run(ctx context.Context) error {
+	return d.Consumer().Consume(ctx, d.js, d.log, d.handle)
+}
+
+func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
+	var e alert.Event
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		return fault.Permanentf("decoding alert event: %v", err)
+	}
+	if err := e.Check(); err != nil {
+		return fault.PermanentErr(err)
+	}
+	if e.Alert != nil && e.Alert.Overflow {
+		return nil
+	}
+	r, _, err := d.store.Get(ctx, e.RuleID())
+	if errors.Is(err, alert.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Email == nil || len(r.Email.To) == 0 {
+		return nil
+	}
+	m, err := Message(d.cfg.From, r.Email.To, e)
+	if err != nil {
+		return fault.PermanentErr(err)
+	}
+	if err := d.send(ctx, m); err != nil {
+		d.log.Info("email failed", "rule", r.ID, "event", e.ID(), "err", err)
+		return err
+	}
+	d.log.Debug("email sent", "rule", r.ID, "event", e.ID(), "to", len(r.Email.To))
+	return nil
+}
+
+func (d *Deliverer) send(ctx context.Context, m *mail.Msg) error {
+	opts := []mail.Option{mail.WithPort(d.cfg.Port), mail.WithTimeout(d.cfg.Timeout)}
+	switch d.cfg.TLS {
+	case NoTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case TLS:
+		opts = append(opts, mail.WithSSL())
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if d.cfg.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+			mail.WithUsername(d.cfg.Username), mail.WithPassword(d.cfg.Password))
+	}
+	c, err := mail.NewClient(d.cfg.Host, opts...)
+	if err != nil {
+		return fault.Permanentf("configuring smtp client: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	if err := c.DialAndSendWithContext(ctx, m); err != nil {
+		// A 5xx answer to the recipients or the data is the relay refusing for good.
+		var se *mail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && (se.Reason == mail.ErrSMTPMailFrom || se.Reason == mail.ErrSMTPRcptTo ||
+			se.Reason == mail.ErrSMTPData || se.Reason == mail.ErrSMTPDataClose) {
+			return fault.Permanentf("sending email via %s: %v", d.cfg.Host, err)
+		}
+		return fmt.Errorf("sending email via %s: %w", d.cfg.Host, err)
+	}
+	return nil
+}
+
+// Message builds the email of an event.
+func Message(from string, to []string, e alert.Event) (*mail.Msg, error) {
+	m := mail.NewMsg()
+	if err := m.From(from); err != nil {
+		return nil, fmt.Errorf("email sender %q: %w", from, err)
+	}
+	if err := m.To(to...); err != nil {
+		return nil, fmt.Errorf("email recipients: %w", err)
+	}
+	m.SetMessageIDWithValue(strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(e.ID()) + "@docketwatch")
+	m.SetDate()
+	var subject string
+	var text, htmlBody bytes.Buffer
+	switch {
+	case e.Alert != nil:
+		a := e.Alert
+		subject = fmt.Sprintf("[docketwatch] %s: %s", a.RuleName, title(*a))
+		if err := textTmpl.ExecuteTemplate(&text, "alert", a); err != nil {
+			return nil, err
+		}
+		if err := htmlTmpl.ExecuteTemplate(&htmlBody, "alert", a); err != nil {
+			return nil, err
+		}
+	case e.Digest != nil:
+		subject = fmt.Sprintf("[docketwatch] %s: %d more matches on %s", e.Digest.RuleName, len(e.Digest.Alerts)+e.Digest.Omitted, e.Digest.Day)
+		if err := textTmpl.ExecuteTemplate(&text, "digest", e.Digest); err != nil {
+			return nil, err
+		}
+		if err := htmlTmpl.ExecuteTemplate(&htmlBody, "digest", e.Digest); err != nil {
+			return nil, err
+		}
+	}
+	m.Subject(subject)
+	m.SetBodyString(mail.TypeTextPlain, text.String())
+	m.AddAlternativeString(mail.TypeTextHTML, htmlBody.String())
+	return m, nil
+}
+
+func title(a alert.Alert) string {
+	parts := []string{}
+	for _, p := range []string{a.CaseName, a.Docket, a.ExhibitLabel} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return string(a.DocID)
+	}
+	return strings.Join(parts, " · ")
+}
+
+var markTag = regexp.MustCompile(`</?mark>`)
+
+// plain turns a snippet into text: matches in [brackets], entities decoded.
+func plain(snippet string) string {
+	s := markTag.ReplaceAllStringFunc(snippet, func(t string) string {
+		if t == "<mark>" {
+			return "["
+		}
+		return "]"
+	})
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
+}
+
+var funcs = template.FuncMap{
+	"title": title, "plain": plain,
+	// The snippet is escaped text with <mark> tags, built by the percolator: safe HTML.
+	"snippetHTML": func(s string) template.HTML { return template.HTML(s) },
+	"kind": func(k alert.Kind) string {
+		if k == alert.NewlyAvailable {
+			return "newly available"
+		}
+		return "newly filed"
+	},
+}
+
+var textTmpl = texttemplate.Must(texttemplate.New("text").Funcs(texttemplate.FuncMap(funcs)).Parse(`
+{{- define "alert" -}}
+{{.RuleName}}: {{kind .Kind}} document matched.
+
+{{title .}}
+{{with .Description}}{{.}}
+{{end}}{{with .Page}}Page {{.}}{{end}}{{with .Pages}} (matches on pages{{range .}} {{.}}{{end}}){{end}}
+Matched: {{range $i, $t := .Terms}}{{if $i}}, {{end}}{{$t}}{{end}}
+
+{{plain .Snippet}}
+
+{{with .Link}}Open: {{.}}
+{{end}}{{with .SourceURL}}Source: {{.}}
+{{end}}Document id: {{.DocID}}
+{{- end}}
+{{- define "digest" -}}
+{{.RuleName}}: {{len .Alerts}} matches on {{.Day}} beyond the rule's daily cap{{with .Omitted}} (and {{.}} more){{end}}.
+{{range .Alerts}}
+- {{title .}}{{with .Page}}, page {{.}}{{end}}: {{plain .Snippet}}
+  {{with .Link}}{{.}}{{else}}{{.DocID}}{{end}}
+{{end}}
+{{- end}}`))
+
+var htmlTmpl = template.Must(template.New("html").Funcs(funcs).Parse(`
+{{- define "alert" -}}
+<p><b>{{.RuleName}}</b>: {{kind .Kind}} document matched.</p>
+<p>{{title .}}{{with .Description}}<br>{{.}}{{end}}</p>
+<p>{{with .Page}}Page {{.}}. {{end}}Matched: {{range $i, $t := .Terms}}{{if $i}}, {{end}}<mark>{{$t}}</mark>{{end}}</p>
+<blockquote>{{snippetHTML .Snippet}}</blockquote>
+<p>{{with .Link}}<a href="{{.}}">Open in docketwatch</a> {{end}}{{with .SourceURL}}<a href="{{.}}">Source</a>{{end}}</p>
+{{- end}}
+{{- define "digest" -}}
+<p><b>{{.RuleName}}</b>: {{len .Alerts}} matches on {{.Day}} beyond the rule's daily cap{{with .Omitted}} (and {{.}} more){{end}}.</p>
+<ul>{{range $a := .Alerts}}<li>{{if $a.Link}}<a href="{{$a.Link}}">{{title $a}}</a>{{else}}{{title $a}}{{end}}{{with $a.Page}}, page {{.}}{{end}}: {{snippetHTML $a.Snippet}}</li>{{end}}</ul>
+{{- end}}`))

@@ -1,0 +1,265 @@
+// Package webhook delivers alert events to each rule's webhook: a JSON POST with an
+// Idempotency-Key (the event id: the same on every retry) and an HMAC-SHA256 signature
+// of the body under the rule's secret. Failures are retried with exponential backoff
+// through the durable consumer's redelivery; an endpoint that keeps failing is disabled
+// on its rule and reported, and its undelivered events are parked in DEAD.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Headers of a delivery.
+const (
+	HeaderSignature   = "X-Docketwatch-Signature"
+	HeaderEvent       = "X-Docketwatch-Event"
+	HeaderIdempotency = "Idempotency-Key"
+	HeaderAttempt     = "X-Docketwatch-Attempt"
+)
+
+// Sign returns the signature header value of body under secret: "sha256=" and the hex
+// HMAC-SHA256. Receivers recompute it and compare in constant time (Verify).
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify reports whether sig is body's signature under secret.
+func Verify(secret string, body []byte, sig string) bool {
+	return hmac.Equal([]byte(Sign(secret, body)), []byte(sig))
+}
+
+// Config tunes delivery.
+type Config struct {
+	// Timeout bounds one request (default 10 s).
+	Timeout time.Duration
+	// MaxAttempts is how often one event is tried before it is parked (default 8).
+	MaxAttempts int
+	// Backoff is the wait before the n-th retry (default 2 s doubling to 10 min).
+	Backoff func(attempt int) time.Duration
+	// DisableAfter is how many consecutive failed attempts, across events, disable the
+	// endpoint (default 20).
+	DisableAfter int
+	// Concurrency is how many deliveries run at once (default 4).
+	Concurrency int
+	// Client overrides the HTTP client; the default refuses private addresses (unless
+	// alert.EnvAllowPrivate is 1), proxies and redirects.
+	Client *http.Client
+}
+
+func (c Config) withDefaults() Config {
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.Backoff == nil {
+		c.Backoff = bus.ExponentialBackoff(2*time.Second, 10*time.Minute)
+	}
+	if c.DisableAfter <= 0 {
+		c.DisableAfter = 20
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 4
+	}
+	if c.Client == nil {
+		c.Client = SafeClient(c.Timeout)
+	}
+	return c
+}
+
+// SafeClient is an HTTP client for user-given URLs: it dials only public addresses
+// (checked on the resolved address, so a DNS name cannot point it inside), ignores proxy
+// settings and follows no redirect.
+func SafeClient(timeout time.Duration) *http.Client {
+	d := &net.Dialer{
+		Timeout: timeout,
+		Control: func(network, address string, _ syscall.RawConn) error {
+			if alert.AllowPrivate() {
+				return nil
+			}
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := net.ParseIP(host); ip == nil || !alert.PublicIP(ip) {
+				return fmt.Errorf("webhook address %s is not public (set %s=1 to allow)", host, alert.EnvAllowPrivate)
+			}
+			return nil
+		},
+	}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			Proxy: nil, DialContext: d.DialContext, MaxIdleConnsPerHost: 4,
+			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: timeout, ResponseHeaderTimeout: timeout,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Deliverer is the webhook channel.
+type Deliverer struct {
+	cfg   Config
+	js    jetstream.JetStream
+	store *alert.Store
+	log   *slog.Logger
+}
+
+// New returns the channel; Run starts it.
+func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) *Deliverer {
+	return &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}
+}
+
+// Consumer is the channel's durable consumer of ALERTS.
+func (d *Deliverer) Consumer() bus.Consumer {
+	return bus.Consumer{
+		Stage: "webhook", Stream: bus.Alerts, Durable: "alerter-webhook", Filter: "alerts.>",
+		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts,
+		Concurrency: d.cfg.Concurrency, Backoff: d.cfg.Backoff,
+	}
+}
+
+// Run delivers until ctx ends.
+func (d *Deliverer) Run(ctx context.Context) error {
+	return d.Consumer().Consume(ctx, d.js, d.log, d.handle)
+}
+
+func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
+	var e alert.Event
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		return fault.Permanentf("decoding alert event: %v", err)
+	}
+	if err := e.Check(); err != nil {
+		return fault.PermanentErr(err)
+	}
+	if e.Alert != nil && e.Alert.Overflow {
+		return nil // over the daily cap: the day's digest carries it
+	}
+	r, _, err := d.store.Get(ctx, e.RuleID())
+	if errors.Is(err, alert.ErrNotFound) {
+		return nil // the rule was deleted: nobody to tell
+	}
+	if err != nil {
+		return err
+	}
+	if r.Webhook == nil || r.Webhook.Disabled {
+		return nil
+	}
+	attempt := 1
+	if md, err := msg.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	// The stored bytes are the body: what was signed is exactly what was stored.
+	err = d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
+	if err == nil {
+		if r.Webhook.Failures > 0 {
+			_, uerr := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
+				if r.Webhook != nil && !r.Webhook.Disabled {
+					r.Webhook.Failures, r.Webhook.LastError = 0, ""
+				}
+				return nil
+			})
+			if uerr != nil {
+				d.log.Warn("recording webhook recovery", "rule", r.ID, "err", uerr)
+			}
+		}
+		d.log.Debug("webhook delivered", "rule", r.ID, "event", e.ID(), "attempt", attempt)
+		return nil
+	}
+	return d.failed(ctx, r, e, attempt, err)
+}
+
+// failed counts a failed attempt on the rule, disables the endpoint when it has failed
+// too often in a row, and says whether the event is retried.
+func (d *Deliverer) failed(ctx context.Context, r alert.Rule, e alert.Event, attempt int, cause error) error {
+	disabled := false
+	_, err := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
+		if r.Webhook == nil || r.Webhook.Disabled {
+			return nil
+		}
+		r.Webhook.Failures++
+		r.Webhook.LastError = truncate(cause.Error(), 300)
+		if r.Webhook.Failures >= d.cfg.DisableAfter {
+			r.Webhook.Disabled, r.Webhook.DisabledAt = true, time.Now().UTC()
+			disabled = true
+		}
+		return nil
+	})
+	if err != nil {
+		d.log.Warn("recording webhook failure", "rule", r.ID, "err", err)
+	}
+	if disabled {
+		// Reported three ways: this error log, the rule's state in `alerts list/show` and
+		// the API, and the event parked in DEAD where `dead list` shows it.
+		d.log.Error("webhook disabled after repeated failures", "rule", r.ID, "name", r.Name,
+			"failures", d.cfg.DisableAfter, "err", cause)
+		return fault.Permanentf("webhook of rule %s disabled after %d consecutive failures: %v", r.ID, d.cfg.DisableAfter, cause)
+	}
+	d.log.Info("webhook failed", "rule", r.ID, "event", e.ID(), "attempt", attempt, "err", cause)
+	return cause
+}
+
+// post sends one event; its error is classified: permanent when retrying cannot help.
+func (d *Deliverer) post(ctx context.Context, w alert.Webhook, e alert.Event, body []byte, attempt int) error {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return fault.Permanentf("webhook request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "docketwatch-alerter/1")
+	req.Header.Set(HeaderIdempotency, e.ID())
+	req.Header.Set(HeaderEvent, e.Type)
+	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
+	req.Header.Set(HeaderSignature, Sign(w.Secret, body))
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("posting to webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch code := resp.StatusCode; {
+	case code >= 200 && code < 300:
+		return nil
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		wait := 30 * time.Second
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = min(time.Duration(s)*time.Second, time.Hour)
+		}
+		return fault.RateLimitedErr(fmt.Errorf("webhook answered %s", resp.Status), wait)
+	case code == http.StatusRequestTimeout || code >= 500:
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	// Another 4xx, or a redirect: the same request will get the same answer.
+	return fault.Permanentf("webhook answered %s", resp.Status)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

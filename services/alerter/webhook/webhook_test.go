@@ -1,0 +1,155 @@
+package webhook
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+func TestSignature(t *testing.T) {
+	body := []byte(`{"schema":1}`)
+	sig := Sign("k", body)
+	// Reference value: printf '{"schema":1}' | openssl dgst -sha256 -hmac k
+	if want := "sha256=e294e6b6e1c2e19e343da0a27ee92a6da05203cac572673acf3422be48b96f74"; sig != want {
+		t.Fatalf("got %s; want %s", sig, want)
+	}
+	if !Verify("k", body, sig) {
+		t.Fatal("a signature does not verify its own body")
+	}
+	if Verify("k", []byte(`{"schema":2}`), sig) || Verify("other", body, sig) {
+		t.Error("a signature verified another body or another secret")
+	}
+}
+
+func TestRefusesPrivateAddressesByDefault(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	_, err := SafeClient(time.Second).Get(srv.URL)
+	if err == nil {
+		t.Fatal("got a response from a loopback address; want a refusal")
+	}
+	t.Setenv(alert.EnvAllowPrivate, "1")
+	resp, err := SafeClient(time.Second).Get(srv.URL)
+	if err != nil {
+		t.Fatalf("with %s=1: %v", alert.EnvAllowPrivate, err)
+	}
+	resp.Body.Close()
+}
+
+// TestRetriesThenDisables sends to an endpoint that fails: each event is retried with
+// backoff, and after DisableAfter consecutive failures the endpoint is disabled on the
+// rule and the event is parked in DEAD; an endpoint that recovers resets the count.
+func TestRetriesThenDisables(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "1")
+	var mu sync.Mutex
+	status, calls := http.StatusInternalServerError, 0
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		keys = append(keys, r.Header.Get(HeaderIdempotency))
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	store := alert.NewStore(kv)
+	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(doc filing.DocID) string {
+		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, DocID: doc, MatchedAt: time.Now()}
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	var backoffs []int
+	var bmu sync.Mutex
+	d := New(Config{
+		MaxAttempts: 10, DisableAfter: 4, Timeout: 2 * time.Second,
+		Backoff: func(n int) time.Duration {
+			bmu.Lock()
+			backoffs = append(backoffs, n)
+			bmu.Unlock()
+			return bus.ExponentialBackoff(10*time.Millisecond, 80*time.Millisecond)(n)
+		},
+	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(runCtx)
+
+	first := publish("x:1")
+	waitFor(t, func() bool {
+		got, _, _ := store.Get(ctx, r.ID)
+		return got.Webhook.Disabled
+	})
+	got, _, _ := store.Get(ctx, r.ID)
+	if got.Webhook.Failures != 4 || got.Webhook.LastError == "" || got.Webhook.DisabledAt.IsZero() {
+		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error", got.Webhook)
+	}
+	mu.Lock()
+	if calls != 4 {
+		t.Errorf("got %d attempts; want 4", calls)
+	}
+	for _, k := range keys {
+		if k != first {
+			t.Errorf("got Idempotency-Key %q on a retry; want %q every time", k, first)
+		}
+	}
+	mu.Unlock()
+	bmu.Lock()
+	if len(backoffs) < 3 || backoffs[0] != 1 || backoffs[2] != 3 {
+		t.Errorf("got backoff attempts %v; want one growing delay per retry", backoffs)
+	}
+	bmu.Unlock()
+	dead, _ := js.Stream(ctx, bus.Dead)
+	waitFor(t, func() bool { info, _ := dead.Info(ctx); return info.State.Msgs == 1 })
+
+	// Disabled: further events are not attempted.
+	publish("x:2")
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	if calls != 4 {
+		t.Errorf("a disabled webhook was called: %d attempts", calls)
+	}
+	status = http.StatusNoContent
+	mu.Unlock()
+
+	// Re-enabled, and the endpoint works again: delivered once.
+	if _, err := store.Update(ctx, r.ID, func(r *alert.Rule) error {
+		r.Webhook.Disabled, r.Webhook.Failures = false, 0
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	publish("x:3")
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 20s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+func TestAlertRoutes(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "")
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	AlertRoutes(mux, AlertDeps{Store: alert.NewStore(kv), JS: js, Token: "tok", BaseURL: "http://dw.test",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	do := func(method, path, token, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, data
+	}
+	const rule = `{"name":"inbox","query":"\"Inbox API\"","filters":{"exhibits_only":true},
+		"webhook":{"url":"https://hooks.example.com/dw","secret":"s3cret"}}`
+	tests := []struct {
+		name, method, path, token, body string
+		want                            int
+	}{
+		{"no token", "POST", "/api/v1/alerts", "", rule, http.StatusUnauthorized},
+		{"wrong token", "POST", "/api/v1/alerts", "nope", rule, http.StatusUnauthorized},
+		{"private webhook", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","webhook":{"url":"http://127.0.0.1:9/","secret":"s"}}`, http.StatusBadRequest},
+		{"metadata address", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","webhook":{"url":"http://169.254.169.254/","secret":"s"}}`, http.StatusBadRequest},
+		{"empty query", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":" "}`, http.StatusBadRequest},
+		{"unknown field", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","id":"0000000000000001"}`, http.StatusBadRequest},
+		{"unknown rule", "GET", "/api/v1/alerts/0000000000000001", "", "", http.StatusNotFound},
+		{"delete without token", "DELETE", "/api/v1/alerts/0000000000000001", "", "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, body := do(tt.method, tt.path, tt.token, tt.body); got != tt.want {
+				t.Errorf("got %d %s; want %d", got, body, tt.want)
+			}
+		})
+	}
+
+	code, body := do("POST", "/api/v1/alerts", "tok", rule)
+	if code != http.StatusCreated {
+		t.Fatalf("got %d %s; want 201", code, body)
+	}
+	var created alert.Rule
+	json.Unmarshal(body, &created)
+	if created.Webhook == nil || created.Webhook.Secret != "s3cret" || !alert.ValidID(created.ID) {
+		t.Fatalf("got %+v; want the rule with its id and secret", created)
+	}
+	_, body = do("GET", "/api/v1/alerts", "", "")
+	if strings.Contains(string(body), "s3cret") || !strings.Contains(string(body), created.ID) {
+		t.Errorf("list: got %s; want the rule without its secret", body)
+	}
+
+	doc := filing.DocID("cand/3:20-cv-08570/736/12")
+	a := alert.Alert{ID: alert.AlertID(created.ID, doc), RuleID: created.ID, RuleName: "inbox", DocID: doc, Kind: alert.NewlyFiled,
+		Docket: "3:20-cv-08570", ExhibitLabel: "Exhibit 12", Terms: []string{"Inbox", "API"}, Page: 2,
+		Snippet: "the <mark>Inbox</mark> <mark>API</mark> &amp; more", Link: "http://dw.test/api/v1/documents/x?page=2", MatchedAt: time.Now()}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(created.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = do("GET", "/api/v1/alerts/"+created.ID+"/feed.atom", "", "")
+	var feed struct {
+		Title   string `xml:"title"`
+		Entries []struct {
+			ID      string `xml:"id"`
+			Summary string `xml:"summary"`
+			Link    struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(body, &feed); code != http.StatusOK || err != nil {
+		t.Fatalf("feed: got %d %v %s", code, err, body)
+	}
+	if len(feed.Entries) != 1 || feed.Entries[0].ID != "urn:docketwatch:alert:"+a.ID ||
+		!strings.Contains(feed.Entries[0].Summary, "Page 2: the <mark>Inbox</mark>") || feed.Entries[0].Link.Href != a.Link {
+		t.Errorf("feed: got %+v; want the alert with its page, snippet and link", feed)
+	}
+
+	if code, _ := do("DELETE", "/api/v1/alerts/"+created.ID, "tok", ""); code != http.StatusNoContent {
+		t.Errorf("delete: got %d; want 204", code)
+	}
+	if code, _ := do("GET", "/api/v1/alerts/"+created.ID, "", ""); code != http.StatusNotFound {
+		t.Errorf("after delete: got %d; want 404", code)
+	}
+}

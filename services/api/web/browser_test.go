@@ -1,0 +1,593 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter"
+	"github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/services/api/web"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/worker"
+	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/indexer"
+)
+
+// TestMain lets the test binary serve as the extraction child of the pipeline.
+func TestMain(m *testing.M) {
+	worker.ServeIfChild(extractor.ExtractPDF)
+	os.Exit(m.Run())
+}
+
+// chromium finds the browser, or skips the test saying how to get one.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("browser tests need Chromium: install the Debian package chromium (scripts/install-deps.sh test)")
+	return ""
+}
+
+// artifacts is where screenshots go: $DOCKETWATCH_ARTIFACTS, or a folder under the
+// system's temporary directory. They are for people to look at, never committed.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("DOCKETWATCH_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "docketwatch-web-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// env is a real docketwatch pipeline (embedded JetStream, extractor with its child
+// processes, bleve indexer, alerter) behind the API and the web UI on a loopback port.
+type env struct {
+	n     *node.Node
+	url   string
+	pub   *fetcher.Publisher
+	today time.Time
+}
+
+func startEnv(t *testing.T) *env {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(), Roles: []string{node.RoleIndexer, node.RoleExtractor}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Close)
+	al, err := alerter.New(ctx, alerter.Config{}, n.JS, indexer.Mapping(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = al.Run(runCtx) }()
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	rulesKV, err := bus.KV(ctx, n.JS, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(r alert.Rule) error { _, err := rules.Compile(r, indexer.Mapping()); return err }
+	// Mounted as the lead mounts them in node.go: the JSON API under /api/ and the
+	// health endpoints, the web UI at "/".
+	apiH := api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: log})
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiH)
+	mux.Handle("/healthz", apiH)
+	api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(rulesKV), JS: n.JS, Check: check, Log: log})
+	mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: n.JS, CheckRule: check, Metrics: n.Metrics, Log: log}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	pub, err := fetcher.NewPublisher(ctx, n.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{n: n, url: srv.URL, pub: pub, today: time.Now().UTC().Truncate(24 * time.Hour)}
+}
+
+// filingDoc is a filing as a source announces it, with the pages of its PDF.
+type filingDoc struct {
+	court, docket, caseName string
+	entry, attachment       int
+	entryDesc, attDesc      string
+	filedDaysAgo            int
+	pages                   []string
+	// withholdPDF publishes the filing before its PDF is in the blob store, which the
+	// extractor parks: the PDF is returned for the test to store later.
+	withholdPDF bool
+}
+
+// publish stores the PDF and publishes the filing, as a fetcher does.
+func (e *env) publish(t *testing.T, f filingDoc) (filing.DocID, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	pdf := testpdf.New(f.pages...)
+	sum, _, err := blob.Sum(bytes.NewReader(pdf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.withholdPDF {
+		if err := e.n.Blobs.Put(ctx, sum, bytes.NewReader(pdf)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc := filing.Document{
+		Schema: filing.Schema, ID: filing.NewDocID(f.court, f.docket, f.entry, f.attachment), Source: "courtlistener",
+		Docket:       filing.Docket{Court: f.court, Number: f.docket, CaseName: f.caseName},
+		Entry:        filing.Entry{Number: f.entry, Filed: e.today.AddDate(0, 0, -f.filedDaysAgo), Description: f.entryDesc},
+		Attachment:   f.attachment,
+		Description:  f.attDesc,
+		Blob:         &filing.BlobRef{SHA256: sum, Size: int64(len(pdf)), Name: fmt.Sprintf("%d-%d.pdf", f.entry, f.attachment)},
+		DiscoveredAt: time.Now().UTC(),
+	}
+	if label, ok := filing.ExhibitLabel(f.attDesc); ok {
+		doc.Exhibit, doc.ExhibitLabel = true, label
+	}
+	if _, err := e.pub.Publish(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.ID, pdf
+}
+
+// waitIndexed waits until search finds every one of ids.
+func (e *env) waitIndexed(t *testing.T, ids ...filing.DocID) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		res, err := e.n.Searcher.Search(ctx, search.Query{IDs: ids, Limit: len(ids), NoHighlight: true})
+		cancel()
+		if err == nil && res.Total == uint64(len(ids)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("documents %v not indexed after 30 s (last error %v)", ids, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitParked waits until DEAD holds a message about id and returns it.
+func (e *env) waitParked(t *testing.T, id filing.DocID) bus.ParkedMsg {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		msgs, err := bus.ListParked(context.Background(), e.n.JS, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.ID == id {
+				return m
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s was not parked after 30 s", id)
+	return bus.ParkedMsg{}
+}
+
+// browser starts headless Chromium with the flags a root user in a container needs and
+// a fresh profile, and returns a tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// stepTimeout bounds one browser step, so that a page that never shows what a step
+// waits for fails that step rather than the whole run.
+const stepTimeout = 15 * time.Second
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	return run(t, ctx, "reading "+css, chromedp.Text(chromedp.CSS(css)))
+}
+
+// shoot saves a full-page screenshot at the current viewport.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png := run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	path := filepath.Join(artifacts(t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+// The filings of the test: a case at one court with an exhibit and a motion that
+// mention the word searched for, and a case at another court with an order that does.
+var (
+	exhibitC = filingDoc{court: "cand", docket: "3:21-cv-04417", caseName: "Harlow Systems, Inc. v. Brightline Networks LLC",
+		entry: 88, attachment: 3, entryDesc: "DECLARATION of Maria Okafor in support of motion to compel", attDesc: "Exhibit C - meeting notes",
+		filedDaysAgo: 3, pages: []string{
+			"EXHIBIT C\nNotes of the meeting of the product teams, recorded by Maria Okafor.",
+			"The parties discussed interoperability of the messaging service with third-party clients.\nBrightline Networks LLC declined to document the interface.",
+			"Signed in San Francisco, California.",
+		}}
+	motion = filingDoc{court: "cand", docket: "3:21-cv-04417", caseName: "Harlow Systems, Inc. v. Brightline Networks LLC",
+		entry: 91, entryDesc: "MOTION to compel production of interface documents", filedDaysAgo: 20, pages: []string{
+			"Plaintiff Harlow Systems, Inc. moves to compel the documents about interoperability testing.",
+		}}
+	order = filingDoc{court: "nysd", docket: "1:23-cv-05521", caseName: "Pemberton v. Castellan Holdings Corp.",
+		entry: 40, entryDesc: "ORDER granting motion to dismiss", filedDaysAgo: 10, pages: []string{
+			"The Court finds that the interoperability claims against Castellan Holdings Corp. are not ripe.",
+		}}
+	// later arrives after the alert is saved, and matches it.
+	later = filingDoc{court: "cand", docket: "3:21-cv-04417", caseName: "Harlow Systems, Inc. v. Brightline Networks LLC",
+		entry: 95, attachment: 2, entryDesc: "DECLARATION of Maria Okafor", attDesc: "Exhibit B - email of the product lead",
+		pages: []string{"Email: the interoperability roadmap slipped to the next quarter."}}
+	// notice is parked (its PDF is not stored yet) and retried from the status page.
+	notice = filingDoc{court: "nysd", docket: "1:23-cv-05521", caseName: "Pemberton v. Castellan Holdings Corp.",
+		entry: 41, entryDesc: "NOTICE of appearance", filedDaysAgo: 9, withholdPDF: true,
+		pages: []string{"Notice of appearance of counsel for the defendant."}}
+)
+
+// TestBrowser walks the researcher's paths in headless Chromium against a real pipeline.
+func TestBrowser(t *testing.T) {
+	chromium(t)
+	e := startEnv(t)
+	idC, _ := e.publish(t, exhibitC)
+	idM, _ := e.publish(t, motion)
+	idO, _ := e.publish(t, order)
+	idN, noticePDF := e.publish(t, notice)
+	e.waitIndexed(t, idC, idM, idO)
+	e.waitParked(t, idN)
+	ctx := browser(t)
+
+	t.Run("search, facet, document, alert", func(t *testing.T) {
+		do(t, ctx, "searching",
+			chromedp.Navigate(e.url+"/"),
+			chromedp.SendKeys(chromedp.ID("q"), "interoperability"),
+			chromedp.Click(chromedp.ID("search-button")),
+			chromedp.WaitVisible(chromedp.CSS("#results-h")),
+		)
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "3 documents") {
+			t.Fatalf("results heading %q; want 3 documents", got)
+		}
+		shoot(t, ctx, "search-laptop")
+		// The court facet counts 2 at cand and 1 at nysd; clicking cand narrows.
+		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
+		if strings.Join(facet, " ") != "cand=2 nysd=1" {
+			t.Fatalf("court facet reads %q; want cand=2 nysd=1", facet)
+		}
+		do(t, ctx, "clicking the cand facet",
+			chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[span[@class="term"]="cand"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".active-filters")),
+		)
+		narrowed := run(t, ctx, "location", chromedp.Location())
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "2 documents") {
+			t.Fatalf("after the facet click the heading reads %q; want 2 documents", got)
+		}
+		if got := text(t, ctx, ".hits"); strings.Contains(got, "Pemberton") {
+			t.Fatalf("the nysd order is still listed after narrowing to cand: %q", got)
+		}
+		// The exhibit's hit names its label and links its page 2 snippet.
+		if got := text(t, ctx, ".hits"); !strings.Contains(got, "Exhibit C") {
+			t.Fatalf("hits %q do not show the exhibit label", got)
+		}
+		do(t, ctx, "opening the exhibit at its matching page",
+			chromedp.Click(chromedp.Search(`//a[@class="pageref" and normalize-space()="page 2"]`)),
+			chromedp.WaitVisible(chromedp.CSS("article.page.current")),
+		)
+		loc := run(t, ctx, "location", chromedp.Location())
+		if !strings.Contains(loc, "page=2") || !strings.HasSuffix(loc, "#page-2") {
+			t.Fatalf("document opened at %s; want page 2", loc)
+		}
+		if id := run(t, ctx, "current page", chromedp.Evaluate[string](`document.querySelector("article.page.current").id`)); id != "page-2" {
+			t.Fatalf("the page shown as current is %q; want page-2", id)
+		}
+		marks := run(t, ctx, "marks", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#page-2 .pagetext mark")].map(m => m.textContent)`))
+		if len(marks) == 0 || !strings.EqualFold(marks[0], "interoperability") {
+			t.Fatalf("page 2 marks %q; want interoperability", marks)
+		}
+		if n := run(t, ctx, "marks elsewhere", chromedp.Evaluate[int](`document.querySelectorAll("#page-1 mark, #page-3 mark").length`)); n != 0 {
+			t.Fatalf("%d marks on pages without the word", n)
+		}
+		href := run(t, ctx, "pdf link", chromedp.Evaluate[string](`document.getElementById("open-pdf").href`))
+		if !strings.HasSuffix(href, "/pdf#page=2") {
+			t.Fatalf("PDF link %q does not open page 2", href)
+		}
+		resp, err := http.Get(strings.TrimSuffix(href, "#page=2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("PDF link answers %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "3:21-cv-04417") || !strings.Contains(got, "Exhibit C") {
+			t.Fatalf("metadata %q lacks the docket or the exhibit label", got)
+		}
+		shoot(t, ctx, "document-laptop")
+
+		// Alert me on this search: the preview counts the two cand filings of the last
+		// 30 days, then the rule is saved.
+		do(t, ctx, "back to the search",
+			chromedp.Navigate(narrowed),
+			chromedp.WaitVisible(chromedp.ID("alert-me")),
+			chromedp.Click(chromedp.ID("alert-me")),
+			chromedp.WaitVisible(chromedp.ID("preview-summary")),
+		)
+		if got := text(t, ctx, "#preview-summary"); !strings.HasPrefix(got, "2 documents filed in the last 30 days") {
+			t.Fatalf("preview says %q; want 2 documents in 30 days", got)
+		}
+		if n := run(t, ctx, "bars", chromedp.Evaluate[int](`document.querySelectorAll(".chart rect").length`)); n != 30 {
+			t.Fatalf("%d bars in the preview; want 30", n)
+		}
+		shoot(t, ctx, "alert-preview-laptop")
+		do(t, ctx, "saving the alert",
+			chromedp.Click(chromedp.ID("save-alert")),
+			chromedp.WaitVisible(chromedp.CSS(".rule")),
+		)
+		if got := text(t, ctx, ".flash"); !strings.Contains(got, "Saved the alert") {
+			t.Fatalf("after saving the flash reads %q", got)
+		}
+		ruleID := strings.TrimPrefix(run(t, ctx, "rule id", chromedp.Evaluate[string](`document.querySelector(".rule").id`)), "rule-")
+		if !alert.ValidID(ruleID) {
+			t.Fatalf("rule id %q", ruleID)
+		}
+		if got := text(t, ctx, ".rule"); !strings.Contains(got, "court cand") {
+			t.Fatalf("saved rule %q lost its court filter", got)
+		}
+
+		// A matching exhibit arrives: the alert is in the rule's feed and on the page.
+		idL, _ := e.publish(t, later)
+		e.waitIndexed(t, idL)
+		feedURL := e.url + "/api/v1/alerts/" + ruleID + "/feed.atom"
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(feedURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "Exhibit B") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the feed never showed the new exhibit:\n%s", body)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		do(t, ctx, "alerts page", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.CSS(".recent")))
+		if got := text(t, ctx, ".recent"); !strings.Contains(got, "Exhibit B") || !strings.Contains(got, "newly filed") {
+			t.Fatalf("latest alerts read %q", got)
+		}
+		feedHref := run(t, ctx, "feed link", chromedp.Evaluate[string](`document.querySelector(".rule a[type='application/atom+xml']").href`))
+		if feedHref != feedURL {
+			t.Fatalf("feed link %q; want %q", feedHref, feedURL)
+		}
+		shoot(t, ctx, "alerts-laptop")
+		// Delete: a second rule, saved from a preview, goes; the first stays.
+		do(t, ctx, "second alert",
+			chromedp.Navigate(e.url+"/alerts/new?q=roadmap"),
+			chromedp.WaitVisible(chromedp.ID("save-alert")),
+			chromedp.Click(chromedp.ID("save-alert")),
+			chromedp.WaitVisible(chromedp.CSS(".flash")),
+			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button`)),
+			chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Deleted")]`)),
+		)
+		if got := text(t, ctx, ".flash"); !strings.Contains(got, "Deleted the alert “roadmap”") {
+			t.Fatalf("after delete the flash reads %q", got)
+		}
+		if got := text(t, ctx, ".rules"); strings.Contains(got, "roadmap") || !strings.Contains(got, "interoperability") {
+			t.Fatalf("after deleting one rule the list reads %q", got)
+		}
+	})
+
+	t.Run("bad query", func(t *testing.T) {
+		bad := `interoperability AND (claims`
+		do(t, ctx, "bad query", chromedp.Navigate(e.url+"/?q="+url.QueryEscape(bad)), chromedp.WaitVisible(chromedp.ID("q-problem")))
+		got := text(t, ctx, "#q-problem")
+		// The unclosed "(" is character 22.
+		if !strings.Contains(got, "The query has a problem at character 22") {
+			t.Fatalf("error reads %q; want position 22", got)
+		}
+		if at := text(t, ctx, "#q-problem .caret"); at != "(" {
+			t.Fatalf("the marked character is %q; want (", at)
+		}
+		caret := run(t, ctx, "caret", chromedp.Evaluate[string](`document.querySelector("#q-problem .caret") ? document.querySelector("#q-problem code").textContent : ""`))
+		if caret == "" || !strings.HasPrefix(caret, "interoperability") {
+			t.Fatalf("the query is not shown with the problem marked: %q", caret)
+		}
+		if inv := run(t, ctx, "aria-invalid", chromedp.Evaluate[string](`document.getElementById("q").getAttribute("aria-invalid")`)); inv != "true" {
+			t.Fatalf("query box aria-invalid=%q", inv)
+		}
+		resp, err := http.Get(e.url + "/?q=" + url.QueryEscape(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(body), "goroutine") {
+			t.Fatalf("bad query answered %d", resp.StatusCode)
+		}
+		shoot(t, ctx, "bad-query-laptop")
+	})
+
+	t.Run("status and retry", func(t *testing.T) {
+		do(t, ctx, "status page", chromedp.Navigate(e.url+"/status"), chromedp.WaitVisible(chromedp.CSS(".parked-item")))
+		got := text(t, ctx, "#parked")
+		if !strings.Contains(got, string(idN)) || !strings.Contains(got, "not found") {
+			t.Fatalf("parked list %q lacks %s and its reason", got, idN)
+		}
+		if got := text(t, ctx, "main"); !strings.Contains(got, "extractor") || !strings.Contains(got, "indexer") {
+			t.Fatalf("pipeline table lacks the stages: %q", got)
+		}
+		shoot(t, ctx, "status-laptop")
+		// The cause is fixed (the PDF arrives); retry sends the filing back.
+		sum, _, _ := blob.Sum(bytes.NewReader(noticePDF))
+		if err := e.n.Blobs.Put(context.Background(), sum, bytes.NewReader(noticePDF)); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "retrying",
+			chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//code[normalize-space()="`+string(idN)+`"]]//button`)),
+			chromedp.WaitVisible(chromedp.CSS(".flash")),
+		)
+		if got := text(t, ctx, ".flash"); !strings.Contains(got, "back to its stage") {
+			t.Fatalf("after retry the flash reads %q", got)
+		}
+		e.waitIndexed(t, idN)
+		msgs, err := bus.ListParked(context.Background(), e.n.JS, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.ID == idN {
+				t.Fatalf("%s is still parked after its retry succeeded", idN)
+			}
+		}
+	})
+
+	t.Run("keyboard only", func(t *testing.T) {
+		do(t, ctx, "fresh search page", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.ID("q")))
+		focused := func() string {
+			return run(t, ctx, "focus", chromedp.Evaluate[string](`(function(){var a=document.activeElement;return a.id||a.className||a.tagName})()`))
+		}
+		labelled := func() bool {
+			return run(t, ctx, "label", chromedp.Evaluate[bool](`(function(){var a=document.activeElement;
+				if (a.tagName==="A"||a.tagName==="BUTTON"||a.tagName==="SUMMARY") return a.textContent.trim()!=="" || !!a.getAttribute("aria-label");
+				return (a.labels&&a.labels.length>0) || !!a.getAttribute("aria-label")})()`))
+		}
+		do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+		if f := focused(); f != "skip" {
+			t.Fatalf("the first Tab stop is %q; want the skip link", f)
+		}
+		var stops []string
+		for i := 0; i < 8 && focused() != "q"; i++ {
+			do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+			stops = append(stops, focused())
+			if !labelled() {
+				t.Fatalf("Tab stop %q has no label", focused())
+			}
+		}
+		if focused() != "q" {
+			t.Fatalf("Tab never reached the query box; stops %v", stops)
+		}
+		do(t, ctx, "typing", chromedp.KeyEvent("interoperability"))
+		// Tab to the syntax help and open it with Enter.
+		for i := 0; i < 4 && focused() != "syntax-summary"; i++ {
+			do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+			if !labelled() {
+				t.Fatalf("Tab stop %q has no label", focused())
+			}
+		}
+		if focused() != "syntax-summary" {
+			t.Fatalf("Tab did not reach the syntax help; at %q", focused())
+		}
+		do(t, ctx, "opening help", chromedp.KeyEvent(kb.Enter))
+		if open := run(t, ctx, "help open", chromedp.Evaluate[bool](`document.getElementById("syntax").open`)); !open {
+			t.Fatal("Enter did not open the syntax help")
+		}
+		for i := 0; i < 4 && focused() != "court"; i++ {
+			do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+		}
+		if focused() != "court" {
+			t.Fatalf("Tab did not reach the court filter; at %q", focused())
+		}
+		do(t, ctx, "court and submit", chromedp.KeyEvent("nysd"), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "1 document for") {
+			t.Fatalf("keyboard search found %q; want the one nysd document", got)
+		}
+		// Every form control of the page is labelled, and the outline shows focus.
+		unlabelled := run(t, ctx, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll("input:not([type=hidden]),select")].filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")).map(e => e.id || e.name)`))
+		if len(unlabelled) > 0 {
+			t.Fatalf("controls without a label: %v", unlabelled)
+		}
+		do(t, ctx, "focus", chromedp.Focus(chromedp.ID("q")))
+		if o := run(t, ctx, "outline", chromedp.Evaluate[string](`getComputedStyle(document.getElementById("q")).outlineStyle`)); o == "none" {
+			t.Fatal("the focused query box shows no outline")
+		}
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		do(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+			chromedp.Navigate(e.url+"/?q=interoperability"), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+		// Nothing wider than the screen: no sideways scrolling to read results.
+		if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+			t.Errorf("the search page is %d px wide on a 390 px phone", w)
+		}
+		shoot(t, ctx, "search-phone")
+		do(t, ctx, "phone document", chromedp.Navigate(e.url+"/doc/"+string(idC)+"?q=interoperability&page=2#page-2"), chromedp.WaitVisible(chromedp.CSS("article.page.current")))
+		if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+			t.Errorf("the document page is %d px wide on a 390 px phone", w)
+		}
+		shoot(t, ctx, "document-phone")
+		do(t, ctx, "phone status", chromedp.Navigate(e.url+"/status"), chromedp.WaitVisible(chromedp.CSS("#pipeline-h")))
+		shoot(t, ctx, "status-phone")
+		do(t, ctx, "phone alerts", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.CSS("h1")))
+		shoot(t, ctx, "alerts-phone")
+	})
+}

@@ -1,0 +1,312 @@
+// Package web is docketwatch's user interface for researchers: server-rendered pages
+// (html/template, assets embedded, a little hand-written JavaScript where it helps) to
+// search the index, read a document page by page, save a search as an alert and watch
+// the pipeline. It owns no data: it calls the same search, document, rule, job and DEAD
+// interfaces the JSON API and the CLI call, and works with no network beyond its own
+// server (no CDN, no web fonts).
+//
+// Every page is a GET that changes nothing; every change (save or delete an alert,
+// retry a parked message) is a POST carrying a CSRF token bound to a cookie, behind Go's
+// cross-origin protection. Errors are shown as messages, never as a stack trace.
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are what the pages call. Only Searcher is required; each other dependency left
+// nil turns its part of a page into a message saying it is not available on this node.
+type Deps struct {
+	Searcher search.Searcher
+	// Documents fetches documents; nil uses Searcher when it implements search.Documents.
+	Documents search.Documents
+	// JS reads and writes the alert rules, the jobs, DEAD and the consumers' state.
+	JS jetstream.JetStream
+	// CheckRule compiles a rule's query as the alerter will (the alerter's
+	// rules.Compile), so that a rule that could never match is refused with the reason;
+	// nil leaves the check to the search the preview runs.
+	CheckRule func(alert.Rule) error
+	// Metrics is the process's registry; the status page reads the stage counters
+	// (docketwatch_stage_messages_total) from it.
+	Metrics prometheus.Gatherer
+	// Sources serves the fetcher's freshness as GET /api/v1/sources does
+	// (fetcher.Service.StatusHandler); nil when the fetcher runs elsewhere.
+	Sources http.Handler
+	// APIPrefix is where the JSON API is mounted, for the PDF and feed links
+	// (default "/api/v1").
+	APIPrefix string
+	Log       *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// Handler returns the web UI, to be mounted at "/". It serves:
+//
+//	GET  /                           search (the query in the URL, as /api/v1/search takes it)
+//	GET  /export                     the search's hits as CSV (format=csv) or NDJSON
+//	GET  /doc/{id...}                a document: metadata, entities, text page by page
+//	GET  /alerts                     alert rules; POST /alerts saves one
+//	GET  /alerts/new                 a search previewed as an alert (hits per day)
+//	POST /alerts/{id}/delete         delete a rule
+//	GET  /status                     pipeline, parked messages, sources, jobs
+//	POST /status/parked/{seq}/retry  retry a parked message
+//	GET  /static/                    style sheet and script
+func Handler(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Documents == nil {
+		d.Documents, _ = d.Searcher.(search.Documents)
+	}
+	if d.APIPrefix == "" {
+		d.APIPrefix = "/api/v1"
+	}
+	d.APIPrefix = strings.TrimRight(d.APIPrefix, "/")
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	u := &ui{Deps: d, pages: parsePages(), csrf: newCSRF(), rates: &rates{}}
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", u.searchPage)
+	mux.HandleFunc("GET /export", u.export)
+	mux.HandleFunc("GET /doc/{id...}", u.documentPage)
+	mux.HandleFunc("GET /alerts", u.alertsPage)
+	mux.HandleFunc("GET /alerts/new", u.alertPreview)
+	mux.HandleFunc("POST /alerts", u.post(u.alertSave))
+	mux.HandleFunc("POST /alerts/{id}/delete", u.post(u.alertDelete))
+	mux.HandleFunc("GET /status", u.statusPage)
+	mux.HandleFunc("POST /status/parked/{seq}/retry", u.post(u.retryParked))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		u.fail(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+	})
+	return http.NewCrossOriginProtection().Handler(u.guard(mux))
+}
+
+// ui is the handler's state.
+type ui struct {
+	Deps
+	pages map[string]*template.Template
+	csrf  *csrf
+	rates *rates
+
+	storeMu sync.Mutex
+	rules   *alert.Store
+	jobs    *job.Store
+}
+
+// guard sets the headers every answer carries and turns a panic into an error page: a
+// researcher sees a message, the log gets the details.
+func (u *ui) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				u.Log.Error("web page panicked", "path", r.URL.Path, "err", fmt.Sprint(v))
+				u.fail(w, r, http.StatusInternalServerError, "Something went wrong on our side while building this page; the details are in the server log.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets: the page's own data plus the layout's.
+type page struct {
+	Title string
+	Nav   string // the nav entry to mark current
+	CSRF  string
+	// Flash is a one-line outcome of the last action; Error a problem to show first.
+	Flash string
+	Error string
+	Data  any
+}
+
+// render writes a page; a template failure (a bug) becomes the error page.
+func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t := u.pages[name]
+	if t == nil {
+		u.fail(w, r, http.StatusInternalServerError, "There is no template for this page.")
+		return
+	}
+	p.CSRF = u.csrf.token(w, r)
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
+		u.Log.Error("rendering page", "page", name, "err", err)
+		if name != "error" {
+			u.fail(w, r, http.StatusInternalServerError, "This page could not be built; the details are in the server log.")
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// fail shows msg on the error page with status.
+func (u *ui) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	u.render(w, r, status, "error", page{Title: http.StatusText(status), Error: msg, Data: status})
+}
+
+// post checks the CSRF token of a form before h runs.
+func (u *ui) post(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			u.fail(w, r, http.StatusBadRequest, "The form could not be read: "+err.Error())
+			return
+		}
+		if !u.csrf.check(r) {
+			u.fail(w, r, http.StatusForbidden, "This form has expired or did not come from this site. Go back, reload the page and try again.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// seeOther redirects after a POST to a page that shows its outcome.
+func seeOther(w http.ResponseWriter, r *http.Request, path string, params url.Values) {
+	if len(params) > 0 {
+		path += "?" + params.Encode()
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// ruleStore opens the rule store once JetStream answers.
+func (u *ui) ruleStore(ctx context.Context) (*alert.Store, error) {
+	u.storeMu.Lock()
+	defer u.storeMu.Unlock()
+	if u.rules != nil {
+		return u.rules, nil
+	}
+	if u.JS == nil {
+		return nil, errors.New("alert rules are not reachable from this node")
+	}
+	kv, err := bus.KV(ctx, u.JS, bus.BucketRules)
+	if err != nil {
+		return nil, fmt.Errorf("opening the alert rules: %w", err)
+	}
+	u.rules = alert.NewStore(kv)
+	return u.rules, nil
+}
+
+// jobStore opens the job store once JetStream answers.
+func (u *ui) jobStore(ctx context.Context) (*job.Store, error) {
+	u.storeMu.Lock()
+	defer u.storeMu.Unlock()
+	if u.jobs != nil {
+		return u.jobs, nil
+	}
+	if u.JS == nil {
+		return nil, errors.New("jobs are not reachable from this node")
+	}
+	s, err := job.NewStore(ctx, u.JS)
+	if err != nil {
+		return nil, fmt.Errorf("opening the jobs: %w", err)
+	}
+	u.jobs = s
+	return s, nil
+}
+
+// csrf issues and checks form tokens: a random cookie, and in each form the cookie's
+// HMAC under a key this process made. A forged form from elsewhere can neither read the
+// cookie nor compute the HMAC; SameSite=Strict and the cross-origin check stop it first.
+type csrf struct{ key []byte }
+
+const csrfCookie = "docketwatch_csrf"
+
+func newCSRF() *csrf {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return &csrf{key: k}
+}
+
+func (c *csrf) sign(nonce string) string {
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(nonce))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// token returns the form token of the request's cookie, setting a cookie when there is
+// none (or it is not one of ours).
+func (c *csrf) token(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(csrfCookie); err == nil && len(ck.Value) == 32 {
+		if _, err := hex.DecodeString(ck.Value); err == nil {
+			return c.sign(ck.Value)
+		}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	nonce := hex.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: nonce, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	// Later reads in this request see the new cookie.
+	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: nonce})
+	return c.sign(nonce)
+}
+
+func (c *csrf) check(r *http.Request) bool {
+	ck, err := r.Cookie(csrfCookie)
+	if err != nil || ck.Value == "" {
+		return false
+	}
+	got := r.PostForm.Get("csrf")
+	return got != "" && hmac.Equal([]byte(got), []byte(c.sign(ck.Value)))
+}
+
+// docPath is the web path of a document.
+func docPath(id filing.DocID) string {
+	parts := strings.Split(string(id), "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return "/doc/" + strings.Join(parts, "/")
+}
+
+// apiDocPath is the API path of a document (its PDF is apiDocPath + "/pdf").
+func (u *ui) apiDocPath(id filing.DocID) string {
+	return u.APIPrefix + "/documents" + strings.TrimPrefix(docPath(id), "/doc")
+}
