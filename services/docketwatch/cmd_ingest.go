@@ -23,8 +23,13 @@ func cmdIngest(ctx context.Context, args []string) error {
 	var c common
 	c.register(fs)
 	verbose := fs.Bool("v", false, "print every file's outcome")
+	var ex extractFlags
+	ex.register(fs) // used when no docketwatch is serving the data: the one started here extracts
 	paths, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if c.extractor, err = ex.config(); err != nil {
 		return err
 	}
 	if len(paths) == 0 {
@@ -83,7 +88,7 @@ func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
 		}
 		return deps, nc.Close, nil
 	}
-	n, err := node.Start(ctx, node.Config{DataDir: c.data, Log: c.logger()})
+	n, err := node.Start(ctx, node.Config{DataDir: c.data, Extractor: c.extractor, Log: c.logger()})
 	if err == nil {
 		return ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, n.Close, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 )
 
@@ -22,6 +23,26 @@ type runOptions struct {
 	fetcher fetcher.Config
 	baseURL string
 	smtp    email.Config
+	extract extractFlags
+}
+
+// extractFlags are the extraction settings of the verbs that run the pipeline.
+type extractFlags struct {
+	aliases string
+	engine  string
+	noOCR   bool
+}
+
+func (e *extractFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&e.aliases, "aliases", os.Getenv("DOCKETWATCH_ALIASES"), "YAML alias file for entity names: canonical name → other names (env DOCKETWATCH_ALIASES)")
+	fs.StringVar(&e.engine, "engine", "auto", "PDF text engine: auto, go or poppler")
+	fs.BoolVar(&e.noOCR, "no-ocr", false, "do not OCR pages without text")
+}
+
+// config is the extractor's configuration from the flags.
+func (e extractFlags) config() (extractor.Config, error) {
+	rec, err := recognizer(e.aliases)
+	return extractor.Config{Entities: rec, Engine: e.engine, NoOCR: e.noOCR}, err
 }
 
 func runFlags(verb string) (*flag.FlagSet, *runOptions) {
@@ -31,6 +52,7 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.addr, "http", envOr("DOCKETWATCH_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API role (env DOCKETWATCH_HTTP; empty: no HTTP)")
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
 	o.fetcher.RegisterFlags(fs)
+	o.extract.register(fs)
 	fs.StringVar(&o.baseURL, "base-url", os.Getenv("DOCKETWATCH_BASE_URL"), "public address of the web UI and API, for links in alerts (env DOCKETWATCH_BASE_URL)")
 	fs.StringVar(&o.smtp.Host, "smtp-host", os.Getenv("DOCKETWATCH_SMTP_HOST"), "SMTP relay for alert email (env DOCKETWATCH_SMTP_HOST); the password only from env DOCKETWATCH_SMTP_PASSWORD")
 	fs.IntVar(&o.smtp.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
@@ -48,7 +70,11 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := node.Config{DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
+	ex, err := o.extract.config()
+	if err != nil {
+		return err
+	}
+	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
 		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, APIToken: os.Getenv("DOCKETWATCH_API_TOKEN"),
 		Log: o.Logger(slog.LevelInfo)}
 	switch {

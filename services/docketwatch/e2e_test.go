@@ -487,3 +487,48 @@ func writeFile(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestExtractCommand runs `docketwatch extract --json` on real filings: pages with their
+// engine, the exhibit cover, entities with offsets, and an alias file applied.
+func TestExtractCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	aliases := filepath.Join(t.TempDir(), "aliases.yaml")
+	writeFile(t, aliases, []byte("FedEx Ground: [\"FedEx Ground Package System\"]\n"))
+	exhibit := filepath.Join(t.TempDir(), "exhibit.pdf")
+	writeFile(t, exhibit, testpdf.New("EXHIBIT 12", "Email from Reed Hastings of Netflix, Inc. about the Inbox API."))
+	out, err := docketwatch(t, "extract", "--json", "--aliases", aliases, filepath.Join("testdata", "ca7_3.pdf"), exhibit).Output()
+	if err != nil {
+		t.Fatalf("extract: %v: %s", err, out)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var order, ex extractOutput
+	if err := dec.Decode(&order); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(&ex); err != nil {
+		t.Fatal(err)
+	}
+	if len(order.Pages) != 1 || order.Pages[0].Engine == "" || order.Pages[0].OCR || order.Docket != "17-2400" || order.IsExhibit {
+		t.Errorf("ca7_3: %d pages, engine %q, ocr %v, docket %q, exhibit %v", len(order.Pages), order.Pages[0].Engine, order.Pages[0].OCR, order.Docket, order.IsExhibit)
+	}
+	if !ex.IsExhibit || ex.ExhibitLabel != "Exhibit 12" {
+		t.Errorf("exhibit cover not recognised: %v %q", ex.IsExhibit, ex.ExhibitLabel)
+	}
+	found := map[string]bool{}
+	for _, doc := range []extractOutput{order, ex} {
+		for _, e := range doc.Entities {
+			page := doc.Pages[e.Page-1].Text
+			if page[e.Start:e.End] != e.Text {
+				t.Errorf("%s: entity %q at [%d,%d) of page %d reads %q", doc.File, e.Text, e.Start, e.End, e.Page, page[e.Start:e.End])
+			}
+			found[string(e.Type)+":"+e.Canonical] = true
+		}
+	}
+	for _, want := range []string{"person:Reed Hastings", "organization:FedEx Ground", "organization:Netflix, Inc."} {
+		if !found[want] {
+			t.Errorf("entities lack %s; found %v", want, found)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/docketwatch/docketwatch/pkg/run"
+	"github.com/docketwatch/docketwatch/services/extractor"
 )
 
 // common holds the flags every verb takes: the data directory, JSON output, and how to
@@ -18,6 +19,8 @@ type common struct {
 	data    string
 	jsonOut bool
 	run.Flags
+	// extractor configures the extraction stage when the verb starts a pipeline itself.
+	extractor extractor.Config
 }
 
 func (c *common) register(fs *flag.FlagSet) {

@@ -29,6 +29,7 @@ Usage:
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
+  docketwatch extract [--json] [--no-ocr] [--engine auto|go|poppler] [--aliases FILE] FILE.pdf...
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
   docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
@@ -64,6 +65,8 @@ func main() {
 		err = cmdJobs(ctx, args)
 	case "backfill":
 		err = cmdBackfill(ctx, args)
+	case "extract":
+		err = cmdExtract(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

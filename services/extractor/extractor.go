@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type Config struct {
 	Entities *entity.Recognizer
 	// Observe receives each message's outcome and duration (the stage's metrics).
 	Observe func(stage, outcome string, took time.Duration)
+	// Engine is "auto" (default), "go" or "poppler"; NoOCR turns OCR off.
+	Engine string
+	NoOCR  bool
 }
 
 func (c Config) withDefaults() Config {
@@ -49,6 +53,7 @@ func (c Config) withDefaults() Config {
 	if c.Workers.Size <= 0 {
 		c.Workers.Size = c.Concurrency
 	}
+	c.Workers.Env = append(c.Workers.Env, EngineEnv(c.Engine, c.NoOCR)...)
 	return c
 }
 
@@ -141,10 +146,27 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 	return text, nil
 }
 
+// The extraction child learns its engine options from its environment.
+const (
+	envEngine = "DOCKETWATCH_EXTRACT_ENGINE"
+	envNoOCR  = "DOCKETWATCH_EXTRACT_NO_OCR"
+)
+
+// EngineEnv is the environment that passes engine options to the extraction children.
+func EngineEnv(engine string, noOCR bool) []string {
+	env := []string{envEngine + "=" + engine}
+	if noOCR {
+		env = append(env, envNoOCR+"=1")
+	}
+	return env
+}
+
 // ExtractPDF is the extraction that runs in the child process: the Go engine, poppler
-// where it fails, OCR for pages without text of their own.
+// where it fails, OCR for pages without text of their own (see EngineEnv).
 func ExtractPDF(ctx context.Context, data []byte) ([]filing.Page, string, error) {
-	res, err := pdfextract.Extract(ctx, data, pdfextract.Options{})
+	res, err := pdfextract.Extract(ctx, data, pdfextract.Options{
+		Engine: os.Getenv(envEngine), NoOCR: os.Getenv(envNoOCR) == "1",
+	})
 	if err != nil {
 		return nil, res.Engine, err
 	}

@@ -287,3 +287,28 @@ func TestConcurrentRecognize(t *testing.T) {
 		t.Errorf("%s: got a different number of mentions concurrently; want the serial result", id)
 	}
 }
+
+// TestPersonOfOrganisation keeps a person and the company named after "of" apart, with
+// invented names.
+func TestPersonOfOrganisation(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "The declaration of Maria Quintero of Brightwater Holdings, Inc. explains the merger. The Bank of Ostrava objected."
+	got := map[string]filing.EntityType{}
+	for _, e := range r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: text}}, nil) {
+		got[e.Canonical] = e.Type
+	}
+	for name, typ := range map[string]filing.EntityType{"Maria Quintero": filing.Person, "Brightwater Holdings": filing.Organization, "Bank of Ostrava": filing.Organization} {
+		found := false
+		for c, ty := range got {
+			if ty == typ && strings.HasPrefix(c, name) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("want %s %q; got %v", typ, name, got)
+		}
+	}
+}

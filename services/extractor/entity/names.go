@@ -555,6 +555,17 @@ func (r *Recognizer) classify(text string, toks []tok, i, j int, doc *docState) 
 			}
 		}
 	}
+	// "Reed Hastings of Netflix, Inc.", "Jane Roe of Acme LLP": a person and where they
+	// work, not one organisation. A single word before "of" is left alone ("Bank of
+	// America", "Duke of Edinburgh").
+	for k := i + 2; k+1 < j; k++ {
+		if toks[k].text != "of" {
+			continue
+		}
+		if left := toks[i:k]; r.personish(left, titled) && !r.orgish(left) && r.orgish(toks[k+1:j]) {
+			return append(r.classify(text, toks, i, k, doc), r.classify(text, toks, k+1, j, doc)...)
+		}
+	}
 	// "Alcohol Law Enforcement Branch of the State Bureau of Investigation", "Antitrust
 	// Division of the Department of Justice": a unit and its parent are two entities.
 	for k := i + 1; k+2 < j; k++ {

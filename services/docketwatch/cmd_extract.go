@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor"
+	"github.com/docketwatch/docketwatch/services/extractor/entity"
+	"github.com/docketwatch/docketwatch/services/extractor/worker"
+)
+
+// extractOutput is what `extract --json` prints for one file.
+type extractOutput struct {
+	File         string          `json:"file"`
+	Engine       string          `json:"engine"`
+	Pages        []extractPage   `json:"pages"`
+	IsExhibit    bool            `json:"is_exhibit"`
+	ExhibitLabel string          `json:"exhibit_label,omitempty"`
+	Docket       string          `json:"docket,omitempty"`
+	Entities     []extractEntity `json:"entities"`
+}
+
+type extractPage struct {
+	Number     int     `json:"number"`
+	Text       string  `json:"text"`
+	Engine     string  `json:"engine"`
+	OCR        bool    `json:"ocr"`
+	Confidence float64 `json:"confidence"`
+	Stamp      string  `json:"stamp,omitempty"`
+}
+
+type extractEntity struct {
+	Type      filing.EntityType `json:"type"`
+	Text      string            `json:"text"`
+	Canonical string            `json:"canonical"`
+	Page      int               `json:"page"`
+	Start     int               `json:"start"`
+	End       int               `json:"end"`
+}
+
+// cmdExtract runs the extractor on files without the pipeline: the same sandboxed child
+// process, engines, OCR and entities as the pipeline uses.
+func cmdExtract(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	jsonOut := fs.Bool("json", false, "print one JSON object per file")
+	noOCR := fs.Bool("no-ocr", false, "do not OCR pages without text")
+	engine := fs.String("engine", "auto", "text engine: auto, go or poppler")
+	aliases := fs.String("aliases", os.Getenv("DOCKETWATCH_ALIASES"), "YAML alias file: canonical name → other names (env DOCKETWATCH_ALIASES)")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usageError{"extract needs a PDF file"}
+	}
+	rec, err := recognizer(*aliases)
+	if err != nil {
+		return err
+	}
+	pool := worker.NewPool(worker.Config{Env: extractor.EngineEnv(*engine, *noOCR)})
+	defer pool.Close()
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		pages, eng, err := pool.Extract(ctx, data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		doc := extractor.Enrich(filing.Document{}, pages)
+		out := extractOutput{File: f, Engine: eng, IsExhibit: doc.Exhibit, ExhibitLabel: doc.ExhibitLabel,
+			Docket: doc.Docket.Number, Entities: []extractEntity{}}
+		for _, p := range pages {
+			out.Pages = append(out.Pages, extractPage{Number: p.Number, Text: p.Text, Engine: p.Engine, OCR: p.OCR, Confidence: p.Confidence, Stamp: p.Stamp})
+		}
+		for _, e := range rec.Recognize(ctx, pages, nil) {
+			for _, m := range e.Mentions {
+				out.Entities = append(out.Entities, extractEntity{Type: e.Type, Text: m.Text, Canonical: e.Canonical, Page: m.Page, Start: m.Start, End: m.End})
+			}
+		}
+		if *jsonOut {
+			if err := enc.Encode(out); err != nil {
+				return err
+			}
+			continue
+		}
+		printExtract(out)
+	}
+	return nil
+}
+
+func printExtract(out extractOutput) {
+	fmt.Printf("%s: %d pages, engine %s", out.File, len(out.Pages), out.Engine)
+	if out.IsExhibit {
+		fmt.Printf(", %s", out.ExhibitLabel)
+	}
+	fmt.Println()
+	for _, p := range out.Pages {
+		how := p.Engine
+		if p.OCR {
+			how = fmt.Sprintf("%s, OCR %.0f%%", p.Engine, 100*p.Confidence)
+		}
+		fmt.Printf("\n--- page %d (%s)\n%s\n", p.Number, how, p.Text)
+	}
+	if len(out.Entities) > 0 {
+		fmt.Println("\n--- entities")
+		for _, e := range out.Entities {
+			fmt.Printf("%-14s %-40s p.%d  %q\n", e.Type, e.Canonical, e.Page, e.Text)
+		}
+	}
+}
+
+// recognizer builds the entity recogniser, with the user's alias file when given.
+func recognizer(aliasFile string) (*entity.Recognizer, error) {
+	var opt entity.Options
+	if aliasFile != "" {
+		f, err := os.Open(aliasFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading aliases: %w", err)
+		}
+		defer f.Close()
+		if opt.Aliases, err = entity.LoadAliases(f); err != nil {
+			return nil, fmt.Errorf("reading aliases %s: %w", aliasFile, err)
+		}
+	}
+	return entity.New(opt)
+}
