@@ -495,9 +495,9 @@ func TestExtractCommand(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	aliases := filepath.Join(t.TempDir(), "aliases.yaml")
-	writeFile(t, aliases, []byte("FedEx Ground: [\"FedEx Ground Package System\"]\n"))
+	writeFile(t, aliases, []byte("Brightwater Group: [\"Brightwater Holdings\"]\n"))
 	exhibit := filepath.Join(t.TempDir(), "exhibit.pdf")
-	writeFile(t, exhibit, testpdf.New("EXHIBIT 12", "Email from Reed Hastings of Netflix, Inc. about the Inbox API."))
+	writeFile(t, exhibit, testpdf.New("EXHIBIT 12", "Email from Reed Hastings of Netflix, Inc. about the Inbox API. Brightwater Holdings LLC replied."))
 	out, err := docketwatch(t, "extract", "--json", "--aliases", aliases, filepath.Join("testdata", "ca7_3.pdf"), exhibit).Output()
 	if err != nil {
 		t.Fatalf("extract: %v: %s", err, out)
@@ -526,7 +526,7 @@ func TestExtractCommand(t *testing.T) {
 			found[string(e.Type)+":"+e.Canonical] = true
 		}
 	}
-	for _, want := range []string{"person:Reed Hastings", "organization:FedEx Ground", "organization:Netflix, Inc."} {
+	for _, want := range []string{"person:Reed Hastings", "organization:Brightwater Group", "organization:Netflix, Inc."} {
 		if !found[want] {
 			t.Errorf("entities lack %s; found %v", want, found)
 		}
