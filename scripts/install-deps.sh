@@ -2,7 +2,8 @@
 # Installs the programs docketwatch uses beside its own binary, when they are missing:
 # poppler-utils (pdftotext, pdftoppm, pdfinfo: the fallback text engine and page
 # rendering for OCR) and tesseract-ocr (OCR of scanned pages); with "test", also what the
-# tests use: Chromium for the browser tests of the web UI. Needs root or sudo on
+# tests use: Chromium for the browser tests of the web UI, groff, Ghostscript and
+# LibreOffice to produce PDFs the way filings are produced. Needs root or sudo on
 # Debian/Ubuntu; elsewhere it says what to install and carries on (docketwatch then
 # extracts born-digital text only, and says so for scanned pages).
 #   scripts/install-deps.sh [test]
@@ -13,6 +14,10 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-eng)
 if [ "${1:-}" = test ]; then
 	command -v chromium >/dev/null || need+=(chromium fonts-dejavu-core)
+	# The producers whose PDFs the text engine is tested on.
+	command -v gropdf >/dev/null || need+=(groff)
+	command -v ps2pdf >/dev/null || need+=(ghostscript)
+	command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
