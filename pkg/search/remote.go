@@ -6,13 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
+	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/nats-io/nats.go"
 )
 
-// response is the reply on the wire: a result (or record) or an error, never both.
+// response is the reply on the wire: a result (or record) or an error, never both, and
+// which shard of how many answered.
 type response struct {
+	Shard      int         `json:"shard,omitempty"`
+	Shards     int         `json:"shards,omitempty"`
 	Result     *Result     `json:"result,omitempty"`
 	Record     *Record     `json:"record,omitempty"`
 	NotFound   bool        `json:"not_found,omitempty"`
@@ -34,10 +39,19 @@ type documentRequest struct {
 	WithText bool         `json:"with_text,omitempty"`
 }
 
-// Remote is a Searcher that asks the index owner over NATS request/reply.
+// Remote is a Searcher that asks the index owners over NATS: one request, answered by
+// one replica of every shard, whose answers it merges. Each answer says which shard of
+// how many sent it, so the client needs no configuration and knows which are missing.
 type Remote struct {
 	nc      *nats.Conn
 	subject string
+	// ShardWait bounds how long the other shards are awaited after the first answer
+	// when ctx has no deadline (default 10 s); a shard later than that is reported
+	// missing in Result.MissingShards.
+	ShardWait time.Duration
+	// shards is the shard count learnt from the last answer: with more than one, facets
+	// are asked for in full so that their merged counts are exact.
+	shards atomic.Int32
 }
 
 var (
@@ -48,25 +62,38 @@ var (
 // NewRemote returns a client sending requests to subject (bus.SearchSubject).
 func NewRemote(nc *nats.Conn, subject string) *Remote { return &Remote{nc: nc, subject: subject} }
 
-// Search sends q and waits for the answer until ctx ends.
+// Search sends q to every shard and merges their answers.
 func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
-	data, err := json.Marshal(q)
+	asked := q
+	if r.shards.Load() > 1 && len(q.Facets) > 0 {
+		asked.FacetSize = MaxFacetSize
+	}
+	data, err := json.Marshal(asked)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := r.request(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+	resps, missing, err := r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case resp.QueryError != nil:
-		return nil, resp.QueryError
-	case resp.Error != "":
-		return nil, errors.New(resp.Error)
-	case resp.Result == nil:
-		return nil, errors.New("search reply holds neither a result nor an error")
+	var results []*Result
+	for _, resp := range resps {
+		switch {
+		case resp.QueryError != nil:
+			return nil, resp.QueryError
+		case resp.Error != "":
+			return nil, errors.New(resp.Error)
+		case resp.Result == nil:
+			return nil, errors.New("search reply holds neither a result nor an error")
+		}
+		results = append(results, resp.Result)
 	}
-	return resp.Result, nil
+	if len(results) == 1 && len(missing) == 0 {
+		return results[0], nil
+	}
+	res := merge(q, results)
+	res.Partial, res.MissingShards = len(missing) > 0, missing
+	return res, nil
 }
 
 // Document asks the index owner for one document.
@@ -77,58 +104,119 @@ func (r *Remote) Document(ctx context.Context, id filing.DocID, withText bool) (
 	}
 	msg := &nats.Msg{Subject: r.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(headerOp, opDocument)
-	resp, err := r.request(ctx, msg, "fetching document "+string(id))
+	resps, missing, err := r.gather(ctx, msg, "fetching document "+string(id))
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case resp.NotFound:
-		return nil, ErrNotFound
-	case resp.QueryError != nil:
-		return nil, resp.QueryError
-	case resp.Error != "":
-		return nil, errors.New(resp.Error)
-	case resp.Record == nil:
-		return nil, errors.New("document reply holds neither a record nor an error")
+	// The document lives on one shard; the others answer that they lack it.
+	for _, resp := range resps {
+		switch {
+		case resp.QueryError != nil:
+			return nil, resp.QueryError
+		case resp.Error != "":
+			return nil, errors.New(resp.Error)
+		case resp.Record != nil:
+			return resp.Record, nil
+		}
 	}
-	return resp.Record, nil
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("document %s: not on the shards that answered; shards %v did not answer", id, missing)
+	}
+	return nil, ErrNotFound
 }
 
-func (r *Remote) request(ctx context.Context, m *nats.Msg, action string) (*response, error) {
-	msg, err := r.nc.RequestMsgWithContext(ctx, m)
-	if errors.Is(err, nats.ErrNoResponders) {
-		return nil, fmt.Errorf("%s: no index is serving %s", action, r.subject)
-	}
+// gather sends m once and collects one answer from every shard: the first answer says
+// how many shards there are. It returns the answers and the shards that did not answer
+// within ctx's deadline (or ShardWait after the first answer).
+func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*response, []int, error) {
+	inbox := r.nc.NewRespInbox()
+	sub, err := r.nc.SubscribeSync(inbox)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", action, err)
+		return nil, nil, fmt.Errorf("%s: %w", action, err)
 	}
-	var resp response
-	if err := json.Unmarshal(msg.Data, &resp); err != nil {
-		return nil, fmt.Errorf("%s: decoding reply: %w", action, err)
+	defer sub.Unsubscribe()
+	m.Reply = inbox
+	if err := r.nc.PublishMsg(m); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", action, err)
 	}
-	return &resp, nil
+	got := map[int]*response{}
+	shards := 1
+	wait := ctx
+	for len(got) < shards {
+		msg, err := sub.NextMsgWithContext(wait)
+		if err != nil {
+			if len(got) == 0 {
+				return nil, nil, fmt.Errorf("%s: %w", action, err)
+			}
+			break // the shards still missing are reported, not waited for
+		}
+		if len(msg.Data) == 0 && msg.Header.Get("Status") == "503" {
+			return nil, nil, fmt.Errorf("%s: no index is serving %s", action, r.subject)
+		}
+		var resp response
+		if err := json.Unmarshal(msg.Data, &resp); err != nil {
+			return nil, nil, fmt.Errorf("%s: decoding reply: %w", action, err)
+		}
+		if len(got) == 0 {
+			shards = max(resp.Shards, 1)
+			r.shards.Store(int32(shards))
+			if _, ok := ctx.Deadline(); !ok {
+				d := r.ShardWait
+				if d <= 0 {
+					d = 10 * time.Second
+				}
+				var cancel context.CancelFunc
+				wait, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
+		}
+		if _, dup := got[resp.Shard]; !dup && resp.Shard < shards {
+			got[resp.Shard] = &resp
+		}
+	}
+	out := make([]*response, 0, len(got))
+	var missing []int
+	for i := range shards {
+		if resp, ok := got[i]; ok {
+			out = append(out, resp)
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	return out, missing, nil
 }
 
-// Serve answers requests on subject with s, in a queue group so that replicas of the
-// same index share the load, up to concurrency at once (a subscription's callbacks run
-// one at a time). When s also implements Documents, document requests are answered
-// too. It returns the subscription; unsubscribe (or drain) to stop.
+// Serve answers requests on subject with s, the whole collection's index.
 func Serve(nc *nats.Conn, subject string, s Searcher, concurrency int, log *slog.Logger) (*nats.Subscription, error) {
+	return ServeShard(nc, subject, s, Shard{}, concurrency, log)
+}
+
+// ServeShard answers requests on subject with s, the index of one shard, up to
+// concurrency at once (a subscription's callbacks run one at a time). Replicas of the
+// same shard share a queue group, so one of them answers each request; every shard
+// answers it. When s also implements Documents, document requests are answered too. It
+// returns the subscription; unsubscribe (or drain) to stop.
+func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurrency int, log *slog.Logger) (*nats.Subscription, error) {
+	if err := shard.Validate(); err != nil {
+		return nil, err
+	}
 	sem := make(chan struct{}, max(concurrency, 1))
-	return nc.QueueSubscribe(subject, "search", func(msg *nats.Msg) {
+	group := fmt.Sprintf("search-%d-of-%d", shard.Index, shard.count())
+	return nc.QueueSubscribe(subject, group, func(msg *nats.Msg) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
-			answer(nc, msg, s, log)
+			answer(nc, msg, s, shard, log)
 		}()
 	})
 }
 
-func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, log *slog.Logger) {
-	var resp response
+func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
+	resp := response{Shard: shard.Index, Shards: shard.count()}
 	var q Query
 	if msg.Header.Get(headerOp) == opDocument {
 		resp = answerDocument(msg, s, log)
+		resp.Shard, resp.Shards = shard.Index, shard.count()
 	} else if err := json.Unmarshal(msg.Data, &q); err != nil {
 		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
 	} else if res, err := s.Search(context.Background(), q); err != nil {
@@ -146,7 +234,8 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, log *slog.Logger) {
 	if max := nc.MaxPayload(); int64(len(data)) > max-1024 {
 		// A reply over the server's max_payload would never arrive: say so instead of
 		// leaving the client to time out.
-		data, _ = json.Marshal(response{Error: fmt.Sprintf("reply of %d bytes exceeds the %d-byte message limit; ask for fewer hits", len(data), max)})
+		data, _ = json.Marshal(response{Shard: shard.Index, Shards: shard.count(),
+			Error: fmt.Sprintf("reply of %d bytes exceeds the %d-byte message limit; ask for fewer hits", len(data), max)})
 	}
 	if err := msg.Respond(data); err != nil {
 		log.Warn("answering search", "err", err)

@@ -90,6 +90,9 @@ type Hit struct {
 	Page         int         `json:"page,omitempty"`
 	Snippet      string      `json:"snippet,omitempty"`
 	Highlights   []Highlight `json:"highlights,omitempty"`
+	// Cursor is the position just after this hit in the query's order: a client may
+	// resume from any hit, and shards' hits are merged by it.
+	Cursor string `json:"cursor,omitempty"`
 	Court        string      `json:"court,omitempty"`
 	Docket       string      `json:"docket,omitempty"`
 	CaseName     string      `json:"case_name,omitempty"`
@@ -118,6 +121,10 @@ type Result struct {
 	// Facets holds the counts asked for, by facet name.
 	Facets map[string]Facet `json:"facets,omitempty"`
 	Took   time.Duration    `json:"took_ns"`
+	// Partial says some index shards did not answer in time: MissingShards lists them,
+	// and the hits, totals and facets cover only the others.
+	Partial       bool  `json:"partial,omitempty"`
+	MissingShards []int `json:"missing_shards,omitempty"`
 }
 
 // Facet counts the hits by the values of one field.

@@ -2,8 +2,6 @@ package indexer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -204,10 +202,12 @@ func toResult(res *bleve.SearchResult, q search.Query, start time.Time) *search.
 	out := &search.Result{Total: res.Total, Hits: make([]search.Hit, 0, len(hits))}
 	hl := highlighting(q)
 	for _, h := range hits {
-		out.Hits = append(out.Hits, toHit(h, hl))
+		hit := toHit(h, hl)
+		hit.Cursor = encodeCursor(q.Sort, h)
+		out.Hits = append(out.Hits, hit)
 	}
 	if more {
-		out.Next = encodeCursor(q.Sort, hits[len(hits)-1])
+		out.Next = out.Hits[len(out.Hits)-1].Cursor
 	}
 	if len(q.Facets) > 0 {
 		out.Facets = make(map[string]search.Facet, len(q.Facets))
@@ -369,15 +369,10 @@ func trim(s string, n int) string {
 	return s[:runeStart(s, n)] + "…"
 }
 
-// cursor is the position after a hit in one order: the hit's sort values. Values are
-// bytes, not strings: sort keys need not be valid UTF-8, which JSON strings would mangle.
-type cursor struct {
-	Sort   string   `json:"o"`
-	Values [][]byte `json:"v"`
-}
-
+// encodeCursor is the position just after a hit in one order: the hit's sort values
+// (search.Cursor, whose comparison must agree with sortOrder: shards are merged by it).
 func encodeCursor(order string, h *bsearch.DocumentMatch) string {
-	c := cursor{Sort: order}
+	c := search.Cursor{Sort: order}
 	for i, s := range sortOrder(order) {
 		switch s.(type) {
 		case *bsearch.SortScore:
@@ -388,18 +383,13 @@ func encodeCursor(order string, h *bsearch.DocumentMatch) string {
 			c.Values = append(c.Values, []byte(h.Sort[i]))
 		}
 	}
-	data, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(data)
+	return c.Encode()
 }
 
 func decodeCursor(s, order string) ([]string, error) {
 	bad := &search.QueryError{Message: "after is not a cursor this index issued for this order", Position: -1}
-	data, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, bad
-	}
-	var c cursor
-	if err := json.Unmarshal(data, &c); err != nil || c.Sort != order {
+	c, err := search.DecodeCursor(s)
+	if err != nil || c.Sort != order {
 		return nil, bad
 	}
 	so := sortOrder(order)

@@ -1,0 +1,148 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
+)
+
+// TestShardedSearchMatchesOneIndex indexes the same documents into one index and into
+// three shards served over NATS, and checks a search through the shards answers as the
+// single index does: the same hits in the same order for the date orders, the same hit
+// set for relevance (each shard scores with its own term statistics, as Elasticsearch's
+// default does), the same totals and facet counts, and deep paging that returns every
+// hit exactly once. A shard that stops answering is reported, not silently dropped.
+func TestShardedSearchMatchesOneIndex(t *testing.T) {
+	const n, shards = 600, 3
+	words := []string{"motion", "seal", "exhibit", "deposition", "subpoena", "privilege", "sanctions", "discovery"}
+	courts := []string{"cand", "nysd", "dcd", "ca9"}
+	var all []entry
+	parts := make([][]entry, shards)
+	for i := range n {
+		body := fmt.Sprintf("Order %d on the %s and the %s; the %s is granted.", i, words[i%len(words)], words[(i/3)%len(words)], words[(i/7)%len(words)])
+		tx := textOf(fmt.Sprintf("%s/1:20-cv-%05d/%d/0", courts[i%len(courts)], i%50, i), 1, body)
+		tx.Document.Docket.Court = courts[i%len(courts)]
+		tx.Document.Entry.Filed = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+		e := entry{text: tx}
+		all = append(all, e)
+		for s := range shards {
+			if (search.Shard{Index: s, Count: shards}).Owns(tx.Document.ID) {
+				parts[s] = append(parts[s], e)
+			}
+		}
+	}
+	one := openTemp(t)
+	if err := one.write(all, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	nc, _ := bustest.JetStream(t, bustest.Server(t))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var subs []interface{ Unsubscribe() error }
+	for s := range shards {
+		if len(parts[s]) == 0 || len(parts[s]) == n {
+			t.Fatalf("shard %d holds %d of %d documents: the hash does not spread them", s, len(parts[s]), n)
+		}
+		x := openTemp(t)
+		if err := x.write(parts[s], time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		sub, err := search.ServeShard(nc, "test.sharded", x, search.Shard{Index: s, Count: shards}, 4, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	sharded := search.NewRemote(nc, "test.sharded")
+	sharded.ShardWait = time.Second
+	ctx := context.Background()
+
+	ids := func(hits []search.Hit) []string {
+		var out []string
+		for _, h := range hits {
+			out = append(out, string(h.ID))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q       search.Query
+		ordered bool
+	}{
+		{search.Query{Q: "seal", Sort: search.SortNewest, Limit: 40, Facets: []string{search.FacetCourt, search.FacetYear}}, true},
+		{search.Query{Q: "deposition OR privilege", Sort: search.SortOldest, Limit: 25, Court: []string{"cand", "dcd"}}, true},
+		{search.Query{Q: `"the sanctions"`, Limit: 1000, Facets: []string{search.FacetCourt}}, false},
+		{search.Query{Q: "motion -exhibit", Limit: 1000}, false},
+	} {
+		want, err := one.Search(ctx, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sharded.Search(ctx, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Total != want.Total || got.Partial {
+			t.Errorf("%s: total %d (partial %v); one index %d", tc.q.Q, got.Total, got.Partial, want.Total)
+		}
+		g, w := ids(got.Hits), ids(want.Hits)
+		if !tc.ordered {
+			sort.Strings(g)
+			sort.Strings(w)
+		}
+		if strings.Join(g, " ") != strings.Join(w, " ") {
+			t.Errorf("%s: shards give %d hits %v…; one index %d hits %v…", tc.q.Q, len(g), g[:min(5, len(g))], len(w), w[:min(5, len(w))])
+		}
+		for name, wf := range want.Facets {
+			if fmt.Sprint(got.Facets[name]) != fmt.Sprint(wf) {
+				t.Errorf("%s: facet %s: shards %v; one index %v", tc.q.Q, name, got.Facets[name], wf)
+			}
+		}
+	}
+
+	// Deep paging through the shards in every order: each hit once, as many as the total.
+	for _, order := range []string{search.SortRelevance, search.SortNewest, search.SortOldest} {
+		q := search.Query{Q: "order", Sort: order, Limit: 37}
+		seen := map[filing.DocID]int{}
+		var total uint64
+		for page := 0; page < n; page++ {
+			res, err := sharded.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total = res.Total
+			for _, h := range res.Hits {
+				seen[h.ID]++
+			}
+			if res.Next == "" {
+				break
+			}
+			q.After = res.Next
+		}
+		if uint64(len(seen)) != total || total != n {
+			t.Errorf("%s paging: %d distinct of total %d; want %d", order, len(seen), total, n)
+		}
+		for id, c := range seen {
+			if c != 1 {
+				t.Errorf("%s paging: %s returned %d times", order, id, c)
+			}
+		}
+	}
+
+	// A shard that stops answering is reported.
+	subs[1].Unsubscribe()
+	res, err := sharded.Search(ctx, search.Query{Q: "seal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partial || fmt.Sprint(res.MissingShards) != "[1]" {
+		t.Errorf("with shard 1 gone: partial %v, missing %v; want partial, [1]", res.Partial, res.MissingShards)
+	}
+}
