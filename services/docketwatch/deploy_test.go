@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/nats-io/nats-server/v2/server"
 	"gopkg.in/yaml.v3"
@@ -184,5 +185,39 @@ func yamlDocs(t *testing.T, path string) []*yaml.Node {
 			t.Fatalf("%s: %v", path, err)
 		}
 		docs = append(docs, &n)
+	}
+}
+
+// TestDeployExampleConfig keeps deploy/docketwatch.example.yaml in step with the flags of
+// `docketwatch run` (regenerate: docketwatch config-example > deploy/docketwatch.example.yaml),
+// and checks a config file with its settings uncommented is accepted.
+func TestDeployExampleConfig(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join(deployDir, "docketwatch.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := docketwatch(t, "config-example").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(want) {
+		t.Fatal("deploy/docketwatch.example.yaml is out of date: regenerate it with `docketwatch config-example`")
+	}
+	var live []string
+	for _, line := range strings.Split(string(want), "\n") {
+		if strings.HasPrefix(line, "# ") {
+			if k, v, ok := strings.Cut(strings.TrimPrefix(line, "# "), ": "); ok && !strings.Contains(k, " ") {
+				live = append(live, k+": "+v)
+			}
+		}
+	}
+	if len(live) < 20 {
+		t.Fatalf("found %d settings in the example; want every flag of run", len(live))
+	}
+	path := filepath.Join(t.TempDir(), "all.yaml")
+	os.WriteFile(path, []byte(strings.Join(live, "\n")+"\n"), 0o644)
+	fs, _ := runFlags("run")
+	if err := config.Apply(fs, path); err != nil {
+		t.Errorf("the example's own settings are refused: %v", err)
 	}
 }

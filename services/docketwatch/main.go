@@ -29,9 +29,11 @@ Usage:
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
+  docketwatch config-example                          print a config file with every setting of run
   docketwatch extract [--json] [--no-ocr] [--engine auto|go|poppler] [--aliases FILE] FILE.pdf...
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
+  docketwatch reindex [--court C] [--since D] [--until D] [--detach] [--json]   rebuild the index, no downtime
   docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
@@ -61,12 +63,16 @@ func main() {
 		err = cmdDead(ctx, args)
 	case "reextract":
 		err = cmdJobStart(ctx, verb, args)
+	case "reindex":
+		err = cmdReindex(ctx, args)
 	case "jobs":
 		err = cmdJobs(ctx, args)
 	case "backfill":
 		err = cmdBackfill(ctx, args)
 	case "extract":
 		err = cmdExtract(ctx, args)
+	case "config-example":
+		err = cmdConfigExample()
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
