@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -195,8 +196,17 @@ func CheckWebhookURL(raw string) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return fmt.Errorf("webhook url %q points at this machine (set %s=1 to allow)", raw, EnvAllowPrivate)
 	}
-	if ip := net.ParseIP(host); ip != nil && !PublicIP(ip) {
-		return fmt.Errorf("webhook url %q points at a private address (set %s=1 to allow)", raw, EnvAllowPrivate)
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !publicAddr(a.WithZone("")) {
+			return fmt.Errorf("webhook url %q points at a private address (set %s=1 to allow)", raw, EnvAllowPrivate)
+		}
+		return nil
+	}
+	// A numeric name that is not a dotted quad ("2130706433", "127.1", "0x7f.1") is an
+	// address to some resolvers and a name to others; no top-level domain is numeric.
+	labels := strings.Split(host, ".")
+	if last := labels[len(labels)-1]; strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x") {
+		return fmt.Errorf("webhook url %q: host %q is neither an address nor a name", raw, host)
 	}
 	return nil
 }
@@ -205,13 +215,63 @@ func CheckWebhookURL(raw string) error {
 func AllowPrivate() bool { return os.Getenv(EnvAllowPrivate) == "1" }
 
 // PublicIP reports whether ip is an address a webhook may reach: not loopback, private,
-// link-local, multicast or unspecified.
+// link-local, multicast, unspecified, or any other special-purpose range (RFC 6890: this
+// network, carrier-grade NAT, benchmarking, documentation, reserved, broadcast), and not
+// an IPv6 address that carries such an IPv4 address inside it (IPv4-mapped, NAT64,
+// 6to4), which some networks route to it.
 func PublicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() ||
-		// 100.64.0.0/10, carrier-grade NAT, is private in practice.
-		(ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xC0 == 64))
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	return publicAddr(a)
 }
+
+func publicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	for _, p := range specialPurpose {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	if a.Is6() {
+		b := a.As16()
+		switch {
+		case nat64.Contains(a), nat64Local.Contains(a):
+			return publicAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(a):
+			return publicAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	return true
+}
+
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	// specialPurpose are ranges no webhook receiver on the internet has (RFC 6890 and
+	// its updates) beyond those the net/netip predicates cover.
+	specialPurpose = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),       // "this network": 0.x reaches the local host on Linux
+		netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT, private in practice
+		netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+		netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+		netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+		netip.MustParsePrefix("198.51.100.0/24"), // documentation
+		netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and 255.255.255.255 broadcast
+		netip.MustParsePrefix("::/128"),
+		netip.MustParsePrefix("100::/64"),      // discard-only
+		netip.MustParsePrefix("2001::/32"),     // Teredo: the IPv4 address inside is hidden
+		netip.MustParsePrefix("2001:db8::/32"), // documentation
+		netip.MustParsePrefix("fec0::/10"),     // site-local, deprecated but routed by some
+	}
+)
 
 // Redacted returns the rule without its webhook secret, for every read that leaves the
 // process (API answers, CLI output).

@@ -55,6 +55,9 @@ func (s *NATS) Get(ctx context.Context, sum string) (io.ReadCloser, error) {
 }
 
 func (s *NATS) Has(ctx context.Context, sum string) (bool, error) {
+	if err := CheckSum(sum); err != nil {
+		return false, err
+	}
 	_, err := s.obj.GetInfo(ctx, sum)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return false, nil

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -62,6 +64,8 @@ type Options struct {
 	Replicas int
 	// Duplicates is the window in which a repeated Nats-Msg-Id is dropped.
 	Duplicates time.Duration
+	// Log is told when Setup waits for NATS; nil is slog.Default().
+	Log *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -103,9 +107,35 @@ func Streams(o Options) []jetstream.StreamConfig {
 // It is idempotent: every process calls it at start-up. A cluster that has just formed
 // (or lost a node) answers "no suitable peers" or "temporarily unavailable" for a while,
 // so Setup retries for up to a minute before it gives up.
+//
+// While the connection has not reached any server (a role started before NATS, with
+// ConnConfig.WaitForServers) Setup waits as long as ctx allows, logging every few seconds
+// that it waits and for which servers.
 func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
 	deadline := time.Now().Add(time.Minute)
+	var said time.Time
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		if nc := js.Conn(); nc != nil && !nc.IsConnected() && !nc.IsClosed() {
+			if time.Since(said) >= 5*time.Second {
+				servers := make([]string, 0, len(nc.Servers()))
+				for _, s := range nc.Servers() {
+					servers = append(servers, redactURL(s))
+				}
+				log.Warn("waiting for nats", "servers", strings.Join(servers, ","), "status", nc.Status().String())
+				said = time.Now()
+			}
+			deadline = time.Now().Add(time.Minute) // the minute for a forming cluster starts once it answers
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for nats: %w", ctx.Err())
+			case <-time.After(wait):
+			}
+			continue
+		}
 		err := setup(ctx, js, o)
 		if err == nil || time.Now().After(deadline) {
 			return err

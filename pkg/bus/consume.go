@@ -10,6 +10,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -68,9 +69,42 @@ func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
 	}
 }
 
-// Ensure creates or updates the durable consumer.
+// Ensure creates or updates the durable consumer. While the server does not answer (NATS
+// restarting or unreachable, a cluster electing a leader) it tries again with backoff until
+// ctx ends, saying so in the default logger: a stage that gave up here would leave its
+// process running and doing nothing. An answer that refuses the consumer is returned.
 func (c Consumer) Ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
 	c = c.withDefaults()
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		cons, err := c.ensure(ctx, js)
+		if err == nil || ctx.Err() != nil || !Unanswered(err) {
+			return cons, err
+		}
+		slog.Default().Warn("waiting for nats to create a consumer", "stage", c.Stage, "consumer", c.Durable, "retry_in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Unanswered reports whether err means the JetStream API gave no answer (a timeout, no
+// responders, a connection down) or answered that it is temporarily unavailable: the same
+// call may succeed later.
+func Unanswered(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code == 503 || apiErr.Code == 408
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		errors.Is(err, nats.ErrConnectionDraining) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+}
+
+func (c Consumer) ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
 	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
 		Durable:       c.Durable,
 		FilterSubject: c.Filter,

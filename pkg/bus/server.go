@@ -2,9 +2,11 @@ package bus
 
 import (
 	"crypto/rand"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -96,6 +98,11 @@ type ConnConfig struct {
 	Token          string
 	CredsFile      string
 	NKeyFile       string
+	// WaitForServers makes Connect succeed while no server answers yet, the connection
+	// trying again in the background, for a long-running role started before NATS or
+	// during its restart: it waits (Setup says so) instead of exiting into a crash loop.
+	// A CLI verb leaves it off and fails at once with a clear error.
+	WaitForServers bool
 }
 
 // Validate reports a configuration that cannot work.
@@ -135,16 +142,39 @@ func (c ConnConfig) Connect(name string) (*nats.Conn, error) {
 		}
 		opts = append(opts, opt)
 	}
+	if c.WaitForServers {
+		opts = append(opts, nats.RetryOnFailedConnect(true))
+	}
 	return Connect(c.URLs, name, opts...)
 }
 
 // Connect dials a NATS server or cluster (comma-separated URLs) with the options a
 // docketwatch component needs: reconnect forever, a name in the server's monitoring.
 func Connect(urls, name string, extra ...nats.Option) (*nats.Conn, error) {
-	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}, extra...)
+	opts := append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		// Losing and regaining the server is visible in the log, not only in /readyz.
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err != nil {
+				slog.Default().Warn("nats disconnected", "conn", name, "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			slog.Default().Info("nats reconnected", "conn", name, "server", redactURL(nc.ConnectedUrl()))
+		}),
+	}, extra...)
 	nc, err := nats.Connect(urls, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connecting %s to %s: %w", name, urls, err)
 	}
 	return nc, nil
+}
+
+// redactURL drops the user information of a server URL, for logs.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	p.User = nil
+	return p.String()
 }

@@ -71,6 +71,9 @@ func Service(name string, args []string, register func(*flag.FlagSet), start fun
 		os.Exit(2)
 	}
 	log := f.Logger(slog.LevelInfo).With("service", name)
+	// A service waits for a NATS that is not up yet rather than exit into a crash loop.
+	f.NATS.WaitForServers = true
+	slog.SetDefault(log)
 	if err := serve(name, f, log, start); err != nil {
 		log.Error("exiting", "err", err)
 		os.Exit(1)
@@ -102,7 +105,7 @@ func serve(name string, f Flags, log *slog.Logger, start func(context.Context, E
 	if err != nil {
 		return err
 	}
-	if err := bus.Setup(ctx, js, bus.Options{Replicas: f.Replicas}); err != nil {
+	if err := bus.Setup(ctx, js, bus.Options{Replicas: f.Replicas, Log: log}); err != nil {
 		return fmt.Errorf("setting up the JetStream contract: %w", err)
 	}
 	log.Info("started", "nats", f.NATS.URLs)

@@ -121,11 +121,26 @@ func (s *Service) Consumer() bus.Consumer {
 func (s *Service) Run(ctx context.Context) error {
 	ready := make(chan struct{})
 	var once sync.Once
-	changes, err := s.store.Watch(ctx, func() { once.Do(func() { close(ready) }) }, func(id string, err error) {
-		s.log.Error("unreadable rule", "rule", id, "err", err)
-	})
-	if err != nil {
-		return err
+	var changes <-chan alert.Change
+	// NATS may be restarting as the stage starts: wait for it rather than stop the stage
+	// and leave the process running without alerts.
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		var err error
+		changes, err = s.store.Watch(ctx, func() { once.Do(func() { close(ready) }) }, func(id string, err error) {
+			s.log.Error("unreadable rule", "rule", id, "err", err)
+		})
+		if err == nil {
+			break
+		}
+		if !bus.Unanswered(err) {
+			return err
+		}
+		s.log.Warn("waiting for nats to load the alert rules", "retry_in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
 	}
 	go func() {
 		for c := range changes {
@@ -144,7 +159,7 @@ func (s *Service) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.digests(ctx)
 	}()
-	err = s.Consumer().Consume(ctx, s.js, s.log, s.handle)
+	err := s.Consumer().Consume(ctx, s.js, s.log, s.handle)
 	wg.Wait()
 	return err
 }

@@ -2,11 +2,10 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -69,15 +68,11 @@ func AlertRoutes(mux *http.ServeMux, d AlertDeps) {
 type alerts struct{ AlertDeps }
 
 func (a *alerts) authorised(h http.HandlerFunc) http.HandlerFunc {
+	auth := NewAuth(a.Token)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.Token == "" {
-			writeError(w, http.StatusForbidden, "alert rules cannot be changed over HTTP: no API token is configured", nil)
-			return
-		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.Token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="docketwatch"`)
-			writeError(w, http.StatusUnauthorized, "an API token is required: Authorization: Bearer TOKEN", nil)
+		// The bearer header only: a cookie would let another site's form write here.
+		if v := auth.Check(r, false); v != Granted {
+			deny(w, v, "changing alert rules")
 			return
 		}
 		h(w, r)
@@ -113,10 +108,7 @@ type ruleInput struct {
 
 func (a *alerts) create(w http.ResponseWriter, r *http.Request) {
 	var in ruleInput
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "reading rule: "+err.Error(), nil)
+	if !decodeBody(w, r, maxRuleBytes, &in, "rule") {
 		return
 	}
 	rule := alert.Rule{Name: in.Name, Query: in.Query, Filters: in.Filters, Email: in.Email, DailyCap: in.DailyCap}
@@ -268,7 +260,7 @@ func feedEntry(e alert.Event) atomEntry {
 		var b strings.Builder
 		b.WriteString("<ul>")
 		for _, al := range d.Alerts {
-			fmt.Fprintf(&b, "<li>%s: %s</li>", xmlEscape(entryTitle(al)), al.Snippet)
+			fmt.Fprintf(&b, "<li>%s: %s</li>", html.EscapeString(entryTitle(al)), MarkedHTML(al.Snippet))
 		}
 		b.WriteString("</ul>")
 		return atomEntry{
@@ -280,13 +272,13 @@ func feedEntry(e alert.Event) atomEntry {
 	al := e.Alert
 	entry := atomEntry{
 		Title: entryTitle(*al), ID: "urn:docketwatch:alert:" + al.ID, Updated: al.MatchedAt.UTC().Format(time.RFC3339),
-		Summary: atomText{Type: "html", Body: al.Snippet},
+		Summary: atomText{Type: "html", Body: MarkedHTML(al.Snippet)},
 	}
 	if al.Page > 0 {
-		entry.Summary.Body = fmt.Sprintf("Page %d: %s", al.Page, al.Snippet)
+		entry.Summary.Body = fmt.Sprintf("Page %d: %s", al.Page, MarkedHTML(al.Snippet))
 	}
 	for _, href := range []string{al.Link, al.SourceURL} {
-		if href != "" {
+		if href = SafeLink(href); href != "" {
 			entry.Links = append(entry.Links, atomLink{Rel: "alternate", Href: href})
 			break
 		}
@@ -309,10 +301,4 @@ func entryTitle(a alert.Alert) string {
 		kind = "newly available"
 	}
 	return strings.Join(parts, " · ") + " (" + kind + ")"
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }

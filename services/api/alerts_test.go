@@ -54,13 +54,16 @@ func TestAlertRoutes(t *testing.T) {
 		want                            int
 	}{
 		{"no token", "POST", "/api/v1/alerts", "", rule, http.StatusUnauthorized},
-		{"wrong token", "POST", "/api/v1/alerts", "nope", rule, http.StatusUnauthorized},
+		{"wrong token", "POST", "/api/v1/alerts", "nope", rule, http.StatusForbidden},
 		{"private webhook", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","webhook":{"url":"http://127.0.0.1:9/","secret":"s"}}`, http.StatusBadRequest},
 		{"metadata address", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","webhook":{"url":"http://169.254.169.254/","secret":"s"}}`, http.StatusBadRequest},
 		{"empty query", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":" "}`, http.StatusBadRequest},
 		{"unknown field", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"x","id":"0000000000000001"}`, http.StatusBadRequest},
 		{"unknown rule", "GET", "/api/v1/alerts/0000000000000001", "", "", http.StatusNotFound},
 		{"delete without token", "DELETE", "/api/v1/alerts/0000000000000001", "", "", http.StatusUnauthorized},
+		{"delete wrong token", "DELETE", "/api/v1/alerts/0000000000000001", "nope", "", http.StatusForbidden},
+		{"enable without token", "POST", "/api/v1/alerts/0000000000000001/enable", "", "", http.StatusUnauthorized},
+		{"oversized rule", "POST", "/api/v1/alerts", "tok", `{"name":"x","query":"` + strings.Repeat("a", 70<<10) + `"}`, http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

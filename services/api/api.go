@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -202,4 +203,28 @@ func ParseQuery(v map[string][]string) (search.Query, error) {
 		}
 	}
 	return q.Normalize()
+}
+
+// maxRuleBytes bounds a rule's JSON: its query, name and filters are bounded far below it.
+const maxRuleBytes = 64 << 10
+
+// decodeBody reads r's JSON body into v, refusing unknown fields and a body over max
+// bytes (413), and answers the client itself when it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any, what string) bool {
+	if r.ContentLength > max {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the %s is %d bytes; at most %d are accepted", what, r.ContentLength, max), nil)
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the %s is longer than %d bytes", what, tooBig.Limit), nil)
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "reading the "+what+": "+err.Error(), nil)
+		return false
+	}
+	return true
 }

@@ -8,8 +8,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
+	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/fetcher"
@@ -20,6 +23,9 @@ type runOptions struct {
 	common
 	addr    string
 	roles   string
+	config  string
+	policy  api.Policy
+	pf      *api.PolicyFlags
 	fetcher fetcher.Config
 	baseURL string
 	smtp    email.Config
@@ -51,8 +57,10 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	o.register(fs)
 	fs.StringVar(&o.addr, "http", envOr("DOCKETWATCH_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API role (env DOCKETWATCH_HTTP; empty: no HTTP)")
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
+	fs.StringVar(&o.config, "config", os.Getenv("DOCKETWATCH_CONFIG"), "YAML file of settings, keyed by these flags' names; flags and DOCKETWATCH_* variables override it (env DOCKETWATCH_CONFIG)")
 	o.fetcher.RegisterFlags(fs)
 	o.extract.register(fs)
+	o.pf = o.policy.RegisterFlags(fs)
 	fs.StringVar(&o.baseURL, "base-url", os.Getenv("DOCKETWATCH_BASE_URL"), "public address of the web UI and API, for links in alerts (env DOCKETWATCH_BASE_URL)")
 	fs.StringVar(&o.smtp.Host, "smtp-host", os.Getenv("DOCKETWATCH_SMTP_HOST"), "SMTP relay for alert email (env DOCKETWATCH_SMTP_HOST); the password only from env DOCKETWATCH_SMTP_PASSWORD")
 	fs.IntVar(&o.smtp.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
@@ -70,13 +78,36 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if o.config != "" {
+		if err := config.Apply(fs, o.config); err != nil {
+			return err
+		}
+	}
+	if err := o.pf.Load(); err != nil {
+		return err
+	}
+	if o.policy.Token == "" && o.NATS.URLs == "" {
+		// An embedded docketwatch is one person's: give its web UI a sign-in token of
+		// its own, kept in the data directory, rather than leave every write refused.
+		path, tok, err := datadir.APIToken(o.data)
+		if err != nil {
+			return err
+		}
+		o.policy.Token = tok
+		fmt.Fprintf(os.Stderr, "docketwatch: API and web sign-in token in %s\n", path)
+	}
 	ex, err := o.extract.config()
 	if err != nil {
 		return err
 	}
+	// A long-running role waits for a NATS that is not up yet rather than exit into a
+	// crash loop; the waiting, and later losses of the server, go to its log.
+	o.NATS.WaitForServers = true
+	log := o.Logger(slog.LevelInfo)
+	slog.SetDefault(log)
 	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
-		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, APIToken: os.Getenv("DOCKETWATCH_API_TOKEN"),
-		Log: o.Logger(slog.LevelInfo)}
+		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy,
+		Log: log}
 	switch {
 	case verb != "run":
 		cfg.Roles = []string{verb}

@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -41,7 +42,8 @@ func TestMain(m *testing.M) {
 
 func startNode(t *testing.T, data, httpAddr string) *node.Node {
 	t.Helper()
-	n, err := node.Start(context.Background(), node.Config{DataDir: data, HTTPAddr: httpAddr})
+	n, err := node.Start(context.Background(), node.Config{DataDir: data, HTTPAddr: httpAddr,
+		Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/api"
 )
 
 // Preview windows a researcher may pick, in days; the first is the default.
@@ -43,6 +44,15 @@ type alertsData struct {
 }
 
 func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
+	// The rules name webhook and email addresses, and their ids open their feeds.
+	if v := u.auth.Check(r, true); v != api.Granted {
+		if !u.auth.Configured() {
+			u.needSignIn(w, r, v)
+			return
+		}
+		seeOther(w, r, "/login", url.Values{"next": {localPath(r.URL.RequestURI())}})
+		return
+	}
 	d := &alertsData{}
 	p := page{Title: "Alerts", Nav: "alerts", Data: d}
 	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)

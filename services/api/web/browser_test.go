@@ -107,8 +107,8 @@ func startEnv(t *testing.T) *env {
 	mux.Handle("/api/", apiH)
 	mux.Handle("/healthz", apiH)
 	api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(rulesKV), JS: n.JS, Check: check, Log: log})
-	mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: n.JS, CheckRule: check, Metrics: n.Metrics, Log: log}))
-	srv := httptest.NewServer(mux)
+	mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: n.JS, CheckRule: check, Metrics: n.Metrics, Token: browserToken, Log: log}))
+	srv := httptest.NewServer(api.Protect(mux, api.Policy{Token: browserToken, PublicReads: true, Rate: -1}))
 	t.Cleanup(srv.Close)
 	pub, err := fetcher.NewPublisher(ctx, n.JS)
 	if err != nil {
@@ -293,6 +293,9 @@ var (
 		pages: []string{"Notice of appearance of counsel for the defendant."}}
 )
 
+// browserToken is the API token the browser signs in with.
+const browserToken = "browser-test-token"
+
 // TestBrowser walks the researcher's paths in headless Chromium against a real pipeline.
 func TestBrowser(t *testing.T) {
 	chromium(t)
@@ -304,6 +307,29 @@ func TestBrowser(t *testing.T) {
 	e.waitIndexed(t, idC, idM, idO)
 	e.waitParked(t, idN)
 	ctx := browser(t)
+
+	t.Run("sign in", func(t *testing.T) {
+		// Without a session the rule list sends the reader to the sign-in page.
+		do(t, ctx, "rules before signing in", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.ID("token")))
+		do(t, ctx, "a wrong token",
+			chromedp.SendKeys(chromedp.ID("token"), "not the token"),
+			chromedp.Click(chromedp.ID("sign-in")),
+			chromedp.WaitVisible(chromedp.ID("page-error")),
+		)
+		if got := text(t, ctx, "#page-error"); !strings.Contains(got, "not this server's API token") {
+			t.Fatalf("a wrong token says %q", got)
+		}
+		do(t, ctx, "signing in",
+			chromedp.Navigate(e.url+"/login?next=%2Falerts"),
+			chromedp.WaitVisible(chromedp.ID("token")),
+			chromedp.SendKeys(chromedp.ID("token"), browserToken),
+			chromedp.Click(chromedp.ID("sign-in")),
+			chromedp.WaitVisible(chromedp.ID("sign-out")),
+		)
+		if loc := run(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/alerts") {
+			t.Fatalf("after signing in the browser is at %s; want back at /alerts", loc)
+		}
+	})
 
 	t.Run("search, facet, document, alert", func(t *testing.T) {
 		do(t, ctx, "searching",

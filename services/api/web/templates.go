@@ -2,15 +2,15 @@ package web
 
 import (
 	"fmt"
-	"html"
 	"html/template"
-	"strings"
 	"time"
+
+	"github.com/docketwatch/docketwatch/services/api"
 )
 
 // pageNames are the templates, each parsed with the layout into a set of its own, so
 // that every page defines the same "content" block.
-var pageNames = []string{"search", "document", "alerts", "alert_new", "status", "error"}
+var pageNames = []string{"search", "document", "alerts", "alert_new", "status", "error", "login"}
 
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
@@ -45,41 +45,10 @@ func parsePages() map[string]*template.Template {
 	return out
 }
 
-// marked makes a snippet from the index safe to show: the index sends HTML-escaped text
-// with its matches in <mark>, and only those two tags survive here; anything else that
-// looks like markup (a snippet built by a buggy or hostile index owner) is escaped.
+// marked makes a snippet from the index safe to show (api.MarkedHTML): only its <mark>
+// tags survive.
 func marked(s string) template.HTML {
-	const open, close = "\x00", "\x01"
-	s = strings.ReplaceAll(s, open, "")
-	s = strings.ReplaceAll(s, close, "")
-	s = strings.ReplaceAll(s, "<mark>", open)
-	s = strings.ReplaceAll(s, "</mark>", close)
-	// Unescape then escape once: entities the index wrote survive, stray markup does not.
-	s = html.EscapeString(html.UnescapeString(s))
-	var b strings.Builder
-	depth := 0
-	for _, r := range s {
-		switch string(r) {
-		case open:
-			if depth == 0 {
-				b.WriteString("<mark>")
-			}
-			depth++
-		case close:
-			if depth > 0 {
-				depth--
-				if depth == 0 {
-					b.WriteString("</mark>")
-				}
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	if depth > 0 {
-		b.WriteString("</mark>")
-	}
-	return template.HTML(b.String())
+	return template.HTML(api.MarkedHTML(s))
 }
 
 // ago says how long before now t was, roughly, for freshness columns.

@@ -33,6 +33,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -61,6 +62,10 @@ type Deps struct {
 	// Sources serves the fetcher's freshness as GET /api/v1/sources does
 	// (fetcher.Service.StatusHandler); nil when the fetcher runs elsewhere.
 	Sources http.Handler
+	// Token is the API token (DOCKETWATCH_API_TOKEN): a person signs in with it at
+	// /login to save or delete alerts, see the rules and retry parked work. Empty makes
+	// the UI read-only: nobody can sign in, as nobody can write through the API.
+	Token string
 	// APIPrefix is where the JSON API is mounted, for the PDF and feed links
 	// (default "/api/v1").
 	APIPrefix string
@@ -79,7 +84,10 @@ type Deps struct {
 //	POST /alerts/{id}/delete         delete a rule
 //	GET  /status                     pipeline, parked messages, sources, jobs
 //	POST /status/parked/{seq}/retry  retry a parked message
+//	GET  /login, POST /login         sign in with the API token; POST /logout signs out
 //	GET  /static/                    style sheet and script
+//
+// Writes and the rule list need a signed-in session as well as the form's CSRF token.
 func Handler(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -94,7 +102,7 @@ func Handler(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	u := &ui{Deps: d, pages: parsePages(), csrf: newCSRF(), rates: &rates{}}
+	u := &ui{Deps: d, pages: parsePages(), csrf: newCSRF(), rates: &rates{}, auth: api.NewAuth(d.Token)}
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
@@ -107,6 +115,9 @@ func Handler(d Deps) http.Handler {
 	mux.HandleFunc("POST /alerts/{id}/delete", u.post(u.alertDelete))
 	mux.HandleFunc("GET /status", u.statusPage)
 	mux.HandleFunc("POST /status/parked/{seq}/retry", u.post(u.retryParked))
+	mux.HandleFunc("GET /login", u.loginPage)
+	mux.HandleFunc("POST /login", u.form(u.login))
+	mux.HandleFunc("POST /logout", u.form(u.logout))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
 	})
@@ -119,6 +130,7 @@ type ui struct {
 	pages map[string]*template.Template
 	csrf  *csrf
 	rates *rates
+	auth  *api.Auth
 
 	storeMu sync.Mutex
 	rules   *alert.Store
@@ -162,6 +174,10 @@ type page struct {
 	Flash string
 	Error string
 	Data  any
+	// SignedIn: the reader holds a session; CanSignIn: a token is configured.
+	SignedIn, CanSignIn bool
+	// Here is the page's own path, where signing in or out comes back to.
+	Here string
 }
 
 // render writes a page; a template failure (a bug) becomes the error page.
@@ -172,6 +188,9 @@ func (u *ui) render(w http.ResponseWriter, r *http.Request, status int, name str
 		return
 	}
 	p.CSRF = u.csrf.token(w, r)
+	p.CanSignIn = u.auth.Configured()
+	p.SignedIn = u.auth.SignedIn(r)
+	p.Here = localPath(r.URL.RequestURI())
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
 		u.Log.Error("rendering page", "page", name, "err", err)
@@ -191,8 +210,19 @@ func (u *ui) fail(w http.ResponseWriter, r *http.Request, status int, msg string
 	u.render(w, r, status, "error", page{Title: http.StatusText(status), Error: msg, Data: status})
 }
 
-// post checks the CSRF token of a form before h runs.
+// post checks the CSRF token of a form and the reader's session before h runs.
 func (u *ui) post(h http.HandlerFunc) http.HandlerFunc {
+	return u.form(func(w http.ResponseWriter, r *http.Request) {
+		if v := u.auth.Check(r, true); v != api.Granted {
+			u.needSignIn(w, r, v)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// form reads a posted form and checks its CSRF token before h runs.
+func (u *ui) form(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
@@ -205,6 +235,64 @@ func (u *ui) post(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// needSignIn answers a request that needs a session it does not carry.
+func (u *ui) needSignIn(w http.ResponseWriter, r *http.Request, v api.Verdict) {
+	if !u.auth.Configured() {
+		u.fail(w, r, http.StatusForbidden, "Changes are turned off on this server: no API token is configured (DOCKETWATCH_API_TOKEN).")
+		return
+	}
+	msg := "Sign in with the API token first (Sign in, at the top of the page); then go back and try again."
+	if v == api.Wrong {
+		msg = "Your sign-in has expired. Sign in again with the API token; then go back and try again."
+	}
+	u.fail(w, r, http.StatusUnauthorized, msg)
+}
+
+// loginData is the sign-in page's.
+type loginData struct {
+	Next string
+}
+
+func (u *ui) loginPage(w http.ResponseWriter, r *http.Request) {
+	p := page{Title: "Sign in", Data: loginData{Next: localPath(r.URL.Query().Get("next"))}}
+	if !u.auth.Configured() {
+		p.Error = "Signing in is turned off on this server: no API token is configured (DOCKETWATCH_API_TOKEN). Search and documents need no sign-in."
+	}
+	u.render(w, r, http.StatusOK, "login", p)
+}
+
+func (u *ui) login(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.PostForm.Get("next"))
+	if !u.auth.SignIn(w, r, r.PostForm.Get("token")) {
+		u.Log.Info("web sign-in refused", "remote", r.RemoteAddr)
+		p := page{Title: "Sign in", Data: loginData{Next: next}, Error: "That is not this server's API token."}
+		if !u.auth.Configured() {
+			p.Error = "Signing in is turned off on this server: no API token is configured (DOCKETWATCH_API_TOKEN)."
+		}
+		u.render(w, r, http.StatusForbidden, "login", p)
+		return
+	}
+	u.Log.Info("web sign-in", "remote", r.RemoteAddr)
+	seeOther(w, r, next, nil)
+}
+
+func (u *ui) logout(w http.ResponseWriter, r *http.Request) {
+	u.auth.SignOut(w, r)
+	seeOther(w, r, "/", nil)
+}
+
+// localPath keeps a path of this site only ("/alerts?x=1"); anything else, which could
+// send the reader to another site after signing in, becomes "/".
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n") {
+		return "/"
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return s
 }
 
 // seeOther redirects after a POST to a page that shows its outcome.

@@ -4,11 +4,14 @@
 package datadir
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -96,4 +99,25 @@ func ReadOwner(dir string) (Owner, error) {
 		return o, fmt.Errorf("reading owner file: %w", err)
 	}
 	return o, nil
+}
+
+// APIToken returns the data directory's API token, creating it (random, readable only by
+// this user) on first use, and the file that holds it.
+func APIToken(dir string) (path, token string, err error) {
+	path = filepath.Join(dir, "api-token")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return path, strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", err
+	}
+	token = hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("writing API token: %w", err)
+	}
+	return path, token, nil
 }

@@ -73,8 +73,9 @@ type Config struct {
 	Alerter   alerter.Config
 	// SMTP sends alert emails; with no Host, rules with email channels are refused.
 	SMTP email.Config
-	// APIToken authorises the API's write calls (alert rules); empty refuses them.
-	APIToken string
+	// Policy protects the HTTP server: the API token for writes (and, unless search is
+	// public, reads), size limits, a per-client rate limit, webhook sources.
+	Policy api.Policy
 	Log      *slog.Logger
 }
 
@@ -89,6 +90,11 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" && (c.NATS.URLs == "" || c.has(RoleIndexer)) {
 		return errors.New("a data directory is needed for the embedded server and the index")
+	}
+	if c.has(RoleAPI) && c.HTTPAddr != "" {
+		if err := c.Policy.Validate(); err != nil {
+			return err
+		}
 	}
 	if c.has(RoleFetcher) {
 		if err := c.Fetcher.Validate(); err != nil {
@@ -328,11 +334,13 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		mux.Handle("/api/", apiH)
 		mux.Handle("/healthz", apiH)
 		mux.Handle("/readyz", apiH)
-		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.APIToken,
+		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.Policy.Token,
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
+		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind}, Log: cfg.Log})
 		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
-			CheckRule: checkRule, Log: cfg.Log}))
-		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
+		cfg.Policy.Log = cfg.Log
+		n.http = &http.Server{Handler: api.Protect(mux, cfg.Policy), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				cfg.Log.Error("http server stopped", "err", err)

@@ -287,10 +287,11 @@ func docIDFromURL(u string) string {
 		u = u[i+1:]
 	}
 	u, _, _ = strings.Cut(u, "?")
-	if len(u) >= 4 {
-		u = u[:3] + "0" + u[4:]
+	// A PACER doc id is digits; anything else in that place is a broken link, not an id.
+	if len(u) < 4 || strings.Trim(u, "0123456789") != "" {
+		return ""
 	}
-	return u
+	return u[:3] + "0" + u[4:]
 }
 
 // zones maps the US time-zone abbreviations appellate feeds use to their zone. As in

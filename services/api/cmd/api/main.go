@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
@@ -18,21 +19,40 @@ import (
 
 func main() {
 	addr := ":8080"
+	var policy api.Policy
+	var pf *api.PolicyFlags
 	run.Service("api", os.Args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&addr, "http", addr, "HTTP listen address")
+		pf = policy.RegisterFlags(fs)
 	}, func(ctx context.Context, env run.Env) error {
-		nc, _, err := env.Connect("client")
+		if err := pf.Load(); err != nil {
+			return err
+		}
+		policy.Log = env.Log
+		nc, js, err := env.Connect("client")
+		if err != nil {
+			return err
+		}
+		kv, err := bus.KV(ctx, js, bus.BucketRules)
 		if err != nil {
 			return err
 		}
 		searcher := search.NewRemote(nc, bus.SearchSubject)
-		srv := &http.Server{Addr: addr, ReadHeaderTimeout: 10 * time.Second, Handler: api.Handler(api.Deps{
+		mux := http.NewServeMux()
+		h := api.Handler(api.Deps{
 			Searcher: searcher, Log: env.Log,
 			Ready: func(ctx context.Context) error {
 				_, err := searcher.Search(ctx, search.Query{Limit: 1})
 				return err
 			},
-		})}
+		})
+		mux.Handle("/api/", h)
+		mux.Handle("/healthz", h)
+		mux.Handle("/readyz", h)
+		api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(kv), JS: js, Token: policy.Token, Log: env.Log})
+		api.AdminRoutes(mux, api.AdminDeps{JS: js, Token: policy.Token, JobKinds: []string{"reextract"}, Log: env.Log})
+		srv := &http.Server{Addr: addr, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+			Handler: api.Protect(mux, policy)}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
 		select {

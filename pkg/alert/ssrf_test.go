@@ -1,0 +1,104 @@
+package alert
+
+import (
+	"net"
+	"testing"
+)
+
+func TestPublicIP(t *testing.T) {
+	for _, tc := range []struct {
+		ip   string
+		want bool
+	}{
+		{"93.184.216.34", true},
+		{"2606:2800:220:1:248:1893:25c8:1946", true},
+		{"127.0.0.1", false},
+		{"127.255.0.9", false},
+		{"::1", false},
+		{"10.1.2.3", false},
+		{"172.16.0.1", false},
+		{"192.168.1.1", false},
+		{"169.254.169.254", false}, // cloud metadata
+		{"fe80::1", false},
+		{"fc00::1", false},
+		{"fd12:3456::1", false},
+		{"0.0.0.0", false},
+		{"0.1.2.3", false},
+		{"::", false},
+		{"224.0.0.1", false},
+		{"ff02::1", false},
+		{"255.255.255.255", false},
+		{"240.0.0.1", false},
+		{"100.64.0.1", false},
+		{"198.18.0.1", false},
+		{"192.0.0.8", false},
+		{"::ffff:127.0.0.1", false},    // IPv4-mapped loopback
+		{"::ffff:10.0.0.1", false},     // IPv4-mapped private
+		{"64:ff9b::7f00:1", false},     // NAT64 of 127.0.0.1
+		{"64:ff9b::a9fe:a9fe", false},  // NAT64 of 169.254.169.254
+		{"64:ff9b::5db8:d822", true},   // NAT64 of a public address
+		{"2002:7f00:1::1", false},      // 6to4 of 127.0.0.1
+		{"2002:c0a8:101::1", false},    // 6to4 of 192.168.1.1
+		{"2001:0:4136:e378::1", false}, // Teredo
+		{"fec0::1", false},
+	} {
+		ip := net.ParseIP(tc.ip)
+		if ip == nil {
+			t.Fatalf("bad test address %s", tc.ip)
+		}
+		if got := PublicIP(ip); got != tc.want {
+			t.Errorf("PublicIP(%s) = %v; want %v", tc.ip, got, tc.want)
+		}
+	}
+	if PublicIP(nil) {
+		t.Error("PublicIP(nil) = true")
+	}
+}
+
+func TestCheckWebhookURL(t *testing.T) {
+	t.Setenv(EnvAllowPrivate, "")
+	for _, tc := range []struct {
+		url     string
+		wantErr bool
+	}{
+		{"https://hooks.example.com/dw", false},
+		{"http://93.184.216.34:8080/x", false},
+		{"https://[2606:2800:220:1::1]/x", false},
+		{"ftp://hooks.example.com/", true},
+		{"file:///etc/passwd", true},
+		{"gopher://127.0.0.1:25/", true},
+		{"https://user:pw@hooks.example.com/", true},
+		{"https:///nohost", true},
+		{"http://localhost:8080/", true},
+		{"http://LOCALHOST./", true},
+		{"http://api.localhost/", true},
+		{"http://127.0.0.1/", true},
+		{"http://127.0.0.1.:80/", true},
+		{"http://[::1]/", true},
+		{"http://[::ffff:127.0.0.1]/", true},
+		{"http://[fe80::1%25eth0]/", true},
+		{"http://169.254.169.254/latest/meta-data/", true},
+		{"http://10.0.0.5/", true},
+		{"http://0.0.0.0:9000/", true},
+		{"http://[64:ff9b::7f00:1]/", true},
+		{"http://2130706433/", true}, // 127.0.0.1 to inet_aton
+		{"http://127.1/", true},
+		{"http://0x7f.0x0.0x0.0x1/", true},
+		{"http://017700000001/", true},
+	} {
+		err := CheckWebhookURL(tc.url)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("CheckWebhookURL(%q) = %v; want error %v", tc.url, err, tc.wantErr)
+		}
+	}
+	t.Setenv(EnvAllowPrivate, "1")
+	for _, u := range []string{"http://127.0.0.1:9/", "http://localhost:8080/", "http://10.0.0.5/"} {
+		if err := CheckWebhookURL(u); err != nil {
+			t.Errorf("with %s=1, CheckWebhookURL(%q) = %v", EnvAllowPrivate, u, err)
+		}
+	}
+	// The scheme and credential checks hold even then.
+	if CheckWebhookURL("file:///etc/passwd") == nil || CheckWebhookURL("http://u:p@127.0.0.1/") == nil {
+		t.Errorf("with %s=1 a bad scheme or credentials were accepted", EnvAllowPrivate)
+	}
+}

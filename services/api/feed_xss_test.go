@@ -1,0 +1,121 @@
+package api
+
+import (
+	"context"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// TestFeedEscapesMarkup: a case name, description, entity-bearing snippet or source URL
+// carrying markup (a hostile source, a filing quoting a script) comes out of the Atom
+// feed as text: no element a feed reader would run, no javascript: link.
+func TestFeedEscapesMarkup(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := alert.NewStore(kv)
+	rule, err := store.Create(ctx, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const script = `<script>alert(document.cookie)</script>`
+	doc := filing.DocID("cand/3:20-cv-08570/736/12")
+	a := alert.Alert{ID: alert.AlertID(rule.ID, doc), RuleID: rule.ID, DocID: doc, Kind: alert.NewlyFiled,
+		CaseName: "Doe v. " + script, Docket: "3:20-cv-08570", ExhibitLabel: `Exhibit "<b>1</b>"`,
+		Description: script, Page: 3,
+		Snippet:   `the <mark>Inbox</mark> of ` + script + ` &lt;i&gt;Meta&lt;/i&gt; <a href="javascript:alert(1)">x</a>`,
+		SourceURL: "javascript:alert(1)", MatchedAt: time.Now()}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(rule.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+		t.Fatal(err)
+	}
+	day := alert.Day(time.Now())
+	dg := alert.Digest{ID: alert.DigestID(rule.ID, day), RuleID: rule.ID, Day: day, Alerts: []alert.Alert{a}, CreatedAt: time.Now()}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.DigestSubject(rule.ID, day), Value: alert.Event{Schema: 1, Type: alert.TypeDigest, Digest: &dg}}); err != nil {
+		t.Fatal(err)
+	}
+
+	mux := http.NewServeMux()
+	AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test"})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/alerts/"+rule.ID+"/feed.atom", nil))
+	raw, _ := io.ReadAll(rec.Body)
+	if rec.Code != 200 {
+		t.Fatalf("feed: %d %s", rec.Code, raw)
+	}
+	if strings.Contains(string(raw), "<script") || strings.Contains(string(raw), "<img") || strings.Contains(string(raw), "<b>") {
+		t.Fatalf("raw feed carries markup:\n%s", raw)
+	}
+	var feed struct {
+		Title   string `xml:"title"`
+		Entries []struct {
+			Title   string `xml:"title"`
+			Summary struct {
+				Type string `xml:"type,attr"`
+				Body string `xml:",chardata"`
+			} `xml:"summary"`
+			Links []struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(raw, &feed); err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Entries) != 2 {
+		t.Fatalf("got %d entries; want the alert and the digest", len(feed.Entries))
+	}
+	for _, e := range feed.Entries {
+		// A summary of type html is HTML once the XML is read: it may hold <mark> and
+		// <ul>/<li>, and nothing else.
+		if e.Summary.Type != "html" {
+			t.Errorf("summary type %q", e.Summary.Type)
+		}
+		html := e.Summary.Body
+		for _, bad := range []string{"<script", "<a ", "<img", "<i>", "<b>", "javascript:"} {
+			if strings.Contains(html, bad) && !(bad == "javascript:" && strings.Contains(html, "&#34;javascript:")) {
+				t.Errorf("summary HTML holds %q: %s", bad, html)
+			}
+		}
+		if !strings.Contains(html, "<mark>Inbox</mark>") || !strings.Contains(html, "&lt;script&gt;") {
+			t.Errorf("summary HTML %q; want the match marked and the script as text", html)
+		}
+		for _, l := range e.Links {
+			if strings.HasPrefix(strings.ToLower(l.Href), "javascript") {
+				t.Errorf("entry links to %q", l.Href)
+			}
+		}
+	}
+	// Titles are Atom text: the reader shows them as written, markup included, as text.
+	if !strings.Contains(feed.Entries[0].Title+feed.Entries[1].Title, script) {
+		t.Errorf("titles %q, %q; want the case name as written", feed.Entries[0].Title, feed.Entries[1].Title)
+	}
+}
+
+func TestSafeLink(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.courtlistener.com/docket/1/": "https://www.courtlistener.com/docket/1/",
+		"/doc/cand/1?page=2":                      "/doc/cand/1?page=2",
+		"javascript:alert(1)":                     "",
+		" JavaScript:alert(1)":                    "",
+		"data:text/html,<script>":                 "",
+		"//evil.example/x":                        "",
+		"http:///nohost":                          "",
+	} {
+		if got := SafeLink(in); got != want {
+			t.Errorf("SafeLink(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,377 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Policy says who may call what over HTTP, and how much. Protect applies it in front of
+// the whole mux (API, web UI, /metrics), so that a route added later is covered too: any
+// request that is not a safe read needs the token unless this file names it.
+type Policy struct {
+	// Token is the API token (DOCKETWATCH_API_TOKEN). Every write needs it; empty
+	// refuses every write.
+	Token string
+	// PublicReads lets anyone search, read documents, the web UI's pages and /metrics;
+	// false needs the token (or a web session) for those too. Rules, jobs and DEAD are
+	// never public: rules hold webhook addresses and email addresses.
+	PublicReads bool
+	// MaxBodyBytes bounds a request body (default 1 MiB); larger is answered 413.
+	MaxBodyBytes int64
+	// MaxURLBytes bounds the request target, path and query (default 8 KiB); longer is
+	// answered 414.
+	MaxURLBytes int
+	// Rate is the requests per second each client may make on average, Burst how many
+	// at once (defaults 20 and 60); a negative Rate turns the limit off. A client is an
+	// IPv4 address or an IPv6 /64, which one host may hold whole.
+	Rate  float64
+	Burst int
+	// MaxClients bounds the clients tracked at once (default 10,000); past it, clients
+	// not yet tracked share one bucket, so a flood of addresses costs memory for none.
+	MaxClients int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client;
+	// from any other peer the header is ignored, since a client could write anything.
+	TrustedProxies []netip.Prefix
+	// WebhookSources may post to the CourtListener webhook receiver, which CourtListener
+	// does not sign (UPSTREAM.md); default CourtListenerWebhookSources. WebhookMaxBody
+	// bounds its events (default 4 MiB).
+	WebhookSources []netip.Prefix
+	WebhookMaxBody int64
+	Log            *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// CourtListenerWebhookSources are the addresses CourtListener sends webhook events from.
+var CourtListenerWebhookSources = []netip.Prefix{
+	netip.MustParsePrefix("34.210.230.218/32"),
+	netip.MustParsePrefix("54.189.59.91/32"),
+}
+
+// WebhookReceiverPath is where the node mounts the CourtListener webhook receiver.
+const WebhookReceiverPath = "/api/v1/webhooks/courtlistener"
+
+// Validate reports a policy that cannot work.
+func (p Policy) Validate() error {
+	if !p.PublicReads && p.Token == "" {
+		return errors.New("reads are token-protected but no API token is set (set DOCKETWATCH_API_TOKEN, or make search public)")
+	}
+	if p.Rate > 0 && p.Burst < 0 {
+		return errors.New("rate limit burst must not be negative")
+	}
+	return nil
+}
+
+func (p *Policy) defaults() {
+	if p.MaxBodyBytes <= 0 {
+		p.MaxBodyBytes = 1 << 20
+	}
+	if p.MaxURLBytes <= 0 {
+		p.MaxURLBytes = 8 << 10
+	}
+	if p.Rate == 0 {
+		p.Rate = 20
+	}
+	if p.Burst <= 0 {
+		p.Burst = 60
+	}
+	if p.MaxClients <= 0 {
+		p.MaxClients = 10000
+	}
+	if p.WebhookSources == nil {
+		p.WebhookSources = CourtListenerWebhookSources
+	}
+	if p.WebhookMaxBody <= 0 {
+		p.WebhookMaxBody = 4 << 20
+	}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+}
+
+// access is what a request needs.
+type access int
+
+const (
+	open     access = iota // health checks, static files, the sign-in page, feeds by their secret id
+	read                   // a safe read of the collection: public if PublicReads
+	private                // a safe read of rules, jobs, DEAD: always the token or a session
+	write                  // changes something through the JSON API: the bearer token only
+	webWrite               // a web form: the token or a session; the web UI checks its CSRF token
+	webhook                // the CourtListener receiver: its source address
+)
+
+// classify says what r needs. Unknown paths fall to the strict side.
+func classify(r *http.Request) access {
+	path := r.URL.Path
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case r.Method == http.MethodPost && path == WebhookReceiverPath:
+		return webhook
+	case r.Method == http.MethodPost && (path == "/login" || path == "/logout"):
+		// Signing in is how one gets a session; the web UI checks the token and CSRF.
+		return open
+	case !safe && strings.HasPrefix(path, "/api/"):
+		return write
+	case !safe:
+		return webWrite
+	case path == "/healthz" || path == "/readyz" || path == "/login" || strings.HasPrefix(path, "/static/"):
+		return open
+	case strings.HasPrefix(path, "/api/v1/alerts/") && strings.HasSuffix(path, "/feed.atom"):
+		// A feed reader sends no header; the rule's random id is the feed's secret.
+		return open
+	case path == "/api/v1/alerts" || strings.HasPrefix(path, "/api/v1/alerts/") ||
+		path == "/api/v1/jobs" || strings.HasPrefix(path, "/api/v1/jobs/") ||
+		path == "/api/v1/dead" || strings.HasPrefix(path, "/api/v1/dead/") ||
+		path == "/alerts":
+		return private
+	}
+	return read
+}
+
+// Protect applies p in front of h: security headers, the URL and body bounds, the
+// per-client rate limit, then the access rules:
+//
+//	open      /healthz, /readyz, /static/, /login, POST /login and /logout, alert feeds
+//	webhook   POST /api/v1/webhooks/courtlistener: from p.WebhookSources only
+//	read      every other GET or HEAD: anyone if p.PublicReads, else the token or a session
+//	private   rules, jobs and DEAD over the API, the web UI's rule list: the token or a session
+//	write     any other method under /api/: the bearer token (401 without, 403 wrong)
+//	webWrite  any other method elsewhere (web forms): the token or a session
+//
+// A refused read of a web page is sent to the sign-in page; everything else refused gets
+// a JSON error.
+func Protect(h http.Handler, p Policy) http.Handler {
+	p.defaults()
+	auth := NewAuth(p.Token)
+	lim := newLimiter(p.Rate, p.Burst, p.MaxClients, p.Now)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/pdf") {
+			// JSON and feeds are data, never a page to run: nothing in them may load or run.
+			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
+		}
+		client := clientAddr(r, p.TrustedProxies)
+		uri := r.RequestURI
+		if uri == "" {
+			uri = r.URL.RequestURI()
+		}
+		if n := len(uri); n > p.MaxURLBytes {
+			writeError(w, http.StatusRequestURITooLong, fmt.Sprintf("the request URL is %d bytes; at most %d are accepted (send long queries as shorter ones)", n, p.MaxURLBytes), nil)
+			return
+		}
+		class := classify(r)
+		maxBody := p.MaxBodyBytes
+		if class == webhook {
+			maxBody = p.WebhookMaxBody
+		}
+		if r.ContentLength > maxBody {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is %d bytes; at most %d are accepted", r.ContentLength, maxBody), nil)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			if ok, wait := lim.allow(client); !ok {
+				secs := int(math.Ceil(wait.Seconds()))
+				hd.Set("Retry-After", strconv.Itoa(max(secs, 1)))
+				writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many requests from %s; try again in %d s", client, max(secs, 1)), nil)
+				return
+			}
+		}
+		switch class {
+		case webhook:
+			if !inPrefixes(client, p.WebhookSources) {
+				p.Log.Warn("webhook from an unknown address refused", "client", client.String())
+				writeError(w, http.StatusForbidden, "webhook events are accepted from CourtListener's addresses only", nil)
+				return
+			}
+		case read, private:
+			if class == read && p.PublicReads {
+				break
+			}
+			if v := auth.Check(r, true); v != Granted {
+				p.Log.Info("read refused", "client", client.String(), "path", r.URL.Path, "verdict", int(v))
+				if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/metrics" && v != Unconfigured {
+					// A person at a browser: the sign-in page, then back here.
+					http.Redirect(w, r, "/login?next="+nextParam(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				deny(w, v, "reading "+r.URL.Path)
+				return
+			}
+		case write, webWrite:
+			if v := auth.Check(r, class == webWrite); v != Granted {
+				p.Log.Info("write refused", "client", client.String(), "method", r.Method, "path", r.URL.Path, "verdict", int(v))
+				deny(w, v, r.Method+" "+r.URL.Path)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the client's address: the peer's, or, when the peer is a trusted proxy,
+// the last address in X-Forwarded-For that is not itself a trusted proxy.
+func clientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	peer = peer.Unmap()
+	if !inPrefixes(peer, trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer // a garbled chain: trust only what we saw
+		}
+		a = a.Unmap()
+		if !inPrefixes(a, trusted) {
+			return a
+		}
+	}
+	return peer
+}
+
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	if !a.IsValid() {
+		return false
+	}
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePrefixes reads comma-separated addresses or CIDR prefixes ("10.0.0.0/8, ::1");
+// "none" is an empty list, which is not the same as no list.
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	if strings.TrimSpace(s) == "none" {
+		return out, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("address %q: %w", f, err)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("prefix %q: %w", f, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// limiter is a token bucket per client, in a bounded map.
+type limiter struct {
+	rate  float64
+	burst float64
+	max   int
+	now   func() time.Time
+
+	mu       sync.Mutex
+	buckets  map[netip.Addr]*bucket
+	overflow bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate float64, burst, maxClients int, now func() time.Time) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), max: maxClients, now: now, buckets: map[netip.Addr]*bucket{}}
+}
+
+// clientKey groups an IPv6 client by its /64, which one subscriber holds whole.
+func clientKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
+// allow takes a token from client's bucket, or says how long until one is there.
+func (l *limiter) allow(client netip.Addr) (bool, time.Duration) {
+	if l.rate < 0 {
+		return true, 0
+	}
+	now := l.now()
+	key := clientKey(client)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.max {
+			l.sweep(now)
+		}
+		if len(l.buckets) < l.max {
+			b = &bucket{tokens: l.burst, last: now}
+			l.buckets[key] = b
+		} else {
+			b = &l.overflow
+		}
+	}
+	if b.last.IsZero() {
+		b.tokens, b.last = l.burst, now
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+// sweep forgets the clients whose buckets have refilled: they lose nothing by it.
+func (l *limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// nextParam is the ?next= of the sign-in redirect: a local path only, so that the
+// sign-in page can never send anyone elsewhere (the page checks it again).
+func nextParam(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		s = "/"
+	}
+	return url.QueryEscape(s)
+}
