@@ -583,8 +583,17 @@ func TestBrowser(t *testing.T) {
 		if focused() != "court" {
 			t.Fatalf("Tab did not reach the court filter; at %q", focused())
 		}
-		do(t, ctx, "court and submit", chromedp.KeyEvent("nysd"), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#results-h")))
-		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "1 document for") {
+		do(t, ctx, "court and submit", chromedp.KeyEvent("nysd"), chromedp.KeyEvent(kb.Enter))
+		// The heading of the page before is visible until the new page replaces it: wait
+		// for the answer rather than for the element.
+		var got string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			do(t, ctx, "results", chromedp.WaitVisible(chromedp.CSS("#results-h")))
+			if got = text(t, ctx, "#results-h"); strings.HasPrefix(got, "1 document for") {
+				break
+			}
+		}
+		if !strings.HasPrefix(got, "1 document for") {
 			t.Fatalf("keyboard search found %q; want the one nysd document", got)
 		}
 		// Every form control of the page is labelled, and the outline shows focus.
