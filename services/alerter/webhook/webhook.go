@@ -138,6 +138,11 @@ func (d *Deliverer) Consumer() bus.Consumer {
 		Stage: "webhook", Stream: bus.Alerts, Durable: "alerter-webhook", Filter: "alerts.>",
 		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts,
 		Concurrency: d.cfg.Concurrency, Backoff: d.cfg.Backoff,
+		// An event waiting out its backoff counts as unacknowledged. With the default bound
+		// (4 × Concurrency) one failing endpoint with a few events in backoff stopped every
+		// other rule's deliveries until its retries ran out; events are small, so room for
+		// many lets the others through.
+		MaxAckPending: 1000,
 	}
 }
 
