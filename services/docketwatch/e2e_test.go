@@ -392,6 +392,16 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	case <-time.After(2 * time.Second):
 	}
 
+	// A re-index rebuilds the index in the serving process and swaps it in: the
+	// documents are all still found.
+	if out, err := docketwatch(t, "reindex", "--data", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " done: ") {
+		t.Fatalf("reindex: %v: %s", err, out)
+	}
+	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
+	if body.Total != 1 {
+		t.Errorf("after the re-index, http search finds %d", body.Total)
+	}
+
 	// A bad file is parked, listed with its reason, and a retry parks it again (still bad).
 	junk := filepath.Join(t.TempDir(), "junk.pdf")
 	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))

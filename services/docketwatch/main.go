@@ -33,6 +33,7 @@ Usage:
   docketwatch extract [--json] [--no-ocr] [--engine auto|go|poppler] [--aliases FILE] FILE.pdf...
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
+  docketwatch reindex [--court C] [--since D] [--until D] [--detach] [--json]   rebuild the index, no downtime
   docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
@@ -62,6 +63,8 @@ func main() {
 		err = cmdDead(ctx, args)
 	case "reextract":
 		err = cmdJobStart(ctx, verb, args)
+	case "reindex":
+		err = cmdReindex(ctx, args)
 	case "jobs":
 		err = cmdJobs(ctx, args)
 	case "backfill":

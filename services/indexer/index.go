@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 )
@@ -20,47 +23,163 @@ import (
 // rebuilt index can be swapped in without a pause (issue 8), and writes go to the
 // active index.
 type Index struct {
-	root   string
-	active bleve.Index
-	alias  bleve.IndexAlias
+	root string
+	// mu guards active and version. The alias has its own lock, which also waits out
+	// the searches under way when a rebuilt index is swapped in.
+	mu      sync.RWMutex
+	active  bleve.Index
+	version string
+	alias   bleve.IndexAlias
+	// live is held by the live writer (the Service) for each commit, and by a re-index
+	// for its last catch-up and the swap: the short pause that makes the rebuilt index
+	// hold everything the old one holds at the moment it replaces it.
+	live sync.Mutex
+	// processed is the highest TEXTS sequence the live writer has committed; a re-index
+	// replays up to it (reindex.go).
+	processed atomic.Uint64
+	// building is set while a re-index of this index runs: one at a time.
+	building atomic.Bool
 }
 
 // currentFile names the active index version under the root.
 const currentFile = "CURRENT"
 
-// Open opens the active index under root, creating it on first use. bleve locks the
-// directory: one process owns an index (STACK.md); a second Open fails after a second
-// instead of blocking forever.
-func Open(root string) (*Index, error) {
+// liveConfig is how an index is opened for live use. bleve locks the directory: one
+// process owns an index (STACK.md); a second open fails after a second instead of
+// blocking forever. A batch returns once it is searchable, not once it is on disk
+// (scorch's default waits for the disk, fsync included, which took from 0.8 s to 20 s
+// per batch of 500 on a loaded machine): every writer that needs durability waits for
+// the batch's persisted callback instead (writeDurable, the re-index's builder), and the
+// next batch is analysed meanwhile.
+func liveConfig() map[string]any { return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true} }
+
+// Open opens the active index under root, creating it on first use.
+func Open(root string) (*Index, error) { return openWith(root, liveConfig()) }
+
+// openWith opens the active index under root with the given runtime configuration.
+func openWith(root string, config map[string]any) (*Index, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("creating index root: %w", err)
 	}
-	version := "v1"
-	if b, err := os.ReadFile(filepath.Join(root, currentFile)); err == nil {
-		version = strings.TrimSpace(string(b))
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("reading %s: %w", currentFile, err)
+	version, err := readCurrent(root)
+	if err != nil {
+		return nil, err
+	}
+	fresh := version == ""
+	if fresh {
+		version = "v1"
 	}
 	path := filepath.Join(root, version)
-	var idx bleve.Index
-	var err error
-	if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
-		idx, err = bleve.New(path, Mapping())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(root, currentFile), []byte(version+"\n"), 0o644)
-		}
-	} else {
-		idx, err = bleve.OpenUsing(path, map[string]any{"bolt_timeout": "1s"})
+	idx, err := openVersion(path, config)
+	if err != nil {
+		return nil, err
 	}
+	if fresh {
+		if err := writeCurrent(root, version); err != nil {
+			idx.Close()
+			return nil, err
+		}
+	}
+	return &Index{root: root, active: idx, version: version, alias: bleve.NewIndexAlias(idx)}, nil
+}
+
+// openVersion opens the index at path with the given runtime configuration, creating it
+// first if it does not exist. The configuration is applied at open, never stored in the
+// index's metadata: a re-index builds with settings that must not outlive the build.
+func openVersion(path string, config map[string]any) (bleve.Index, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		idx, err := bleve.NewUsing(path, Mapping(), scorch.Name, scorch.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("creating index %s: %w", path, err)
+		}
+		if err := idx.Close(); err != nil {
+			return nil, fmt.Errorf("creating index %s: %w", path, err)
+		}
+	}
+	idx, err := bleve.OpenUsing(path, config)
 	if err != nil {
 		// bleve returns a non-nil interface around a nil pointer on error: never use idx.
 		return nil, fmt.Errorf("opening index %s: %w", path, err)
 	}
-	return &Index{root: root, active: idx, alias: bleve.NewIndexAlias(idx)}, nil
+	return idx, nil
+}
+
+// readCurrent returns the version CURRENT names, or "" before the first Open.
+func readCurrent(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, currentFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", currentFile, err)
+	}
+	v := strings.TrimSpace(string(b))
+	if !validVersion(v) {
+		return "", fmt.Errorf("%s names %q, not an index version like v1", currentFile, v)
+	}
+	return v, nil
+}
+
+// writeCurrent makes version the one Open opens, atomically: a crash leaves either the
+// old name or the new one, never a torn file.
+func writeCurrent(root, version string) error {
+	tmp := filepath.Join(root, currentFile+".tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", currentFile, err)
+	}
+	_, err = f.WriteString(version + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(root, currentFile))
+	}
+	if err == nil {
+		err = syncDir(root)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", currentFile, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// validVersion reports whether v names an index version directory: "v" and a number.
+func validVersion(v string) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "v"))
+	return strings.HasPrefix(v, "v") && err == nil && n > 0
+}
+
+// Version names the active index version ("v1").
+func (x *Index) Version() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.version
+}
+
+// current returns the active index.
+func (x *Index) current() bleve.Index {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.active
 }
 
 // Close closes the index; it is safe to call more than once.
 func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if x.active == nil {
 		return nil
 	}
@@ -70,7 +189,13 @@ func (x *Index) Close() error {
 }
 
 // DocCount is the number of documents in the active index.
-func (x *Index) DocCount() (uint64, error) { return x.active.DocCount() }
+func (x *Index) DocCount() (uint64, error) {
+	idx := x.current()
+	if idx == nil {
+		return 0, bleve.ErrorIndexClosed
+	}
+	return idx.DocCount()
+}
 
 // entry is one document to write, with the version it replaces ("" if new).
 type entry struct {
@@ -80,13 +205,20 @@ type entry struct {
 
 // versions returns the stored version of each id that the index holds.
 func (x *Index) versions(ctx context.Context, ids []string) (map[string]string, error) {
+	return versionsIn(ctx, x.alias, ids)
+}
+
+// versionsIn returns the stored version of each id that idx holds.
+func versionsIn(ctx context.Context, idx interface {
+	SearchInContext(context.Context, *bleve.SearchRequest) (*bleve.SearchResult, error)
+}, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fieldVersion}
-	res, err := x.alias.SearchInContext(ctx, req)
+	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("looking up versions: %w", err)
 	}
@@ -114,7 +246,11 @@ func (x *Index) write(entries []entry, now time.Time) error {
 // document.
 func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, error) {
 	persisted := make(chan error, 1)
-	b := x.active.NewBatch()
+	idx := x.current()
+	if idx == nil {
+		return nil, bleve.ErrorIndexClosed
+	}
+	b := idx.NewBatch()
 	b.SetPersistedCallback(func(err error) {
 		select {
 		case persisted <- err:
@@ -126,7 +262,7 @@ func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, erro
 			return nil, fmt.Errorf("adding %s to batch: %w", e.text.Document.ID, err)
 		}
 	}
-	if err := x.active.Batch(b); err != nil {
+	if err := idx.Batch(b); err != nil {
 		return nil, fmt.Errorf("committing batch of %d: %w", len(entries), err)
 	}
 	return persisted, nil
@@ -263,10 +399,7 @@ func parseStarts(s string) []pageStart {
 // Document returns the indexed document id, with its page texts when withText.
 func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*search.Record, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{string(id)}), 1, 0, false)
-	req.Fields = []string{fieldDocumentJSON, fieldEntitiesJSON, fieldDocType, fieldVersion, fieldIndexed, fieldPages, fieldPageStarts}
-	if withText {
-		req.Fields = append(req.Fields, fieldText)
-	}
+	req.Fields = recordFields(withText)
 	res, err := x.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching document %s: %w", id, err)
@@ -274,8 +407,21 @@ func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*
 	if len(res.Hits) == 0 {
 		return nil, search.ErrNotFound
 	}
-	h := res.Hits[0]
-	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+	return decodeRecord(res.Hits[0].ID, res.Hits[0].Fields, withText)
+}
+
+// recordFields are the stored fields decodeRecord reads.
+func recordFields(withText bool) []string {
+	f := []string{fieldDocumentJSON, fieldEntitiesJSON, fieldDocType, fieldVersion, fieldIndexed, fieldPages, fieldPageStarts}
+	if withText {
+		f = append(f, fieldText)
+	}
+	return f
+}
+
+// decodeRecord rebuilds a document's record from the stored fields of its hit.
+func decodeRecord(id string, fields map[string]any, withText bool) (*search.Record, error) {
+	str := func(f string) string { s, _ := fields[f].(string); return s }
 	rec := &search.Record{DocType: str(fieldDocType)}
 	if err := json.Unmarshal([]byte(str(fieldDocumentJSON)), &rec.Document); err != nil {
 		return nil, fmt.Errorf("decoding stored document %s: %w", id, err)
@@ -289,7 +435,7 @@ func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*
 		rec.Version = n
 	}
 	rec.IndexedAt, _ = time.Parse(time.RFC3339Nano, str(fieldIndexed))
-	pages, _ := h.Fields[fieldPages].(float64)
+	pages, _ := fields[fieldPages].(float64)
 	rec.PageCount = int(pages)
 	if withText {
 		rec.Pages = splitPages(str(fieldText), parseStarts(str(fieldPageStarts)))
@@ -311,4 +457,16 @@ func splitPages(text string, starts []pageStart) []filing.Page {
 		pages = append(pages, filing.Page{Number: s.number, Text: text[s.offset:end]})
 	}
 	return pages
+}
+
+// markProcessed records that the live writer committed every TEXTS message up to seq that
+// it was delivered. Delivery is in stream order, so the messages below seq were committed
+// too, except those it is retrying (a re-index copes with those, see verify).
+func (x *Index) markProcessed(seq uint64) {
+	for {
+		cur := x.processed.Load()
+		if seq <= cur || x.processed.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
 }

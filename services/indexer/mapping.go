@@ -14,6 +14,9 @@
 //
 // Request builds the whole bleve request Search runs (sort, cursor, facets, fields), and
 // ParseQueryString the query-string part alone.
+//
+// ReindexJob rebuilds the index from TEXTS into a new version directory while the old
+// one serves and the live writer goes on, then swaps it in (reindex.go).
 package indexer
 
 import (

@@ -55,9 +55,13 @@ func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Se
 	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log, now: time.Now}
 }
 
+// durable names the live writer's consumer of TEXTS; a re-index reads its acknowledgement
+// floor when no live writer runs in its process.
+const durable = "indexer"
+
 func (s *Service) consumer() bus.Consumer {
 	return bus.Consumer{
-		Stage: "indexer", Stream: bus.Texts, Durable: "indexer",
+		Stage: "indexer", Stream: bus.Texts, Durable: durable,
 		AckWait: 30 * time.Second, MaxDeliver: 5, MaxAckPending: 2 * s.cfg.MaxDocs,
 	}
 }
@@ -76,7 +80,12 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pulling from TEXTS: %w", err)
 	}
-	msgs := make(chan jetstream.Msg)
+	// The reader never waits on the batch loop: the consumer delivers at most
+	// MaxAckPending unacknowledged messages, so this buffer holds them all, and the
+	// iterator's own buffer (MaxDocs messages, which the server's heartbeats share)
+	// never fills while a batch commits. When it filled, the client dropped messages as
+	// a slow consumer and they came back only after AckWait.
+	msgs := make(chan jetstream.Msg, c.MaxAckPending)
 	go func() {
 		defer close(msgs)
 		for {
@@ -126,6 +135,24 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) commit(msgs []jetstream.Msg) {
 	ctx := context.Background()
 	c := s.consumer()
+	// A re-index pauses live writes for its last catch-up and swap by taking this lock:
+	// a batch lands wholly before the swap (and is replayed into the new index) or
+	// wholly after it (into the new index).
+	s.index.live.Lock()
+	locked := true
+	unlock := func() {
+		if locked {
+			s.index.live.Unlock()
+			locked = false
+		}
+	}
+	defer unlock()
+	var last uint64
+	for _, m := range msgs {
+		if md, err := m.Metadata(); err == nil && md.Sequence.Stream > last {
+			last = md.Sequence.Stream
+		}
+	}
 	type item struct {
 		msg  jetstream.Msg
 		text filing.Text
@@ -173,7 +200,11 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 		if prev > versionKey(t.Version) {
 			continue // an older version redelivered or replayed late: never replaces a newer one
 		}
-		if prev != versionKey(t.Version) {
+		// A redelivered document the index already holds at this version is written again:
+		// the first write may be visible without being on disk (its persist failed on a
+		// full disk), and acknowledging it on the strength of the copy in memory would lose
+		// it in a crash. Writing it again waits for the disk like any new write.
+		if prev != versionKey(t.Version) || redelivered(items[i].msg) {
 			writes = append(writes, entry{text: t, previous: prev})
 		}
 	}
@@ -188,6 +219,8 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			return
 		}
 	}
+	s.index.markProcessed(last)
+	unlock()
 	first := map[filing.DocID]bool{}
 	for _, w := range writes {
 		first[w.text.Document.ID] = w.previous == ""
@@ -260,4 +293,11 @@ func (s *Service) announce(t filing.Text, first bool) (jetstream.PubAckFuture, e
 		return nil, fmt.Errorf("publishing indexed %s: %w", d.ID, err)
 	}
 	return f, nil
+}
+
+// redelivered reports whether m was delivered before, to a batch that was not
+// acknowledged.
+func redelivered(m jetstream.Msg) bool {
+	md, err := m.Metadata()
+	return err == nil && md.NumDelivered > 1
 }

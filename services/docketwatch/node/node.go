@@ -76,7 +76,7 @@ type Config struct {
 	// Policy protects the HTTP server: the API token for writes (and, unless search is
 	// public, reads), size limits, a per-client rate limit, webhook sources.
 	Policy api.Policy
-	Log      *slog.Logger
+	Log    *slog.Logger
 }
 
 func (c Config) has(role string) bool { return len(c.Roles) == 0 || slices.Contains(c.Roles, role) }
@@ -240,6 +240,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		run("jobs", job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
 			extractor.ReextractKind: extractor.ReextractJob(jobJS),
+			indexer.ReindexKind:     indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
 		}).Run)
 	}
 	if cfg.has(RoleExtractor) {
@@ -336,7 +337,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		mux.Handle("/readyz", apiH)
 		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.Policy.Token,
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
-		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind}, Log: cfg.Log})
+		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind}, Log: cfg.Log})
 		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log

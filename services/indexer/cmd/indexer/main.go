@@ -1,5 +1,5 @@
-// Command indexer owns a bleve index against a NATS cluster: it indexes TEXTS and answers
-// search.query requests.
+// Command indexer owns a bleve index against a NATS cluster: it indexes TEXTS, answers
+// search.query requests, and runs the re-index jobs that rebuild its index.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"runtime"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/indexer"
@@ -39,6 +40,21 @@ func main() {
 			return err
 		}
 		defer sub.Drain()
+		// Re-index jobs run beside the live writer: the swap pauses it.
+		_, jobJS, err := env.Connect("jobs")
+		if err != nil {
+			return err
+		}
+		store, err := job.NewStore(ctx, jobJS)
+		if err != nil {
+			return err
+		}
+		runner := job.NewRunner(store, env.Log, map[string]job.Handler{
+			indexer.ReindexKind: indexer.ReindexJob(idx, jobJS, indexer.ReindexOptions{Log: env.Log}),
+		})
+		done := make(chan struct{})
+		go func() { defer close(done); runner.Run(ctx) }()
+		defer func() { <-done }()
 		return indexer.New(cfg, js, idx, env.Log).Run(ctx)
 	})
 }
