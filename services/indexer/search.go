@@ -23,8 +23,8 @@ var (
 	_ search.Documents = (*Index)(nil)
 )
 
-// snippetWidth is the length in bytes of the text around the densest matches.
-const snippetWidth = 240
+// SnippetWidth is the length in bytes of the text around the densest matches.
+const SnippetWidth = 240
 
 // maxHighlights bounds the passages of one hit, each from a different page.
 const maxHighlights = 3
@@ -240,10 +240,10 @@ func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 		return hit
 	}
 	text := str(fieldText)
-	locs := matchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
+	locs := MatchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
 	if len(locs) == 0 || text == "" {
 		// The match is in the case name or the description: show the description.
-		hit.Snippet = html.EscapeString(trim(hit.Description, snippetWidth))
+		hit.Snippet = html.EscapeString(trim(hit.Description, SnippetWidth))
 		return hit
 	}
 	hit.Highlights = highlights(text, locs, parseStarts(str(fieldPageStarts)))
@@ -276,18 +276,18 @@ func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlig
 		pm.locs = append(pm.locs, l)
 	}
 	for _, pm := range pages {
-		pm.best, pm.count = densest(pm.locs, snippetWidth)
+		pm.best, pm.count = Densest(pm.locs, SnippetWidth)
 	}
 	sort.SliceStable(pages, func(i, j int) bool { return pages[i].count > pages[j].count })
 	out := make([]search.Highlight, 0, min(len(pages), maxHighlights))
 	for _, pm := range pages[:min(len(pages), maxHighlights)] {
-		out = append(out, search.Highlight{Page: pm.page, Snippet: snippet(text, pm.locs, pm.best)})
+		out = append(out, search.Highlight{Page: pm.page, Snippet: Snippet(text, pm.locs, pm.best)})
 	}
 	return out
 }
 
-// matchOffsets flattens term locations into sorted, distinct [start,end) byte ranges.
-func matchOffsets(maps ...bsearch.TermLocationMap) [][2]int {
+// MatchOffsets flattens term locations into sorted, distinct [start,end) byte ranges.
+func MatchOffsets(maps ...bsearch.TermLocationMap) [][2]int {
 	seen := map[[2]int]bool{}
 	var out [][2]int
 	for _, terms := range maps {
@@ -305,9 +305,9 @@ func matchOffsets(maps ...bsearch.TermLocationMap) [][2]int {
 	return out
 }
 
-// densest returns the index of the match that starts the window of width bytes holding
-// the most matches, and how many it holds.
-func densest(locs [][2]int, width int) (int, int) {
+// Densest returns the index of the match that starts the window of width bytes holding
+// the most matches, and how many it holds: where a snippet is cut.
+func Densest(locs [][2]int, width int) (int, int) {
 	best, bestN, j := 0, 0, 0
 	for i := range locs {
 		for j < len(locs) && locs[j][0] < locs[i][0]+width {
@@ -320,14 +320,15 @@ func densest(locs [][2]int, width int) (int, int) {
 	return best, bestN
 }
 
-// snippet cuts the text around the match at index at, marks every match in it with
-// <mark>, and escapes the rest as HTML.
-func snippet(text string, locs [][2]int, at int) string {
+// Snippet cuts SnippetWidth bytes of text around the match at index at, marks every
+// match in it with <mark>, and escapes the rest as HTML. Search hits and alerts both show
+// these.
+func Snippet(text string, locs [][2]int, at int) string {
 	if len(locs) == 0 {
-		return html.EscapeString(trim(text, snippetWidth))
+		return html.EscapeString(trim(text, SnippetWidth))
 	}
-	from := max(0, locs[at][0]-snippetWidth/4)
-	to := min(len(text), from+snippetWidth)
+	from := max(0, locs[at][0]-SnippetWidth/4)
+	to := min(len(text), from+SnippetWidth)
 	from, to = runeStart(text, from), runeStart(text, to)
 	var b strings.Builder
 	if from > 0 {

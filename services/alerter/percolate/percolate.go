@@ -7,7 +7,6 @@ package percolate
 import (
 	"context"
 	"fmt"
-	"html"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 // Match is a rule that matched a document, with what to show for it.
@@ -249,21 +249,20 @@ func holdsAll(cnf [][]rules.Term, terms map[rules.Term]bool) bool {
 
 // Bounds of what a match reports.
 const (
-	maxTerms     = 20
-	maxPages     = 50
-	snippetWidth = 240
+	maxTerms = 20
+	maxPages = 50
 )
 
 func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 	m := Match{Rule: c}
 	text, starts := doc.text, true
 	// Quoted phrases match the unstemmed copy of the text; its offsets are the same.
-	locs := append(offsets(h.Locations[fieldText]), offsets(h.Locations[fieldTextExact])...)
+	locs := indexer.MatchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
 	sort.Slice(locs, func(i, j int) bool { return locs[i][0] < locs[j][0] })
 	if len(locs) == 0 {
 		// The match is in the description (or the case name): show that instead.
 		text, starts = doc.description, false
-		locs = offsets(h.Locations[fieldDescription])
+		locs = indexer.MatchOffsets(h.Locations[fieldDescription])
 	}
 	seenTerm := map[string]bool{}
 	seenPage := map[int]bool{}
@@ -296,85 +295,13 @@ func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 	}
 	sort.Ints(m.Pages)
 	if len(locs) == 0 {
-		m.Snippet = html.EscapeString(trim(text, snippetWidth))
+		m.Snippet = indexer.Snippet(text, nil, 0)
 		return m
 	}
-	at := densest(locs, snippetWidth)
+	at, _ := indexer.Densest(locs, indexer.SnippetWidth)
 	if starts {
 		m.Page = doc.pageAt(locs[at][0])
 	}
-	m.Snippet = snippet(text, locs, at)
+	m.Snippet = indexer.Snippet(text, locs, at)
 	return m
-}
-
-// offsets flattens term locations into sorted [start,end) byte ranges.
-func offsets(terms bsearch.TermLocationMap) [][2]int {
-	var out [][2]int
-	for _, locs := range terms {
-		for _, l := range locs {
-			out = append(out, [2]int{int(l.Start), int(l.End)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
-}
-
-// densest returns the index of the match that starts the window of width bytes holding
-// the most matches: where the snippet is cut, and the page the alert names first.
-func densest(locs [][2]int, width int) int {
-	best, bestN, j := 0, 0, 0
-	for i := range locs {
-		for j < len(locs) && locs[j][0] < locs[i][0]+width {
-			j++
-		}
-		if j-i > bestN {
-			best, bestN = i, j-i
-		}
-	}
-	return best
-}
-
-// snippet cuts text around match at, marks the matches in it and escapes the rest.
-func snippet(text string, locs [][2]int, at int) string {
-	from := runeStart(text, max(0, locs[at][0]-snippetWidth/4))
-	to := runeStart(text, min(len(text), from+snippetWidth))
-	var b strings.Builder
-	if from > 0 {
-		b.WriteString("…")
-	}
-	pos := from
-	for _, l := range locs[at:] {
-		if l[0] >= to {
-			break
-		}
-		if l[0] < pos {
-			continue
-		}
-		end := min(l[1], len(text))
-		b.WriteString(html.EscapeString(text[pos:l[0]]))
-		b.WriteString("<mark>" + html.EscapeString(text[l[0]:end]) + "</mark>")
-		pos = end
-	}
-	if pos < to {
-		b.WriteString(html.EscapeString(text[pos:to]))
-	}
-	if to < len(text) {
-		b.WriteString("…")
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-func runeStart(s string, i int) int {
-	for i > 0 && i < len(s) && s[i]&0xC0 == 0x80 {
-		i--
-	}
-	return i
-}
-
-func trim(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	return s[:runeStart(s, n)] + "…"
 }
