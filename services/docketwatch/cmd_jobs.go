@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -23,27 +24,29 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 	var c common
 	c.register(fs)
 	var sel job.Selection
-	fs.StringVar(&sel.Court, "court", "", "only this court")
+	fs.StringVar(&sel.Court, "court", "", "only this court (CourtListener id, e.g. cand)")
 	since := fs.String("since", "", "only documents filed on or after this day (YYYY-MM-DD)")
 	until := fs.String("until", "", "only documents filed on or before this day (YYYY-MM-DD)")
-	fs.BoolVar(&sel.Failed, "failed", false, "the documents the extractor parked")
-	fs.StringVar(&sel.ExtractorVersion, "extractor-version", "", "only documents extracted by another version than this")
+	if kind == extractor.ReextractKind {
+		fs.BoolVar(&sel.Failed, "failed", false, "the documents the extractor parked")
+		fs.StringVar(&sel.ExtractorVersion, "extractor-version", "", "only documents extracted by another version than this")
+	}
 	detach := fs.Bool("detach", false, "create the job and return: it runs in the background")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	for _, d := range []struct {
-		s  string
-		to *time.Time
-	}{{*since, &sel.Since}, {*until, &sel.Until}} {
-		if d.s == "" {
-			continue
-		}
-		t, err := time.Parse("2006-01-02", d.s)
-		if err != nil {
-			return usageError{fmt.Sprintf("%q is not a day like 2024-04-15", d.s)}
-		}
-		*d.to = t
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("%s takes no arguments, got %q", kind, pos)}
+	}
+	if sel.Since, err = parseDay(*since); err != nil {
+		return err
+	}
+	if sel.Until, err = parseDay(*until); err != nil {
+		return err
+	}
+	if !sel.Since.IsZero() && !sel.Until.IsZero() && sel.Until.Before(sel.Since) {
+		return usageError{fmt.Sprintf("--until %s is before --since %s", *until, *since)}
 	}
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
@@ -63,6 +66,18 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 		return nil
 	}
 	return follow(ctx, store, j.ID, c.jsonOut)
+}
+
+// parseDay reads a day given as YYYY-MM-DD; empty is the zero time.
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return t, usageError{fmt.Sprintf("%q is not a day like 2024-04-15", s)}
+	}
+	return t, nil
 }
 
 // follow shows a job's progress until it ends: a bar with docs/s and ETA, or JSON lines.

@@ -59,16 +59,11 @@ func cmdSearch(ctx context.Context, args []string) error {
 	if *facets != "" {
 		q.Facets = strings.Split(*facets, ",")
 	}
-	for _, d := range []struct {
-		s  string
-		to *time.Time
-	}{{*since, &q.FiledFrom}, {*until, &q.FiledTo}} {
-		if d.s == "" {
-			continue
-		}
-		if *d.to, err = time.Parse("2006-01-02", d.s); err != nil {
-			return usageError{fmt.Sprintf("%q is not a day like 2024-04-15", d.s)}
-		}
+	if q.FiledFrom, err = parseDay(*since); err != nil {
+		return err
+	}
+	if q.FiledTo, err = parseDay(*until); err != nil {
+		return err
 	}
 	s, closeFn, err := searcher(c)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
+	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 const usage = `docketwatch watches US federal courts.
@@ -64,7 +65,7 @@ func main() {
 	case "reextract":
 		err = cmdJobStart(ctx, verb, args)
 	case "reindex":
-		err = cmdReindex(ctx, args)
+		err = cmdJobStart(ctx, indexer.ReindexKind, args)
 	case "jobs":
 		err = cmdJobs(ctx, args)
 	case "backfill":
