@@ -79,6 +79,9 @@ type Rule struct {
 	// DailyCap, when positive, bounds the alerts delivered one by one per UTC day;
 	// matches past it are delivered in one digest after the day ends.
 	DailyCap int `json:"daily_cap,omitempty"`
+	// Paused rules match nothing; documents indexed while a rule is paused are not
+	// alerted on when it resumes (the preview shows them).
+	Paused bool `json:"paused,omitempty"`
 	// CreatedAt bounds what the rule alerts on: documents discovered before it existed
 	// are the preview's business, not alerts.
 	CreatedAt time.Time `json:"created_at"`

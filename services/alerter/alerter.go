@@ -169,7 +169,7 @@ func (s *Service) apply(c alert.Change) {
 	s.mu.Lock()
 	delete(s.invalid, c.ID)
 	s.mu.Unlock()
-	if c.Deleted {
+	if c.Deleted || c.Rule.Paused {
 		s.perc.Remove(c.ID)
 		return
 	}

@@ -102,6 +102,12 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 	if name := v.Get("deleted"); name != "" {
 		p.Flash = "Deleted the alert “" + name + "”."
 	}
+	if name := v.Get("paused"); name != "" {
+		p.Flash = "Paused the alert “" + name + "”: it matches nothing until you resume it."
+	}
+	if name := v.Get("resumed"); name != "" {
+		p.Flash = "Resumed the alert “" + name + "”."
+	}
 	if d.Saved != "" {
 		p.Flash = "Saved the alert “" + d.Saved + "”. New matching documents will appear in its feed."
 	}
@@ -414,5 +420,34 @@ func (u *ui) alertDelete(w http.ResponseWriter, r *http.Request) {
 	default:
 		u.Log.Info("rule deleted from the web", "rule", id)
 		seeOther(w, r, "/alerts", url.Values{"deleted": {rule.Name}})
+	}
+}
+
+// alertPause pauses a rule, or resumes a paused one.
+func (u *ui) alertPause(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
+	defer cancel()
+	store, err := u.ruleStore(ctx)
+	if err != nil {
+		u.fail(w, r, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	rule, err := store.Update(ctx, id, func(r *alert.Rule) error {
+		r.Paused = !r.Paused
+		return nil
+	})
+	switch {
+	case errors.Is(err, alert.ErrNotFound):
+		u.fail(w, r, http.StatusNotFound, "There is no alert "+id+"; it may have been deleted.")
+	case err != nil:
+		u.fail(w, r, http.StatusServiceUnavailable, "The alert could not be changed: "+err.Error())
+	default:
+		state := "resumed"
+		if rule.Paused {
+			state = "paused"
+		}
+		u.Log.Info("rule "+state+" from the web", "rule", id)
+		seeOther(w, r, "/alerts", url.Values{state: {rule.Name}})
 	}
 }

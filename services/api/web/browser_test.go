@@ -456,13 +456,21 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("feed link %q; want %q", feedHref, feedURL)
 		}
 		shoot(t, ctx, "alerts-laptop")
-		// Delete: a second rule, saved from a preview, goes; the first stays.
+		// Pause and delete: a second rule, saved from a preview, is paused, then goes; the
+		// first stays.
 		do(t, ctx, "second alert",
 			chromedp.Navigate(e.url+"/alerts/new?q=roadmap"),
 			chromedp.WaitVisible(chromedp.ID("save-alert")),
 			chromedp.Click(chromedp.ID("save-alert")),
 			chromedp.WaitVisible(chromedp.CSS(".flash")),
-			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button`)),
+			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Pause"]`)),
+			chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Paused")]`)),
+		)
+		if got := text(t, ctx, ".rules"); !strings.Contains(got, "roadmap (paused)") {
+			t.Fatalf("after pausing, the list reads %q", got)
+		}
+		do(t, ctx, "delete the paused alert",
+			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Delete"]`)),
 			chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Deleted")]`)),
 		)
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "Deleted the alert “roadmap”") {

@@ -82,6 +82,7 @@ type Deps struct {
 //	GET  /alerts                     alert rules; POST /alerts saves one
 //	GET  /alerts/new                 a search previewed as an alert (hits per day)
 //	POST /alerts/{id}/delete         delete a rule
+//	POST /alerts/{id}/pause          pause a rule, or resume a paused one
 //	GET  /status                     pipeline, parked messages, sources, jobs
 //	POST /status/parked/{seq}/retry  retry a parked message
 //	GET  /login, POST /login         sign in with the API token; POST /logout signs out
@@ -113,6 +114,7 @@ func Handler(d Deps) http.Handler {
 	mux.HandleFunc("GET /alerts/new", u.alertPreview)
 	mux.HandleFunc("POST /alerts", u.post(u.alertSave))
 	mux.HandleFunc("POST /alerts/{id}/delete", u.post(u.alertDelete))
+	mux.HandleFunc("POST /alerts/{id}/pause", u.post(u.alertPause))
 	mux.HandleFunc("GET /status", u.statusPage)
 	mux.HandleFunc("POST /status/parked/{seq}/retry", u.post(u.retryParked))
 	mux.HandleFunc("GET /login", u.loginPage)
