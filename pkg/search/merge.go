@@ -76,4 +76,3 @@ func mergeFacets(q Query, results []*Result) map[string]Facet {
 	}
 	return out
 }
-

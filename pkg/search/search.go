@@ -87,23 +87,23 @@ type Hit struct {
 	Score float64      `json:"score"`
 	// Page is the page of the best match and Snippet the text around it, HTML-escaped
 	// with matches in <mark>; Highlights adds the best passages of other pages.
-	Page         int         `json:"page,omitempty"`
-	Snippet      string      `json:"snippet,omitempty"`
-	Highlights   []Highlight `json:"highlights,omitempty"`
+	Page       int         `json:"page,omitempty"`
+	Snippet    string      `json:"snippet,omitempty"`
+	Highlights []Highlight `json:"highlights,omitempty"`
 	// Cursor is the position just after this hit in the query's order: a client may
 	// resume from any hit, and shards' hits are merged by it.
-	Cursor string `json:"cursor,omitempty"`
-	Court        string      `json:"court,omitempty"`
-	Docket       string      `json:"docket,omitempty"`
-	CaseName     string      `json:"case_name,omitempty"`
-	Entry        int         `json:"entry,omitempty"`
-	Exhibit      bool        `json:"exhibit,omitempty"`
-	ExhibitLabel string      `json:"exhibit_label,omitempty"`
-	DocType      string      `json:"doc_type,omitempty"`
-	Source       string      `json:"source,omitempty"`
-	Description  string      `json:"description,omitempty"`
-	Filed        time.Time   `json:"filed,omitzero"`
-	Pages        int         `json:"pages,omitempty"`
+	Cursor       string    `json:"cursor,omitempty"`
+	Court        string    `json:"court,omitempty"`
+	Docket       string    `json:"docket,omitempty"`
+	CaseName     string    `json:"case_name,omitempty"`
+	Entry        int       `json:"entry,omitempty"`
+	Exhibit      bool      `json:"exhibit,omitempty"`
+	ExhibitLabel string    `json:"exhibit_label,omitempty"`
+	DocType      string    `json:"doc_type,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	Filed        time.Time `json:"filed,omitzero"`
+	Pages        int       `json:"pages,omitempty"`
 }
 
 // Highlight is a passage of a hit with its matches marked, and the page it is on.
