@@ -116,7 +116,7 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 			return sum, err
 		}
 		for _, id := range dups {
-			if known[id] {
+			if _, ok := known[id]; ok {
 				for _, i := range pending[id] {
 					settle(i, Duplicate, "", 0)
 				}
@@ -129,23 +129,49 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 			}
 		}
 	}
+	// Events are the fast path; a look at the index and DEAD every few seconds is the
+	// sure one. An event can be missed for good: after a crash the indexer writes a
+	// document again and its INDEXED message is dropped as a duplicate of the one the
+	// crashed process had sent.
+	recheck := time.NewTicker(3 * time.Second)
+	defer recheck.Stop()
+	resolve := func(id filing.DocID, st Status, reason string, pages int) {
+		for n, i := range pending[id] {
+			if n > 0 && st == Indexed {
+				settle(i, Duplicate, "", 0) // the same bytes under a second name
+				continue
+			}
+			settle(i, st, reason, pages)
+		}
+		delete(pending, id)
+	}
 	for len(pending) > 0 {
 		select {
 		case <-ctx.Done():
 			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), ctx.Err())
 		case ev := <-w.events:
-			idx, ok := pending[ev.id]
-			if !ok {
-				continue
+			if _, ok := pending[ev.id]; ok {
+				resolve(ev.id, ev.status, ev.reason, ev.pages)
 			}
-			for n, i := range idx {
-				st, pages := ev.status, ev.pages
-				if n > 0 && st == Indexed {
-					st, pages = Duplicate, 0 // the same bytes under a second name
+		case <-recheck.C:
+			ids := make([]filing.DocID, 0, len(pending))
+			for id := range pending {
+				ids = append(ids, id)
+			}
+			indexed, err := indexedAmong(ctx, d.Searcher, ids)
+			if err != nil {
+				continue // the index is busy or restarting: the events still come
+			}
+			for id, pages := range indexed {
+				resolve(id, Indexed, "", pages)
+			}
+			if parked, err := parkedReasons(ctx, d.JS); err == nil {
+				for id, reason := range parked {
+					if _, ok := pending[id]; ok {
+						resolve(id, Parked, reason, 0)
+					}
 				}
-				settle(i, st, ev.reason, pages)
 			}
-			delete(pending, ev.id)
 		}
 	}
 	return sum, nil
@@ -206,17 +232,17 @@ func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
 	return w, nil
 }
 
-// indexedAmong returns which of ids the index holds.
-func indexedAmong(ctx context.Context, s search.Searcher, ids []filing.DocID) (map[filing.DocID]bool, error) {
-	out := map[filing.DocID]bool{}
+// indexedAmong returns which of ids the index holds, with their page counts.
+func indexedAmong(ctx context.Context, s search.Searcher, ids []filing.DocID) (map[filing.DocID]int, error) {
+	out := map[filing.DocID]int{}
 	for start := 0; start < len(ids); start += search.MaxLimit {
 		chunk := ids[start:min(start+search.MaxLimit, len(ids))]
-		res, err := s.Search(ctx, search.Query{IDs: chunk, Limit: len(chunk)})
+		res, err := s.Search(ctx, search.Query{IDs: chunk, Limit: len(chunk), NoHighlight: true})
 		if err != nil {
 			return nil, fmt.Errorf("checking the index for documents seen before: %w", err)
 		}
 		for _, h := range res.Hits {
-			out[h.ID] = true
+			out[h.ID] = h.Pages
 		}
 	}
 	return out, nil
