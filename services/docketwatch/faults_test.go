@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
+	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/nats-io/nats.go/jetstream"
@@ -355,103 +355,13 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 	}
 }
 
-// refusingSMTP is an SMTP server that, while refusing, turns every connection away with
-// 421 (service not available: a temporary refusal), and otherwise accepts mail, or
-// rejects a recipient with 550 (a permanent refusal).
-type refusingSMTP struct {
-	ln       net.Listener
-	refusing atomic.Bool
-	reject   string // a recipient refused for good
-	mu       sync.Mutex
-	refused  int
-	accepted []string // Message-IDs
-}
-
-func startRefusingSMTP(t *testing.T, reject string) *refusingSMTP {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &refusingSMTP{ln: ln, reject: reject}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return s
-}
-
-func (s *refusingSMTP) serve(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	say := func(line string) { io.WriteString(c, line+"\r\n") }
-	if s.refusing.Load() {
-		s.mu.Lock()
-		s.refused++
-		s.mu.Unlock()
-		say("421 4.3.2 service not available, try again later")
-		return
-	}
-	say("220 test ESMTP")
-	r := bufio.NewReader(io.LimitReader(c, 1<<20))
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"):
-			say("250-test")
-			say("250 8BITMIME")
-		case strings.HasPrefix(cmd, "HELO"), strings.HasPrefix(cmd, "MAIL FROM:"), cmd == "RSET", cmd == "NOOP":
-			say("250 ok")
-		case strings.HasPrefix(cmd, "RCPT TO:"):
-			if strings.Contains(line, s.reject) {
-				say("550 5.1.1 no such user")
-			} else {
-				say("250 ok")
-			}
-		case cmd == "DATA":
-			say("354 go ahead")
-			id := ""
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				if v, ok := strings.CutPrefix(l, "Message-ID: "); ok {
-					id = strings.TrimSpace(v)
-				}
-			}
-			s.mu.Lock()
-			s.accepted = append(s.accepted, id)
-			s.mu.Unlock()
-			say("250 queued")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 not implemented")
-		}
-	}
-}
-
 // TestRefusingSMTP: a relay that turns the deliverer away is retried with backoff, and
 // after the last attempt the alert is parked in DEAD with the relay's answer; a relay that
 // refuses a recipient for good parks at once; the deliverer keeps running, and alerts sent
 // after the relay recovers are delivered.
 func TestRefusingSMTP(t *testing.T) {
-	relay := startRefusingSMTP(t, "gone@example.org")
-	relay.refusing.Store(true)
+	relay := smtptest.Start(t, "gone@example.org")
+	relay.Refusing.Store(true)
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
@@ -468,7 +378,8 @@ func TestRefusingSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := relay.ln.Addr().(*net.TCPAddr).Port
+	_, portText, _ := net.SplitHostPort(relay.Addr())
+	port, _ := strconv.Atoi(portText)
 	var bmu sync.Mutex
 	var backoffs []time.Duration
 	const maxAttempts = 4
@@ -500,11 +411,9 @@ func TestRefusingSMTP(t *testing.T) {
 	if p := parked[0]; p.Stage != "email" || p.Attempts != maxAttempts || !strings.Contains(p.Reason, "421") {
 		t.Errorf("parked %+v; want the email stage after %d attempts with the relay's 421", p.Parked, maxAttempts)
 	}
-	relay.mu.Lock()
-	if relay.refused != maxAttempts {
-		t.Errorf("the relay turned away %d connections; want %d, one per attempt", relay.refused, maxAttempts)
+	if n := relay.Refused(); n != maxAttempts {
+		t.Errorf("the relay turned away %d connections; want %d, one per attempt", n, maxAttempts)
 	}
-	relay.mu.Unlock()
 	bmu.Lock()
 	if len(backoffs) != maxAttempts-1 || backoffs[len(backoffs)-1] <= backoffs[0] {
 		t.Errorf("backoffs %v; want %d growing delays, one before each retry", backoffs, maxAttempts-1)
@@ -513,13 +422,11 @@ func TestRefusingSMTP(t *testing.T) {
 
 	// The relay takes mail again, but refuses one recipient for good: that alert is
 	// parked on its first attempt; the other is delivered.
-	relay.refusing.Store(false)
+	relay.Refusing.Store(false)
 	publishAlert(t, js, gone, "test:gone")
 	publishAlert(t, js, ok, "test:after")
 	waitUntil(t, 30*time.Second, "the alert after recovery delivered and the refused recipient parked", func() bool {
-		relay.mu.Lock()
-		n := len(relay.accepted)
-		relay.mu.Unlock()
+		n := len(relay.Messages())
 		p, _ := bus.ListParked(ctx, js, 0)
 		return n == 1 && len(p) == 2
 	})
@@ -533,15 +440,11 @@ func TestRefusingSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 30*time.Second, "the retried alert delivered", func() bool {
-		relay.mu.Lock()
-		defer relay.mu.Unlock()
-		return len(relay.accepted) == 2
+		return len(relay.Messages()) == 2
 	})
-	relay.mu.Lock()
-	if want := strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(refusedID); !strings.Contains(relay.accepted[1], want) {
-		t.Errorf("the retried message has Message-ID %s; want one derived from %s", relay.accepted[1], refusedID)
+	if want, id := strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(refusedID), relay.Messages()[1].MessageID; !strings.Contains(id, want) {
+		t.Errorf("the retried message has Message-ID %s; want one derived from %s", id, refusedID)
 	}
-	relay.mu.Unlock()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("the email deliverer stopped with %v", err)

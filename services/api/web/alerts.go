@@ -400,31 +400,33 @@ func problemText(q string, err error) string {
 }
 
 func (u *ui) alertDelete(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
-	defer cancel()
-	store, err := u.ruleStore(ctx)
-	if err != nil {
-		u.fail(w, r, http.StatusServiceUnavailable, err.Error())
-		return
-	}
-	rule, _, err := store.Get(ctx, id)
-	if err == nil {
-		err = store.Delete(ctx, id)
-	}
-	switch {
-	case errors.Is(err, alert.ErrNotFound):
-		u.fail(w, r, http.StatusNotFound, "There is no alert "+id+"; it may have been deleted already.")
-	case err != nil:
-		u.fail(w, r, http.StatusServiceUnavailable, "The alert could not be deleted: "+err.Error())
-	default:
-		u.Log.Info("rule deleted from the web", "rule", id)
-		seeOther(w, r, "/alerts", url.Values{"deleted": {rule.Name}})
-	}
+	u.changeRule(w, r, "deleted", func(ctx context.Context, store *alert.Store, id string) (alert.Rule, string, error) {
+		rule, _, err := store.Get(ctx, id)
+		if err == nil {
+			err = store.Delete(ctx, id)
+		}
+		return rule, "deleted", err
+	})
 }
 
 // alertPause pauses a rule, or resumes a paused one.
 func (u *ui) alertPause(w http.ResponseWriter, r *http.Request) {
+	u.changeRule(w, r, "changed", func(ctx context.Context, store *alert.Store, id string) (alert.Rule, string, error) {
+		rule, err := store.Update(ctx, id, func(r *alert.Rule) error {
+			r.Paused = !r.Paused
+			return nil
+		})
+		if rule.Paused {
+			return rule, "paused", err
+		}
+		return rule, "resumed", err
+	})
+}
+
+// changeRule applies change to the rule the path names and goes back to the alerts page,
+// whose flash says what happened (change's second result: "deleted", "paused", …).
+func (u *ui) changeRule(w http.ResponseWriter, r *http.Request, failing string,
+	change func(ctx context.Context, store *alert.Store, id string) (alert.Rule, string, error)) {
 	id := r.PathValue("id")
 	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
 	defer cancel()
@@ -433,21 +435,14 @@ func (u *ui) alertPause(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	rule, err := store.Update(ctx, id, func(r *alert.Rule) error {
-		r.Paused = !r.Paused
-		return nil
-	})
+	rule, happened, err := change(ctx, store, id)
 	switch {
 	case errors.Is(err, alert.ErrNotFound):
-		u.fail(w, r, http.StatusNotFound, "There is no alert "+id+"; it may have been deleted.")
+		u.fail(w, r, http.StatusNotFound, "There is no alert "+id+"; it may have been deleted already.")
 	case err != nil:
-		u.fail(w, r, http.StatusServiceUnavailable, "The alert could not be changed: "+err.Error())
+		u.fail(w, r, http.StatusServiceUnavailable, "The alert could not be "+failing+": "+err.Error())
 	default:
-		state := "resumed"
-		if rule.Paused {
-			state = "paused"
-		}
-		u.Log.Info("rule "+state+" from the web", "rule", id)
-		seeOther(w, r, "/alerts", url.Values{state: {rule.Name}})
+		u.Log.Info("rule "+happened+" from the web", "rule", id)
+		seeOther(w, r, "/alerts", url.Values{happened: {rule.Name}})
 	}
 }
