@@ -257,7 +257,15 @@ func text(t *testing.T, ctx context.Context, css string) string {
 // shoot saves a full-page screenshot at the current viewport.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	// A screenshot is for a person to look at, not an assertion: a slow one (a loaded CI
+	// machine encoding a full-page PNG) is logged and the test goes on.
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s not taken: %v", name, err)
+		return
+	}
 	path := filepath.Join(artifacts(t), name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
