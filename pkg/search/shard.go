@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -38,6 +39,38 @@ func (s Shard) Owns(id filing.DocID) bool {
 }
 
 func (s Shard) count() int { return max(s.Count, 1) }
+
+// Sharded reports whether the collection is split: a shard of more than one.
+func (s Shard) Sharded() bool { return s.Count > 1 }
+
+// String writes the shard as ParseShard reads it: "1/2" is the second of two; the
+// whole collection is "0/1".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.count()) }
+
+// Set reads the flag form, "i/n": a Shard is a flag.Value.
+func (s *Shard) Set(v string) error {
+	parsed, err := ParseShard(v)
+	if err == nil {
+		*s = parsed
+	}
+	return err
+}
+
+// ParseShard reads "i/n" (0 ≤ i < n), the form of the --shard flag; "" is the whole
+// collection.
+func ParseShard(v string) (Shard, error) {
+	if v == "" {
+		return Shard{}, nil
+	}
+	i, n, ok := strings.Cut(v, "/")
+	index, err1 := strconv.Atoi(strings.TrimSpace(i))
+	count, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil || count < 1 {
+		return Shard{}, fmt.Errorf("shard %q is not i/n, like 0/2 for the first of two", v)
+	}
+	s := Shard{Index: index, Count: count}
+	return s, s.Validate()
+}
 
 // Cursor is a position in one sort order: the sort values of the hit it follows, as
 // bytes (sort keys need not be valid UTF-8). Its encoding is opaque to clients.

@@ -26,7 +26,10 @@ type AdminDeps struct {
 	// JobKinds are the kinds a client may start (extractor.ReextractKind, …); a kind
 	// no runner handles would wait for ever, so others are refused.
 	JobKinds []string
-	Log      *slog.Logger
+	// CreateJobs, when set, records the jobs that one request starts: a re-index of a
+	// sharded index is one job per shard. Without it a request makes one job.
+	CreateJobs func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error)
+	Log        *slog.Logger
 }
 
 // maxListedParked bounds a DEAD listing; the CLI reads further.
@@ -35,7 +38,8 @@ const maxListedParked = 1000
 // AdminRoutes adds the operator endpoints to mux, every one behind the token:
 //
 //	GET  /api/v1/jobs                  the batch jobs, newest first
-//	POST /api/v1/jobs                  start one: {"kind": "reextract", "selection": {...}}
+//	POST /api/v1/jobs                  start one: {"kind": "reextract", "selection": {...}};
+//	                                   a request that makes several jobs answers {"jobs": [...]}
 //	GET  /api/v1/jobs/{id}             one job
 //	POST /api/v1/jobs/{id}/cancel      cancel it
 //	GET  /api/v1/dead                  the parked messages (without their bodies), at most 1,000
@@ -152,14 +156,27 @@ func (a *admin) startJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.withStore(w, r, func(ctx context.Context, s *job.Store) {
-		j, err := s.Create(ctx, in.Kind, in.Selection)
+		create := a.CreateJobs
+		if create == nil {
+			create = func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
+				j, err := s.Create(ctx, kind, sel)
+				return []*job.Job{j}, err
+			}
+		}
+		jobs, err := create(ctx, s, in.Kind, in.Selection)
 		if err != nil {
 			a.jobError(w, err)
 			return
 		}
-		a.Log.Info("job created over http", "job", j.ID, "kind", j.Kind)
-		w.Header().Set("Location", "/api/v1/jobs/"+j.ID)
-		writeJSON(w, http.StatusCreated, j)
+		for _, j := range jobs {
+			a.Log.Info("job created over http", "job", j.ID, "kind", j.Kind)
+		}
+		w.Header().Set("Location", "/api/v1/jobs/"+jobs[0].ID)
+		if len(jobs) == 1 {
+			writeJSON(w, http.StatusCreated, jobs[0])
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"jobs": jobs})
 	})
 }
 

@@ -110,3 +110,48 @@ func itoa(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestStartJobMakingSeveral: a request whose kind makes one job per shard answers with
+// all of them, and each is recorded.
+func TestStartJobMakingSeveral(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	mux := http.NewServeMux()
+	AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reindex"},
+		CreateJobs: func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
+			var jobs []*job.Job
+			for _, part := range []string{"-shard-0-of-2", "-shard-1-of-2"} {
+				j, err := s.Create(ctx, kind+part, sel)
+				if err != nil {
+					return nil, err
+				}
+				jobs = append(jobs, j)
+			}
+			return jobs, nil
+		}})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/jobs", strings.NewReader(`{"kind":"reindex","selection":{"court":"cand"}}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Jobs []job.Job }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated || len(out.Jobs) != 2 {
+		t.Fatalf("status %d, %+v, %v; want 201 and two jobs", resp.StatusCode, out, err)
+	}
+	store, err := job.NewStore(context.Background(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range out.Jobs {
+		got, err := store.Get(context.Background(), j.ID)
+		if err != nil || got.Selection.Court != "cand" {
+			t.Errorf("job %s: %+v, %v", j.ID, got, err)
+		}
+	}
+	if loc := resp.Header.Get("Location"); loc != "/api/v1/jobs/"+out.Jobs[0].ID {
+		t.Errorf("Location %q", loc)
+	}
+}

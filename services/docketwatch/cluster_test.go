@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,20 +27,29 @@ import (
 )
 
 // TestCluster runs docketwatch distributed: a real three-node NATS cluster (nats-server
-// built from the module version we embed), an indexer, two extractors and an API as
-// separate processes. It ingests many documents, kills one NATS node and one extractor
-// on the way, and checks every document is indexed exactly once and searchable through
-// the API with the same results as the embedded mode gives for the same files.
+// built from the module version we embed), two index shards, two extractors and an API
+// as separate processes. It ingests many documents, kills one NATS node and one
+// extractor on the way, and checks every document is indexed exactly once, on the shard
+// its id hashes to, and searchable through the API with the same results as the
+// embedded mode gives for the same files: the same totals, hit sets, facet counts, the
+// same order in the date orders and through deep paging. Relevance order is compared as
+// a set: each shard scores with its own term statistics (as Elasticsearch does by
+// default), so scores, not hits, differ from one index's.
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a NATS cluster and several processes")
 	}
 	const files = 1000
 	in := t.TempDir()
+	// Made-up parties, judges and dates, varied so that facets have many values.
+	parties := []string{"Northwind Traders Inc.", "Blue Heron Logistics LLC", "Carver Analytics Corp.", "Delta Quarry Co.", "Elm Street Holdings LLC", "Foxglove Media Inc."}
+	people := []string{"Alma Quist", "Boris Lindqvist", "Cora Feld", "Dmitri Oyelaran"}
 	for i := range files {
+		filed := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*2)
+		stamp := fmt.Sprintf("Case 3:%02d-cv-%05d-ABC Document %d Filed %s Page %%d of 2", 19+i%5, i%97, 1+i%40, filed.Format("01/02/06"))
 		writeFile(t, filepath.Join(in, fmt.Sprintf("order-%04d.pdf", i)), testpdf.New(
-			fmt.Sprintf("UNITED STATES DISTRICT COURT\nOrder %d granting the motion to seal exhibit %d", i, i%37),
-			fmt.Sprintf("The parties met and conferred on %d occasions about the protective order.", i%11)))
+			fmt.Sprintf(stamp, 1)+fmt.Sprintf("\nUNITED STATES DISTRICT COURT\nOrder %d granting the motion of %s to seal exhibit %d", i, parties[i%len(parties)], i%37),
+			fmt.Sprintf(stamp, 2)+fmt.Sprintf("\nThe parties met and conferred on %d occasions about the protective order, said %s.", i%11, people[i%len(people)])))
 	}
 
 	cluster := startNATSCluster(t, 3)
@@ -49,11 +60,14 @@ func TestCluster(t *testing.T) {
 	}
 	defer nc.Close()
 
-	indexer := startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "")
+	var shards []string
+	for i := range 2 {
+		shards = append(shards, t.TempDir())
+		startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", shards[i], "--http", "", "--shard", fmt.Sprintf("%d/2", i))
+	}
 	ex1 := startRole(t, "extractor", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "")
 	startRole(t, "extractor", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "")
 	api := startRole(t, "api", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "127.0.0.1:0")
-	_ = indexer
 
 	ing := docketwatch(t, "ingest", "-v", "--json", "--nats", urls, "--replicas", "3", in)
 	stderr, _ := ing.StderrPipe()
@@ -93,31 +107,131 @@ func TestCluster(t *testing.T) {
 	apiURL := api.url
 	var all search.Result
 	getJSON(t, apiURL+"/api/v1/search?limit=1000", http.StatusOK, &all)
-	if all.Total != files || len(all.Hits) != files {
-		t.Fatalf("the API finds %d documents (%d hits); want %d", all.Total, len(all.Hits), files)
+	if all.Total != files || len(all.Hits) != files || all.Partial {
+		t.Fatalf("the API finds %d documents (%d hits, partial %v); want %d", all.Total, len(all.Hits), all.Partial, files)
 	}
 	ids := map[filing.DocID]bool{}
+	perShard := [2]int{}
 	for _, h := range all.Hits {
 		if ids[h.ID] {
 			t.Errorf("%s listed twice", h.ID)
 		}
 		ids[h.ID] = true
+		for i := range perShard {
+			if (search.Shard{Index: i, Count: 2}).Owns(h.ID) {
+				perShard[i]++
+			}
+		}
 	}
+	if perShard[0] == 0 || perShard[1] == 0 {
+		t.Fatalf("documents per shard %v: the index is not split", perShard)
+	}
+	t.Logf("documents per shard: %v", perShard)
 
 	// The same files, embedded: the same answers.
 	local := startNode(t, t.TempDir(), "")
 	ingestPaths(t, local, in)
-	for _, q := range []string{`"protective order" AND 7`, `"exhibit 12"`, `seal -occasions`, `order*`} {
-		var remote search.Result
-		getJSON(t, apiURL+"/api/v1/search?limit=50&q="+url.QueryEscape(q), http.StatusOK, &remote)
-		want, err := local.Searcher.Search(context.Background(), search.Query{Q: q, Limit: 50})
+	ask := func(q url.Values) (got, want *search.Result) {
+		t.Helper()
+		got = &search.Result{}
+		getJSON(t, apiURL+"/api/v1/search?"+q.Encode(), http.StatusOK, got)
+		if got.Partial {
+			t.Fatalf("%v: partial answer, shards %v missing", q, got.MissingShards)
+		}
+		lq := search.Query{Q: q.Get("q"), Sort: q.Get("sort"), After: q.Get("after"), Limit: 50, Facets: q["facets"]}
+		if l := q.Get("limit"); l != "" {
+			fmt.Sscan(l, &lq.Limit)
+		}
+		want, err := local.Searcher.Search(context.Background(), lq)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, w := hitIDs(remote.Hits), hitIDs(want.Hits); remote.Total != want.Total || got != w {
-			t.Errorf("%s: cluster %d hits [%s]; embedded %d hits [%s]", q, remote.Total, got, want.Total, w)
+		return got, want
+	}
+	facets := []string{search.FacetYear, search.FacetEntityPrefix + string(filing.Organization), search.FacetEntityPrefix + string(filing.Person)}
+	for _, qs := range []string{`"protective order" AND 7`, `"exhibit 12"`, `seal -occasions`, `order*`, `"Delta Quarry"`} {
+		for _, sort := range []string{search.SortRelevance, search.SortNewest, search.SortOldest} {
+			q := url.Values{"q": {qs}, "sort": {sort}, "limit": {"50"}, "facets": facets}
+			got, want := ask(q)
+			if got.Total != want.Total {
+				t.Errorf("%s (%s): cluster finds %d, embedded %d", qs, sort, got.Total, want.Total)
+			}
+			if g, w := facetCounts(got), facetCounts(want); g != w {
+				t.Errorf("%s (%s): facets differ:\ncluster  %s\nembedded %s", qs, sort, g, w)
+			}
+			g, w := hitIDs(got.Hits), hitIDs(want.Hits)
+			if sort == search.SortRelevance {
+				// Scores differ by shard; compare what was found, in full.
+				q.Set("limit", "1000")
+				gotAll, wantAll := ask(q)
+				g, w = sortedHitIDs(gotAll.Hits), sortedHitIDs(wantAll.Hits)
+			}
+			if g != w {
+				t.Errorf("%s (%s): cluster [%s]; embedded [%s]", qs, sort, g, w)
+			}
 		}
 	}
+	if t.Failed() {
+		return
+	}
+	// Deep paging by cursor walks the same hits in the same order.
+	q := url.Values{"q": {"order*"}, "sort": {search.SortOldest}, "limit": {"70"}}
+	var walked []search.Hit
+	for pages := 0; ; pages++ {
+		got, want := ask(q)
+		if g, w := hitIDs(got.Hits), hitIDs(want.Hits); g != w {
+			t.Fatalf("page %d: cluster [%s]; embedded [%s]", pages, g, w)
+		}
+		walked = append(walked, got.Hits...)
+		if got.Next == "" || pages > files {
+			break
+		}
+		q.Set("after", got.Next)
+	}
+	if len(walked) != files {
+		t.Errorf("paging through the cluster walked %d hits; want %d", len(walked), files)
+	}
+
+	// A re-index rebuilds every shard, each from its part of TEXTS: one job per shard.
+	reindexOut, err := docketwatch(t, "reindex", "--json", "--nats", urls).CombinedOutput()
+	if err != nil {
+		t.Fatalf("reindex: %v: %s", err, reindexOut)
+	}
+	if n := len(regexp.MustCompile(`(?m)^job \S+ \(reindex-shard-\d-of-2\) created$`).FindAll(reindexOut, -1)); n != 2 {
+		t.Errorf("reindex created %d jobs; want one per shard:\n%s", n, reindexOut)
+	}
+	for _, sort := range []string{search.SortOldest, search.SortRelevance} {
+		got, want := ask(url.Values{"q": {"order*"}, "sort": {sort}, "limit": {"1000"}})
+		if g, w := sortedHitIDs(got.Hits), sortedHitIDs(want.Hits); got.Total != files || g != w {
+			t.Errorf("after the re-index (%s) the cluster finds %d documents; want the embedded %d", sort, got.Total, want.Total)
+		}
+	}
+}
+
+// facetCounts writes a result's facets in one comparable line.
+func facetCounts(r *search.Result) string {
+	var b strings.Builder
+	names := make([]string, 0, len(r.Facets))
+	for name := range r.Facets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f := r.Facets[name]
+		fmt.Fprintf(&b, "%s (total %d, missing %d, other %d):", name, f.Total, f.Missing, f.Other)
+		for _, term := range f.Terms {
+			fmt.Fprintf(&b, " %s=%d", term.Term, term.Count)
+		}
+		b.WriteString("; ")
+	}
+	return b.String()
+}
+
+// sortedHitIDs is hitIDs in id order: the hit set, whatever the scores.
+func sortedHitIDs(hits []search.Hit) string {
+	sorted := slices.Clone(hits)
+	slices.SortFunc(sorted, func(a, b search.Hit) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return hitIDs(sorted)
 }
 
 func hitIDs(hits []search.Hit) string {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/schollz/progressbar/v3"
 )
@@ -57,15 +58,20 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 	if err != nil {
 		return err
 	}
-	j, err := store.Create(ctx, kind, sel)
-	if err != nil {
+	jobs, err := node.CreateJobs(ctx, store, deps.Searcher, kind, sel)
+	for _, j := range jobs {
+		fmt.Fprintf(os.Stderr, "job %s (%s) created\n", j.ID, j.Kind)
+	}
+	if err != nil || *detach {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "job %s created\n", j.ID)
-	if *detach {
-		return nil
+	// The jobs run side by side (one per shard); following them in turn waits for all.
+	for _, j := range jobs {
+		if err := follow(ctx, store, j.ID, c.jsonOut); err != nil {
+			return err
+		}
 	}
-	return follow(ctx, store, j.ID, c.jsonOut)
+	return nil
 }
 
 // parseDay reads a day given as YYYY-MM-DD; empty is the zero time.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/api"
@@ -30,6 +31,7 @@ type runOptions struct {
 	baseURL string
 	smtp    email.Config
 	extract extractFlags
+	shard   search.Shard
 }
 
 // extractFlags are the extraction settings of the verbs that run the pipeline.
@@ -60,6 +62,7 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.config, "config", os.Getenv("DOCKETWATCH_CONFIG"), "YAML file of settings, keyed by these flags' names; flags and DOCKETWATCH_* variables override it (env DOCKETWATCH_CONFIG)")
 	o.fetcher.RegisterFlags(fs)
 	o.extract.register(fs)
+	fs.Var(&o.shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (env DOCKETWATCH_SHARD; default all of it)")
 	o.pf = o.policy.RegisterFlags(fs)
 	fs.StringVar(&o.baseURL, "base-url", os.Getenv("DOCKETWATCH_BASE_URL"), "public address of the web UI and API, for links in alerts (env DOCKETWATCH_BASE_URL)")
 	fs.StringVar(&o.smtp.Host, "smtp-host", os.Getenv("DOCKETWATCH_SMTP_HOST"), "SMTP relay for alert email (env DOCKETWATCH_SMTP_HOST); the password only from env DOCKETWATCH_SMTP_PASSWORD")
@@ -86,6 +89,11 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if err := o.pf.Load(); err != nil {
 		return err
 	}
+	if v := os.Getenv("DOCKETWATCH_SHARD"); v != "" && !flagSet(fs, "shard") {
+		if err := o.shard.Set(v); err != nil {
+			return fmt.Errorf("DOCKETWATCH_SHARD: %w", err)
+		}
+	}
 	if o.policy.Token == "" && o.NATS.URLs == "" {
 		// An embedded docketwatch is one person's: give its web UI a sign-in token of
 		// its own, kept in the data directory, rather than leave every write refused.
@@ -106,7 +114,7 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	log := o.Logger(slog.LevelInfo)
 	slog.SetDefault(log)
 	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
-		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy,
+		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy, Shard: o.shard,
 		Log: log}
 	switch {
 	case verb != "run":
@@ -131,4 +139,11 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	fmt.Println("docketwatch: draining and stopping")
 	n.Close()
 	return nil
+}
+
+// flagSet reports whether the command line set the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -39,6 +39,8 @@ type Index struct {
 	processed atomic.Uint64
 	// building is set while a re-index of this index runs: one at a time.
 	building atomic.Bool
+	// shard is the part of the collection this index holds (all of it by default).
+	shard search.Shard
 }
 
 // currentFile names the active index version under the root.
@@ -53,8 +55,66 @@ const currentFile = "CURRENT"
 // next batch is analysed meanwhile.
 func liveConfig() map[string]any { return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true} }
 
-// Open opens the active index under root, creating it on first use.
-func Open(root string) (*Index, error) { return openWith(root, liveConfig()) }
+// Open opens the active index under root, creating it on first use. It holds the whole
+// collection.
+func Open(root string) (*Index, error) { return OpenShard(root, search.Shard{}) }
+
+// OpenShard opens the index of one shard under root, creating it on first use. The
+// shard is recorded beside the index, and an index is never opened as another shard
+// than the one it was built for: its documents would be the wrong ones, silently.
+func OpenShard(root string, shard search.Shard) (*Index, error) {
+	if err := shard.Validate(); err != nil {
+		return nil, err
+	}
+	if err := claimShard(root, shard); err != nil {
+		return nil, err
+	}
+	x, err := openWith(root, liveConfig())
+	if err != nil {
+		return nil, err
+	}
+	x.shard = shard
+	return x, nil
+}
+
+// Shard is the part of the collection the index holds.
+func (x *Index) Shard() search.Shard { return x.shard }
+
+// shardFile records, under the root of a sharded index, which shard it holds ("1/2").
+const shardFile = "SHARD"
+
+// claimShard checks that the index under root holds shard, recording it on first use.
+// An index built before sharding holds everything: it can only be opened whole.
+func claimShard(root string, shard search.Shard) error {
+	b, err := os.ReadFile(filepath.Join(root, shardFile))
+	switch {
+	case err == nil:
+		held, perr := search.ParseShard(strings.TrimSpace(string(b)))
+		if perr != nil {
+			return fmt.Errorf("reading %s: %w", filepath.Join(root, shardFile), perr)
+		}
+		if held.String() != shard.String() {
+			return fmt.Errorf("the index in %s holds shard %s, not %s: use another data directory for this shard, or this shard's own", root, held, shard)
+		}
+		return nil
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("reading %s: %w", shardFile, err)
+	case !shard.Sharded():
+		return nil
+	}
+	if v, err := readCurrent(root); err != nil {
+		return err
+	} else if v != "" {
+		return fmt.Errorf("the index in %s holds the whole collection, not shard %s: give the shard a new data directory (it fills from TEXTS)", root, shard)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("creating index root: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, shardFile), []byte(shard.String()+"\n"), 0o644); err != nil {
+		return fmt.Errorf("recording the shard: %w", err)
+	}
+	return nil
+}
 
 // openWith opens the active index under root with the given runtime configuration.
 func openWith(root string, config map[string]any) (*Index, error) {

@@ -16,11 +16,35 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ReindexKind names re-index jobs.
 const ReindexKind = "reindex"
+
+// ReindexKindFor names the re-index jobs of one shard: every shard rebuilds its own
+// index, so a re-index of a sharded collection is one job per shard (CreateReindex).
+func ReindexKindFor(shard search.Shard) string {
+	if !shard.Sharded() {
+		return ReindexKind
+	}
+	return fmt.Sprintf("%s-shard-%d-of-%d", ReindexKind, shard.Index, shard.Count)
+}
+
+// CreateReindex records the jobs that re-index the collection over shards shards (1 when
+// it is not split), one per shard, all with the same selection.
+func CreateReindex(ctx context.Context, store *job.Store, sel job.Selection, shards int) ([]*job.Job, error) {
+	var jobs []*job.Job
+	for i := range max(shards, 1) {
+		j, err := store.Create(ctx, ReindexKindFor(search.Shard{Index: i, Count: shards}), sel)
+		if err != nil {
+			return jobs, fmt.Errorf("creating the re-index of shard %d of %d: %w", i, shards, err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
 
 // ReindexOptions tune a re-index; zero values take the defaults.
 type ReindexOptions struct {
@@ -315,7 +339,7 @@ func (r *reindex) open(live bool) error {
 // is further (a live writer that has not committed since this process started).
 func (r *reindex) watermark(ctx context.Context) (uint64, error) {
 	w := r.x.processed.Load()
-	c, err := r.js.Consumer(ctx, bus.Texts, durable)
+	c, err := r.js.Consumer(ctx, bus.Texts, Durable(r.x.shard))
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return w, nil
 	}
@@ -580,8 +604,9 @@ func (r *reindex) read(ctx context.Context, msgs jetstream.MessagesContext, to, 
 		out := replayed{seq: seq, size: len(m.Data())}
 		// A message the live writer would park (undecodable, an unknown schema, a bad
 		// id) is left out here too.
+		// So is another shard's document.
 		if json.Unmarshal(m.Data(), &out.text) == nil && filing.CheckSchema(out.text.Schema) == nil &&
-			out.text.Document.ID.Validate() == nil {
+			out.text.Document.ID.Validate() == nil && r.x.shard.Owns(out.text.Document.ID) {
 			out.keep = seq > end || r.selects(out.text.Document)
 		}
 		if !send(out) {

@@ -548,7 +548,7 @@ func waitAcked(t testing.TB, js jetstream.JetStream, n uint64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := js.Consumer(context.Background(), bus.Texts, durable)
+		c, err := js.Consumer(context.Background(), bus.Texts, Durable(search.Shard{}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -55,13 +56,19 @@ func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Se
 	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log, now: time.Now}
 }
 
-// durable names the live writer's consumer of TEXTS; a re-index reads its acknowledgement
-// floor when no live writer runs in its process.
-const durable = "indexer"
+// Durable names the live writer's consumer of TEXTS for one shard: every shard reads all
+// of TEXTS through its own consumer and keeps its part (a subject cannot select by hash).
+// A re-index reads its acknowledgement floor when no live writer runs in its process.
+func Durable(shard search.Shard) string {
+	if !shard.Sharded() {
+		return "indexer"
+	}
+	return fmt.Sprintf("indexer-shard-%d-of-%d", shard.Index, shard.Count)
+}
 
 func (s *Service) consumer() bus.Consumer {
 	return bus.Consumer{
-		Stage: "indexer", Stream: bus.Texts, Durable: durable,
+		Stage: "indexer", Stream: bus.Texts, Durable: Durable(s.index.shard),
 		AckWait: 30 * time.Second, MaxDeliver: 5, MaxAckPending: 2 * s.cfg.MaxDocs,
 	}
 }
@@ -169,6 +176,10 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 		}
 		if err != nil {
 			c.Settle(ctx, s.js, s.log, m, fault.Permanentf("decoding text: %v", err))
+			continue
+		}
+		if !s.index.shard.Owns(t.Document.ID) {
+			c.Settle(ctx, s.js, s.log, m, nil) // another shard's document: its indexer has it
 			continue
 		}
 		items = append(items, item{m, t})

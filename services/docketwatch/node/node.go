@@ -69,8 +69,11 @@ type Config struct {
 	HTTPAddr  string
 	Extractor extractor.Config
 	Indexer   indexer.Config
-	Fetcher   fetcher.Config
-	Alerter   alerter.Config
+	// Shard is the part of TEXTS the indexer role indexes and serves ("1/2"); the
+	// default is all of it. Every shard of a deployment runs one or more indexers.
+	Shard   search.Shard
+	Fetcher fetcher.Config
+	Alerter alerter.Config
 	// SMTP sends alert emails; with no Host, rules with email channels are refused.
 	SMTP email.Config
 	// Policy protects the HTTP server: the API token for writes (and, unless search is
@@ -90,6 +93,12 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" && (c.NATS.URLs == "" || c.has(RoleIndexer)) {
 		return errors.New("a data directory is needed for the embedded server and the index")
+	}
+	if err := c.Shard.Validate(); err != nil {
+		return err
+	}
+	if c.Shard.Sharded() && c.NATS.URLs == "" {
+		return errors.New("a shard of the index needs the other shards beside it: run sharded indexers against a NATS cluster (--nats)")
 	}
 	if c.has(RoleAPI) && c.HTTPAddr != "" {
 		if err := c.Policy.Validate(); err != nil {
@@ -124,8 +133,9 @@ type Node struct {
 	JS jetstream.JetStream
 	// Blobs is the blob store.
 	Blobs blob.Store
-	// Searcher answers queries over NATS, as every other client does.
-	Searcher search.Searcher
+	// Searcher answers queries over NATS, as every other client does: every shard of
+	// the index answers, and their answers are merged.
+	Searcher *search.Remote
 	// Fetcher is the fetcher role's service, when it runs (backfills use it).
 	Fetcher *fetcher.Service
 	// Metrics is the node's Prometheus registry, served at /metrics.
@@ -209,7 +219,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 
 	if cfg.has(RoleIndexer) {
-		if n.index, err = indexer.Open(filepath.Join(cfg.DataDir, "index")); err != nil {
+		if n.index, err = indexer.OpenShard(filepath.Join(cfg.DataDir, "index"), cfg.Shard); err != nil {
 			return nil, err
 		}
 		n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -224,7 +234,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err = search.Serve(searchNC, bus.SearchSubject, n.index, runtime.NumCPU()*2, cfg.Log); err != nil {
+		if _, err = search.ServeShard(searchNC, bus.SearchSubject, n.index, cfg.Shard, runtime.NumCPU()*2, cfg.Log); err != nil {
 			return nil, fmt.Errorf("serving search: %w", err)
 		}
 		run(RoleIndexer, indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
@@ -239,8 +249,8 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			return nil, err
 		}
 		run("jobs", job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
-			extractor.ReextractKind: extractor.ReextractJob(jobJS),
-			indexer.ReindexKind:     indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
+			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
+			indexer.ReindexKindFor(cfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
 		}).Run)
 	}
 	if cfg.has(RoleExtractor) {
@@ -337,7 +347,8 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		mux.Handle("/readyz", apiH)
 		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.Policy.Token,
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
-		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind}, Log: cfg.Log})
+		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind},
+			CreateJobs: n.createJobs, Log: cfg.Log})
 		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
@@ -364,6 +375,29 @@ func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error
 		return nil, err
 	}
 	return alert.NewStore(kv), nil
+}
+
+// createJobs records the jobs an API request for kind starts.
+func (n *Node) createJobs(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
+	return CreateJobs(ctx, s, n.Searcher, kind, sel)
+}
+
+// CreateJobs records the jobs of kind: one, but a re-index is one job per shard of the
+// index, as many as answer a search through searcher (all of them must).
+func CreateJobs(ctx context.Context, s *job.Store, searcher search.Searcher, kind string, sel job.Selection) ([]*job.Job, error) {
+	remote, ok := searcher.(*search.Remote)
+	if kind != indexer.ReindexKind || !ok {
+		j, err := s.Create(ctx, kind, sel)
+		if err != nil {
+			return nil, err
+		}
+		return []*job.Job{j}, nil
+	}
+	shards, err := remote.Shards(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting the index shards: %w", err)
+	}
+	return indexer.CreateReindex(ctx, s, sel, shards)
 }
 
 // ready says whether the node can serve: NATS reachable and an index answering.

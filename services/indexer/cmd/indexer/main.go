@@ -1,5 +1,6 @@
-// Command indexer owns a bleve index against a NATS cluster: it indexes TEXTS, answers
-// search.query requests, and runs the re-index jobs that rebuild its index.
+// Command indexer owns a bleve index against a NATS cluster: it indexes TEXTS (or its
+// shard's part of them, --shard i/n), answers search.query requests for it, and runs
+// the re-index jobs that rebuild it.
 package main
 
 import (
@@ -19,10 +20,12 @@ import (
 func main() {
 	var data string
 	var cfg indexer.Config
+	var shard search.Shard
 	run.Service("indexer", os.Args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&data, "data", "docketwatch-data", "directory holding the index")
+		fs.Var(&shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (default all of it)")
 	}, func(ctx context.Context, env run.Env) error {
-		idx, err := indexer.Open(filepath.Join(data, "index"))
+		idx, err := indexer.OpenShard(filepath.Join(data, "index"), shard)
 		if err != nil {
 			return err
 		}
@@ -35,7 +38,7 @@ func main() {
 		if err != nil {
 			return err
 		}
-		sub, err := search.Serve(nc, bus.SearchSubject, idx, runtime.NumCPU()*2, env.Log)
+		sub, err := search.ServeShard(nc, bus.SearchSubject, idx, shard, runtime.NumCPU()*2, env.Log)
 		if err != nil {
 			return err
 		}
@@ -50,7 +53,7 @@ func main() {
 			return err
 		}
 		runner := job.NewRunner(store, env.Log, map[string]job.Handler{
-			indexer.ReindexKind: indexer.ReindexJob(idx, jobJS, indexer.ReindexOptions{Log: env.Log}),
+			indexer.ReindexKindFor(shard): indexer.ReindexJob(idx, jobJS, indexer.ReindexOptions{Log: env.Log}),
 		})
 		done := make(chan struct{})
 		go func() { defer close(done); runner.Run(ctx) }()

@@ -1,0 +1,154 @@
+package indexer
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/search"
+)
+
+// openShard opens the index of one shard under its own root and starts its live writer
+// and a job runner for its re-index jobs, as an indexer process of a sharded
+// deployment does.
+func (v *env) openShard(root string, shard search.Shard) *Index {
+	v.t.Helper()
+	x, err := OpenShard(root, shard)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+	}()
+	jobJS := v.conn("jobs")
+	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{
+		ReindexKindFor(shard): ReindexJob(x, jobJS, ReindexOptions{Log: quiet()}),
+	})
+	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
+	go func() { defer wg.Done(); runner.Run(ctx) }()
+	v.stop = append(v.stop, func() { cancel(); wg.Wait(); x.Close() })
+	return x
+}
+
+// TestShardedIndexers runs two indexers, each owning half of TEXTS by the hash of the
+// DocID: together they hold every document exactly once, each announces only its own
+// on INDEXED, and a re-index (one job per shard) rebuilds each shard from TEXTS with
+// its own part only, while documents keep arriving.
+func TestShardedIndexers(t *testing.T) {
+	v := newEnv(t)
+	shards := []search.Shard{{Index: 0, Count: 2}, {Index: 1, Count: 2}}
+	var xs []*Index
+	for _, s := range shards {
+		xs = append(xs, v.openShard(t.TempDir(), s))
+	}
+	texts := smallTexts(t, "a", 400)
+	v.publish(texts)
+	waitShards := func(total int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var sum uint64
+			for _, x := range xs {
+				c, _ := x.DocCount()
+				sum += c
+			}
+			if sum == uint64(total) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the shards hold %d documents after 30s, want %d", sum, total)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	checkPartition := func(all []filing.Text) {
+		t.Helper()
+		for _, tx := range all {
+			id := tx.Document.ID
+			for i, x := range xs {
+				_, err := x.Document(context.Background(), id, false)
+				switch owns := shards[i].Owns(id); {
+				case owns && err != nil:
+					t.Fatalf("shard %s lacks its document %s: %v", shards[i], id, err)
+				case !owns && err == nil:
+					t.Fatalf("shard %s holds %s, which belongs to the other shard", shards[i], id)
+				}
+			}
+		}
+	}
+	waitShards(len(texts))
+	checkPartition(texts)
+	for i, x := range xs {
+		if c, _ := x.DocCount(); c == 0 || c == uint64(len(texts)) {
+			t.Fatalf("shard %d holds %d of %d documents: the hash does not split them", i, c, len(texts))
+		}
+	}
+	if n := v.streamMsgs(bus.Indexed); n != uint64(len(texts)) {
+		t.Fatalf("INDEXED holds %d announcements for %d documents: each shard must announce only its own", n, len(texts))
+	}
+
+	versions := []string{xs[0].Version(), xs[1].Version()}
+	jobs, err := CreateReindex(context.Background(), v.store, job.Selection{}, len(shards))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[0].Kind == jobs[1].Kind {
+		t.Fatalf("a re-index of 2 shards made jobs %v", jobs)
+	}
+	more := smallTexts(t, "b", 100)
+	v.publish(more)
+	for _, j := range jobs {
+		if got := v.waitJob(j.ID, time.Minute, finished); got.State != job.Done {
+			t.Fatalf("job %s (%s) ended %s: %s", got.ID, got.Kind, got.State, got.Message)
+		}
+	}
+	waitShards(len(texts) + len(more))
+	for i, x := range xs {
+		if x.Version() == versions[i] {
+			t.Errorf("shard %d still serves index %s: the re-index did not swap", i, versions[i])
+		}
+	}
+	checkPartition(append(texts, more...))
+}
+
+// TestShardIsRecorded checks an index is never opened as another shard than the one it
+// was built for, nor a whole index as a shard: its documents would be the wrong ones.
+func TestShardIsRecorded(t *testing.T) {
+	root := t.TempDir()
+	x, err := OpenShard(root, search.Shard{Index: 0, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	for _, other := range []search.Shard{{Index: 1, Count: 2}, {Index: 0, Count: 3}, {}} {
+		if x, err := OpenShard(root, other); err == nil {
+			x.Close()
+			t.Errorf("shard 0/2's index opened as %s", other)
+		} else if !strings.Contains(err.Error(), "holds shard 0/2") {
+			t.Errorf("opening as %s: %v", other, err)
+		}
+	}
+	if x, err = OpenShard(root, search.Shard{Index: 0, Count: 2}); err != nil {
+		t.Fatalf("reopening the same shard: %v", err)
+	}
+	x.Close()
+
+	whole := t.TempDir()
+	if x, err = Open(whole); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if x, err := OpenShard(whole, search.Shard{Index: 1, Count: 2}); err == nil {
+		x.Close()
+		t.Error("a whole index opened as shard 1/2")
+	}
+}
