@@ -100,7 +100,12 @@ func Streams(o Options) []jetstream.StreamConfig {
 	indexed.MaxAge = 30 * 24 * time.Hour
 	alerts := stream(Alerts, "alerts.>")
 	dead := stream(Dead, "dead.>")
-	return []jetstream.StreamConfig{filings, texts, indexed, alerts, dead}
+	// EXHAUSTED keeps the server's max-deliveries advisories until a watcher parks the
+	// messages they name (advisory.go). Limits, not interest: an advisory for a consumer
+	// whose watcher has never run must still be there when it first starts.
+	exhausted := stream(Exhausted, AdvisoryMaxDeliveries+".>")
+	exhausted.MaxAge, exhausted.MaxBytes = exhaustedMaxAge, 64<<20
+	return []jetstream.StreamConfig{filings, texts, indexed, alerts, dead, exhausted}
 }
 
 // Setup creates or updates every stream, bucket and the object store of the contract.

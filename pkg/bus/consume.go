@@ -10,8 +10,12 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Consumer describes a durable, explicit-ack consumer of one stage.
@@ -132,6 +136,8 @@ type Handler func(ctx context.Context, msg jetstream.Msg) error
 // during a drain.
 func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog.Logger, h Handler) error {
 	c = c.withDefaults()
+	// What MaxDeliver exhausted without an answer (holders killed) is parked too: advisory.go.
+	defer c.startExhaustedWatch(ctx, js, log)()
 	cons, err := c.Ensure(ctx, js)
 	if err != nil {
 		return err
@@ -166,16 +172,40 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 }
 
 func (c Consumer) handle(js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, h Handler) {
-	hctx, cancel := context.WithCancel(context.Background())
+	// The message's span is a child of its publisher's: the handler, what it publishes
+	// and the parking of a failure all belong to the trace the message carries.
+	sctx, span := tracing.StartConsume(context.Background(), c.Stage, msg.Headers())
+	if span.IsRecording() {
+		span.SetAttributes(consumeAttrs(c, msg)...)
+	}
+	hctx, cancel := context.WithCancel(sctx)
 	defer cancel()
 	go heartbeat(hctx, msg, c.AckWait/2)
 	start := time.Now()
 	err := safeHandle(hctx, msg, h)
 	cancel()
-	outcome := c.Settle(context.Background(), js, log, msg, err)
+	outcome := c.Settle(sctx, js, log, msg, err)
+	tracing.End(span, outcome, err)
 	if c.Observe != nil {
 		c.Observe(c.Stage, outcome, time.Since(start))
 	}
+}
+
+// consumeAttrs describes a consumed message on its span, only when the span records.
+func consumeAttrs(c Consumer, msg jetstream.Msg) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{
+		semconv.MessagingDestinationName(msg.Subject()),
+		semconv.MessagingConsumerGroupName(c.Durable),
+		semconv.MessagingMessageBodySize(len(msg.Data())),
+	}
+	if id := msg.Headers().Get(HeaderDocID); id != "" {
+		attrs = append(attrs, tracing.AttrDocID.String(id))
+	}
+	if md, err := msg.Metadata(); err == nil {
+		attrs = append(attrs, attribute.Int64("messaging.nats.stream_sequence", int64(md.Sequence.Stream)),
+			attribute.Int64("messaging.nats.delivered", int64(md.NumDelivered)))
+	}
+	return attrs
 }
 
 // safeHandle turns a handler's panic into a permanent error so that one bad message
@@ -227,6 +257,9 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	if md, merr := msg.Metadata(); merr == nil {
 		attempts = int(md.NumDelivered)
 	}
+	if tid := tracing.TraceID(ctx); tid != "" {
+		log = log.With("trace_id", tid) // a retried or parked message is looked up by its trace
+	}
 	if fault.IsPermanent(err) || attempts >= c.MaxDeliver {
 		if perr := Park(ctx, js, c.Stage, msg, err, attempts); perr != nil {
 			// Not parked: leave it to be redelivered rather than lose it.
@@ -248,8 +281,13 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 }
 
 // Park copies a message into DEAD with the reason it could not be handled. The DocID is
-// read from the message's Doc-Id header when the publisher set one.
+// read from the message's Doc-Id header when the publisher set one. The parked message
+// carries the trace of ctx or, when ctx has none (a caller with its own loop), the trace
+// the message carried, so a parked document is found by its trace id.
 func Park(ctx context.Context, js jetstream.JetStream, stage string, msg jetstream.Msg, cause error, attempts int) error {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		ctx = tracing.Extract(ctx, msg.Headers())
+	}
 	id := filing.DocID(msg.Headers().Get(HeaderDocID))
 	p := filing.Parked{
 		Schema: filing.Schema, Stage: stage, ID: id, Reason: cause.Error(), Attempts: attempts,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -16,6 +17,8 @@ import (
 type ParkedMsg struct {
 	Seq uint64 `json:"seq"`
 	filing.Parked
+	// header is the parked copy's: the trace it belongs to (GetParked only).
+	header nats.Header
 }
 
 // ListParked returns the parked messages, oldest first, at most limit (0: all).
@@ -71,7 +74,7 @@ func GetParked(ctx context.Context, js jetstream.JetStream, seq uint64) (ParkedM
 	if err != nil {
 		return ParkedMsg{}, fmt.Errorf("parked message %d: %w", seq, err)
 	}
-	p := ParkedMsg{Seq: seq}
+	p := ParkedMsg{Seq: seq, header: raw.Header}
 	if err := json.Unmarshal(raw.Data, &p.Parked); err != nil {
 		return p, fmt.Errorf("parked message %d is unreadable: %w", seq, err)
 	}
@@ -90,6 +93,8 @@ func RetryParked(ctx context.Context, js jetstream.JetStream, seq uint64) error 
 	if p.ID != "" {
 		msg.Header.Set(HeaderDocID, string(p.ID))
 	}
+	// The retry goes on in the trace the message was parked in.
+	tracing.Inject(tracing.Extract(ctx, p.header), msg.Header)
 	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("retry:"+strconv.FormatUint(seq, 10))); err != nil {
 		return fmt.Errorf("republishing parked message %d: %w", seq, err)
 	}

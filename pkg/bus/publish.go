@@ -6,8 +6,10 @@ import (
 	"fmt"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Out is a message to publish.
@@ -33,16 +35,31 @@ func Publish(ctx context.Context, js jetstream.JetStream, m Out) (duplicate bool
 	if m.DocID != "" {
 		msg.Header.Set(HeaderDocID, string(m.DocID))
 	}
+	// The message carries the trace of ctx (a stage's handler passes its consumer
+	// span's) under a producer span, so the next stage's work joins the same trace.
+	ctx, span := tracing.StartPublish(ctx, m.Subject, msg.Header)
+	if m.DocID != "" && span.IsRecording() {
+		span.SetAttributes(tracing.AttrDocID.String(string(m.DocID)))
+	}
 	var opts []jetstream.PublishOpt
 	if m.MsgID != "" {
 		opts = append(opts, jetstream.WithMsgID(m.MsgID))
 	}
 	ack, err := js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
-		return false, fmt.Errorf("publishing to %s: %w", m.Subject, err)
+		err = fmt.Errorf("publishing to %s: %w", m.Subject, err)
+		tracing.End(span, "", err)
+		return false, err
 	}
+	if ack.Duplicate && span.IsRecording() {
+		span.SetAttributes(attrDuplicate)
+	}
+	tracing.End(span, "", nil)
 	return ack.Duplicate, nil
 }
+
+// attrDuplicate marks a publish the stream dropped as a repeat of a stored message.
+var attrDuplicate = attribute.Bool("docketwatch.duplicate", true)
 
 // MsgID builds the Nats-Msg-Id of DESIGN.md: stage, document and content hash, so that
 // the same stage publishing the same content for the same document is one message.

@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -23,6 +25,9 @@ type Flags struct {
 	NATS     bus.ConnConfig
 	Replicas int
 	LogLevel string
+	// OTLPEndpoint and TraceSample configure tracing (tracing.Options).
+	OTLPEndpoint string
+	TraceSample  float64
 }
 
 // Register adds the flags to fs, with defaults from DOCKETWATCH_* environment variables.
@@ -35,8 +40,26 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.NATS.NKeyFile, "nats-nkey", os.Getenv("DOCKETWATCH_NATS_NKEY"), "NATS nkey seed file")
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream and bucket replicas when creating them (3 on a 3-node cluster)")
 	fs.StringVar(&f.LogLevel, "log", os.Getenv("DOCKETWATCH_LOG"), "log level: debug, info, warn, error")
+	fs.StringVar(&f.OTLPEndpoint, "otlp-endpoint", os.Getenv("DOCKETWATCH_OTLP_ENDPOINT"), "OpenTelemetry collector (OTLP/HTTP) to export traces to, e.g. http://otel-collector:4318 (env DOCKETWATCH_OTLP_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT); without one, trace ids still flow through NATS headers and logs")
+	fs.Float64Var(&f.TraceSample, "trace-sample", tracing.DefaultSampleRatio, "fraction of the traces begun here that are exported, 0 to 1")
 	f.NATS.Password = os.Getenv("DOCKETWATCH_NATS_PASSWORD")
 	f.NATS.Token = os.Getenv("DOCKETWATCH_NATS_TOKEN")
+}
+
+// StartTracing installs the process's tracer (once per process) and returns what flushes
+// and stops it.
+func (f *Flags) StartTracing(ctx context.Context, service string, log *slog.Logger) (stop func(), err error) {
+	shutdown, err := tracing.Setup(ctx, tracing.Options{Endpoint: f.OTLPEndpoint, Service: service, SampleRatio: f.TraceSample, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("setting up tracing: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(ctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}, nil
 }
 
 // Logger returns a text logger at the flag's level (default dflt).
@@ -101,6 +124,11 @@ func serve(name string, f Flags, log *slog.Logger, start func(context.Context, E
 	}}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopTracing, err := f.StartTracing(ctx, name, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	_, js, err := env.Connect("setup")
 	if err != nil {
 		return err

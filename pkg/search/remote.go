@@ -45,14 +45,21 @@ type documentRequest struct {
 type Remote struct {
 	nc      *nats.Conn
 	subject string
+	// Timeout bounds how long the first answer is awaited when ctx has no deadline
+	// (default 30 s): with no index serving, or every shard stuck, the call fails with
+	// ErrNoAnswer rather than waiting forever.
+	Timeout time.Duration
 	// ShardWait bounds how long the other shards are awaited after the first answer
 	// when ctx has no deadline (default 10 s); a shard later than that is reported
 	// missing in Result.MissingShards.
 	ShardWait time.Duration
-	// shards is the shard count learnt from the last answer: with more than one, facets
-	// are asked for in full so that their merged counts are exact.
+	// shards is the shard count learnt from the last answer (0 before the first): unless
+	// it is 1, facets are asked for in full so that their merged counts are exact.
 	shards atomic.Int32
 }
+
+// ErrNoAnswer says no index shard answered a request in time.
+var ErrNoAnswer = errors.New("no shard answered")
 
 var (
 	_ Searcher  = (*Remote)(nil)
@@ -63,18 +70,29 @@ var (
 func NewRemote(nc *nats.Conn, subject string) *Remote { return &Remote{nc: nc, subject: subject} }
 
 // Search sends q to every shard and merges their answers.
+//
+// Facet counts summed over shards are exact only if every shard sends every term that
+// may reach the merged top FacetSize: a term ranked 11th on one shard and 1st on the
+// others is missing from the first shard's top 10. So unless the index is known to be
+// one shard, facets are asked for with MaxFacetSize and the merge cuts them to the size
+// asked. Before the first answer the shard count is unknown; asking in full then costs
+// a single index somewhat larger facets once, where asking small and finding out costs
+// a sharded index a second round trip. If the count was learnt as 1 and the answers now
+// come from several shards (the index was re-sharded), the query is asked again in full.
 func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 	asked := q
-	if r.shards.Load() > 1 && len(q.Facets) > 0 {
+	if r.shards.Load() != 1 && len(q.Facets) > 0 {
 		asked.FacetSize = MaxFacetSize
 	}
-	data, err := json.Marshal(asked)
+	resps, missing, err := r.search(ctx, asked)
 	if err != nil {
 		return nil, err
 	}
-	resps, missing, err := r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
-	if err != nil {
-		return nil, err
+	if n := len(resps) + len(missing); n > 1 && len(q.Facets) > 0 && asked.FacetSize < MaxFacetSize {
+		asked.FacetSize = MaxFacetSize
+		if resps, missing, err = r.search(ctx, asked); err != nil {
+			return nil, err
+		}
 	}
 	var results []*Result
 	for _, resp := range resps {
@@ -89,11 +107,25 @@ func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 		results = append(results, resp.Result)
 	}
 	if len(results) == 1 && len(missing) == 0 {
-		return results[0], nil
+		res := results[0]
+		if asked.FacetSize != q.FacetSize {
+			nq, _ := q.Normalize()
+			res.Facets = mergeFacets(nq, results) // cut to the size asked, Other recounted
+		}
+		return res, nil
 	}
 	res := merge(q, results)
 	res.Partial, res.MissingShards = len(missing) > 0, missing
 	return res, nil
+}
+
+// search sends one query and collects the shards' answers.
+func (r *Remote) search(ctx context.Context, q Query) ([]*response, []int, error) {
+	data, err := json.Marshal(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
 }
 
 // Document asks the index owner for one document.
@@ -142,13 +174,29 @@ func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*res
 	got := map[int]*response{}
 	shards := 1
 	wait := ctx
+	first := time.Duration(0) // the bound on the first answer, when ctx gives none
+	if _, ok := ctx.Deadline(); !ok {
+		first = r.Timeout
+		if first <= 0 {
+			first = 30 * time.Second
+		}
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, first)
+		defer cancel()
+	}
 	for len(got) < shards {
 		msg, err := sub.NextMsgWithContext(wait)
 		if err != nil {
-			if len(got) == 0 {
-				return nil, nil, fmt.Errorf("%s: %w", action, err)
+			if len(got) > 0 {
+				break // the shards still missing are reported, not waited for
 			}
-			break // the shards still missing are reported, not waited for
+			if ctx.Err() == nil && first > 0 {
+				return nil, nil, fmt.Errorf("%s: %w within %v", action, ErrNoAnswer, first)
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, nil, fmt.Errorf("%s: %w before the deadline: %w", action, ErrNoAnswer, err)
+			}
+			return nil, nil, fmt.Errorf("%s: %w", action, err)
 		}
 		if len(msg.Data) == 0 && msg.Header.Get("Status") == "503" {
 			return nil, nil, fmt.Errorf("%s: no index is serving %s", action, r.subject)
@@ -160,7 +208,7 @@ func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*res
 		if len(got) == 0 {
 			shards = max(resp.Shards, 1)
 			r.shards.Store(int32(shards))
-			if _, ok := ctx.Deadline(); !ok {
+			if first > 0 {
 				d := r.ShardWait
 				if d <= 0 {
 					d = 10 * time.Second

@@ -40,6 +40,25 @@ func (s *Stages) Observe(stage, outcome string, took time.Duration) {
 	s.latency.WithLabelValues(stage).Observe(took.Seconds())
 }
 
+// Deliveries counts alert deliveries by channel (webhook, email) and outcome: delivered,
+// failed (to be retried or parked), deferred (the endpoint was busy: nothing sent).
+type Deliveries struct{ counter *prometheus.CounterVec }
+
+// NewDeliveries registers the delivery counter with reg.
+func NewDeliveries(reg prometheus.Registerer) *Deliveries {
+	d := &Deliveries{counter: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "docketwatch_alert_deliveries_total",
+		Help: "Alert deliveries attempted, by channel and outcome: delivered, failed, deferred.",
+	}, []string{"channel", "outcome"})}
+	reg.MustRegister(d.counter)
+	return d
+}
+
+// For returns the recorder of one channel, fitting the deliverers' OnDelivery hook.
+func (d *Deliveries) For(channel string) func(outcome string) {
+	return func(outcome string) { d.counter.WithLabelValues(channel, outcome).Inc() }
+}
+
 // JetStream reports, at each scrape, the size of every stream and the backlog of every
 // durable consumer: pending (not yet delivered) and unacknowledged messages.
 type JetStream struct {

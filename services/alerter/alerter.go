@@ -48,6 +48,9 @@ type Config struct {
 	// AckWait is how long a document may be worked on before INDEXED redelivers it
 	// (default 30 s); it is also how long a crash delays the documents it held.
 	AckWait time.Duration
+	// Observe, when set, is told how each document's message ended and how long it
+	// took: the stage's metrics.
+	Observe func(stage, outcome string, took time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -111,7 +114,7 @@ func (s *Service) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Stage: "alerter", Stream: bus.Indexed, Durable: "alerter",
 		Concurrency: s.cfg.Concurrency, AckWait: s.cfg.AckWait, MaxDeliver: 8,
-		Backoff: bus.ExponentialBackoff(time.Second, time.Minute),
+		Backoff: bus.ExponentialBackoff(time.Second, time.Minute), Observe: s.cfg.Observe,
 	}
 }
 

@@ -76,6 +76,21 @@ func cmdIngest(ctx context.Context, args []string) error {
 // directory's, through a `docketwatch run` serving it or, with nothing running, one
 // started in this process for the command.
 func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+	// What the CLI publishes (the files of an ingest) begins its trace here.
+	stopTracing, err := c.StartTracing(ctx, "docketwatch-cli", c.logger())
+	if err != nil {
+		return ingest.Deps{}, nil, err
+	}
+	deps, closeFn, err := connectPipeline(ctx, c)
+	if err != nil {
+		stopTracing()
+		return deps, nil, err
+	}
+	return deps, func() { closeFn(); stopTracing() }, nil
+}
+
+// connectPipeline reaches or starts the pipeline pipeline describes.
+func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
 	if c.NATS.URLs != "" {
 		nc, err := c.NATS.Connect("docketwatch-cli")
 		if err != nil {

@@ -113,6 +113,15 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	o.NATS.WaitForServers = true
 	log := o.Logger(slog.LevelInfo)
 	slog.SetDefault(log)
+	service := "docketwatch"
+	if verb != "run" {
+		service += "-" + verb
+	}
+	stopTracing, err := o.StartTracing(ctx, service, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
 		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy, Shard: o.shard,
 		Log: log}

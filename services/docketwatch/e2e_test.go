@@ -176,17 +176,27 @@ func TestIngestSearchRestart(t *testing.T) {
 		t.Errorf("GET pdf: %s, %d bytes; want the %d bytes ingested", resp0.Status, len(pdf), len(orig))
 	}
 
-	// The metrics say what happened: extractions acknowledged and parked, the DEAD stream,
-	// the consumers' backlog, the index size.
-	resp, err := http.Get(n.HTTPURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// The metrics say what happened: extractions acknowledged and parked, index batches
+	// acknowledged (once on disk: a moment after the documents are searchable), the DEAD
+	// stream, the consumers' backlog, the index size.
+	var metrics []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(n.HTTPURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(metrics), `stage="indexer"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, want := range []string{
 		`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`,
 		`docketwatch_stage_messages_total{outcome="parked",stage="extractor"}`,
+		`docketwatch_stage_messages_total{outcome="ack",stage="indexer"}`,
+		`docketwatch_stage_processing_seconds_count{stage="indexer"}`,
 		`docketwatch_stream_messages{stream="DEAD"}`,
 		`docketwatch_consumer_pending_messages{consumer="extractor",stream="FILINGS"} 0`,
 		`docketwatch_index_documents`,

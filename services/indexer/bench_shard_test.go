@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,9 @@ const benchDeepPage = 10
 //
 //	DOCKETWATCH_BENCH_SHARD_DOCS=20000 scripts/bench shards
 func BenchmarkShards(b *testing.B) {
+	if testing.Short() {
+		b.Skip("indexes 20,000 documents twice")
+	}
 	n := 20000
 	if s := os.Getenv(shardDocsEnv); s != "" {
 		var err error
@@ -67,6 +71,7 @@ func BenchmarkShards(b *testing.B) {
 		b.Cleanup(func() { sub.Unsubscribe() })
 	}
 	serve("bench.one", one, search.Shard{Index: 0, Count: 1})
+	var sizes []string
 	for s := range shards {
 		shard := search.Shard{Index: s, Count: shards}
 		var part []filing.Text
@@ -75,7 +80,7 @@ func BenchmarkShards(b *testing.B) {
 				part = append(part, t)
 			}
 		}
-		b.Logf("shard %s: %d documents", shard, len(part))
+		sizes = append(sizes, fmt.Sprintf("shard %s: %d", shard, len(part)))
 		serve("bench.sharded", benchShardIndex(b, shard, part), shard)
 	}
 	clientNC, err := e.Connect("bench-client")
@@ -118,7 +123,7 @@ func BenchmarkShards(b *testing.B) {
 		pass(false) // warm caches and connections
 		pass(true)
 
-		b.Logf("%d documents, GOMAXPROCS %d, load average %s", n, runtime.GOMAXPROCS(0), benchLoadAvg())
+		b.Logf("%d documents (%s), GOMAXPROCS %d, load average %s", n, strings.Join(sizes, ", "), runtime.GOMAXPROCS(0), benchLoadAvg())
 		b.Logf("%-18s %5s %10s %10s %10s %10s %8s %8s", "query", "n", "1 p50", "1 p99", "2 p50", "2 p99", "p50 2/1", "p99 2/1")
 		for _, kind := range kinds {
 			p50a, p99a := percentiles(lat[0][kind])

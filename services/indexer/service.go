@@ -13,6 +13,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -24,6 +25,9 @@ type Config struct {
 	MaxDocs       int
 	MaxBytes      int
 	FlushInterval time.Duration
+	// Observe, when set, is told how each message ended (ack, retry, parked, or
+	// skipped: another shard's) and how long its batch took: the stage's metrics.
+	Observe func(stage, outcome string, took time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -81,6 +85,11 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A message whose deliveries ran out while its holders died is parked, not lost.
+	wctx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); c.WatchExhausted(wctx, s.js, s.log) }()
+	defer func() { stopWatch(); <-watched }()
 	// Pulls are bounded by bytes as well as count: one TEXTS message can be megabytes
 	// (STACK.md), and the buffer holds up to one pull beyond the batch under way.
 	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes))
@@ -142,6 +151,14 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) commit(msgs []jetstream.Msg) {
 	ctx := context.Background()
 	c := s.consumer()
+	start := s.now()
+	c.Observe = s.cfg.Observe
+	if c.Observe == nil {
+		c.Observe = func(string, string, time.Duration) {}
+	}
+	settleOne := func(m jetstream.Msg, err error) {
+		c.Observe(c.Stage, c.Settle(ctx, s.js, s.log, m, err), s.now().Sub(start))
+	}
 	// A re-index pauses live writes for its last catch-up and swap by taking this lock:
 	// a batch lands wholly before the swap (and is replayed into the new index) or
 	// wholly after it (into the new index).
@@ -175,11 +192,13 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			err = t.Document.ID.Validate()
 		}
 		if err != nil {
-			c.Settle(ctx, s.js, s.log, m, fault.Permanentf("decoding text: %v", err))
+			settleOne(m, fault.Permanentf("decoding text: %v", err))
 			continue
 		}
 		if !s.index.shard.Owns(t.Document.ID) {
-			c.Settle(ctx, s.js, s.log, m, nil) // another shard's document: its indexer has it
+			// Another shard's document: its indexer has it.
+			c.Settle(ctx, s.js, s.log, m, nil)
+			c.Observe(c.Stage, OutcomeSkipped, 0)
 			continue
 		}
 		items = append(items, item{m, t})
@@ -191,7 +210,7 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	stored, err := s.index.versions(ctx, ids)
 	if err != nil {
 		for _, it := range items {
-			c.Settle(ctx, s.js, s.log, it.msg, err)
+			settleOne(it.msg, err)
 		}
 		return
 	}
@@ -225,7 +244,7 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 		if persisted, err = s.index.writeDurable(writes, s.now()); err != nil {
 			s.log.Error("committing batch", "docs", len(writes), "err", err)
 			for _, it := range items {
-				c.Settle(ctx, s.js, s.log, it.msg, err)
+				settleOne(it.msg, err)
 			}
 			return
 		}
@@ -243,7 +262,10 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	for i, it := range items {
 		t := it.text
 		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= versionKey(t.Version) {
-			pending[i], errs[i] = s.announce(t, first[t.Document.ID])
+			// INDEXED continues the trace the document's TEXTS message carried.
+			dctx, span := tracing.StartConsume(ctx, c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
+			pending[i], errs[i] = s.announce(dctx, t, first[t.Document.ID])
+			tracing.End(span, "", errs[i])
 		}
 	}
 	for i, f := range pending {
@@ -262,7 +284,7 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			if err == nil && perr != nil {
 				err = fmt.Errorf("persisting index batch: %w", perr) // unclassified: retried
 			}
-			c.Settle(ctx, s.js, s.log, it.msg, err)
+			settleOne(it.msg, err)
 		}
 	}
 	if persisted == nil {
@@ -283,12 +305,16 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
 }
 
+// OutcomeSkipped counts the messages of TEXTS a shard's indexer acknowledges without
+// indexing: the documents of the other shards.
+const OutcomeSkipped = "skipped"
+
 // persistTimeout bounds the wait for a batch to reach the disk; past it the messages are
 // redelivered, which rewrites nothing that was persisted meanwhile.
 const persistTimeout = 2 * time.Minute
 
 // announce publishes INDEXED for t without waiting for the stream's acknowledgement.
-func (s *Service) announce(t filing.Text, first bool) (jetstream.PubAckFuture, error) {
+func (s *Service) announce(ctx context.Context, t filing.Text, first bool) (jetstream.PubAckFuture, error) {
 	d := t.Document
 	data, err := json.Marshal(filing.Indexed{
 		Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
@@ -299,6 +325,7 @@ func (s *Service) announce(t filing.Text, first bool) (jetstream.PubAckFuture, e
 	}
 	msg := &nats.Msg{Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)), Data: data, Header: nats.Header{}}
 	msg.Header.Set(bus.HeaderDocID, string(d.ID))
+	tracing.Inject(ctx, msg.Header)
 	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, versionKey(t.Version))))
 	if err != nil {
 		return nil, fmt.Errorf("publishing indexed %s: %w", d.ID, err)

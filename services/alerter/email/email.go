@@ -44,6 +44,10 @@ type Config struct {
 	// MaxAttempts is how often one event is tried before it is parked (default 8).
 	MaxAttempts int
 	Backoff     func(attempt int) time.Duration
+	// Observe, when set, is told how each event's message ended and how long it took;
+	// OnDelivery how each sending went: "delivered" or "failed". The stage's metrics.
+	Observe    func(stage, outcome string, took time.Duration)
+	OnDelivery func(outcome string)
 }
 
 // Validate reports what is missing.
@@ -106,7 +110,7 @@ func (d *Deliverer) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Stage: "email", Stream: bus.Alerts, Durable: "alerter-email", Filter: "alerts.>",
 		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts, Concurrency: 2,
-		Backoff: d.cfg.Backoff,
+		Backoff: d.cfg.Backoff, Observe: d.cfg.Observe,
 	}
 }
 
@@ -141,11 +145,20 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
 		return fault.PermanentErr(err)
 	}
 	if err := d.send(ctx, m); err != nil {
+		d.delivery("failed")
 		d.log.Info("email failed", "rule", r.ID, "event", e.ID(), "err", err)
 		return err
 	}
+	d.delivery("delivered")
 	d.log.Debug("email sent", "rule", r.ID, "event", e.ID(), "to", len(r.Email.To))
 	return nil
+}
+
+// delivery records how one sending went.
+func (d *Deliverer) delivery(outcome string) {
+	if d.cfg.OnDelivery != nil {
+		d.cfg.OnDelivery(outcome)
+	}
 }
 
 func (d *Deliverer) send(ctx context.Context, m *mail.Msg) error {

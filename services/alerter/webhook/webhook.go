@@ -25,6 +25,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -60,8 +61,17 @@ type Config struct {
 	// DisableAfter is how many consecutive failed attempts, across events, disable the
 	// endpoint (default 20).
 	DisableAfter int
-	// Concurrency is how many deliveries run at once (default 4).
+	// Concurrency is how many deliveries run at once (default 8).
 	Concurrency int
+	// PerEndpoint bounds the deliveries under way to one endpoint (scheme, host, port)
+	// (default Concurrency/4, at least 1): an endpoint that hangs holds at most that many
+	// workers, and its other events wait their turn outside the workers.
+	PerEndpoint int
+	// Observe, when set, is told how each event's message ended and how long it took;
+	// OnDelivery how each delivery attempt went: "delivered", "failed" or "deferred"
+	// (the endpoint was busy). The stage's metrics.
+	Observe    func(stage, outcome string, took time.Duration)
+	OnDelivery func(outcome string)
 	// Client overrides the HTTP client; the default refuses private addresses (unless
 	// alert.EnvAllowPrivate is 1), proxies and redirects.
 	Client *http.Client
@@ -81,8 +91,12 @@ func (c Config) withDefaults() Config {
 		c.DisableAfter = 20
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 4
+		c.Concurrency = 8
 	}
+	if c.PerEndpoint <= 0 {
+		c.PerEndpoint = max(1, c.Concurrency/4)
+	}
+	c.PerEndpoint = min(c.PerEndpoint, c.Concurrency)
 	if c.Client == nil {
 		c.Client = SafeClient(c.Timeout)
 	}
@@ -125,33 +139,49 @@ type Deliverer struct {
 	js    jetstream.JetStream
 	store *alert.Store
 	log   *slog.Logger
+	ends  *endpoints
 }
 
 // New returns the channel; Run starts it.
 func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) *Deliverer {
-	return &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}
+	cfg = cfg.withDefaults()
+	return &Deliverer{cfg: cfg, js: js, store: store, log: log, ends: newEndpoints(cfg.PerEndpoint, maxAckPending)}
 }
 
 // Consumer is the channel's durable consumer of ALERTS.
 func (d *Deliverer) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Stage: "webhook", Stream: bus.Alerts, Durable: "alerter-webhook", Filter: "alerts.>",
-		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts,
+		// Deliveries deferred for a busy endpoint are not attempts (handle counts them
+		// apart), but the server counts every delivery.
+		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts + maxDeferrals,
 		Concurrency: d.cfg.Concurrency, Backoff: d.cfg.Backoff,
 		// An event waiting out its backoff counts as unacknowledged. With the default bound
 		// (4 × Concurrency) one failing endpoint with a few events in backoff stopped every
 		// other rule's deliveries until its retries ran out; events are small, so room for
 		// many lets the others through.
-		MaxAckPending: 1000,
+		MaxAckPending: maxAckPending,
+		Observe:       d.cfg.Observe,
 	}
 }
+
+const maxAckPending = 1000
 
 // Run delivers until ctx ends.
 func (d *Deliverer) Run(ctx context.Context) error {
 	return d.Consumer().Consume(ctx, d.js, d.log, d.handle)
 }
 
-func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
+func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
+	delivered, seq := 1, uint64(0)
+	if md, err := msg.Metadata(); err == nil {
+		delivered, seq = int(md.NumDelivered), md.Sequence.Stream
+	}
+	defer func() {
+		if err == nil || fault.IsPermanent(err) {
+			d.ends.forget(seq) // settled for good: no more deliveries to tell apart
+		}
+	}()
 	var e alert.Event
 	if err := json.Unmarshal(msg.Data(), &e); err != nil {
 		return fault.Permanentf("decoding alert event: %v", err)
@@ -172,12 +202,24 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
 	if r.Webhook == nil || r.Webhook.Disabled {
 		return nil
 	}
-	attempt := 1
-	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
+	// A delivery deferred because the endpoint was busy never reached it: not an attempt.
+	attempt := max(delivered-d.ends.deferrals(seq), 1)
+	endpoint := endpointOf(r.Webhook.URL)
+	if !d.ends.acquire(endpoint) {
+		// Put back with the consumer's backoff rather than waiting in a worker, which a
+		// hanging endpoint would fill. Nothing was sent, so nothing can arrive twice.
+		d.ends.deferOnce(seq)
+		d.delivery("deferred")
+		return busyError(endpoint, d.cfg.PerEndpoint)
 	}
+	defer d.ends.release(endpoint)
 	// The stored bytes are the body: what was signed is exactly what was stored.
 	err = d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
+	if err != nil {
+		d.delivery("failed")
+	} else {
+		d.delivery("delivered")
+	}
 	if err == nil {
 		if r.Webhook.Failures > 0 {
 			_, uerr := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
@@ -193,7 +235,19 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
 		d.log.Debug("webhook delivered", "rule", r.ID, "event", e.ID(), "attempt", attempt)
 		return nil
 	}
-	return d.failed(ctx, r, e, attempt, err)
+	err = d.failed(ctx, r, e, attempt, err)
+	if !fault.IsPermanent(err) && attempt >= d.cfg.MaxAttempts {
+		// The consumer's own limit is above MaxAttempts (deferrals): the last attempt is ours to park.
+		return fault.PermanentErr(fmt.Errorf("webhook failed %d attempts, the last: %w", attempt, err))
+	}
+	return err
+}
+
+// delivery records how one delivery attempt went.
+func (d *Deliverer) delivery(outcome string) {
+	if d.cfg.OnDelivery != nil {
+		d.cfg.OnDelivery(outcome)
+	}
 }
 
 // failed counts a failed attempt on the rule, disables the endpoint when it has failed
@@ -240,6 +294,17 @@ func (d *Deliverer) post(ctx context.Context, w alert.Webhook, e alert.Event, bo
 	req.Header.Set(HeaderEvent, e.Type)
 	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
 	req.Header.Set(HeaderSignature, Sign(w.Secret, body))
+	// The request carries the alert's trace (W3C traceparent) so that a receiver that
+	// traces can join it; the span says how the endpoint answered.
+	ctx, span := tracing.StartClient(ctx, "webhook POST")
+	tracing.InjectHTTP(ctx, req.Header)
+	err = d.send(req)
+	tracing.End(span, "", err)
+	return err
+}
+
+// send makes one request and classifies its answer.
+func (d *Deliverer) send(req *http.Request) error {
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
 		return fmt.Errorf("posting to webhook: %w", err)

@@ -200,6 +200,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		telemetry.NewJetStream(n.JS, bus.Filings, bus.Texts, bus.Indexed, bus.Alerts, bus.Dead))
 	stages := telemetry.NewStages(n.Metrics)
+	deliveries := telemetry.NewDeliveries(n.Metrics)
 	_, clientNC, err := connect("client")
 	if err != nil {
 		return nil, err
@@ -237,6 +238,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if _, err = search.ServeShard(searchNC, bus.SearchSubject, n.index, cfg.Shard, runtime.NumCPU()*2, cfg.Log); err != nil {
 			return nil, fmt.Errorf("serving search: %w", err)
 		}
+		cfg.Indexer.Observe = stages.Observe
 		run(RoleIndexer, indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
 
 		// Batch jobs run beside the index, which a re-index rebuilds.
@@ -290,6 +292,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
+		cfg.Alerter.Observe = stages.Observe
 		al, err := alerter.New(ctx, cfg.Alerter, alJS, indexer.Mapping(), cfg.Log)
 		if err != nil {
 			return nil, err
@@ -303,12 +306,13 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		run("webhook", webhook.New(webhook.Config{}, whJS, rules, cfg.Log).Run)
+		run("webhook", webhook.New(webhook.Config{Observe: stages.Observe, OnDelivery: deliveries.For("webhook")}, whJS, rules, cfg.Log).Run)
 		if cfg.SMTP.Host != "" {
 			emJS, _, err := connect("email")
 			if err != nil {
 				return nil, err
 			}
+			cfg.SMTP.Observe, cfg.SMTP.OnDelivery = stages.Observe, deliveries.For("email")
 			em, err := email.New(cfg.SMTP, emJS, rules, cfg.Log)
 			if err != nil {
 				return nil, err

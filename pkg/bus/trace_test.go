@@ -1,0 +1,225 @@
+package bus_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// TestTraceCrossesTheBus publishes under a span, consumes with Consume, and publishes
+// onward from the handler: the consumer span is a child of the producer span in the
+// same trace, the handler runs under it, and the onward message continues the trace.
+func TestTraceCrossesTheBus(t *testing.T) {
+	rec := tracingtest.Record(t)
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	rootCtx, root := otel.Tracer("test").Start(ctx, "poll cand")
+	if _, err := bus.Publish(rootCtx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:1", Value: "filing"}); err != nil {
+		t.Fatal(err)
+	}
+	root.End()
+
+	inHandler := make(chan trace.SpanContext, 1)
+	c := bus.Consumer{Stage: "extractor", Stream: bus.Filings, Durable: "trace", AckWait: 5 * time.Second}
+	go c.Consume(ctx, js, quiet, func(ctx context.Context, msg jetstream.Msg) error {
+		_, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Texts, "cand"), DocID: "x:1", Value: "text"})
+		inHandler <- trace.SpanContextFromContext(ctx)
+		return err
+	})
+	var handlerSC trace.SpanContext
+	select {
+	case handlerSC = <-inHandler:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message never reached the handler")
+	}
+	cons := waitSpan(t, rec, "extractor")
+	pub := waitSpan(t, rec, "publish filings")
+	onward := waitSpan(t, rec, "publish texts")
+
+	traceID := root.SpanContext().TraceID()
+	for _, s := range []sdktrace.ReadOnlySpan{pub, cons, onward} {
+		if s.SpanContext().TraceID() != traceID {
+			t.Errorf("span %q in trace %s; want %s", s.Name(), s.SpanContext().TraceID(), traceID)
+		}
+	}
+	if pub.Parent().SpanID() != root.SpanContext().SpanID() {
+		t.Errorf("producer span's parent = %s; want the publisher's span %s", pub.Parent().SpanID(), root.SpanContext().SpanID())
+	}
+	if cons.Parent().SpanID() != pub.SpanContext().SpanID() || !cons.Parent().IsRemote() {
+		t.Errorf("consumer span's parent = %s; want the producer span %s, across the bus", cons.Parent().SpanID(), pub.SpanContext().SpanID())
+	}
+	if cons.SpanKind() != trace.SpanKindConsumer || pub.SpanKind() != trace.SpanKindProducer {
+		t.Errorf("kinds = producer %v, consumer %v", pub.SpanKind(), cons.SpanKind())
+	}
+	if handlerSC.SpanID() != cons.SpanContext().SpanID() {
+		t.Errorf("handler ran under span %s; want the consumer span %s", handlerSC.SpanID(), cons.SpanContext().SpanID())
+	}
+	if onward.Parent().SpanID() != cons.SpanContext().SpanID() {
+		t.Errorf("onward publish's parent = %s; want the consumer span %s", onward.Parent().SpanID(), cons.SpanContext().SpanID())
+	}
+	if !hasAttr(cons, "docketwatch.outcome", "ack") || !hasAttr(cons, "docketwatch.doc_id", "x:1") {
+		t.Errorf("consumer span attributes = %v; want outcome ack and doc_id x:1", cons.Attributes())
+	}
+}
+
+// TestParkedMessageCarriesTrace: a message parked by Consume, or by a caller's own loop
+// through Settle without a span, is stored in DEAD with the trace it arrived with.
+func TestParkedMessageCarriesTrace(t *testing.T) {
+	t.Run("consume", func(t *testing.T) {
+		rec := tracingtest.Record(t)
+		_, js := bustest.JetStream(t, bustest.Server(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		pctx, root := otel.Tracer("test").Start(ctx, "poll cand")
+		if _, err := bus.Publish(pctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:bad", Value: "filing"}); err != nil {
+			t.Fatal(err)
+		}
+		root.End()
+		c := bus.Consumer{Stage: "extractor", Stream: bus.Filings, Durable: "park", MaxDeliver: 1}
+		go c.Consume(ctx, js, quiet, func(context.Context, jetstream.Msg) error { return fault.Permanentf("not a PDF") })
+
+		h := deadHeaders(t, js)
+		tp := h.Get(tracing.HeaderTraceparent)
+		if !strings.HasPrefix(tp, "00-"+root.SpanContext().TraceID().String()+"-") {
+			t.Fatalf("parked message's traceparent = %q; want trace %s", tp, root.SpanContext().TraceID())
+		}
+		cons := waitSpan(t, rec, "extractor")
+		if !hasAttr(cons, "docketwatch.outcome", "parked") || cons.Status().Description != "not a PDF" {
+			t.Errorf("consumer span: attributes %v, status %+v; want outcome parked and the cause", cons.Attributes(), cons.Status())
+		}
+
+		// A retry from DEAD goes on in the same trace.
+		parked, err := bus.ListParked(ctx, js, 0)
+		if err != nil || len(parked) != 1 {
+			t.Fatalf("ListParked = %v, %v", parked, err)
+		}
+		retried := make(chan string, 1)
+		retry := bus.Consumer{Stage: "retried", Stream: bus.Filings, Durable: "retried", MaxDeliver: 1}
+		go retry.Consume(ctx, js, quiet, func(ctx context.Context, msg jetstream.Msg) error {
+			if md, _ := msg.Metadata(); md != nil && md.Sequence.Stream > 1 {
+				retried <- tracing.TraceID(ctx)
+			}
+			return nil
+		})
+		if err := bus.RetryParked(context.Background(), js, parked[0].Seq); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-retried:
+			if got != root.SpanContext().TraceID().String() {
+				t.Errorf("the retried message is handled in trace %s; want the parked one's, %s", got, root.SpanContext().TraceID())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the retried message never arrived")
+		}
+	})
+	t.Run("own loop, tracing off", func(t *testing.T) {
+		tracingtest.Install(t, noop.NewTracerProvider())
+		_, js := bustest.JetStream(t, bustest.Server(t))
+		ctx := context.Background()
+		const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+		remote := tracing.Extract(ctx, nats.Header{tracing.HeaderTraceparent: {parent}})
+		if _, err := bus.Publish(remote, js, bus.Out{Subject: bus.Subject(bus.Texts, "cand"), DocID: "x:bad", Value: "text"}); err != nil {
+			t.Fatal(err)
+		}
+		c := bus.Consumer{Stage: "indexer", Stream: bus.Texts, Durable: "own", MaxDeliver: 1}
+		cons, err := c.Ensure(ctx, js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			if got := c.Settle(ctx, js, quiet, m, fault.Permanentf("bad text")); got != bus.OutcomeParked {
+				t.Fatalf("Settle = %s; want parked", got)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("fetched %d messages; want 1", n)
+		}
+		if got := deadHeaders(t, js).Get(tracing.HeaderTraceparent); got != parent {
+			t.Errorf("parked message's traceparent = %q; want the one it arrived with, %q", got, parent)
+		}
+	})
+}
+
+// deadHeaders waits for the first message in DEAD and returns its headers.
+func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		str, err := js.Stream(ctx, bus.Dead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if str.CachedInfo().State.Msgs > 0 {
+			raw, err := str.GetMsg(ctx, str.CachedInfo().State.FirstSeq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw.Header
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("nothing was parked in DEAD")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// waitSpan waits for the span named name to end (consumer spans end after the
+// acknowledgement, a moment after the handler returns).
+func waitSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if s := tracingtest.Find(rec, name); len(s) > 0 {
+			if len(s) > 1 {
+				t.Errorf("%d spans named %q; want 1", len(s), name)
+			}
+			return s[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no span named %q ended; spans: %v", name, names(rec))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func names(rec *tracetest.SpanRecorder) []string {
+	var out []string
+	for _, s := range rec.Ended() {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+func hasAttr(s sdktrace.ReadOnlySpan, key, value string) bool {
+	for _, kv := range s.Attributes() {
+		if string(kv.Key) == key && kv.Value.Emit() == value {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,63 @@
+// Package tracingtest records the spans a test makes: it installs an OpenTelemetry
+// provider that samples everything into memory, and puts the previous one back when
+// the test ends.
+package tracingtest
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Record installs a recording provider as otel's global until tb ends and returns its
+// recorder. Tests that call it must not run in parallel with other tests that trace:
+// the provider is process-wide.
+func Record(tb testing.TB) *tracetest.SpanRecorder {
+	tb.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(rec))
+	Install(tb, tp)
+	return rec
+}
+
+// Install makes tp otel's global provider until tb ends, then shuts it down and puts the
+// previous provider back.
+func Install(tb testing.TB, tp trace.TracerProvider) {
+	tb.Helper()
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	tb.Cleanup(func() {
+		otel.SetTracerProvider(prev)
+		if s, ok := tp.(interface{ Shutdown(context.Context) error }); ok {
+			_ = s.Shutdown(context.Background())
+		}
+	})
+}
+
+// Find returns the ended spans named name, in the order they ended.
+func Find(rec *tracetest.SpanRecorder, name string) []sdktrace.ReadOnlySpan {
+	var out []sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Name() == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Discard installs, until tb ends, a provider that samples every span and hands it to a
+// batch processor whose exporter drops it: the work of a fully sampled deployment less
+// the network, for benchmarks (a recorder would grow with b.N).
+func Discard(tb testing.TB) {
+	tb.Helper()
+	Install(tb, sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{})))
+}
+
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }

@@ -1,0 +1,88 @@
+package alerter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
+	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/alerter/webhook"
+	"github.com/docketwatch/docketwatch/services/indexer"
+	"go.opentelemetry.io/otel"
+)
+
+// TestWebhookJoinsTheTrace publishes an INDEXED message under a span and checks that the
+// webhook request it leads to carries a traceparent of the same trace, whose parent is
+// the deliverer's request span: a receiver that traces joins docketwatch's trace.
+func TestWebhookJoinsTheTrace(t *testing.T) {
+	rec := tracingtest.Record(t)
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	recv := newReceiver(t)
+	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	store := alert.NewStore(kv)
+	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
+		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, Config{}, js, indexer.Mapping(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := webhook.New(webhook.Config{Timeout: 5 * time.Second}, js, store, quietLog())
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{s.Run, wh.Run} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(runCtx) }()
+	}
+	defer func() { cancel(); wg.Wait() }()
+
+	docs, _ := corpus.Docs(1, 1)
+	d := docs[0]
+	d.Pages[0].Text += "\nthe Inbox API"
+	d.ExtractedAt = time.Now().UTC()
+	d.Version = d.ExtractedAt.UnixNano()
+	publishText(t, js, d)
+	// The indexer's announcement, under the indexer's span.
+	ictx, indexSpan := otel.Tracer("test").Start(ctx, "indexer")
+	if _, err := bus.Publish(ictx, js, bus.Out{
+		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Document.Docket.Court)),
+		MsgID:   bus.MsgID("test-indexed", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID,
+		Value: filing.Indexed{Schema: filing.Schema, ID: d.Document.ID, Court: d.Document.Docket.Court, Version: d.Version,
+			First: true, Pages: len(d.Pages), IndexedAt: time.Now().UTC()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	indexSpan.End()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for len(recv.deliveries()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no webhook was delivered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := recv.deliveries()[0].header.Get("Traceparent")
+	want := "00-" + indexSpan.SpanContext().TraceID().String() + "-"
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("webhook traceparent = %q; want the INDEXED message's trace %s", got, indexSpan.SpanContext().TraceID())
+	}
+	// The request span ends just after the answer is read.
+	for time.Now().Before(deadline) && len(tracingtest.Find(rec, "webhook POST")) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	posts := tracingtest.Find(rec, "webhook POST")
+	if len(posts) != 1 || !strings.Contains(got, "-"+posts[0].SpanContext().SpanID().String()+"-") {
+		t.Errorf("webhook traceparent %q; want the parent to be the deliverer's request span (spans %d)", got, len(posts))
+	}
+}

@@ -1,0 +1,205 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// endpoint is a test receiver that records each request's Idempotency-Key and attempt
+// header, and can hold every request until released.
+type endpoint struct {
+	srv      *httptest.Server
+	hold     chan struct{}
+	release  func()
+	inFlight atomic.Int32
+	most     atomic.Int32
+	mu       sync.Mutex
+	got      map[string][]string // attempt headers by Idempotency-Key, of answered requests
+}
+
+func newEndpoint(t *testing.T, hang bool) *endpoint {
+	ep := &endpoint{hold: make(chan struct{}), got: map[string][]string{}}
+	var once sync.Once
+	ep.release = func() { once.Do(func() { close(ep.hold) }) }
+	if !hang {
+		ep.release()
+	}
+	ep.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n := ep.inFlight.Add(1)
+		defer ep.inFlight.Add(-1)
+		for m := ep.most.Load(); n > m && !ep.most.CompareAndSwap(m, n); m = ep.most.Load() {
+		}
+		select {
+		case <-ep.hold:
+		case <-r.Context().Done():
+			return
+		}
+		ep.mu.Lock()
+		key := r.Header.Get(HeaderIdempotency)
+		ep.got[key] = append(ep.got[key], r.Header.Get(HeaderAttempt))
+		ep.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(ep.srv.Close)
+	t.Cleanup(ep.release) // before Close, which waits for the requests it holds
+	return ep
+}
+
+func (ep *endpoint) answered() (keys, requests int) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	for _, as := range ep.got {
+		requests += len(as)
+	}
+	return len(ep.got), requests
+}
+
+// TestHangingEndpointHoldsOnlyItsShare: one rule's endpoint hangs with more events than
+// the deliverer has workers; another rule's endpoint gets all its 20 events while the
+// first still hangs, the hanging one never sees more than PerEndpoint requests at once,
+// and once it answers, every one of its events arrives exactly once, as a first attempt
+// (the deliveries deferred while it was busy are not attempts, though there are more of
+// them than MaxAttempts), with its rule's failure count untouched and nothing parked.
+func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "1")
+	hanging, healthy := newEndpoint(t, true), newEndpoint(t, false)
+
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := alert.NewStore(kv)
+	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := store.Create(ctx, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: healthy.srv.URL, Secret: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const perEndpoint, maxAttempts = 2, 2
+	d := New(Config{
+		Concurrency: 4, PerEndpoint: perEndpoint, MaxAttempts: maxAttempts,
+		Timeout: time.Minute, // the hanging endpoint never times out during the test
+		Backoff: bus.ExponentialBackoff(50*time.Millisecond, 400*time.Millisecond),
+	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	defer func() {
+		hanging.release()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	publish := func(r alert.Rule, doc filing.DocID) {
+		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, MatchedAt: time.Now().UTC()}
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), MsgID: "alert:" + a.ID, DocID: doc,
+			Value: alert.Event{Schema: alert.Schema, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The hanging endpoint's events first: without a per-endpoint bound they take every worker.
+	const slowEvents, fastEvents = 8, 20
+	for i := range slowEvents {
+		publish(slow, filing.DocID(fmt.Sprintf("x:slow-%d", i)))
+	}
+	for i := range fastEvents {
+		publish(fast, filing.DocID(fmt.Sprintf("x:fast-%d", i)))
+	}
+
+	waitFor(t, func() bool { keys, _ := healthy.answered(); return keys == fastEvents })
+	if _, requests := hanging.answered(); requests != 0 {
+		t.Fatalf("the hanging endpoint answered %d requests before its release", requests)
+	}
+	if keys, requests := healthy.answered(); requests != fastEvents {
+		t.Errorf("the healthy endpoint got %d requests for %d events; want one each", requests, keys)
+	}
+	// Let the waiting events be deferred more often than MaxAttempts.
+	waitFor(t, func() bool {
+		d.ends.mu.Lock()
+		defer d.ends.mu.Unlock()
+		for _, n := range d.ends.deferred {
+			if n > maxAttempts {
+				return true
+			}
+		}
+		return false
+	})
+
+	hanging.release()
+	waitFor(t, func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
+	time.Sleep(300 * time.Millisecond) // room for a second copy, which must not come
+	hanging.mu.Lock()
+	for key, attempts := range hanging.got {
+		if len(attempts) != 1 || attempts[0] != strconv.Itoa(1) {
+			t.Errorf("%s arrived with attempt headers %v; want one first attempt", key, attempts)
+		}
+	}
+	hanging.mu.Unlock()
+	if most := hanging.most.Load(); most > perEndpoint {
+		t.Errorf("the hanging endpoint had %d requests at once; want at most %d", most, perEndpoint)
+	}
+	if r, _, err := store.Get(ctx, slow.ID); err != nil || r.Webhook.Failures != 0 || r.Webhook.Disabled {
+		t.Errorf("slow rule's webhook %+v (%v); a busy endpoint is not a failing one", r.Webhook, err)
+	}
+	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 0 {
+		t.Errorf("DEAD holds %+v (%v); want nothing", parked, err)
+	}
+}
+
+// TestLastAttemptIsParked: deferrals raise the consumer's delivery limit, so the
+// deliverer itself parks an event after MaxAttempts failed attempts, with the cause.
+func TestLastAttemptIsParked(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "1")
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	store := alert.NewStore(kv)
+	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(Config{MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}, js, store,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(runCtx)
+	a := alert.Alert{ID: alert.AlertID(r.ID, "x:1"), RuleID: r.ID, DocID: "x:1", MatchedAt: time.Now()}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, "x:1"), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+		t.Fatal(err)
+	}
+	var parked []bus.ParkedMsg
+	waitFor(t, func() bool { parked, _ = bus.ListParked(ctx, js, 0); return len(parked) == 1 })
+	if n := calls.Load(); n != 3 {
+		t.Errorf("endpoint called %d times; want MaxAttempts=3", n)
+	}
+	if want := "webhook failed 3 attempts, the last: webhook answered 502 Bad Gateway"; parked[0].Reason != want {
+		t.Errorf("reason %q; want %q", parked[0].Reason, want)
+	}
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+// TestOneTraceFromFileToWebhook ingests a file that matches an alert rule and checks one
+// trace covers its whole way, through NATS headers: the extractor, the indexer and the
+// alerter each work in a span of the trace the ingest began, and the webhook request
+// carries that trace to the receiver. The metrics count each stage's messages and the
+// delivery.
+func TestOneTraceFromFileToWebhook(t *testing.T) {
+	rec := tracingtest.Record(t)
+	t.Setenv(alert.EnvAllowPrivate, "1") // the receiver is on loopback
+	parents := make(chan string, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case parents <- r.Header.Get("traceparent"):
+		default:
+		}
+	}))
+	defer recv.Close()
+
+	n := startNode(t, t.TempDir(), "")
+	ctx := context.Background()
+	kv, err := bus.KV(ctx, n.JS, bus.BucketRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "sealing", Query: `"motion to seal"`,
+		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	in := t.TempDir()
+	writeFile(t, filepath.Join(in, "order.pdf"), testpdf.New("ORDER granting the motion to seal the exhibit."))
+	ingestPaths(t, n, in)
+
+	var parent string
+	select {
+	case parent = <-parents:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook delivery within 30s")
+	}
+	// traceparent: version-traceid-spanid-flags
+	fields := strings.Split(parent, "-")
+	if len(fields) != 4 || len(fields[1]) != 32 {
+		t.Fatalf("the webhook request carries traceparent %q", parent)
+	}
+	trace := fields[1]
+	deadline := time.Now().Add(10 * time.Second)
+	for _, stage := range []string{"extractor", "indexer", "alerter"} {
+		for {
+			found := false
+			for _, s := range tracingtest.Find(rec, stage) {
+				found = found || s.SpanContext().TraceID().String() == trace
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				var seen []string
+				for _, s := range rec.Ended() {
+					seen = append(seen, s.Name()+"@"+s.SpanContext().TraceID().String()[:8])
+				}
+				t.Fatalf("no %s span in the webhook's trace %s; spans: %v", stage, trace, seen)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	for {
+		var missing []string
+		for _, want := range []string{
+			`docketwatch_stage_messages_total{outcome="ack",stage="extractor"} 1`,
+			`docketwatch_stage_messages_total{outcome="ack",stage="indexer"} 1`,
+			`docketwatch_stage_messages_total{outcome="ack",stage="alerter"} 1`,
+			`docketwatch_stage_messages_total{outcome="ack",stage="webhook"} 1`,
+			`docketwatch_alert_deliveries_total{channel="webhook",outcome="delivered"} 1`,
+		} {
+			if !strings.Contains(gatherText(t, n.Metrics), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %v", missing)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// gatherText is the registry's metrics in the text format /metrics serves.
+func gatherText(t *testing.T, g prometheus.Gatherer) string {
+	t.Helper()
+	families, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range families {
+		if _, err := expfmt.MetricFamilyToText(&b, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
