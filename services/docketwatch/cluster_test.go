@@ -60,13 +60,13 @@ func TestCluster(t *testing.T) {
 	}
 	defer nc.Close()
 
-	var shards []string
+	var indexers []*role
 	for i := range 2 {
-		shards = append(shards, t.TempDir())
-		startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", shards[i], "--http", "", "--shard", fmt.Sprintf("%d/2", i))
+		indexers = append(indexers, startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "",
+			"--shard", fmt.Sprintf("%d/2", i), "--metrics", "127.0.0.1:0"))
 	}
 	ex1 := startRole(t, "extractor", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "")
-	startRole(t, "extractor", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "")
+	ex2 := startRole(t, "extractor", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "", "--metrics", "127.0.0.1:0")
 	api := startRole(t, "api", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "127.0.0.1:0")
 
 	ing := docketwatch(t, "ingest", "-v", "--json", "--nats", urls, "--replicas", "3", in)
@@ -127,6 +127,42 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("documents per shard %v: the index is not split", perShard)
 	}
 	t.Logf("documents per shard: %v", perShard)
+
+	// Each role process shows its own work and readiness: the surviving extractor its
+	// extractions, each shard its documents indexed and the others' skipped.
+	for _, c := range []struct {
+		r    *role
+		want []string
+	}{
+		{ex2, []string{`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`}},
+		{indexers[0], []string{`docketwatch_stage_messages_total{outcome="ack",stage="indexer"}`, `docketwatch_stage_messages_total{outcome="skipped",stage="indexer"}`,
+			fmt.Sprintf("docketwatch_index_documents %d", perShard[0])}},
+		{indexers[1], []string{fmt.Sprintf("docketwatch_index_documents %d", perShard[1])}},
+	} {
+		if c.r.metrics == "" {
+			t.Fatal("a role started with --metrics did not say where it serves them")
+		}
+		var ready string
+		getText(t, c.r.metrics+"/readyz", http.StatusOK, &ready)
+		// A batch is counted once on disk, a moment after it is searchable.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			var metrics string
+			getText(t, c.r.metrics+"/metrics", http.StatusOK, &metrics)
+			var lacks []string
+			for _, w := range c.want {
+				if !strings.Contains(metrics, w) {
+					lacks = append(lacks, w)
+				}
+			}
+			if len(lacks) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s/metrics lacks %v", c.r.metrics, lacks)
+				break
+			}
+		}
+	}
 
 	// The same files, embedded: the same answers.
 	local := startNode(t, t.TempDir(), "")
@@ -244,7 +280,8 @@ func hitIDs(hits []search.Hit) string {
 
 type role struct {
 	*exec.Cmd
-	url string
+	url     string
+	metrics string // with --metrics
 }
 
 // startRole starts `docketwatch ROLE ...` and waits until it says it runs.
@@ -264,8 +301,11 @@ func startRole(t *testing.T, name string, args ...string) *role {
 		t.Fatalf("%s did not start: %v: %s", name, err, logs.tail())
 	}
 	r := &role{Cmd: cmd}
-	if i := strings.Index(line, "http://"); i >= 0 {
-		r.url = strings.Fields(line[i:])[0]
+	if i := strings.Index(line, "serving http://"); i >= 0 {
+		r.url = strings.Fields(line[i+len("serving "):])[0]
+	}
+	if i := strings.Index(line, "metrics http://"); i >= 0 {
+		r.metrics = strings.TrimRight(strings.Fields(line[i+len("metrics "):])[0], ");")
 	}
 	return r
 }
@@ -390,4 +430,19 @@ func freePorts(t *testing.T, n int) []int {
 		ln.Close()
 	}
 	return ports
+}
+
+// getText GETs url, checks the status and returns the body.
+func getText(t *testing.T, url string, status int, body *string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	*body = string(b)
 }

@@ -23,6 +23,7 @@ import (
 type runOptions struct {
 	common
 	addr    string
+	metrics string
 	roles   string
 	config  string
 	policy  api.Policy
@@ -58,6 +59,7 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
 	o.register(fs)
 	fs.StringVar(&o.addr, "http", envOr("DOCKETWATCH_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API role (env DOCKETWATCH_HTTP; empty: no HTTP)")
+	fs.StringVar(&o.metrics, "metrics", os.Getenv("DOCKETWATCH_METRICS"), "listen address for /metrics, /healthz and /readyz of this process's roles, e.g. 0.0.0.0:9090 (env DOCKETWATCH_METRICS; the API serves them too)")
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
 	fs.StringVar(&o.config, "config", os.Getenv("DOCKETWATCH_CONFIG"), "YAML file of settings, keyed by these flags' names; flags and DOCKETWATCH_* variables override it (env DOCKETWATCH_CONFIG)")
 	o.fetcher.RegisterFlags(fs)
@@ -122,7 +124,7 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 		return err
 	}
 	defer stopTracing()
-	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, Fetcher: o.fetcher,
+	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, MetricsAddr: o.metrics, Fetcher: o.fetcher,
 		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy, Shard: o.shard,
 		Log: log}
 	switch {
@@ -139,10 +141,14 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	if verb != "run" {
 		what += " " + verb
 	}
+	where := "data " + o.data
+	if n.OpsURL != "" {
+		where += ", metrics " + n.OpsURL
+	}
 	if n.HTTPURL != "" {
-		fmt.Printf("%s serving %s (data %s); Ctrl-C stops\n", what, n.HTTPURL, o.data)
+		fmt.Printf("%s serving %s (%s); Ctrl-C stops\n", what, n.HTTPURL, where)
 	} else {
-		fmt.Printf("%s running (data %s); Ctrl-C stops\n", what, o.data)
+		fmt.Printf("%s running (%s); Ctrl-C stops\n", what, where)
 	}
 	<-ctx.Done()
 	fmt.Println("docketwatch: draining and stopping")

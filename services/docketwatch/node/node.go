@@ -66,9 +66,13 @@ type Config struct {
 	// Replicas of streams and buckets when the node creates them (3 on a cluster).
 	Replicas int
 	// HTTPAddr serves the API when set ("127.0.0.1:8080") and the api role runs.
-	HTTPAddr  string
-	Extractor extractor.Config
-	Indexer   indexer.Config
+	HTTPAddr string
+	// MetricsAddr, when set ("0.0.0.0:9090"), serves /metrics, /healthz and /readyz of
+	// this process's roles: how a role without the API shows itself to Prometheus and
+	// to Kubernetes probes.
+	MetricsAddr string
+	Extractor   extractor.Config
+	Indexer     indexer.Config
 	// Shard is the part of TEXTS the indexer role indexes and serves ("1/2"); the
 	// default is all of it. Every shard of a deployment runs one or more indexers.
 	Shard   search.Shard
@@ -124,10 +128,12 @@ type Node struct {
 	conns  []*nats.Conn
 	index  *indexer.Index
 	http   *http.Server
+	ops    *http.Server
 	cancel context.CancelFunc
 	stages sync.WaitGroup
-	// HTTPURL is the API's address once it listens.
+	// HTTPURL is the API's address once it listens; OpsURL the metrics server's.
 	HTTPURL string
+	OpsURL  string
 
 	// JS is a JetStream handle for the node's owner (the CLI's ingest).
 	JS jetstream.JetStream
@@ -363,6 +369,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			}
 		}()
 	}
+	if cfg.MetricsAddr != "" {
+		if err := n.serveOps(cfg.MetricsAddr); err != nil {
+			return nil, err
+		}
+	}
 	if embedded {
 		owner := datadir.Owner{PID: os.Getpid(), NATS: n.nats.ClientURL(), Token: n.nats.Token, HTTP: n.HTTPURL}
 		if err := n.lock.Publish(owner); err != nil {
@@ -404,12 +415,60 @@ func CreateJobs(ctx context.Context, s *job.Store, searcher search.Searcher, kin
 	return indexer.CreateReindex(ctx, s, sel, shards)
 }
 
-// ready says whether the node can serve: NATS reachable and an index answering.
-func (n *Node) ready(ctx context.Context) error {
+// serveOps serves the process's metrics and probes on addr.
+func (n *Node) serveOps(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s for metrics: %w", addr, err)
+	}
+	n.OpsURL = "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := n.readyRoles(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	n.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10}
+	go func() {
+		if err := n.ops.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.cfg.Log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// readyRoles says whether this process's roles can work: every NATS connection up and,
+// for an indexer, its own index answering.
+func (n *Node) readyRoles() error {
+	if err := n.connected(); err != nil {
+		return err
+	}
+	if n.index != nil {
+		if _, err := n.index.DocCount(); err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+	}
+	return nil
+}
+
+// connected reports a NATS connection that is not up.
+func (n *Node) connected() error {
 	for _, nc := range n.conns {
 		if !nc.IsConnected() {
 			return fmt.Errorf("nats connection %s is %s", nc.Opts.Name, nc.Status())
 		}
+	}
+	return nil
+}
+
+// ready says whether the node can serve: NATS reachable and an index answering.
+func (n *Node) ready(ctx context.Context) error {
+	if err := n.connected(); err != nil {
+		return err
 	}
 	_, err := n.Searcher.Search(ctx, search.Query{Limit: 1})
 	return err
@@ -427,6 +486,9 @@ func (n *Node) Close() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			n.http.Shutdown(ctx)
 			cancel()
+		}
+		if n.ops != nil {
+			n.ops.Close()
 		}
 		if n.cancel != nil {
 			n.cancel()
