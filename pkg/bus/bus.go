@@ -163,9 +163,10 @@ func setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 	for _, b := range []struct {
 		name    string
 		history uint8
-	}{{BucketCursors, 5}, {BucketSeen, 1}, {BucketRules, 5}, {BucketAlerted, 1}, {BucketJobs, 5}} {
+		ttl     time.Duration
+	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL}} {
 		_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: b.name, History: b.history, Storage: jetstream.FileStorage, Replicas: o.Replicas,
+			Bucket: b.name, History: b.history, Storage: jetstream.FileStorage, Replicas: o.Replicas, TTL: b.ttl,
 		})
 		if err != nil {
 			return fmt.Errorf("creating bucket %s: %w", b.name, err)

@@ -257,6 +257,9 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	if md, merr := msg.Metadata(); merr == nil {
 		attempts = int(md.NumDelivered)
 	}
+	if id := msg.Headers().Get(HeaderDocID); id != "" {
+		log = log.With("doc_id", id)
+	}
 	if tid := tracing.TraceID(ctx); tid != "" {
 		log = log.With("trace_id", tid) // a retried or parked message is looked up by its trace
 	}

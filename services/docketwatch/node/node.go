@@ -122,15 +122,19 @@ func (c Config) Validate() error {
 
 // Node is a running set of roles.
 type Node struct {
-	cfg    Config
-	lock   *datadir.Lock
-	nats   *bus.Embedded
-	conns  []*nats.Conn
-	index  *indexer.Index
-	http   *http.Server
-	ops    *http.Server
-	cancel context.CancelFunc
-	stages sync.WaitGroup
+	cfg   Config
+	lock  *datadir.Lock
+	nats  *bus.Embedded
+	conns []*nats.Conn
+	index *indexer.Index
+	http  *http.Server
+	ops   *http.Server
+	// leaseMu guards the indexer's shard lease, and why it is not held.
+	leaseMu  sync.Mutex
+	lease    *bus.Lease
+	leaseErr error
+	cancel   context.CancelFunc
+	stages   sync.WaitGroup
 	// HTTPURL is the API's address once it listens; OpsURL the metrics server's.
 	HTTPURL string
 	OpsURL  string
@@ -226,40 +230,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 
 	if cfg.has(RoleIndexer) {
-		if n.index, err = indexer.OpenShard(filepath.Join(cfg.DataDir, "index"), cfg.Shard); err != nil {
+		if err := n.startIndexer(ctx, stageCtx, connect, run, stages); err != nil {
 			return nil, err
 		}
-		n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "docketwatch_index_documents", Help: "Documents in this process's index.",
-		}, func() float64 { c, _ := n.index.DocCount(); return float64(c) }))
-		// Each stage gets its own connection (STACK.md: a shared one can stall).
-		ixJS, _, err := connect("indexer")
-		if err != nil {
-			return nil, err
-		}
-		_, searchNC, err := connect("search")
-		if err != nil {
-			return nil, err
-		}
-		if _, err = search.ServeShard(searchNC, bus.SearchSubject, n.index, cfg.Shard, runtime.NumCPU()*2, cfg.Log); err != nil {
-			return nil, fmt.Errorf("serving search: %w", err)
-		}
-		cfg.Indexer.Observe = stages.Observe
-		run(RoleIndexer, indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log).Run)
-
-		// Batch jobs run beside the index, which a re-index rebuilds.
-		jobJS, _, err := connect("jobs")
-		if err != nil {
-			return nil, err
-		}
-		jobs, err := job.NewStore(ctx, jobJS)
-		if err != nil {
-			return nil, err
-		}
-		run("jobs", job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
-			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
-			indexer.ReindexKindFor(cfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
-		}).Run)
 	}
 	if cfg.has(RoleExtractor) {
 		exJS, _, err := connect("extractor")
@@ -392,6 +365,100 @@ func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error
 	return alert.NewStore(kv), nil
 }
 
+// startIndexer opens the index and, once this process holds the shard's lease, indexes
+// its part of TEXTS, answers searches on it and runs the jobs that rebuild it. The lease
+// keeps a second indexer of the same shard (another directory, another machine) from
+// sharing the shard's consumer, where each would index half of the shard: it waits,
+// saying so, until the first one stops.
+func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) (jetstream.JetStream, *nats.Conn, error),
+	run func(string, func(context.Context) error), stages *telemetry.Stages) error {
+	cfg := n.cfg
+	dir := filepath.Join(cfg.DataDir, "index")
+	var err error
+	if n.index, err = indexer.OpenShard(dir, cfg.Shard); err != nil {
+		return err
+	}
+	n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "docketwatch_index_documents", Help: "Documents in this process's index.",
+	}, func() float64 { c, _ := n.index.DocCount(); return float64(c) }))
+	// Each stage gets its own connection (STACK.md: a shared one can stall).
+	ixJS, _, err := connect("indexer")
+	if err != nil {
+		return err
+	}
+	_, searchNC, err := connect("search")
+	if err != nil {
+		return err
+	}
+	jobJS, _, err := connect("jobs")
+	if err != nil {
+		return err
+	}
+	jobs, err := job.NewStore(ctx, jobJS)
+	if err != nil {
+		return err
+	}
+	serve := func(lease *bus.Lease) error {
+		sub, err := search.ServeShard(searchNC, bus.SearchSubject, n.index, cfg.Shard, runtime.NumCPU()*2, cfg.Log)
+		if err != nil {
+			return fmt.Errorf("serving search: %w", err)
+		}
+		ixCtx, stop := context.WithCancel(stageCtx)
+		go func() {
+			select {
+			case <-lease.Lost():
+				n.setLease(nil, fmt.Errorf("lost the lease of %s to another indexer", indexer.Durable(cfg.Shard)))
+				sub.Unsubscribe()
+				stop()
+			case <-ixCtx.Done():
+			}
+		}()
+		cfg.Indexer.Observe = stages.Observe
+		svc := indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log)
+		run(RoleIndexer, func(context.Context) error { return svc.Run(ixCtx) })
+		// Batch jobs run beside the index, which a re-index rebuilds.
+		runner := job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
+			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
+			indexer.ReindexKindFor(cfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
+		})
+		run("jobs", func(context.Context) error { return runner.Run(ixCtx) })
+		return nil
+	}
+	key := indexer.Durable(cfg.Shard)
+	host, _ := os.Hostname()
+	abs, _ := filepath.Abs(dir)
+	holder := host + ":" + abs // the same after a restart of this worker: it takes its lease back
+	lease, err := bus.TryLease(ctx, ixJS, key, holder, cfg.Log)
+	switch {
+	case err == nil:
+		n.setLease(lease, nil)
+		return serve(lease)
+	case !errors.Is(err, bus.ErrLeaseHeld):
+		return err
+	}
+	n.setLease(nil, fmt.Errorf("waiting: %w", err))
+	cfg.Log.Warn("another indexer holds this shard: waiting for it to stop", "shard", cfg.Shard.String(), "err", err)
+	run("indexer-lease", func(ctx context.Context) error {
+		lease, err := bus.AcquireLease(ctx, ixJS, key, holder, cfg.Log)
+		if err != nil {
+			return err
+		}
+		n.setLease(lease, nil)
+		return serve(lease)
+	})
+	return nil
+}
+
+// setLease records the shard lease held (nil: none), or why none is.
+func (n *Node) setLease(l *bus.Lease, why error) {
+	n.leaseMu.Lock()
+	defer n.leaseMu.Unlock()
+	if l != nil {
+		n.lease = l
+	}
+	n.leaseErr = why
+}
+
 // createJobs records the jobs an API request for kind starts.
 func (n *Node) createJobs(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
 	return CreateJobs(ctx, s, n.Searcher, kind, sel)
@@ -448,6 +515,12 @@ func (n *Node) readyRoles() error {
 		return err
 	}
 	if n.index != nil {
+		n.leaseMu.Lock()
+		why := n.leaseErr
+		n.leaseMu.Unlock()
+		if why != nil {
+			return fmt.Errorf("indexer: %w", why)
+		}
 		if _, err := n.index.DocCount(); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
@@ -494,6 +567,9 @@ func (n *Node) Close() {
 			n.cancel()
 		}
 		n.stages.Wait()
+		if n.lease != nil {
+			n.lease.Release() // the next indexer of the shard starts at once
+		}
 		for i := len(n.conns) - 1; i >= 0; i-- {
 			n.conns[i].Close()
 		}

@@ -6,15 +6,18 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func main() {
@@ -30,10 +33,46 @@ func main() {
 			return err
 		}
 		defer idx.Close()
+		env.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "docketwatch_index_documents", Help: "Documents in this process's index.",
+		}, func() float64 { c, _ := idx.DocCount(); return float64(c) }))
 		_, js, err := env.Connect("stage")
 		if err != nil {
 			return err
 		}
+		// One indexer per shard: a second one (another directory) waits for this one to
+		// stop, unready meanwhile, and so does one that lost its lease as it stops.
+		key := indexer.Durable(shard)
+		var leaseWhy atomic.Pointer[error]
+		setWhy := func(err error) { leaseWhy.Store(&err) }
+		setWhy(fmt.Errorf("waiting for the lease of %s", key))
+		env.Ready.Add(func() error {
+			if why := *leaseWhy.Load(); why != nil {
+				return fmt.Errorf("indexer: %w", why)
+			}
+			if _, err := idx.DocCount(); err != nil {
+				return fmt.Errorf("index: %w", err)
+			}
+			return nil
+		})
+		host, _ := os.Hostname()
+		dir, _ := filepath.Abs(filepath.Join(data, "index"))
+		lease, err := bus.AcquireLease(ctx, js, key, host+":"+dir, env.Log)
+		if err != nil {
+			return err
+		}
+		defer lease.Release()
+		setWhy(nil)
+		ctx, stopOnLoss := context.WithCancel(ctx)
+		defer stopOnLoss()
+		go func() {
+			select {
+			case <-lease.Lost():
+				setWhy(fmt.Errorf("lost the lease of %s to another indexer", key))
+				stopOnLoss()
+			case <-ctx.Done():
+			}
+		}()
 		nc, _, err := env.Connect("search")
 		if err != nil {
 			return err
@@ -58,6 +97,7 @@ func main() {
 		done := make(chan struct{})
 		go func() { defer close(done); runner.Run(ctx) }()
 		defer func() { <-done }()
+		cfg.Observe = env.Stages.Observe
 		return indexer.New(cfg, js, idx, env.Log).Run(ctx)
 	})
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+)
+
+// TestSecondIndexerOfAShardWaits starts two indexers of one shard against one NATS
+// server: sharing the shard's consumer, each would index half of the shard and answer
+// half of the searches. The second waits, not ready and saying why, and takes over as
+// soon as the first stops.
+func TestSecondIndexerOfAShardWaits(t *testing.T) {
+	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown()
+	start := func() *node.Node {
+		n, err := node.Start(context.Background(), node.Config{
+			DataDir: t.TempDir(), Roles: []string{node.RoleIndexer}, Shard: search.Shard{Index: 1, Count: 2},
+			NATS:        bus.ConnConfig{URLs: e.ClientURL(), Token: e.Token},
+			MetricsAddr: "127.0.0.1:0", Log: slog.New(slog.DiscardHandler),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Close)
+		return n
+	}
+	readyz := func(n *node.Node) (int, string) {
+		resp, err := http.Get(n.OpsURL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	first := start()
+	if code, body := readyz(first); code != http.StatusOK {
+		t.Fatalf("the first indexer: %d %s", code, body)
+	}
+	second := start()
+	if code, body := readyz(second); code != http.StatusServiceUnavailable || !strings.Contains(body, "holds indexer-shard-1-of-2") {
+		t.Fatalf("the second indexer of the shard: %d %s; want 503 naming the holder", code, body)
+	}
+	first.Close()
+	deadline := time.Now().Add(10 * time.Second) // a release wakes the waiter at once
+	for {
+		code, body := readyz(second)
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second indexer after the first stopped: %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
