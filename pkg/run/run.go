@@ -1,6 +1,6 @@
 // Package run is the process lifecycle shared by docketwatch's binaries: the flags that
 // say how to reach NATS, the logger, and a main loop that connects, sets up the JetStream
-// contract, runs until SIGINT or SIGTERM, and then drains.
+// contract, serves metrics and probes, runs until SIGINT or SIGTERM, and then drains.
 package run
 
 import (
@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Flags are the settings every service process takes.
@@ -77,16 +80,30 @@ func (f *Flags) Logger(dflt slog.Level) *slog.Logger {
 type Env struct {
 	Log *slog.Logger
 	// Connect opens a new connection for one component (STACK.md: one per component).
+	// Readiness watches every connection it opens.
 	Connect func(name string) (*nats.Conn, jetstream.JetStream, error)
+	// Metrics is the process's registry, served at /metrics with --metrics. It holds the
+	// Go and process collectors and the JetStream collector over the contract's streams;
+	// a service registers its own metrics in it.
+	Metrics *prometheus.Registry
+	// Stages counts the messages each stage handles: its Observe fits the Observe hook of
+	// every stage's Config.
+	Stages *telemetry.Stages
+	// Ready is the process's readiness, answered at /readyz: a service adds the checks of
+	// what it needs beyond its NATS connections (an index, a lease).
+	Ready *Readiness
 }
 
 // Service is the main of a single-service binary: it parses args, connects, sets up the
-// contract, and runs start until a signal; start must return once ctx is done, having
-// drained its work. It exits the process.
+// contract, serves metrics and probes (--metrics), and runs start until a signal; start
+// must return once ctx is done, having drained its work. It exits the process.
 func Service(name string, args []string, register func(*flag.FlagSet), start func(ctx context.Context, env Env) error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var f Flags
 	f.Register(fs)
+	// --metrics is registered here rather than in Flags.Register: the docketwatch binary
+	// embeds Flags and has a --metrics of its own, served by its node.
+	metrics := fs.String("metrics", os.Getenv("DOCKETWATCH_METRICS"), "listen address for /metrics, /healthz and /readyz, e.g. 0.0.0.0:9090 (env DOCKETWATCH_METRICS; empty: not served)")
 	if register != nil {
 		register(fs)
 	}
@@ -97,28 +114,33 @@ func Service(name string, args []string, register func(*flag.FlagSet), start fun
 	// A service waits for a NATS that is not up yet rather than exit into a crash loop.
 	f.NATS.WaitForServers = true
 	slog.SetDefault(log)
-	if err := serve(name, f, log, start); err != nil {
+	if err := serve(name, f, *metrics, log, start); err != nil {
 		log.Error("exiting", "err", err)
 		os.Exit(1)
 	}
 }
 
-func serve(name string, f Flags, log *slog.Logger, start func(context.Context, Env) error) error {
+// Streams are the streams whose sizes and consumers every process reports.
+var Streams = []string{bus.Filings, bus.Texts, bus.Indexed, bus.Alerts, bus.Dead, bus.Exhausted}
+
+func serve(name string, f Flags, metricsAddr string, log *slog.Logger, start func(context.Context, Env) error) error {
 	if f.NATS.URLs == "" {
 		return errors.New("--nats is required (a service process joins a NATS cluster; `docketwatch run` embeds one)")
 	}
-	var conns []*nats.Conn
+	ready := newReadiness(errors.New("setting up the JetStream contract"))
 	defer func() {
-		for _, nc := range conns {
+		ready.mu.Lock()
+		defer ready.mu.Unlock()
+		for _, nc := range ready.conns {
 			nc.Close()
 		}
 	}()
-	env := Env{Log: log, Connect: func(component string) (*nats.Conn, jetstream.JetStream, error) {
+	env := Env{Log: log, Ready: ready, Metrics: prometheus.NewRegistry(), Connect: func(component string) (*nats.Conn, jetstream.JetStream, error) {
 		nc, err := f.NATS.Connect(name + "-" + component)
 		if err != nil {
 			return nil, nil, err
 		}
-		conns = append(conns, nc)
+		ready.watch(nc)
 		js, err := jetstream.New(nc)
 		return nc, js, err
 	}}
@@ -129,13 +151,37 @@ func serve(name string, f Flags, log *slog.Logger, start func(context.Context, E
 		return err
 	}
 	defer stopTracing()
+	// With WaitForServers the connection is made even while no server answers, so the
+	// probes are served, and say why the process is not ready, while it waits.
 	_, js, err := env.Connect("setup")
 	if err != nil {
 		return err
 	}
+	env.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		telemetry.NewJetStream(js, Streams...))
+	env.Stages = telemetry.NewStages(env.Metrics)
+	if metricsAddr != "" {
+		srv, err := ServeOps(metricsAddr, OpsHandler(env.Metrics, ready.Check), log)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
 	if err := bus.Setup(ctx, js, bus.Options{Replicas: f.Replicas, Log: log}); err != nil {
 		return fmt.Errorf("setting up the JetStream contract: %w", err)
 	}
+	ready.started()
 	log.Info("started", "nats", f.NATS.URLs)
-	return start(ctx, env)
+	// Readiness goes down as soon as the signal comes, before start drains its stages.
+	go func() {
+		<-ctx.Done()
+		ready.stop()
+	}()
+	err = start(ctx, env)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// A signal during start cut short what start was waiting for: a shutdown.
+		log.Info("stopped while starting", "err", err)
+		return nil
+	}
+	return err
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/services/alerter"
@@ -208,7 +209,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.Metrics = prometheus.NewRegistry()
 	n.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		telemetry.NewJetStream(n.JS, bus.Filings, bus.Texts, bus.Indexed, bus.Alerts, bus.Dead))
+		telemetry.NewJetStream(n.JS, run.Streams...))
 	stages := telemetry.NewStages(n.Metrics)
 	deliveries := telemetry.NewDeliveries(n.Metrics)
 	_, clientNC, err := connect("client")
@@ -219,7 +220,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 
 	stageCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	run := func(name string, f func(context.Context) error) {
+	runStage := func(name string, f func(context.Context) error) {
 		n.stages.Add(1)
 		go func() {
 			defer n.stages.Done()
@@ -230,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 
 	if cfg.has(RoleIndexer) {
-		if err := n.startIndexer(ctx, stageCtx, connect, run, stages); err != nil {
+		if err := n.startIndexer(ctx, stageCtx, connect, runStage, stages); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +250,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 				return nil, fmt.Errorf("loading the entity recogniser: %w", err)
 			}
 		}
-		run(RoleExtractor, extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
+		runStage(RoleExtractor, extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
 	}
 	var fetch *fetcher.Service
 	if cfg.has(RoleFetcher) {
@@ -263,7 +264,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 		fetch = fetcher.New(cfg.Fetcher, fetcher.Deps{JS: fJS, Blobs: fBlobs, Log: cfg.Log})
 		n.Metrics.MustRegister(fetch.Collector())
-		run(RoleFetcher, fetch.Run)
+		runStage(RoleFetcher, fetch.Run)
 		n.Fetcher = fetch
 	}
 	if cfg.has(RoleAlerter) {
@@ -276,7 +277,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		run(RoleAlerter, al.Run)
+		runStage(RoleAlerter, al.Run)
 		whJS, _, err := connect("webhook")
 		if err != nil {
 			return nil, err
@@ -285,7 +286,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		run("webhook", webhook.New(webhook.Config{Observe: stages.Observe, OnDelivery: deliveries.For("webhook")}, whJS, rules, cfg.Log).Run)
+		runStage("webhook", webhook.New(webhook.Config{Observe: stages.Observe, OnDelivery: deliveries.For("webhook")}, whJS, rules, cfg.Log).Run)
 		if cfg.SMTP.Host != "" {
 			emJS, _, err := connect("email")
 			if err != nil {
@@ -296,7 +297,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			if err != nil {
 				return nil, err
 			}
-			run("email", em.Run)
+			runStage("email", em.Run)
 		}
 	}
 	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
@@ -371,7 +372,7 @@ func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error
 // sharing the shard's consumer, where each would index half of the shard: it waits,
 // saying so, until the first one stops.
 func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) (jetstream.JetStream, *nats.Conn, error),
-	run func(string, func(context.Context) error), stages *telemetry.Stages) error {
+	runStage func(string, func(context.Context) error), stages *telemetry.Stages) error {
 	cfg := n.cfg
 	dir := filepath.Join(cfg.DataDir, "index")
 	var err error
@@ -415,13 +416,13 @@ func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) 
 		}()
 		cfg.Indexer.Observe = stages.Observe
 		svc := indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log)
-		run(RoleIndexer, func(context.Context) error { return svc.Run(ixCtx) })
+		runStage(RoleIndexer, func(context.Context) error { return svc.Run(ixCtx) })
 		// Batch jobs run beside the index, which a re-index rebuilds.
 		runner := job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
 			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
 			indexer.ReindexKindFor(cfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
 		})
-		run("jobs", func(context.Context) error { return runner.Run(ixCtx) })
+		runStage("jobs", func(context.Context) error { return runner.Run(ixCtx) })
 		return nil
 	}
 	key := indexer.Durable(cfg.Shard)
@@ -438,13 +439,17 @@ func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) 
 	}
 	n.setLease(nil, fmt.Errorf("waiting: %w", err))
 	cfg.Log.Warn("another indexer holds this shard: waiting for it to stop", "shard", cfg.Shard.String(), "err", err)
-	run("indexer-lease", func(ctx context.Context) error {
+	runStage("indexer-lease", func(ctx context.Context) error {
 		lease, err := bus.AcquireLease(ctx, ixJS, key, holder, cfg.Log)
 		if err != nil {
 			return err
 		}
-		n.setLease(lease, nil)
-		return serve(lease)
+		n.setLease(lease, errors.New("starting"))
+		if err := serve(lease); err != nil {
+			return err
+		}
+		n.setLease(nil, nil)
+		return nil
 	})
 	return nil
 }
@@ -482,36 +487,20 @@ func CreateJobs(ctx context.Context, s *job.Store, searcher search.Searcher, kin
 	return indexer.CreateReindex(ctx, s, sel, shards)
 }
 
-// serveOps serves the process's metrics and probes on addr.
+// serveOps serves the process's metrics and probes on addr, as the per-service binaries do.
 func (n *Node) serveOps(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	srv, err := run.ServeOps(addr, run.OpsHandler(n.Metrics, n.readyRoles), n.cfg.Log)
 	if err != nil {
-		return fmt.Errorf("listening on %s for metrics: %w", addr, err)
+		return err
 	}
-	n.OpsURL = "http://" + ln.Addr().String()
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := n.readyRoles(); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
-	n.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10}
-	go func() {
-		if err := n.ops.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.cfg.Log.Error("metrics server stopped", "err", err)
-		}
-	}()
+	n.ops, n.OpsURL = srv, "http://"+srv.Addr
 	return nil
 }
 
 // readyRoles says whether this process's roles can work: every NATS connection up and,
 // for an indexer, its own index answering.
 func (n *Node) readyRoles() error {
-	if err := n.connected(); err != nil {
+	if err := run.Connected(n.conns...); err != nil {
 		return err
 	}
 	if n.index != nil {
@@ -528,19 +517,9 @@ func (n *Node) readyRoles() error {
 	return nil
 }
 
-// connected reports a NATS connection that is not up.
-func (n *Node) connected() error {
-	for _, nc := range n.conns {
-		if !nc.IsConnected() {
-			return fmt.Errorf("nats connection %s is %s", nc.Opts.Name, nc.Status())
-		}
-	}
-	return nil
-}
-
 // ready says whether the node can serve: NATS reachable and an index answering.
 func (n *Node) ready(ctx context.Context) error {
-	if err := n.connected(); err != nil {
+	if err := run.Connected(n.conns...); err != nil {
 		return err
 	}
 	_, err := n.Searcher.Search(ctx, search.Query{Limit: 1})

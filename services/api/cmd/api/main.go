@@ -15,6 +15,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func main() {
@@ -39,9 +40,15 @@ func main() {
 		}
 		searcher := search.NewRemote(nc, bus.SearchSubject)
 		mux := http.NewServeMux()
+		// The API's own /metrics, /healthz and /readyz answer as --metrics does, and
+		// ready means as well that the index answers a search.
+		mux.Handle("GET /metrics", promhttp.HandlerFor(env.Metrics, promhttp.HandlerOpts{}))
 		h := api.Handler(api.Deps{
 			Searcher: searcher, Log: env.Log,
 			Ready: func(ctx context.Context) error {
+				if err := env.Ready.Check(); err != nil {
+					return err
+				}
 				_, err := searcher.Search(ctx, search.Query{Limit: 1})
 				return err
 			},

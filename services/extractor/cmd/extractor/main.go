@@ -32,6 +32,7 @@ func main() {
 		if cfg.Entities, err = entity.New(entity.Options{}); err != nil {
 			return err
 		}
+		cfg.Observe = env.Stages.Observe
 		return extractor.New(cfg, js, blobs, env.Log).Run(ctx)
 	})
 }

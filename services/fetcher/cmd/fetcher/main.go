@@ -43,6 +43,8 @@ func main() {
 			return err
 		}
 		svc := fetcher.New(cfg, fetcher.Deps{JS: js, Blobs: blobs, Log: env.Log})
+		// The sources' freshness: when each last answered, and how it failed since.
+		env.Metrics.MustRegister(svc.Collector())
 		if court != "" {
 			return backfill(ctx, svc, court, since, until)
 		}

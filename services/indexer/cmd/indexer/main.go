@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -62,7 +63,9 @@ func main() {
 			return err
 		}
 		defer lease.Release()
-		setWhy(nil)
+		starting := errors.New("starting")
+		startingp := &starting
+		leaseWhy.Store(startingp)
 		ctx, stopOnLoss := context.WithCancel(ctx)
 		defer stopOnLoss()
 		go func() {
@@ -98,6 +101,10 @@ func main() {
 		go func() { defer close(done); runner.Run(ctx) }()
 		defer func() { <-done }()
 		cfg.Observe = env.Stages.Observe
-		return indexer.New(cfg, js, idx, env.Log).Run(ctx)
+		svc := indexer.New(cfg, js, idx, env.Log)
+		// Ready once it indexes and answers searches, unless the lease went meanwhile.
+		var none error
+		leaseWhy.CompareAndSwap(startingp, &none)
+		return svc.Run(ctx)
 	})
 }
