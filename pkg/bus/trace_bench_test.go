@@ -9,11 +9,8 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // BenchmarkPublishConsumeTracing publishes b.N small messages and consumes them through
@@ -25,27 +22,12 @@ import (
 //	go test -run '^$' -bench PublishConsumeTracing -benchtime 5000x ./pkg/bus/
 func BenchmarkPublishConsumeTracing(b *testing.B) {
 	_, js := bustest.JetStream(b, bustest.Server(b))
-	modes := []struct {
-		name    string
-		install func(b *testing.B)
-	}{
-		{"off", func(b *testing.B) { tracingtest.Install(b, noop.NewTracerProvider()) }},
-		{"propagate", func(b *testing.B) {
-			prev := otel.GetTracerProvider()
-			shutdown, err := tracing.Setup(context.Background(), tracing.Options{Endpoint: "", Service: "bench"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = shutdown(context.Background()); otel.SetTracerProvider(prev) })
-		}},
-		{"export", func(b *testing.B) { tracingtest.Discard(b) }},
-	}
 	var run atomic.Int64
-	for _, m := range modes {
-		b.Run(m.name, func(b *testing.B) {
-			m.install(b)
+	for _, m := range tracingtest.Modes() {
+		b.Run(m.Name, func(b *testing.B) {
+			m.Install(b)
 			// Each run has its own subject and durable: the stream keeps earlier runs'.
-			token := fmt.Sprintf("bench-%s-%d", m.name, run.Add(1))
+			token := fmt.Sprintf("bench-%s-%d", m.Name, run.Add(1))
 			publishConsume(b, js, token)
 		})
 	}

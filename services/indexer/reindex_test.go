@@ -134,6 +134,12 @@ func (v *env) openWith(config map[string]any, opt ReindexOptions) {
 		v.t.Fatal(err)
 	}
 	v.x = x
+	v.run(x, opt)
+}
+
+// run starts x's live writer and a job runner for its re-index jobs; both stop, and x
+// closes, with the env.
+func (v *env) run(x *Index, opt ReindexOptions) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -145,7 +151,7 @@ func (v *env) openWith(config map[string]any, opt ReindexOptions) {
 	if opt.Log == nil {
 		opt.Log = quiet()
 	}
-	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{ReindexKind: ReindexJob(x, jobJS, opt)})
+	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{ReindexKindFor(x.Shard()): ReindexJob(x, jobJS, opt)})
 	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
 	go func() { defer wg.Done(); runner.Run(ctx) }()
 	v.stop = append(v.stop, func() { cancel(); wg.Wait(); x.Close() })

@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,20 +21,7 @@ func (v *env) openShard(root string, shard search.Shard) *Index {
 	if err != nil {
 		v.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
-	}()
-	jobJS := v.conn("jobs")
-	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{
-		ReindexKindFor(shard): ReindexJob(x, jobJS, ReindexOptions{Log: quiet()}),
-	})
-	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
-	go func() { defer wg.Done(); runner.Run(ctx) }()
-	v.stop = append(v.stop, func() { cancel(); wg.Wait(); x.Close() })
+	v.run(x, ReindexOptions{})
 	return x
 }
 

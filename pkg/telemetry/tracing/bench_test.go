@@ -7,8 +7,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // BenchmarkHop is the tracing work of one message between two stages, without NATS: a
@@ -16,24 +14,9 @@ import (
 // ended. Off is the default (no provider), propagate is Setup without a collector,
 // export samples every span into a batch exporter that drops them.
 func BenchmarkHop(b *testing.B) {
-	modes := []struct {
-		name    string
-		install func(b *testing.B)
-	}{
-		{"off", func(b *testing.B) { tracingtest.Install(b, noop.NewTracerProvider()) }},
-		{"propagate", func(b *testing.B) {
-			prev := otel.GetTracerProvider()
-			shutdown, err := tracing.Setup(context.Background(), tracing.Options{Service: "bench"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = shutdown(context.Background()); otel.SetTracerProvider(prev) })
-		}},
-		{"export", func(b *testing.B) { tracingtest.Discard(b) }},
-	}
-	for _, m := range modes {
-		b.Run(m.name, func(b *testing.B) {
-			m.install(b)
+	for _, m := range tracingtest.Modes() {
+		b.Run(m.Name, func(b *testing.B) {
+			m.Install(b)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {

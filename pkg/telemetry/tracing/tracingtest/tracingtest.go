@@ -7,10 +7,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Record installs a recording provider as otel's global until tb ends and returns its
@@ -61,3 +63,28 @@ type discard struct{}
 
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
+
+// Mode is one way a process may trace, for benchmarks to compare.
+type Mode struct {
+	Name    string
+	Install func(tb testing.TB)
+}
+
+// Modes are the three ways a process traces: off (no provider, otel's default),
+// propagate (Setup without a collector: ids made and carried, nothing recorded) and
+// export (every span sampled into a batch exporter that drops it: a fully sampled
+// deployment, less the network).
+func Modes() []Mode {
+	return []Mode{
+		{"off", func(tb testing.TB) { Install(tb, noop.NewTracerProvider()) }},
+		{"propagate", func(tb testing.TB) {
+			prev := otel.GetTracerProvider()
+			shutdown, err := tracing.Setup(context.Background(), tracing.Options{Service: "bench"})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { _ = shutdown(context.Background()); otel.SetTracerProvider(prev) })
+		}},
+		{"export", Discard},
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestProcessServesMetricsAndProbes runs the alerter binary as operators do, against a
@@ -21,17 +20,8 @@ func TestProcessServesMetricsAndProbes(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := runtest.Build(t, ".")
-	srv, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			srv.Shutdown()
-		}
-	}()
-	p := runtest.Start(t, bin, []string{"DOCKETWATCH_NATS_TOKEN=" + srv.Token}, "--nats", srv.ClientURL())
+	srv := runtest.StartNATS(t)
+	p := runtest.Start(t, bin, srv.Env(), "--nats", srv.ClientURL())
 
 	if code, body := p.Get("/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz: got %d %q; want 200", code, body)
@@ -39,17 +29,8 @@ func TestProcessServesMetricsAndProbes(t *testing.T) {
 	p.WaitReady(http.StatusOK, "ready")
 
 	// One indexed document: with no rules the matcher acknowledges it, and says so.
-	nc, err := srv.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	id := filing.NewDocID("cand", "3:20-cv-08570", 736, 12)
-	if _, err := bus.Publish(context.Background(), js, bus.Out{
+	if _, err := bus.Publish(context.Background(), srv.JS, bus.Out{
 		Subject: bus.Subject(bus.Indexed, filing.CourtToken("cand")), MsgID: bus.MsgID("test-indexed", id, "1"), DocID: id,
 		Value: filing.Indexed{Schema: filing.Schema, ID: id, Court: "cand", Version: 1, First: true, Pages: 1, IndexedAt: time.Now().UTC()},
 	}); err != nil {
@@ -67,9 +48,7 @@ func TestProcessServesMetricsAndProbes(t *testing.T) {
 	)
 
 	// NATS goes away: the process lives on, waiting for it, and says it is not ready.
-	nc.Close()
-	srv.Shutdown()
-	stopped = true
+	srv.Stop()
 	p.WaitReady(http.StatusServiceUnavailable, "not ready: nats connection alerter-")
 	if code, body := p.Get("/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz with NATS down: got %d %q; want 200", code, body)

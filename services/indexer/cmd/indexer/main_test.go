@@ -11,7 +11,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestProcessReadiness runs two indexer binaries of one shard against a NATS server: the
@@ -28,30 +27,12 @@ func TestProcessReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := runtest.Build(t, ".")
-	srv, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			srv.Shutdown()
-		}
-	}()
-	env := []string{"DOCKETWATCH_NATS_TOKEN=" + srv.Token}
+	srv := runtest.StartNATS(t)
+	env := srv.Env()
 	first := runtest.Start(t, bin, env, "--nats", srv.ClientURL(), "--data", t.TempDir())
 	first.WaitReady(http.StatusOK, "ready")
 	first.WaitMetrics(`docketwatch_index_documents 0`)
 
-	nc, err := srv.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	id := filing.NewDocID("ca1", "20-1234", 1, 0)
 	var pages []filing.Page
 	for i, p := range strings.Split(string(text), "\f") {
@@ -61,7 +42,7 @@ func TestProcessReadiness(t *testing.T) {
 	}
 	tx := filing.Text{Schema: filing.Schema, Version: 1, Extractor: "test", ExtractedAt: time.Now().UTC(), Pages: pages,
 		Document: filing.Document{Schema: filing.Schema, ID: id, Source: "test", Docket: filing.Docket{Court: "ca1", Number: "20-1234"}}}
-	if _, err := bus.Publish(context.Background(), js, bus.Out{
+	if _, err := bus.Publish(context.Background(), srv.JS, bus.Out{
 		Subject: bus.Subject(bus.Texts, filing.CourtToken("ca1")), MsgID: bus.MsgID("test", id, "1"), DocID: id, Value: tx,
 	}); err != nil {
 		t.Fatal(err)
@@ -80,9 +61,7 @@ func TestProcessReadiness(t *testing.T) {
 	}
 	second.WaitReady(http.StatusOK, "ready")
 
-	nc.Close()
-	srv.Shutdown()
-	stopped = true
+	srv.Stop()
 	second.WaitReady(http.StatusServiceUnavailable, "not ready: nats connection indexer-")
 	if code, body := second.Get("/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz with NATS down: got %d %q; want 200", code, body)
