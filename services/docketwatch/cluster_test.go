@@ -242,6 +242,22 @@ func TestCluster(t *testing.T) {
 			t.Errorf("after the re-index (%s) the cluster finds %d documents; want the embedded %d", sort, got.Total, want.Total)
 		}
 	}
+
+	// A shard that stops answering is named in the answer, not silently left out: in the
+	// API and on the web page.
+	indexers[1].Process.Signal(syscall.SIGKILL)
+	indexers[1].Wait()
+	var partial search.Result
+	getJSON(t, apiURL+"/api/v1/search?q=order*&limit=1000", http.StatusOK, &partial)
+	if !partial.Partial || !slices.Equal(partial.MissingShards, []int{1}) || partial.Total != uint64(perShard[0]) {
+		t.Errorf("with shard 1 down the API answers partial=%v missing=%v total %d; want partial, [1], %d",
+			partial.Partial, partial.MissingShards, partial.Total, perShard[0])
+	}
+	var page string
+	getText(t, apiURL+"/?q=order*", http.StatusOK, &page)
+	if !strings.Contains(page, "Incomplete results") || !strings.Contains(page, "(shard 1)") {
+		t.Errorf("with shard 1 down the search page does not say its results are incomplete")
+	}
 }
 
 // facetCounts writes a result's facets in one comparable line.
