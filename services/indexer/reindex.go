@@ -603,9 +603,11 @@ func (r *reindex) read(ctx context.Context, msgs jetstream.MessagesContext, to, 
 		}
 		out := replayed{seq: seq, size: len(m.Data())}
 		// A message the live writer would park (undecodable, an unknown schema, a bad
-		// id) is left out here too.
-		// So is another shard's document.
-		if json.Unmarshal(m.Data(), &out.text) == nil && filing.CheckSchema(out.text.Schema) == nil &&
+		// id) is left out here too, and so is another shard's document, undecoded when
+		// its Doc-Id header says whose it is. Either still moves the position on.
+		id := m.Headers().Get(bus.HeaderDocID)
+		if (id == "" || r.x.shard.Owns(filing.DocID(id))) &&
+			json.Unmarshal(m.Data(), &out.text) == nil && filing.CheckSchema(out.text.Schema) == nil &&
 			out.text.Document.ID.Validate() == nil && r.x.shard.Owns(out.text.Document.ID) {
 			out.keep = seq > end || r.selects(out.text.Document)
 		}

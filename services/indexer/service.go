@@ -182,7 +182,17 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 		text filing.Text
 	}
 	var items []item
+	skip := func(m jetstream.Msg) {
+		// Another shard's document: its indexer has it.
+		c.Settle(ctx, s.js, s.log, m, nil)
+		c.Observe(c.Stage, OutcomeSkipped, 0)
+	}
 	for _, m := range msgs {
+		// Every shard reads all of TEXTS: the Doc-Id header spares it decoding the others'.
+		if id := m.Headers().Get(bus.HeaderDocID); id != "" && !s.index.shard.Owns(filing.DocID(id)) {
+			skip(m)
+			continue
+		}
 		var t filing.Text
 		err := json.Unmarshal(m.Data(), &t)
 		if err == nil {
@@ -196,9 +206,7 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			continue
 		}
 		if !s.index.shard.Owns(t.Document.ID) {
-			// Another shard's document: its indexer has it.
-			c.Settle(ctx, s.js, s.log, m, nil)
-			c.Observe(c.Stage, OutcomeSkipped, 0)
+			skip(m)
 			continue
 		}
 		items = append(items, item{m, t})
