@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // response is the reply on the wire: a result (or record) or an error, never both, and
@@ -161,6 +163,22 @@ func (r *Remote) Document(ctx context.Context, id filing.DocID, withText bool) (
 // how many shards there are. It returns the answers and the shards that did not answer
 // within ctx's deadline (or ShardWait after the first answer).
 func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*response, []int, error) {
+	// The request's span, whose context every shard's answer continues.
+	ctx, span := tracing.StartClient(ctx, "search request", attribute.String("docketwatch.search.action", action))
+	if m.Header == nil {
+		m.Header = nats.Header{}
+	}
+	tracing.Inject(ctx, m.Header)
+	resps, missing, err := r.gatherAnswers(ctx, m, action)
+	if len(missing) > 0 {
+		span.SetAttributes(attribute.IntSlice("docketwatch.search.missing_shards", missing))
+	}
+	tracing.End(span, "", err)
+	return resps, missing, err
+}
+
+// gatherAnswers does gather's work.
+func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string) ([]*response, []int, error) {
 	inbox := r.nc.NewRespInbox()
 	sub, err := r.nc.SubscribeSync(inbox)
 	if err != nil {
@@ -260,14 +278,22 @@ func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurre
 }
 
 func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
+	ctx, span := tracing.StartConsume(context.Background(), "search shard "+shard.String(), msg.Header)
 	resp := response{Shard: shard.Index, Shards: shard.count()}
+	defer func() {
+		var err error
+		if resp.Error != "" {
+			err = errors.New(resp.Error)
+		}
+		tracing.End(span, "", err)
+	}()
 	var q Query
 	if msg.Header.Get(headerOp) == opDocument {
-		resp = answerDocument(msg, s, log)
+		resp = answerDocument(ctx, msg, s, log)
 		resp.Shard, resp.Shards = shard.Index, shard.count()
 	} else if err := json.Unmarshal(msg.Data, &q); err != nil {
 		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
-	} else if res, err := s.Search(context.Background(), q); err != nil {
+	} else if res, err := s.Search(ctx, q); err != nil {
 		var qe *QueryError
 		if errors.As(err, &qe) {
 			resp.QueryError = qe
@@ -290,7 +316,7 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Log
 	}
 }
 
-func answerDocument(msg *nats.Msg, s Searcher, log *slog.Logger) response {
+func answerDocument(ctx context.Context, msg *nats.Msg, s Searcher, log *slog.Logger) response {
 	var resp response
 	docs, ok := s.(Documents)
 	if !ok {
@@ -302,7 +328,7 @@ func answerDocument(msg *nats.Msg, s Searcher, log *slog.Logger) response {
 		resp.QueryError = &QueryError{Message: "request is not a JSON document request: " + err.Error(), Position: -1}
 		return resp
 	}
-	rec, err := docs.Document(context.Background(), req.ID, req.WithText)
+	rec, err := docs.Document(ctx, req.ID, req.WithText)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		resp.NotFound = true
