@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/nats-io/nats-server/v2/server"
 	"gopkg.in/yaml.v3"
@@ -66,6 +68,7 @@ func TestDeployKubernetesManifests(t *testing.T) {
 					Name string `yaml:"name"`
 				} `yaml:"metadata"`
 				Spec struct {
+					Replicas int `yaml:"replicas"`
 					Selector struct {
 						MatchLabels map[string]string `yaml:"matchLabels"`
 					} `yaml:"selector"`
@@ -77,6 +80,10 @@ func TestDeployKubernetesManifests(t *testing.T) {
 							Containers []struct {
 								Image string   `yaml:"image"`
 								Args  []string `yaml:"args"`
+								Env   []struct {
+									Name  string `yaml:"name"`
+									Value string `yaml:"value"`
+								} `yaml:"env"`
 							} `yaml:"containers"`
 						} `yaml:"spec"`
 					} `yaml:"template"`
@@ -101,11 +108,33 @@ func TestDeployKubernetesManifests(t *testing.T) {
 				if strings.HasPrefix(c.Image, "docketwatch") {
 					checkVerb(t, f+" "+m.Metadata.Name, c.Args)
 				}
+				for _, e := range c.Env {
+					if e.Name == "DOCKETWATCH_SHARD" {
+						checkShards(t, f+" "+m.Metadata.Name, m.Kind, e.Value, m.Spec.Replicas)
+					}
+				}
 			}
 		}
 	}
 	if kinds["StatefulSet"] < 2 || kinds["Deployment"] < 2 {
 		t.Errorf("manifests hold %v; want StatefulSets for NATS and indexers, Deployments for the rest", kinds)
+	}
+}
+
+// checkShards checks that the pods of a StatefulSet of `replicas` indexers, given
+// DOCKETWATCH_SHARD with the pod's ordinal in place of $(SHARD_INDEX), hold every shard
+// of `replicas` once.
+func checkShards(t *testing.T, where, kind, value string, replicas int) {
+	t.Helper()
+	if kind != "StatefulSet" || !strings.Contains(value, "$(SHARD_INDEX)") {
+		t.Errorf("%s: DOCKETWATCH_SHARD %q must be a StatefulSet's, from the pod's ordinal $(SHARD_INDEX)", where, value)
+		return
+	}
+	for i := range replicas {
+		s, err := search.ParseShard(strings.ReplaceAll(value, "$(SHARD_INDEX)", strconv.Itoa(i)))
+		if err != nil || s != (search.Shard{Index: i, Count: replicas}) {
+			t.Errorf("%s: pod %d of %d would hold shard %v (%v); want %d/%d", where, i, replicas, s, err, i, replicas)
+		}
 	}
 }
 
@@ -120,9 +149,24 @@ func TestDeployCompose(t *testing.T) {
 	if len(docs) != 1 || docs[0].Decode(&c) != nil {
 		t.Fatal("compose.yaml is not one YAML document")
 	}
+	held := map[search.Shard]int{}
+	count := 0
 	for name, s := range c.Services {
 		if strings.HasPrefix(s.Image, "docketwatch") {
 			checkVerb(t, "compose "+name, s.Command)
+		}
+		if i := slices.Index(s.Command, "--shard"); i >= 0 && i+1 < len(s.Command) {
+			sh, err := search.ParseShard(s.Command[i+1])
+			if err != nil {
+				t.Errorf("compose %s: %v", name, err)
+			}
+			held[sh]++
+			count = sh.Count
+		}
+	}
+	for i := range count {
+		if n := held[search.Shard{Index: i, Count: count}]; n != 1 {
+			t.Errorf("compose runs %d indexers of shard %d/%d; want one of each of %d shards (%v)", n, i, count, count, held)
 		}
 	}
 	if len(c.Services) < 6 {
