@@ -119,3 +119,34 @@ func gatherText(t *testing.T, g prometheus.Gatherer) string {
 	}
 	return b.String()
 }
+
+// TestSearchRequestJoinsTheCallersTrace: an API search sent with a traceparent is served
+// in that trace, down to the index shard's answer.
+func TestSearchRequestJoinsTheCallersTrace(t *testing.T) {
+	rec := tracingtest.Record(t)
+	n := startNode(t, t.TempDir(), "127.0.0.1:0")
+	req, _ := http.NewRequest(http.MethodGet, n.HTTPURL+"/api/v1/search?q=seal", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("search: %s", resp.Status)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var found bool
+		for _, s := range tracingtest.Find(rec, "search shard 0/1") {
+			found = found || s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736"
+		}
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the index's answer is not in the caller's trace")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

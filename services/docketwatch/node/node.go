@@ -25,6 +25,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	alertrules "github.com/docketwatch/docketwatch/services/alerter/rules"
@@ -336,7 +337,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
-		n.http = &http.Server{Handler: api.Protect(mux, cfg.Policy), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+		n.http = &http.Server{Handler: tracing.Handler(api.Protect(mux, cfg.Policy)), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				cfg.Log.Error("http server stopped", "err", err)

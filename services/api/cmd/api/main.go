@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -59,7 +60,7 @@ func main() {
 		api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(kv), JS: js, Token: policy.Token, Log: env.Log})
 		api.AdminRoutes(mux, api.AdminDeps{JS: js, Token: policy.Token, JobKinds: []string{"reextract"}, Log: env.Log})
 		srv := &http.Server{Addr: addr, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
-			Handler: api.Protect(mux, policy)}
+			Handler: tracing.Handler(api.Protect(mux, policy))}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
 		select {
