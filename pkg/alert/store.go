@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -22,8 +23,17 @@ type Store struct {
 	now func() time.Time
 }
 
-// NewStore returns a store over the bucket (bus.KV(ctx, js, bus.BucketRules)).
+// NewStore returns a store over the rules bucket; OpenStore opens it.
 func NewStore(kv jetstream.KeyValue) *Store { return &Store{kv: kv, now: time.Now} }
+
+// OpenStore opens the rules of the JetStream contract (bus.Setup creates the bucket).
+func OpenStore(ctx context.Context, js jetstream.JetStream) (*Store, error) {
+	kv, err := bus.KV(ctx, js, bus.BucketRules)
+	if err != nil {
+		return nil, fmt.Errorf("opening the alert rules: %w", err)
+	}
+	return NewStore(kv), nil
+}
 
 // Create stores a new rule: it assigns the id and times, and a webhook secret when the
 // webhook has none, then validates. It returns the stored rule, secret included, so the

@@ -35,6 +35,10 @@ const Exhausted = "EXHAUSTED"
 const AdvisoryMaxDeliveries = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
 
 // MaxDeliverAdvisory is the advisory's body, schema io.nats.jetstream.advisory.v1.max_deliver.
+// Its Type is not checked: the server sends that one type on AdvisoryMaxDeliveries, the
+// only subjects Exhausted keeps, and a later schema of the same advisory must still park
+// what it names; a body that does not name a message of this consumer is refused whatever
+// its type (handleAdvisory).
 type MaxDeliverAdvisory struct {
 	Type       string    `json:"type"`
 	ID         string    `json:"id"`
@@ -45,9 +49,6 @@ type MaxDeliverAdvisory struct {
 	Deliveries uint64    `json:"deliveries"`
 	Domain     string    `json:"domain,omitempty"`
 }
-
-// MaxDeliverAdvisoryType is MaxDeliverAdvisory's schema.
-const MaxDeliverAdvisoryType = "io.nats.jetstream.advisory.v1.max_deliver"
 
 // exhaustedMaxAge bounds how long an advisory nobody read is kept: a stage down for
 // longer than that has bigger problems, and the message is still in its stream.
@@ -225,8 +226,8 @@ func (c Consumer) parkExhausted(ctx context.Context, js jetstream.JetStream, adv
 	return err
 }
 
-// deadMsgID is the Nats-Msg-Id of a parked message; Park builds the same, so that a
-// message parked by its handler on its last delivery and then by its advisory (the
+// deadMsgID is the Nats-Msg-Id of a parked message, for Park and parkExhausted alike, so
+// that a message parked by its handler on its last delivery and then by its advisory (the
 // process died between parking and Term) is stored once.
 func deadMsgID(stage, subject string, seq uint64) string {
 	return "dead:" + stage + ":" + subject + ":" + strconv.FormatUint(seq, 10)

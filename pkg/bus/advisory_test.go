@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -60,6 +61,22 @@ func waitConsumer(t *testing.T, js jetstream.JetStream, stream, name string) {
 	waitFor(t, "consumer "+name+" on "+stream, func() bool {
 		_, err := js.Consumer(context.Background(), stream, name)
 		return err == nil
+	})
+}
+
+// waitDrained waits until the durable consumer of Exhausted named name was handed at
+// least delivered advisories and has none left to hand out or awaiting an answer: every
+// advisory so far is settled, and none can be handled again.
+func waitDrained(t *testing.T, js jetstream.JetStream, name string, delivered uint64) {
+	t.Helper()
+	ctx := context.Background()
+	waitFor(t, "the advisories of "+name+" settled", func() bool {
+		cons, err := js.Consumer(ctx, bus.Exhausted, name)
+		if err != nil {
+			return false
+		}
+		ci, err := cons.Info(ctx)
+		return err == nil && ci.Delivered.Stream >= delivered && ci.NumPending == 0 && ci.NumAckPending == 0
 	})
 }
 
@@ -138,7 +155,9 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 		parked, err = bus.ListParked(ctx, js, 0)
 		return err == nil && len(parked) > 0
 	})
-	time.Sleep(500 * time.Millisecond) // room for a second copy, which must not come
+	// A second copy could only come from the advisory handled again: wait until the
+	// watchers have settled it.
+	waitDrained(t, js, "exhausted-"+bus.Filings+"-holder", 1)
 	parked, err := bus.ListParked(ctx, js, 0)
 	if err != nil || len(parked) != 1 {
 		t.Fatalf("ListParked = %+v, %v; want the message once", parked, err)
@@ -158,7 +177,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	// The same advisory again (a watcher that parked and died before acking it), and one
 	// about a message the stream no longer holds.
 	advisory := func(streamSeq uint64) {
-		data, _ := json.Marshal(bus.MaxDeliverAdvisory{Type: bus.MaxDeliverAdvisoryType, Stream: bus.Filings,
+		data, _ := json.Marshal(bus.MaxDeliverAdvisory{Type: "io.nats.jetstream.advisory.v1.max_deliver", Stream: bus.Filings,
 			Consumer: "holder", StreamSeq: streamSeq, Deliveries: 3})
 		if err := nc.Publish(bus.AdvisoryMaxDeliveries+"."+bus.Filings+".holder", data); err != nil {
 			t.Fatal(err)
@@ -166,17 +185,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	}
 	advisory(seq)
 	advisory(seq + 1000)
-	waitFor(t, "both advisories handled", func() bool {
-		info, err := js.Consumer(ctx, bus.Exhausted, "exhausted-"+bus.Filings+"-holder")
-		if err != nil {
-			return false
-		}
-		ci := info.CachedInfo()
-		if fresh, err := info.Info(ctx); err == nil {
-			ci = fresh
-		}
-		return ci.Delivered.Stream >= 3 && ci.NumPending == 0 && ci.NumAckPending == 0
-	})
+	waitDrained(t, js, "exhausted-"+bus.Filings+"-holder", 3)
 	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 1 {
 		t.Errorf("after a repeated advisory ListParked = %+v, %v; want the one message", parked, err)
 	}
@@ -279,5 +288,50 @@ func TestWatchExhaustedNeedsNames(t *testing.T) {
 	err := bus.Consumer{Stream: bus.Filings}.WatchExhausted(context.Background(), js, quiet)
 	if err == nil {
 		t.Fatal("got nil; want an error for a consumer without a stage and durable name")
+	}
+}
+
+// TestParkAndAdvisoryStoreOnce: a message its handler parked (Park) and that an advisory
+// then names too (the process died before its Term) is stored in DEAD once: both paths
+// give it the same Nats-Msg-Id.
+func TestParkAndAdvisoryStoreOnce(t *testing.T) {
+	nc, js := bustest.JetStream(t, bustest.Server(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	c := holder("both")
+	done := make(chan struct{})
+	defer func() { cancel(); <-done }()
+	go func() {
+		defer close(done)
+		if err := c.WatchExhausted(ctx, js, quiet); err != nil {
+			t.Errorf("WatchExhausted: %v", err)
+		}
+	}()
+	waitConsumer(t, js, bus.Exhausted, "exhausted-"+bus.Filings+"-both")
+
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:twice", Value: "pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := c.Ensure(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Park(ctx, js, c.Stage, msg, errors.New("boom"), 2); err != nil {
+		t.Fatal(err)
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(bus.MaxDeliverAdvisory{Stream: bus.Filings, Consumer: "both", StreamSeq: md.Sequence.Stream, Deliveries: 3})
+	if err := nc.Publish(bus.AdvisoryMaxDeliveries+"."+bus.Filings+".both", data); err != nil {
+		t.Fatal(err)
+	}
+	waitDrained(t, js, "exhausted-"+bus.Filings+"-both", 1)
+	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 1 || parked[0].Reason != "boom" {
+		t.Errorf("ListParked = %+v, %v; want x:twice once, as its handler parked it", parked, err)
 	}
 }

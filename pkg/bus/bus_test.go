@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,5 +172,49 @@ func TestRetryParked(t *testing.T) {
 	}
 	if n := attempts.Load(); n != 2 {
 		t.Errorf("handled %d times; want 2", n)
+	}
+}
+
+// TestRetryInIgnoresBackoff: a message put back with RetryIn comes back after the delay
+// it names, not the consumer's backoff (an hour here), without a log line at Info each
+// time, and still parks on its last allowed delivery.
+func TestRetryInIgnoresBackoff(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, name := range []string{"once", "always"} {
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, name), DocID: filing.DocID("x:" + name), Value: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	deliveries := map[string]int{}
+	c := bus.Consumer{Stage: "test", Stream: bus.Filings, Durable: "retry-in", MaxDeliver: 3, Concurrency: 2,
+		Backoff: func(int) time.Duration { return time.Hour }}
+	logs := &logBuffer{} // at Info, where a failure's retries are logged
+	go c.Consume(ctx, js, slog.New(slog.NewTextHandler(logs, nil)), func(ctx context.Context, msg jetstream.Msg) error {
+		name := msg.Subject()[len("filings."):]
+		mu.Lock()
+		deliveries[name]++
+		n := deliveries[name]
+		mu.Unlock()
+		return errIf(name == "always" || n < 2, bus.RetryIn(errors.New("no room"), 50*time.Millisecond))
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		once, always := deliveries["once"], deliveries["always"]
+		mu.Unlock()
+		parked, err := bus.ListParked(ctx, js, 0)
+		if err == nil && once == 2 && always == 3 && len(parked) == 1 && parked[0].ID == "x:always" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10s: once delivered %d times (want 2), always %d (want 3), DEAD %+v (%v) (want x:always)", once, always, parked, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := logs.String(); strings.Contains(out, "retrying later") {
+		t.Errorf("a message put back with RetryIn was logged at Info:\n%s", out)
 	}
 }

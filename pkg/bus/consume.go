@@ -278,10 +278,36 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	if ra := fault.RetryAfter(err); ra > delay {
 		delay = ra
 	}
-	log.Info("retrying later", "stage", c.Stage, "subject", msg.Subject(), "attempt", attempts, "delay", delay, "err", err)
+	level := slog.LevelInfo
+	var exact *retryIn
+	if errors.As(err, &exact) {
+		// Not a failure: no backoff for the deliveries before it, and no log line each
+		// time it comes back (a busy endpoint's events do, every second or so).
+		delay, level = exact.after, slog.LevelDebug
+	}
+	log.Log(ctx, level, "retrying later", "stage", c.Stage, "subject", msg.Subject(), "attempt", attempts, "delay", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
 	return OutcomeRetry
 }
+
+// RetryIn marks err to be retried after exactly d, however often the message was
+// delivered before: for a message put back untried (its handler had no room for it just
+// now), whose wait must not grow like a failing message's backoff. Settle still parks it
+// on its last allowed delivery, or at once if err is permanent. nil stays nil.
+func RetryIn(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &retryIn{err: err, after: d}
+}
+
+type retryIn struct {
+	err   error
+	after time.Duration
+}
+
+func (r *retryIn) Error() string { return r.err.Error() }
+func (r *retryIn) Unwrap() error { return r.err }
 
 // Park copies a message into DEAD with the reason it could not be handled. The DocID is
 // read from the message's Doc-Id header when the publisher set one. The parked message
@@ -296,12 +322,12 @@ func Park(ctx context.Context, js jetstream.JetStream, stage string, msg jetstre
 		Schema: filing.Schema, Stage: stage, ID: id, Reason: cause.Error(), Attempts: attempts,
 		Subject: msg.Subject(), Data: msg.Data(), ParkedAt: time.Now().UTC(),
 	}
-	seq := ""
+	var seq uint64
 	if md, err := msg.Metadata(); err == nil {
-		seq = fmt.Sprint(md.Sequence.Stream)
+		seq = md.Sequence.Stream
 	}
 	_, err := Publish(ctx, js, Out{
-		Subject: Subject(Dead, stage), MsgID: "dead:" + stage + ":" + msg.Subject() + ":" + seq, DocID: id, Value: p,
+		Subject: Subject(Dead, stage), MsgID: deadMsgID(stage, msg.Subject(), seq), DocID: id, Value: p,
 	})
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,13 +16,30 @@ import (
 )
 
 // OpsHandler answers what operators and orchestrators ask of every docketwatch process:
-// GET /metrics from g, GET /healthz "ok" while the process lives, and GET /readyz "ready",
-// or 503 "not ready: <reason>" while ready returns an error. ready is called on every
-// probe, from the server's goroutines: it must be quick and safe for concurrent use.
-func OpsHandler(g prometheus.Gatherer, ready func() error) http.Handler {
+// GET /metrics from g, GET /healthz "ok" while the process lives (500 "failed: <reason>"
+// once live, when set, returns an error: the process cannot go on and wants a restart),
+// and GET /readyz "ready", or 503 "not ready: <reason>" while ready returns an error.
+// ready and live are called on every probe, from the server's goroutines: they must be
+// quick and safe for concurrent use.
+func OpsHandler(g prometheus.Gatherer, ready, live func() error) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	// The ops port is often on every interface: scrapes are bounded in number and time so
+	// that a flood of them, or a collector that hangs, cannot take the process's memory
+	// and goroutines. Over the bound a scrape gets 503 and the scraper tries again.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		MaxRequestsInFlight: 2, Timeout: scrapeTimeout,
+		// A collector that fails loses its own metrics, not everyone's, and says so.
+		ErrorHandling: promhttp.ContinueOnError, ErrorLog: promLog{},
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if live != nil {
+			if err := live(); err != nil {
+				http.Error(w, "failed: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.Write([]byte("ok\n"))
+	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
@@ -32,6 +50,17 @@ func OpsHandler(g prometheus.Gatherer, ready func() error) http.Handler {
 	return mux
 }
 
+// scrapeTimeout bounds one /metrics answer; the ops server's WriteTimeout is above it so
+// that the scraper gets promhttp's 503 rather than a cut connection.
+const scrapeTimeout = 10 * time.Second
+
+// promLog hands promhttp's errors to the default logger of the moment they happen.
+type promLog struct{}
+
+func (promLog) Println(v ...any) {
+	slog.Default().Error("serving metrics", "err", strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
+
 // ServeOps listens on addr and serves h there until the returned server is closed. The
 // address it listens on (addr may ask for port 0) is the server's Addr, and is logged.
 func ServeOps(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
@@ -39,7 +68,13 @@ func ServeOps(addr string, h http.Handler, log *slog.Logger) (*http.Server, erro
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s for metrics: %w", addr, err)
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10}
+	// Every phase of a connection is bounded: probes and scrapes are small GETs, and a
+	// client that opens connections and stalls must not hold them.
+	srv := &http.Server{
+		Addr: ln.Addr().String(), Handler: h, MaxHeaderBytes: 16 << 10,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: scrapeTimeout + 5*time.Second, IdleTimeout: time.Minute,
+	}
 	log.Info("serving metrics and probes", "addr", srv.Addr)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

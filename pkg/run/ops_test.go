@@ -3,6 +3,7 @@ package run
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,7 +22,7 @@ func TestOpsHandler(t *testing.T) {
 	c.Add(3)
 	// The handler reads why on the server's goroutines.
 	var why atomic.Pointer[error]
-	srv := httptest.NewServer(OpsHandler(reg, func() error { return *why.Load() }))
+	srv := httptest.NewServer(OpsHandler(reg, func() error { return *why.Load() }, nil))
 	defer srv.Close()
 
 	tests := []struct {
@@ -107,4 +108,83 @@ func get(t testing.TB, url string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// stuckCollector is a collector that hangs until released, saying when a scrape reached it.
+type stuckCollector struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (c stuckCollector) Describe(chan<- *prometheus.Desc) {} // unchecked
+func (c stuckCollector) Collect(chan<- prometheus.Metric) {
+	c.entered <- struct{}{}
+	<-c.release
+}
+
+// TestOpsHandlerBoundsScrapes: while two scrapes hang on a collector, a third is turned
+// away at once with 503 rather than piling up, and the two finish once it answers.
+func TestOpsHandlerBoundsScrapes(t *testing.T) {
+	stuck := stuckCollector{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(stuck)
+	srv := httptest.NewServer(OpsHandler(reg, func() error { return nil }, nil))
+	defer srv.Close()
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(stuck.release)
+		}
+	}
+	defer release()
+
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, err := http.Get(srv.URL + "/metrics")
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range 2 {
+		select {
+		case <-stuck.entered:
+		case <-time.After(5 * time.Second):
+			t.Fatal("two scrapes did not reach the collector")
+		}
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatalf("a third scrape while two hang: %v; want 503 at once", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a third scrape while two hang: %d; want 503", resp.StatusCode)
+	}
+	release()
+	for range 2 {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("a hanging scrape ended with %d; want 200 once the collector answered", code)
+		}
+	}
+}
+
+// TestServeOpsBoundsConnections: the ops server bounds every phase of a connection, and
+// lets a scrape run to promhttp's own timeout.
+func TestServeOpsBoundsConnections(t *testing.T) {
+	srv, err := ServeOps("127.0.0.1:0", http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.WriteTimeout <= scrapeTimeout {
+		t.Errorf("timeouts: read header %v, read %v, write %v, idle %v; want all set, write above %v",
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout, scrapeTimeout)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -31,6 +32,8 @@ type Flags struct {
 	// OTLPEndpoint and TraceSample configure tracing (tracing.Options).
 	OTLPEndpoint string
 	TraceSample  float64
+	// envErr is a DOCKETWATCH_* variable that could not be read, reported at start.
+	envErr error
 }
 
 // Register adds the flags to fs, with defaults from DOCKETWATCH_* environment variables.
@@ -44,7 +47,15 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.IntVar(&f.Replicas, "replicas", 1, "stream and bucket replicas when creating them (3 on a 3-node cluster)")
 	fs.StringVar(&f.LogLevel, "log", os.Getenv("DOCKETWATCH_LOG"), "log level: debug, info, warn, error")
 	fs.StringVar(&f.OTLPEndpoint, "otlp-endpoint", os.Getenv("DOCKETWATCH_OTLP_ENDPOINT"), "OpenTelemetry collector (OTLP/HTTP) to export traces to, e.g. http://otel-collector:4318 (env DOCKETWATCH_OTLP_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT); without one, trace ids still flow through NATS headers and logs")
-	fs.Float64Var(&f.TraceSample, "trace-sample", tracing.DefaultSampleRatio, "fraction of the traces begun here that are exported, 0 to 1")
+	sample := tracing.DefaultSampleRatio
+	if v := os.Getenv("DOCKETWATCH_TRACE_SAMPLE"); v != "" {
+		var err error
+		if sample, err = strconv.ParseFloat(v, 64); err != nil {
+			f.envErr = fmt.Errorf("DOCKETWATCH_TRACE_SAMPLE=%q is not a fraction", v)
+			sample = tracing.DefaultSampleRatio
+		}
+	}
+	fs.Float64Var(&f.TraceSample, "trace-sample", sample, "fraction of the traces begun here that are exported, 0 to 1 (env DOCKETWATCH_TRACE_SAMPLE)")
 	f.NATS.Password = os.Getenv("DOCKETWATCH_NATS_PASSWORD")
 	f.NATS.Token = os.Getenv("DOCKETWATCH_NATS_TOKEN")
 }
@@ -52,6 +63,9 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 // StartTracing installs the process's tracer (once per process) and returns what flushes
 // and stops it.
 func (f *Flags) StartTracing(ctx context.Context, service string, log *slog.Logger) (stop func(), err error) {
+	if f.envErr != nil {
+		return nil, f.envErr
+	}
 	shutdown, err := tracing.Setup(ctx, tracing.Options{Endpoint: f.OTLPEndpoint, Service: service, SampleRatio: f.TraceSample, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("setting up tracing: %w", err)
@@ -161,7 +175,7 @@ func serve(name string, f Flags, metricsAddr string, log *slog.Logger, start fun
 		telemetry.NewJetStream(js, Streams...))
 	env.Stages = telemetry.NewStages(env.Metrics)
 	if metricsAddr != "" {
-		srv, err := ServeOps(metricsAddr, OpsHandler(env.Metrics, ready.Check), log)
+		srv, err := ServeOps(metricsAddr, OpsHandler(env.Metrics, ready.Check, nil), log)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func NewStages(reg prometheus.Registerer) *Stages {
 	s := &Stages{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "docketwatch_stage_messages_total",
-			Help: "Messages handled by a stage, by outcome: ack, retry, parked.",
+			Help: "Messages handled by a stage, by outcome: ack, retry, parked, skipped (another index shard's).",
 		}, []string{"stage", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "docketwatch_stage_processing_seconds",
@@ -34,10 +34,16 @@ func NewStages(reg prometheus.Registerer) *Stages {
 	return s
 }
 
+// OutcomeSkipped is the outcome of a message a stage passes over without work: another
+// index shard's document. It is counted, not timed: the latency histogram is the work's.
+const OutcomeSkipped = "skipped"
+
 // Observe records one handled message; it fits bus.Consumer's Observe hook.
 func (s *Stages) Observe(stage, outcome string, took time.Duration) {
 	s.messages.WithLabelValues(stage, outcome).Inc()
-	s.latency.WithLabelValues(stage).Observe(took.Seconds())
+	if outcome != OutcomeSkipped {
+		s.latency.WithLabelValues(stage).Observe(took.Seconds())
+	}
 }
 
 // Deliveries counts alert deliveries by channel (webhook, email) and outcome: delivered,

@@ -93,7 +93,7 @@ type Service struct {
 // New returns the stage. m is the index mapping (indexer.Mapping()), so that rules
 // match here exactly as a search would. The contract (bus.Setup) must exist.
 func New(ctx context.Context, cfg Config, js jetstream.JetStream, m mapping.IndexMapping, log *slog.Logger) (*Service, error) {
-	rulesKV, err := bus.KV(ctx, js, bus.BucketRules)
+	rules, err := alert.OpenStore(ctx, js)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func New(ctx context.Context, cfg Config, js jetstream.JetStream, m mapping.Inde
 	}
 	cfg = cfg.withDefaults()
 	return &Service{
-		cfg: cfg, js: js, store: alert.NewStore(rulesKV), ledger: alert.NewLedger(ledgerKV),
+		cfg: cfg, js: js, store: rules, ledger: alert.NewLedger(ledgerKV),
 		perc: percolate.New(m), texts: bus.TextFinder{JS: js, Skew: cfg.TextSkew},
 		log: log, now: time.Now, invalid: map[string]error{},
 	}, nil

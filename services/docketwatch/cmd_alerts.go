@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/indexer"
 )
@@ -68,12 +67,12 @@ func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	kv, err := bus.KV(ctx, deps.JS, bus.BucketRules)
+	store, err := alert.OpenStore(ctx, deps.JS)
 	if err != nil {
 		closeFn()
 		return nil, nil, err
 	}
-	return alert.NewStore(kv), closeFn, nil
+	return store, closeFn, nil
 }
 
 // checkQuery refuses a query the index could not parse, before it is saved, saying

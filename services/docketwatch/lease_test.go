@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestSecondIndexerOfAShardWaits starts two indexers of one shard against one NATS
@@ -24,9 +27,9 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Shutdown()
-	start := func() *node.Node {
+	start := func(dir string) *node.Node {
 		n, err := node.Start(context.Background(), node.Config{
-			DataDir: t.TempDir(), Roles: []string{node.RoleIndexer}, Shard: search.Shard{Index: 1, Count: 2},
+			DataDir: dir, Roles: []string{node.RoleIndexer}, Shard: search.Shard{Index: 1, Count: 2},
 			NATS:        bus.ConnConfig{URLs: e.ClientURL(), Token: e.Token},
 			MetricsAddr: "127.0.0.1:0", Log: slog.New(slog.DiscardHandler),
 		})
@@ -45,11 +48,12 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	first := start()
+	first := start(t.TempDir())
 	if code, body := readyz(first); code != http.StatusOK {
 		t.Fatalf("the first indexer: %d %s", code, body)
 	}
-	second := start()
+	secondDir := t.TempDir()
+	second := start(secondDir)
 	if code, body := readyz(second); code != http.StatusServiceUnavailable || !strings.Contains(body, "holds indexer-shard-1-of-2") {
 		t.Fatalf("the second indexer of the shard: %d %s; want 503 naming the holder", code, body)
 	}
@@ -64,5 +68,41 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 			t.Fatalf("the second indexer after the first stopped: %d %s", code, body)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Another process of the same worker takes the lease (a restart while the old one
+	// still runs): the old one finds it lost at its next renewal and stops for good, no
+	// longer live, for its supervisor to restart it.
+	nc, err := e.Connect("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	host, _ := os.Hostname()
+	dir, _ := filepath.Abs(filepath.Join(secondDir, "index"))
+	taker, err := bus.TryLease(context.Background(), js, "indexer-shard-1-of-2", host+":"+dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taker.Release()
+	deadline = time.Now().Add(bus.LeaseTTL)
+	for {
+		resp, err := http.Get(second.OpsURL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusInternalServerError && strings.Contains(string(b), "lost the lease") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the indexer whose lease was taken: /healthz %d %s", resp.StatusCode, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := readyz(second); code != http.StatusServiceUnavailable {
+		t.Errorf("the indexer whose lease was taken is ready: %d %s", code, body)
 	}
 }

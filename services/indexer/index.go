@@ -41,6 +41,9 @@ type Index struct {
 	building atomic.Bool
 	// shard is the part of the collection this index holds (all of it by default).
 	shard search.Shard
+	// created says the index was created by this Open, empty: its live writer reads
+	// TEXTS from the start (Service.Run).
+	created atomic.Bool
 }
 
 // currentFile names the active index version under the root.
@@ -140,7 +143,9 @@ func openWith(root string, config map[string]any) (*Index, error) {
 			return nil, err
 		}
 	}
-	return &Index{root: root, active: idx, version: version, alias: bleve.NewIndexAlias(idx)}, nil
+	x := &Index{root: root, active: idx, version: version, alias: bleve.NewIndexAlias(idx)}
+	x.created.Store(fresh)
+	return x, nil
 }
 
 // openVersion opens the index at path with the given runtime configuration, creating it

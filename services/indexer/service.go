@@ -13,6 +13,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -28,7 +29,14 @@ type Config struct {
 	// Observe, when set, is told how each message ended (ack, retry, parked, or
 	// skipped: another shard's) and how long its batch took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
+	// Holding, when set, says whether this indexer still surely holds its shard (its
+	// lease): a batch is acknowledged only then. Once it does not, Run returns
+	// ErrNotHolding and the batch is redelivered, to the shard's next holder.
+	Holding func() bool
 }
+
+// ErrNotHolding says the indexer no longer surely holds its shard's lease.
+var ErrNotHolding = errors.New("this indexer no longer holds its shard: stopped so that another can")
 
 func (c Config) withDefaults() Config {
 	if c.MaxDocs <= 0 {
@@ -81,6 +89,18 @@ func (s *Service) consumer() bus.Consumer {
 // before it returns.
 func (s *Service) Run(ctx context.Context) error {
 	c := s.consumer()
+	if s.index.created.CompareAndSwap(true, false) {
+		// A new, empty index (a shard's new directory, a lost volume): the consumer may
+		// have acknowledged what an earlier index holds, so it starts again from the
+		// beginning of TEXTS, which keeps every text for this.
+		switch err := s.js.DeleteConsumer(ctx, bus.Texts, c.Durable); {
+		case err == nil:
+			s.log.Warn("new index: reading TEXTS from the start", "consumer", c.Durable)
+		case !errors.Is(err, jetstream.ErrConsumerNotFound):
+			s.index.created.Store(true)
+			return fmt.Errorf("restarting consumer %s for a new index: %w", c.Durable, err)
+		}
+	}
 	cons, err := c.Ensure(ctx, s.js)
 	if err != nil {
 		return err
@@ -140,6 +160,12 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		}
 		timer.Stop()
+		if s.cfg.Holding != nil && !s.cfg.Holding() {
+			for _, m := range batch {
+				_ = m.Nak()
+			}
+			return ErrNotHolding
+		}
 		s.commit(batch)
 	}
 }
@@ -185,7 +211,7 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	skip := func(m jetstream.Msg) {
 		// Another shard's document: its indexer has it.
 		c.Settle(ctx, s.js, s.log, m, nil)
-		c.Observe(c.Stage, OutcomeSkipped, 0)
+		c.Observe(c.Stage, telemetry.OutcomeSkipped, 0)
 	}
 	for _, m := range msgs {
 		// Every shard reads all of TEXTS: the Doc-Id header spares it decoding the others'.
@@ -312,10 +338,6 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	}()
 	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
 }
-
-// OutcomeSkipped counts the messages of TEXTS a shard's indexer acknowledges without
-// indexing: the documents of the other shards.
-const OutcomeSkipped = "skipped"
 
 // persistTimeout bounds the wait for a batch to reach the disk; past it the messages are
 // redelivered, which rewrites nothing that was persisted meanwhile.

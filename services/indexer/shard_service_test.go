@@ -145,3 +145,49 @@ func TestShardIsRecorded(t *testing.T) {
 		t.Error("a whole index opened as shard 1/2")
 	}
 }
+
+// TestNewIndexReadsTextsFromTheStart: a shard's indexer that comes back with a new, empty
+// directory (another machine took over, a volume was lost) fills it from the whole of
+// TEXTS, though the shard's consumer had acknowledged everything for the old one.
+func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
+	v := newEnv(t)
+	shard := search.Shard{Index: 0, Count: 2}
+	texts := smallTexts(t, "a", 200)
+	v.publish(texts)
+	want := 0
+	for _, tx := range texts {
+		if shard.Owns(tx.Document.ID) {
+			want++
+		}
+	}
+	runUntil := func(dir string) {
+		t.Helper()
+		x, err := OpenShard(dir, shard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if c, _ := x.DocCount(); c == uint64(want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				c, _ := x.DocCount()
+				t.Fatalf("the index in %s holds %d documents after 30s; want the shard's %d", dir, c, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	runUntil(t.TempDir())
+	runUntil(t.TempDir()) // the same shard, a new directory
+}

@@ -65,16 +65,7 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Process {
 	}
 	addr := make(chan string, 1)
 	go func() {
-		// Read to the end, or the child blocks writing its log.
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if m := metricsLine.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
+		p.readLog(stderr, addr)
 		p.exited <- p.cmd.Wait()
 	}()
 	t.Cleanup(func() {
@@ -96,6 +87,24 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Process {
 		t.Fatalf("%s did not say where it serves metrics within 15s", bin)
 	}
 	return p
+}
+
+// readLog keeps r's lines in the process's log until r ends, and sends the address of
+// the first metrics line to addr, which has room for it.
+func (p *Process) readLog(r io.Reader, addr chan<- string) {
+	// Read to the end, or the child blocks writing its log.
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		p.mu.Lock()
+		p.logs.WriteString(sc.Text() + "\n")
+		p.mu.Unlock()
+		if m := metricsLine.FindStringSubmatch(sc.Text()); m != nil {
+			select {
+			case addr <- m[1]:
+			default: // only the first is waited for; a later one must not stop the reading
+			}
+		}
+	}
 }
 
 func (p *Process) wait() error {

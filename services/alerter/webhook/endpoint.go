@@ -3,17 +3,19 @@ package webhook
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
-// maxDeferrals bounds how often one event is put back because its endpoint was busy,
-// on top of MaxAttempts real attempts. A deferral waits the consumer's backoff for the
-// delivery count (2 s doubling to 10 min by default), so 50 is hours of waiting: an
-// endpoint that holds its slots that long has been disabled (DisableAfter) long before,
-// and an event still waiting after that is parked with the reason, not lost.
-const maxDeferrals = 50
+// deferWindow is how long at least an event may wait for its busy endpoint (deferred
+// every DeferDelay) before it is parked with the reason, not lost. A hanging endpoint is
+// disabled long before (DisableAfter failures of Timeout each, PerEndpoint at a time:
+// 100 s by default), and a full backlog (maxAckPending events) on one endpoint that
+// answers within a second drains in well under it.
+const deferWindow = 30 * time.Minute
 
 // errBusy marks a delivery that was not attempted because its endpoint already had
 // PerEndpoint deliveries under way: the event comes back after a delay, and the rule's
@@ -37,7 +39,12 @@ type endpoints struct {
 	// the map is bounded by the deliverer's concurrency.
 	busy map[string]int
 	// deferred holds, by the event's stream sequence, how many of its deliveries were
-	// deferred. Kept in memory: after a restart those deliveries count as attempts.
+	// deferred. Kept in this process's memory: deliveries deferred before a restart, or
+	// by another replica (the replicas share the durable consumer, and a redelivery may
+	// go to either), count here as attempts. That only makes the attempt number higher
+	// and parks an event sooner; an event is still sent at most once per attempt, never
+	// twice for one deferral. Sharing the counts (a KV write per deferral) would cost
+	// more than the occasional early park.
 	deferred map[uint64]int
 }
 
@@ -97,14 +104,25 @@ func (e *endpoints) forget(seq uint64) {
 }
 
 // endpointOf names the endpoint of a webhook URL: scheme, host and port, which is what
-// a hanging server has in common across the rules that point at it.
+// a hanging server has in common across the rules that point at it. The host is
+// lower-cased and a scheme's default port made explicit, so that https://H/a and
+// https://h:443/b are one endpoint.
 func endpointOf(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return rawURL
 	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		port = defaultPorts[scheme]
+	}
+	if port == "" { // a scheme without a default: the host alone names it
+		return scheme + "://" + host
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
+
+var defaultPorts = map[string]string{"http": "80", "https": "443"}
 
 // busyError is errBusy for one endpoint.
 func busyError(endpoint string, limit int) error {

@@ -75,6 +75,8 @@ func (ep *endpoint) answered() (keys, requests int) {
 // and once it answers, every one of its events arrives exactly once, as a first attempt
 // (the deliveries deferred while it was busy are not attempts, though there are more of
 // them than MaxAttempts), with its rule's failure count untouched and nothing parked.
+// A deferral waits DeferDelay, not the consumer's Backoff (an hour here, which would
+// keep the deferred events away for the whole test).
 func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	t.Setenv(alert.EnvAllowPrivate, "1")
 	hanging, healthy := newEndpoint(t, true), newEndpoint(t, false)
@@ -98,7 +100,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	d := New(Config{
 		Concurrency: 4, PerEndpoint: perEndpoint, MaxAttempts: maxAttempts,
 		Timeout: time.Minute, // the hanging endpoint never times out during the test
-		Backoff: bus.ExponentialBackoff(50*time.Millisecond, 400*time.Millisecond),
+		Backoff: func(int) time.Duration { return time.Hour }, DeferDelay: 50 * time.Millisecond,
 	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -148,7 +150,16 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 
 	hanging.release()
 	waitFor(t, func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
-	time.Sleep(300 * time.Millisecond) // room for a second copy, which must not come
+	// A second copy could only come from a message not yet acknowledged: wait until
+	// every event's message is.
+	waitFor(t, func() bool {
+		cons, err := js.Consumer(ctx, bus.Alerts, d.Consumer().Durable)
+		if err != nil {
+			return false
+		}
+		ci, err := cons.Info(ctx)
+		return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
+	})
 	hanging.mu.Lock()
 	for key, attempts := range hanging.got {
 		if len(attempts) != 1 || attempts[0] != strconv.Itoa(1) {
@@ -201,5 +212,47 @@ func TestLastAttemptIsParked(t *testing.T) {
 	}
 	if want := "webhook failed 3 attempts, the last: webhook answered 502 Bad Gateway"; parked[0].Reason != want {
 		t.Errorf("reason %q; want %q", parked[0].Reason, want)
+	}
+}
+
+func TestEndpointOf(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"https://hooks.example.com/services/T1", "https://hooks.example.com:443/services/T2"},
+		{"HTTPS://Hooks.Example.COM/x", "https://hooks.example.com/y"},
+		{"http://h.example/x", "http://h.example:80/y"},
+		{"https://[2001:db8::1]/x", "https://[2001:db8::1]:443/y"},
+	}
+	for _, tt := range tests {
+		if a, b := endpointOf(tt.a), endpointOf(tt.b); a != b {
+			t.Errorf("endpointOf(%q) = %q, endpointOf(%q) = %q; want one endpoint", tt.a, a, tt.b, b)
+		}
+	}
+	apart := [][2]string{
+		{"https://h.example/x", "http://h.example/x"},       // another scheme, another port
+		{"https://h.example/x", "https://h.example:8443/x"}, // another port
+		{"https://h.example/x", "https://g.example/x"},
+	}
+	for _, p := range apart {
+		if a, b := endpointOf(p[0]), endpointOf(p[1]); a == b {
+			t.Errorf("endpointOf(%q) and endpointOf(%q) are both %q; want two endpoints", p[0], p[1], a)
+		}
+	}
+}
+
+// TestDeferDelayIsShortAndJittered: the wait of a deferred event is DeferDelay plus up
+// to half of it, and the default covers deferWindow with the deferrals the consumer
+// allows.
+func TestDeferDelayIsShortAndJittered(t *testing.T) {
+	c := Config{}.withDefaults()
+	lo, hi := time.Duration(1<<62), time.Duration(0)
+	for range 2000 {
+		d := c.deferDelay()
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo < time.Second || hi > 1500*time.Millisecond || hi-lo < 250*time.Millisecond {
+		t.Errorf("deferDelay ranged over [%v, %v]; want within [1s, 1.5s] and spread", lo, hi)
+	}
+	if got := time.Duration(c.maxDeferrals()) * c.DeferDelay; got < deferWindow {
+		t.Errorf("%d deferrals of at least %v wait %v; want at least %v", c.maxDeferrals(), c.DeferDelay, got, deferWindow)
 	}
 }

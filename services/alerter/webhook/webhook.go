@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -67,6 +68,11 @@ type Config struct {
 	// (default Concurrency/4, at least 1): an endpoint that hangs holds at most that many
 	// workers, and its other events wait their turn outside the workers.
 	PerEndpoint int
+	// DeferDelay is how long an event put back because its endpoint was busy waits before
+	// it comes back (default 1 s), plus up to half again at random so that one endpoint's
+	// events do not all come back at once. Unlike Backoff it does not grow with the
+	// deliveries: a busy endpoint is a working one, and each of its events may be next.
+	DeferDelay time.Duration
 	// Observe, when set, is told how each event's message ended and how long it took;
 	// OnDelivery how each delivery attempt went: "delivered", "failed" or "deferred"
 	// (the endpoint was busy). The stage's metrics.
@@ -92,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 8
+	}
+	if c.DeferDelay <= 0 {
+		c.DeferDelay = time.Second
 	}
 	if c.PerEndpoint <= 0 {
 		c.PerEndpoint = max(1, c.Concurrency/4)
@@ -154,7 +163,7 @@ func (d *Deliverer) Consumer() bus.Consumer {
 		Stage: "webhook", Stream: bus.Alerts, Durable: "alerter-webhook", Filter: "alerts.>",
 		// Deliveries deferred for a busy endpoint are not attempts (handle counts them
 		// apart), but the server counts every delivery.
-		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts + maxDeferrals,
+		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts + d.cfg.maxDeferrals(),
 		Concurrency: d.cfg.Concurrency, Backoff: d.cfg.Backoff,
 		// An event waiting out its backoff counts as unacknowledged. With the default bound
 		// (4 × Concurrency) one failing endpoint with a few events in backoff stopped every
@@ -206,11 +215,13 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	attempt := max(delivered-d.ends.deferrals(seq), 1)
 	endpoint := endpointOf(r.Webhook.URL)
 	if !d.ends.acquire(endpoint) {
-		// Put back with the consumer's backoff rather than waiting in a worker, which a
-		// hanging endpoint would fill. Nothing was sent, so nothing can arrive twice.
+		// Put back for a short while rather than waiting in a worker, which a hanging
+		// endpoint would fill; not with the consumer's backoff, which grows with every
+		// delivery and would keep the event away minutes after a slot freed. Nothing was
+		// sent, so nothing can arrive twice.
 		d.ends.deferOnce(seq)
 		d.delivery("deferred")
-		return busyError(endpoint, d.cfg.PerEndpoint)
+		return bus.RetryIn(busyError(endpoint, d.cfg.PerEndpoint), d.cfg.deferDelay())
 	}
 	defer d.ends.release(endpoint)
 	// The stored bytes are the body: what was signed is exactly what was stored.
@@ -241,6 +252,17 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 		return fault.PermanentErr(fmt.Errorf("webhook failed %d attempts, the last: %w", attempt, err))
 	}
 	return err
+}
+
+// deferDelay is DeferDelay plus up to half of it at random.
+func (c Config) deferDelay() time.Duration {
+	return c.DeferDelay + rand.N(c.DeferDelay/2+1)
+}
+
+// maxDeferrals bounds how often one event is put back because its endpoint was busy,
+// on top of MaxAttempts real attempts: often enough that it waits deferWindow at least.
+func (c Config) maxDeferrals() int {
+	return int(deferWindow / c.DeferDelay)
 }
 
 // delivery records how one delivery attempt went.

@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
@@ -315,11 +314,11 @@ func (u *ui) ruleStore(ctx context.Context) (*alert.Store, error) {
 	if u.JS == nil {
 		return nil, errors.New("alert rules are not reachable from this node")
 	}
-	kv, err := bus.KV(ctx, u.JS, bus.BucketRules)
+	rules, err := alert.OpenStore(ctx, u.JS)
 	if err != nil {
-		return nil, fmt.Errorf("opening the alert rules: %w", err)
+		return nil, err
 	}
-	u.rules = alert.NewStore(kv)
+	u.rules = rules
 	return u.rules, nil
 }
 

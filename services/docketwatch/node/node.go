@@ -131,10 +131,12 @@ type Node struct {
 	index *indexer.Index
 	http  *http.Server
 	ops   *http.Server
-	// leaseMu guards the indexer's shard lease, and why it is not held.
+	// leaseMu guards the indexer's shard lease, why it is not held, and why the
+	// indexer stopped for good.
 	leaseMu  sync.Mutex
 	lease    *bus.Lease
 	leaseErr error
+	failed   error
 	cancel   context.CancelFunc
 	stages   sync.WaitGroup
 	// HTTPURL is the API's address once it listens; OpsURL the metrics server's.
@@ -283,7 +285,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		rules, err := ruleStore(ctx, whJS)
+		rules, err := alert.OpenStore(ctx, whJS)
 		if err != nil {
 			return nil, err
 		}
@@ -311,7 +313,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
-		rules, err := ruleStore(ctx, apiJS)
+		rules, err := alert.OpenStore(ctx, apiJS)
 		if err != nil {
 			return nil, err
 		}
@@ -358,15 +360,6 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	return n, nil
 }
 
-// ruleStore opens the alert rules.
-func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error) {
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		return nil, err
-	}
-	return alert.NewStore(kv), nil
-}
-
 // startIndexer opens the index and, once this process holds the shard's lease, indexes
 // its part of TEXTS, answers searches on it and runs the jobs that rebuild it. The lease
 // keeps a second indexer of the same shard (another directory, another machine) from
@@ -406,18 +399,27 @@ func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) 
 			return fmt.Errorf("serving search: %w", err)
 		}
 		ixCtx, stop := context.WithCancel(stageCtx)
+		quit := func(err error) {
+			n.fail(err)
+			sub.Unsubscribe()
+			stop()
+		}
 		go func() {
 			select {
 			case <-lease.Lost():
-				n.setLease(nil, fmt.Errorf("lost the lease of %s to another indexer", indexer.Durable(cfg.Shard)))
-				sub.Unsubscribe()
-				stop()
+				quit(fmt.Errorf("lost the lease of %s to another indexer", indexer.Durable(cfg.Shard)))
 			case <-ixCtx.Done():
 			}
 		}()
-		cfg.Indexer.Observe = stages.Observe
+		cfg.Indexer.Observe, cfg.Indexer.Holding = stages.Observe, lease.Valid
 		svc := indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log)
-		runStage(RoleIndexer, func(context.Context) error { return svc.Run(ixCtx) })
+		runStage(RoleIndexer, func(context.Context) error {
+			err := svc.Run(ixCtx)
+			if errors.Is(err, indexer.ErrNotHolding) {
+				quit(err)
+			}
+			return err
+		})
 		// Batch jobs run beside the index, which a re-index rebuilds.
 		runner := job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
 			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
@@ -446,13 +448,30 @@ func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) 
 			return err
 		}
 		n.setLease(lease, errors.New("starting"))
-		if err := serve(lease); err != nil {
-			return err
-		}
-		n.setLease(nil, nil)
-		return nil
+		err = serve(lease)
+		n.setLease(nil, err)
+		return err
 	})
 	return nil
+}
+
+// fail records why the indexer stopped for good in this process (its lease lost): it
+// cannot take its shard back without rebuilding, so the process is neither ready nor
+// live from then on, for an orchestrator to restart it.
+func (n *Node) fail(err error) {
+	n.leaseMu.Lock()
+	defer n.leaseMu.Unlock()
+	if n.failed == nil {
+		n.failed = err
+		n.cfg.Log.Error("indexer stopped", "err", err)
+	}
+}
+
+// live says whether the process still does its work.
+func (n *Node) live() error {
+	n.leaseMu.Lock()
+	defer n.leaseMu.Unlock()
+	return n.failed
 }
 
 // setLease records the shard lease held (nil: none), or why none is.
@@ -490,7 +509,7 @@ func CreateJobs(ctx context.Context, s *job.Store, searcher search.Searcher, kin
 
 // serveOps serves the process's metrics and probes on addr, as the per-service binaries do.
 func (n *Node) serveOps(addr string) error {
-	srv, err := run.ServeOps(addr, run.OpsHandler(n.Metrics, n.readyRoles), n.cfg.Log)
+	srv, err := run.ServeOps(addr, run.OpsHandler(n.Metrics, n.readyRoles, n.live), n.cfg.Log)
 	if err != nil {
 		return err
 	}
@@ -505,6 +524,9 @@ func (n *Node) readyRoles() error {
 		return err
 	}
 	if n.index != nil {
+		if err := n.live(); err != nil {
+			return err
+		}
 		n.leaseMu.Lock()
 		why := n.leaseErr
 		n.leaseMu.Unlock()
@@ -523,8 +545,7 @@ func (n *Node) ready(ctx context.Context) error {
 	if err := run.Connected(n.conns...); err != nil {
 		return err
 	}
-	_, err := n.Searcher.Search(ctx, search.Query{Limit: 1})
-	return err
+	return n.Searcher.Answering(ctx)
 }
 
 // Close stops accepting work, lets the stages finish what they hold (extractions under

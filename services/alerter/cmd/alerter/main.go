@@ -13,14 +13,12 @@ import (
 	"sync"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/indexer"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func main() {
@@ -52,7 +50,7 @@ func main() {
 		if err != nil {
 			return err
 		}
-		rules, err := ruleStore(ctx, whJS)
+		rules, err := alert.OpenStore(ctx, whJS)
 		if err != nil {
 			return err
 		}
@@ -71,15 +69,6 @@ func main() {
 		}
 		return runAll(ctx, stages, env)
 	})
-}
-
-// ruleStore opens the alert rules.
-func ruleStore(ctx context.Context, js jetstream.JetStream) (*alert.Store, error) {
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		return nil, err
-	}
-	return alert.NewStore(kv), nil
 }
 
 // runAll runs the stages until ctx ends and they have drained. A stage that stops on its

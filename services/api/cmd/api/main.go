@@ -35,7 +35,7 @@ func main() {
 		if err != nil {
 			return err
 		}
-		kv, err := bus.KV(ctx, js, bus.BucketRules)
+		rules, err := alert.OpenStore(ctx, js)
 		if err != nil {
 			return err
 		}
@@ -50,14 +50,13 @@ func main() {
 				if err := env.Ready.Check(); err != nil {
 					return err
 				}
-				_, err := searcher.Search(ctx, search.Query{Limit: 1})
-				return err
+				return searcher.Answering(ctx)
 			},
 		})
 		mux.Handle("/api/", h)
 		mux.Handle("/healthz", h)
 		mux.Handle("/readyz", h)
-		api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(kv), JS: js, Token: policy.Token, Log: env.Log})
+		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: js, Token: policy.Token, Log: env.Log})
 		api.AdminRoutes(mux, api.AdminDeps{JS: js, Token: policy.Token, JobKinds: []string{"reextract"}, Log: env.Log})
 		srv := &http.Server{Addr: addr, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 			Handler: tracing.Handler(api.Protect(mux, policy))}

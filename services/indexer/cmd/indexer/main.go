@@ -25,9 +25,15 @@ func main() {
 	var data string
 	var cfg indexer.Config
 	var shard search.Shard
+	if v := os.Getenv("DOCKETWATCH_SHARD"); v != "" { // the flag, when given, overrides it
+		if err := shard.Set(v); err != nil {
+			fmt.Fprintln(os.Stderr, "indexer: DOCKETWATCH_SHARD:", err)
+			os.Exit(2)
+		}
+	}
 	run.Service("indexer", os.Args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&data, "data", "docketwatch-data", "directory holding the index")
-		fs.Var(&shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (default all of it)")
+		fs.Var(&shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (env DOCKETWATCH_SHARD; default all of it)")
 	}, func(ctx context.Context, env run.Env) error {
 		idx, err := indexer.OpenShard(filepath.Join(data, "index"), shard)
 		if err != nil {
@@ -66,13 +72,16 @@ func main() {
 		starting := errors.New("starting")
 		startingp := &starting
 		leaseWhy.Store(startingp)
-		ctx, stopOnLoss := context.WithCancel(ctx)
-		defer stopOnLoss()
+		// A lost lease ends the process with an error, for its supervisor to restart it:
+		// it waits for the lease again then.
+		ctx, stopOnLoss := context.WithCancelCause(ctx)
+		defer stopOnLoss(nil)
 		go func() {
 			select {
 			case <-lease.Lost():
-				setWhy(fmt.Errorf("lost the lease of %s to another indexer", key))
-				stopOnLoss()
+				err := fmt.Errorf("lost the lease of %s to another indexer", key)
+				setWhy(err)
+				stopOnLoss(err)
 			case <-ctx.Done():
 			}
 		}()
@@ -100,11 +109,15 @@ func main() {
 		done := make(chan struct{})
 		go func() { defer close(done); runner.Run(ctx) }()
 		defer func() { <-done }()
-		cfg.Observe = env.Stages.Observe
+		cfg.Observe, cfg.Holding = env.Stages.Observe, lease.Valid
 		svc := indexer.New(cfg, js, idx, env.Log)
 		// Ready once it indexes and answers searches, unless the lease went meanwhile.
 		var none error
 		leaseWhy.CompareAndSwap(startingp, &none)
-		return svc.Run(ctx)
+		err = svc.Run(ctx)
+		if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+			err = cause
+		}
+		return err
 	})
 }
