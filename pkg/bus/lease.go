@@ -245,7 +245,8 @@ func (l *Lease) Release() {
 		return // not ours any more
 	default:
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Not worth a long wait: a lease not released lapses within LeaseTTL anyway.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := l.kv.Delete(ctx, l.key, jetstream.LastRevision(l.revision)); err != nil {
 		l.log.Warn("releasing lease", "lease", l.key, "err", err)

@@ -166,7 +166,7 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 			return ErrNotHolding
 		}
-		s.commit(batch)
+		s.commit(ctx, batch)
 	}
 }
 
@@ -174,7 +174,7 @@ func (s *Service) Run(ctx context.Context) error {
 // acknowledges. INDEXED follows the commit, so a search after an alert always finds the
 // document; a crash before the acknowledgement redelivers the batch, which rewrites
 // nothing (same versions) and republishes INDEXED under the same message ids.
-func (s *Service) commit(msgs []jetstream.Msg) {
+func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 	ctx := context.Background()
 	c := s.consumer()
 	start := s.now()
@@ -302,6 +302,13 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 			tracing.End(span, "", errs[i])
 		}
 	}
+	// NATS gone between a publish and its acknowledgement leaves the future waiting: the
+	// wait is bounded, and shortened when the service stops. Unacknowledged, the batch is
+	// redelivered and announced again under the same message ids, which the stream
+	// deduplicates.
+	wait, stop := context.WithTimeout(context.Background(), publishAckWait)
+	defer stop()
+	defer context.AfterFunc(runCtx, func() { time.AfterFunc(stoppingAckWait, stop) })()
 	for i, f := range pending {
 		if f == nil {
 			continue
@@ -310,6 +317,8 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 		case <-f.Ok():
 		case err := <-f.Err():
 			errs[i] = fmt.Errorf("publishing indexed %s: %w", items[i].text.Document.ID, err)
+		case <-wait.Done():
+			errs[i] = fmt.Errorf("publishing indexed %s: not acknowledged: %w", items[i].text.Document.ID, context.Cause(wait))
 		}
 	}
 	settle := func(perr error) {
@@ -338,6 +347,13 @@ func (s *Service) commit(msgs []jetstream.Msg) {
 	}()
 	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
 }
+
+// publishAckWait bounds the wait for the stream to acknowledge a batch's INDEXED
+// announcements; stoppingAckWait once the service is stopping.
+const (
+	publishAckWait  = 10 * time.Second
+	stoppingAckWait = 2 * time.Second
+)
 
 // persistTimeout bounds the wait for a batch to reach the disk; past it the messages are
 // redelivered, which rewrites nothing that was persisted meanwhile.

@@ -133,7 +133,15 @@ func (p *Process) Stop(timeout time.Duration) error {
 		p.done, p.err = true, err
 		return err
 	case <-time.After(timeout):
-		return fmt.Errorf("still running %s after SIGTERM", timeout)
+		// SIGQUIT makes a Go process print every goroutine's stack and exit: the log
+		// then shows what it was waiting for.
+		p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case err := <-p.exited:
+			p.done, p.err = true, err
+		case <-time.After(5 * time.Second):
+		}
+		return fmt.Errorf("still running %s after SIGTERM (its stacks are in the log)", timeout)
 	}
 }
 
