@@ -139,28 +139,35 @@ func TestParkedMessageCarriesTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := bus.Consumer{Stage: "indexer", Stream: bus.Texts, Durable: "own", MaxDeliver: 1}
-		cons, err := c.Ensure(ctx, js)
-		if err != nil {
-			t.Fatal(err)
-		}
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			if got := c.Settle(ctx, js, quiet, m, fault.Permanentf("bad text")); got != bus.OutcomeParked {
-				t.Fatalf("Settle = %s; want parked", got)
-			}
-		}
-		if n != 1 {
-			t.Fatalf("fetched %d messages; want 1", n)
+		if got := c.Settle(ctx, js, quiet, fetchOne(t, c, js), fault.Permanentf("bad text")); got != bus.OutcomeParked {
+			t.Fatalf("Settle = %s; want parked", got)
 		}
 		if got := deadHeaders(t, js).Get(tracing.HeaderTraceparent); got != parent {
 			t.Errorf("parked message's traceparent = %q; want the one it arrived with, %q", got, parent)
 		}
 	})
+}
+
+// fetchOne pulls one message from c's consumer, as a stage with its own loop does, and
+// fails the test unless exactly one comes within 5 s.
+func fetchOne(t *testing.T, c bus.Consumer, js jetstream.JetStream) jetstream.Msg {
+	t.Helper()
+	cons, err := c.Ensure(context.Background(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []jetstream.Msg
+	for m := range batch.Messages() {
+		got = append(got, m)
+	}
+	if len(got) != 1 {
+		t.Fatalf("fetched %d messages from %s; want 1", len(got), c.Durable)
+	}
+	return got[0]
 }
 
 // deadHeaders waits for the first message in DEAD and returns its headers.
