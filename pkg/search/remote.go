@@ -268,13 +268,23 @@ func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurre
 	}
 	sem := make(chan struct{}, max(concurrency, 1))
 	group := fmt.Sprintf("search-%d-of-%d", shard.Index, shard.count())
-	return nc.QueueSubscribe(subject, group, func(msg *nats.Msg) {
+	sub, err := nc.QueueSubscribe(subject, group, func(msg *nats.Msg) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem }()
 			answer(nc, msg, s, shard, log)
 		}()
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The server knows the subscription once this returns: a caller that says it serves
+	// (a process starting) must not meet "no responders" from a search sent right after.
+	if err := nc.Flush(); err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("subscribing to %s: %w", subject, err)
+	}
+	return sub, nil
 }
 
 func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
