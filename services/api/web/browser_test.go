@@ -238,6 +238,19 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 	}
 }
 
+// follow runs steps that leave the page (a click on a link or a submit button, Enter in
+// a form) and returns once the next page has loaded. Waiting for an element instead can
+// find it on the page being left, and reading it then fails with "Cannot find context
+// with specified id" when that page goes.
+func follow(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
@@ -319,11 +332,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("sign in", func(t *testing.T) {
 		// Without a session the rule list sends the reader to the sign-in page.
 		do(t, ctx, "rules before signing in", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.ID("token")))
-		do(t, ctx, "a wrong token",
-			chromedp.SendKeys(chromedp.ID("token"), "not the token"),
-			chromedp.Click(chromedp.ID("sign-in")),
-			chromedp.WaitVisible(chromedp.ID("page-error")),
-		)
+		do(t, ctx, "typing a wrong token", chromedp.SendKeys(chromedp.ID("token"), "not the token"))
+		follow(t, ctx, "signing in with it", chromedp.Click(chromedp.ID("sign-in")))
+		do(t, ctx, "the error", chromedp.WaitVisible(chromedp.ID("page-error")))
 		if got := text(t, ctx, "#page-error"); !strings.Contains(got, "not this server's API token") {
 			t.Fatalf("a wrong token says %q", got)
 		}
@@ -331,9 +342,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(e.url+"/login?next=%2Falerts"),
 			chromedp.WaitVisible(chromedp.ID("token")),
 			chromedp.SendKeys(chromedp.ID("token"), browserToken),
-			chromedp.Click(chromedp.ID("sign-in")),
-			chromedp.WaitVisible(chromedp.ID("sign-out")),
 		)
+		follow(t, ctx, "signing in", chromedp.Click(chromedp.ID("sign-in")))
+		do(t, ctx, "signed in", chromedp.WaitVisible(chromedp.ID("sign-out")))
 		if loc := run(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(loc, "/alerts") {
 			t.Fatalf("after signing in the browser is at %s; want back at /alerts", loc)
 		}
@@ -343,9 +354,10 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "searching",
 			chromedp.Navigate(e.url+"/"),
 			chromedp.SendKeys(chromedp.ID("q"), "interoperability"),
-			chromedp.Click(chromedp.ID("search-button")),
-			chromedp.WaitVisible(chromedp.CSS("#results-h")),
 		)
+		// The page searched from lists the newest filings under the same heading.
+		follow(t, ctx, "submitting the search", chromedp.Click(chromedp.ID("search-button")))
+		do(t, ctx, "results", chromedp.WaitVisible(chromedp.CSS("#results-h")))
 		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "3 documents") {
 			t.Fatalf("results heading %q; want 3 documents", got)
 		}
@@ -355,10 +367,8 @@ func TestBrowser(t *testing.T) {
 		if strings.Join(facet, " ") != "cand=2 nysd=1" {
 			t.Fatalf("court facet reads %q; want cand=2 nysd=1", facet)
 		}
-		do(t, ctx, "clicking the cand facet",
-			chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[span[@class="term"]="cand"]`)),
-			chromedp.WaitVisible(chromedp.CSS(".active-filters")),
-		)
+		follow(t, ctx, "clicking the cand facet", chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[span[@class="term"]="cand"]`)))
+		do(t, ctx, "narrowed results", chromedp.WaitVisible(chromedp.CSS(".active-filters")))
 		narrowed := run(t, ctx, "location", chromedp.Location())
 		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "2 documents") {
 			t.Fatalf("after the facet click the heading reads %q; want 2 documents", got)
@@ -370,10 +380,8 @@ func TestBrowser(t *testing.T) {
 		if got := text(t, ctx, ".hits"); !strings.Contains(got, "Exhibit C") {
 			t.Fatalf("hits %q do not show the exhibit label", got)
 		}
-		do(t, ctx, "opening the exhibit at its matching page",
-			chromedp.Click(chromedp.Search(`//a[@class="pageref" and normalize-space()="page 2"]`)),
-			chromedp.WaitVisible(chromedp.CSS("article.page.current")),
-		)
+		follow(t, ctx, "opening the exhibit at its matching page", chromedp.Click(chromedp.Search(`//a[@class="pageref" and normalize-space()="page 2"]`)))
+		do(t, ctx, "the exhibit", chromedp.WaitVisible(chromedp.CSS("article.page.current")))
 		loc := run(t, ctx, "location", chromedp.Location())
 		if !strings.Contains(loc, "page=2") || !strings.HasSuffix(loc, "#page-2") {
 			t.Fatalf("document opened at %s; want page 2", loc)
@@ -410,9 +418,9 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "back to the search",
 			chromedp.Navigate(narrowed),
 			chromedp.WaitVisible(chromedp.ID("alert-me")),
-			chromedp.Click(chromedp.ID("alert-me")),
-			chromedp.WaitVisible(chromedp.ID("preview-summary")),
 		)
+		follow(t, ctx, "alert me", chromedp.Click(chromedp.ID("alert-me")))
+		do(t, ctx, "the preview", chromedp.WaitVisible(chromedp.ID("preview-summary")))
 		if got := text(t, ctx, "#preview-summary"); !strings.HasPrefix(got, "2 documents filed in the last 30 days") {
 			t.Fatalf("preview says %q; want 2 documents in 30 days", got)
 		}
@@ -420,10 +428,8 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("%d bars in the preview; want 30", n)
 		}
 		shoot(t, ctx, "alert-preview-laptop")
-		do(t, ctx, "saving the alert",
-			chromedp.Click(chromedp.ID("save-alert")),
-			chromedp.WaitVisible(chromedp.CSS(".rule")),
-		)
+		follow(t, ctx, "saving the alert", chromedp.Click(chromedp.ID("save-alert")))
+		do(t, ctx, "the saved rule", chromedp.WaitVisible(chromedp.CSS(".rule")))
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "Saved the alert") {
 			t.Fatalf("after saving the flash reads %q", got)
 		}
@@ -469,18 +475,16 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "second alert",
 			chromedp.Navigate(e.url+"/alerts/new?q=roadmap"),
 			chromedp.WaitVisible(chromedp.ID("save-alert")),
-			chromedp.Click(chromedp.ID("save-alert")),
-			chromedp.WaitVisible(chromedp.CSS(".flash")),
-			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Pause"]`)),
-			chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Paused")]`)),
 		)
+		follow(t, ctx, "saving the second alert", chromedp.Click(chromedp.ID("save-alert")))
+		do(t, ctx, "saved", chromedp.WaitVisible(chromedp.CSS(".flash")))
+		follow(t, ctx, "pausing it", chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Pause"]`)))
+		do(t, ctx, "paused", chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Paused")]`)))
 		if got := text(t, ctx, ".rules"); !strings.Contains(got, "roadmap (paused)") {
 			t.Fatalf("after pausing, the list reads %q", got)
 		}
-		do(t, ctx, "delete the paused alert",
-			chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Delete"]`)),
-			chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Deleted")]`)),
-		)
+		follow(t, ctx, "delete the paused alert", chromedp.Click(chromedp.Search(`//li[contains(@class,"rule")][.//code[normalize-space()="roadmap"]]//button[normalize-space()="Delete"]`)))
+		do(t, ctx, "deleted", chromedp.WaitVisible(chromedp.Search(`//p[@class="flash"][contains(., "Deleted")]`)))
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "Deleted the alert “roadmap”") {
 			t.Fatalf("after delete the flash reads %q", got)
 		}
@@ -534,10 +538,8 @@ func TestBrowser(t *testing.T) {
 		if err := e.n.Blobs.Put(context.Background(), sum, bytes.NewReader(noticePDF)); err != nil {
 			t.Fatal(err)
 		}
-		do(t, ctx, "retrying",
-			chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//code[normalize-space()="`+string(idN)+`"]]//button`)),
-			chromedp.WaitVisible(chromedp.CSS(".flash")),
-		)
+		follow(t, ctx, "retrying", chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//code[normalize-space()="`+string(idN)+`"]]//button`)))
+		do(t, ctx, "retried", chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "back to its stage") {
 			t.Fatalf("after retry the flash reads %q", got)
 		}
@@ -599,17 +601,10 @@ func TestBrowser(t *testing.T) {
 		if focused() != "court" {
 			t.Fatalf("Tab did not reach the court filter; at %q", focused())
 		}
-		do(t, ctx, "court and submit", chromedp.KeyEvent("nysd"), chromedp.KeyEvent(kb.Enter))
-		// The heading of the page before is visible until the new page replaces it: wait
-		// for the answer rather than for the element.
-		var got string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			do(t, ctx, "results", chromedp.WaitVisible(chromedp.CSS("#results-h")))
-			if got = text(t, ctx, "#results-h"); strings.HasPrefix(got, "1 document for") {
-				break
-			}
-		}
-		if !strings.HasPrefix(got, "1 document for") {
+		do(t, ctx, "court", chromedp.KeyEvent("nysd"))
+		follow(t, ctx, "submitting with Enter", chromedp.KeyEvent(kb.Enter))
+		do(t, ctx, "results", chromedp.WaitVisible(chromedp.CSS("#results-h")))
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "1 document for") {
 			t.Fatalf("keyboard search found %q; want the one nysd document", got)
 		}
 		// Every form control of the page is labelled, and the outline shows focus.
