@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -22,18 +23,28 @@ type response struct {
 	Shards     int         `json:"shards,omitempty"`
 	Result     *Result     `json:"result,omitempty"`
 	Record     *Record     `json:"record,omitempty"`
+	Stats      *TermStats  `json:"stats,omitempty"`
 	NotFound   bool        `json:"not_found,omitempty"`
 	QueryError *QueryError `json:"query_error,omitempty"`
 	Error      string      `json:"error,omitempty"`
 }
 
 // headerOp says what a request on the search subject asks for: absent for a search,
-// opDocument for a document by id. One subject keeps one queue group and one
-// subscription per index owner.
+// opDocument for a document by id, opStats for a shard's TermStats of a query, opScored
+// for a search scored with the collection's TermStats. One subject keeps one queue group
+// and one subscription per index owner.
 const (
 	headerOp   = "Docketwatch-Op"
 	opDocument = "document"
+	opStats    = "stats"
+	opScored   = "scored"
 )
+
+// scoredRequest is the body of an opScored request.
+type scoredRequest struct {
+	Query Query      `json:"query"`
+	Stats *TermStats `json:"stats"`
+}
 
 // documentRequest is the body of a document request.
 type documentRequest struct {
@@ -81,18 +92,25 @@ func NewRemote(nc *nats.Conn, subject string) *Remote { return &Remote{nc: nc, s
 // a single index somewhat larger facets once, where asking small and finding out costs
 // a sharded index a second round trip. If the count was learnt as 1 and the answers now
 // come from several shards (the index was re-sharded), the query is asked again in full.
+//
+// Scores are comparable across shards only if each shard scores with the collection's
+// figures: so a query with words first asks every shard for its TermStats, and then
+// searches with their sum (searchShards).
 func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 	asked := q
 	if r.shards.Load() != 1 && len(q.Facets) > 0 {
 		asked.FacetSize = MaxFacetSize
 	}
-	resps, missing, err := r.search(ctx, asked)
+	resps, missing, statsAsked, err := r.searchShards(ctx, asked)
 	if err != nil {
 		return nil, err
 	}
-	if n := len(resps) + len(missing); n > 1 && len(q.Facets) > 0 && asked.FacetSize < MaxFacetSize {
-		asked.FacetSize = MaxFacetSize
-		if resps, missing, err = r.search(ctx, asked); err != nil {
+	if n := len(resps) + len(missing); n > 1 &&
+		(len(q.Facets) > 0 && asked.FacetSize < MaxFacetSize || !statsAsked && NeedsCollectionStats(q)) {
+		if len(q.Facets) > 0 {
+			asked.FacetSize = MaxFacetSize
+		}
+		if resps, missing, _, err = r.searchShards(ctx, asked); err != nil {
 			return nil, err
 		}
 	}
@@ -121,13 +139,58 @@ func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 	return res, nil
 }
 
-// search sends one query and collects the shards' answers.
-func (r *Remote) search(ctx context.Context, q Query) ([]*response, []int, error) {
+// searchShards sends one query and collects the shards' answers. Unless the index is
+// known to be one shard, a query with words is sent in two rounds: the shards'
+// TermStats, then the search scored with their sum; statsAsked says the first was sent.
+// A shard that misses the first round scores, like the others, with the figures of
+// those that answered. If any shard cannot score with the collection's figures (one of
+// an older release), each scores with its own.
+func (r *Remote) searchShards(ctx context.Context, q Query) (resps []*response, missing []int, statsAsked bool, err error) {
 	data, err := json.Marshal(q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+	if r.shards.Load() == 1 || !NeedsCollectionStats(q) {
+		resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+		return resps, missing, false, err
+	}
+	msg := &nats.Msg{Subject: r.subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(headerOp, opStats)
+	// A deadline is shared by the rounds: a silent shard, waited for until the deadline
+	// in the first, would leave none for the second.
+	statsCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		statsCtx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/2))
+		defer cancel()
+	}
+	statsResps, late, err := r.gather(statsCtx, msg, "collecting term statistics")
+	if errors.Is(err, ErrNoAnswer) && ctx.Err() == nil {
+		// No shard answered in half the time: the search says what the rest finds.
+		resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+		return resps, missing, true, err
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	sum := &TermStats{}
+	for _, resp := range statsResps {
+		switch {
+		case resp.QueryError != nil:
+			return nil, nil, false, resp.QueryError
+		case resp.Stats == nil:
+			resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+			return resps, missing, true, err
+		}
+		sum.Add(resp.Stats)
+	}
+	if data, err = json.Marshal(scoredRequest{Query: q, Stats: sum}); err != nil {
+		return nil, nil, false, err
+	}
+	msg = &nats.Msg{Subject: r.subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(headerOp, opScored)
+	resps, missing, err = r.gather(ctx, msg, "searching", late...)
+	return resps, missing, true, err
 }
 
 // Document asks the index owner for one document.
@@ -161,15 +224,21 @@ func (r *Remote) Document(ctx context.Context, id filing.DocID, withText bool) (
 
 // gather sends m once and collects one answer from every shard: the first answer says
 // how many shards there are. It returns the answers and the shards that did not answer
-// within ctx's deadline (or ShardWait after the first answer).
-func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*response, []int, error) {
+// within ctx's deadline (or ShardWait after the first answer). The late shards (those
+// that missed the round before) are not waited for again: they are kept if they answer
+// while the others do.
+func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string, late ...int) ([]*response, []int, error) {
 	// The request's span, whose context every shard's answer continues.
-	ctx, span := tracing.StartClient(ctx, "search request", attribute.String("docketwatch.search.action", action))
+	name := "search request"
+	if m.Header.Get(headerOp) == opStats {
+		name = "term statistics request"
+	}
+	ctx, span := tracing.StartClient(ctx, name, attribute.String("docketwatch.search.action", action))
 	if m.Header == nil {
 		m.Header = nats.Header{}
 	}
 	tracing.Inject(ctx, m.Header)
-	resps, missing, err := r.gatherAnswers(ctx, m, action)
+	resps, missing, err := r.gatherAnswers(ctx, m, action, late)
 	if len(missing) > 0 {
 		span.SetAttributes(attribute.IntSlice("docketwatch.search.missing_shards", missing))
 	}
@@ -178,7 +247,7 @@ func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string) ([]*res
 }
 
 // gatherAnswers does gather's work.
-func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string) ([]*response, []int, error) {
+func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string, late []int) ([]*response, []int, error) {
 	inbox := r.nc.NewRespInbox()
 	sub, err := r.nc.SubscribeSync(inbox)
 	if err != nil {
@@ -202,7 +271,15 @@ func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string) 
 		wait, cancel = context.WithTimeout(ctx, first)
 		defer cancel()
 	}
-	for len(got) < shards {
+	awaited := func() bool {
+		for i := range shards {
+			if _, ok := got[i]; !ok && !slices.Contains(late, i) {
+				return false
+			}
+		}
+		return true
+	}
+	for len(got) == 0 || !awaited() {
 		msg, err := sub.NextMsgWithContext(wait)
 		if err != nil {
 			if len(got) > 0 {
@@ -288,7 +365,11 @@ func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurre
 }
 
 func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
-	ctx, span := tracing.StartConsume(context.Background(), "search shard "+shard.String(), msg.Header)
+	name := "search shard "
+	if msg.Header.Get(headerOp) == opStats {
+		name = "term statistics shard "
+	}
+	ctx, span := tracing.StartConsume(context.Background(), name+shard.String(), msg.Header)
 	resp := response{Shard: shard.Index, Shards: shard.count()}
 	defer func() {
 		var err error
@@ -297,23 +378,25 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Log
 		}
 		tracing.End(span, "", err)
 	}()
-	var q Query
-	if msg.Header.Get(headerOp) == opDocument {
+	switch msg.Header.Get(headerOp) {
+	case opDocument:
 		resp = answerDocument(ctx, msg, s, log)
-		resp.Shard, resp.Shards = shard.Index, shard.count()
-	} else if err := json.Unmarshal(msg.Data, &q); err != nil {
-		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
-	} else if res, err := s.Search(ctx, q); err != nil {
-		var qe *QueryError
-		if errors.As(err, &qe) {
-			resp.QueryError = qe
+	case opStats:
+		resp = answerStats(ctx, msg, s, shard, log)
+	case opScored:
+		resp = answerScored(ctx, msg, s, log)
+	default:
+		var q Query
+		if err := json.Unmarshal(msg.Data, &q); err != nil {
+			resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
 		} else {
-			log.Error("search failed", "q", q.Q, "err", err)
-			resp.Error = err.Error()
+			resp = searchAnswer(s.Search(ctx, q))
+			if resp.Error != "" {
+				log.Error("search failed", "q", q.Q, "err", resp.Error)
+			}
 		}
-	} else {
-		resp.Result = res
 	}
+	resp.Shard, resp.Shards = shard.Index, shard.count()
 	data, _ := json.Marshal(resp)
 	if max := nc.MaxPayload(); int64(len(data)) > max-1024 {
 		// A reply over the server's max_payload would never arrive: say so instead of
@@ -324,6 +407,67 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Log
 	if err := msg.Respond(data); err != nil {
 		log.Warn("answering search", "err", err)
 	}
+}
+
+// searchAnswer is the answer of a search that returned res or err.
+func searchAnswer(res *Result, err error) response {
+	var resp response
+	var qe *QueryError
+	switch {
+	case errors.As(err, &qe):
+		resp.QueryError = qe
+	case err != nil:
+		resp.Error = err.Error()
+	default:
+		resp.Result = res
+	}
+	return resp
+}
+
+// answerStats answers an opStats request. An index that cannot score with the
+// collection's figures answers without them, and the client falls back.
+func answerStats(ctx context.Context, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) response {
+	var resp response
+	scorer, ok := s.(CollectionScorer)
+	if !ok {
+		return resp
+	}
+	var q Query
+	if err := json.Unmarshal(msg.Data, &q); err != nil {
+		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
+		return resp
+	}
+	st, err := scorer.TermStats(ctx, q)
+	var qe *QueryError
+	switch {
+	case errors.As(err, &qe):
+		resp.QueryError = qe
+	case err != nil:
+		// The others' figures are summed without this shard's.
+		log.Warn("collecting term statistics", "q", q.Q, "err", err)
+		resp.Stats = &TermStats{}
+	default:
+		st.Shards = []int{shard.Index}
+		resp.Stats = st
+	}
+	return resp
+}
+
+// answerScored answers an opScored request.
+func answerScored(ctx context.Context, msg *nats.Msg, s Searcher, log *slog.Logger) response {
+	var req scoredRequest
+	if err := json.Unmarshal(msg.Data, &req); err != nil || req.Stats == nil {
+		return response{QueryError: &QueryError{Message: "request is not a JSON scored query", Position: -1}}
+	}
+	scorer, ok := s.(CollectionScorer)
+	if !ok {
+		return response{Error: "this index owner cannot score with the collection's term statistics"}
+	}
+	resp := searchAnswer(scorer.SearchWithStats(ctx, req.Query, req.Stats))
+	if resp.Error != "" {
+		log.Error("search failed", "q", req.Query.Q, "err", resp.Error)
+	}
+	return resp
 }
 
 func answerDocument(ctx context.Context, msg *nats.Msg, s Searcher, log *slog.Logger) response {

@@ -29,7 +29,8 @@ const benchDeepPage = 10
 // docket entries and real filing text, see generateTexts) in one index and in two
 // shards, both served over one NATS server with search.ServeShard and asked through
 // search.NewRemote: the same request path (JSON over NATS request/reply) for both, the
-// sharded one fanning out and merging. The queries alternate between the two so that
+// sharded one fanning out and merging, in two rounds (the term statistics, then the
+// search scored with their sums) where the one index answers in one. The queries alternate between the two so that
 // a change of the machine's load affects both alike. It reports, per kind of query, the
 // p50 and p99 of two shards divided by those of one index (below 1: the shards are
 // faster), and the throughput ratio with several clients at once.

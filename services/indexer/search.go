@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"html"
 	"sort"
 	"strconv"
@@ -38,10 +37,7 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	}
 	res, err := x.alias.SearchInContext(ctx, req)
 	if err != nil {
-		if qe := userError(err, q.Q); qe != nil {
-			return nil, qe
-		}
-		return nil, fmt.Errorf("searching %q: %w", q.Q, err)
+		return nil, searchError(err, q)
 	}
 	return toResult(res, q, start), nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +16,11 @@ import (
 
 // TestShardedSearchMatchesOneIndex indexes the same documents into one index and into
 // three shards served over NATS, and checks a search through the shards answers as the
-// single index does: the same hits in the same order for the date orders, the same hit
-// set for relevance (each shard scores with its own term statistics, as Elasticsearch's
-// default does), the same totals and facet counts, and deep paging that returns every
-// hit exactly once. A shard that stops answering is reported, not silently dropped.
+// single index does: the same hits with the same scores in the same order, in every
+// order (shards score with the collection's term statistics, wildcard, fuzzy and date
+// range expansions to terms of one shard included), the same totals and facet counts,
+// and deep paging that returns every hit exactly once. A shard that stops answering is
+// reported, not silently dropped.
 func TestShardedSearchMatchesOneIndex(t *testing.T) {
 	const n, shards = 600, 3
 	words := []string{"motion", "seal", "exhibit", "deposition", "subpoena", "privilege", "sanctions", "discovery"}
@@ -29,6 +29,13 @@ func TestShardedSearchMatchesOneIndex(t *testing.T) {
 	parts := make([][]entry, shards)
 	for i := range n {
 		body := fmt.Sprintf("Order %d on the %s and the %s; the %s is granted.", i, words[i%len(words)], words[(i/3)%len(words)], words[(i/7)%len(words)])
+		// Words on one shard only: a wildcard or fuzzy term expands to them there alone.
+		switch i {
+		case 77:
+			body += " Sealing denied."
+		case 78:
+			body += " Seals lifted."
+		}
 		tx := textOf(fmt.Sprintf("%s/1:20-cv-%05d/%d/0", courts[i%len(courts)], i%50, i), 1, body)
 		tx.Document.Docket.Court = courts[i%len(courts)]
 		tx.Document.Entry.Filed = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
@@ -65,44 +72,49 @@ func TestShardedSearchMatchesOneIndex(t *testing.T) {
 	sharded.ShardWait = time.Second
 	ctx := context.Background()
 
-	ids := func(hits []search.Hit) []string {
+	hits := func(hits []search.Hit) []string {
 		var out []string
 		for _, h := range hits {
-			out = append(out, string(h.ID))
+			out = append(out, fmt.Sprintf("%s %v p%d %s", h.ID, h.Score, h.Page, h.Snippet))
 		}
 		return out
 	}
-	for _, tc := range []struct {
-		q       search.Query
-		ordered bool
-	}{
-		{search.Query{Q: "seal", Sort: search.SortNewest, Limit: 40, Facets: []string{search.FacetCourt, search.FacetYear}}, true},
-		{search.Query{Q: "deposition OR privilege", Sort: search.SortOldest, Limit: 25, Court: []string{"cand", "dcd"}}, true},
-		{search.Query{Q: `"the sanctions"`, Limit: 1000, Facets: []string{search.FacetCourt}}, false},
-		{search.Query{Q: "motion -exhibit", Limit: 1000}, false},
+	for _, q := range []search.Query{
+		{Q: "seal", Sort: search.SortNewest, Limit: 40, Facets: []string{search.FacetCourt, search.FacetYear}},
+		{Q: "deposition OR privilege", Sort: search.SortOldest, Limit: 25, Court: []string{"cand", "dcd"}},
+		{Q: `"the sanctions"`, Limit: 1000, Facets: []string{search.FacetCourt}},
+		{Q: "motion -exhibit", Limit: 1000},
+		{Q: "deposition privilege sanctions seal", Limit: 60},
+		{Q: "subpoena^3 discovery granted", Limit: 60, Court: []string{"nysd"}, Facets: []string{search.FacetYear}},
+		{Q: "privilege", Limit: 20, After: ""},
+		{Q: "seal*", Limit: 100},
+		{Q: "sealing~2", Limit: 100},
+		{Q: "seal~1", Limit: 100},
+		{Q: "/seal.*/", Limit: 100},
+		{Q: "seal filed:>=2020-06-01", Limit: 100},
+		{Q: "filed:<2021-02-01", Limit: 100},
 	} {
-		want, err := one.Search(ctx, tc.q)
+		want, err := one.Search(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := sharded.Search(ctx, tc.q)
+		got, err := sharded.Search(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Total != want.Total || got.Partial {
-			t.Errorf("%s: total %d (partial %v); one index %d", tc.q.Q, got.Total, got.Partial, want.Total)
+			t.Errorf("%s: total %d (partial %v); one index %d", q.Q, got.Total, got.Partial, want.Total)
 		}
-		g, w := ids(got.Hits), ids(want.Hits)
-		if !tc.ordered {
-			sort.Strings(g)
-			sort.Strings(w)
+		if g, w := hits(got.Hits), hits(want.Hits); strings.Join(g, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s: shards give %d hits\n%s\none index %d hits\n%s", q.Q, len(g),
+				strings.Join(g[:min(5, len(g))], "\n"), len(w), strings.Join(w[:min(5, len(w))], "\n"))
 		}
-		if strings.Join(g, " ") != strings.Join(w, " ") {
-			t.Errorf("%s: shards give %d hits %v…; one index %d hits %v…", tc.q.Q, len(g), g[:min(5, len(g))], len(w), w[:min(5, len(w))])
+		if got.Next != want.Next {
+			t.Errorf("%s: next page after %q; one index after %q", q.Q, got.Next, want.Next)
 		}
 		for name, wf := range want.Facets {
 			if fmt.Sprint(got.Facets[name]) != fmt.Sprint(wf) {
-				t.Errorf("%s: facet %s: shards %v; one index %v", tc.q.Q, name, got.Facets[name], wf)
+				t.Errorf("%s: facet %s: shards %v; one index %v", q.Q, name, got.Facets[name], wf)
 			}
 		}
 	}
