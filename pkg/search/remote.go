@@ -150,9 +150,13 @@ func (r *Remote) searchShards(ctx context.Context, q Query) (resps []*response, 
 	if err != nil {
 		return nil, nil, false, err
 	}
+	// scoredLocally is the search in one round, each shard scoring with its own figures.
+	scoredLocally := func(statsAsked bool) ([]*response, []int, bool, error) {
+		resps, missing, err := r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
+		return resps, missing, statsAsked, err
+	}
 	if r.shards.Load() == 1 || !NeedsCollectionStats(q) {
-		resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
-		return resps, missing, false, err
+		return scoredLocally(false)
 	}
 	msg := &nats.Msg{Subject: r.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(headerOp, opStats)
@@ -167,8 +171,7 @@ func (r *Remote) searchShards(ctx context.Context, q Query) (resps []*response, 
 	statsResps, late, err := r.gather(statsCtx, msg, "collecting term statistics")
 	if errors.Is(err, ErrNoAnswer) && ctx.Err() == nil {
 		// No shard answered in half the time: the search says what the rest finds.
-		resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
-		return resps, missing, true, err
+		return scoredLocally(true)
 	}
 	if err != nil {
 		return nil, nil, false, err
@@ -179,8 +182,7 @@ func (r *Remote) searchShards(ctx context.Context, q Query) (resps []*response, 
 		case resp.QueryError != nil:
 			return nil, nil, false, resp.QueryError
 		case resp.Stats == nil:
-			resps, missing, err = r.gather(ctx, &nats.Msg{Subject: r.subject, Data: data}, "searching")
-			return resps, missing, true, err
+			return scoredLocally(true)
 		}
 		sum.Add(resp.Stats)
 	}
@@ -229,11 +231,7 @@ func (r *Remote) Document(ctx context.Context, id filing.DocID, withText bool) (
 // while the others do.
 func (r *Remote) gather(ctx context.Context, m *nats.Msg, action string, late ...int) ([]*response, []int, error) {
 	// The request's span, whose context every shard's answer continues.
-	name := "search request"
-	if m.Header.Get(headerOp) == opStats {
-		name = "term statistics request"
-	}
-	ctx, span := tracing.StartClient(ctx, name, attribute.String("docketwatch.search.action", action))
+	ctx, span := tracing.StartClient(ctx, spanName(m.Header)+" request", attribute.String("docketwatch.search.action", action))
 	if m.Header == nil {
 		m.Header = nats.Header{}
 	}
@@ -364,12 +362,16 @@ func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurre
 	return sub, nil
 }
 
-func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
-	name := "search shard "
-	if msg.Header.Get(headerOp) == opStats {
-		name = "term statistics shard "
+// spanName names the spans of a request: the statistics round apart from the searches.
+func spanName(h nats.Header) string {
+	if h.Get(headerOp) == opStats {
+		return "term statistics"
 	}
-	ctx, span := tracing.StartConsume(context.Background(), name+shard.String(), msg.Header)
+	return "search"
+}
+
+func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Logger) {
+	ctx, span := tracing.StartConsume(context.Background(), spanName(msg.Header)+" shard "+shard.String(), msg.Header)
 	resp := response{Shard: shard.Index, Shards: shard.count()}
 	defer func() {
 		var err error
@@ -386,9 +388,8 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Log
 	case opScored:
 		resp = answerScored(ctx, msg, s, log)
 	default:
-		var q Query
-		if err := json.Unmarshal(msg.Data, &q); err != nil {
-			resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
+		if q, qe := decodeQuery(msg); qe != nil {
+			resp.QueryError = qe
 		} else {
 			resp = searchAnswer(s.Search(ctx, q))
 			if resp.Error != "" {
@@ -407,6 +408,15 @@ func answer(nc *nats.Conn, msg *nats.Msg, s Searcher, shard Shard, log *slog.Log
 	if err := msg.Respond(data); err != nil {
 		log.Warn("answering search", "err", err)
 	}
+}
+
+// decodeQuery reads the query a request carries.
+func decodeQuery(msg *nats.Msg) (Query, *QueryError) {
+	var q Query
+	if err := json.Unmarshal(msg.Data, &q); err != nil {
+		return q, &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
+	}
+	return q, nil
 }
 
 // searchAnswer is the answer of a search that returned res or err.
@@ -432,13 +442,12 @@ func answerStats(ctx context.Context, msg *nats.Msg, s Searcher, shard Shard, lo
 	if !ok {
 		return resp
 	}
-	var q Query
-	if err := json.Unmarshal(msg.Data, &q); err != nil {
-		resp.QueryError = &QueryError{Message: "request is not a JSON query: " + err.Error(), Position: -1}
+	q, qe := decodeQuery(msg)
+	if qe != nil {
+		resp.QueryError = qe
 		return resp
 	}
 	st, err := scorer.TermStats(ctx, q)
-	var qe *QueryError
 	switch {
 	case errors.As(err, &qe):
 		resp.QueryError = qe

@@ -59,12 +59,18 @@ func serveShards(t *testing.T, nc *nats.Conn, subject string, parts ...Searcher)
 		if len(parts) == 1 {
 			shard = Shard{}
 		}
-		sub, err := ServeShard(nc, subject, x, shard, 2, quietLog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sub.Unsubscribe() })
+		serveShard(t, nc, subject, x, shard)
 	}
+}
+
+// serveShard serves x as shard on subject until the test ends.
+func serveShard(t *testing.T, nc *nats.Conn, subject string, x Searcher, shard Shard) {
+	t.Helper()
+	sub, err := ServeShard(nc, subject, x, shard, 2, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Unsubscribe() })
 }
 
 // TestRemoteFacetsExactFromTheFirstQuery splits facet counts over two shards so that

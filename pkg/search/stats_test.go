@@ -53,16 +53,6 @@ func scoredResult(shard int, score float64) *Result {
 	return &Result{Total: 1, Hits: []Hit{{ID: id, Score: score, Cursor: c.Encode()}}}
 }
 
-// serveFirstOfTwo serves x as shard 0 of 2 on subject; the test answers for shard 1.
-func serveFirstOfTwo(t *testing.T, nc *nats.Conn, subject string, x Searcher) {
-	t.Helper()
-	sub, err := ServeShard(nc, subject, x, Shard{Index: 0, Count: 2}, 2, quietLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sub.Unsubscribe() })
-}
-
 // TestRemoteScoresWithTheCollectionsStats: a query with words is scored on every shard
 // with the sum of the shards' figures, so scores compare across shards; a shard that
 // misses the statistics round adds its own figures and is not waited for twice; a
@@ -96,7 +86,7 @@ func TestRemoteScoresWithTheCollectionsStats(t *testing.T) {
 	// Shard 1 ignores the statistics round but answers the search (before shard 0 does):
 	// both score with shard 0's figures, and the answer comes after one ShardWait, not two.
 	late := &statsIndex{shard: 1, docs: 300, freq: 10}
-	serveFirstOfTwo(t, nc, "test.late", &statsIndex{shard: 0, docs: 100, freq: 10, delay: 300 * time.Millisecond})
+	serveShard(t, nc, "test.late", &statsIndex{shard: 0, docs: 100, freq: 10, delay: 300 * time.Millisecond}, Shard{Index: 0, Count: 2})
 	sub, err := nc.QueueSubscribe("test.late", "search-1-of-2", func(m *nats.Msg) {
 		if m.Header.Get(headerOp) == opStats {
 			return
@@ -132,7 +122,7 @@ func TestRemoteScoresWithTheCollectionsStats(t *testing.T) {
 
 	// Under a deadline, a shard that never answers is waited for in the first round
 	// for half the time only: the second round still has time to answer, partially.
-	serveFirstOfTwo(t, nc, "test.silent-shard", &statsIndex{shard: 0, docs: 100, freq: 10})
+	serveShard(t, nc, "test.silent-shard", &statsIndex{shard: 0, docs: 100, freq: 10}, Shard{Index: 0, Count: 2})
 	silent, err := nc.QueueSubscribe("test.silent-shard", "search-1-of-2", func(*nats.Msg) {})
 	if err != nil {
 		t.Fatal(err)

@@ -48,8 +48,7 @@ func (x *Index) TermStats(ctx context.Context, q search.Query) (*search.TermStat
 			return err
 		}
 		st.Docs = n
-		s, err := req.Query.Searcher(bsearch.ContextWithTermSearchersCounter(ctx), r, idx.Mapping(),
-			bsearch.SearcherOptions{IncludeTermVectors: req.IncludeLocations})
+		s, err := req.Query.Searcher(bsearch.ContextWithTermSearchersCounter(ctx), r, idx.Mapping(), bsearch.SearcherOptions{})
 		if err != nil {
 			return err
 		}
@@ -83,14 +82,6 @@ func (x *Index) SearchWithStats(ctx context.Context, q search.Query, st *search.
 		return nil, searchError(err, q)
 	}
 	return toResult(res, q, start), nil
-}
-
-// searchError is what Search returns for err.
-func searchError(err error, q search.Query) error {
-	if qe := userError(err, q.Q); qe != nil {
-		return qe
-	}
-	return fmt.Errorf("searching %q: %w", q.Q, err)
 }
 
 // withSnapshot calls fn with the active index and a snapshot of it. The read lock is

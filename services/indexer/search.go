@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"sort"
 	"strconv"
@@ -173,6 +174,14 @@ func BuildQuery(q search.Query) (query.Query, error) {
 		b.AddFilter(bleve.NewConjunctionQuery(filters...))
 	}
 	return b, nil
+}
+
+// searchError is what Search returns for err.
+func searchError(err error, q search.Query) error {
+	if qe := userError(err, q.Q); qe != nil {
+		return qe
+	}
+	return fmt.Errorf("searching %q: %w", q.Q, err)
 }
 
 // userError recognises the researcher's mistakes that bleve only finds while searching:
