@@ -119,12 +119,15 @@ func SafeClient(timeout time.Duration) *http.Client {
 	d := &net.Dialer{
 		Timeout: timeout,
 		Control: func(network, address string, _ syscall.RawConn) error {
-			if alert.AllowPrivate() {
-				return nil
-			}
-			host, _, err := net.SplitHostPort(address)
+			host, port, err := net.SplitHostPort(address)
 			if err != nil {
 				return err
+			}
+			if err := alert.CheckWebhookPort(port); err != nil {
+				return fmt.Errorf("webhook address %s: %w", address, err)
+			}
+			if alert.AllowPrivate() {
+				return nil
 			}
 			if ip := net.ParseIP(host); ip == nil || !alert.PublicIP(ip) {
 				return fmt.Errorf("webhook address %s is not public (set %s=1 to allow)", host, alert.EnvAllowPrivate)
