@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -304,9 +303,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}
 	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		conns := cfg.Policy.ConnLimit()
+		ln, err := conns.Listen(cfg.HTTPAddr)
 		if err != nil {
-			return nil, fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
+			return nil, err
 		}
 		n.HTTPURL = "http://" + ln.Addr().String()
 		apiJS, _, err := connect("api")
@@ -339,7 +339,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
-		n.http = &http.Server{Handler: tracing.Handler(api.Protect(mux, cfg.Policy)), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+		n.http = api.NewServer(tracing.Handler(api.Protect(mux, cfg.Policy)), conns)
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				cfg.Log.Error("http server stopped", "err", err)
