@@ -87,8 +87,8 @@ func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, n
 		return out
 	}
 	doc := filing.Document{
-		ID:           filing.SourceDocID("sha256", sum),
-		Source:       Source,
+		ID:     filing.SourceDocID("sha256", sum),
+		Source: Source,
 		// The file's name, not its path: documents are public to readers, and the
 		// folders of the machine that ingested them are not theirs to see.
 		SourceID:     filepath.Base(path),
