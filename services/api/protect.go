@@ -171,6 +171,7 @@ func Protect(h http.Handler, p Policy) http.Handler {
 			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 		}
 		client := clientAddr(r, p.TrustedProxies)
+		r = r.WithContext(withClient(r.Context(), clientKey(client)))
 		uri := r.RequestURI
 		if uri == "" {
 			uri = r.URL.RequestURI()
