@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,6 +193,9 @@ func CheckWebhookURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("webhook url must not carry credentials; use the secret")
 	}
+	if err := CheckWebhookPort(u.Port()); err != nil {
+		return fmt.Errorf("webhook url %q: %w", raw, err)
+	}
 	if AllowPrivate() {
 		return nil
 	}
@@ -212,6 +216,38 @@ func CheckWebhookURL(raw string) error {
 		return fmt.Errorf("webhook url %q: host %q is neither an address nor a name", raw, host)
 	}
 	return nil
+}
+
+// CheckWebhookPort refuses ports that are not web servers' own: below 1024 only 80 and 443
+// are allowed, and above it the well-known ports of databases, caches, queues and control
+// planes, which answer (or act on) a POST's bytes although they speak no HTTP. port is as
+// in a URL: empty means the scheme's default. The policy holds with EnvAllowPrivate too:
+// a local receiver listens on a high port.
+func CheckWebhookPort(port string) error {
+	if port == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not a port number", port)
+	}
+	if n < 1024 && n != 80 && n != 443 {
+		return fmt.Errorf("port %d is refused: below 1024 only 80 and 443 are web ports", n)
+	}
+	if service, ok := nonWebPorts[n]; ok {
+		return fmt.Errorf("port %d is refused: it is %s's, not a web server's", n, service)
+	}
+	return nil
+}
+
+// nonWebPorts are registered ports above 1023 of services that must never receive a
+// webhook's request.
+var nonWebPorts = map[int]string{
+	1433: "SQL Server", 1521: "Oracle", 2049: "NFS", 2375: "Docker", 2376: "Docker",
+	2379: "etcd", 2380: "etcd", 3306: "MySQL", 3389: "RDP", 4222: "NATS", 5432: "PostgreSQL",
+	5672: "AMQP", 5984: "CouchDB", 6379: "Redis", 6443: "Kubernetes", 6222: "NATS", 8222: "NATS",
+	9042: "Cassandra", 9092: "Kafka", 9200: "Elasticsearch", 9300: "Elasticsearch",
+	10250: "the kubelet", 11211: "memcached", 27017: "MongoDB",
 }
 
 // AllowPrivate reports whether EnvAllowPrivate is set to 1.
@@ -268,11 +304,12 @@ var (
 		netip.MustParsePrefix("198.51.100.0/24"), // documentation
 		netip.MustParsePrefix("203.0.113.0/24"),  // documentation
 		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and 255.255.255.255 broadcast
-		netip.MustParsePrefix("::/128"),
-		netip.MustParsePrefix("100::/64"),      // discard-only
-		netip.MustParsePrefix("2001::/32"),     // Teredo: the IPv4 address inside is hidden
-		netip.MustParsePrefix("2001:db8::/32"), // documentation
-		netip.MustParsePrefix("fec0::/10"),     // site-local, deprecated but routed by some
+		netip.MustParsePrefix("::/96"),           // unspecified, loopback and the deprecated IPv4-compatible form (::127.0.0.1)
+		netip.MustParsePrefix("::ffff:0:0:0/96"), // SIIT "IPv4-translated" (::ffff:0:127.0.0.1), which some stacks route to the IPv4 address
+		netip.MustParsePrefix("100::/64"),        // discard-only
+		netip.MustParsePrefix("2001::/32"),       // Teredo: the IPv4 address inside is hidden
+		netip.MustParsePrefix("2001:db8::/32"),   // documentation
+		netip.MustParsePrefix("fec0::/10"),       // site-local, deprecated but routed by some
 	}
 )
 

@@ -41,6 +41,10 @@ func TestPublicIP(t *testing.T) {
 		{"2002:c0a8:101::1", false},    // 6to4 of 192.168.1.1
 		{"2001:0:4136:e378::1", false}, // Teredo
 		{"fec0::1", false},
+		{"::127.0.0.1", false},        // IPv4-compatible loopback (deprecated form)
+		{"::10.0.0.1", false},         // IPv4-compatible private
+		{"::ffff:0:127.0.0.1", false}, // SIIT IPv4-translated loopback
+		{"::ffff:0:a9fe:a9fe", false}, // SIIT of 169.254.169.254
 	} {
 		ip := net.ParseIP(tc.ip)
 		if ip == nil {
@@ -85,6 +89,16 @@ func TestCheckWebhookURL(t *testing.T) {
 		{"http://127.1/", true},
 		{"http://0x7f.0x0.0x0.0x1/", true},
 		{"http://017700000001/", true},
+		{"http://[::127.0.0.1]/", true},
+		{"http://[::ffff:0:127.0.0.1]/", true},
+		{"https://hooks.example.com:8443/dw", false},
+		{"https://hooks.example.com:443/dw", false},
+		{"http://hooks.example.com:25/", true},   // SMTP
+		{"http://hooks.example.com:22/", true},   // SSH
+		{"http://hooks.example.com:6379/", true}, // Redis
+		{"http://hooks.example.com:4222/", true}, // NATS
+		{"http://hooks.example.com:0/", true},
+		{"http://hooks.example.com:70000/", true},
 	} {
 		err := CheckWebhookURL(tc.url)
 		if (err != nil) != tc.wantErr {
@@ -92,13 +106,14 @@ func TestCheckWebhookURL(t *testing.T) {
 		}
 	}
 	t.Setenv(EnvAllowPrivate, "1")
-	for _, u := range []string{"http://127.0.0.1:9/", "http://localhost:8080/", "http://10.0.0.5/"} {
+	for _, u := range []string{"http://127.0.0.1:9999/", "http://localhost:8080/", "http://10.0.0.5/"} {
 		if err := CheckWebhookURL(u); err != nil {
 			t.Errorf("with %s=1, CheckWebhookURL(%q) = %v", EnvAllowPrivate, u, err)
 		}
 	}
-	// The scheme and credential checks hold even then.
-	if CheckWebhookURL("file:///etc/passwd") == nil || CheckWebhookURL("http://u:p@127.0.0.1/") == nil {
+	// The scheme, credential and port checks hold even then.
+	if CheckWebhookURL("file:///etc/passwd") == nil || CheckWebhookURL("http://u:p@127.0.0.1/") == nil ||
+		CheckWebhookURL("http://127.0.0.1:6379/") == nil {
 		t.Errorf("with %s=1 a bad scheme or credentials were accepted", EnvAllowPrivate)
 	}
 }

@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,29 @@ func TestConnConfigUserPassword(t *testing.T) {
 	}
 	if nc.ConnectedUrlRedacted() == "" || strings.Contains(nc.ConnectedUrlRedacted(), password) {
 		t.Errorf("connected URL %q", nc.ConnectedUrlRedacted())
+	}
+}
+
+// TestConnectErrorHidesPasswords: a failed connection names the servers it tried without
+// the passwords their URLs carry (the CLI prints this error).
+func TestConnectErrorHidesPasswords(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	for _, urls := range []string{
+		"nats://user:S3CRET@" + addr,
+		"nats://" + addr + ",nats://user:S3CRET@" + addr,
+		"user:S3CRET@" + addr,
+	} {
+		_, err := bus.Connect(urls, "test")
+		if err == nil {
+			t.Fatalf("connecting to %s: no error", urls)
+		}
+		if strings.Contains(err.Error(), "S3CRET") {
+			t.Errorf("the error shows the password: %v", err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"log/slog"
 	"strings"
 	"time"
@@ -141,10 +142,11 @@ func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 			}
 			continue
 		}
-		err := setup(ctx, js, o)
+		err := setup(ctx, js, o, log)
 		if err == nil || time.Now().After(deadline) {
 			return err
 		}
+		log.Info("waiting for jetstream to set up the streams", "err", err, "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
 			return err
@@ -153,33 +155,70 @@ func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 	}
 }
 
-func setup(ctx context.Context, js jetstream.JetStream, o Options) error {
+// setupAttempt bounds one JetStream request of setup: a request that reached no leader
+// (a cluster still electing one) is answered by no one, and is better sent again soon
+// than waited on for the client's whole default timeout.
+const setupAttempt = 2 * time.Second
+
+func setup(ctx context.Context, js jetstream.JetStream, o Options, log *slog.Logger) error {
 	o = o.withDefaults()
+	// Every stream and bucket of a replicated cluster is a raft group that elects its
+	// own leader, which takes a second or two: created one after another, a fresh
+	// cluster took half a minute; created together, the elections overlap.
+	g, ctx := errgroup.WithContext(ctx)
 	for _, cfg := range Streams(o) {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("creating stream %s: %w", cfg.Name, err)
-		}
+		g.Go(func() error {
+			return ensure(ctx, log, "stream "+cfg.Name, func(ctx context.Context) error {
+				_, err := js.CreateOrUpdateStream(ctx, cfg)
+				return err
+			})
+		})
 	}
 	for _, b := range []struct {
 		name    string
 		history uint8
 		ttl     time.Duration
 	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL}} {
-		_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: b.name, History: b.history, Storage: jetstream.FileStorage, Replicas: o.Replicas, TTL: b.ttl,
+		g.Go(func() error {
+			return ensure(ctx, log, "bucket "+b.name, func(ctx context.Context) error {
+				_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+					Bucket: b.name, History: b.history, Storage: jetstream.FileStorage, Replicas: o.Replicas, TTL: b.ttl,
+				})
+				return err
+			})
 		})
-		if err != nil {
-			return fmt.Errorf("creating bucket %s: %w", b.name, err)
-		}
 	}
-	_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: ObjectPDFs, Storage: jetstream.FileStorage, Replicas: o.Replicas,
-		Compression: false, // PDFs are already compressed
+	g.Go(func() error {
+		return ensure(ctx, log, "object store "+ObjectPDFs, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+				Bucket: ObjectPDFs, Storage: jetstream.FileStorage, Replicas: o.Replicas,
+				Compression: false, // PDFs are already compressed
+			})
+			return err
+		})
 	})
-	if err != nil {
-		return fmt.Errorf("creating object store %s: %w", ObjectPDFs, err)
+	return g.Wait()
+}
+
+// ensure runs one creation with setupAttempt per try, trying again at once after a
+// timeout (the request met no leader) and saying so when it has taken a while.
+func ensure(ctx context.Context, log *slog.Logger, what string, create func(context.Context) error) error {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, setupAttempt)
+		err := create(actx)
+		cancel()
+		if err == nil {
+			if took := time.Since(start); took > setupAttempt {
+				log.Info("jetstream set up "+what, "took", took.Round(time.Millisecond).String(), "attempts", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) || attempt >= 15 {
+			return fmt.Errorf("creating %s: %w", what, err)
+		}
+		log.Info("waiting for jetstream to create "+what, "attempt", attempt, "waited", time.Since(start).Round(time.Millisecond).String())
 	}
-	return nil
 }
 
 // KV returns a bucket of the contract, which Setup must have created.

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -164,17 +164,31 @@ func Connect(urls, name string, extra ...nats.Option) (*nats.Conn, error) {
 	}, extra...)
 	nc, err := nats.Connect(urls, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connecting %s to %s: %w", name, urls, err)
+		return nil, fmt.Errorf("connecting %s to %s: %w", name, redactURLs(urls), err)
 	}
 	return nc, nil
 }
 
-// redactURL drops the user information of a server URL, for logs.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable url)"
+// redactURLs drops the user information of each of a comma-separated list of server
+// URLs, for errors and logs: a URL may carry a password ("nats://user:pw@host").
+func redactURLs(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		parts[i] = redactURL(strings.TrimSpace(u))
 	}
-	p.User = nil
-	return p.String()
+	return strings.Join(parts, ",")
+}
+
+// redactURL drops the user information of a server URL, for logs. It works on the text,
+// not a parse: "user:pw@host:4222" without a scheme parses as an opaque URL whose
+// "user information" is empty.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	if at < 0 {
+		return u
+	}
+	if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+		return u[:scheme+3] + u[at+1:]
+	}
+	return u[at+1:]
 }

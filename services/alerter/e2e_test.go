@@ -277,8 +277,8 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 		t.Fatalf("got %d webhooks after the exhibit; want 1", len(got))
 	}
 	d := got[0]
-	if !webhook.Verify(secret, d.body, d.header.Get(webhook.HeaderSignature)) {
-		t.Errorf("signature %q does not verify", d.header.Get(webhook.HeaderSignature))
+	if err := webhook.Verify(secret, d.body, d.header.Get(webhook.HeaderSignature), time.Now()); err != nil {
+		t.Errorf("signature %q does not verify: %v", d.header.Get(webhook.HeaderSignature), err)
 	}
 	a := d.event.Alert
 	if a == nil || a.RuleID != tracked.ID || a.DocID != id {

@@ -27,6 +27,9 @@ type Deps struct {
 	Documents search.Documents
 	// Blobs holds the PDFs served by /api/v1/documents/{id}/pdf; nil answers 503 there.
 	Blobs blob.Store
+	// Gate bounds the searches under way, overall and per client (SearchGate); nil
+	// bounds nothing. The web UI shares the process's gate.
+	Gate *SearchGate
 	// Ready reports whether the process can serve; nil means always.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -40,6 +43,7 @@ func Handler(d Deps) http.Handler {
 	if d.Documents == nil {
 		d.Documents, _ = d.Searcher.(search.Documents)
 	}
+	d.Searcher = d.Gate.Searcher(d.Searcher)
 	s := &server{d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -105,6 +109,9 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) {
 func (s *server) searchError(w http.ResponseWriter, q search.Query, err error) {
 	var qe *search.QueryError
 	switch {
+	case errors.Is(err, ErrTooManySearches):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, err.Error()+"; wait for an answer before asking again", nil)
 	case errors.As(err, &qe):
 		var pos *int
 		if qe.Position >= 0 {

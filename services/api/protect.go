@@ -36,6 +36,9 @@ type Policy struct {
 	// IPv4 address or an IPv6 /64, which one host may hold whole.
 	Rate  float64
 	Burst int
+	// MaxConns bounds the open connections of the public port (default a quarter of the
+	// process's file descriptors: DefaultMaxConns); see ConnLimit.
+	MaxConns int
 	// MaxClients bounds the clients tracked at once (default 10,000); past it, clients
 	// not yet tracked share one bucket, so a flood of addresses costs memory for none.
 	MaxClients int
@@ -168,6 +171,7 @@ func Protect(h http.Handler, p Policy) http.Handler {
 			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 		}
 		client := clientAddr(r, p.TrustedProxies)
+		r = r.WithContext(withClient(r.Context(), clientKey(client)))
 		uri := r.RequestURI
 		if uri == "" {
 			uri = r.URL.RequestURI()
@@ -186,13 +190,15 @@ func Protect(h http.Handler, p Policy) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
-			if ok, wait := lim.allow(client); !ok {
-				secs := int(math.Ceil(wait.Seconds()))
-				hd.Set("Retry-After", strconv.Itoa(max(secs, 1)))
-				writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many requests from %s; try again in %d s", client, max(secs, 1)), nil)
-				return
-			}
+		// Probes are limited too: a client looping on /healthz is a client like any
+		// other, and an orchestrator's probes stay far below the rate.
+		if ok, wait := lim.allow(client); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			hd.Set("Retry-After", strconv.Itoa(max(secs, 1)))
+			// A client over its rate gives its connection back: it holds none while it waits.
+			hd.Set("Connection", "close")
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many requests from %s; try again in %d s", client, max(secs, 1)), nil)
+			return
 		}
 		switch class {
 		case webhook:

@@ -217,8 +217,9 @@ func TestProtectRateLimit(t *testing.T) {
 	if rec := get("[2001:db8:1:2::99]:1000"); rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("same /64: got %d; want 429", rec.Code)
 	}
-	if rec := (call{path: "/healthz", remote: "203.0.113.5:1"}).do(t, h); rec.Code != 200 {
-		t.Fatalf("health checks are not limited: got %d", rec.Code)
+	// Probes are limited like any request: a client looping on /healthz is held too.
+	if rec := (call{path: "/healthz", remote: "203.0.113.5:1"}).do(t, h); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Connection") != "close" {
+		t.Fatalf("a health check past the client's rate: got %d, Connection %q; want 429 and close", rec.Code, rec.Header().Get("Connection"))
 	}
 	now = now.Add(time.Second) // 2 tokens back
 	if rec := get("203.0.113.5:1002"); rec.Code != 200 {

@@ -401,7 +401,7 @@ func newHookReceiver(t *testing.T, secret string) *hookReceiver {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.posts++
-		if !webhook.Verify(h.secret, body, r.Header.Get(webhook.HeaderSignature)) {
+		if webhook.Verify(h.secret, body, r.Header.Get(webhook.HeaderSignature), time.Now()) != nil {
 			h.badSig++
 		}
 		if h.byKey[key]++; h.byKey[key] == 1 && e.Alert != nil {

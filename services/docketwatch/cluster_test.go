@@ -351,9 +351,18 @@ func (c *natsCluster) kill(i int) {
 	c.procs[i].Wait()
 }
 
-// startNATSCluster builds nats-server from the Go module we embed (Debian's 2.9 ignores
-// options we use) and starts n nodes on loopback with JetStream.
+// startNATSCluster starts n nodes (launchNATSCluster) and waits until JetStream answers
+// through each of them.
 func startNATSCluster(t *testing.T, n int) *natsCluster {
+	t.Helper()
+	c := launchNATSCluster(t, n)
+	c.waitReady(t)
+	return c
+}
+
+// launchNATSCluster builds nats-server from the Go module we embed (Debian's 2.9 ignores
+// options we use) and starts n nodes on loopback with JetStream, without waiting for them.
+func launchNATSCluster(t *testing.T, n int) *natsCluster {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "nats-server")
@@ -386,7 +395,12 @@ cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }
 		c.procs = append(c.procs, cmd)
 		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
 	}
-	// Ready when JetStream answers through every node: the meta group has a leader.
+	return c
+}
+
+// waitReady waits until JetStream answers through every node: the meta group has a leader.
+func (c *natsCluster) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for _, u := range c.urls {
 		for {
@@ -413,7 +427,6 @@ cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	return c
 }
 
 func freePorts(t *testing.T, n int) []int {

@@ -110,19 +110,16 @@ func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error)
 	if !errors.Is(err, datadir.ErrBusy) {
 		return ingest.Deps{}, nil, err
 	}
-	owner, err := datadir.ReadOwner(c.data)
+	nc, _, err := datadir.ConnectOwner(c.data, "docketwatch-cli")
 	if err != nil {
 		return ingest.Deps{}, nil, err
-	}
-	nc, err := bus.Connect(owner.NATS, "docketwatch-cli", nats.Token(owner.Token), nats.MaxReconnects(5))
-	if err != nil {
-		return ingest.Deps{}, nil, fmt.Errorf("reaching the docketwatch (pid %d) serving %s: %w", owner.PID, c.data, err)
 	}
 	deps, err := clientDeps(ctx, nc)
 	if err != nil {
 		nc.Close()
 		return ingest.Deps{}, nil, err
 	}
+	deps.Lost = datadir.Closed(nc, c.data)
 	return deps, nc.Close, nil
 }
 

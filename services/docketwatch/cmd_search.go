@@ -18,7 +18,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/indexer"
-	"github.com/nats-io/nats.go"
 )
 
 func cmdSearch(ctx context.Context, args []string) error {
@@ -138,11 +137,7 @@ func searcher(c common) (search.Searcher, func(), error) {
 	if !errors.Is(err, datadir.ErrBusy) {
 		return nil, nil, err
 	}
-	owner, err := datadir.ReadOwner(c.data)
-	if err != nil {
-		return nil, nil, err
-	}
-	nc, err := bus.Connect(owner.NATS, "docketwatch-cli", nats.Token(owner.Token), nats.MaxReconnects(5))
+	nc, _, err := datadir.ConnectOwner(c.data, "docketwatch-cli")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,7 +7,6 @@ package extractor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -122,12 +121,11 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 		return text, nil
 	}
 	data, err := blob.ReadAll(ctx, s.blobs, doc.Blob.SHA256, s.cfg.MaxPDFBytes)
-	if errors.Is(err, blob.ErrNotFound) {
-		// The fetcher stores the blob before publishing, so a missing one is lost for good.
-		return text, fault.PermanentErr(err)
-	}
 	if err != nil {
-		return text, err
+		// Even a missing blob is retried: the fetcher stores it before publishing, but in a
+		// cluster the replica that answers the read may not have applied that write yet.
+		// A blob still missing after the consumer's retries is parked with this reason.
+		return text, fmt.Errorf("reading the PDF: %w", err)
 	}
 	pages, engine, err := s.pool.Extract(ctx, data)
 	if err != nil {

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"fmt"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	"regexp/syntax"
 	"strconv"
 	"strings"
@@ -268,11 +269,49 @@ func isFieldName(s string) bool {
 	return true
 }
 
+// Cost limits of one query. A term is cheap; a wildcard, regular expression or fuzzy
+// term reads the field's dictionary and becomes a disjunction of every term it matches,
+// so a few hundred of them cost seconds and a gigabyte. A query past a limit is refused
+// with a QueryError that names the limit and where it was passed.
+const (
+	// MaxQueryTerms bounds the words and phrases of a query.
+	MaxQueryTerms = 64
+	// MaxExpandingTerms bounds its wildcards, regular expressions and fuzzy terms.
+	MaxExpandingTerms = 8
+	// MaxExpansion bounds the terms one of them may match in one field (bleve's
+	// DisjunctionMaxClauseCount, set where the index is opened).
+	MaxExpansion = 2048
+	// maxRegexpBytes bounds a regular expression's source.
+	maxRegexpBytes = 128
+)
+
+// bleve expands a wildcard, regular expression or fuzzy term into a disjunction of
+// the terms it matches, without limit unless this process-wide setting is made; past it
+// the search fails with TooManyClauses, which userError turns into the researcher's
+// mistake it is.
+func init() { searcher.DisjunctionMaxClauseCount = MaxExpansion }
+
 // parser builds a bleve query from tokens.
 type parser struct {
 	toks []token
 	at   int
 	m    analysisMapping
+	// terms and expanding count what the query has asked for so far (the limits above).
+	terms, expanding int
+}
+
+// count charges one word or phrase at pos, and one expansion when expands.
+func (p *parser) count(pos int, expands bool) error {
+	if p.terms++; p.terms > MaxQueryTerms {
+		return qerr(pos, "the query has more than %d words and phrases, the most one query may have", MaxQueryTerms)
+	}
+	if !expands {
+		return nil
+	}
+	if p.expanding++; p.expanding > MaxExpandingTerms {
+		return qerr(pos, "the query has more than %d wildcards, regular expressions and fuzzy terms, the most one query may have", MaxExpandingTerms)
+	}
+	return nil
 }
 
 // analysisMapping is the part of the index mapping the parser needs: the analysers, to
@@ -558,6 +597,9 @@ func (p *parser) phrase(field *fieldSpec, t token) (query.Query, error) {
 	if t.suffix != "" && t.suffix[0] == '~' {
 		return nil, qerr(t.suffixPos, "phrase slop (%s) is not supported", t.suffix)
 	}
+	if err := p.count(t.pos, false); err != nil {
+		return nil, err
+	}
 	if field == nil {
 		alts := make([]query.Query, 0, len(textBoosts))
 		for _, f := range textBoosts {
@@ -603,6 +645,13 @@ func (p *parser) word(field *fieldSpec, t token) (query.Query, error) {
 	}
 	if v == "" {
 		return nil, qerr(t.pos, "%q has no term", t.raw)
+	}
+	isRegexp := len(v) >= 2 && v[0] == '/' && v[len(v)-1] == '/'
+	if isRegexp && len(v)-2 > maxRegexpBytes {
+		return nil, qerr(t.pos, "the regular expression is %d bytes; at most %d are allowed", len(v)-2, maxRegexpBytes)
+	}
+	if err := p.count(t.pos, fuzzy > 0 || isRegexp || hasWildcard(v)); err != nil {
+		return nil, err
 	}
 	q, err := p.term(field, v, fuzzy, t.pos)
 	if err != nil {

@@ -82,3 +82,33 @@ func TestIgnoresProxyEnvironment(t *testing.T) {
 		t.Fatal("a delivery went through the proxy from the environment")
 	}
 }
+
+// TestDialerRefusesNonWebPorts: the port policy holds at delivery too, even where private
+// addresses are allowed, so a rule saved before the policy (or a name whose URL carried
+// no port check) cannot make the deliverer write a POST into a Redis or an SMTP server.
+func TestDialerRefusesNonWebPorts(t *testing.T) {
+	t.Setenv(alert.EnvAllowPrivate, "1")
+	l, err := net.Listen("tcp", "127.0.0.1:6379")
+	if err != nil {
+		t.Skipf("port 6379 is taken here: %v", err)
+	}
+	defer l.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	_, err = SafeClient(2*time.Second).Post("http://127.0.0.1:6379/", "application/json", strings.NewReader("{}"))
+	if err == nil || !strings.Contains(err.Error(), "Redis") {
+		t.Errorf("POST to port 6379: %v; want the dialer's refusal naming the service", err)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Fatalf("the listener on 6379 accepted %d connections", n)
+	}
+}

@@ -1,6 +1,6 @@
 // Package webhook delivers alert events to each rule's webhook: a JSON POST with an
 // Idempotency-Key (the event id: the same on every retry) and an HMAC-SHA256 signature
-// of the body under the rule's secret. Failures are retried with exponential backoff
+// of the time and the body under the rule's secret (Sign, Verify). Failures are retried with exponential backoff
 // through the durable consumer's redelivery; an endpoint that keeps failing is disabled
 // on its rule and reported, and its undelivered events are parked in DEAD.
 package webhook
@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,17 +39,59 @@ const (
 	HeaderAttempt     = "X-Docketwatch-Attempt"
 )
 
-// Sign returns the signature header value of body under secret: "sha256=" and the hex
-// HMAC-SHA256. Receivers recompute it and compare in constant time (Verify).
-func Sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+// SignatureTolerance is how far a delivery's signed time may be from the receiver's clock
+// before Verify refuses it: a recorded delivery replayed later no longer verifies.
+const SignatureTolerance = 5 * time.Minute
+
+// Sign returns the signature header value of body sent at t under secret:
+// "t=UNIX,v1=HEX", HEX being the HMAC-SHA256 of "UNIX." followed by the body. The time is
+// signed with the body, so a receiver that checks it (Verify) refuses a replay; every
+// attempt is signed anew, and the Idempotency-Key tells a retry from a new event.
+func Sign(secret string, body []byte, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(signature(secret, ts, body))
 }
 
-// Verify reports whether sig is body's signature under secret.
-func Verify(secret string, body []byte, sig string) bool {
-	return hmac.Equal([]byte(Sign(secret, body)), []byte(sig))
+func signature(secret, ts string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// Verify checks a delivery as a receiver should: header is the signature header's value,
+// now the receiver's clock. It fails when the header is malformed, when its time is more
+// than SignatureTolerance from now, or when no v1 signature matches (compared in constant
+// time; several v1 values are allowed, for a secret being rotated).
+func Verify(secret string, body []byte, header string, now time.Time) error {
+	var ts string
+	var sigs [][]byte
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil {
+				sigs = append(sigs, b)
+			}
+		}
+	}
+	unix, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return errors.New("signature header has no t= time or no v1= signature")
+	}
+	if d := now.Sub(time.Unix(unix, 0)); d > SignatureTolerance || d < -SignatureTolerance {
+		return fmt.Errorf("signature time is %s from now, beyond the %s tolerance", d.Round(time.Second), SignatureTolerance)
+	}
+	want := signature(secret, ts, body)
+	for _, sig := range sigs {
+		if hmac.Equal(sig, want) {
+			return nil
+		}
+	}
+	return errors.New("no signature matches the body under the secret")
 }
 
 // Config tunes delivery.
@@ -78,6 +121,8 @@ type Config struct {
 	// (the endpoint was busy). The stage's metrics.
 	Observe    func(stage, outcome string, took time.Duration)
 	OnDelivery func(outcome string)
+	// Now is the clock deliveries are signed with (default time.Now).
+	Now func() time.Time
 	// Client overrides the HTTP client; the default refuses private addresses (unless
 	// alert.EnvAllowPrivate is 1), proxies and redirects.
 	Client *http.Client
@@ -109,6 +154,9 @@ func (c Config) withDefaults() Config {
 	if c.Client == nil {
 		c.Client = SafeClient(c.Timeout)
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c
 }
 
@@ -119,12 +167,15 @@ func SafeClient(timeout time.Duration) *http.Client {
 	d := &net.Dialer{
 		Timeout: timeout,
 		Control: func(network, address string, _ syscall.RawConn) error {
-			if alert.AllowPrivate() {
-				return nil
-			}
-			host, _, err := net.SplitHostPort(address)
+			host, port, err := net.SplitHostPort(address)
 			if err != nil {
 				return err
+			}
+			if err := alert.CheckWebhookPort(port); err != nil {
+				return fmt.Errorf("webhook address %s: %w", address, err)
+			}
+			if alert.AllowPrivate() {
+				return nil
 			}
 			if ip := net.ParseIP(host); ip == nil || !alert.PublicIP(ip) {
 				return fmt.Errorf("webhook address %s is not public (set %s=1 to allow)", host, alert.EnvAllowPrivate)
@@ -315,7 +366,7 @@ func (d *Deliverer) post(ctx context.Context, w alert.Webhook, e alert.Event, bo
 	req.Header.Set(HeaderIdempotency, e.ID())
 	req.Header.Set(HeaderEvent, e.Type)
 	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
-	req.Header.Set(HeaderSignature, Sign(w.Secret, body))
+	req.Header.Set(HeaderSignature, Sign(w.Secret, body, d.cfg.Now()))
 	// The request carries the alert's trace (W3C traceparent) so that a receiver that
 	// traces can join it; the span says how the endpoint answered.
 	ctx, span := tracing.StartClient(ctx, "webhook POST")

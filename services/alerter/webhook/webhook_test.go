@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,16 +19,35 @@ import (
 
 func TestSignature(t *testing.T) {
 	body := []byte(`{"schema":1}`)
-	sig := Sign("k", body)
-	// Reference value: printf '{"schema":1}' | openssl dgst -sha256 -hmac k
-	if want := "sha256=e294e6b6e1c2e19e343da0a27ee92a6da05203cac572673acf3422be48b96f74"; sig != want {
+	at := time.Unix(1700000000, 0)
+	sig := Sign("k", body, at)
+	// Reference value: printf '1700000000.{"schema":1}' | openssl dgst -sha256 -hmac k
+	if want := "t=1700000000,v1=f4468e52da6307580ba5ed18e69457447a26ea9222d802da50b52200074c28cb"; sig != want {
 		t.Fatalf("got %s; want %s", sig, want)
 	}
-	if !Verify("k", body, sig) {
-		t.Fatal("a signature does not verify its own body")
-	}
-	if Verify("k", []byte(`{"schema":2}`), sig) || Verify("other", body, sig) {
-		t.Error("a signature verified another body or another secret")
+	for _, tc := range []struct {
+		name, secret, body, header string
+		now                        time.Time
+		wantErr                    bool
+	}{
+		{"its own body", "k", `{"schema":1}`, sig, at, false},
+		{"four minutes later", "k", `{"schema":1}`, sig, at.Add(4 * time.Minute), false},
+		{"a clock a minute behind", "k", `{"schema":1}`, sig, at.Add(-time.Minute), false},
+		{"replayed six minutes later", "k", `{"schema":1}`, sig, at.Add(6 * time.Minute), true},
+		{"another body", "k", `{"schema":2}`, sig, at, true},
+		{"another secret", "other", `{"schema":1}`, sig, at, true},
+		{"a time changed to pass the window", "k", `{"schema":1}`, strings.Replace(sig, "1700000000", "1700000300", 1), at.Add(6 * time.Minute), true},
+		{"a rotated secret's second signature", "k", `{"schema":1}`, "t=1700000000,v1=" + strings.Repeat("0", 64) + "," + sig[len("t=1700000000,"):], at, false},
+		{"no time", "k", `{"schema":1}`, sig[len("t=1700000000,"):], at, true},
+		{"the old unsigned-time form", "k", `{"schema":1}`, "sha256=e294e6b6e1c2e19e343da0a27ee92a6da05203cac572673acf3422be48b96f74", at, true},
+		{"empty", "k", `{"schema":1}`, "", at, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Verify(tc.secret, []byte(tc.body), tc.header, tc.now)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Verify = %v; want error %v", err, tc.wantErr)
+			}
+		})
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
 )
@@ -224,6 +225,55 @@ func TestLocalPath(t *testing.T) {
 		"https://evil.example/": "/", "/ok\r\nSet-Cookie: x": "/", "javascript:alert(1)": "/"} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestStatusShowsCountsOnlyWithoutSession: the status page is public, but parked
+// messages (a parked alert delivery carries the rule's webhook URL, often with a
+// credential in its path), document ids, sources' errors and jobs are shown only to a
+// signed-in reader; anyone else sees how many there are.
+func TestStatusShowsCountsOnlyWithoutSession(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	const hook = "https://hooks.example.com/T0KEN-in-path"
+	doc := filing.DocID("cand/3:20-cv-08570/736/12")
+	parked := []filing.Parked{
+		{Schema: 1, Stage: "webhook", ID: doc, Reason: "delivering to " + hook + ": 500", Subject: "alerts.r1", ParkedAt: time.Now()},
+		{Schema: 1, Stage: "extractor", ID: doc, Reason: "reading /home/clerk/private/filing.pdf: not a PDF", Subject: "filings.cand", ParkedAt: time.Now()},
+	}
+	for _, p := range parked {
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Dead, p.Stage), Value: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := job.NewStore(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := jobs.Create(ctx, "reindex", job.Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(Deps{Searcher: hostileIndex{}, JS: js, Token: "tok"})
+	private := []string{hook, "T0KEN", string(doc), "/home/clerk", started.ID}
+
+	public := get(t, h, "/status").Body.String()
+	for _, s := range private {
+		if strings.Contains(public, s) {
+			t.Errorf("the public status page shows %q", s)
+		}
+	}
+	for _, want := range []string{"2 messages are parked", "1 pending", "Sign in"} {
+		if !strings.Contains(public, want) {
+			t.Errorf("the public status page lacks the count %q", want)
+		}
+	}
+
+	signedIn := get(t, h, "/status", signIn(t, h, "tok")).Body.String()
+	for _, s := range private {
+		if !strings.Contains(signedIn, s) {
+			t.Errorf("the signed-in status page lacks %q", s)
 		}
 	}
 }

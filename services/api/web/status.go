@@ -90,14 +90,21 @@ type statusData struct {
 	SourcesErr  string
 	Jobs        []jobRow
 	JobsErr     string
-	Now         time.Time
+	// JobCounts is how many jobs are in each state: what a reader without a session sees
+	// of the jobs.
+	JobCounts map[job.State]int
+	// Details: the reader is signed in and sees parked messages, jobs and source errors;
+	// anyone else sees counts only, since those carry webhook addresses, document ids
+	// and the paths files were ingested from (SECURITY.md).
+	Details bool
+	Now     time.Time
 }
 
 func (u *ui) statusPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
 	now := u.Now()
-	d := &statusData{Now: now}
+	d := &statusData{Now: now, Details: u.auth.SignedIn(r)}
 	counts := map[string]uint64{}
 	if err := u.pipeline(ctx, d, counts); err != nil {
 		d.PipelineErr = err.Error()
@@ -238,6 +245,9 @@ func (u *ui) parked(ctx context.Context, d *statusData) error {
 		return fmt.Errorf("reading DEAD: %w", err)
 	}
 	d.ParkedTotal = str.CachedInfo().State.Msgs
+	if !d.Details {
+		return nil
+	}
 	msgs, err := bus.ListParked(ctx, u.JS, maxParkedShown)
 	if err != nil {
 		return err
@@ -268,6 +278,9 @@ func (u *ui) sources(r *http.Request, d *statusData) error {
 		return fmt.Errorf("reading the sources' status (HTTP %d): %w", rec.Code, err)
 	}
 	for _, s := range body.Sources {
+		if !d.Details {
+			s.LastError = ""
+		}
 		s.SuccessAgo, s.NewAgo = ago(d.Now, s.LastSuccess), ago(d.Now, s.LastNew)
 		s.NextIn = "–"
 		if !s.NextPoll.IsZero() && !s.Stopped {
@@ -286,6 +299,13 @@ func (u *ui) jobList(ctx context.Context, d *statusData) error {
 	jobs, err := store.List(ctx)
 	if err != nil {
 		return err
+	}
+	d.JobCounts = map[job.State]int{}
+	for _, j := range jobs {
+		d.JobCounts[j.State]++
+	}
+	if !d.Details {
+		return nil
 	}
 	// Unfinished jobs first, then the latest finished ones.
 	sort.SliceStable(jobs, func(i, j int) bool { return !jobs[i].State.Finished() && jobs[j].State.Finished() })

@@ -61,6 +61,9 @@ type Deps struct {
 	// Sources serves the fetcher's freshness as GET /api/v1/sources does
 	// (fetcher.Service.StatusHandler); nil when the fetcher runs elsewhere.
 	Sources http.Handler
+	// Gate bounds the searches under way, shared with the API (api.SearchGate); nil
+	// bounds nothing.
+	Gate *api.SearchGate
 	// Token is the API token (DOCKETWATCH_API_TOKEN): a person signs in with it at
 	// /login to save or delete alerts, see the rules and retry parked work. Empty makes
 	// the UI read-only: nobody can sign in, as nobody can write through the API.
@@ -95,6 +98,7 @@ func Handler(d Deps) http.Handler {
 	if d.Documents == nil {
 		d.Documents, _ = d.Searcher.(search.Documents)
 	}
+	d.Searcher = d.Gate.Searcher(d.Searcher)
 	if d.APIPrefix == "" {
 		d.APIPrefix = "/api/v1"
 	}

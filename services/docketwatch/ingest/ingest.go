@@ -52,6 +52,9 @@ type Deps struct {
 	Now      func() time.Time
 	// Progress, when set, is told about each file as its fate is known.
 	Progress func(File)
+	// Lost, when set, receives an error when the process doing the work is lost for
+	// good (datadir.Closed): the files still pending will not be settled.
+	Lost <-chan error
 }
 
 // Run ingests the files and folders in paths and waits until every file is indexed or
@@ -149,6 +152,8 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		select {
 		case <-ctx.Done():
 			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), ctx.Err())
+		case err := <-d.Lost:
+			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), err)
 		case ev := <-w.events:
 			if _, ok := pending[ev.id]; ok {
 				resolve(ev.id, ev.status, ev.reason, ev.pages)

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -304,9 +303,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}
 	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		conns := cfg.Policy.ConnLimit()
+		ln, err := conns.Listen(cfg.HTTPAddr)
 		if err != nil {
-			return nil, fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
+			return nil, err
 		}
 		n.HTTPURL = "http://" + ln.Addr().String()
 		apiJS, _, err := connect("api")
@@ -328,7 +328,8 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 				mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
 			}
 		}
-		apiH := api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready})
+		gate := api.NewSearchGate(0, 0, 0)
+		apiH := api.Handler(api.Deps{Searcher: n.Searcher, Gate: gate, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready})
 		mux.Handle("/api/", apiH)
 		mux.Handle("/healthz", apiH)
 		mux.Handle("/readyz", apiH)
@@ -336,10 +337,10 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
 		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind},
 			CreateJobs: n.createJobs, Log: cfg.Log})
-		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: apiJS, Metrics: n.Metrics, Sources: sources,
+		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
-		n.http = &http.Server{Handler: tracing.Handler(api.Protect(mux, cfg.Policy)), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+		n.http = api.NewServer(tracing.Handler(api.Protect(mux, cfg.Policy)), conns)
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				cfg.Log.Error("http server stopped", "err", err)

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -122,7 +123,8 @@ type Config struct {
 	MaxMemory uint64
 	// MaxUses retires a child after that many PDFs, returning its memory to the system.
 	MaxUses int
-	// Env is added to the children's environment.
+	// Env is added to the children's environment, which otherwise holds only what
+	// inheritedEnv names.
 	Env []string
 }
 
@@ -248,7 +250,7 @@ func startChild(cfg Config) (*child, error) {
 		argv = []string{self}
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(append(os.Environ(), cfg.Env...), envChild+"=1", fmt.Sprintf("%s_MEM=%d", envChild, cfg.MaxMemory))
+	cmd.Env = append(append(childEnv(os.Environ()), cfg.Env...), envChild+"=1", fmt.Sprintf("%s_MEM=%d", envChild, cfg.MaxMemory))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -263,6 +265,28 @@ func startChild(cfg Config) (*child, error) {
 		return nil, fmt.Errorf("starting extraction child: %w", err)
 	}
 	return c, nil
+}
+
+// inheritedEnv are the variables a child keeps of its parent's environment: where its
+// programs and temporary files are (poppler and Tesseract run from the child), the
+// locale, Tesseract's data and the Go runtime's settings. Nothing else passes, so a
+// hostile PDF that gets code running in a child finds no SMTP password, API token or
+// NATS credential there (SECURITY.md).
+var inheritedEnv = map[string]bool{
+	"PATH": true, "HOME": true, "TMPDIR": true, "LANG": true, "LC_ALL": true, "LC_CTYPE": true, "TZ": true,
+	"TESSDATA_PREFIX": true, "OMP_THREAD_LIMIT": true,
+	"GOMAXPROCS": true, "GOGC": true, "GOMEMLIMIT": true, "GODEBUG": true, "GOTRACEBACK": true, "GOCOVERDIR": true,
+}
+
+// childEnv keeps of env the variables named in inheritedEnv.
+func childEnv(env []string) []string {
+	var kept []string
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); inheritedEnv[k] {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
 }
 
 // do sends one PDF and reads the reply; past the deadline or on ctx's end it kills the

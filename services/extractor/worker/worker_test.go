@@ -31,6 +31,8 @@ func childFunc(ctx context.Context, data []byte) ([]filing.Page, string, error) 
 		return nil, "test", os.ErrDeadlineExceeded
 	case "exit":
 		os.Exit(7)
+	case "env":
+		return []filing.Page{{Number: 1, Text: strings.Join(os.Environ(), "\n")}}, "test/1", nil
 	}
 	return []filing.Page{{Number: 1, Text: string(data)}}, "test/1", nil
 }
@@ -77,5 +79,30 @@ func TestPool(t *testing.T) {
 				t.Fatalf("permanent = %v; want %v (err %v)", fault.IsPermanent(err), tt.wantPermanent, err)
 			}
 		})
+	}
+}
+
+// TestChildrenGetAMinimalEnvironment: a child (which parses hostile PDFs) sees the
+// parent's PATH and what the pool passes on purpose, never the parent's secrets.
+func TestChildrenGetAMinimalEnvironment(t *testing.T) {
+	t.Setenv("DOCKETWATCH_SMTP_PASSWORD", "smtp-secret")
+	t.Setenv("DOCKETWATCH_API_TOKEN", "api-secret")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "cloud-secret")
+	r := NewPool(Config{Timeout: 10 * time.Second, MaxMemory: 2 << 30, Env: []string{"DOCKETWATCH_ENGINE=go"}})
+	defer r.Close()
+	pages, _, err := r.Extract(context.Background(), []byte("env"))
+	if err != nil || len(pages) != 1 {
+		t.Fatalf("got %v, %v", pages, err)
+	}
+	env := "\n" + pages[0].Text + "\n"
+	for _, secret := range []string{"smtp-secret", "api-secret", "cloud-secret"} {
+		if strings.Contains(env, secret) {
+			t.Errorf("the child's environment holds %q", secret)
+		}
+	}
+	for _, want := range []string{"\nPATH=" + os.Getenv("PATH") + "\n", "\nDOCKETWATCH_ENGINE=go\n", "\n" + envChild + "=1\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("the child's environment lacks %q:%s", strings.TrimSpace(want), env)
+		}
 	}
 }

@@ -87,9 +87,11 @@ func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, n
 		return out
 	}
 	doc := filing.Document{
-		ID:           filing.SourceDocID("sha256", sum),
-		Source:       Source,
-		SourceID:     path,
+		ID:     filing.SourceDocID("sha256", sum),
+		Source: Source,
+		// The file's name, not its path: documents are public to readers, and the
+		// folders of the machine that ingested them are not theirs to see.
+		SourceID:     filepath.Base(path),
 		Blob:         &filing.BlobRef{SHA256: sum, Size: size, Name: filepath.Base(path)},
 		DiscoveredAt: now().UTC(),
 	}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// startServing starts `docketwatch run` on data and waits until it serves.
+func startServing(t *testing.T, data string, out *syncBuffer) *exec.Cmd {
+	t.Helper()
+	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
+	stdout, _ := run.StdoutPipe()
+	run.Stderr = out
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run.Process.Kill(); run.Wait() })
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(line, "serving http://") {
+		t.Fatalf("run printed %q, %v\n%s", line, err, out)
+	}
+	go io.Copy(out, r)
+	return run
+}
+
+// TestIngestFollowsARestartedRun: an ingest waiting on the `run` it handed its files to
+// keeps waiting when that run is killed and started again (on a new port, with a new
+// token), and ends when the restarted run has indexed every file. Before, it waited
+// forever.
+func TestIngestFollowsARestartedRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	data := t.TempDir()
+	out := &syncBuffer{}
+	run := startServing(t, data, out)
+
+	const files = 8
+	dir := t.TempDir()
+	for i := range files {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("filing-%d.pdf", i)),
+			testpdf.New(fmt.Sprintf("DECLARATION %d", i), fmt.Sprintf("Paragraph %d concerns the harbour dredging schedule.", i)))
+	}
+	ingest := docketwatch(t, "ingest", "--data", data, dir)
+	ingestOut := &syncBuffer{}
+	ingest.Stdout, ingest.Stderr = ingestOut, ingestOut
+	if err := ingest.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- ingest.Wait() }()
+	t.Cleanup(func() { ingest.Process.Kill() })
+
+	// Once every file is handed over, the run dies.
+	owner, err := datadir.ReadOwner(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := bus.Connect(owner.NATS, "test", nats.Token(owner.Token), nats.MaxReconnects(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		str, err := js.Stream(context.Background(), bus.Filings)
+		if err == nil && str.CachedInfo().State.Msgs >= files {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ingest did not hand over its files in 60 s\n%s", ingestOut)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	nc.Close()
+	run.Process.Kill()
+	run.Wait()
+
+	startServing(t, data, out)
+	select {
+	case err := <-ended:
+		if err != nil || !strings.Contains(ingestOut.String(), fmt.Sprintf("%d files: %d indexed", files, files)) {
+			t.Fatalf("ingest across the restart: %v\n%s\nrun's log:\n%s", err, ingestOut, out)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the ingest still waits 2 minutes after the run came back\n%s", ingestOut)
+	}
+}

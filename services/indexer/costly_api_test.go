@@ -1,0 +1,156 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/api"
+)
+
+// TestCostlyQueriesDoNotStarveOthers: one client floods the API with the costliest
+// queries the limits allow, over twenty connections; another client's one-word searches
+// stay fast (p99 under 100 ms), because the search gate gives each client its share of
+// the places. The query that once cost a gigabyte (500 fuzzy terms) is refused with 400.
+func TestCostlyQueriesDoNotStarveOthers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods a real index for seconds")
+	}
+	x := openTemp(t)
+	rng := rand.New(rand.NewPCG(7, 11))
+	vocab := make([]string, 3000)
+	for i := range vocab {
+		var b strings.Builder
+		for range 6 + rng.IntN(4) {
+			b.WriteByte(byte('a' + rng.IntN(26)))
+		}
+		vocab[i] = b.String()
+	}
+	var entries []entry
+	for d := range 300 {
+		words := make([]string, 400)
+		for i := range words {
+			words[i] = vocab[rng.IntN(len(vocab))]
+		}
+		if d == 0 {
+			words[0] = "zeppelin"
+		}
+		entries = append(entries, entry{text: textOf(fmt.Sprintf("t:doc-%d", d), 1, strings.Join(words, " "))})
+	}
+	if err := x.write(entries, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	e := bustest.Server(t)
+	serverNC, err := e.Connect("index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(serverNC.Close)
+	clientNC, err := e.Connect("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(clientNC.Close)
+	if _, err := search.Serve(serverNC, bus.SearchSubject, x, 8, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	// The clients come through a trusted proxy that names them, as behind a load balancer.
+	policy := api.Policy{PublicReads: true, Rate: -1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	h := api.Protect(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Gate: api.NewSearchGate(0, 0, 0)}), policy)
+	conns := api.NewConnLimit(256)
+	ln, err := conns.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.NewServer(h, conns)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	base := "http://" + ln.Addr().String() + "/api/v1/search?q="
+	ask := func(client *http.Client, from, q string) (int, time.Duration) {
+		req, _ := http.NewRequest("GET", base+url.QueryEscape(q), nil)
+		req.Header.Set("X-Forwarded-For", from)
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, time.Since(start)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, time.Since(start)
+	}
+
+	var fuzzy500 []string
+	for i := range 500 {
+		fuzzy500 = append(fuzzy500, fmt.Sprintf("t%d~2", i))
+	}
+	if code, took := ask(http.DefaultClient, "203.0.113.9", strings.Join(fuzzy500, " ")); code != http.StatusBadRequest || took > time.Second {
+		t.Fatalf("500 fuzzy terms: %d after %v; want 400 at once", code, took)
+	}
+
+	// The costliest query within the limits: eight fuzzy terms of distance 2.
+	var costly []string
+	for i := range MaxExpandingTerms {
+		costly = append(costly, vocab[i]+"~2")
+	}
+	costlyQ := strings.Join(costly, " ")
+	_, one := ask(http.DefaultClient, "203.0.113.9", costlyQ)
+	t.Logf("one costly query alone: %v", one)
+
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	floodCodes := map[int]int{}
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Timeout: time.Minute}
+			for ctx.Err() == nil {
+				code, _ := ask(c, "203.0.113.9", costlyQ)
+				mu.Lock()
+				floodCodes[code]++
+				mu.Unlock()
+				if code == http.StatusTooManyRequests {
+					// Told to wait, the flood waits the second it was told: its cost is
+					// in the queries it gets run, not in the refusals.
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Second):
+					}
+				}
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // the flood is under way
+	var lat []time.Duration
+	mine := &http.Client{Timeout: time.Minute}
+	for range 100 {
+		code, took := ask(mine, "198.51.100.20", "zeppelin")
+		if code != 200 {
+			t.Fatalf("the other client's search answered %d", code)
+		}
+		lat = append(lat, took)
+	}
+	stop()
+	wg.Wait()
+	slices.Sort(lat)
+	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+	t.Logf("other client during the flood: p50 %v, p99 %v; flood answers %v", p50, p99, floodCodes)
+	if p99 > 100*time.Millisecond {
+		t.Errorf("the other client's p99 is %v during the flood; want under 100 ms", p99)
+	}
+}
