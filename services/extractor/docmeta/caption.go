@@ -22,7 +22,7 @@ var (
 	labelled        = regexp.MustCompile(`(?i)^(?:case\s+name|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
 	roleLine        = regexp.MustCompile(`(?i)^[\s,]*(?:(?:and\s+)?(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?|debtors?|claimants?|intervenors?|movants?|cross|counter|third[- ]party|real\s+part(?:y|ies)\s+in\s+interest)[\s,\-/–]*)+[.,;]?$`)
 	trailingRole    = regexp.MustCompile(`(?i)[,\s]+(?:(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?)[\s,\-/–]*)+[.,]?$`)
-	docketInCaption = regexp.MustCompile(`(?i)\b(?:Case|Civil(?:\s+Action)?|Criminal(?:\s+Action)?|Docket|Adv(?:ersary)?\.?(?:\s+Pro(?:c|ceeding))?|Bankruptcy|Appeal)?\s*(?:Nos?\.|Numbers?|#)\s*:?\s*((?:\d{1,2}:)?\d{2,4}-[A-Za-z]{0,4}-?\d{2,6}|\d{2}-\d{3,6}|\d{3,6}[A-Z]?\d{0,2}-\d{1,2}|\d{4}-\d{2}-\d{4})`)
+	docketInCaption = regexp.MustCompile(`(?i)\b(?:Case|Civil(?:\s+Action)?|Criminal(?:\s+Action)?|Docket|Adv(?:ersary)?\.?(?:\s+Pro(?:c|ceeding))?|Bankruptcy|Appeal)?\s*(?:Nos?\.|Numbers?|#)\s*:?\s*(\d{4}-\d{2}-\d{4}|(?:\d{1,2}:)?\d{2}-[A-Za-z]{2,4}-\d{3,6}|\d{2}-\d{3,6}|\d{3,6}[A-Z]?\d{0,2}-\d{1,2})\b`)
 	underscores     = regexp.MustCompile(`^[_\-=*\s]+$`)
 )
 
@@ -43,10 +43,10 @@ func captionText(pages []filing.Page) (full, left []string) {
 			}
 			full = append(full, l)
 			lc := l
-			if loc := columnSep.FindStringIndex(l); loc != nil && loc[0] > 0 {
-				lc = strings.TrimSpace(l[:loc[0]])
-			} else if loc != nil {
+			if strings.ContainsAny(l[:1], ")]§") {
 				lc = ""
+			} else if loc := columnSep.FindStringIndex(l); loc != nil && loc[0] > 0 {
+				lc = strings.TrimSpace(l[:loc[0]])
 			}
 			left = append(left, lc)
 			if len(full) >= captionLines {
@@ -69,10 +69,22 @@ func (m *Meta) readCaption(pages []filing.Page) {
 	if name := captionCaseName(left, full); name != "" {
 		m.set(filing.FieldCaseName, filing.FromCaption, false, func() { m.CaseName = name })
 	}
+	if n := labelledValue(full, "Case Number:"); n != "" {
+		if st, _, _, ok := filing.ParseStamp("Case " + n + " Document 1 Filed 01/01/2000"); ok {
+			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = st.Docket })
+		}
+	}
 	for _, l := range full {
 		if d := docketInCaption.FindStringSubmatch(l); d != nil {
 			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = strings.ToLower(d[1]) })
 			break
+		}
+	}
+	if text := labelledValue(full, "Docket Text:"); text != "" {
+		// A notice of electronic filing is titled by the entry it announces.
+		if typ := Classify(text); typ != filing.TypeOther {
+			m.set(filing.FieldTitle, filing.FromTitleBlock, false, func() { m.Title = text })
+			m.set(filing.FieldType, filing.FromTitleBlock, false, func() { m.Type = typ })
 		}
 	}
 	if title, typ := titleBlock(full); typ != "" {
@@ -121,8 +133,12 @@ func captionCaseName(left, full []string) string {
 		if l == "" {
 			continue
 		}
-		if m := inReLine.FindStringSubmatch(l); m != nil && i < captionLines {
-			return "In re " + shortParty(strings.Join(append([]string{m[1]}, partyBelow(left, i+1)...), " "), false)
+		if m := inReLine.FindStringSubmatch(l); m != nil {
+			name := strings.Join(append([]string{m[1]}, partyBelow(left, i+1)...), " ")
+			if loc := numberInName.FindStringIndex(name); loc != nil {
+				name = name[:loc[0]]
+			}
+			return "In re " + shortParty(name, false)
 		}
 		if versusLine.MatchString(l) {
 			a, b := partyAbove(left, i-1), partyBelow(left, i+1)
@@ -130,7 +146,7 @@ func captionCaseName(left, full []string) string {
 				return caseName(a, strings.Join(b, " "))
 			}
 		}
-		if before, after, ok := cutVersus(l); ok && strings.ToUpper(l) == l && len(strings.Fields(l)) >= 3 {
+		if before, after, ok := cutVersus(l); ok && upperShare(before) > 0.7 && len(strings.Fields(before)) >= 2 {
 			// "TARRANT REGIONAL WATER DISTRICT v." on one line, the other party below.
 			if after == "" {
 				after = strings.Join(partyBelow(left, i+1), " ")
@@ -138,11 +154,48 @@ func captionCaseName(left, full []string) string {
 			return caseName(before, after)
 		}
 	}
-	for _, l := range full {
+	for i, l := range full {
 		if m := labelled.FindStringSubmatch(l); m != nil {
-			if before, after, ok := cutVersus(m[1]); ok {
+			value := numberLead.ReplaceAllString(m[1], "")
+			if before, after, ok := cutVersus(value); ok {
 				return caseName(before, after)
 			}
+		}
+		// A notice of electronic filing gives the name PACER holds, on the next line.
+		if strings.EqualFold(l, "Case Name:") {
+			var name []string
+			for _, n := range full[i+1:] {
+				if n == "" || strings.HasSuffix(n, ":") || len(name) == 3 {
+					break
+				}
+				name = append(name, n)
+			}
+			return filing.HarmonizeCaseName(strings.Join(name, " "))
+		}
+	}
+	return ""
+}
+
+var (
+	// numberInName ends a name that runs into its case number ("… Litigation No. MDL 15-02641").
+	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-|\s+[A-Z ]{4,}$`)
+	// numberLead is a case number before a name ("Case No. 17-3994, Island Creek …").
+	numberLead = regexp.MustCompile(`(?i)^(?:case\s+)?nos?\.?\s*[\w:-]+,?\s*`)
+)
+
+// labelledValue returns the value of a "Label:" line of a notice, on the same line or the
+// next.
+func labelledValue(lines []string, label string) string {
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, label)
+		if !ok {
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" {
+			return rest
+		}
+		if i+1 < len(lines) {
+			return lines[i+1]
 		}
 	}
 	return ""

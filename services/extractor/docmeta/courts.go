@@ -126,13 +126,13 @@ func FindCourt(text string) (*Court, bool) {
 	if t.err != nil {
 		return nil, false
 	}
-	s := normaliseCourtText(text)
+	s := normaliseCourtText(turnPACERDistrict(text))
 	lower := strings.ToLower(s)
 	bankruptcy := strings.Contains(lower, "bankruptcy")
 	var best *Court
 	bestLen := 0
 	for _, c := range t.courts {
-		if (c.Type == "bankruptcy") != bankruptcy {
+		if (c.Type == "bankruptcy") != bankruptcy || genericCourts[c.ID] {
 			continue
 		}
 		for _, p := range c.patterns {
@@ -148,6 +148,26 @@ func FindCourt(text string) (*Court, bool) {
 	}
 	// A match of a few letters is a fragment ("Court of Appeals"), not a court's name.
 	return best, best != nil && bestLen >= 12
+}
+
+// genericCourts are courts-db entries for a kind of court rather than a court ("United
+// States District Court"): a caption that names only the kind names no court.
+var genericCourts = map[string]bool{"usdistct": true}
+
+// pacerDistrict is how PACER's notices name a district ("California Northern District"),
+// turned round to the name courts-db knows ("Northern District of California").
+var pacerDistrict = regexp.MustCompile(`\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (Northern|Southern|Eastern|Western|Middle|Central) District\b`)
+
+func turnPACERDistrict(text string) string {
+	loc := pacerDistrict.FindStringSubmatchIndex(text)
+	if loc == nil || strings.HasPrefix(text[loc[1]:], " of") {
+		return text
+	}
+	state := text[loc[2]:loc[3]]
+	if strings.HasSuffix(state, "Court") || state == "The" || state == "For" {
+		return text
+	}
+	return text[:loc[0]] + text[loc[4]:loc[5]] + " District of " + state + text[loc[1]:]
 }
 
 // normaliseCourtText turns a caption into the form courts-db's patterns expect: one line,
