@@ -163,11 +163,15 @@ func turnPACERDistrict(text string) string {
 	if loc == nil || strings.HasPrefix(text[loc[1]:], " of") {
 		return text
 	}
-	state := text[loc[2]:loc[3]]
-	if strings.HasSuffix(state, "Court") || state == "The" || state == "For" {
+	state, start := text[loc[2]:loc[3]], loc[2]
+	// The name before the state may end in "Court": "U.S. District Court California …".
+	if first, rest, ok := strings.Cut(state, " "); ok && (first == "Court" || first == "The" || first == "For") {
+		state, start = rest, start+len(first)+1
+	}
+	if state == "Court" || state == "The" || state == "For" {
 		return text
 	}
-	return text[:loc[0]] + text[loc[4]:loc[5]] + " District of " + state + text[loc[1]:]
+	return text[:start] + text[loc[4]:loc[5]] + " District of " + state + text[loc[1]:]
 }
 
 // normaliseCourtText turns a caption into the form courts-db's patterns expect: one line,

@@ -13,10 +13,11 @@ var (
 	footnoteMark  = regexp.MustCompile(`([A-Za-z.])\d{1,2}\b`)
 	etAlAnywhere  = regexp.MustCompile(`(?i),?\s+et\.?\s+al\.?,?`)
 	// What may follow a comma inside one party's name: "Power Boats, Inc.", "Nichols, Jr.".
-	nameSuffix = regexp.MustCompile(`(?i)^\s*(?:inc|llc|l\.l\.c|ltd|co|corp|n\.a|llp|l\.l\.p|lp|l\.p|p\.c|pllc|plc|s\.a|a\.g|gmbh|jr|sr|ii|iii|iv)\b\.?`)
-	orgWord    = regexp.MustCompile(`(?i)\b(?:inc|llc|ltd|co|corp|corporation|company|bank|association|assn|trust|fund|group|partners|holdings|county|city|state|states|department|dept|commission|commissioner|board|agency|authority|district|university|school|church|chapel|union|society|council|office|service|services|systems?|insurance|america|national|international|federal|republic|government|committee|estate|litigation|products|foundation|center|hospital|l\.?p|n\.a)\b\.?`)
-	initial    = regexp.MustCompile(`^[A-Za-z]\.?$`)
-	smallWords = map[string]bool{"a": true, "an": true, "and": true, "as": true, "at": true, "by": true, "for": true, "in": true,
+	nameSuffix   = regexp.MustCompile(`(?i)^\s*(?:inc|llc|l\.l\.c|ltd|co|corp|n\.a|llp|l\.l\.p|lp|l\.p|p\.c|pllc|plc|s\.a|a\.g|gmbh|jr|sr|ii|iii|iv)\b\.?`)
+	orgWord      = regexp.MustCompile(`(?i)\b(?:inc|llc|ltd|co|corp|corporation|company|bank|association|assn|trust|fund|group|partners|holdings|county|city|state|states|department|dept|commission|commissioner|board|agency|authority|district|university|school|church|chapel|union|society|council|office|service|services|systems?|insurance|america|national|international|federal|republic|government|committee|estate|litigation|products|foundation|center|hospital|l\.?p|n\.a)\b\.?`)
+	periodAbbrev = map[string]bool{"inc": true, "corp": true, "co": true, "ltd": true, "jr": true, "sr": true, "bros": true, "assn": true, "dept": true}
+	initial      = regexp.MustCompile(`^[A-Za-z]\.?$`)
+	smallWords   = map[string]bool{"a": true, "an": true, "and": true, "as": true, "at": true, "by": true, "for": true, "in": true,
 		"of": true, "on": true, "or": true, "the": true, "to": true, "v.": true, "ex": true, "rel.": true, "de": true, "du": true}
 	// Kept in capitals when a caption in capitals is re-cased.
 	acronyms = map[string]bool{"LLC": true, "LLP": true, "LP": true, "PLLC": true, "PLC": true, "N.A.": true, "USA": true,
@@ -34,7 +35,8 @@ func shortParty(s string, surname bool) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = cutAtComma(s)
 	s = strings.Trim(s, " ,;:.-–—_")
-	if strings.HasSuffix(strings.ToLower(s), " inc") || strings.HasSuffix(strings.ToLower(s), " co") {
+	// The trim took the period of an abbreviation that ends the name ("Acme Co.").
+	if words := strings.Fields(s); len(words) > 1 && periodAbbrev[strings.ToLower(words[len(words)-1])] {
 		s += "."
 	}
 	if upperShare(s) > 0.7 {
