@@ -16,6 +16,7 @@ var (
 	// A two-column caption separates the parties from the case number with ")", "]" or
 	// "§" (pleading paper) or a run of spaces (layout text).
 	columnSep       = regexp.MustCompile(`\s*(?:[)\]§:]\s*$|\s[)\]§]\s|\s{3,})`)
+	courtPhrase     = regexp.MustCompile(`(?i)(?:united\s+states\s+|u\.\s?s\.\s+)?(?:court\s+of\s+appeals|district\s+court|bankruptcy\s+court)`)
 	courtWord       = regexp.MustCompile(`(?i)\b(court|circuit|appeals|panel|board|tribunal)\b`)
 	versusLine      = regexp.MustCompile(`(?i)^[-–—]?\s*(v\.?|vs\.?|versus|against)\s*[-–—]?(?:\s+(?:No\.?\s*)?[\d:-]+\S*)?$`)
 	inReLine        = regexp.MustCompile(`(?i)^(?:in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
@@ -75,6 +76,7 @@ func (m *Meta) readCaption(pages []filing.Page) {
 		}
 	}
 	for _, l := range full {
+		l = strings.NewReplacer("–", "-", "—", "-", "‐", "-").Replace(l)
 		if d := docketInCaption.FindStringSubmatch(l); d != nil {
 			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = strings.ToLower(d[1]) })
 			break
@@ -109,9 +111,28 @@ func captionCourt(lines []string) (string, bool) {
 				return c.ID, true
 			}
 		}
+		// A letterhead prints other columns beside the court's name ("CLERK  UNITED STATES
+		// COURT OF APPEALS  TELEPHONE" over "FOR THE THIRD CIRCUIT  215-597-2995").
+		if p := courtPhrase.FindString(l); p != "" && i+1 < len(lines) {
+			if c, ok := FindCourt(p + " " + lines[i+1]); ok {
+				return c.ID, true
+			}
+		}
+	}
+	// A clerk's letterhead may give the court only by its web address.
+	for _, l := range lines {
+		if m := courtSite.FindStringSubmatch(l); m != nil {
+			if c, ok := CourtByID(strings.ToLower(m[1])); ok {
+				return c.ID, true
+			}
+		}
 	}
 	return "", false
 }
+
+// courtSite is a federal court's own web address, named by its CourtListener id
+// ("www.ca3.uscourts.gov").
+var courtSite = regexp.MustCompile(`(?i)\bwww\.([a-z0-9]+)\.uscourts\.gov\b`)
 
 // stampCourt names the district court of a stamp's mark ("Colorado", "ED Michigan").
 func stampCourt(mark string) (string, bool) {
@@ -134,11 +155,13 @@ func captionCaseName(left, full []string) string {
 			continue
 		}
 		if m := inReLine.FindStringSubmatch(l); m != nil {
-			name := strings.Join(append([]string{m[1]}, partyBelow(left, i+1)...), " ")
-			if loc := numberInName.FindStringIndex(name); loc != nil {
-				name = name[:loc[0]]
+			parts := append([]string{m[1]}, partyBelow(left, i+1)...)
+			for j, p := range parts {
+				if loc := numberInName.FindStringIndex(p); loc != nil {
+					parts[j] = p[:loc[0]]
+				}
 			}
-			return "In re " + shortParty(name, false)
+			return "In re " + shortParty(strings.Join(parts, " "), false)
 		}
 		if versusLine.MatchString(l) {
 			a, b := partyAbove(left, i-1), partyBelow(left, i+1)
@@ -177,8 +200,9 @@ func captionCaseName(left, full []string) string {
 }
 
 var (
-	// numberInName ends a name that runs into its case number ("… Litigation No. MDL 15-02641").
-	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-|\s+[A-Z ]{4,}$`)
+	// numberInName starts the case number that a caption line runs into after the name
+	// ("IN RE: Bard IVC Filters Products No. MDL 15-02641-PHX-DGC").
+	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-`)
 	// numberLead is a case number before a name ("Case No. 17-3994, Island Creek …").
 	numberLead = regexp.MustCompile(`(?i)^(?:case\s+)?nos?\.?\s*[\w:-]+,?\s*`)
 )
@@ -251,7 +275,7 @@ func partyBelow(left []string, i int) []string {
 			if len(got) > 0 {
 				return got
 			}
-		case roleLine.MatchString(l), boundary(l):
+		case roleLine.MatchString(l), boundary(l), isTitleLine(l):
 			return got
 		default:
 			got = append(got, l)
@@ -261,6 +285,12 @@ func partyBelow(left []string, i int) []string {
 }
 
 var boundaryLine = regexp.MustCompile(`(?i)^(?:(?:case|civil|criminal|docket|adv)\b.*\bno\b|no\.|nos\.|\(|\[|on\s+(?:appeal|petition|review)|appeal\s+from|petition\s+for|before\b)`)
+
+// isTitleLine says whether l is a title in capitals ("ORDER", "O R D E R") rather than the
+// next line of a party's name.
+func isTitleLine(l string) bool {
+	return upperShare(l) > 0.8 && Classify(collapseSpaced(l)) != filing.TypeOther && len(strings.Fields(l)) <= 12
+}
 
 func boundary(l string) bool {
 	return boundaryLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")

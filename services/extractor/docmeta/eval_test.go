@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor/pdfextract"
@@ -215,6 +216,8 @@ func TestGoldEvaluation(t *testing.T) {
 		t.Fatalf("gold has %d documents; want at least 40", len(gold))
 	}
 	fields := []string{"court", "docket", "case_name", "type"}
+	var readTime time.Duration
+	reads := 0
 	scores := map[string]map[string]*tally{} // "names/kind" → field → tally
 	score := func(key, field string, ok bool) {
 		if scores[key] == nil {
@@ -235,7 +238,10 @@ func TestGoldEvaluation(t *testing.T) {
 			if naming == "neutral" && d.Blob != nil {
 				d.Blob = &filing.BlobRef{Name: fmt.Sprintf("document-%02d%s", i, filepath.Ext(d.Blob.Name))}
 			}
+			began := time.Now()
 			got := Apply(d, Read(d, pages))
+			readTime += time.Since(began)
+			reads++
 			if *dumpGold && naming == "neutral" {
 				t.Logf("%s: court=%q docket=%q case=%q type=%q title=%q origins=%v", g.File, got.Docket.Court, got.Docket.Number, got.Docket.CaseName, got.Type, got.Title, got.Origins)
 			}
@@ -284,10 +290,11 @@ func TestGoldEvaluation(t *testing.T) {
 		}
 	}
 	t.Log(out.String())
-	// Floors at what the rules reach today (neutral names; see the table), so that a
-	// change that loses ground fails. Issue 18 asks for court 95% and type 90%: not yet
-	// reached (court: scans and letters without a caption; type: PACER event labels).
-	targets := map[string]float64{"court": 0.85, "docket": 0.95, "case_name": 0.85, "type": 0.75}
+	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
+	// Issue 18's targets, except type: 90% is asked, 80% is reached (the RSS items' PACER
+	// event labels, "Motion Order", "Case termination for order and judgment", are read
+	// by their first type word), so the floor guards what is reached.
+	targets := map[string]float64{"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.78}
 	for _, naming := range []string{"original", "neutral"} {
 		for f, want := range targets {
 			s := scores[naming+"/all"][f]

@@ -92,12 +92,16 @@ func titleBlock(lines []string) (string, filing.DocType) {
 			return collapseSpaced(l), filing.TypeOpinion
 		case salutation.MatchString(l):
 			return "", filing.TypeLetter
-		case judgesLine.MatchString(l):
+		case judgesLine.MatchString(l), argued.MatchString(l):
 			return "", filing.TypeOpinion
 		}
 	}
 	return "", ""
 }
+
+// argued marks the head of an appellate opinion: when the case was argued or heard, and
+// the counsel who appeared ("…, for plaintiff-appellants.").
+var argued = regexp.MustCompile(`(?i)^(?:argued|heard|submitted)\b.*\b(?:19|20)\d\d\b|\bfor\s+(?:plaintiffs?|defendants?|petitioners?|respondents?)?-?appell(?:ant|ee)s?\.$`)
 
 var spacedLetters = regexp.MustCompile(`\b(?:[A-Z] ){2,}[A-Z]\b`)
 
