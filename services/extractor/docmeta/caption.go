@@ -7,6 +7,10 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
+// courtLines is how far down a first page the court's name is looked for: its caption
+// or letterhead is at the top, and the body names other courts.
+const courtLines = 25
+
 // captionLines is how much of a first page is searched for the caption and title block:
 // they sit above the body, and the body names other courts and cases.
 const captionLines = 60
@@ -98,7 +102,7 @@ func (m *Meta) readCaption(pages []filing.Page) {
 // captionCourt finds the first caption line (with the one or two after it, for names
 // broken over lines) that courts-db recognises.
 func captionCourt(lines []string) (string, bool) {
-	for i, l := range lines {
+	for i, l := range lines[:min(len(lines), courtLines)] {
 		if !courtWord.MatchString(l) && (i+1 >= len(lines) || !courtWord.MatchString(lines[i+1])) {
 			continue
 		}

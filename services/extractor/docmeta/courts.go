@@ -36,18 +36,20 @@ type Court struct {
 }
 
 // pattern is one of a court's regexes, compiled on first use and tried only on text that
-// holds its longest required literal ("california" in "${usdc} ${cd} California"), so
-// that a caption costs a few dozen regex runs instead of thousands.
+// holds the literals every match holds ("california" in "${usdc} ${cd} California"), so
+// that a caption costs a few regex runs instead of thousands.
 type pattern struct {
-	src     string
-	literal string
-	once    sync.Once
-	re      *regexp.Regexp
+	src      string
+	literals []string
+	once     sync.Once
+	re       *regexp.Regexp
 }
 
 func (p *pattern) match(lower, text string) []int {
-	if p.literal != "" && !strings.Contains(lower, p.literal) {
-		return nil
+	for _, l := range p.literals {
+		if !strings.Contains(lower, l) {
+			return nil
+		}
 	}
 	p.once.Do(func() { p.re, _ = regexp.Compile(`(?i)` + p.src) })
 	if p.re == nil {
@@ -56,13 +58,13 @@ func (p *pattern) match(lower, text string) []int {
 	return p.re.FindStringIndex(text)
 }
 
-// requiredLiteral returns the longest literal every match of re contains, lowercased, or
-// "" when none is certain. Patterns that RE2 cannot parse (a few use Python-only syntax)
-// report ok false and are left out.
-func requiredLiteral(re string) (lit string, ok bool) {
+// requiredLiterals returns literals of four letters or more that every match of re
+// contains, lowercased; none when nothing is certain. Patterns that RE2 cannot parse (a
+// few use Python-only syntax) report ok false and are left out.
+func requiredLiterals(re string) (lits []string, ok bool) {
 	t, err := syntax.Parse(re, syntax.Perl|syntax.FoldCase)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	t = t.Simplify()
 	subs := []*syntax.Regexp{t}
@@ -70,14 +72,11 @@ func requiredLiteral(re string) (lit string, ok bool) {
 		subs = t.Sub
 	}
 	for _, s := range subs {
-		if s.Op == syntax.OpLiteral && len(s.Rune) > len([]rune(lit)) {
-			lit = string(s.Rune)
+		if s.Op == syntax.OpLiteral && len(s.Rune) >= 4 {
+			lits = append(lits, strings.ToLower(string(s.Rune)))
 		}
 	}
-	if len([]rune(lit)) < 4 {
-		lit = ""
-	}
-	return strings.ToLower(lit), true
+	return lits, true
 }
 
 type courtTable struct {
@@ -103,8 +102,8 @@ var courtsTable = sync.OnceValue(func() *courtTable {
 		t.byID[c.ID] = c
 		// courts-db matches case-insensitively.
 		for _, r := range c.Regex {
-			if lit, ok := requiredLiteral(r); ok {
-				c.patterns = append(c.patterns, &pattern{src: r, literal: lit})
+			if lits, ok := requiredLiterals(r); ok {
+				c.patterns = append(c.patterns, &pattern{src: r, literals: lits})
 			}
 		}
 	}
