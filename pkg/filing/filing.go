@@ -131,7 +131,8 @@ type Text struct {
 	Document Document `json:"document"`
 	Pages    []Page   `json:"pages,omitempty"`
 	Entities []Entity `json:"entities,omitempty"`
-	// Extractor names the engine and its version ("go/1"); Version orders re-extractions
+	// Extractor names the text engine and the metadata rules with their versions ("go/1
+	// meta/1"): a change of either republishes on re-extraction. Version orders re-extractions
 	// of one document: a higher version replaces a lower one, never the other way round.
 	Extractor   string    `json:"extractor"`
 	Version     int64     `json:"version"`

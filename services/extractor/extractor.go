@@ -117,9 +117,11 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 // Extract turns one document into its Text: the PDF's pages when it has one (a document
 // announced without its PDF is indexed on its description alone).
 func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text, error) {
-	text := filing.Text{Schema: filing.Schema, Document: doc, Extractor: "none", ExtractedAt: s.now().UTC()}
+	text := filing.Text{Schema: filing.Schema, Document: doc, Extractor: Version("none"), ExtractedAt: s.now().UTC()}
 	text.Version = text.ExtractedAt.UnixNano()
 	if doc.Blob == nil {
+		// Without pages, what the source said still names the document's type.
+		text.Document = docmeta.Apply(doc, docmeta.Read(doc, nil))
 		return text, nil
 	}
 	data, err := blob.ReadAll(ctx, s.blobs, doc.Blob.SHA256, s.cfg.MaxPDFBytes)
