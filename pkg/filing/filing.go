@@ -61,6 +61,14 @@ type Document struct {
 	Exhibit      bool   `json:"exhibit,omitempty"`
 	ExhibitLabel string `json:"exhibit_label,omitempty"`
 
+	// Title is the document's own title, verbatim from its title block or the source
+	// ("NOTICE OF MOTION AND MOTION TO COMPEL"); Type is its kind from a closed list.
+	Title string  `json:"title,omitempty"`
+	Type  DocType `json:"type,omitempty"`
+	// Origins says where each metadata value was found, by field name (FieldCourt…): a
+	// value that has no origin here was set by the source that announced the document.
+	Origins map[string]Origin `json:"origins,omitempty"`
+
 	Blob         *BlobRef  `json:"blob,omitempty"`
 	DiscoveredAt time.Time `json:"discovered_at,omitzero"`
 }
@@ -123,7 +131,8 @@ type Text struct {
 	Document Document `json:"document"`
 	Pages    []Page   `json:"pages,omitempty"`
 	Entities []Entity `json:"entities,omitempty"`
-	// Extractor names the engine and its version ("go/1"); Version orders re-extractions
+	// Extractor names the text engine and the metadata rules with their versions ("go/1
+	// meta/1"): a change of either republishes on re-extraction. Version orders re-extractions
 	// of one document: a higher version replaces a lower one, never the other way round.
 	Extractor   string    `json:"extractor"`
 	Version     int64     `json:"version"`

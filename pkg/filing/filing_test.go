@@ -57,7 +57,7 @@ func TestParseStamp(t *testing.T) {
 		{"Appeal: 17-1234 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1",
 			Stamp{Docket: "17-1234", Entry: 17, Filed: date(2017, 10, 31), Page: 1, Pages: 1}, true},
 		{"Case 1:20-cv-01234-RM Document 5 Filed 01/02/20 USDC Colorado Page 1 of 16",
-			Stamp{Docket: "1:20-cv-01234", Entry: 5, Filed: date(2020, 1, 2), Page: 1, Pages: 16}, true},
+			Stamp{Docket: "1:20-cv-01234", Entry: 5, Filed: date(2020, 1, 2), Page: 1, Pages: 16, CourtMark: "Colorado"}, true},
 		{"The case was filed in 2020.", Stamp{}, false},
 		{"As the court held in Case: 17-2400, the appeal fails.", Stamp{}, false},
 	}

@@ -15,6 +15,9 @@ type Stamp struct {
 	Filed      time.Time // filed date, zero when absent
 	Page       int
 	Pages      int
+	// CourtMark is the court a district stamp names after the filed date ("Colorado" in
+	// "Filed 04/16/21 USDC Colorado Page 1 of 16"); most stamps name none.
+	CourtMark string
 }
 
 // The stamp starts with the case number and goes on with fields in an order that
@@ -39,7 +42,7 @@ var (
 		{"doc", regexp.MustCompile(`^[\s,]*(?:Document|Doc|DktEntry|Dkt)[:.]?\s*(?:No\.?\s*)?(\d+)(?:-(\d+))?`)},
 		{"filed", regexp.MustCompile(`^[\s,]*(?:Date\s+)?Filed:?\s*(\d{1,2}/\d{1,2}/\d{2,4})`)},
 		{"pageof", regexp.MustCompile(`^[\s,]*(?:Page|Pg):?\s*(\d+)\s*of\s*(\d+)`)},
-		{"usdc", regexp.MustCompile(`^[\s,]*USDC(?:\s+[A-Z][A-Za-z.]*){1,3}?\s+(?:Page|Pg):?\s*(\d+)\s*of\s*(\d+)`)},
+		{"usdc", regexp.MustCompile(`^[\s,]*USDC((?:\s+[A-Z][A-Za-z.]*){1,3}?)\s+(?:Page|Pg):?\s*(\d+)\s*of\s*(\d+)`)},
 		{"page", regexp.MustCompile(`^[\s,]*Page:?\s*(\d+)`)},
 		{"pages", regexp.MustCompile(`^[\s,]*Pages:?\s*(\d+)`)},
 		{"date", regexp.MustCompile(`^[\s,]*(\d{1,2}/\d{1,2}/\d{4})\b`)},
@@ -87,9 +90,14 @@ func ParseStamp(text string) (s Stamp, start, end int, ok bool) {
 					}
 					key = true
 					seen["filed"], seen["date"] = true, true
-				case "pageof", "usdc":
+				case "pageof":
 					s.Page, _ = strconv.Atoi(g(1))
 					s.Pages, _ = strconv.Atoi(g(2))
+					seen["page"] = true
+				case "usdc":
+					s.CourtMark = strings.TrimSpace(g(1))
+					s.Page, _ = strconv.Atoi(g(2))
+					s.Pages, _ = strconv.Atoi(g(3))
 					seen["page"] = true
 				case "page":
 					s.Page, _ = strconv.Atoi(g(1))

@@ -195,7 +195,7 @@ func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.Doc
 	if err := os.WriteFile(path, testpdf.New(pages...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := localdir.Ingest(context.Background(), p.blobs, p.pub, path, time.Now)
+	out := localdir.Ingest(context.Background(), p.blobs, p.pub, path, localdir.Known{}, time.Now)
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}

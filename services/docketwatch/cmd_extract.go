@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -21,7 +22,31 @@ type extractOutput struct {
 	IsExhibit    bool            `json:"is_exhibit"`
 	ExhibitLabel string          `json:"exhibit_label,omitempty"`
 	Docket       string          `json:"docket,omitempty"`
+	Metadata     extractMeta     `json:"metadata"`
 	Entities     []extractEntity `json:"entities"`
+}
+
+// extractMeta is the document's metadata as read, each value with its origin
+// (filing.Origin: "file_name", "stamp", "caption", "title_block").
+type extractMeta struct {
+	Court      string                   `json:"court,omitempty"`
+	CaseName   string                   `json:"case_name,omitempty"`
+	Docket     string                   `json:"docket,omitempty"`
+	Entry      int                      `json:"entry,omitempty"`
+	Attachment int                      `json:"attachment,omitempty"`
+	Filed      string                   `json:"filed,omitempty"`
+	Title      string                   `json:"title,omitempty"`
+	Type       filing.DocType           `json:"type"`
+	Origins    map[string]filing.Origin `json:"origins,omitempty"`
+}
+
+func metaOf(doc filing.Document) extractMeta {
+	m := extractMeta{Court: doc.Docket.Court, CaseName: doc.Docket.CaseName, Docket: doc.Docket.Number,
+		Entry: doc.Entry.Number, Attachment: doc.Attachment, Title: doc.Title, Type: doc.Type, Origins: doc.Origins}
+	if !doc.Entry.Filed.IsZero() {
+		m.Filed = doc.Entry.Filed.Format("2006-01-02")
+	}
+	return m
 }
 
 type extractPage struct {
@@ -74,9 +99,9 @@ func cmdExtract(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		doc := extractor.Enrich(filing.Document{}, pages)
-		out := extractOutput{File: f, Engine: eng, IsExhibit: doc.Exhibit, ExhibitLabel: doc.ExhibitLabel,
-			Docket: doc.Docket.Number, Entities: []extractEntity{}}
+		doc := extractor.Enrich(filing.Document{Blob: &filing.BlobRef{Name: filepath.Base(f)}}, pages)
+		out := extractOutput{File: f, Engine: extractor.Version(eng), IsExhibit: doc.Exhibit, ExhibitLabel: doc.ExhibitLabel,
+			Docket: doc.Docket.Number, Metadata: metaOf(doc), Entities: []extractEntity{}}
 		for _, p := range pages {
 			out.Pages = append(out.Pages, extractPage{Number: p.Number, Text: p.Text, Engine: p.Engine, OCR: p.OCR, Confidence: p.Confidence, Stamp: p.Stamp})
 		}
@@ -102,6 +127,16 @@ func printExtract(out extractOutput) {
 		fmt.Printf(", %s", out.ExhibitLabel)
 	}
 	fmt.Println()
+	m := out.Metadata
+	for _, f := range []struct{ name, value string }{
+		{filing.FieldCourt, m.Court}, {filing.FieldCaseName, m.CaseName}, {filing.FieldDocket, m.Docket},
+		{filing.FieldEntry, nonZero(m.Entry)}, {filing.FieldAttachment, nonZero(m.Attachment)}, {filing.FieldFiled, m.Filed},
+		{filing.FieldTitle, m.Title}, {filing.FieldType, string(m.Type)},
+	} {
+		if f.value != "" {
+			fmt.Printf("%-11s %s (%s)\n", f.name+":", f.value, orUnknown(m.Origins[f.name]))
+		}
+	}
 	for _, p := range out.Pages {
 		how := p.Engine
 		if p.OCR {
@@ -131,4 +166,18 @@ func recognizer(aliasFile string) (*entity.Recognizer, error) {
 		}
 	}
 	return entity.New(opt)
+}
+
+func nonZero(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+func orUnknown(o filing.Origin) filing.Origin {
+	if o == "" {
+		return "default"
+	}
+	return o
 }

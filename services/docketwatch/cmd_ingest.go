@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -14,6 +15,8 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
+	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -23,6 +26,10 @@ func cmdIngest(ctx context.Context, args []string) error {
 	var c common
 	c.register(fs)
 	verbose := fs.Bool("v", false, "print every file's outcome")
+	var known localdir.Known
+	fs.StringVar(&known.Court, "court", "", "the files' court, a CourtListener court id (ca9, cand, nysb); wins over what is read")
+	fs.StringVar(&known.Docket, "docket", "", "the files' docket number (3:20-cv-08570); wins over what is read")
+	fs.StringVar(&known.CaseName, "case-name", "", "the files' case name (\"Klein v. Meta Platforms, Inc.\"); wins over what is read")
 	var ex extractFlags
 	ex.register(fs) // used when no docketwatch is serving the data: the one started here extracts
 	paths, err := parse(fs, args)
@@ -35,11 +42,17 @@ func cmdIngest(ctx context.Context, args []string) error {
 	if len(paths) == 0 {
 		return usageError{"ingest needs at least one file or folder"}
 	}
+	if known.Court != "" {
+		if _, ok := docmeta.CourtByID(strings.ToLower(known.Court)); !ok {
+			return usageError{fmt.Sprintf("--court %q is not a CourtListener court id (ca9, cand, nysb…)", known.Court)}
+		}
+	}
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	deps.Known = known
 	// Progress goes to standard error, so that --json output stays one document.
 	deps.Progress = func(f ingest.File) {
 		switch {

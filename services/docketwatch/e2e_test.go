@@ -538,6 +538,16 @@ func TestExtractCommand(t *testing.T) {
 	if !ex.IsExhibit || ex.ExhibitLabel != "Exhibit 12" {
 		t.Errorf("exhibit cover not recognised: %v %q", ex.IsExhibit, ex.ExhibitLabel)
 	}
+	// The metadata a researcher cites, each value with where it was read.
+	m := order.Metadata
+	if m.Court != "ca7" || m.Docket != "17-2400" || m.Entry != 3 || m.Type != filing.TypeOrder ||
+		m.Origins["court"] != filing.FromCaption || m.Origins["docket"] != filing.FromStamp || m.Origins["type"] != filing.FromTitleBlock ||
+		!strings.HasPrefix(m.CaseName, "In re Fedex Ground Package System") {
+		t.Errorf("ca7_3 metadata = %+v", m)
+	}
+	if ex.Metadata.Type != filing.TypeExhibit || !strings.Contains(order.Engine, "meta/") {
+		t.Errorf("exhibit type %q, engine %q", ex.Metadata.Type, order.Engine)
+	}
 	found := map[string]bool{}
 	for _, doc := range []extractOutput{order, ex} {
 		for _, e := range doc.Entities {

@@ -26,7 +26,7 @@ Usage:
                      [--pacer-courts C,C] [--courtlistener-courts C,C]  sources to watch (see --help)
   docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
-  docketwatch ingest [--data DIR] [--json] PATH...  ingest PDF files and folders
+  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")

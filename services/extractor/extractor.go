@@ -18,6 +18,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/extractor/pdfextract"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
@@ -115,9 +116,11 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 // Extract turns one document into its Text: the PDF's pages when it has one (a document
 // announced without its PDF is indexed on its description alone).
 func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text, error) {
-	text := filing.Text{Schema: filing.Schema, Document: doc, Extractor: "none", ExtractedAt: s.now().UTC()}
+	text := filing.Text{Schema: filing.Schema, Document: doc, Extractor: Version("none"), ExtractedAt: s.now().UTC()}
 	text.Version = text.ExtractedAt.UnixNano()
 	if doc.Blob == nil {
+		// Without pages, what the source said still names the document's type.
+		text.Document = docmeta.Apply(doc, docmeta.Read(doc, nil))
 		return text, nil
 	}
 	data, err := blob.ReadAll(ctx, s.blobs, doc.Blob.SHA256, s.cfg.MaxPDFBytes)
@@ -134,7 +137,7 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 	if len(pages) == 0 {
 		return text, fault.Permanentf("pdf has no pages")
 	}
-	text.Pages, text.Extractor = pages, engine
+	text.Pages, text.Extractor = pages, Version(engine)
 	text.Document = Enrich(doc, pages)
 	if s.cfg.Entities != nil {
 		// Entities are found here rather than in the child: the recogniser is pure Go
@@ -176,35 +179,33 @@ func ExtractPDF(ctx context.Context, data []byte) ([]filing.Page, string, error)
 	return res.Pages, res.Engine, nil
 }
 
-// Enrich completes what a source did not know from what the pages say: docket number,
-// entry, attachment and filed date from the ECF stamp, and the exhibit label from the
-// description or the exhibit's cover page.
+// Version is the extractor's version string for a text engine's: the engine and the
+// metadata rules (docmeta.Version), so that re-extraction republishes a document whose
+// metadata was read by older rules even when its text engine is unchanged.
+func Version(engine string) string { return engine + " " + docmeta.Version }
+
+// Enrich completes what a source did not know from what the pages say: court, case name,
+// docket number, entry, attachment, filed date, title and type (docmeta: a source's values
+// win over what is read), and the exhibit label from the description or the exhibit's
+// cover page.
 func Enrich(doc filing.Document, pages []filing.Page) filing.Document {
-	for _, p := range pages {
-		st, _, _, ok := filing.ParseStamp(p.Stamp)
-		if !ok {
-			continue
-		}
-		if doc.Docket.Number == "" {
-			doc.Docket.Number = st.Docket
-		}
-		if doc.Entry.Number == 0 {
-			doc.Entry.Number = st.Entry
-			if doc.Attachment == 0 {
-				doc.Attachment = st.Attachment
-			}
-		}
-		if doc.Entry.Filed.IsZero() {
-			doc.Entry.Filed = st.Filed
-		}
-		break
-	}
+	doc = docmeta.Apply(doc, docmeta.Read(doc, pages))
 	if !doc.Exhibit {
 		if label, ok := filing.ExhibitLabel(doc.Description); ok {
 			doc.Exhibit, doc.ExhibitLabel = true, label
 		} else if label, ok := coverLabel(pages[0].Text); ok {
 			doc.Exhibit, doc.ExhibitLabel = true, label
 		}
+	}
+	if doc.Exhibit && doc.Origins[filing.FieldType].Strength() < filing.FromSource.Strength() {
+		doc.Type = filing.TypeExhibit
+		origins := map[string]filing.Origin{filing.FieldType: filing.FromTitleBlock}
+		for k, v := range doc.Origins {
+			if k != filing.FieldType {
+				origins[k] = v
+			}
+		}
+		doc.Origins = origins
 	}
 	return doc
 }

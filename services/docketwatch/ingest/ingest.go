@@ -50,6 +50,8 @@ type Deps struct {
 	Blobs    blob.Store
 	Searcher search.Searcher
 	Now      func() time.Time
+	// Known is what the user states about every file of the ingest.
+	Known localdir.Known
 	// Progress, when set, is told about each file as its fate is known.
 	Progress func(File)
 	// Lost, when set, receives an error when the process doing the work is lost for
@@ -90,7 +92,7 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		}
 	}
 	for _, path := range files {
-		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Now)
+		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Known, d.Now)
 		sum.Files = append(sum.Files, File{Path: path, ID: out.ID})
 		i := len(sum.Files) - 1
 		switch {

@@ -26,3 +26,7 @@ var firstOnce = sync.OnceValue(func() map[string]bool {
 
 // firstNames returns the lower-case first-names lexicon, shared by all recognisers.
 func firstNames() map[string]bool { return firstOnce() }
+
+// IsFirstName says whether w is a common English first name ("Janet", "ANGEL"), so that
+// a caption's "JANET T. MILLS" can be cited by surname as court clerks do.
+func IsFirstName(w string) bool { return firstNames()[strings.ToLower(w)] }

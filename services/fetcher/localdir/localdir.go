@@ -66,10 +66,36 @@ func Files(paths []string) ([]string, error) {
 	return out, nil
 }
 
-// Ingest stores one file's bytes and publishes it. The DocID of a local file is its
-// content hash: the same bytes under two names, or ingested twice, are one document.
-// The extractor later reads the docket, entry and filed date from the ECF stamp.
-func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, now func() time.Time) Outcome {
+// Known is what the user states about the files of an ingest (`docketwatch ingest --court
+// ca9 --docket 20-16276 --case-name "…"`). The document carries it with origin
+// filing.FromUser, so that nothing the extractor reads replaces it.
+type Known struct {
+	Court    string
+	Docket   string
+	CaseName string
+}
+
+func (k Known) apply(doc *filing.Document) {
+	set := func(field, value string, dst *string) {
+		if value = strings.TrimSpace(value); value == "" {
+			return
+		}
+		*dst = value
+		if doc.Origins == nil {
+			doc.Origins = map[string]filing.Origin{}
+		}
+		doc.Origins[field] = filing.FromUser
+	}
+	set(filing.FieldCourt, strings.ToLower(k.Court), &doc.Docket.Court)
+	set(filing.FieldDocket, strings.ToLower(k.Docket), &doc.Docket.Number)
+	set(filing.FieldCaseName, k.CaseName, &doc.Docket.CaseName)
+}
+
+// Ingest stores one file's bytes and publishes it with what the user states about it.
+// The DocID of a local file is its content hash: the same bytes under two names, or
+// ingested twice, are one document. The extractor later reads the rest (court, case name,
+// docket, entry, title and type) from the file name and the pages.
+func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, known Known, now func() time.Time) Outcome {
 	out := Outcome{Path: path}
 	sum, size, err := hashFile(path)
 	if err != nil {
@@ -95,6 +121,7 @@ func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, n
 		Blob:         &filing.BlobRef{SHA256: sum, Size: size, Name: filepath.Base(path)},
 		DiscoveredAt: now().UTC(),
 	}
+	known.apply(&doc)
 	out.ID = doc.ID
 	out.Duplicate, out.Err = pub.Publish(ctx, doc)
 	return out

@@ -13,11 +13,58 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 )
 
-type published []filing.Document
+type recordingPublisher struct{ docs []filing.Document }
 
-func (p *published) Publish(_ context.Context, d filing.Document) (bool, error) {
-	*p = append(*p, d)
+func (p *recordingPublisher) Publish(_ context.Context, doc filing.Document) (bool, error) {
+	p.docs = append(p.docs, doc)
 	return false, nil
+}
+
+// What the user states travels on the document with origin "user"; what the user leaves
+// out carries no origin, for the extractor to read.
+func TestIngestCarriesKnown(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "order.pdf")
+	if err := os.WriteFile(path, []byte("%PDF-1.4\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewDisk(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		known  Known
+		want   filing.Docket
+		origin map[string]filing.Origin
+	}{
+		{"nothing stated", Known{}, filing.Docket{}, nil},
+		{"all stated", Known{Court: "CA9", Docket: " 20-16276 ", CaseName: "Zeta v. Eta"},
+			filing.Docket{Court: "ca9", Number: "20-16276", CaseName: "Zeta v. Eta"},
+			map[string]filing.Origin{filing.FieldCourt: filing.FromUser, filing.FieldDocket: filing.FromUser, filing.FieldCaseName: filing.FromUser}},
+		{"court only", Known{Court: "nysb"}, filing.Docket{Court: "nysb"}, map[string]filing.Origin{filing.FieldCourt: filing.FromUser}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var pub recordingPublisher
+			out := Ingest(context.Background(), blobs, &pub, path, tt.known, time.Now)
+			if out.Err != nil || len(pub.docs) != 1 {
+				t.Fatalf("Ingest: %v, %d published", out.Err, len(pub.docs))
+			}
+			doc := pub.docs[0]
+			if doc.Docket.Court != tt.want.Court || doc.Docket.Number != tt.want.Number || doc.Docket.CaseName != tt.want.CaseName {
+				t.Errorf("docket = %+v; want %+v", doc.Docket, tt.want)
+			}
+			if len(doc.Origins) != len(tt.origin) {
+				t.Errorf("origins = %v; want %v", doc.Origins, tt.origin)
+			}
+			for k, v := range tt.origin {
+				if doc.Origins[k] != v {
+					t.Errorf("origin of %s = %q; want %q", k, doc.Origins[k], v)
+				}
+			}
+		})
+	}
 }
 
 // TestIngestKeepsTheFoldersPrivate: the published document names its file, never the
@@ -35,12 +82,12 @@ func TestIngestKeepsTheFoldersPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pub published
-	out := Ingest(context.Background(), blobs, &pub, path, time.Now)
-	if out.Err != nil || len(pub) != 1 {
-		t.Fatalf("ingest: %v, %d published", out.Err, len(pub))
+	var pub recordingPublisher
+	out := Ingest(context.Background(), blobs, &pub, path, Known{}, time.Now)
+	if out.Err != nil || len(pub.docs) != 1 {
+		t.Fatalf("ingest: %v, %d published", out.Err, len(pub.docs))
 	}
-	d := pub[0]
+	d := pub.docs[0]
 	if d.SourceID != "motion.pdf" || d.Blob == nil || d.Blob.Name != "motion.pdf" {
 		t.Errorf("got source id %q, blob %+v; want the file name only", d.SourceID, d.Blob)
 	}

@@ -1,0 +1,311 @@
+package docmeta
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// courtLines is how far down a first page the court's name is looked for: its caption
+// or letterhead is at the top, and the body names other courts.
+const courtLines = 25
+
+// captionLines is how much of a first page is searched for the caption and title block:
+// they sit above the body, and the body names other courts and cases.
+const captionLines = 60
+
+var (
+	lineNumber = regexp.MustCompile(`^\d{1,2}(?:\s+|$)`)
+	// A two-column caption separates the parties from the case number with ")", "]" or
+	// "§" (pleading paper) or a run of spaces (layout text).
+	columnSep       = regexp.MustCompile(`\s*(?:[)\]§:]\s*$|\s[)\]§]\s|\s{3,})`)
+	courtPhrase     = regexp.MustCompile(`(?i)(?:united\s+states\s+|u\.\s?s\.\s+)?(?:court\s+of\s+appeals|district\s+court|bankruptcy\s+court)`)
+	courtWord       = regexp.MustCompile(`(?i)\b(court|circuit|appeals|panel|board|tribunal)\b`)
+	versusLine      = regexp.MustCompile(`(?i)^[-–—]?\s*(v\.?|vs\.?|versus|against)\s*[-–—]?(?:\s+(?:No\.?\s*)?[\d:-]+\S*)?$`)
+	inReLine        = regexp.MustCompile(`(?i)^(?:in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
+	labelled        = regexp.MustCompile(`(?i)^(?:case\s+name|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
+	roleLine        = regexp.MustCompile(`(?i)^[\s,]*(?:(?:and\s+)?(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?|debtors?|claimants?|intervenors?|movants?|cross|counter|third[- ]party|real\s+part(?:y|ies)\s+in\s+interest)[\s,\-/–]*)+[.,;]?$`)
+	trailingRole    = regexp.MustCompile(`(?i)[,\s]+(?:(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?)[\s,\-/–]*)+[.,]?$`)
+	docketInCaption = regexp.MustCompile(`(?i)\b(?:Case|Civil(?:\s+Action)?|Criminal(?:\s+Action)?|Docket|Adv(?:ersary)?\.?(?:\s+Pro(?:c|ceeding))?|Bankruptcy|Appeal)?\s*(?:Nos?\.|Numbers?|#)\s*:?\s*(\d{4}-\d{2}-\d{4}|(?:\d{1,2}:)?\d{2}-[A-Za-z]{2,4}-\d{3,6}|\d{2}-\d{3,6}|\d{3,6}[A-Z]?\d{0,2}-\d{1,2})\b`)
+	underscores     = regexp.MustCompile(`^[_\-=*\s]+$`)
+)
+
+// captionText returns the top lines of the first page that has text, without line
+// numbers of pleading paper, each reduced to its left column.
+func captionText(pages []filing.Page) (full, left []string) {
+	for _, p := range pages {
+		if strings.TrimSpace(p.Text) == "" {
+			continue
+		}
+		for l := range strings.SplitSeq(p.Text, "\n") {
+			l = strings.TrimSpace(lineNumber.ReplaceAllString(strings.TrimSpace(l), ""))
+			if l == "" || underscores.MatchString(l) {
+				if len(full) > 0 && full[len(full)-1] != "" {
+					full, left = append(full, ""), append(left, "")
+				}
+				continue
+			}
+			full = append(full, l)
+			lc := l
+			if strings.ContainsAny(l[:1], ")]§") {
+				lc = ""
+			} else if loc := columnSep.FindStringIndex(l); loc != nil && loc[0] > 0 {
+				lc = strings.TrimSpace(l[:loc[0]])
+			}
+			left = append(left, lc)
+			if len(full) >= captionLines {
+				break
+			}
+		}
+		return full, left
+	}
+	return nil, nil
+}
+
+func (m *Meta) readCaption(pages []filing.Page) {
+	full, left := captionText(pages)
+	if len(full) == 0 {
+		return
+	}
+	if c, ok := captionCourt(full); ok {
+		m.set(filing.FieldCourt, filing.FromCaption, false, func() { m.Court = c })
+	}
+	if name := captionCaseName(left, full); name != "" {
+		m.set(filing.FieldCaseName, filing.FromCaption, false, func() { m.CaseName = name })
+	}
+	if n := labelledValue(full, "Case Number:"); n != "" {
+		if st, _, _, ok := filing.ParseStamp("Case " + n + " Document 1 Filed 01/01/2000"); ok {
+			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = st.Docket })
+		}
+	}
+	for _, l := range full {
+		l = strings.NewReplacer("–", "-", "—", "-", "‐", "-").Replace(l)
+		if d := docketInCaption.FindStringSubmatch(l); d != nil {
+			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = strings.ToLower(d[1]) })
+			break
+		}
+	}
+	if text := labelledValue(full, "Docket Text:"); text != "" {
+		// A notice of electronic filing is titled by the entry it announces.
+		if typ := Classify(text); typ != filing.TypeOther {
+			m.set(filing.FieldTitle, filing.FromTitleBlock, false, func() { m.Title = text })
+			m.set(filing.FieldType, filing.FromTitleBlock, false, func() { m.Type = typ })
+		}
+	}
+	if title, typ := titleBlock(full); typ != "" {
+		m.set(filing.FieldTitle, filing.FromTitleBlock, title == "", func() { m.Title = title })
+		m.set(filing.FieldType, filing.FromTitleBlock, false, func() { m.Type = typ })
+	}
+}
+
+// captionCourt finds the first caption line (with the one or two after it, for names
+// broken over lines) that courts-db recognises.
+func captionCourt(lines []string) (string, bool) {
+	for i, l := range lines[:min(len(lines), courtLines)] {
+		if !courtWord.MatchString(l) && (i+1 >= len(lines) || !courtWord.MatchString(lines[i+1])) {
+			continue
+		}
+		// The longest window first: "UNITED STATES DISTRICT COURT" alone names no court.
+		for n := 3; n >= 1; n-- {
+			if i+n > len(lines) {
+				continue
+			}
+			if c, ok := FindCourt(strings.Join(lines[i:i+n], " ")); ok {
+				return c.ID, true
+			}
+		}
+		// A letterhead prints other columns beside the court's name ("CLERK  UNITED STATES
+		// COURT OF APPEALS  TELEPHONE" over "FOR THE THIRD CIRCUIT  215-597-2995").
+		if p := courtPhrase.FindString(l); p != "" && i+1 < len(lines) {
+			if c, ok := FindCourt(p + " " + lines[i+1]); ok {
+				return c.ID, true
+			}
+		}
+	}
+	// A clerk's letterhead may give the court only by its web address.
+	for _, l := range lines {
+		if m := courtSite.FindStringSubmatch(l); m != nil {
+			if c, ok := CourtByID(strings.ToLower(m[1])); ok {
+				return c.ID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// courtSite is a federal court's own web address, named by its CourtListener id
+// ("www.ca3.uscourts.gov").
+var courtSite = regexp.MustCompile(`(?i)\bwww\.([a-z0-9]+)\.uscourts\.gov\b`)
+
+// stampCourt names the district court of a stamp's mark ("Colorado", "ED Michigan").
+func stampCourt(mark string) (string, bool) {
+	if mark == "" {
+		return "", false
+	}
+	for _, s := range []string{"United States District Court for the District of " + mark, "United States District Court " + mark} {
+		if c, ok := FindCourt(s); ok {
+			return c.ID, true
+		}
+	}
+	return "", false
+}
+
+// captionCaseName reads "PARTY v. PARTY" or "In re PARTY" from a caption, whichever comes
+// first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter.
+func captionCaseName(left, full []string) string {
+	for i, l := range left {
+		if l == "" {
+			continue
+		}
+		if m := inReLine.FindStringSubmatch(l); m != nil {
+			parts := append([]string{m[1]}, partyBelow(left, i+1)...)
+			for j, p := range parts {
+				if loc := numberInName.FindStringIndex(p); loc != nil {
+					parts[j] = p[:loc[0]]
+				}
+			}
+			return "In re " + shortParty(strings.Join(parts, " "), false)
+		}
+		if versusLine.MatchString(l) {
+			a, b := partyAbove(left, i-1), partyBelow(left, i+1)
+			if a != "" && len(b) > 0 {
+				return caseName(a, strings.Join(b, " "))
+			}
+		}
+		if before, after, ok := cutVersus(l); ok && upperShare(before) > 0.7 && len(strings.Fields(before)) >= 2 {
+			// "TARRANT REGIONAL WATER DISTRICT v." on one line, the other party below.
+			if after == "" {
+				after = strings.Join(partyBelow(left, i+1), " ")
+			}
+			return caseName(before, after)
+		}
+	}
+	for i, l := range full {
+		if m := labelled.FindStringSubmatch(l); m != nil {
+			value := numberLead.ReplaceAllString(m[1], "")
+			if before, after, ok := cutVersus(value); ok {
+				return caseName(before, after)
+			}
+		}
+		// A notice of electronic filing gives the name PACER holds, on the next line.
+		if strings.EqualFold(l, "Case Name:") {
+			var name []string
+			for _, n := range full[i+1:] {
+				if n == "" || strings.HasSuffix(n, ":") || len(name) == 3 {
+					break
+				}
+				name = append(name, n)
+			}
+			return filing.HarmonizeCaseName(strings.Join(name, " "))
+		}
+	}
+	return ""
+}
+
+var (
+	// numberInName starts the case number that a caption line runs into after the name
+	// ("IN RE: Bard IVC Filters Products No. MDL 15-02641-PHX-DGC").
+	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-`)
+	// numberLead is a case number before a name ("Case No. 17-3994, Island Creek …").
+	numberLead = regexp.MustCompile(`(?i)^(?:case\s+)?nos?\.?\s*[\w:-]+,?\s*`)
+)
+
+// labelledValue returns the value of a "Label:" line of a notice, on the same line or the
+// next.
+func labelledValue(lines []string, label string) string {
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, label)
+		if !ok {
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" {
+			return rest
+		}
+		if i+1 < len(lines) {
+			return lines[i+1]
+		}
+	}
+	return ""
+}
+
+var versusInline = regexp.MustCompile(`(?i)\s(?:v\.?|vs\.?)\s`)
+
+func cutVersus(s string) (before, after string, ok bool) {
+	if strings.HasSuffix(strings.ToLower(s), " v.") {
+		return strings.TrimSuffix(strings.TrimSuffix(s, "."), " v"), "", true
+	}
+	loc := versusInline.FindStringIndex(s)
+	if loc == nil {
+		return "", "", false
+	}
+	return s[:loc[0]], s[loc[1]:], true
+}
+
+// partyAbove gathers the first party upward from line i: role lines ("Plaintiff,") are
+// skipped, and the name ends at a blank line, the court, or a case number.
+func partyAbove(left []string, i int) string {
+	var got []string
+	for ; i >= 0; i-- {
+		l := left[i]
+		switch {
+		case l == "":
+			if len(got) > 0 {
+				return strings.Join(got, " ")
+			}
+		case roleLine.MatchString(l):
+			if len(got) > 0 {
+				return strings.Join(got, " ")
+			}
+		case boundary(l):
+			return strings.Join(got, " ")
+		default:
+			got = append([]string{l}, got...)
+			if len(got) == 4 {
+				return strings.Join(got, " ")
+			}
+		}
+	}
+	return strings.Join(got, " ")
+}
+
+// partyBelow gathers the party that starts at line i, to its role line or a blank line.
+func partyBelow(left []string, i int) []string {
+	var got []string
+	for ; i < len(left) && len(got) < 4; i++ {
+		l := left[i]
+		switch {
+		case l == "":
+			if len(got) > 0 {
+				return got
+			}
+		case roleLine.MatchString(l), boundary(l), isTitleLine(l):
+			return got
+		default:
+			got = append(got, l)
+		}
+	}
+	return got
+}
+
+var boundaryLine = regexp.MustCompile(`(?i)^(?:(?:case|civil|criminal|docket|adv)\b.*\bno\b|no\.|nos\.|\(|\[|on\s+(?:appeal|petition|review)|appeal\s+from|petition\s+for|before\b)`)
+
+// isTitleLine says whether l is a title in capitals ("ORDER", "O R D E R") rather than the
+// next line of a party's name.
+func isTitleLine(l string) bool {
+	return upperShare(l) > 0.8 && Classify(collapseSpaced(l)) != filing.TypeOther && len(strings.Fields(l)) <= 12
+}
+
+func boundary(l string) bool {
+	return boundaryLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
+}
+
+// caseName joins two parties the way CourtListener spells case names.
+func caseName(a, b string) string {
+	a, b = trailingRole.ReplaceAllString(a, ""), trailingRole.ReplaceAllString(b, "")
+	a, b = shortParty(a, true), shortParty(b, true)
+	if a == "" || b == "" {
+		return ""
+	}
+	return filing.HarmonizeCaseName(a + " v. " + b)
+}

@@ -1,0 +1,192 @@
+package docmeta
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// courts.json.gz is derived from courts-db (freelawproject/courts-db @ b8918b528a45,
+// BSD-2-Clause, see COURTS-DB-LICENSE) by gen_courts.go: every court with the regexes that
+// recognise its name, courts-db's ${variables} substituted.
+//
+//go:embed courts.json.gz
+var courtsData []byte
+
+// Court is one court as courts-db knows it.
+type Court struct {
+	// ID is the CourtListener court id ("cacd", "ca9", "nysb").
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Citation string `json:"citation,omitempty"`
+	// Type is courts-db's: "trial", "appellate", "bankruptcy", "special"…
+	Type   string   `json:"type,omitempty"`
+	System string   `json:"system,omitempty"`
+	Ended  bool     `json:"ended,omitempty"`
+	Regex  []string `json:"regex"`
+
+	patterns []*pattern
+}
+
+// pattern is one of a court's regexes, compiled on first use and tried only on text that
+// holds the literals every match holds ("california" in "${usdc} ${cd} California"), so
+// that a caption costs a few regex runs instead of thousands.
+type pattern struct {
+	src      string
+	literals []string
+	once     sync.Once
+	re       *regexp.Regexp
+}
+
+func (p *pattern) match(lower, text string) []int {
+	for _, l := range p.literals {
+		if !strings.Contains(lower, l) {
+			return nil
+		}
+	}
+	p.once.Do(func() { p.re, _ = regexp.Compile(`(?i)` + p.src) })
+	if p.re == nil {
+		return nil
+	}
+	return p.re.FindStringIndex(text)
+}
+
+// requiredLiterals returns literals of four letters or more that every match of re
+// contains, lowercased; none when nothing is certain. Patterns that RE2 cannot parse (a
+// few use Python-only syntax) report ok false and are left out.
+func requiredLiterals(re string) (lits []string, ok bool) {
+	t, err := syntax.Parse(re, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return nil, false
+	}
+	t = t.Simplify()
+	subs := []*syntax.Regexp{t}
+	if t.Op == syntax.OpConcat {
+		subs = t.Sub
+	}
+	for _, s := range subs {
+		if s.Op == syntax.OpLiteral && len(s.Rune) >= 4 {
+			lits = append(lits, strings.ToLower(string(s.Rune)))
+		}
+	}
+	return lits, true
+}
+
+type courtTable struct {
+	courts []*Court
+	byID   map[string]*Court
+	err    error
+}
+
+// courtsTable decodes and compiles the table once per process (about 2,500 courts; the
+// first caption read pays for it).
+var courtsTable = sync.OnceValue(func() *courtTable {
+	t := &courtTable{byID: map[string]*Court{}}
+	zr, err := gzip.NewReader(bytes.NewReader(courtsData))
+	if err != nil {
+		t.err = fmt.Errorf("reading courts table: %w", err)
+		return t
+	}
+	if err := json.NewDecoder(zr).Decode(&t.courts); err != nil {
+		t.err = fmt.Errorf("decoding courts table: %w", err)
+		return t
+	}
+	for _, c := range t.courts {
+		t.byID[c.ID] = c
+		// courts-db matches case-insensitively.
+		for _, r := range c.Regex {
+			if lits, ok := requiredLiterals(r); ok {
+				c.patterns = append(c.patterns, &pattern{src: r, literals: lits})
+			}
+		}
+	}
+	return t
+})
+
+// CourtByID returns the court with a CourtListener id.
+func CourtByID(id string) (*Court, bool) {
+	c, ok := courtsTable().byID[id]
+	return c, ok
+}
+
+// FindCourt names the court in a caption line ("UNITED STATES DISTRICT COURT FOR THE
+// CENTRAL DISTRICT OF CALIFORNIA"). Like courts-db, it keeps bankruptcy courts for text
+// that says "bankruptcy" and only then; among several matches the longest wins (the most
+// specific name), then a court that still sits.
+func FindCourt(text string) (*Court, bool) {
+	t := courtsTable()
+	if t.err != nil {
+		return nil, false
+	}
+	s := normaliseCourtText(turnPACERDistrict(text))
+	lower := strings.ToLower(s)
+	bankruptcy := strings.Contains(lower, "bankruptcy")
+	var best *Court
+	bestLen := 0
+	for _, c := range t.courts {
+		if (c.Type == "bankruptcy") != bankruptcy || genericCourts[c.ID] {
+			continue
+		}
+		for _, p := range c.patterns {
+			loc := p.match(lower, s)
+			if loc == nil {
+				continue
+			}
+			n := loc[1] - loc[0]
+			if n > bestLen || (n == bestLen && best != nil && best.Ended && !c.Ended) {
+				best, bestLen = c, n
+			}
+		}
+	}
+	// A match of a few letters is a fragment ("Court of Appeals"), not a court's name.
+	return best, best != nil && bestLen >= 12
+}
+
+// genericCourts are courts-db entries for a kind of court rather than a court ("United
+// States District Court"): a caption that names only the kind names no court.
+var genericCourts = map[string]bool{"usdistct": true}
+
+// pacerDistrict is how PACER's notices name a district ("California Northern District"),
+// turned round to the name courts-db knows ("Northern District of California").
+var pacerDistrict = regexp.MustCompile(`\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (Northern|Southern|Eastern|Western|Middle|Central) District\b`)
+
+func turnPACERDistrict(text string) string {
+	loc := pacerDistrict.FindStringSubmatchIndex(text)
+	if loc == nil || strings.HasPrefix(text[loc[1]:], " of") {
+		return text
+	}
+	state, start := text[loc[2]:loc[3]], loc[2]
+	// The name before the state may end in "Court": "U.S. District Court California …".
+	if first, rest, ok := strings.Cut(state, " "); ok && (first == "Court" || first == "The" || first == "For") {
+		state, start = rest, start+len(first)+1
+	}
+	if state == "Court" || state == "The" || state == "For" {
+		return text
+	}
+	return text[:start] + text[loc[4]:loc[5]] + " District of " + state + text[loc[1]:]
+}
+
+// normaliseCourtText turns a caption into the form courts-db's patterns expect: one line,
+// punctuation other than periods gone, single spaces.
+func normaliseCourtText(s string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '&':
+			b.WriteRune(r)
+			space = false
+		case !space:
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,174 @@
+package docmeta
+
+import (
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+func TestFindCourt(t *testing.T) {
+	tests := []struct {
+		caption string
+		want    string
+		ok      bool
+	}{
+		{"UNITED STATES DISTRICT COURT CENTRAL DISTRICT OF CALIFORNIA", "cacd", true},
+		{"IN THE UNITED STATES COURT OF APPEALS FOR THE NINTH CIRCUIT", "ca9", true},
+		{"UNITED STATES BANKRUPTCY COURT SOUTHERN DISTRICT OF NEW YORK", "nysb", true},
+		{"United States District Court Southern District of New York", "nysd", true},
+		{"U.S. District Court California Northern District", "cand", true},
+		{"SUPREME COURT OF THE STATE OF NEW YORK COUNTY OF NEW YORK", "nysupct", true},
+		{"UNITED STATES DISTRICT COURT", "", false},
+		{"The court, on its own initiative, orders the parties", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.caption, func(t *testing.T) {
+			c, ok := FindCourt(tt.caption)
+			got := ""
+			if ok {
+				got = c.ID
+			}
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("FindCourt(%q) = %q, %v; want %q, %v", tt.caption, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		title string
+		want  filing.DocType
+	}{
+		{"NOTICE OF MOTION AND MOTION TO COMPEL PRODUCTION OF DOCUMENTS", filing.TypeMotion},
+		{"MOTION FOR PROTECTIVE ORDER", filing.TypeMotion},
+		{"MEMORANDUM OF POINTS AND AUTHORITIES IN OPPOSITION TO DEFENDANT'S MOTION TO DISMISS", filing.TypeOpposition},
+		{"REPLY IN SUPPORT OF MOTION FOR SUMMARY JUDGMENT", filing.TypeReply},
+		{"MEMORANDUM AND ORDER", filing.TypeOrder},
+		{"MEMORANDUM OPINION", filing.TypeOpinion},
+		{"[PROPOSED] ORDER GRANTING STIPULATED DISMISSAL", filing.TypeOrder},
+		{"STIPULATION AND [PROPOSED] ORDER", filing.TypeStipulation},
+		{"DECLARATION OF JANE ROE IN SUPPORT OF PLAINTIFFS' MOTION", filing.TypeDeclaration},
+		{"FIRST AMENDED COMPLAINT FOR DAMAGES", filing.TypeComplaint},
+		{"ANSWER AND AFFIRMATIVE DEFENSES", filing.TypeAnswer},
+		{"FINAL JUDGMENT", filing.TypeJudgment},
+		{"EXHIBIT 12", filing.TypeExhibit},
+		{"BRIEF OF APPELLANT", filing.TypeBrief},
+		{"NOTICE OF APPEAL", filing.TypeNotice},
+		{"TRANSCRIPT OF PROCEEDINGS", filing.TypeTranscript},
+		{"CIVIL MINUTES - GENERAL", filing.TypeMinuteEntry},
+		{"O R D E R", filing.TypeOrder},
+		{"Designation & Statement of Issues", filing.TypeOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			if got := Classify(tt.title); got != tt.want {
+				t.Errorf("Classify(%q) = %q; want %q", tt.title, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCaptionCaseName(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"parties over lines", "IN THE UNITED STATES DISTRICT COURT\nFOR THE DISTRICT OF OREGON\n\nMARIA L. GARCIA, et al.,\n\nPlaintiffs,\n\nv.\n\nACME WIDGET CO., INC.,\n\nDefendant.\n\nORDER",
+			"Garcia v. Acme Widget Co., Inc."},
+		{"two columns", "JOHN SMITH, ) Case No. 3:21-cv-01234\nPlaintiff-Appellee, )\nv. ) OPINION\nCITY OF PORTLAND, )\nDefendant. )",
+			"Smith v. City of Portland"},
+		{"in re", "UNITED STATES BANKRUPTCY COURT\nDISTRICT OF DELAWARE\n\nIn re:\nWIDGET HOLDINGS LLC,\nDebtor.\n\nChapter 11",
+			"In re Widget Holdings LLC"},
+		{"united states", "UNITED STATES OF AMERICA,\nPlaintiff,\nv.\nROBERT DOE,\nDefendant.", "United States v. Doe"},
+		{"labelled", "Re: Case No. 21-1234, Alpha Corp. v. Beta LLC, et al", "Alpha Corp. v. Beta LLC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			full, left := captionText([]filing.Page{{Number: 1, Text: tt.text}})
+			if got := captionCaseName(left, full); got != tt.want {
+				t.Errorf("case name = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRECAPName(t *testing.T) {
+	tests := []struct {
+		name string
+		want recapFile
+		ok   bool
+	}{
+		{"gov.uscourts.azd.1085839.3.0.pdf", recapFile{Court: "azd", PacerCaseID: "1085839", Entry: 3}, true},
+		{"gov.uscourts.cand.364380.736.12.pdf", recapFile{Court: "cand", PacerCaseID: "364380", Entry: 736, Attachment: 12}, true},
+		{"gov.uscourts.ca1.12-2209.00106475093.0.pdf", recapFile{Court: "ca1", Docket: "12-2209"}, true},
+		{"/tmp/in/GOV.USCOURTS.NYSB.123.4.0.PDF", recapFile{Court: "nysb", PacerCaseID: "123", Entry: 4}, true},
+		{"gov.uscourts.nosuchcourt.1.2.0.pdf", recapFile{}, false},
+		{"order.pdf", recapFile{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseRECAPName(tt.name)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("parseRECAPName = %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// The strongest origin wins: a source's values over a file name's, a file name's over a
+// stamp's, a stamp's over a caption's.
+func TestApplyPrecedence(t *testing.T) {
+	page := filing.Page{Number: 1,
+		Stamp: "Case 1:21-cv-01061-KLM Document 7-2 Filed 04/16/21 USDC Colorado Page 1 of 16",
+		Text:  "IN THE UNITED STATES DISTRICT COURT\nFOR THE DISTRICT OF KANSAS\nCivil Action No. 2:20-cv-09999\nALPHA CORP.,\nPlaintiff,\nv.\nBETA LLC,\nDefendant.\nMOTION TO DISMISS"}
+	tests := []struct {
+		name string
+		doc  filing.Document
+		want filing.Document
+	}{
+		{"read only", filing.Document{Blob: &filing.BlobRef{Name: "scan.pdf"}},
+			filing.Document{Docket: filing.Docket{Court: "cod", Number: "1:21-cv-01061", CaseName: "Alpha Corp. v. Beta LLC"},
+				Entry: filing.Entry{Number: 7, Filed: time.Date(2021, 4, 16, 0, 0, 0, 0, time.UTC)}, Attachment: 2,
+				Title: "MOTION TO DISMISS", Type: filing.TypeMotion}},
+		{"file name beats stamp", filing.Document{Blob: &filing.BlobRef{Name: "gov.uscourts.ksd.555.9.0.pdf"}},
+			filing.Document{Docket: filing.Docket{Court: "ksd", Number: "1:21-cv-01061", CaseName: "Alpha Corp. v. Beta LLC",
+				SourceIDs: map[string]string{"pacer_case_id": "555"}},
+				Entry: filing.Entry{Number: 9, Filed: time.Date(2021, 4, 16, 0, 0, 0, 0, time.UTC)},
+				Title: "MOTION TO DISMISS", Type: filing.TypeMotion}},
+		{"source beats all", filing.Document{Docket: filing.Docket{Court: "nysd", Number: "1:99-cv-00001", CaseName: "Gamma v. Delta"},
+			Entry: filing.Entry{Number: 3, Description: "ORDER granting motion"}, Blob: &filing.BlobRef{Name: "x.pdf"}},
+			filing.Document{Docket: filing.Docket{Court: "nysd", Number: "1:99-cv-00001", CaseName: "Gamma v. Delta"},
+				Entry: filing.Entry{Number: 3, Description: "ORDER granting motion", Filed: time.Date(2021, 4, 16, 0, 0, 0, 0, time.UTC)},
+				Title: "MOTION TO DISMISS", Type: filing.TypeOrder}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Apply(tt.doc, Read(tt.doc, []filing.Page{page}))
+			if got.Docket.Court != tt.want.Docket.Court || got.Docket.Number != tt.want.Docket.Number ||
+				got.Docket.CaseName != tt.want.Docket.CaseName || got.Entry.Number != tt.want.Entry.Number ||
+				got.Attachment != tt.want.Attachment || !got.Entry.Filed.Equal(tt.want.Entry.Filed) ||
+				got.Title != tt.want.Title || got.Type != tt.want.Type ||
+				got.Docket.SourceIDs["pacer_case_id"] != tt.want.Docket.SourceIDs["pacer_case_id"] {
+				t.Errorf("got %+v / %+v\nwant %+v / %+v", got.Docket, got, tt.want.Docket, tt.want)
+			}
+		})
+	}
+}
+
+// A value the user states is never replaced, not even by a source's.
+func TestApplyKeepsUserValues(t *testing.T) {
+	doc := filing.Document{Docket: filing.Docket{Court: "ca9", CaseName: "Zeta v. Eta"},
+		Origins: map[string]filing.Origin{filing.FieldCourt: filing.FromUser, filing.FieldCaseName: filing.FromUser},
+		Blob:    &filing.BlobRef{Name: "gov.uscourts.cand.1.2.0.pdf"}}
+	got := Apply(doc, Read(doc, nil))
+	if got.Docket.Court != "ca9" || got.Origins[filing.FieldCourt] != filing.FromUser {
+		t.Errorf("court = %q (%s); want ca9 (user)", got.Docket.Court, got.Origins[filing.FieldCourt])
+	}
+	if got.Entry.Number != 2 || got.Origins[filing.FieldEntry] != filing.FromFileName {
+		t.Errorf("entry = %d (%s); want 2 (file_name)", got.Entry.Number, got.Origins[filing.FieldEntry])
+	}
+	if doc.Origins[filing.FieldEntry] != "" {
+		t.Errorf("Apply changed its argument's origins: %v", doc.Origins)
+	}
+}
