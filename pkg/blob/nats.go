@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"io"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -35,7 +36,7 @@ func (s *NATS) Put(ctx context.Context, sum string, r io.Reader) error {
 	// The object store names the object before it is complete; a put that fails midway
 	// is removed by the store itself, so a partial blob is never visible under sum.
 	if _, err := s.obj.Put(ctx, jetstream.ObjectMeta{Name: sum}, newVerifyingReader(r, sum)); err != nil {
-		return fmt.Errorf("storing blob %s: %w", sum, err)
+		return bus.Unavailable(fmt.Errorf("storing blob %s: %w", sum, err))
 	}
 	return nil
 }

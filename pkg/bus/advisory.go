@@ -114,7 +114,7 @@ func (c Consumer) watchExhausted(ctx context.Context, js jetstream.JetStream, lo
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(16))
+	it, err := cons.Messages(jetstream.PullMaxMessages(16), jetstream.PullExpiry(PullExpiry))
 	if err != nil {
 		return fmt.Errorf("pulling advisories for %s: %w", c.Durable, err)
 	}

@@ -105,7 +105,9 @@ func Streams(o Options) []jetstream.StreamConfig {
 	// messages they name (advisory.go). Limits, not interest: an advisory for a consumer
 	// whose watcher has never run must still be there when it first starts.
 	exhausted := stream(Exhausted, AdvisoryMaxDeliveries+".>")
-	exhausted.MaxAge, exhausted.MaxBytes = exhaustedMaxAge, 64<<20
+	// Its bytes are reserved from the server's storage at creation: small, so that a
+	// small volume can hold the contract (an advisory is ~400 bytes; 8 MiB is 20,000).
+	exhausted.MaxAge, exhausted.MaxBytes = exhaustedMaxAge, 8<<20
 	return []jetstream.StreamConfig{filings, texts, indexed, alerts, dead, exhausted}
 }
 

@@ -142,7 +142,7 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(c.Concurrency))
+	it, err := cons.Messages(jetstream.PullMaxMessages(c.Concurrency), jetstream.PullExpiry(PullExpiry))
 	if err != nil {
 		return fmt.Errorf("pulling from %s: %w", c.Durable, err)
 	}
@@ -166,12 +166,14 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c.handle(js, log, msg, h)
+			c.handle(ctx, js, log, msg, h)
 		}()
 	}
 }
 
-func (c Consumer) handle(js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, h Handler) {
+// handle runs h on msg and settles it. stop is the consumer's context: its end stops
+// holding a message that JetStream cannot take (the handler itself runs to its end).
+func (c Consumer) handle(stop context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, h Handler) {
 	// The message's span is a child of its publisher's: the handler, what it publishes
 	// and the parking of a failure all belong to the trace the message carries.
 	sctx, span := tracing.StartConsume(context.Background(), c.Stage, msg.Headers())
@@ -182,7 +184,7 @@ func (c Consumer) handle(js jetstream.JetStream, log *slog.Logger, msg jetstream
 	defer cancel()
 	go heartbeat(hctx, msg, c.AckWait/2)
 	start := time.Now()
-	err := safeHandle(hctx, msg, h)
+	err := holdWhileUnavailable(stop, log, c.Stage, func() error { return safeHandle(hctx, msg, h) })
 	cancel()
 	outcome := c.Settle(sctx, js, log, msg, err)
 	tracing.End(span, outcome, err)
@@ -206,6 +208,24 @@ func consumeAttrs(c Consumer, msg jetstream.Msg) []attribute.KeyValue {
 			attribute.Int64("messaging.nats.delivered", int64(md.NumDelivered)))
 	}
 	return attrs
+}
+
+// holdWhileUnavailable runs handle, and runs it again for as long as it fails because
+// JetStream is not storing (fault.Unavailable) and stop lasts, waiting 1 s doubling to
+// 30 s between tries. The message stays in hand (heartbeat keeps it), so a full disk
+// costs its messages no delivery attempts, and the stage takes no new work meanwhile.
+func holdWhileUnavailable(stop context.Context, log *slog.Logger, stage string, handle func() error) error {
+	err := handle()
+	for wait := time.Second; fault.IsUnavailable(err); wait = min(2*wait, 30*time.Second) {
+		log.Warn("waiting for jetstream to store again", "stage", stage, "retry_in", wait.String(), "err", err)
+		select {
+		case <-stop.Done():
+			return err
+		case <-time.After(wait):
+		}
+		err = handle()
+	}
+	return err
 }
 
 // safeHandle turns a handler's panic into a permanent error so that one bad message
@@ -263,7 +283,8 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	if tid := tracing.TraceID(ctx); tid != "" {
 		log = log.With("trace_id", tid) // a retried or parked message is looked up by its trace
 	}
-	if fault.IsPermanent(err) || attempts >= c.MaxDeliver {
+	// An unavailable JetStream is no fault of the message's: it is never parked for it.
+	if fault.IsPermanent(err) || (attempts >= c.MaxDeliver && !fault.IsUnavailable(err)) {
 		if perr := Park(ctx, js, c.Stage, msg, err, attempts); perr != nil {
 			// Not parked: leave it to be redelivered rather than lose it.
 			log.Error("parking message", "stage", c.Stage, "subject", msg.Subject(), "err", perr)

@@ -47,7 +47,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, m Out) (duplicate bool
 	}
 	ack, err := js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
-		err = fmt.Errorf("publishing to %s: %w", m.Subject, err)
+		err = Unavailable(fmt.Errorf("publishing to %s: %w", m.Subject, err))
 		tracing.End(span, "", err)
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 // data directory: the default way docketwatch runs.
 type Embedded struct {
 	srv *server.Server
+	*storageGuard
 	// Token authenticates clients; another process (the CLI handing files to a running
 	// `docketwatch run`) reads it from the data directory.
 	Token string
@@ -31,10 +33,25 @@ type EmbeddedOptions struct {
 	// port); otherwise only in-process connections reach it.
 	Listen bool
 	Port   int
+	// Log receives the server's warnings and errors; nil is slog.Default().
+	Log *slog.Logger
 }
 
 // StartEmbedded starts an embedded server and waits until it accepts connections.
+//
+// It refuses to start on a volume with less than MinStartFree bytes free, saying so. A
+// disk that fills later is reported by Storage, and JetStream restarts by itself once
+// there is room again.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if err := os.MkdirAll(o.StoreDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the nats store: %w", err)
+	}
+	if free, err := FreeBytes(o.StoreDir); err == nil && free < MinStartFree {
+		return nil, fmt.Errorf("the volume of %s has %d MiB free; the embedded nats needs at least %d MiB to start", o.StoreDir, free>>20, MinStartFree>>20)
+	}
 	tok := make([]byte, 16)
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err
@@ -44,7 +61,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		JetStream:          true,
 		StoreDir:           filepath.Clean(o.StoreDir),
 		NoSigs:             true,
-		NoLog:              true,
+		NoLog:              true, // SetLoggerV2 below gives it our log
 		MaxPayload:         MaxPayload,
 		Authorization:      hex.EncodeToString(tok),
 		JetStreamMaxMemory: 256 << 20,
@@ -59,12 +76,14 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring embedded nats: %w", err)
 	}
+	guard := &storageGuard{srv: srv, storeDir: opts.StoreDir, log: o.Log}
+	srv.SetLoggerV2(serverLog{log: o.Log, guard: guard}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats not ready after 30s (store %s)", o.StoreDir)
 	}
-	return &Embedded{srv: srv, Token: opts.Authorization}, nil
+	return &Embedded{srv: srv, storageGuard: guard, Token: opts.Authorization}, nil
 }
 
 // ClientURL is the address other processes connect to, when the server listens.

@@ -1,5 +1,6 @@
 // Package fault classifies errors by what the caller should do about them: retry later
-// (Transient, RateLimited) or give up and park the work with its reason (Permanent).
+// (Transient, RateLimited), hold the work until the infrastructure takes it again
+// (Unavailable), or give up and park the work with its reason (Permanent).
 // A consumer's ack decision is driven by these kinds alone.
 package fault
 
@@ -19,6 +20,11 @@ const (
 	RateLimited
 	// Permanent means retrying cannot help (a malformed PDF, a 401): park the work.
 	Permanent
+	// Unavailable means the infrastructure could not take the work's result (JetStream
+	// storing nothing: a full disk, a cluster without a leader). It is no fault of the
+	// work: hold it and try again when the infrastructure is back, never counting the
+	// failure against the work's attempts.
+	Unavailable
 )
 
 func (k Kind) String() string {
@@ -27,6 +33,8 @@ func (k Kind) String() string {
 		return "rate-limited"
 	case Permanent:
 		return "permanent"
+	case Unavailable:
+		return "unavailable"
 	default:
 		return "transient"
 	}
@@ -62,6 +70,18 @@ func RateLimitedErr(err error, retryAfter time.Duration) error {
 	}
 	return &Error{Kind: RateLimited, RetryAfter: retryAfter, Err: err}
 }
+
+// UnavailableErr marks err as the infrastructure's unavailability. It returns nil for a
+// nil err.
+func UnavailableErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Kind: Unavailable, Err: err}
+}
+
+// IsUnavailable reports whether err is the infrastructure's unavailability.
+func IsUnavailable(err error) bool { return err != nil && KindOf(err) == Unavailable }
 
 // KindOf returns the kind of the outermost classified error in err's chain; errors that
 // were never classified are Transient.

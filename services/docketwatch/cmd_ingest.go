@@ -62,6 +62,9 @@ func cmdIngest(ctx context.Context, args []string) error {
 			fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
 		}
 	}
+	deps.Waiting = func(path string, err error) {
+		fmt.Fprintf(os.Stderr, "waiting: %s: the server stores nothing now (%v); trying again\n", path, err)
+	}
 	sum, err := ingest.Run(ctx, deps, paths)
 	if sum != nil {
 		if c.jsonOut {

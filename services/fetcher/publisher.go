@@ -60,7 +60,7 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 	if e, err := p.seen.Get(ctx, key); err == nil {
 		prev = parseSeen(e.Value())
 	} else if !bus.IsNotFound(err) {
-		return false, fmt.Errorf("checking seen %s: %w", doc.ID, err)
+		return false, bus.Unavailable(fmt.Errorf("checking seen %s: %w", doc.ID, err))
 	}
 	if doc.Blob == nil && prev.Blob != nil {
 		b := *prev.Blob
@@ -87,7 +87,7 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		return false, err
 	}
 	if _, err := p.seen.Put(ctx, key, rec); err != nil {
-		return false, fmt.Errorf("marking %s seen: %w", doc.ID, err)
+		return false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
 	}
 	return dup, nil
 }

@@ -112,7 +112,7 @@ func (s *Service) Run(ctx context.Context) error {
 	defer func() { stopWatch(); <-watched }()
 	// Pulls are bounded by bytes as well as count: one TEXTS message can be megabytes
 	// (STACK.md), and the buffer holds up to one pull beyond the batch under way.
-	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes))
+	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes), jetstream.PullExpiry(bus.PullExpiry))
 	if err != nil {
 		return fmt.Errorf("pulling from TEXTS: %w", err)
 	}
@@ -278,7 +278,7 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 		if persisted, err = s.index.writeDurable(writes, s.now()); err != nil {
 			s.log.Error("committing batch", "docs", len(writes), "err", err)
 			for _, it := range items {
-				settleOne(it.msg, err)
+				settleOne(it.msg, bus.Unavailable(err)) // a full disk is no fault of the documents'
 			}
 			return
 		}
@@ -325,9 +325,11 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 		for i, it := range items {
 			err := errs[i]
 			if err == nil && perr != nil {
-				err = fmt.Errorf("persisting index batch: %w", perr) // unclassified: retried
+				err = fmt.Errorf("persisting index batch: %w", perr)
 			}
-			settleOne(it.msg, err)
+			// The batch's errors are the index's disk's or JetStream's: on a full disk they
+			// are retried without end, never parked.
+			settleOne(it.msg, bus.Unavailable(err))
 		}
 	}
 	if persisted == nil {

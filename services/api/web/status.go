@@ -97,7 +97,9 @@ type statusData struct {
 	// anyone else sees counts only, since those carry webhook addresses, document ids
 	// and the paths files were ingested from (SECURITY.md).
 	Details bool
-	Now     time.Time
+	// NotReady is why the process is not ready (a full disk, NATS unreachable), if it is not.
+	NotReady string
+	Now      time.Time
 }
 
 func (u *ui) statusPage(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +107,11 @@ func (u *ui) statusPage(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	now := u.Now()
 	d := &statusData{Now: now, Details: u.auth.SignedIn(r)}
+	if u.Health != nil {
+		if err := u.Health(ctx); err != nil {
+			d.NotReady = err.Error()
+		}
+	}
 	counts := map[string]uint64{}
 	if err := u.pipeline(ctx, d, counts); err != nil {
 		d.PipelineErr = err.Error()

@@ -61,6 +61,9 @@ type Deps struct {
 	// Sources serves the fetcher's freshness as GET /api/v1/sources does
 	// (fetcher.Service.StatusHandler); nil when the fetcher runs elsewhere.
 	Sources http.Handler
+	// Health says why the process is not ready (the readiness check of /readyz), for the
+	// status page; nil shows nothing.
+	Health func(context.Context) error
 	// Gate bounds the searches under way, shared with the API (api.SearchGate); nil
 	// bounds nothing.
 	Gate *api.SearchGate

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/fault"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
@@ -54,6 +55,9 @@ type Deps struct {
 	Known localdir.Known
 	// Progress, when set, is told about each file as its fate is known.
 	Progress func(File)
+	// Waiting, when set, is told each time a file waits because JetStream stores
+	// nothing (fault.Unavailable: a full disk), before it is tried again.
+	Waiting func(path string, err error)
 	// Lost, when set, receives an error when the process doing the work is lost for
 	// good (datadir.Closed): the files still pending will not be settled.
 	Lost <-chan error
@@ -92,7 +96,10 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		}
 	}
 	for _, path := range files {
-		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Known, d.Now)
+		out, err := d.ingestFile(ctx, pub, path)
+		if err != nil {
+			return sum, err
+		}
 		sum.Files = append(sum.Files, File{Path: path, ID: out.ID})
 		i := len(sum.Files) - 1
 		switch {
@@ -182,6 +189,28 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		}
 	}
 	return sum, nil
+}
+
+// ingestFile stores and publishes one file, waiting while JetStream stores nothing (a
+// full disk on the serving side): the file is not failed for the pipeline's trouble.
+// It returns an error only when ctx ends or the serving process is lost.
+func (d Deps) ingestFile(ctx context.Context, pub *fetcher.Publisher, path string) (localdir.Outcome, error) {
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Known, d.Now)
+		if !fault.IsUnavailable(out.Err) {
+			return out, nil
+		}
+		if d.Waiting != nil {
+			d.Waiting(path, out.Err)
+		}
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("storing %s: %w", path, ctx.Err())
+		case err := <-d.Lost:
+			return out, fmt.Errorf("storing %s: %w", path, err)
+		case <-time.After(wait):
+		}
+	}
 }
 
 type event struct {

@@ -180,7 +180,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}
 	if embedded {
-		n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true})
+		n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true, Log: cfg.Log})
 		if err != nil {
 			return nil, err
 		}
@@ -212,6 +212,17 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.Metrics = prometheus.NewRegistry()
 	n.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		telemetry.NewJetStream(n.JS, run.Streams...))
+	if n.nats != nil {
+		n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "docketwatch_nats_disk_full",
+			Help: "1 while the embedded NATS server's disk is full and JetStream stores nothing; it restarts by itself when space returns.",
+		}, func() float64 {
+			if n.nats.Storage() != nil {
+				return 1
+			}
+			return 0
+		}))
+	}
 	stages := telemetry.NewStages(n.Metrics)
 	deliveries := telemetry.NewDeliveries(n.Metrics)
 	_, clientNC, err := connect("client")
@@ -337,7 +348,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
 		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind},
 			CreateJobs: n.createJobs, Log: cfg.Log})
-		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, JS: apiJS, Metrics: n.Metrics, Sources: sources,
+		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Health: n.ready, JS: apiJS, Metrics: n.Metrics, Sources: sources,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
 		n.http = api.NewServer(tracing.Handler(api.Protect(mux, cfg.Policy)), conns)
@@ -521,7 +532,7 @@ func (n *Node) serveOps(addr string) error {
 // readyRoles says whether this process's roles can work: every NATS connection up and,
 // for an indexer, its own index answering.
 func (n *Node) readyRoles() error {
-	if err := run.Connected(n.conns...); err != nil {
+	if err := n.connectedAndStoring(); err != nil {
 		return err
 	}
 	if n.index != nil {
@@ -543,10 +554,22 @@ func (n *Node) readyRoles() error {
 
 // ready says whether the node can serve: NATS reachable and an index answering.
 func (n *Node) ready(ctx context.Context) error {
-	if err := run.Connected(n.conns...); err != nil {
+	if err := n.connectedAndStoring(); err != nil {
 		return err
 	}
 	return n.Searcher.Answering(ctx)
+}
+
+// connectedAndStoring: every NATS connection is up and the embedded server (if any)
+// stores what it is given.
+func (n *Node) connectedAndStoring() error {
+	if err := run.Connected(n.conns...); err != nil {
+		return err
+	}
+	if n.nats != nil {
+		return n.nats.Storage()
+	}
+	return nil
 }
 
 // Close stops accepting work, lets the stages finish what they hold (extractions under

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+)
+
+// TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
+// (/readyz, /metrics, the status page), an ingest handed to it waits instead of failing,
+// and once space is freed everything heals by itself: every file is indexed, none
+// parked, without a restart.
+func TestFullDiskIngestRecovers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mounts a small volume and starts child processes")
+	}
+	data := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", data).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small volume here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
+	out := &syncBuffer{}
+	run := startServing(t, data, out)
+	owner := readOwnerHTTP(t, data)
+
+	filler := filepath.Join(data, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Close()
+
+	const files = 6
+	in := t.TempDir()
+	for i := range files {
+		writeFile(t, filepath.Join(in, fmt.Sprintf("order-%d.pdf", i)),
+			testpdf.New(fmt.Sprintf("ORDER %d", i), fmt.Sprintf("Item %d: the reservoir spillway inspection is continued.", i)))
+	}
+	ingest := docketwatch(t, "ingest", "--data", data, in)
+	ingestOut := &syncBuffer{}
+	ingest.Stdout, ingest.Stderr = ingestOut, ingestOut
+	if err := ingest.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- ingest.Wait() }()
+	t.Cleanup(func() { ingest.Process.Kill() })
+
+	// The full disk is seen and said.
+	get := func(path string) (int, string) {
+		resp, err := http.Get(owner + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get("/readyz")
+		if code == http.StatusServiceUnavailable && strings.Contains(body, "disk") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz answers %d %q 30 s into a full disk; want 503 naming the disk\nrun's log:\n%s", code, body, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, "docketwatch_nats_disk_full 1") {
+		t.Errorf("/metrics does not show the full disk")
+	}
+	if _, body := get("/status"); !strings.Contains(body, "disk of the NATS store is full") {
+		t.Errorf("the status page does not show the full disk")
+	}
+	select {
+	case err := <-ended:
+		t.Fatalf("ingest ended while the disk was full: %v\n%s", err, ingestOut)
+	default:
+	}
+
+	os.Remove(filler)
+	select {
+	case err := <-ended:
+		if err != nil || !strings.Contains(ingestOut.String(), fmt.Sprintf("%d files: %d indexed, 0 duplicate, 0 parked, 0 failed", files, files)) {
+			t.Fatalf("ingest after the disk healed: %v\n%s\nrun's log:\n%s", err, ingestOut, out)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("ingest still waits 2 minutes after space was freed\n%s\nrun's log:\n%s", ingestOut, out)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz after healing: %d %s", code, body)
+	}
+	if o, err := docketwatch(t, "dead", "list", "--data", data).CombinedOutput(); err != nil || strings.Contains(string(o), "order-") {
+		t.Fatalf("dead list after healing: %v\n%s", err, o)
+	}
+	_ = run
+}
+
+// readOwnerHTTP is the HTTP address the run serving data published.
+func readOwnerHTTP(t *testing.T, data string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(data, "owner.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), `"http":"`)
+	if i < 0 {
+		t.Fatalf("owner file %s names no HTTP address", b)
+	}
+	rest := string(b)[i+len(`"http":"`):]
+	return rest[:strings.Index(rest, `"`)]
+}
