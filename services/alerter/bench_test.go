@@ -73,13 +73,13 @@ func BenchmarkLatency10kRules(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer idx.Close()
-	al, err := New(ctx, Config{}, conn("alerter"), indexer.Mapping(), quietLog())
+	al, err := open(ctx, Config{}, conn("alerter"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go indexer.New(indexer.Config{}, conn("indexer"), idx, quietLog()).Run(runCtx)
+	go indexStage(indexer.Config{}, conn("indexer"), idx).Run(runCtx)
 	go al.Run(runCtx)
 	go webhook.New(webhook.Config{}, conn("webhook"), store, quietLog()).Run(runCtx)
 	for al.Rules() < 10000 {

@@ -10,7 +10,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 // TestDailyCapRollsIntoOneDigest saves a rule capped at one alert a day, matches it
@@ -25,7 +24,7 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, Config{DigestEvery: time.Hour}, js, indexer.Mapping(), quietLog())
+	s, err := open(ctx, Config{DigestEvery: time.Hour}, js)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/docketwatch/docketwatch/services/indexer"
 	"go.opentelemetry.io/otel"
 )
 
@@ -34,7 +33,7 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, Config{}, js, indexer.Mapping(), quietLog())
+	s, err := open(ctx, Config{}, js)
 	if err != nil {
 		t.Fatal(err)
 	}

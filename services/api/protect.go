@@ -64,10 +64,10 @@ const WebhookReceiverPath = "/api/v1/webhooks/courtlistener"
 // Validate reports a policy that cannot work.
 func (p Policy) Validate() error {
 	if !p.PublicReads && p.Token == "" {
-		return errors.New("reads are token-protected but no API token is set (set DOCKETWATCH_API_TOKEN, or make search public)")
+		return errors.New("--search-public=false but no API token is set (DOCKETWATCH_API_TOKEN, the config file's api-token or --api-token-file)")
 	}
 	if p.Rate > 0 && p.Burst < 0 {
-		return errors.New("rate limit burst must not be negative")
+		return errors.New("--burst must not be negative")
 	}
 	return nil
 }

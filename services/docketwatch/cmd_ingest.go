@@ -23,13 +23,10 @@ func cmdIngest(ctx context.Context, args []string) error {
 	var c common
 	c.register(fs)
 	verbose := fs.Bool("v", false, "print every file's outcome")
-	var ex extractFlags
-	ex.register(fs) // used when no docketwatch is serving the data: the one started here extracts
+	// Used when no docketwatch is serving the data: the one started here extracts.
+	c.extractor.RegisterFlags(fs)
 	paths, err := parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if c.extractor, err = ex.config(); err != nil {
 		return err
 	}
 	if len(paths) == 0 {

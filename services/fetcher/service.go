@@ -54,9 +54,12 @@ type Service struct {
 	pdfWake chan struct{}
 }
 
-// New returns a fetcher. Nothing is contacted until Run, Backfill or WebhookHandler;
-// configuration errors are returned by them (call Config.Validate first to fail fast).
-func New(cfg Config, deps Deps) *Service {
+// New returns a fetcher, or why cfg cannot work. Nothing is contacted until Run,
+// Backfill or WebhookHandler.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
@@ -77,7 +80,7 @@ func New(cfg Config, deps Deps) *Service {
 	for _, c := range cfg.PACER.Courts {
 		s.status.update(pacerrss.Source, pacerrss.CourtListenerID(c), func(*CourtStatus) {})
 	}
-	return s
+	return s, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

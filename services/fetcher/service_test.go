@@ -32,7 +32,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	env := startNATS(t)
 	cl := clConfig(srv, courts...)
 	cl.PollInterval = time.Hour
-	svc := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
@@ -127,7 +127,7 @@ func TestLivePollResumes(t *testing.T) {
 	defer srv.Close()
 	env := startNATS(t)
 	cfg := Config{CourtListener: clConfig(srv, "cand")}
-	svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
 	ctx := context.Background()
 	if err := svc.init(ctx); err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestLivePollResumes(t *testing.T) {
 	made := srv.File("cand", 15, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 
 	// A restarted fetcher: a new Service over the same buckets.
-	svc2 := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	svc2 := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
 	if err := svc2.init(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestLivePollResumes(t *testing.T) {
 // says so, rather than overwriting.
 func TestCursorCompareAndSet(t *testing.T) {
 	env := startNATS(t)
-	svc := New(Config{}, Deps{JS: env.js, Blobs: env.blobs})
+	svc := mustNew(t, Config{}, Deps{JS: env.js, Blobs: env.blobs})
 	ctx := context.Background()
 	if err := svc.init(ctx); err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func TestRefusedTokenStops(t *testing.T) {
 	cl.Token = "wrong-token-" + Secret(strings.Repeat("b", 28))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	svc := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: log, Sleep: fastSleep})
+	svc := mustNew(t, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: log, Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := svc.Run(ctx)

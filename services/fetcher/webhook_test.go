@@ -64,7 +64,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 	env := startNATS(t)
 	cl := clConfig(srv)
 	cfg := Config{CourtListener: cl, PDFRetryInterval: 50 * time.Millisecond}
-	svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	h, err := svc.WebhookHandler(ctx)

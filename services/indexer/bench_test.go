@@ -132,7 +132,7 @@ func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *b
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- New(cfg, ijs, x, slog.New(slog.DiscardHandler)).Run(runCtx) }()
+	go func() { done <- stage(cfg, ijs, x, slog.New(slog.DiscardHandler)).Run(runCtx) }()
 	for {
 		c, err := x.DocCount()
 		if err != nil {
@@ -171,7 +171,7 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 		b.Fatal(err)
 	}
 	defer sub.Unsubscribe()
-	srv := httptest.NewServer(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject)}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject)}))
 	defer srv.Close()
 	client := srv.Client()
 

@@ -50,7 +50,8 @@ type Index struct {
 const currentFile = "CURRENT"
 
 // liveConfig is how an index is opened for live use. bleve locks the directory: one
-// process owns an index (STACK.md); a second open fails after a second instead of
+// process owns an index (scorch holds root.bolt under an exclusive lock, and a second
+// bleve.Open, even read-only, blocks forever without a bolt timeout); a second open fails after a second instead of
 // blocking forever. A batch returns once it is searchable, not once it is on disk
 // (scorch's default waits for the disk, fsync included, which took from 0.8 s to 20 s
 // per batch of 500 on a loaded machine): every writer that needs durability waits for

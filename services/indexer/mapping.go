@@ -74,8 +74,7 @@ const (
 func entityField(t filing.EntityType) string { return fieldEntityTypePrefix + string(t) }
 
 // Mapping is the index mapping. Keyword fields hold what is matched exactly and counted
-// in facets (a docket number is tokenised on ":" and "-" by the text analyser,
-// STACK.md); the text is stored with term vectors so that a hit can name its page and
+// in facets (the text analyser would tokenise a docket number on ":" and "-"); the text is stored with term vectors so that a hit can name its page and
 // show a snippet. Query-time analysis uses the same analysers, because bleve's match
 // queries analyse with the field's mapping.
 func Mapping() mapping.IndexMapping {

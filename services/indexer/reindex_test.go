@@ -66,7 +66,7 @@ func reindexChild(spec string) int {
 		return js
 	}
 	ctx := context.Background()
-	go New(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
+	go stage(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
 	jobJS := connect("jobs")
 	store, err := job.NewStore(ctx, jobJS)
 	if err != nil {
@@ -145,7 +145,7 @@ func (v *env) run(x *Index, opt ReindexOptions) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+		stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
 	}()
 	jobJS := v.conn("jobs")
 	if opt.Log == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -21,8 +22,11 @@ import (
 
 // Config tunes batching. A batch is committed when it holds MaxDocs documents or
 // MaxBytes of message data, or FlushInterval after its first document arrived: bleve's
-// cost grows with batch bytes (STACK.md: 1,000 × 20 KB cost ~1 GB of RSS).
+// cost grows with batch bytes (a batch of 1,000 documents of 20 KB costs ~1 GB of RSS).
 type Config struct {
+	// Shard is the part of TEXTS this indexer indexes and serves; the zero value is all
+	// of it. The composition root opens the index as this shard (OpenShard).
+	Shard         search.Shard
 	MaxDocs       int
 	MaxBytes      int
 	FlushInterval time.Duration
@@ -63,9 +67,37 @@ type Service struct {
 	pending sync.WaitGroup
 }
 
-// New returns the stage over an open index; Run starts it.
-func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log, now: time.Now}
+// RegisterFlags registers the stage's settings on fs (pkg/config binds them to the
+// environment and the config file).
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.Var(&c.Shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (default all of it)")
+}
+
+// Validate reports a setting that cannot work, naming its flag.
+func (c Config) Validate() error {
+	if err := c.Shard.Validate(); err != nil {
+		return fmt.Errorf("--shard: %w", err)
+	}
+	return nil
+}
+
+// Deps are what the stage works with.
+type Deps struct {
+	JS jetstream.JetStream
+	// Index is the open index this stage writes (OpenShard with Config.Shard).
+	Index *Index
+	Log   *slog.Logger
+}
+
+// New returns the stage over an open index, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	return &Service{cfg: cfg.withDefaults(), js: deps.JS, index: deps.Index, log: deps.Log, now: time.Now}, nil
 }
 
 // Durable names the live writer's consumer of TEXTS for one shard: every shard reads all
@@ -111,7 +143,7 @@ func (s *Service) Run(ctx context.Context) error {
 	go func() { defer close(watched); c.WatchExhausted(wctx, s.js, s.log) }()
 	defer func() { stopWatch(); <-watched }()
 	// Pulls are bounded by bytes as well as count: one TEXTS message can be megabytes
-	// (STACK.md), and the buffer holds up to one pull beyond the batch under way.
+	// (a document's whole text: bus.MaxPayload), and the buffer holds up to one pull beyond the batch under way.
 	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes))
 	if err != nil {
 		return fmt.Errorf("pulling from TEXTS: %w", err)

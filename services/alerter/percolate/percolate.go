@@ -1,5 +1,5 @@
 // Package percolate matches one new document against many saved rules, the reverse of a
-// search. bleve has no percolator (STACK.md), so each document is indexed alone in a
+// search. bleve has no percolator (as of v2.6), so each document is indexed alone in a
 // throwaway in-memory index with the index's own mapping, and only the rules whose key
 // terms occur in it are run there: with 10,000 rules a document meets a few dozen.
 package percolate
