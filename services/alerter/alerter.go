@@ -30,7 +30,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/percolate"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
-	schema "github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go/jetstream"
 )
 

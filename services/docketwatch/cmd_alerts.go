@@ -12,7 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 const alertsUsage = `docketwatch alerts manages alert rules.
@@ -81,7 +81,7 @@ func checkQuery(q string) error {
 	if strings.TrimSpace(q) == "" {
 		return errors.New("the query is empty")
 	}
-	if _, err := indexer.ParseQueryString(q); err != nil {
+	if _, err := schema.ParseQueryString(q); err != nil {
 		var qe *search.QueryError
 		if errors.As(err, &qe) && qe.Position >= 0 {
 			return fmt.Errorf("%s\n  %s\n  %s^", qe.Message, q, strings.Repeat(" ", qe.Position))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -540,7 +541,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, ver := range newest {
-		if got[string(id)] != versionKey(ver) {
+		if got[string(id)] != schema.VersionKey(ver) {
 			t.Fatalf("%s at version %q; want %d", id, got[string(id)], ver)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"sync"
 	"time"
@@ -293,14 +294,14 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 	for _, i := range newest {
 		t := items[i].text
 		prev := stored[string(t.Document.ID)]
-		if prev > versionKey(t.Version) {
+		if prev > schema.VersionKey(t.Version) {
 			continue // an older version redelivered or replayed late: never replaces a newer one
 		}
 		// A redelivered document the index already holds at this version is written again:
 		// the first write may be visible without being on disk (its persist failed on a
 		// full disk), and acknowledging it on the strength of the copy in memory would lose
 		// it in a crash. Writing it again waits for the disk like any new write.
-		if prev != versionKey(t.Version) || redelivered(items[i].msg) {
+		if prev != schema.VersionKey(t.Version) || redelivered(items[i].msg) {
 			writes = append(writes, entry{text: t, previous: prev})
 		}
 	}
@@ -327,7 +328,7 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 	errs := make([]error, len(items))
 	for i, it := range items {
 		t := it.text
-		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= versionKey(t.Version) {
+		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= schema.VersionKey(t.Version) {
 			// INDEXED continues the trace the document's TEXTS message carried.
 			dctx, span := tracing.StartConsume(ctx, c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
 			pending[i], errs[i] = s.announce(dctx, t, first[t.Document.ID])
@@ -404,7 +405,7 @@ func (s *Service) announce(ctx context.Context, t filing.Text, first bool) (jets
 	msg := &nats.Msg{Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)), Data: data, Header: nats.Header{}}
 	msg.Header.Set(bus.HeaderDocID, string(d.ID))
 	tracing.Inject(ctx, msg.Header)
-	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, versionKey(t.Version))))
+	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, schema.VersionKey(t.Version))))
 	if err != nil {
 		return nil, fmt.Errorf("publishing indexed %s: %w", d.ID, err)
 	}

@@ -39,6 +39,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -467,7 +468,7 @@ func (n *Node) initAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	checkRule := func(r alert.Rule) error { _, err := alertrules.Compile(r, indexer.Mapping()); return err }
+	checkRule := func(r alert.Rule) error { _, err := alertrules.Compile(r, schema.Mapping()); return err }
 	var sources http.Handler
 	if n.Fetcher != nil {
 		sources = n.Fetcher.StatusHandler()
