@@ -181,23 +181,21 @@ func (s *Service) Run(ctx context.Context) error {
 	var changes <-chan alert.Change
 	// NATS may be restarting as the stage starts: wait for it rather than stop the stage
 	// and leave the process running without alerts.
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		var err error
+	var err error
+	if bus.Retry(ctx, bus.ExponentialBackoff(100*time.Millisecond, 5*time.Second), func(retryIn time.Duration) bool {
 		changes, err = s.store.Watch(ctx, func() { once.Do(func() { close(ready) }) }, func(id string, err error) {
 			s.log.Error("unreadable rule", "rule", id, "err", err)
 		})
-		if err == nil {
-			break
+		if err == nil || !bus.Unanswered(err) {
+			return true
 		}
-		if !bus.Unanswered(err) {
-			return err
-		}
-		s.log.Warn("waiting for nats to load the alert rules", "retry_in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
+		s.log.Warn("waiting for nats to load the alert rules", "retry_in", retryIn, "err", err)
+		return false
+	}) != nil {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	go func() {
 		for c := range changes {
@@ -216,7 +214,7 @@ func (s *Service) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.digests(ctx)
 	}()
-	err := s.Consumer().Consume(ctx, s.js, s.log, s.handle)
+	err = s.Consumer().Consume(ctx, s.js, s.log, s.handle)
 	wg.Wait()
 	return err
 }

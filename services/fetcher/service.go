@@ -244,6 +244,8 @@ func (s *Service) interval(source string) time.Duration {
 }
 
 // backoff is exponential with jitter, per source.
+// backoff counts a source's failures in a row and waits bus.ExponentialBackoff's time
+// for the next, with jitter.
 type backoff struct {
 	base, max time.Duration
 	n         int
@@ -252,11 +254,8 @@ type backoff struct {
 func (b *backoff) reset() { b.n = 0 }
 
 func (b *backoff) next() time.Duration {
-	d := b.base << min(b.n, 20)
-	if d > b.max || d <= 0 {
-		d = b.max
-	}
 	b.n++
+	d := bus.ExponentialBackoff(b.base, b.max)(b.n)
 	// ±25% keeps many courts failing together from retrying in step.
 	return d*3/4 + time.Duration(rand.Int64N(int64(d)/2+1))
 }
