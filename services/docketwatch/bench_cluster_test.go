@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,11 +67,7 @@ func BenchmarkExtractors(b *testing.B) {
 	}
 	files := benchPDFs(b)
 	b.Logf("%d PDFs; load average %s", len(files), loadAvg())
-	dir := b.TempDir()
-	natsBin := filepath.Join(dir, "nats-server")
-	if out, err := exec.Command("go", "build", "-o", natsBin, "github.com/nats-io/nats-server/v2").CombinedOutput(); err != nil {
-		b.Fatalf("building nats-server: %v: %s", err, out)
-	}
+	natsBin := buildNATSServer(b)
 	layouts := []extractorLayout{{"1x2", 1, 0}, {"2x2", 2, 0}, {"1x4", 1, 4}}
 	type tally struct {
 		docs, pages int
@@ -237,22 +232,10 @@ func bornDigital(manifest string) []string {
 	return files
 }
 
-// benchNATSServer starts a fresh single-node JetStream nats-server from bin, with the
-// configuration of startNATSServer.
+// benchNATSServer starts a fresh single-node JetStream nats-server from bin.
 func benchNATSServer(b *testing.B, bin string) *natsServer {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := b.TempDir()
-	s := &natsServer{bin: bin, conf: filepath.Join(dir, "nats.conf"), url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
-	conf := fmt.Sprintf("server_name: bench\nlisten: 127.0.0.1:%d\nmax_payload: 64MB\njetstream { store_dir: %q }\n", port, filepath.Join(dir, "js"))
-	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	s := newNATSServer(b, bin, "bench", freePorts(b, 1)[0], b.TempDir(), "")
 	if err := s.start(); err != nil {
 		b.Fatal(err)
 	}

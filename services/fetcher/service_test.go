@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"log/slog"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 		}
 	}
 	// Let the live pollers catch up and see nothing new, then stop.
-	waitFor(t, 20*time.Second, "live pollers caught up", func() bool {
+	poll.Until(t, 20*time.Second, "live pollers caught up", func() bool {
 		for _, st := range svc.Status() {
 			if st.LastSuccess.IsZero() || st.NextPoll.Sub(st.LastSuccess) < 30*time.Minute {
 				return false
@@ -106,17 +107,6 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	t.Logf("%d documents, %d API requests, %d storage, statuses %v, %d cursor rotations", len(truth), st.Requests, st.Storage, st.ByStatus, rotations)
 	if st.ByStatus[500]+st.ByStatus[502]+st.ByStatus[503] == 0 || st.Throttled == 0 {
 		t.Errorf("faults were not exercised: %v", st.ByStatus)
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
