@@ -27,7 +27,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(b, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	got := make(chan time.Time, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))

@@ -138,7 +138,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	rulesKV, _ := bus.KV(ctx, js, bus.BucketRules)
+	rulesKV := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(rulesKV)
 	recv := newReceiver(t)
 	var ruleIDs []string

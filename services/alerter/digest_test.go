@@ -19,7 +19,7 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	r, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
 	if err != nil {
 		t.Fatal(err)

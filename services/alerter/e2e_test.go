@@ -148,10 +148,7 @@ func startPipeline(t *testing.T) *pipeline {
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	p.store = alert.NewStore(kv)
 	idx, err := indexer.Open(t.TempDir())
 	if err != nil {

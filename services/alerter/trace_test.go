@@ -27,7 +27,7 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	recv := newReceiver(t)
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
 		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {

@@ -226,10 +226,7 @@ func TestHangingWebhook(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
@@ -362,10 +359,7 @@ func TestRefusingSMTP(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
 	if err != nil {

@@ -84,10 +84,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
@@ -191,7 +188,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 	defer srv.Close()
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {

@@ -68,7 +68,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {
