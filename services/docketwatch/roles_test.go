@@ -71,14 +71,7 @@ func TestIndexerProcessReadiness(t *testing.T) {
 	}
 	second.WaitReady(http.StatusOK, "ready")
 
-	srv.Stop()
-	second.WaitReady(http.StatusServiceUnavailable, "not ready: nats connection docketwatch-")
-	if code, body := second.Get("/healthz"); code != http.StatusOK {
-		t.Errorf("GET /healthz with NATS down: got %d %q; want 200", code, body)
-	}
-	if err := second.Stop(10 * time.Second); err != nil {
-		t.Errorf("second indexer exit after SIGTERM: %v; want a clean exit", err)
-	}
+	outlivesNATS(t, srv, second)
 }
 
 // TestAlerterProcessServesMetricsAndProbes runs `docketwatch alerter` against a NATS
@@ -115,13 +108,19 @@ func TestAlerterProcessServesMetricsAndProbes(t *testing.T) {
 		`process_resident_memory_bytes`,
 	)
 
-	// NATS goes away: the process lives on, waiting for it, and says it is not ready.
+	outlivesNATS(t, srv, p)
+}
+
+// outlivesNATS stops srv: the role process lives on, waiting for it, and says it is not
+// ready; then it exits cleanly on SIGTERM.
+func outlivesNATS(t *testing.T, srv *runtest.NATS, p *runtest.Process) {
+	t.Helper()
 	srv.Stop()
 	p.WaitReady(http.StatusServiceUnavailable, "not ready: nats connection docketwatch-")
 	if code, body := p.Get("/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz with NATS down: got %d %q; want 200", code, body)
 	}
 	if err := p.Stop(10 * time.Second); err != nil {
-		t.Errorf("alerter exit after SIGTERM: %v; want a clean exit", err)
+		t.Errorf("exit after SIGTERM: %v; want a clean exit", err)
 	}
 }
