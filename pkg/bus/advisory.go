@@ -76,18 +76,15 @@ func (c Consumer) WatchExhausted(ctx context.Context, js jetstream.JetStream, lo
 		log = slog.Default()
 	}
 	c = c.withDefaults()
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+	Retry(ctx, ExponentialBackoff(time.Second, time.Minute), func(retryIn time.Duration) bool {
 		err := c.watchExhausted(ctx, js, log)
 		if ctx.Err() != nil {
-			return nil
+			return true
 		}
-		log.Warn("watching exhausted deliveries", "stage", c.Stage, "consumer", c.Durable, "retry_in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-	}
+		log.Warn("watching exhausted deliveries", "stage", c.Stage, "consumer", c.Durable, "retry_in", retryIn, "err", err)
+		return false
+	})
+	return nil
 }
 
 // startExhaustedWatch runs WatchExhausted beside Consume and returns the function that

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"log/slog"
 	"strings"
 	"sync"
@@ -58,7 +59,7 @@ func exhaust(t *testing.T, js jetstream.JetStream, c bus.Consumer) (seq uint64, 
 // waitConsumer waits until the durable consumer exists: a watcher has set itself up.
 func waitConsumer(t *testing.T, js jetstream.JetStream, stream, name string) {
 	t.Helper()
-	waitFor(t, "consumer "+name+" on "+stream, func() bool {
+	poll.Until(t, 20*time.Second, "consumer "+name+" on "+stream, func() bool {
 		_, err := js.Consumer(context.Background(), stream, name)
 		return err == nil
 	})
@@ -70,7 +71,7 @@ func waitConsumer(t *testing.T, js jetstream.JetStream, stream, name string) {
 func waitDrained(t *testing.T, js jetstream.JetStream, name string, delivered uint64) {
 	t.Helper()
 	ctx := context.Background()
-	waitFor(t, "the advisories of "+name+" settled", func() bool {
+	poll.Until(t, 20*time.Second, "the advisories of "+name+" settled", func() bool {
 		cons, err := js.Consumer(ctx, bus.Exhausted, name)
 		if err != nil {
 			return false
@@ -78,17 +79,6 @@ func waitDrained(t *testing.T, js jetstream.JetStream, name string, delivered ui
 		ci, err := cons.Info(ctx)
 		return err == nil && ci.Delivered.Stream >= delivered && ci.NumPending == 0 && ci.NumAckPending == 0
 	})
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within 20s: %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // logBuffer collects a logger's lines across goroutines.
@@ -150,7 +140,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	}
 
 	var parked []bus.ParkedMsg
-	waitFor(t, "the exhausted message in DEAD", func() bool {
+	poll.Until(t, 20*time.Second, "the exhausted message in DEAD", func() bool {
 		var err error
 		parked, err = bus.ListParked(ctx, js, 0)
 		return err == nil && len(parked) > 0
@@ -243,7 +233,7 @@ func TestConsumeParksWhatItMissedWhileDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the advisory kept while the stage is down", func() bool {
+	poll.Until(t, 20*time.Second, "the advisory kept while the stage is down", func() bool {
 		info, err := exhausted.Info(ctx)
 		return err == nil && info.State.Msgs == 1
 	})
@@ -254,7 +244,7 @@ func TestConsumeParksWhatItMissedWhileDown(t *testing.T) {
 	stop = run()
 	defer stop()
 	var parked []bus.ParkedMsg
-	waitFor(t, "the orphan parked once the stage is back", func() bool {
+	poll.Until(t, 20*time.Second, "the orphan parked once the stage is back", func() bool {
 		parked, _ = bus.ListParked(ctx, js, 0)
 		return len(parked) == 1
 	})

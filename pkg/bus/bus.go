@@ -126,8 +126,11 @@ func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 	}
 	deadline := time.Now().Add(time.Minute)
 	var said time.Time
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		if nc := js.Conn(); nc != nil && !nc.IsConnected() && !nc.IsClosed() {
+	var err error
+	waiting := false
+	if Retry(ctx, ExponentialBackoff(100*time.Millisecond, 2*time.Second), func(wait time.Duration) bool {
+		nc := js.Conn()
+		if waiting = nc != nil && !nc.IsConnected() && !nc.IsClosed(); waiting {
 			if time.Since(said) >= 5*time.Second {
 				servers := make([]string, 0, len(nc.Servers()))
 				for _, s := range nc.Servers() {
@@ -137,24 +140,17 @@ func Setup(ctx context.Context, js jetstream.JetStream, o Options) error {
 				said = time.Now()
 			}
 			deadline = time.Now().Add(time.Minute) // the minute for a forming cluster starts once it answers
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("waiting for nats: %w", ctx.Err())
-			case <-time.After(wait):
-			}
-			continue
+			return false
 		}
-		err := setup(ctx, js, o, log)
-		if err == nil || time.Now().After(deadline) {
-			return err
+		if err = setup(ctx, js, o, log); err == nil || time.Now().After(deadline) {
+			return true
 		}
 		log.Info("waiting for jetstream to set up the streams", "err", err, "retry_in", wait.String())
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
+		return false
+	}) != nil && waiting {
+		return fmt.Errorf("waiting for nats: %w", ctx.Err())
 	}
+	return err
 }
 
 // setupAttempt bounds one JetStream request of setup: a request that reached no leader

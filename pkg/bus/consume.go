@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
@@ -16,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 )
 
 // Consumer describes a durable, explicit-ack consumer of one stage.
@@ -73,24 +73,45 @@ func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
 	}
 }
 
+// Retry calls try with the waits of backoff (attempt 1, 2, …) until it reports done,
+// sleeping that wait after each try that is not; try gets the wait to come, to say it in
+// a log. Retry returns ctx's error when ctx ends first. Every loop that waits for NATS
+// retries through it, with ExponentialBackoff.
+func Retry(ctx context.Context, backoff func(attempt int) time.Duration, try func(retryIn time.Duration) (done bool)) error {
+	for attempt := 1; ; attempt++ {
+		wait := backoff(attempt)
+		if try(wait) {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // Ensure creates or updates the durable consumer. While the server does not answer (NATS
 // restarting or unreachable, a cluster electing a leader) it tries again with backoff until
 // ctx ends, saying so in the default logger: a stage that gave up here would leave its
 // process running and doing nothing. An answer that refuses the consumer is returned.
 func (c Consumer) Ensure(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
 	c = c.withDefaults()
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		cons, err := c.ensure(ctx, js)
+	var cons jetstream.Consumer
+	var err error
+	if Retry(ctx, ExponentialBackoff(100*time.Millisecond, 5*time.Second), func(retryIn time.Duration) bool {
+		cons, err = c.ensure(ctx, js)
 		if err == nil || ctx.Err() != nil || !Unanswered(err) {
-			return cons, err
+			return true
 		}
-		slog.Default().Warn("waiting for nats to create a consumer", "stage", c.Stage, "consumer", c.Durable, "retry_in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(wait):
-		}
+		slog.Default().Warn("waiting for nats to create a consumer", "stage", c.Stage, "consumer", c.Durable, "retry_in", retryIn, "err", err)
+		return false
+	}) != nil {
+		return nil, err
 	}
+	return cons, err
 }
 
 // Unanswered reports whether err means the JetStream API gave no answer (a timeout, no
@@ -150,9 +171,10 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 		<-ctx.Done()
 		it.Stop()
 	}()
-	sem := make(chan struct{}, c.Concurrency)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	// At most Concurrency messages in hand at once: Go waits for a free slot.
+	var g errgroup.Group
+	g.SetLimit(c.Concurrency)
+	defer g.Wait()
 	for {
 		msg, err := it.Next()
 		if err != nil {
@@ -162,12 +184,10 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 			log.Warn("pulling messages", "stage", c.Stage, "err", err)
 			continue
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			c.handle(ctx, js, log, msg, h)
-		}()
+			return nil
+		})
 	}
 }
 
@@ -216,15 +236,18 @@ func consumeAttrs(c Consumer, msg jetstream.Msg) []attribute.KeyValue {
 // costs its messages no delivery attempts, and the stage takes no new work meanwhile.
 func holdWhileUnavailable(stop context.Context, log *slog.Logger, stage string, handle func() error) error {
 	err := handle()
-	for wait := time.Second; fault.IsUnavailable(err); wait = min(2*wait, 30*time.Second) {
-		log.Warn("waiting for jetstream to store again", "stage", stage, "retry_in", wait.String(), "err", err)
-		select {
-		case <-stop.Done():
-			return err
-		case <-time.After(wait):
+	tried := true
+	_ = Retry(stop, ExponentialBackoff(time.Second, 30*time.Second), func(retryIn time.Duration) bool {
+		if !tried {
+			err = handle()
 		}
-		err = handle()
-	}
+		tried = false
+		if !fault.IsUnavailable(err) {
+			return true
+		}
+		log.Warn("waiting for jetstream to store again", "stage", stage, "retry_in", retryIn.String(), "err", err)
+		return false
+	})
 	return err
 }
 

@@ -90,7 +90,8 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
 
 // Connect opens a new in-process connection. Each component takes its own connection:
-// one connection carrying a publisher and a large pull can stall both (STACK.md).
+// one connection carrying a publisher and a large pull can stall both: they share
+// one socket and one flusher, and a pull of megabytes holds the publisher's acks behind it.
 func (e *Embedded) Connect(name string) (*nats.Conn, error) {
 	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name(name), nats.Token(e.Token),
 		nats.MaxReconnects(-1))

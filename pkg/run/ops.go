@@ -105,8 +105,8 @@ type Readiness struct {
 	stopping bool
 }
 
-// newReadiness returns a readiness that fails with why until started is called.
-func newReadiness(why error) *Readiness { return &Readiness{notYet: why} }
+// NewReadiness returns a readiness that fails with why until Started is called.
+func NewReadiness(why error) *Readiness { return &Readiness{notYet: why} }
 
 // Add adds a check; /readyz answers 503 with its error while it fails. It is called on
 // every probe, so it must be quick and safe for concurrent use.
@@ -138,21 +138,23 @@ func (r *Readiness) Check() error {
 	return nil
 }
 
-func (r *Readiness) watch(nc *nats.Conn) {
+// Watch adds a connection that must be up.
+func (r *Readiness) Watch(nc *nats.Conn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.conns = append(r.conns, nc)
 }
 
-func (r *Readiness) started() {
+// Started ends the wait NewReadiness began.
+func (r *Readiness) Started() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.notYet = nil
 }
 
-// stop makes the process unready for good: the first step of a shutdown, so that traffic
+// Stop makes the process unready for good: the first step of a shutdown, so that traffic
 // and probes turn away before the stages drain.
-func (r *Readiness) stop() {
+func (r *Readiness) Stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopping = true

@@ -64,10 +64,10 @@ func TestReadiness(t *testing.T) {
 	}
 	defer nc.Close()
 
-	r := newReadiness(errors.New("setting up"))
-	r.watch(nc)
+	r := NewReadiness(errors.New("setting up"))
+	r.Watch(nc)
 	wantErr(t, "before start", r.Check(), "setting up")
-	r.started()
+	r.Started()
 	wantErr(t, "started", r.Check(), "")
 	var lease error
 	r.Add(func() error { return lease })
@@ -82,7 +82,7 @@ func TestReadiness(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	wantErr(t, "server gone", r.Check(), "nats connection stage is")
-	r.stop()
+	r.Stop()
 	wantErr(t, "stopping", r.Check(), "stopping")
 }
 

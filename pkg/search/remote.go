@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel/attribute"
+	"golang.org/x/sync/errgroup"
 )
 
 // response is the reply on the wire: a result (or record) or an error, never both, and
@@ -341,14 +342,16 @@ func ServeShard(nc *nats.Conn, subject string, s Searcher, shard Shard, concurre
 	if err := shard.Validate(); err != nil {
 		return nil, err
 	}
-	sem := make(chan struct{}, max(concurrency, 1))
+	// The callback waits for a free slot: requests beyond concurrency queue in the
+	// subscription's pending buffer.
+	var answering errgroup.Group
+	answering.SetLimit(max(concurrency, 1))
 	group := fmt.Sprintf("search-%d-of-%d", shard.Index, shard.count())
 	sub, err := nc.QueueSubscribe(subject, group, func(msg *nats.Msg) {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
+		answering.Go(func() error {
 			answer(nc, msg, s, shard, log)
-		}()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

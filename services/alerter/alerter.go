@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -21,13 +22,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/percolate"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -51,6 +54,37 @@ type Config struct {
 	// Observe, when set, is told how each document's message ended and how long it
 	// took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
+	// SMTP is the relay of the email channel that runs beside the stage in the alerter
+	// role; with no Host, rules with email channels are refused.
+	SMTP email.Config
+}
+
+// RegisterFlags registers the role's settings on fs (pkg/config binds them to the
+// environment and the config file); the SMTP password is a secret.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API, for links in alerts")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
+	fs.StringVar(&c.SMTP.Username, "smtp-user", "", "SMTP user")
+	config.SecretVar(fs, &c.SMTP.Password, "smtp-password", "SMTP password")
+	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender address of alert email")
+	config.ChoiceVar(fs, &c.SMTP.TLS, "smtp-tls", email.StartTLS, email.TLSModes, "SMTP TLS: starttls, tls (implicit, port 465) or none (a relay on loopback)")
+}
+
+// Validate reports a setting that cannot work, naming its flag.
+func (c Config) Validate() error {
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--base-url %q: want an http or https URL", c.BaseURL)
+		}
+	}
+	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
+		return fmt.Errorf("--smtp-port %d: want a port number", c.SMTP.Port)
+	}
+	if c.SMTP.Host == "" {
+		return email.ValidTLS(c.SMTP.TLS)
+	}
+	return c.SMTP.Validate()
 }
 
 func (c Config) withDefaults() Config {
@@ -90,22 +124,42 @@ type Service struct {
 	invalid map[string]error
 }
 
-// New returns the stage. m is the index mapping (indexer.Mapping()), so that rules
-// match here exactly as a search would. The contract (bus.Setup) must exist.
-func New(ctx context.Context, cfg Config, js jetstream.JetStream, m mapping.IndexMapping, log *slog.Logger) (*Service, error) {
+// Deps are what the stage works with: OpenDeps opens them.
+type Deps struct {
+	JS jetstream.JetStream
+	// Rules are the saved rules; Alerted is the (rule, document) ledger's bucket.
+	Rules   *alert.Store
+	Alerted jetstream.KeyValue
+	Log     *slog.Logger
+}
+
+// OpenDeps opens the stage's rules and ledger over js. The contract (bus.Setup) must exist.
+func OpenDeps(ctx context.Context, js jetstream.JetStream, log *slog.Logger) (Deps, error) {
 	rules, err := alert.OpenStore(ctx, js)
 	if err != nil {
-		return nil, err
+		return Deps{}, err
 	}
 	ledgerKV, err := bus.KV(ctx, js, bus.BucketAlerted)
 	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{JS: js, Rules: rules, Alerted: ledgerKV, Log: log}, nil
+}
+
+// New returns the stage, or why cfg cannot work. Rules match with the index's own
+// mapping (package schema), exactly as a search would.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
 	}
 	cfg = cfg.withDefaults()
 	return &Service{
-		cfg: cfg, js: js, store: rules, ledger: alert.NewLedger(ledgerKV),
-		perc: percolate.New(m), texts: bus.TextFinder{JS: js, Skew: cfg.TextSkew},
-		log: log, now: time.Now, invalid: map[string]error{},
+		cfg: cfg, js: deps.JS, store: deps.Rules, ledger: alert.NewLedger(deps.Alerted),
+		perc: percolate.New(schema.Mapping()), texts: bus.TextFinder{JS: deps.JS, Skew: cfg.TextSkew},
+		log: deps.Log, now: time.Now, invalid: map[string]error{},
 	}, nil
 }
 
@@ -127,23 +181,21 @@ func (s *Service) Run(ctx context.Context) error {
 	var changes <-chan alert.Change
 	// NATS may be restarting as the stage starts: wait for it rather than stop the stage
 	// and leave the process running without alerts.
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		var err error
+	var err error
+	if bus.Retry(ctx, bus.ExponentialBackoff(100*time.Millisecond, 5*time.Second), func(retryIn time.Duration) bool {
 		changes, err = s.store.Watch(ctx, func() { once.Do(func() { close(ready) }) }, func(id string, err error) {
 			s.log.Error("unreadable rule", "rule", id, "err", err)
 		})
-		if err == nil {
-			break
+		if err == nil || !bus.Unanswered(err) {
+			return true
 		}
-		if !bus.Unanswered(err) {
-			return err
-		}
-		s.log.Warn("waiting for nats to load the alert rules", "retry_in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
+		s.log.Warn("waiting for nats to load the alert rules", "retry_in", retryIn, "err", err)
+		return false
+	}) != nil {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	go func() {
 		for c := range changes {
@@ -162,7 +214,7 @@ func (s *Service) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.digests(ctx)
 	}()
-	err := s.Consumer().Consume(ctx, s.js, s.log, s.handle)
+	err = s.Consumer().Consume(ctx, s.js, s.log, s.handle)
 	wg.Wait()
 	return err
 }

@@ -27,7 +27,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(b, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	got := make(chan time.Time, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))
@@ -73,13 +73,13 @@ func BenchmarkLatency10kRules(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer idx.Close()
-	al, err := New(ctx, Config{}, conn("alerter"), indexer.Mapping(), quietLog())
+	al, err := open(ctx, Config{}, conn("alerter"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go indexer.New(indexer.Config{}, conn("indexer"), idx, quietLog()).Run(runCtx)
+	go indexStage(indexer.Config{}, conn("indexer"), idx).Run(runCtx)
 	go al.Run(runCtx)
 	go webhook.New(webhook.Config{}, conn("webhook"), store, quietLog()).Run(runCtx)
 	for al.Rules() < 10000 {

@@ -19,7 +19,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -47,7 +46,7 @@ func serveAlerterIfChild() {
 		os.Exit(3)
 	}
 	js, _ := jetstream.New(nc)
-	s, err := New(ctx, Config{AckWait: time.Second}, js, indexer.Mapping(), quietLog())
+	s, err := open(ctx, Config{AckWait: time.Second}, js)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
@@ -139,7 +138,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	rulesKV, _ := bus.KV(ctx, js, bus.BucketRules)
+	rulesKV := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(rulesKV)
 	recv := newReceiver(t)
 	var ruleIDs []string

@@ -10,7 +10,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 // TestDailyCapRollsIntoOneDigest saves a rule capped at one alert a day, matches it
@@ -20,12 +19,12 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	r, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, Config{DigestEvery: time.Hour}, js, indexer.Mapping(), quietLog())
+	s, err := open(ctx, Config{DigestEvery: time.Hour}, js)
 	if err != nil {
 		t.Fatal(err)
 	}

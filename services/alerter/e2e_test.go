@@ -43,6 +43,33 @@ func quietLog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// open is the stage over js, as the alerter role opens it.
+func open(ctx context.Context, cfg Config, js jetstream.JetStream) (*Service, error) {
+	deps, err := OpenDeps(ctx, js, quietLog())
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, deps)
+}
+
+// indexStage and extractStage are the stages before this one, for configurations the
+// tests know are valid: they panic otherwise.
+func indexStage(cfg indexer.Config, js jetstream.JetStream, idx *indexer.Index) *indexer.Service {
+	s, err := indexer.New(cfg, indexer.Deps{JS: js, Index: idx, Log: quietLog()})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func extractStage(cfg extractor.Config, js jetstream.JetStream, blobs blob.Store) *extractor.Service {
+	s, err := extractor.New(cfg, extractor.Deps{JS: js, Blobs: blobs, Log: quietLog()})
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
 // receiver is a webhook endpoint that records what it gets.
 type receiver struct {
 	srv    *httptest.Server
@@ -121,16 +148,13 @@ func startPipeline(t *testing.T) *pipeline {
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	p.store = alert.NewStore(kv)
 	idx, err := indexer.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.alerter, err = New(ctx, Config{BaseURL: "http://docketwatch.test"}, js, indexer.Mapping(), quietLog()); err != nil {
+	if p.alerter, err = open(ctx, Config{BaseURL: "http://docketwatch.test"}, js); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
@@ -149,8 +173,8 @@ func startPipeline(t *testing.T) *pipeline {
 	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
 		conn("webhook"), p.store, quietLog())
 	for _, run := range []func(context.Context) error{
-		extractor.New(extractor.Config{Concurrency: 1}, exJS, exBlobs, quietLog()).Run,
-		indexer.New(indexer.Config{FlushInterval: 20 * time.Millisecond}, conn("indexer"), idx, quietLog()).Run,
+		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,
+		indexStage(indexer.Config{FlushInterval: 20 * time.Millisecond}, conn("indexer"), idx).Run,
 		wh.Run,
 	} {
 		p.wg.Add(1)

@@ -7,12 +7,12 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/services/alerter/percolate"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // TestPausedRuleMatchesNothing: pausing takes a rule out of matching, resuming puts it back.
 func TestPausedRuleMatchesNothing(t *testing.T) {
-	s := &Service{perc: percolate.New(indexer.Mapping()), invalid: map[string]error{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Service{perc: percolate.New(schema.Mapping()), invalid: map[string]error{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	rule := alert.Rule{Schema: 1, ID: "0123456789abcdef", Name: "inbox", Query: `"Inbox API"`}
 	s.apply(alert.Change{ID: rule.ID, Rule: rule})
 	if s.Rules() != 1 {

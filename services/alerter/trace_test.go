@@ -15,7 +15,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/docketwatch/docketwatch/services/indexer"
 	"go.opentelemetry.io/otel"
 )
 
@@ -28,13 +27,13 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	recv := newReceiver(t)
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
 		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, Config{}, js, indexer.Mapping(), quietLog())
+	s, err := open(ctx, Config{}, js)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,17 +27,8 @@ func TestAdminRoutes(t *testing.T) {
 	defer srv.Close()
 	do := func(method, path, token, body string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		code, b := send(t, srv, method, path, token, body)
+		return code, string(b)
 	}
 
 	parked := filing.Parked{Schema: 1, Stage: "extractor", ID: "cand/3:20-cv-08570/736/12", Reason: "not a PDF",
@@ -154,4 +145,21 @@ func TestStartJobMakingSeveral(t *testing.T) {
 	if loc := resp.Header.Get("Location"); loc != "/api/v1/jobs/"+out.Jobs[0].ID {
 		t.Errorf("Location %q", loc)
 	}
+}
+
+// send sends a request to srv with the API token (none when empty) and returns the
+// answer's status and body.
+func send(t testing.TB, srv *httptest.Server, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }

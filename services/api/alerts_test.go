@@ -23,10 +23,7 @@ func TestAlertRoutes(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	mux := http.NewServeMux()
 	AlertRoutes(mux, AlertDeps{Store: alert.NewStore(kv), JS: js, Token: "tok", BaseURL: "http://dw.test",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -35,17 +32,7 @@ func TestAlertRoutes(t *testing.T) {
 
 	do := func(method, path, token, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, data
+		return send(t, srv, method, path, token, body)
 	}
 	const rule = `{"name":"inbox","query":"\"Inbox API\"","filters":{"exhibits_only":true},
 		"webhook":{"url":"https://hooks.example.com/dw","secret":"s3cret"}}`

@@ -20,7 +20,7 @@ import (
 
 // Deps are what the API calls. Fields are added as the API grows; a nil optional
 // dependency turns its endpoints into clear 503 answers, never a crash.
-type Deps struct {
+type HandlerDeps struct {
 	Searcher search.Searcher
 	// Documents fetches indexed documents; nil uses Searcher when it implements
 	// search.Documents (search.Remote and the index both do).
@@ -36,7 +36,7 @@ type Deps struct {
 }
 
 // Handler returns the HTTP handler of the API.
-func Handler(d Deps) http.Handler {
+func Handler(d HandlerDeps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -56,7 +56,7 @@ func Handler(d Deps) http.Handler {
 	return mux
 }
 
-type server struct{ Deps }
+type server struct{ HandlerDeps }
 
 func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {

@@ -22,10 +22,7 @@ import (
 func TestFeedEscapesMarkup(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	rule, err := store.Create(ctx, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Policy says who may call what over HTTP, and how much. Protect applies it in front of
@@ -67,10 +69,10 @@ const WebhookReceiverPath = "/api/v1/webhooks/courtlistener"
 // Validate reports a policy that cannot work.
 func (p Policy) Validate() error {
 	if !p.PublicReads && p.Token == "" {
-		return errors.New("reads are token-protected but no API token is set (set DOCKETWATCH_API_TOKEN, or make search public)")
+		return errors.New("--search-public=false but no API token is set (DOCKETWATCH_API_TOKEN, the config file's api-token or --api-token-file)")
 	}
 	if p.Rate > 0 && p.Burst < 0 {
-		return errors.New("rate limit burst must not be negative")
+		return errors.New("--burst must not be negative")
 	}
 	return nil
 }
@@ -301,25 +303,21 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// limiter is a token bucket per client, in a bounded map.
+// limiter is a token bucket per client (golang.org/x/time/rate), in a bounded map.
 type limiter struct {
-	rate  float64
-	burst float64
+	rate  rate.Limit
+	burst int
 	max   int
 	now   func() time.Time
 
 	mu       sync.Mutex
-	buckets  map[netip.Addr]*bucket
-	overflow bucket
+	buckets  map[netip.Addr]*rate.Limiter
+	overflow *rate.Limiter
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate float64, burst, maxClients int, now func() time.Time) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), max: maxClients, now: now, buckets: map[netip.Addr]*bucket{}}
+func newLimiter(r float64, burst, maxClients int, now func() time.Time) *limiter {
+	return &limiter{rate: rate.Limit(r), burst: burst, max: maxClients, now: now,
+		buckets: map[netip.Addr]*rate.Limiter{}, overflow: rate.NewLimiter(rate.Limit(r), burst)}
 }
 
 // clientKey groups an IPv6 client by its /64, which one subscriber holds whole.
@@ -339,35 +337,31 @@ func (l *limiter) allow(client netip.Addr) (bool, time.Duration) {
 	now := l.now()
 	key := clientKey(client)
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= l.max {
 			l.sweep(now)
 		}
 		if len(l.buckets) < l.max {
-			b = &bucket{tokens: l.burst, last: now}
+			b = rate.NewLimiter(l.rate, l.burst)
 			l.buckets[key] = b
 		} else {
-			b = &l.overflow
+			b = l.overflow
 		}
 	}
-	if b.last.IsZero() {
-		b.tokens, b.last = l.burst, now
+	l.mu.Unlock()
+	r := b.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return false, wait
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return true, 0
 }
 
 // sweep forgets the clients whose buckets have refilled: they lose nothing by it.
 func (l *limiter) sweep(now time.Time) {
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+		if b.TokensAt(now) >= float64(l.burst) {
 			delete(l.buckets, k)
 		}
 	}

@@ -3,7 +3,7 @@ package api
 import (
 	"container/list"
 	"errors"
-	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"net"
 	"net/http"
 	"sync"
@@ -24,13 +24,13 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// NewServer returns the HTTP server of the public port, every phase of a connection
-// bounded, its connections tracked by conns (see Listen). Answers are not bounded in
-// time (exports and PDFs stream for as long as they take); the connection cap bounds
-// what slow readers can hold.
+// NewServer is the HTTP server every docketwatch listener uses, with h traced: every
+// phase of a connection bounded, its connections tracked by conns (see Wrap; nil tracks
+// nothing). Answers are not bounded in time (exports and PDFs stream for as long as they
+// take); the connection cap bounds what slow readers can hold.
 func NewServer(h http.Handler, conns *ConnLimit) *http.Server {
 	return &http.Server{
-		Handler: h, MaxHeaderBytes: maxHeaderBytes,
+		Handler: tracing.Handler(h), MaxHeaderBytes: maxHeaderBytes,
 		ReadHeaderTimeout: serverReadHeaderTimeout, ReadTimeout: serverReadTimeout, IdleTimeout: serverIdleTimeout,
 		ConnState: conns.track,
 	}
@@ -84,13 +84,9 @@ func NewConnLimit(max int) *ConnLimit {
 	return c
 }
 
-// Listen listens on addr with the cap.
-func (c *ConnLimit) Listen(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
-	}
-	return &limitedListener{Listener: ln, limit: c}, nil
+// Wrap puts ln's connections under the cap.
+func (c *ConnLimit) Wrap(ln net.Listener) net.Listener {
+	return &limitedListener{Listener: ln, limit: c}
 }
 
 // Open is how many connections are open.

@@ -14,10 +14,11 @@ import (
 func serveLimited(t *testing.T, max int, h http.Handler) (string, *ConnLimit) {
 	t.Helper()
 	conns := NewConnLimit(max)
-	ln, err := conns.Listen("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln = conns.Wrap(ln)
 	srv := NewServer(h, conns)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +47,7 @@ type extractorLayout struct {
 //
 //	1x2  one `docketwatch extractor`, default concurrency (one child per CPU)
 //	2x2  two of them: twice the children, and twice the consumers
-//	1x4  one extractor process (services/extractor/cmd/extractor --concurrency 4): as
+//	1x4  one `docketwatch extractor --extract-concurrency 4`: as
 //	     many children as 2x2 in one process, to tell processes from children
 //
 // It reports docs/s and pages/s of each, x2-vs-1 (2x2 over 1x2) and x2-vs-1c4 (2x2 over
@@ -68,17 +67,7 @@ func BenchmarkExtractors(b *testing.B) {
 	}
 	files := benchPDFs(b)
 	b.Logf("%d PDFs; load average %s", len(files), loadAvg())
-	dir := b.TempDir()
-	natsBin := filepath.Join(dir, "nats-server")
-	extractorBin := filepath.Join(dir, "extractor")
-	for bin, pkg := range map[string]string{
-		natsBin:      "github.com/nats-io/nats-server/v2",
-		extractorBin: "github.com/docketwatch/docketwatch/services/extractor/cmd/extractor",
-	} {
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			b.Fatalf("building %s: %v: %s", pkg, err, out)
-		}
-	}
+	natsBin := buildNATSServer(b)
 	layouts := []extractorLayout{{"1x2", 1, 0}, {"2x2", 2, 0}, {"1x4", 1, 4}}
 	type tally struct {
 		docs, pages int
@@ -90,7 +79,7 @@ func BenchmarkExtractors(b *testing.B) {
 	for b.Loop() {
 		for k := range layouts {
 			i := (round + k) % len(layouts) // each layout first in turn
-			r := benchIngestRound(b, natsBin, extractorBin, layouts[i], files)
+			r := benchIngestRound(b, natsBin, layouts[i], files)
 			t := &tallies[i]
 			t.docs += r.docs
 			t.pages += r.pages
@@ -138,7 +127,7 @@ type roundResult struct {
 
 // benchIngestRound starts a fresh nats-server, an indexer and the layout's extractors,
 // times one `docketwatch ingest --nats` of files, and stops them all again.
-func benchIngestRound(b *testing.B, natsBin, extractorBin string, layout extractorLayout, files []string) roundResult {
+func benchIngestRound(b *testing.B, natsBin string, layout extractorLayout, files []string) roundResult {
 	b.Helper()
 	// Only the ingest is timed: b's ns/op is the time of an iteration's ingests.
 	b.StopTimer()
@@ -154,12 +143,8 @@ func benchIngestRound(b *testing.B, natsBin, extractorBin string, layout extract
 	common := []string{"--nats", srv.url, "--http", ""}
 	procs = append(procs, startBenchProc(b, "indexer", nil, "indexer", append(common, "--data", b.TempDir())...))
 	for i := range layout.procs {
-		name := fmt.Sprintf("extractor-%d", i+1)
-		if layout.concurrency > 0 {
-			procs = append(procs, startBenchProc(b, name, []string{extractorBin}, "", "--nats", srv.url, "--concurrency", strconv.Itoa(layout.concurrency)))
-		} else {
-			procs = append(procs, startBenchProc(b, name, nil, "extractor", append(common, "--data", b.TempDir())...))
-		}
+		args := append(common, "--data", b.TempDir(), "--extract-concurrency", strconv.Itoa(layout.concurrency))
+		procs = append(procs, startBenchProc(b, fmt.Sprintf("extractor-%d", i+1), nil, "extractor", args...))
 	}
 	waitConsumer(b, srv.url, bus.Filings, "extractor")
 
@@ -247,22 +232,10 @@ func bornDigital(manifest string) []string {
 	return files
 }
 
-// benchNATSServer starts a fresh single-node JetStream nats-server from bin, with the
-// configuration of startNATSServer.
+// benchNATSServer starts a fresh single-node JetStream nats-server from bin.
 func benchNATSServer(b *testing.B, bin string) *natsServer {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := b.TempDir()
-	s := &natsServer{bin: bin, conf: filepath.Join(dir, "nats.conf"), url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
-	conf := fmt.Sprintf("server_name: bench\nlisten: 127.0.0.1:%d\nmax_payload: 64MB\njetstream { store_dir: %q }\n", port, filepath.Join(dir, "js"))
-	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	s := newNATSServer(b, bin, "bench", freePorts(b, 1)[0], b.TempDir(), "")
 	if err := s.start(); err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -446,9 +447,8 @@ func (h *hookReceiver) waitFor(t *testing.T, keys int, within time.Duration) {
 }
 
 // natsServer is a nats-server process that can be killed and started again on the
-// same port and store.
+// same port and store: alone (the chaos test, the benchmarks) or as a node of a cluster.
 type natsServer struct {
-	t    *testing.T
 	bin  string
 	conf string
 	url  string
@@ -458,7 +458,7 @@ type natsServer struct {
 
 // buildNATSServer builds nats-server from the module version we embed (Debian's 2.9
 // ignores options we use).
-func buildNATSServer(t *testing.T) string {
+func buildNATSServer(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "nats-server")
 	build := exec.Command("go", "build", "-o", bin, "github.com/nats-io/nats-server/v2")
@@ -471,26 +471,36 @@ func buildNATSServer(t *testing.T) string {
 // startNATSServer starts a single JetStream server storing under store.
 func startNATSServer(t *testing.T, store string) *natsServer {
 	t.Helper()
-	s := newNATSServer(t, store)
+	s := newNATSServer(t, buildNATSServer(t), "chaos", freePorts(t, 1)[0], store, "")
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// newNATSServer configures a server without starting it.
-func newNATSServer(t *testing.T, store string) *natsServer {
+// newNATSServer configures a JetStream server from bin named name on port, storing under
+// store, without starting it; cluster, when set, is the conf's cluster block.
+func newNATSServer(t testing.TB, bin, name string, port int, store, cluster string) *natsServer {
 	t.Helper()
-	port := freePorts(t, 1)[0]
-	dir := t.TempDir()
-	s := &natsServer{t: t, bin: buildNATSServer(t), conf: filepath.Join(dir, "nats.conf"), url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
-	writeFile(t, s.conf, []byte(fmt.Sprintf("server_name: chaos\nlisten: 127.0.0.1:%d\nmax_payload: 64MB\njetstream { store_dir: %q }\n", port, store)))
+	s := &natsServer{bin: bin, conf: filepath.Join(t.TempDir(), name+".conf"), url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	conf := fmt.Sprintf("server_name: %s\nlisten: 127.0.0.1:%d\nmax_payload: 64MB\njetstream { store_dir: %q }\n%s", name, port, store, cluster)
+	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.kill)
 	return s
 }
 
 // start starts the server and waits until JetStream answers.
 func (s *natsServer) start() error {
+	if err := s.launch(); err != nil {
+		return err
+	}
+	return s.ready(30 * time.Second)
+}
+
+// launch starts the process.
+func (s *natsServer) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cmd := exec.Command(s.bin, "-c", s.conf)
@@ -498,7 +508,13 @@ func (s *natsServer) start() error {
 		return err
 	}
 	s.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
+	return nil
+}
+
+// ready waits until JetStream answers through the server (in a cluster: the meta group
+// has a leader).
+func (s *natsServer) ready(within time.Duration) error {
+	deadline := time.Now().Add(within)
 	for {
 		nc, err := nats.Connect(s.url, nats.Timeout(time.Second))
 		if err == nil {
@@ -517,7 +533,7 @@ func (s *natsServer) start() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("nats-server at %s not ready after 30s: %w", s.url, err)
+			return fmt.Errorf("nats-server at %s not ready after %v: %w", s.url, within, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -343,16 +343,13 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 
 type natsCluster struct {
 	urls  []string
-	procs []*exec.Cmd
+	nodes []*natsServer
 }
 
-func (c *natsCluster) kill(i int) {
-	c.procs[i].Process.Signal(syscall.SIGKILL)
-	c.procs[i].Wait()
-}
+func (c *natsCluster) kill(i int) { c.nodes[i].kill() }
 
 // startNATSCluster starts n nodes (launchNATSCluster) and waits until JetStream answers
-// through each of them.
+// through every node.
 func startNATSCluster(t *testing.T, n int) *natsCluster {
 	t.Helper()
 	c := launchNATSCluster(t, n)
@@ -360,16 +357,11 @@ func startNATSCluster(t *testing.T, n int) *natsCluster {
 	return c
 }
 
-// launchNATSCluster builds nats-server from the Go module we embed (Debian's 2.9 ignores
-// options we use) and starts n nodes on loopback with JetStream, without waiting for them.
+// launchNATSCluster starts n nats-server nodes on loopback with JetStream, routed to
+// each other, without waiting for them.
 func launchNATSCluster(t *testing.T, n int) *natsCluster {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "nats-server")
-	build := exec.Command("go", "build", "-o", bin, "github.com/nats-io/nats-server/v2")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building nats-server: %v: %s", err, out)
-	}
+	bin := buildNATSServer(t)
 	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
 	c := &natsCluster{}
 	for i := range n {
@@ -379,21 +371,13 @@ func launchNATSCluster(t *testing.T, n int) *natsCluster {
 				routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[j]))
 			}
 		}
-		conf := fmt.Sprintf(`server_name: n%d
-listen: 127.0.0.1:%d
-max_payload: 64MB
-jetstream { store_dir: %q }
-cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }
-`, i+1, clientPorts[i], filepath.Join(dir, fmt.Sprintf("js%d", i+1)), routePorts[i], strings.Join(routes, ", "))
-		confPath := filepath.Join(dir, fmt.Sprintf("n%d.conf", i+1))
-		writeFile(t, confPath, []byte(conf))
-		cmd := exec.Command(bin, "-c", confPath)
-		if err := cmd.Start(); err != nil {
+		cluster := fmt.Sprintf("cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }\n", routePorts[i], strings.Join(routes, ", "))
+		node := newNATSServer(t, bin, fmt.Sprintf("n%d", i+1), clientPorts[i], t.TempDir(), cluster)
+		if err := node.launch(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		c.procs = append(c.procs, cmd)
-		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
+		c.nodes = append(c.nodes, node)
+		c.urls = append(c.urls, node.url)
 	}
 	return c
 }
@@ -401,35 +385,14 @@ cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }
 // waitReady waits until JetStream answers through every node: the meta group has a leader.
 func (c *natsCluster) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for _, u := range c.urls {
-		for {
-			nc, err := nats.Connect(u)
-			if err == nil {
-				_, err = nc.Request("$JS.API.INFO", nil, 2*time.Second)
-				if err == nil {
-					var info struct {
-						Error any `json:"error"`
-					}
-					msg, _ := nc.Request("$JS.API.INFO", nil, 2*time.Second)
-					if msg != nil && json.Unmarshal(msg.Data, &info) == nil && info.Error != nil {
-						err = fmt.Errorf("jetstream not ready: %v", info.Error)
-					}
-				}
-				nc.Close()
-			}
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("NATS node %s not ready: %v", u, err)
-			}
-			time.Sleep(200 * time.Millisecond)
+	for _, node := range c.nodes {
+		if err := node.ready(60 * time.Second); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
 
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ports []int
 	var lns []net.Listener

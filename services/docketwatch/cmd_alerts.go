@@ -12,7 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 const alertsUsage = `docketwatch alerts manages alert rules.
@@ -81,7 +81,7 @@ func checkQuery(q string) error {
 	if strings.TrimSpace(q) == "" {
 		return errors.New("the query is empty")
 	}
-	if _, err := indexer.ParseQueryString(q); err != nil {
+	if _, err := schema.ParseQueryString(q); err != nil {
 		var qe *search.QueryError
 		if errors.As(err, &qe) && qe.Position >= 0 {
 			return fmt.Errorf("%s\n  %s\n  %s^", qe.Message, q, strings.Repeat(" ", qe.Position))
@@ -229,9 +229,10 @@ func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
 	return rest[0], nil
 }
 
-func alertsShow(ctx context.Context, args []string) error {
+// onRule runs do on the rule named by the verb's one argument, in the rule store.
+func onRule(ctx context.Context, verb string, args []string, do func(c common, st *alert.Store, id string) error) error {
 	var c common
-	id, err := oneRuleArg(flag.NewFlagSet("alerts show", flag.ContinueOnError), args, &c)
+	id, err := oneRuleArg(flag.NewFlagSet(verb, flag.ContinueOnError), args, &c)
 	if err != nil {
 		return err
 	}
@@ -240,33 +241,31 @@ func alertsShow(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeFn()
-	r, _, err := st.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r.Redacted())
+	return do(c, st, id)
+}
+
+func alertsShow(ctx context.Context, args []string) error {
+	return onRule(ctx, "alerts show", args, func(_ common, st *alert.Store, id string) error {
+		r, _, err := st.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r.Redacted())
+	})
 }
 
 func alertsRemove(ctx context.Context, args []string) error {
-	var c common
-	id, err := oneRuleArg(flag.NewFlagSet("alerts rm", flag.ContinueOnError), args, &c)
-	if err != nil {
-		return err
-	}
-	st, closeFn, err := ruleStore(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	if err := st.Delete(ctx, id); err != nil {
-		return err
-	}
-	if !c.jsonOut {
-		fmt.Printf("rule %s deleted\n", id)
-	}
-	return nil
+	return onRule(ctx, "alerts rm", args, func(c common, st *alert.Store, id string) error {
+		if err := st.Delete(ctx, id); err != nil {
+			return err
+		}
+		if !c.jsonOut {
+			fmt.Printf("rule %s deleted\n", id)
+		}
+		return nil
+	})
 }
 
 // dayCount is one day of a preview.

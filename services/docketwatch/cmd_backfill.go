@@ -47,7 +47,10 @@ func cmdBackfill(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeFn()
-	svc := fetcher.New(cfg, fetcher.Deps{JS: deps.JS, Blobs: deps.Blobs, Log: c.logger()})
+	svc, err := fetcher.New(cfg, fetcher.Deps{JS: deps.JS, Blobs: deps.Blobs, Log: c.logger()})
+	if err != nil {
+		return err
+	}
 	var bar *progressbar.ProgressBar
 	enc := json.NewEncoder(os.Stdout)
 	p, err := svc.Backfill(ctx, *court, from, to, func(p fetcher.Progress) {

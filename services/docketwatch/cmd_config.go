@@ -7,20 +7,21 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/config"
 )
 
-// cmdConfigExample prints a configuration file with every setting of `docketwatch run`,
-// commented out with its meaning, environment variable and built-in default.
+// cmdConfigExample prints a configuration file with every setting of `docketwatch run`
+// and the role verbs (the same flag set), commented out with its meaning, environment
+// variable and built-in default.
 func cmdConfigExample() error {
-	// The flags take their defaults from the environment: show the built-in ones, and the
-	// data directory as it reads for any user.
+	// Show the data directory as it reads for any user.
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "DOCKETWATCH_") || k == "XDG_DATA_HOME" {
+		if k, _, _ := strings.Cut(kv, "="); k == "XDG_DATA_HOME" {
 			os.Unsetenv(k)
 		}
 	}
 	os.Setenv("HOME", "~")
 	fs, _ := runFlags("run")
-	os.Stdout.WriteString("# docketwatch configuration: `docketwatch run --config FILE` (or DOCKETWATCH_CONFIG).\n" +
-		"# Keys are the flags of `docketwatch run`; a flag or a DOCKETWATCH_* variable overrides the\n" +
-		"# file. Secrets (tokens, passwords) belong in the environment or in files named here.\n\n")
-	return config.Example(os.Stdout, fs, "config", "json", "courtlistener-token")
+	os.Stdout.WriteString("# docketwatch configuration: `docketwatch run --config FILE` (or DOCKETWATCH_CONFIG); the\n" +
+		"# role verbs (`docketwatch indexer`, ...) take the same settings. Each key is a flag's name;\n" +
+		"# the flag (--key) overrides the environment (DOCKETWATCH_KEY), which overrides this file.\n" +
+		"# Secrets (tokens, passwords) come only from the environment or this file, never a flag.\n\n")
+	return config.Example(os.Stdout, fs)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
 )
 
@@ -72,9 +71,8 @@ type extractEntity struct {
 func cmdExtract(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	jsonOut := fs.Bool("json", false, "print one JSON object per file")
-	noOCR := fs.Bool("no-ocr", false, "do not OCR pages without text")
-	engine := fs.String("engine", "auto", "text engine: auto, go or poppler")
-	aliases := fs.String("aliases", os.Getenv("DOCKETWATCH_ALIASES"), "YAML alias file: canonical name → other names (env DOCKETWATCH_ALIASES)")
+	var cfg extractor.Config
+	cfg.RegisterFlags(fs)
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -82,11 +80,11 @@ func cmdExtract(ctx context.Context, args []string) error {
 	if len(files) == 0 {
 		return usageError{"extract needs a PDF file"}
 	}
-	rec, err := recognizer(*aliases)
+	rec, err := extractor.LoadRecognizer(cfg.Aliases)
 	if err != nil {
 		return err
 	}
-	pool := worker.NewPool(worker.Config{Env: extractor.EngineEnv(*engine, *noOCR)})
+	pool := worker.NewPool(worker.Config{Env: extractor.EngineEnv(cfg.Engine, cfg.NoOCR)})
 	defer pool.Close()
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
@@ -150,22 +148,6 @@ func printExtract(out extractOutput) {
 			fmt.Printf("%-14s %-40s p.%d  %q\n", e.Type, e.Canonical, e.Page, e.Text)
 		}
 	}
-}
-
-// recognizer builds the entity recogniser, with the user's alias file when given.
-func recognizer(aliasFile string) (*entity.Recognizer, error) {
-	var opt entity.Options
-	if aliasFile != "" {
-		f, err := os.Open(aliasFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading aliases: %w", err)
-		}
-		defer f.Close()
-		if opt.Aliases, err = entity.LoadAliases(f); err != nil {
-			return nil, fmt.Errorf("reading aliases %s: %w", aliasFile, err)
-		}
-	}
-	return entity.New(opt)
 }
 
 func nonZero(n int) string {

@@ -30,13 +30,10 @@ func cmdIngest(ctx context.Context, args []string) error {
 	fs.StringVar(&known.Court, "court", "", "the files' court, a CourtListener court id (ca9, cand, nysb); wins over what is read")
 	fs.StringVar(&known.Docket, "docket", "", "the files' docket number (3:20-cv-08570); wins over what is read")
 	fs.StringVar(&known.CaseName, "case-name", "", "the files' case name (\"Klein v. Meta Platforms, Inc.\"); wins over what is read")
-	var ex extractFlags
-	ex.register(fs) // used when no docketwatch is serving the data: the one started here extracts
+	// Used when no docketwatch is serving the data: the one started here extracts.
+	c.extractor.RegisterFlags(fs)
 	paths, err := parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if c.extractor, err = ex.config(); err != nil {
 		return err
 	}
 	if len(paths) == 0 {
@@ -53,6 +50,9 @@ func cmdIngest(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	deps.Known = known
+	deps.Waiting = func(path string, err error) {
+		fmt.Fprintf(os.Stderr, "waiting: %s: the server stores nothing now (%v); trying again\n", path, err)
+	}
 	// Progress goes to standard error, so that --json output stays one document.
 	deps.Progress = func(f ingest.File) {
 		switch {
@@ -61,9 +61,6 @@ func cmdIngest(ctx context.Context, args []string) error {
 		case *verbose:
 			fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
 		}
-	}
-	deps.Waiting = func(path string, err error) {
-		fmt.Fprintf(os.Stderr, "waiting: %s: the server stores nothing now (%v); trying again\n", path, err)
 	}
 	sum, err := ingest.Run(ctx, deps, paths)
 	if sum != nil {

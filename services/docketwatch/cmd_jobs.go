@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/schollz/progressbar/v3"
@@ -49,15 +50,11 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 	if !sel.Since.IsZero() && !sel.Until.IsZero() && sel.Until.Before(sel.Since) {
 		return usageError{fmt.Sprintf("--until %s is before --since %s", *until, *since)}
 	}
-	deps, closeFn, err := pipeline(ctx, c)
+	deps, store, closeFn, err := jobStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	store, err := job.NewStore(ctx, deps.JS)
-	if err != nil {
-		return err
-	}
 	jobs, err := node.CreateJobs(ctx, store, deps.Searcher, kind, sel)
 	for _, j := range jobs {
 		fmt.Fprintf(os.Stderr, "job %s (%s) created\n", j.ID, j.Kind)
@@ -143,15 +140,11 @@ func cmdJobs(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		pos = []string{"list"}
 	}
-	deps, closeFn, err := pipeline(ctx, c)
+	_, store, closeFn, err := jobStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	store, err := job.NewStore(ctx, deps.JS)
-	if err != nil {
-		return err
-	}
 	enc := json.NewEncoder(os.Stdout)
 	switch verb := pos[0]; {
 	case verb == "list":
@@ -192,4 +185,18 @@ func cmdJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
+}
+
+// jobStore is the job store of the pipeline the verb works with (pipeline).
+func jobStore(ctx context.Context, c common) (ingest.Deps, *job.Store, func(), error) {
+	deps, closeFn, err := pipeline(ctx, c)
+	if err != nil {
+		return deps, nil, nil, err
+	}
+	store, err := job.NewStore(ctx, deps.JS)
+	if err != nil {
+		closeFn()
+		return deps, nil, nil, err
+	}
+	return deps, store, closeFn, nil
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/nats-io/nats-server/v2/server"
@@ -261,7 +260,7 @@ func TestDeployExampleConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "all.yaml")
 	os.WriteFile(path, []byte(strings.Join(live, "\n")+"\n"), 0o644)
 	fs, _ := runFlags("run")
-	if err := config.Apply(fs, path); err != nil {
+	if _, err := parse(fs, []string{"--config", path}); err != nil {
 		t.Errorf("the example's own settings are refused: %v", err)
 	}
 }

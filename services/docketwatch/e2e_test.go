@@ -42,8 +42,8 @@ func TestMain(m *testing.M) {
 
 func startNode(t *testing.T, data, httpAddr string) *node.Node {
 	t.Helper()
-	n, err := node.Start(context.Background(), node.Config{DataDir: data, HTTPAddr: httpAddr,
-		Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}})
+	n, err := node.Start(context.Background(), node.Config{DataDir: data,
+		API: api.Config{HTTP: httpAddr, Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

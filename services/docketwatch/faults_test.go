@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net"
@@ -40,7 +41,7 @@ func TestNATSUnavailable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	srv := newNATSServer(t, t.TempDir())
+	srv := newNATSServer(t, buildNATSServer(t), "faults", freePorts(t, 1)[0], t.TempDir(), "")
 	stages := []*stage{
 		newStage(t, "indexer", "--nats", srv.url, "--http", "", "--data", t.TempDir()),
 		newStage(t, "extractor", "--nats", srv.url, "--http", ""),
@@ -225,10 +226,7 @@ func TestHangingWebhook(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
@@ -275,7 +273,7 @@ func TestHangingWebhook(t *testing.T) {
 	t.Logf("the working endpoint got its %d alerts %v after they were published, beside a hanging one", fastAlerts, time.Since(publishedFast).Round(10*time.Millisecond))
 
 	// The hanging endpoint: retried, with growing delays, under one key per alert.
-	waitUntil(t, 30*time.Second, "an alert tried three times on the hanging endpoint", func() bool {
+	poll.Until(t, 30*time.Second, "an alert tried three times on the hanging endpoint", func() bool {
 		hanging.mu.Lock()
 		defer hanging.mu.Unlock()
 		for _, a := range hanging.attempts {
@@ -316,11 +314,11 @@ func TestHangingWebhook(t *testing.T) {
 
 	// The endpoint answers again: every alert arrives once, and the rule recovers.
 	hanging.hang.Store(false)
-	waitUntil(t, 60*time.Second, "every alert delivered to the recovered endpoint", func() bool {
+	poll.Until(t, 60*time.Second, "every alert delivered to the recovered endpoint", func() bool {
 		n, _ := hanging.counts()
 		return n == slowAlerts
 	})
-	waitUntil(t, 10*time.Second, "the failure count cleared", func() bool {
+	poll.Until(t, 10*time.Second, "the failure count cleared", func() bool {
 		r, _, err := store.Get(ctx, slow.ID)
 		return err == nil && r.Webhook.Failures == 0 && !r.Webhook.Disabled
 	})
@@ -351,17 +349,6 @@ func publishAlert(t *testing.T, js jetstream.JetStream, r alert.Rule, doc filing
 	return a.ID
 }
 
-func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestRefusingSMTP: a relay that turns the deliverer away is retried with backoff, and
 // after the last attempt the alert is parked in DEAD with the relay's answer; a relay that
 // refuses a recipient for good parks at once; the deliverer keeps running, and alerts sent
@@ -372,10 +359,7 @@ func TestRefusingSMTP(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
 	if err != nil {
@@ -407,7 +391,7 @@ func TestRefusingSMTP(t *testing.T) {
 	go func() { done <- d.Run(runCtx) }()
 
 	refusedID := publishAlert(t, js, ok, "test:refused")
-	waitUntil(t, 30*time.Second, "the refused alert parked", func() bool {
+	poll.Until(t, 30*time.Second, "the refused alert parked", func() bool {
 		p, _ := bus.ListParked(ctx, js, 0)
 		return len(p) == 1
 	})
@@ -432,7 +416,7 @@ func TestRefusingSMTP(t *testing.T) {
 	relay.Refusing.Store(false)
 	publishAlert(t, js, gone, "test:gone")
 	publishAlert(t, js, ok, "test:after")
-	waitUntil(t, 30*time.Second, "the alert after recovery delivered and the refused recipient parked", func() bool {
+	poll.Until(t, 30*time.Second, "the alert after recovery delivered and the refused recipient parked", func() bool {
 		n := len(relay.Messages())
 		p, _ := bus.ListParked(ctx, js, 0)
 		return n == 1 && len(p) == 2
@@ -446,7 +430,7 @@ func TestRefusingSMTP(t *testing.T) {
 	if err := bus.RetryParked(ctx, js, parked[0].Seq); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the retried alert delivered", func() bool {
+	poll.Until(t, 30*time.Second, "the retried alert delivered", func() bool {
 		return len(relay.Messages()) == 2
 	})
 	if want, id := strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(refusedID), relay.Messages()[1].MessageID; !strings.Contains(id, want) {
@@ -524,7 +508,7 @@ func TestDiskFull(t *testing.T) {
 	// holds: none of it may be acknowledged while it is not on disk.
 	full := time.Now()
 	maxRedelivered := 0
-	waitUntil(t, 30*time.Second, "the documents arriving at the indexer", func() bool { n, _ := unacked(); return n == during })
+	poll.Until(t, 30*time.Second, "the documents arriving at the indexer", func() bool { n, _ := unacked(); return n == during })
 	for time.Since(full) < 45*time.Second {
 		n, r := unacked()
 		maxRedelivered = max(maxRedelivered, r)
@@ -554,7 +538,7 @@ func TestDiskFull(t *testing.T) {
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 90*time.Second, "the held documents acknowledged once space returned", func() bool { n, _ := unacked(); return n == 0 })
+	poll.Until(t, 90*time.Second, "the held documents acknowledged once space returned", func() bool { n, _ := unacked(); return n == 0 })
 	sum := <-ingested
 	if sum == nil || sum.Count[ingest.Indexed] != during || sum.Count[ingest.Duplicate] != before {
 		t.Errorf("ingest: %+v; want %d indexed and %d duplicates", sum, during, before)

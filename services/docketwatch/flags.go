@@ -9,33 +9,42 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/services/extractor"
 )
 
-// common holds the flags every verb takes: the data directory, JSON output, and how to
-// reach a NATS cluster when docketwatch runs distributed (--nats).
+// common holds the flags every verb takes: the data directory, JSON output, a config
+// file, and how to reach a NATS cluster when docketwatch runs distributed (--nats).
 type common struct {
-	data    string
-	jsonOut bool
+	data       string
+	jsonOut    bool
+	configFile string
 	run.Flags
 	// extractor configures the extraction stage when the verb starts a pipeline itself.
 	extractor extractor.Config
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory (env DOCKETWATCH_DATA)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
-	c.Flags.Register(fs)
+	c.registerSettings(fs)
 }
 
-// logger logs errors only: a CLI verb reports what matters itself.
+// registerSettings registers the flags of common that configure rather than format: all
+// that `run` and the role verbs take of it.
+func (c *common) registerSettings(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", defaultDataDir(), "data directory")
+	fs.StringVar(&c.configFile, config.FileFlag, "", "YAML file of settings, keyed by these flags' names; flags and DOCKETWATCH_* variables override it")
+	c.Flags.RegisterFlags(fs)
+}
+
+// logger logs errors only, unless --log says otherwise: a CLI verb reports what matters
+// itself.
 func (c *common) logger() *slog.Logger { return c.Logger(slog.LevelError) }
 
+// defaultDataDir is the data directory without --data or DOCKETWATCH_DATA: the user's
+// XDG data directory.
 func defaultDataDir() string {
-	if d := os.Getenv("DOCKETWATCH_DATA"); d != "" {
-		return d
-	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "docketwatch")
 	}
@@ -45,15 +54,9 @@ func defaultDataDir() string {
 	return "docketwatch-data"
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
 // parse parses flags anywhere among the arguments ("search --json QUERY" and
-// "search QUERY --json" alike) and returns the positional ones.
+// "search QUERY --json" alike), completes them from the environment and the config file
+// (pkg/config), and returns the positional arguments.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
@@ -69,12 +72,17 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, nil
+			break
 		}
 		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+			pos = append(pos, args[1:]...)
+			break
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	if err := config.Resolve(fs); err != nil {
+		return nil, err
+	}
+	return pos, nil
 }

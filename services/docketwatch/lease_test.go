@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
+	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -29,7 +30,7 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 	defer e.Shutdown()
 	start := func(dir string) *node.Node {
 		n, err := node.Start(context.Background(), node.Config{
-			DataDir: dir, Roles: []string{node.RoleIndexer}, Shard: search.Shard{Index: 1, Count: 2},
+			DataDir: dir, Roles: []string{node.RoleIndexer}, Indexer: indexer.Config{Shard: search.Shard{Index: 1, Count: 2}},
 			NATS:        bus.ConnConfig{URLs: e.ClientURL(), Token: e.Token},
 			MetricsAddr: "127.0.0.1:0", Log: slog.New(slog.DiscardHandler),
 		})

@@ -25,6 +25,7 @@ Usage:
                      [--nats URLS --replicas 3 --roles R,R]  ... or against a NATS cluster
                      [--pacer-courts C,C] [--courtlistener-courts C,C]  sources to watch (see --help)
   docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
+                     (every role verb takes the flags of run)
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
   docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
@@ -38,6 +39,8 @@ Usage:
   docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
+Every setting --foo-bar can also be set as DOCKETWATCH_FOO_BAR or as foo-bar in the YAML
+file of --config (flag over environment over file); secrets only as the latter two.
 `
 
 func main() {

@@ -43,7 +43,10 @@ func TestMissingBlobIsRetried(t *testing.T) {
 	}
 	store := &laggingStore{Store: disk}
 	store.misses.Store(1)
-	s := New(Config{Concurrency: 1}, nil, store, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Concurrency: 1}, Deps{Blobs: store, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.pool.Close()
 	doc := filing.Document{Schema: filing.Schema, ID: "t:lagging", Blob: &filing.BlobRef{SHA256: sum, Size: size}}
 	_, err = s.Extract(context.Background(), doc)

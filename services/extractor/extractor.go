@@ -7,15 +7,18 @@ package extractor
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
@@ -41,6 +44,39 @@ type Config struct {
 	// Engine is "auto" (default), "go" or "poppler"; NoOCR turns OCR off.
 	Engine string
 	NoOCR  bool
+	// Aliases is a YAML file of entity aliases (canonical name → other names) for
+	// LoadRecognizer; the composition root builds Entities from it.
+	Aliases string
+}
+
+// Engines are the values of Config.Engine.
+var Engines = []string{pdfextract.Auto, pdfextract.Go, pdfextract.Poppler}
+
+// RegisterFlags registers the stage's settings on fs (pkg/config binds them to the
+// environment and the config file).
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	config.ChoiceVar(fs, &c.Engine, "engine", pdfextract.Auto, Engines, "PDF text engine")
+	fs.BoolVar(&c.NoOCR, "no-ocr", false, "do not OCR pages without text")
+	fs.StringVar(&c.Aliases, "aliases", "", "YAML alias file for entity names: canonical name → other names")
+	fs.IntVar(&c.Concurrency, "extract-concurrency", 0, "PDFs extracted at once, each in its own child process (default: one per CPU)")
+}
+
+// Validate reports a setting that cannot work, naming its flag.
+func (c Config) Validate() error {
+	if c.Engine != "" && !slices.Contains(Engines, c.Engine) {
+		return fmt.Errorf("--engine %q: want one of %s", c.Engine, strings.Join(Engines, ", "))
+	}
+	if c.Concurrency < 0 {
+		return fmt.Errorf("--extract-concurrency %d: want 0 (one per CPU) or more", c.Concurrency)
+	}
+	return nil
+}
+
+// Deps are what the stage works with.
+type Deps struct {
+	JS    jetstream.JetStream
+	Blobs blob.Store
+	Log   *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -67,10 +103,32 @@ type Service struct {
 	now   func() time.Time
 }
 
-// New returns the stage; Run starts it.
-func New(cfg Config, js jetstream.JetStream, blobs blob.Store, log *slog.Logger) *Service {
+// New returns the stage, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
 	cfg = cfg.withDefaults()
-	return &Service{cfg: cfg, pool: worker.NewPool(cfg.Workers), js: js, blobs: blobs, log: log, now: time.Now}
+	return &Service{cfg: cfg, pool: worker.NewPool(cfg.Workers), js: deps.JS, blobs: deps.Blobs, log: deps.Log, now: time.Now}, nil
+}
+
+// LoadRecognizer builds the entity recogniser, with the alias file when one is named.
+func LoadRecognizer(aliasFile string) (*entity.Recognizer, error) {
+	var opt entity.Options
+	if aliasFile != "" {
+		f, err := os.Open(aliasFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading aliases: %w", err)
+		}
+		defer f.Close()
+		if opt.Aliases, err = entity.LoadAliases(f); err != nil {
+			return nil, fmt.Errorf("reading aliases %s: %w", aliasFile, err)
+		}
+	}
+	return entity.New(opt)
 }
 
 // Consumer is the stage's durable consumer of FILINGS.

@@ -69,7 +69,7 @@ func BenchmarkBackfill(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			env := startNATS(b)
-			svc := New(Config{CourtListener: clConfig(srv)}, Deps{JS: env.js, Blobs: env.blobs})
+			svc := mustNew(b, Config{CourtListener: clConfig(srv)}, Deps{JS: env.js, Blobs: env.blobs})
 			if err := svc.init(context.Background()); err != nil {
 				b.Fatal(err)
 			}
@@ -105,7 +105,7 @@ func BenchmarkResume(b *testing.B) {
 	cl.MaxPages = 1
 	until := dataStart.AddDate(0, 3, 0)
 	ctx, cancel := context.WithCancel(context.Background())
-	first := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs})
+	first := mustNew(b, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs})
 	_, err := first.Backfill(ctx, "nysd", dataStart, until, func(p Progress) {
 		if p.Done >= 1000 {
 			cancel()
@@ -132,7 +132,7 @@ func BenchmarkResume(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		ctx, cancel := context.WithCancel(context.Background())
-		svc := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs})
+		svc := mustNew(b, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs})
 		_, err := svc.Backfill(ctx, "nysd", dataStart, until, func(p Progress) {
 			if p.Done > p.DoneAtStart && ctx.Err() == nil {
 				firstPoll += time.Since(start)

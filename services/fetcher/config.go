@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 )
@@ -151,31 +152,31 @@ func (c Config) Validate() error {
 	seen := map[string]bool{}
 	for _, court := range c.CourtListener.Courts {
 		if !validCourt(court) {
-			errs = append(errs, fmt.Errorf("courtlistener court %q: want a lower-case court id like cand", court))
+			errs = append(errs, fmt.Errorf("--courtlistener-courts: court %q: want a lower-case court id like cand", court))
 		}
 		if seen[court] {
-			errs = append(errs, fmt.Errorf("courtlistener court %q listed twice", court))
+			errs = append(errs, fmt.Errorf("--courtlistener-courts: court %q listed twice", court))
 		}
 		seen[court] = true
 	}
 	if len(c.CourtListener.Courts) > 0 && c.CourtListener.Token == "" && c.CourtListener.TokenFile == "" {
-		errs = append(errs, errors.New("courtlistener courts configured without an API token (flag, DOCKETWATCH_COURTLISTENER_TOKEN or a token file)"))
+		errs = append(errs, errors.New("--courtlistener-courts configured without an API token (DOCKETWATCH_COURTLISTENER_TOKEN, the config file's courtlistener-token or --courtlistener-token-file)"))
 	}
 	if f := c.CourtListener.Field; f != courtlistener.DateCreated && f != courtlistener.DateModified {
-		errs = append(errs, fmt.Errorf("courtlistener field %q: want date_created or date_modified", f))
+		errs = append(errs, fmt.Errorf("--courtlistener-field %q: want date_created or date_modified", f))
 	}
 	seen = map[string]bool{}
 	for _, court := range c.PACER.Courts {
 		if _, err := pacerrss.FeedURL(court); err != nil {
-			errs = append(errs, fmt.Errorf("pacer court: %w", err))
+			errs = append(errs, fmt.Errorf("--pacer-courts: %w", err))
 		}
 		if seen[court] {
-			errs = append(errs, fmt.Errorf("pacer court %q listed twice", court))
+			errs = append(errs, fmt.Errorf("--pacer-courts: court %q listed twice", court))
 		}
 		seen[court] = true
 	}
 	if c.PACER.Interval < DefaultPACERInterval && !c.PACER.AllowFast {
-		errs = append(errs, fmt.Errorf("pacer interval %v is below the polite minimum %v", c.PACER.Interval, DefaultPACERInterval))
+		errs = append(errs, fmt.Errorf("--pacer-interval %v is below the polite minimum %v", c.PACER.Interval, DefaultPACERInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -213,38 +214,21 @@ func validCourt(court string) bool {
 	return true
 }
 
-// RegisterFlags registers the fetcher's flags on fs, with DOCKETWATCH_* environment
-// variables as defaults, so `docketwatch run`, `docketwatch fetcher` and the per-service
-// binary expose the same names. Call Validate after parsing.
+// RegisterFlags registers the fetcher's settings on fs, so that every role verb exposes
+// the same names (pkg/config binds them to the environment and the config file). The
+// CourtListener token is a secret. Call Validate after parsing.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	env := func(k string) string { return os.Getenv("DOCKETWATCH_" + k) }
-	envDur := func(k string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(env(k)); err == nil {
-			return d
-		}
-		return def
-	}
-	c.CourtListener.Courts = splitList(env("COURTLISTENER_COURTS"))
-	fs.Func("courtlistener-courts", "comma-separated CourtListener court ids to poll (env DOCKETWATCH_COURTLISTENER_COURTS)", func(v string) error {
+	config.Func(fs, "courtlistener-courts", "comma-separated CourtListener court ids to poll", func(v string) error {
 		c.CourtListener.Courts = splitList(v)
 		return nil
 	})
-	c.CourtListener.Token = Secret(env("COURTLISTENER_TOKEN"))
-	fs.Func("courtlistener-token", "CourtListener API token; prefer the env DOCKETWATCH_COURTLISTENER_TOKEN or a token file, which ps does not show", func(v string) error {
-		c.CourtListener.Token = Secret(v)
-		return nil
-	})
-	fs.StringVar(&c.CourtListener.TokenFile, "courtlistener-token-file", env("COURTLISTENER_TOKEN_FILE"), "file holding the CourtListener API token (env DOCKETWATCH_COURTLISTENER_TOKEN_FILE)")
-	fs.StringVar(&c.CourtListener.BaseURL, "courtlistener-url", env("COURTLISTENER_URL"), "CourtListener API root (default "+courtlistener.DefaultBaseURL+")")
-	fs.StringVar(&c.CourtListener.StorageURL, "courtlistener-storage-url", env("COURTLISTENER_STORAGE_URL"), "CourtListener PDF storage root (default "+courtlistener.DefaultStorageURL+")")
-	fs.DurationVar(&c.CourtListener.PollInterval, "courtlistener-interval", envDur("COURTLISTENER_INTERVAL", DefaultCLPollInterval), "wait between polls of a caught-up court (env DOCKETWATCH_COURTLISTENER_INTERVAL)")
-	fs.DurationVar(&c.CourtListener.Lookback, "courtlistener-lookback", envDur("COURTLISTENER_LOOKBACK", DefaultLookback), "how far back a court's first poll starts (env DOCKETWATCH_COURTLISTENER_LOOKBACK)")
-	if v := env("COURTLISTENER_BUDGET"); v != "" {
-		if l, err := ParseLimits(v); err == nil {
-			c.CourtListener.Budget = &l
-		}
-	}
-	fs.Func("courtlistener-budget", `request budget, e.g. "5/min,50/hour,125/day" or "none" (default: an ordinary account's limits; env DOCKETWATCH_COURTLISTENER_BUDGET)`, func(v string) error {
+	config.SecretVar(fs, &c.CourtListener.Token, "courtlistener-token", "CourtListener API token")
+	fs.StringVar(&c.CourtListener.TokenFile, "courtlistener-token-file", "", "file holding the CourtListener API token")
+	fs.StringVar(&c.CourtListener.BaseURL, "courtlistener-url", "", "CourtListener API root (default "+courtlistener.DefaultBaseURL+")")
+	fs.StringVar(&c.CourtListener.StorageURL, "courtlistener-storage-url", "", "CourtListener PDF storage root (default "+courtlistener.DefaultStorageURL+")")
+	fs.DurationVar(&c.CourtListener.PollInterval, "courtlistener-interval", DefaultCLPollInterval, "wait between polls of a caught-up court")
+	fs.DurationVar(&c.CourtListener.Lookback, "courtlistener-lookback", DefaultLookback, "how far back a court's first poll starts")
+	config.Func(fs, "courtlistener-budget", `request budget, e.g. "5/min,50/hour,125/day" or "none" (default: an ordinary account's limits)`, func(v string) error {
 		l, err := ParseLimits(v)
 		if err != nil {
 			return err
@@ -252,19 +236,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.CourtListener.Budget = &l
 		return nil
 	})
-	c.CourtListener.Field = courtlistener.Field(env("COURTLISTENER_FIELD"))
-	fs.Func("courtlistener-field", "date_created (new documents) or date_modified (also PDFs that arrive later) (env DOCKETWATCH_COURTLISTENER_FIELD)", func(v string) error {
-		c.CourtListener.Field = courtlistener.Field(v)
-		return nil
-	})
-	c.PACER.Courts = splitList(env("PACER_COURTS"))
-	fs.Func("pacer-courts", "comma-separated PACER court ids whose RSS feeds to poll (env DOCKETWATCH_PACER_COURTS)", func(v string) error {
+	field := (*string)(&c.CourtListener.Field)
+	config.ChoiceVar(fs, field, "courtlistener-field", string(courtlistener.DateCreated), Fields,
+		"date_created polls new documents; date_modified also PDFs that arrive later")
+	config.Func(fs, "pacer-courts", "comma-separated PACER court ids whose RSS feeds to poll", func(v string) error {
 		c.PACER.Courts = splitList(v)
 		return nil
 	})
-	fs.DurationVar(&c.PACER.Interval, "pacer-interval", envDur("PACER_INTERVAL", DefaultPACERInterval), "least time between polls of one court's feed, at least 5m (env DOCKETWATCH_PACER_INTERVAL)")
-	fs.DurationVar(&c.QuietAfter, "fetch-quiet-after", envDur("FETCH_QUIET_AFTER", DefaultQuietAfter), "report a court quiet after this long without new filings (env DOCKETWATCH_FETCH_QUIET_AFTER)")
+	fs.DurationVar(&c.PACER.Interval, "pacer-interval", DefaultPACERInterval, "least time between polls of one court's feed, at least 5m")
+	fs.DurationVar(&c.QuietAfter, "fetch-quiet-after", DefaultQuietAfter, "report a court quiet after this long without new filings")
 }
+
+// Fields are the values of --courtlistener-field.
+var Fields = []string{string(courtlistener.DateCreated), string(courtlistener.DateModified)}
 
 func splitList(v string) []string {
 	var out []string

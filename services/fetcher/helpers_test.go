@@ -162,3 +162,13 @@ func checkExactlyOnce(t *testing.T, srv *clfake.Server, env natsEnv, docs []fili
 		t.Errorf("%d of %d documents never published", missing, len(truth))
 	}
 }
+
+// mustNew is New for a configuration the test knows is valid.
+func mustNew(t testing.TB, cfg Config, deps Deps) *Service {
+	t.Helper()
+	s, err := New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -62,7 +62,10 @@ func childBackfill() error {
 		Token: Secret(env("CL_TOKEN")), BaseURL: env("CL_URL"), StorageURL: env("CL_STORAGE"),
 		Budget: &none, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxPages: 3,
 	}}
-	svc := New(cfg, Deps{JS: js, Blobs: blobs, Sleep: fastSleep})
+	svc, err := New(cfg, Deps{JS: js, Blobs: blobs, Sleep: fastSleep})
+	if err != nil {
+		return err
+	}
 	for _, court := range strings.Split(env("COURTS"), ",") {
 		if _, err := svc.Backfill(ctx, court, since, until, nil); err != nil {
 			return err

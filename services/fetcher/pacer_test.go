@@ -115,7 +115,7 @@ func TestPACERFeeds(t *testing.T) {
 		URL:        func(court string) (string, error) { return hs.URL + "/" + court, nil },
 	}, QuietAfter: time.Hour}
 	newSvc := func() *Service {
-		svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now})
+		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now})
 		if err := svc.init(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func TestPACERNoFeedStops(t *testing.T) {
 	hs := httptest.NewServer(fake)
 	defer hs.Close()
 	env := startNATS(t)
-	svc := New(Config{PACER: PACERConfig{
+	svc := mustNew(t, Config{PACER: PACERConfig{
 		Courts: []string{"cand"}, HTTPClient: hs.Client(),
 		URL: func(court string) (string, error) { return hs.URL + "/" + court, nil },
 	}}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})

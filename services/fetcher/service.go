@@ -54,9 +54,12 @@ type Service struct {
 	pdfWake chan struct{}
 }
 
-// New returns a fetcher. Nothing is contacted until Run, Backfill or WebhookHandler;
-// configuration errors are returned by them (call Config.Validate first to fail fast).
-func New(cfg Config, deps Deps) *Service {
+// New returns a fetcher, or why cfg cannot work. Nothing is contacted until Run,
+// Backfill or WebhookHandler.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
@@ -77,7 +80,7 @@ func New(cfg Config, deps Deps) *Service {
 	for _, c := range cfg.PACER.Courts {
 		s.status.update(pacerrss.Source, pacerrss.CourtListenerID(c), func(*CourtStatus) {})
 	}
-	return s
+	return s, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -241,6 +244,8 @@ func (s *Service) interval(source string) time.Duration {
 }
 
 // backoff is exponential with jitter, per source.
+// backoff counts a source's failures in a row and waits bus.ExponentialBackoff's time
+// for the next, with jitter.
 type backoff struct {
 	base, max time.Duration
 	n         int
@@ -249,11 +254,8 @@ type backoff struct {
 func (b *backoff) reset() { b.n = 0 }
 
 func (b *backoff) next() time.Duration {
-	d := b.base << min(b.n, 20)
-	if d > b.max || d <= 0 {
-		d = b.max
-	}
 	b.n++
+	d := bus.ExponentialBackoff(b.base, b.max)(b.n)
 	// ±25% keeps many courts failing together from retrying in step.
 	return d*3/4 + time.Duration(rand.Int64N(int64(d)/2+1))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"log/slog"
 	"strings"
 	"sync"
@@ -32,7 +33,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	env := startNATS(t)
 	cl := clConfig(srv, courts...)
 	cl.PollInterval = time.Hour
-	svc := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
@@ -80,7 +81,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 		}
 	}
 	// Let the live pollers catch up and see nothing new, then stop.
-	waitFor(t, 20*time.Second, "live pollers caught up", func() bool {
+	poll.Until(t, 20*time.Second, "live pollers caught up", func() bool {
 		for _, st := range svc.Status() {
 			if st.LastSuccess.IsZero() || st.NextPoll.Sub(st.LastSuccess) < 30*time.Minute {
 				return false
@@ -109,17 +110,6 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // New filings after the live poller caught up are published on the next poll, and a
 // new process resumes from the saved cursor without repeating anything.
 func TestLivePollResumes(t *testing.T) {
@@ -127,7 +117,7 @@ func TestLivePollResumes(t *testing.T) {
 	defer srv.Close()
 	env := startNATS(t)
 	cfg := Config{CourtListener: clConfig(srv, "cand")}
-	svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
 	ctx := context.Background()
 	if err := svc.init(ctx); err != nil {
 		t.Fatal(err)
@@ -144,7 +134,7 @@ func TestLivePollResumes(t *testing.T) {
 	made := srv.File("cand", 15, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 
 	// A restarted fetcher: a new Service over the same buckets.
-	svc2 := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	svc2 := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
 	if err := svc2.init(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +154,7 @@ func TestLivePollResumes(t *testing.T) {
 // says so, rather than overwriting.
 func TestCursorCompareAndSet(t *testing.T) {
 	env := startNATS(t)
-	svc := New(Config{}, Deps{JS: env.js, Blobs: env.blobs})
+	svc := mustNew(t, Config{}, Deps{JS: env.js, Blobs: env.blobs})
 	ctx := context.Background()
 	if err := svc.init(ctx); err != nil {
 		t.Fatal(err)
@@ -203,7 +193,7 @@ func TestRefusedTokenStops(t *testing.T) {
 	cl.Token = "wrong-token-" + Secret(strings.Repeat("b", 28))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	svc := New(Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: log, Sleep: fastSleep})
+	svc := mustNew(t, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: log, Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := svc.Run(ctx)

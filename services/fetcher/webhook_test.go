@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"net/http/httptest"
 	"strconv"
 	"testing"
@@ -64,7 +65,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 	env := startNATS(t)
 	cl := clConfig(srv)
 	cfg := Config{CourtListener: cl, PDFRetryInterval: 50 * time.Millisecond}
-	svc := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	h, err := svc.WebhookHandler(ctx)
@@ -101,7 +102,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 	runCtx, stopRun := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
 	go func() { runDone <- svc.Run(runCtx) }()
-	waitFor(t, 10*time.Second, "queued pdfs fetched", func() bool { return queued(t, svc) == 0 })
+	poll.Until(t, 10*time.Second, "queued pdfs fetched", func() bool { return queued(t, svc) == 0 })
 	docs = filings(t, env.js)
 	if len(docs) != announced+available {
 		t.Fatalf("after the PDF fetches FILINGS holds %d; want %d", len(docs), announced+available)
@@ -115,7 +116,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 	// Another event about the same entries (a new key): known documents, nothing new,
 	// and the PDFs already stored are not published again.
 	deliver("evt-2")
-	waitFor(t, 10*time.Second, "second queue drained", func() bool { return queued(t, svc) == 0 })
+	poll.Until(t, 10*time.Second, "second queue drained", func() bool { return queued(t, svc) == 0 })
 	if n := filingsCount(t, env.js); n != announced+available {
 		t.Errorf("a second event about the same entries made FILINGS %d; want %d", n, announced+available)
 	}

@@ -42,7 +42,7 @@ func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
 	if _, err := search.Serve(serverNC, bus.SearchSubject, x, 4, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Blobs: blobs}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Blobs: blobs}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -225,7 +225,7 @@ func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- New(Config{MaxDocs: 2, FlushInterval: 20 * time.Millisecond}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
+		done <- stage(Config{MaxDocs: 2, FlushInterval: 20 * time.Millisecond}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
 	}()
 	defer func() { cancel(); <-done }()
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,7 +68,7 @@ func BenchmarkSearchStack(b *testing.B) {
 
 // rawIndexing indexes texts with bleve alone, in batches cut like the Service cuts them.
 func rawIndexing(b *testing.B, texts []filing.Text, cfg Config) float64 {
-	idx, err := bleve.New(b.TempDir()+"/raw", Mapping())
+	idx, err := bleve.New(b.TempDir()+"/raw", schema.Mapping())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func rawIndexing(b *testing.B, texts []filing.Text, cfg Config) float64 {
 		batch, size = idx.NewBatch(), 0
 	}
 	for _, t := range texts {
-		if err := batch.Index(string(t.Document.ID), IndexDocument(t, now)); err != nil {
+		if err := batch.Index(string(t.Document.ID), schema.IndexDocument(t, now)); err != nil {
 			b.Fatal(err)
 		}
 		for _, p := range t.Pages {
@@ -132,7 +133,7 @@ func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *b
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- New(cfg, ijs, x, slog.New(slog.DiscardHandler)).Run(runCtx) }()
+	go func() { done <- stage(cfg, ijs, x, slog.New(slog.DiscardHandler)).Run(runCtx) }()
 	for {
 		c, err := x.DocCount()
 		if err != nil {
@@ -171,7 +172,7 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 		b.Fatal(err)
 	}
 	defer sub.Unsubscribe()
-	srv := httptest.NewServer(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject)}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject)}))
 	defer srv.Close()
 	client := srv.Client()
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"hash/fnv"
 	"runtime"
 	"sync"
@@ -94,7 +95,7 @@ func (b *builder) flush(ctx context.Context) error {
 	now := time.Now()
 	for id, i := range newest {
 		d := docs[i]
-		if stored[string(id)] >= versionKey(d.text.Version) {
+		if stored[string(id)] >= schema.VersionKey(d.text.Version) {
 			continue
 		}
 		at := d.indexed
@@ -103,7 +104,7 @@ func (b *builder) flush(ctx context.Context) error {
 		}
 		h := fnv.New32a()
 		h.Write([]byte(id))
-		if err := parts[int(h.Sum32())%len(parts)].Index(string(id), IndexDocument(d.text, at)); err != nil {
+		if err := parts[int(h.Sum32())%len(parts)].Index(string(id), schema.IndexDocument(d.text, at)); err != nil {
 			return fmt.Errorf("adding %s to batch: %w", id, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // TestCostlyQueriesDoNotStarveOthers: one client floods the API with the costliest
@@ -70,13 +72,14 @@ func TestCostlyQueriesDoNotStarveOthers(t *testing.T) {
 	}
 	// The clients come through a trusted proxy that names them, as behind a load balancer.
 	policy := api.Policy{PublicReads: true, Rate: -1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
-	h := api.Protect(api.Handler(api.Deps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Gate: api.NewSearchGate(0, 0, 0)}), policy)
+	h := api.Protect(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Gate: api.NewSearchGate(0, 0, 0)}), policy)
 	conns := api.NewConnLimit(256)
-	ln, err := conns.Listen("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := api.NewServer(h, conns)
+	ln = conns.Wrap(ln)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	base := "http://" + ln.Addr().String() + "/api/v1/search?q="
@@ -103,7 +106,7 @@ func TestCostlyQueriesDoNotStarveOthers(t *testing.T) {
 
 	// The costliest query within the limits: eight fuzzy terms of distance 2.
 	var costly []string
-	for i := range MaxExpandingTerms {
+	for i := range schema.MaxExpandingTerms {
 		costly = append(costly, vocab[i]+"~2")
 	}
 	costlyQ := strings.Join(costly, " ")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +51,8 @@ type Index struct {
 const currentFile = "CURRENT"
 
 // liveConfig is how an index is opened for live use. bleve locks the directory: one
-// process owns an index (STACK.md); a second open fails after a second instead of
+// process owns an index (scorch holds root.bolt under an exclusive lock, and a second
+// bleve.Open, even read-only, blocks forever without a bolt timeout); a second open fails after a second instead of
 // blocking forever. A batch returns once it is searchable, not once it is on disk
 // (scorch's default waits for the disk, fsync included, which took from 0.8 s to 20 s
 // per batch of 500 on a loaded machine): every writer that needs durability waits for
@@ -153,7 +155,7 @@ func openWith(root string, config map[string]any) (*Index, error) {
 // index's metadata: a re-index builds with settings that must not outlive the build.
 func openVersion(path string, config map[string]any) (bleve.Index, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		idx, err := bleve.NewUsing(path, Mapping(), scorch.Name, scorch.Name, nil)
+		idx, err := bleve.NewUsing(path, schema.Mapping(), scorch.Name, scorch.Name, nil)
 		if err != nil {
 			return nil, fmt.Errorf("creating index %s: %w", path, err)
 		}
@@ -282,22 +284,18 @@ func versionsIn(ctx context.Context, idx interface {
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fieldVersion}
+	req.Fields = []string{schema.FieldVersion}
 	res, err := idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("looking up versions: %w", err)
 	}
 	for _, h := range res.Hits {
-		if v, ok := h.Fields[fieldVersion].(string); ok {
+		if v, ok := h.Fields[schema.FieldVersion].(string); ok {
 			out[h.ID] = v
 		}
 	}
 	return out, nil
 }
-
-// versionKey orders versions as strings: bleve's numbers are float64, which cannot hold
-// nanosecond timestamps exactly.
-func versionKey(v int64) string { return fmt.Sprintf("%020d", v) }
 
 // write commits the entries in one batch; when it returns nil they are visible to search.
 func (x *Index) write(entries []entry, now time.Time) error {
@@ -323,7 +321,7 @@ func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, erro
 		}
 	})
 	for _, e := range entries {
-		if err := b.Index(string(e.text.Document.ID), IndexDocument(e.text, now)); err != nil {
+		if err := b.Index(string(e.text.Document.ID), schema.IndexDocument(e.text, now)); err != nil {
 			return nil, fmt.Errorf("adding %s to batch: %w", e.text.Document.ID, err)
 		}
 	}
@@ -332,96 +330,6 @@ func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, erro
 	}
 	return persisted, nil
 }
-
-// IndexDocument is the bleve document of a Text under Mapping, indexed at now. The pages
-// are joined into one text field; page_starts keeps each page's byte offset (and its
-// number when pages are not numbered 1, 2, 3, …) so that a match location names its page.
-func IndexDocument(t filing.Text, now time.Time) map[string]any {
-	d := t.Document
-	var text strings.Builder
-	starts := make([]string, 0, len(t.Pages))
-	for i, p := range t.Pages {
-		if i > 0 {
-			text.WriteString(pageSeparator)
-		}
-		start := strconv.Itoa(text.Len())
-		if p.Number != 0 && p.Number != i+1 {
-			start += "@" + strconv.Itoa(p.Number)
-		}
-		starts = append(starts, start)
-		text.WriteString(p.Text)
-	}
-	stored := d
-	stored.Description = strings.TrimSpace(d.Description)
-	docJSON, _ := json.Marshal(stored)
-	doc := map[string]any{
-		fieldText:         text.String(),
-		fieldPageStarts:   strings.Join(starts, ","),
-		fieldPages:        len(t.Pages),
-		fieldCaseName:     d.Docket.CaseName,
-		fieldDescription:  strings.TrimSpace(d.Entry.Description + "\n" + d.Description),
-		fieldCourt:        d.Docket.Court,
-		fieldDocket:       d.Docket.Number,
-		fieldDocType:      DocumentType(d),
-		fieldExhibit:      d.Exhibit,
-		fieldSource:       d.Source,
-		fieldVersion:      versionKey(t.Version),
-		fieldIndexed:      now.UTC(),
-		fieldDocumentJSON: string(docJSON),
-		// A document without a date sorts below every date; "dated" puts it last when the
-		// oldest come first. Values rather than missing fields keep search-after exact:
-		// bleve's placeholder for a missing value does not survive a cursor.
-		fieldFiledSort: undatedSortKey,
-		fieldDated:     "0",
-	}
-	if d.Entry.Number > 0 {
-		doc[fieldEntry] = d.Entry.Number
-	}
-	if d.ExhibitLabel != "" {
-		doc[fieldExhibitLabel] = d.ExhibitLabel
-	}
-	if !d.Entry.Filed.IsZero() {
-		filed := d.Entry.Filed.UTC()
-		doc[fieldFiled] = filed
-		doc[fieldFiledSort] = filed.Format(filedSortLayout)
-		doc[fieldDated] = "1"
-		doc[fieldYear] = strconv.Itoa(filed.Year())
-	}
-	if len(t.Entities) > 0 {
-		byType := map[string][]string{}
-		var all []string
-		var kept []filing.Entity
-		type key struct {
-			t    filing.EntityType
-			name string
-		}
-		seen := map[key]bool{}
-		for _, e := range t.Entities {
-			name := strings.TrimSpace(e.Canonical)
-			k := key{e.Type, name}
-			if name == "" || seen[k] {
-				continue
-			}
-			seen[k] = true
-			kept = append(kept, filing.Entity{Type: e.Type, Canonical: name})
-			all = append(all, name)
-			if search.KnownEntityType(e.Type) {
-				byType[entityField(e.Type)] = append(byType[entityField(e.Type)], name)
-			}
-		}
-		doc[fieldEntity] = all
-		for f, names := range byType {
-			doc[f] = names
-		}
-		entJSON, _ := json.Marshal(kept)
-		doc[fieldEntitiesJSON] = string(entJSON)
-	}
-	return doc
-}
-
-// pageSeparator joins pages in the text field: two newlines, so that no phrase spans pages
-// by accident of a glued word, and snippets read naturally.
-const pageSeparator = "\n\n"
 
 // pageStart is where a page begins in the joined text, and its number.
 type pageStart struct{ offset, number int }
@@ -477,9 +385,9 @@ func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*
 
 // recordFields are the stored fields decodeRecord reads.
 func recordFields(withText bool) []string {
-	f := []string{fieldDocumentJSON, fieldEntitiesJSON, fieldDocType, fieldVersion, fieldIndexed, fieldPages, fieldPageStarts}
+	f := []string{schema.FieldDocumentJSON, schema.FieldEntitiesJSON, schema.FieldDocType, schema.FieldVersion, schema.FieldIndexed, schema.FieldPages, schema.FieldPageStarts}
 	if withText {
-		f = append(f, fieldText)
+		f = append(f, schema.FieldText)
 	}
 	return f
 }
@@ -487,23 +395,23 @@ func recordFields(withText bool) []string {
 // decodeRecord rebuilds a document's record from the stored fields of its hit.
 func decodeRecord(id string, fields map[string]any, withText bool) (*search.Record, error) {
 	str := func(f string) string { s, _ := fields[f].(string); return s }
-	rec := &search.Record{DocType: str(fieldDocType)}
-	if err := json.Unmarshal([]byte(str(fieldDocumentJSON)), &rec.Document); err != nil {
+	rec := &search.Record{DocType: str(schema.FieldDocType)}
+	if err := json.Unmarshal([]byte(str(schema.FieldDocumentJSON)), &rec.Document); err != nil {
 		return nil, fmt.Errorf("decoding stored document %s: %w", id, err)
 	}
-	if s := str(fieldEntitiesJSON); s != "" {
+	if s := str(schema.FieldEntitiesJSON); s != "" {
 		if err := json.Unmarshal([]byte(s), &rec.Entities); err != nil {
 			return nil, fmt.Errorf("decoding stored entities of %s: %w", id, err)
 		}
 	}
-	if n, err := strconv.ParseInt(str(fieldVersion), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(str(schema.FieldVersion), 10, 64); err == nil {
 		rec.Version = n
 	}
-	rec.IndexedAt, _ = time.Parse(time.RFC3339Nano, str(fieldIndexed))
-	pages, _ := fields[fieldPages].(float64)
+	rec.IndexedAt, _ = time.Parse(time.RFC3339Nano, str(schema.FieldIndexed))
+	pages, _ := fields[schema.FieldPages].(float64)
 	rec.PageCount = int(pages)
 	if withText {
-		rec.Pages = splitPages(str(fieldText), parseStarts(str(fieldPageStarts)))
+		rec.Pages = splitPages(str(schema.FieldText), parseStarts(str(schema.FieldPageStarts)))
 	}
 	return rec, nil
 }
@@ -514,7 +422,7 @@ func splitPages(text string, starts []pageStart) []filing.Page {
 	for i, s := range starts {
 		end := len(text)
 		if i+1 < len(starts) {
-			end = starts[i+1].offset - len(pageSeparator)
+			end = starts[i+1].offset - len(schema.PageSeparator)
 		}
 		if s.offset > end || end > len(text) {
 			break // a corrupt page_starts: return the pages that make sense

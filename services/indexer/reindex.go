@@ -189,6 +189,20 @@ func (r *reindex) run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if err := r.build(ctx); err != nil {
+		return err
+	}
+	old, err := r.switchOver(ctx)
+	if err != nil {
+		return err
+	}
+	return r.finishSwap(old, d["from"])
+}
+
+// build runs the job's phases from the one it is in: copying the documents outside the
+// selection, replaying the selection from TEXTS, catching up with the live writer.
+func (r *reindex) build(ctx context.Context) error {
+	j, d := r.j, r.j.Detail
 	if d["phase"] == phaseCopy {
 		if err := r.copyOld(ctx); err != nil {
 			return err
@@ -242,11 +256,7 @@ func (r *reindex) run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	old, err := r.switchOver(ctx)
-	if err != nil {
-		return err
-	}
-	return r.finishSwap(old, d["from"])
+	return nil
 }
 
 // start chooses the new version and the end of the selective replay.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -66,7 +67,7 @@ func reindexChild(spec string) int {
 		return js
 	}
 	ctx := context.Background()
-	go New(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
+	go stage(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
 	jobJS := connect("jobs")
 	store, err := job.NewStore(ctx, jobJS)
 	if err != nil {
@@ -145,7 +146,7 @@ func (v *env) run(x *Index, opt ReindexOptions) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+		stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
 	}()
 	jobJS := v.conn("jobs")
 	if opt.Log == nil {
@@ -540,7 +541,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, ver := range newest {
-		if got[string(id)] != versionKey(ver) {
+		if got[string(id)] != schema.VersionKey(ver) {
 			t.Fatalf("%s at version %q; want %d", id, got[string(id)], ver)
 		}
 	}

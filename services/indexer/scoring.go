@@ -204,7 +204,7 @@ func (r *statsReader) TermFieldReader(ctx context.Context, term []byte, field st
 // the collection's terms that match (those every shard expanded to in the first round,
 // with documents somewhere) join the shard's own, in dictionary order: the expansion
 // is that of one index of the whole collection. These are the dictionaries the query
-// syntax's expansions read (ParseQueryString makes no prefix or term-range queries;
+// syntax's expansions read (schema.ParseQueryString makes no prefix or term-range queries;
 // bleve reads FieldDictPrefix and FieldDictRange for those).
 
 func (r *statsReader) FieldDictRegexpAutomaton(field, pattern string) (index.FieldDict, index.RegexAutomaton, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"html"
 	"sort"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 
@@ -22,9 +22,6 @@ var (
 	_ search.Searcher  = (*Index)(nil)
 	_ search.Documents = (*Index)(nil)
 )
-
-// SnippetWidth is the length in bytes of the text around the densest matches.
-const SnippetWidth = 240
 
 // maxHighlights bounds the passages of one hit, each from a different page.
 const maxHighlights = 3
@@ -50,7 +47,7 @@ func Request(q search.Query) (*bleve.SearchRequest, search.Query, error) {
 	if err != nil {
 		return nil, q, err
 	}
-	bq, err := BuildQuery(q)
+	bq, err := schema.BuildQuery(q)
 	if err != nil {
 		return nil, q, err
 	}
@@ -64,11 +61,11 @@ func Request(q search.Query) (*bleve.SearchRequest, search.Query, error) {
 		}
 		req.SearchAfter = after
 	}
-	req.Fields = []string{fieldPages, fieldCaseName, fieldDescription, fieldCourt, fieldDocket, fieldEntry,
-		fieldExhibit, fieldExhibitLabel, fieldFiled, fieldDocType, fieldSource}
+	req.Fields = []string{schema.FieldPages, schema.FieldCaseName, schema.FieldDescription, schema.FieldCourt, schema.FieldDocket, schema.FieldEntry,
+		schema.FieldExhibit, schema.FieldExhibitLabel, schema.FieldFiled, schema.FieldDocType, schema.FieldSource}
 	if highlighting(q) {
 		req.IncludeLocations = true
-		req.Fields = append(req.Fields, fieldText, fieldPageStarts)
+		req.Fields = append(req.Fields, schema.FieldText, schema.FieldPageStarts)
 	}
 	for _, name := range q.Facets {
 		req.AddFacet(name, bleve.NewFacetRequest(facetField(name), q.FacetSize))
@@ -82,13 +79,13 @@ func highlighting(q search.Query) bool { return !q.NoHighlight && strings.TrimSp
 func facetField(name string) string {
 	switch name {
 	case search.FacetCourt:
-		return fieldCourt
+		return schema.FieldCourt
 	case search.FacetDocType:
-		return fieldDocType
+		return schema.FieldDocType
 	case search.FacetYear:
-		return fieldYear
+		return schema.FieldYear
 	}
-	return entityField(filing.EntityType(strings.TrimPrefix(name, search.FacetEntityPrefix)))
+	return schema.EntityField(filing.EntityType(strings.TrimPrefix(name, search.FacetEntityPrefix)))
 }
 
 // sortOrder is the order of hits; every order ends with the id, so that hits with equal
@@ -99,81 +96,11 @@ func sortOrder(s string) bsearch.SortOrder {
 	}
 	switch s {
 	case search.SortNewest:
-		return bsearch.SortOrder{asString(fieldFiledSort, true), &bsearch.SortDocID{}}
+		return bsearch.SortOrder{asString(schema.FieldFiledSort, true), &bsearch.SortDocID{}}
 	case search.SortOldest:
-		return bsearch.SortOrder{asString(fieldDated, true), asString(fieldFiledSort, false), &bsearch.SortDocID{}}
+		return bsearch.SortOrder{asString(schema.FieldDated, true), asString(schema.FieldFiledSort, false), &bsearch.SortDocID{}}
 	}
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
-}
-
-// BuildQuery is the bleve query answering q: its query string (ParseQueryString) and its
-// filters. Filters do not change scores. A malformed query returns a *search.QueryError.
-func BuildQuery(q search.Query) (query.Query, error) {
-	q, err := q.Normalize()
-	if err != nil {
-		return nil, err
-	}
-	user, err := ParseQueryString(q.Q)
-	if err != nil {
-		return nil, err
-	}
-	var filters []query.Query
-	if len(q.Court) > 0 {
-		var any []query.Query
-		for _, c := range q.Court {
-			t := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(c)))
-			t.SetField(fieldCourt)
-			any = append(any, t)
-		}
-		filters = append(filters, bleve.NewDisjunctionQuery(any...))
-	}
-	if q.Docket != "" {
-		t := bleve.NewTermQuery(strings.TrimSpace(q.Docket))
-		t.SetField(fieldDocket)
-		filters = append(filters, t)
-	}
-	if len(q.IDs) > 0 {
-		ids := make([]string, len(q.IDs))
-		for i, id := range q.IDs {
-			ids[i] = string(id)
-		}
-		filters = append(filters, bleve.NewDocIDQuery(ids))
-	}
-	if q.Exhibits {
-		b := bleve.NewBoolFieldQuery(true)
-		b.SetField(fieldExhibit)
-		filters = append(filters, b)
-	}
-	if !q.FiledFrom.IsZero() || !q.FiledTo.IsZero() {
-		to := q.FiledTo
-		if !to.IsZero() {
-			to = to.AddDate(0, 0, 1) // the whole last day
-		}
-		filters = append(filters, dateRange(fieldFiled, q.FiledFrom, to))
-	}
-	for _, e := range q.Entities {
-		filters = append(filters, entityFilter(e.Type, e.Name))
-	}
-	if len(q.DocTypes) > 0 {
-		var any []query.Query
-		for _, t := range q.DocTypes {
-			tq := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(t)))
-			tq.SetField(fieldDocType)
-			any = append(any, tq)
-		}
-		filters = append(filters, bleve.NewDisjunctionQuery(any...))
-	}
-	if len(filters) == 0 {
-		return user, nil
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(user)
-	if len(filters) == 1 {
-		b.AddFilter(filters[0])
-	} else {
-		b.AddFilter(bleve.NewConjunctionQuery(filters...))
-	}
-	return b, nil
 }
 
 // searchError is what Search returns for err.
@@ -232,26 +159,26 @@ func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
 	num := func(f string) int { n, _ := h.Fields[f].(float64); return int(n) }
 	hit := search.Hit{
-		ID: filing.DocID(h.ID), Score: h.Score, Court: str(fieldCourt), Docket: str(fieldDocket),
-		CaseName: str(fieldCaseName), Entry: num(fieldEntry), ExhibitLabel: str(fieldExhibitLabel),
-		Description: str(fieldDescription), Pages: num(fieldPages), DocType: str(fieldDocType),
-		Source: str(fieldSource),
+		ID: filing.DocID(h.ID), Score: h.Score, Court: str(schema.FieldCourt), Docket: str(schema.FieldDocket),
+		CaseName: str(schema.FieldCaseName), Entry: num(schema.FieldEntry), ExhibitLabel: str(schema.FieldExhibitLabel),
+		Description: str(schema.FieldDescription), Pages: num(schema.FieldPages), DocType: str(schema.FieldDocType),
+		Source: str(schema.FieldSource),
 	}
-	hit.Exhibit, _ = h.Fields[fieldExhibit].(bool)
-	if s := str(fieldFiled); s != "" {
+	hit.Exhibit, _ = h.Fields[schema.FieldExhibit].(bool)
+	if s := str(schema.FieldFiled); s != "" {
 		hit.Filed, _ = time.Parse(time.RFC3339, s)
 	}
 	if !highlight {
 		return hit
 	}
-	text := str(fieldText)
-	locs := MatchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
+	text := str(schema.FieldText)
+	locs := schema.MatchOffsets(h.Locations[schema.FieldText], h.Locations[schema.FieldTextExact])
 	if len(locs) == 0 || text == "" {
 		// The match is in the case name or the description: show the description.
-		hit.Snippet = html.EscapeString(trim(hit.Description, SnippetWidth))
+		hit.Snippet = html.EscapeString(schema.Trim(hit.Description, schema.SnippetWidth))
 		return hit
 	}
-	hit.Highlights = highlights(text, locs, parseStarts(str(fieldPageStarts)))
+	hit.Highlights = highlights(text, locs, parseStarts(str(schema.FieldPageStarts)))
 	if len(hit.Highlights) > 0 {
 		hit.Page, hit.Snippet = hit.Highlights[0].Page, hit.Highlights[0].Snippet
 	}
@@ -281,98 +208,14 @@ func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlig
 		pm.locs = append(pm.locs, l)
 	}
 	for _, pm := range pages {
-		pm.best, pm.count = Densest(pm.locs, SnippetWidth)
+		pm.best, pm.count = schema.Densest(pm.locs, schema.SnippetWidth)
 	}
 	sort.SliceStable(pages, func(i, j int) bool { return pages[i].count > pages[j].count })
 	out := make([]search.Highlight, 0, min(len(pages), maxHighlights))
 	for _, pm := range pages[:min(len(pages), maxHighlights)] {
-		out = append(out, search.Highlight{Page: pm.page, Snippet: Snippet(text, pm.locs, pm.best)})
+		out = append(out, search.Highlight{Page: pm.page, Snippet: schema.Snippet(text, pm.locs, pm.best)})
 	}
 	return out
-}
-
-// MatchOffsets flattens term locations into sorted, distinct [start,end) byte ranges.
-func MatchOffsets(maps ...bsearch.TermLocationMap) [][2]int {
-	seen := map[[2]int]bool{}
-	var out [][2]int
-	for _, terms := range maps {
-		for _, locs := range terms {
-			for _, l := range locs {
-				r := [2]int{int(l.Start), int(l.End)}
-				if !seen[r] {
-					seen[r] = true
-					out = append(out, r)
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
-}
-
-// Densest returns the index of the match that starts the window of width bytes holding
-// the most matches, and how many it holds: where a snippet is cut.
-func Densest(locs [][2]int, width int) (int, int) {
-	best, bestN, j := 0, 0, 0
-	for i := range locs {
-		for j < len(locs) && locs[j][0] < locs[i][0]+width {
-			j++
-		}
-		if j-i > bestN {
-			best, bestN = i, j-i
-		}
-	}
-	return best, bestN
-}
-
-// Snippet cuts SnippetWidth bytes of text around the match at index at, marks every
-// match in it with <mark>, and escapes the rest as HTML. Search hits and alerts both show
-// these.
-func Snippet(text string, locs [][2]int, at int) string {
-	if len(locs) == 0 {
-		return html.EscapeString(trim(text, SnippetWidth))
-	}
-	from := max(0, locs[at][0]-SnippetWidth/4)
-	to := min(len(text), from+SnippetWidth)
-	from, to = runeStart(text, from), runeStart(text, to)
-	var b strings.Builder
-	if from > 0 {
-		b.WriteString("…")
-	}
-	pos := from
-	for _, l := range locs[at:] {
-		if l[0] >= to {
-			break
-		}
-		if l[0] < pos {
-			continue
-		}
-		b.WriteString(html.EscapeString(text[pos:l[0]]))
-		b.WriteString("<mark>" + html.EscapeString(text[l[0]:min(l[1], len(text))]) + "</mark>")
-		pos = min(l[1], len(text))
-	}
-	if pos < to {
-		b.WriteString(html.EscapeString(text[pos:to]))
-	}
-	if to < len(text) {
-		b.WriteString("…")
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-func runeStart(s string, i int) int {
-	for i > 0 && i < len(s) && s[i]&0xC0 == 0x80 {
-		i--
-	}
-	return i
-}
-
-func trim(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	return s[:runeStart(s, n)] + "…"
 }
 
 // encodeCursor is the position just after a hit in one order: the hit's sort values

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,8 +23,11 @@ import (
 
 // Config tunes batching. A batch is committed when it holds MaxDocs documents or
 // MaxBytes of message data, or FlushInterval after its first document arrived: bleve's
-// cost grows with batch bytes (STACK.md: 1,000 × 20 KB cost ~1 GB of RSS).
+// cost grows with batch bytes (a batch of 1,000 documents of 20 KB costs ~1 GB of RSS).
 type Config struct {
+	// Shard is the part of TEXTS this indexer indexes and serves; the zero value is all
+	// of it. The composition root opens the index as this shard (OpenShard).
+	Shard         search.Shard
 	MaxDocs       int
 	MaxBytes      int
 	FlushInterval time.Duration
@@ -63,9 +68,37 @@ type Service struct {
 	pending sync.WaitGroup
 }
 
-// New returns the stage over an open index; Run starts it.
-func New(cfg Config, js jetstream.JetStream, index *Index, log *slog.Logger) *Service {
-	return &Service{cfg: cfg.withDefaults(), js: js, index: index, log: log, now: time.Now}
+// RegisterFlags registers the stage's settings on fs (pkg/config binds them to the
+// environment and the config file).
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.Var(&c.Shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (default all of it)")
+}
+
+// Validate reports a setting that cannot work, naming its flag.
+func (c Config) Validate() error {
+	if err := c.Shard.Validate(); err != nil {
+		return fmt.Errorf("--shard: %w", err)
+	}
+	return nil
+}
+
+// Deps are what the stage works with.
+type Deps struct {
+	JS jetstream.JetStream
+	// Index is the open index this stage writes (OpenShard with Config.Shard).
+	Index *Index
+	Log   *slog.Logger
+}
+
+// New returns the stage over an open index, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	return &Service{cfg: cfg.withDefaults(), js: deps.JS, index: deps.Index, log: deps.Log, now: time.Now}, nil
 }
 
 // Durable names the live writer's consumer of TEXTS for one shard: every shard reads all
@@ -111,7 +144,7 @@ func (s *Service) Run(ctx context.Context) error {
 	go func() { defer close(watched); c.WatchExhausted(wctx, s.js, s.log) }()
 	defer func() { stopWatch(); <-watched }()
 	// Pulls are bounded by bytes as well as count: one TEXTS message can be megabytes
-	// (STACK.md), and the buffer holds up to one pull beyond the batch under way.
+	// (a document's whole text: bus.MaxPayload), and the buffer holds up to one pull beyond the batch under way.
 	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(s.cfg.MaxDocs, s.cfg.MaxBytes), jetstream.PullExpiry(bus.PullExpiry))
 	if err != nil {
 		return fmt.Errorf("pulling from TEXTS: %w", err)
@@ -175,16 +208,7 @@ func (s *Service) Run(ctx context.Context) error {
 // document; a crash before the acknowledgement redelivers the batch, which rewrites
 // nothing (same versions) and republishes INDEXED under the same message ids.
 func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
-	ctx := context.Background()
-	c := s.consumer()
-	start := s.now()
-	c.Observe = s.cfg.Observe
-	if c.Observe == nil {
-		c.Observe = func(string, string, time.Duration) {}
-	}
-	settleOne := func(m jetstream.Msg, err error) {
-		c.Observe(c.Stage, c.Settle(ctx, s.js, s.log, m, err), s.now().Sub(start))
-	}
+	b := s.newBatch(msgs)
 	// A re-index pauses live writes for its last catch-up and swap by taking this lock:
 	// a batch lands wholly before the swap (and is replayed into the new index) or
 	// wholly after it (into the new index).
@@ -197,25 +221,94 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 		}
 	}
 	defer unlock()
+	b.decode()
+	persisted, err := b.write()
+	if err != nil {
+		for _, it := range b.items {
+			b.settleOne(it.msg, bus.Unavailable(err)) // a full disk is no fault of the documents'
+		}
+		return
+	}
+	s.index.markProcessed(lastSequence(msgs))
+	unlock()
+	b.announce(runCtx)
+	if persisted == nil {
+		b.settle(nil)
+		return
+	}
+	// Acknowledge once the batch is on disk, without holding up the next batch.
+	s.pending.Add(1)
+	go func() {
+		defer s.pending.Done()
+		select {
+		case err := <-persisted:
+			b.settle(err)
+		case <-time.After(persistTimeout):
+			b.settle(fmt.Errorf("not persisted after %s", persistTimeout))
+		}
+	}()
+	s.log.Debug("batch committed", "docs", len(b.writes), "messages", len(msgs))
+}
+
+// batch is one commit's messages through its phases: decoded into items, the newest
+// version of each written, announced, settled.
+type batch struct {
+	s     *Service
+	c     bus.Consumer
+	start time.Time
+	msgs  []jetstream.Msg
+	items []batchItem
+	// stored holds the versions the index had of the items; newest the index in items of
+	// each document's newest version; writes what is written.
+	stored map[string]string
+	newest map[filing.DocID]int
+	writes []entry
+	// errs holds each item's announcement error.
+	errs []error
+}
+
+type batchItem struct {
+	msg  jetstream.Msg
+	text filing.Text
+}
+
+func (s *Service) newBatch(msgs []jetstream.Msg) *batch {
+	c := s.consumer()
+	c.Observe = s.cfg.Observe
+	if c.Observe == nil {
+		c.Observe = func(string, string, time.Duration) {}
+	}
+	return &batch{s: s, c: c, start: s.now(), msgs: msgs}
+}
+
+// settleOne acknowledges, retries or parks m by err, and counts it.
+func (b *batch) settleOne(m jetstream.Msg, err error) {
+	b.c.Observe(b.c.Stage, b.c.Settle(context.Background(), b.s.js, b.s.log, m, err), b.s.now().Sub(b.start))
+}
+
+// lastSequence is the highest stream sequence of msgs.
+func lastSequence(msgs []jetstream.Msg) uint64 {
 	var last uint64
 	for _, m := range msgs {
 		if md, err := m.Metadata(); err == nil && md.Sequence.Stream > last {
 			last = md.Sequence.Stream
 		}
 	}
-	type item struct {
-		msg  jetstream.Msg
-		text filing.Text
-	}
-	var items []item
+	return last
+}
+
+// decode keeps the messages of this shard's documents as items; another shard's are
+// acknowledged, undecodable ones parked.
+func (b *batch) decode() {
+	shard := b.s.index.shard
 	skip := func(m jetstream.Msg) {
 		// Another shard's document: its indexer has it.
-		c.Settle(ctx, s.js, s.log, m, nil)
-		c.Observe(c.Stage, telemetry.OutcomeSkipped, 0)
+		b.c.Settle(context.Background(), b.s.js, b.s.log, m, nil)
+		b.c.Observe(b.c.Stage, telemetry.OutcomeSkipped, 0)
 	}
-	for _, m := range msgs {
+	for _, m := range b.msgs {
 		// Every shard reads all of TEXTS: the Doc-Id header spares it decoding the others'.
-		if id := m.Headers().Get(bus.HeaderDocID); id != "" && !s.index.shard.Owns(filing.DocID(id)) {
+		if id := m.Headers().Get(bus.HeaderDocID); id != "" && !shard.Owns(filing.DocID(id)) {
 			skip(m)
 			continue
 		}
@@ -228,78 +321,75 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 			err = t.Document.ID.Validate()
 		}
 		if err != nil {
-			settleOne(m, fault.Permanentf("decoding text: %v", err))
+			b.settleOne(m, fault.Permanentf("decoding text: %v", err))
 			continue
 		}
-		if !s.index.shard.Owns(t.Document.ID) {
+		if !shard.Owns(t.Document.ID) {
 			skip(m)
 			continue
 		}
-		items = append(items, item{m, t})
+		b.items = append(b.items, batchItem{m, t})
 	}
-	ids := make([]string, 0, len(items))
-	for _, it := range items {
+}
+
+// write commits the newest version of each document, in the index and within the batch;
+// persisted reports when the write is on disk (nil: nothing was written).
+func (b *batch) write() (persisted <-chan error, err error) {
+	ids := make([]string, 0, len(b.items))
+	for _, it := range b.items {
 		ids = append(ids, string(it.text.Document.ID))
 	}
-	stored, err := s.index.versions(ctx, ids)
-	if err != nil {
-		for _, it := range items {
-			settleOne(it.msg, err)
-		}
-		return
+	if b.stored, err = b.s.index.versions(context.Background(), ids); err != nil {
+		return nil, err
 	}
-	// Keep the newest version of each document: in the index, and within the batch.
-	newest := map[filing.DocID]int{}
-	var writes []entry
-	for i, it := range items {
+	b.newest = map[filing.DocID]int{}
+	for i, it := range b.items {
 		id := it.text.Document.ID
-		if j, ok := newest[id]; ok && items[j].text.Version >= it.text.Version {
+		if j, ok := b.newest[id]; ok && b.items[j].text.Version >= it.text.Version {
 			continue
 		}
-		newest[id] = i
+		b.newest[id] = i
 	}
-	for _, i := range newest {
-		t := items[i].text
-		prev := stored[string(t.Document.ID)]
-		if prev > versionKey(t.Version) {
+	for _, i := range b.newest {
+		t := b.items[i].text
+		prev := b.stored[string(t.Document.ID)]
+		if prev > schema.VersionKey(t.Version) {
 			continue // an older version redelivered or replayed late: never replaces a newer one
 		}
 		// A redelivered document the index already holds at this version is written again:
 		// the first write may be visible without being on disk (its persist failed on a
 		// full disk), and acknowledging it on the strength of the copy in memory would lose
 		// it in a crash. Writing it again waits for the disk like any new write.
-		if prev != versionKey(t.Version) || redelivered(items[i].msg) {
-			writes = append(writes, entry{text: t, previous: prev})
+		if prev != schema.VersionKey(t.Version) || redelivered(b.items[i].msg) {
+			b.writes = append(b.writes, entry{text: t, previous: prev})
 		}
 	}
-	var persisted <-chan error
-	if len(writes) > 0 {
-		var err error
-		if persisted, err = s.index.writeDurable(writes, s.now()); err != nil {
-			s.log.Error("committing batch", "docs", len(writes), "err", err)
-			for _, it := range items {
-				settleOne(it.msg, bus.Unavailable(err)) // a full disk is no fault of the documents'
-			}
-			return
-		}
+	if len(b.writes) == 0 {
+		return nil, nil
 	}
-	s.index.markProcessed(last)
-	unlock()
+	if persisted, err = b.s.index.writeDurable(b.writes, b.s.now()); err != nil {
+		b.s.log.Error("committing batch", "docs", len(b.writes), "err", err)
+		return nil, err
+	}
+	return persisted, nil
+}
+
+// announce publishes INDEXED for every document of the batch at once and waits for the
+// stream's acknowledgements together: one round trip per batch rather than per document.
+func (b *batch) announce(runCtx context.Context) {
 	first := map[filing.DocID]bool{}
-	for _, w := range writes {
+	for _, w := range b.writes {
 		first[w.text.Document.ID] = w.previous == ""
 	}
-	// Announce every document of the batch at once and wait for the stream's
-	// acknowledgements together: one round trip per batch rather than per document.
-	pending := make([]jetstream.PubAckFuture, len(items))
-	errs := make([]error, len(items))
-	for i, it := range items {
+	pending := make([]jetstream.PubAckFuture, len(b.items))
+	b.errs = make([]error, len(b.items))
+	for i, it := range b.items {
 		t := it.text
-		if newest[t.Document.ID] == i && stored[string(t.Document.ID)] <= versionKey(t.Version) {
+		if b.newest[t.Document.ID] == i && b.stored[string(t.Document.ID)] <= schema.VersionKey(t.Version) {
 			// INDEXED continues the trace the document's TEXTS message carried.
-			dctx, span := tracing.StartConsume(ctx, c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
-			pending[i], errs[i] = s.announce(dctx, t, first[t.Document.ID])
-			tracing.End(span, "", errs[i])
+			dctx, span := tracing.StartConsume(context.Background(), b.c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
+			pending[i], b.errs[i] = b.s.announce(dctx, t, first[t.Document.ID])
+			tracing.End(span, "", b.errs[i])
 		}
 	}
 	// NATS gone between a publish and its acknowledgement leaves the future waiting: the
@@ -316,38 +406,25 @@ func (s *Service) commit(runCtx context.Context, msgs []jetstream.Msg) {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			errs[i] = fmt.Errorf("publishing indexed %s: %w", items[i].text.Document.ID, err)
+			b.errs[i] = fmt.Errorf("publishing indexed %s: %w", b.items[i].text.Document.ID, err)
 		case <-wait.Done():
-			errs[i] = fmt.Errorf("publishing indexed %s: not acknowledged: %w", items[i].text.Document.ID, context.Cause(wait))
+			b.errs[i] = fmt.Errorf("publishing indexed %s: not acknowledged: %w", b.items[i].text.Document.ID, context.Cause(wait))
 		}
 	}
-	settle := func(perr error) {
-		for i, it := range items {
-			err := errs[i]
-			if err == nil && perr != nil {
-				err = fmt.Errorf("persisting index batch: %w", perr)
-			}
-			// The batch's errors are the index's disk's or JetStream's: on a full disk they
-			// are retried without end, never parked.
-			settleOne(it.msg, bus.Unavailable(err))
+}
+
+// settle settles every item: by its announcement's error, else by perr, the outcome of
+// persisting the batch.
+func (b *batch) settle(perr error) {
+	for i, it := range b.items {
+		err := b.errs[i]
+		if err == nil && perr != nil {
+			err = fmt.Errorf("persisting index batch: %w", perr)
 		}
+		// The batch's errors are the index's disk's or JetStream's: on a full disk they
+		// are retried without end, never parked.
+		b.settleOne(it.msg, bus.Unavailable(err))
 	}
-	if persisted == nil {
-		settle(nil)
-		return
-	}
-	// Acknowledge once the batch is on disk, without holding up the next batch.
-	s.pending.Add(1)
-	go func() {
-		defer s.pending.Done()
-		select {
-		case err := <-persisted:
-			settle(err)
-		case <-time.After(persistTimeout):
-			settle(fmt.Errorf("not persisted after %s", persistTimeout))
-		}
-	}()
-	s.log.Debug("batch committed", "docs", len(writes), "messages", len(msgs))
 }
 
 // publishAckWait bounds the wait for the stream to acknowledge a batch's INDEXED
@@ -374,7 +451,7 @@ func (s *Service) announce(ctx context.Context, t filing.Text, first bool) (jets
 	msg := &nats.Msg{Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Docket.Court)), Data: data, Header: nats.Header{}}
 	msg.Header.Set(bus.HeaderDocID, string(d.ID))
 	tracing.Inject(ctx, msg.Header)
-	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, versionKey(t.Version))))
+	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(bus.MsgID("indexer", d.ID, schema.VersionKey(t.Version))))
 	if err != nil {
 		return nil, fmt.Errorf("publishing indexed %s: %w", d.ID, err)
 	}

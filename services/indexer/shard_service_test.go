@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // openShard opens the index of one shard under its own root and starts its live writer
@@ -170,7 +172,7 @@ func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- New(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+			done <- stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
 		}()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -190,4 +192,13 @@ func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
 	}
 	runUntil(t.TempDir())
 	runUntil(t.TempDir()) // the same shard, a new directory
+}
+
+// stage is New for a configuration the test knows is valid: it panics otherwise.
+func stage(cfg Config, js jetstream.JetStream, x *Index, log *slog.Logger) *Service {
+	s, err := New(cfg, Deps{JS: js, Index: x, Log: log})
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

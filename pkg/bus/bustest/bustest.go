@@ -42,3 +42,13 @@ func JetStream(tb testing.TB, e *bus.Embedded) (*nats.Conn, jetstream.JetStream)
 	}
 	return nc, js
 }
+
+// KV opens the contract's bucket (bus.KV) over js.
+func KV(tb testing.TB, js jetstream.JetStream, bucket string) jetstream.KeyValue {
+	tb.Helper()
+	kv, err := bus.KV(context.Background(), js, bucket)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kv
+}

@@ -1,6 +1,6 @@
-// Package runtest runs a service binary built on run.Service as a child process, the way
-// operators run it, and reads its metrics and probes: what the per-service mains' tests
-// need, and nothing for production code.
+// Package runtest runs a docketwatch role (`docketwatch ROLE`) as a child process, the way
+// operators run it, and reads its metrics and probes: what the role process tests need,
+// and nothing for production code.
 package runtest
 
 import (

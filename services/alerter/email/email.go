@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -50,21 +51,30 @@ type Config struct {
 	OnDelivery func(outcome string)
 }
 
-// Validate reports what is missing.
+// TLSModes are the values of Config.TLS.
+var TLSModes = []string{StartTLS, TLS, NoTLS}
+
+// Validate reports what is missing, naming the flags of the settings.
 func (c Config) Validate() error {
 	var errs []error
 	if c.Host == "" {
-		errs = append(errs, errors.New("smtp host is empty"))
+		errs = append(errs, errors.New("--smtp-host is empty"))
 	}
 	if c.From == "" {
-		errs = append(errs, errors.New("smtp sender (from) is empty"))
+		errs = append(errs, errors.New("--smtp-from (the sender) is empty"))
 	}
-	switch c.TLS {
-	case "", StartTLS, TLS, NoTLS:
-	default:
-		errs = append(errs, fmt.Errorf("smtp tls %q is not one of starttls, tls, none", c.TLS))
+	if err := ValidTLS(c.TLS); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// ValidTLS reports a TLS mode that is none of TLSModes (empty is the default, StartTLS).
+func ValidTLS(mode string) error {
+	if mode != "" && !slices.Contains(TLSModes, mode) {
+		return fmt.Errorf("--smtp-tls %q: want one of %s", mode, strings.Join(TLSModes, ", "))
+	}
+	return nil
 }
 
 func (c Config) withDefaults() Config {

@@ -24,7 +24,7 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	withEmail, err := store.Create(ctx, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // benchRules fills p with n rules shaped like the ones people save: mostly a name or a
@@ -58,7 +58,7 @@ func benchMatch(b *testing.B, rules, pages int, all bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := New(indexer.Mapping())
+	p := New(schema.Mapping())
 	benchRules(b, p, rules)
 	if all {
 		// The reference: every rule is a candidate for every document.

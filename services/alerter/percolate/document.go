@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // Fields of an indexed document the percolator reads back.
@@ -17,7 +17,7 @@ const (
 	fieldPageStarts  = "page_starts"
 )
 
-// document is a Text as the index holds it (indexer.IndexDocument, so that a rule
+// document is a Text as the index holds it (schema.IndexDocument, so that a rule
 // matches here exactly when a search would find the document), with its joined text and
 // where each page starts in it.
 type document struct {
@@ -30,7 +30,7 @@ type document struct {
 type pageStart struct{ offset, number int }
 
 func newDocument(t filing.Text, now time.Time) document {
-	fields := indexer.IndexDocument(t, now)
+	fields := schema.IndexDocument(t, now)
 	d := document{fields: fields}
 	d.text, _ = fields[fieldText].(string)
 	d.description, _ = fields[fieldDescription].(string)

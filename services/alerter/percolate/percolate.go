@@ -1,5 +1,5 @@
 // Package percolate matches one new document against many saved rules, the reverse of a
-// search. bleve has no percolator (STACK.md), so each document is indexed alone in a
+// search. bleve has no percolator (as of v2.6), so each document is indexed alone in a
 // throwaway in-memory index with the index's own mapping, and only the rules whose key
 // terms occur in it are run there: with 10,000 rules a document meets a few dozen.
 package percolate
@@ -19,7 +19,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // Match is a rule that matched a document, with what to show for it.
@@ -58,7 +58,7 @@ type Percolator struct {
 	exhaustive bool
 }
 
-// New returns an empty percolator over the index mapping (indexer.Mapping()).
+// New returns an empty percolator over the index mapping (schema.Mapping()).
 func New(m mapping.IndexMapping) *Percolator {
 	return &Percolator{
 		mapping: m, now: time.Now,
@@ -257,12 +257,12 @@ func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 	m := Match{Rule: c}
 	text, starts := doc.text, true
 	// Quoted phrases match the unstemmed copy of the text; its offsets are the same.
-	locs := indexer.MatchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
+	locs := schema.MatchOffsets(h.Locations[fieldText], h.Locations[fieldTextExact])
 	sort.Slice(locs, func(i, j int) bool { return locs[i][0] < locs[j][0] })
 	if len(locs) == 0 {
 		// The match is in the description (or the case name): show that instead.
 		text, starts = doc.description, false
-		locs = indexer.MatchOffsets(h.Locations[fieldDescription])
+		locs = schema.MatchOffsets(h.Locations[fieldDescription])
 	}
 	seenTerm := map[string]bool{}
 	seenPage := map[int]bool{}
@@ -295,13 +295,13 @@ func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 	}
 	sort.Ints(m.Pages)
 	if len(locs) == 0 {
-		m.Snippet = indexer.Snippet(text, nil, 0)
+		m.Snippet = schema.Snippet(text, nil, 0)
 		return m
 	}
-	at, _ := indexer.Densest(locs, indexer.SnippetWidth)
+	at, _ := schema.Densest(locs, schema.SnippetWidth)
 	if starts {
 		m.Page = doc.pageAt(locs[at][0])
 	}
-	m.Snippet = indexer.Snippet(text, locs, at)
+	m.Snippet = schema.Snippet(text, locs, at)
 	return m
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 func compile(tb testing.TB, p *Percolator, id, q string, f alert.Filters) {
@@ -34,7 +34,7 @@ func TestMatchNamesPageTermsAndSnippet(t *testing.T) {
 	}
 	doc := docs[0]
 	doc.Pages[1].Text += "\nThe parties dispute whether the Inbox API exposed message contents to developers."
-	p := New(indexer.Mapping())
+	p := New(schema.Mapping())
 	compile(t, p, "aaaaaaaaaaaaaaa1", `"Inbox API"`, alert.Filters{})
 	compile(t, p, "aaaaaaaaaaaaaaa2", `"inbox of the API"`, alert.Filters{}) // a different phrase
 	ms, st, err := p.Match(context.Background(), doc)
@@ -83,11 +83,11 @@ func TestFilters(t *testing.T) {
 		{"other entity", alert.Filters{Entities: []string{"Widget Makers LLC"}}, base, false},
 		{"type exhibit", alert.Filters{Types: []string{"exhibit"}}, base, true},
 		{"type exhibit, main document", alert.Filters{Types: []string{"exhibit"}}, main, false},
-		{"type of the description", alert.Filters{Types: []string{indexer.DocumentType(main.Document)}}, main, true},
+		{"type of the description", alert.Filters{Types: []string{schema.DocumentType(main.Document)}}, main, true},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New(indexer.Mapping())
+			p := New(schema.Mapping())
 			compile(t, p, fmt.Sprintf("%016x", i+1), "privacy", tt.f)
 			ms, _, err := p.Match(context.Background(), tt.doc)
 			if err != nil {
@@ -153,7 +153,7 @@ func TestPreselectionLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := indexer.Mapping()
+	m := schema.Mapping()
 	all, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestPreselectionPrunes(t *testing.T) {
 	}
 	words, _ := corpus.Words()
 	rng := rand.New(rand.NewPCG(3, 3))
-	p := New(indexer.Mapping())
+	p := New(schema.Mapping())
 	for i := range 300 {
 		common := words[rng.IntN(len(words))]
 		var q string
@@ -253,7 +253,7 @@ func TestPreselectionPrunes(t *testing.T) {
 }
 
 func TestRequiredTerms(t *testing.T) {
-	m := indexer.Mapping()
+	m := schema.Mapping()
 	tests := []struct {
 		q    string
 		want string // the key clause, "" for none

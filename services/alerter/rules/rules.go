@@ -14,7 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
 // Term is an indexed term of a field: what the analyser makes of the words, "inbox"
@@ -43,7 +43,7 @@ func Parse(q string) (query.Query, error) {
 	if strings.TrimSpace(q) == "" {
 		return nil, &search.QueryError{Message: "the query is empty", Position: -1}
 	}
-	return indexer.ParseQueryString(q)
+	return schema.ParseQueryString(q)
 }
 
 // SearchQuery is the search that finds what the rule matches: its query string and its
@@ -73,7 +73,7 @@ func Compile(r alert.Rule, m mapping.IndexMapping) (*Compiled, error) {
 	if strings.TrimSpace(r.Query) == "" {
 		return nil, fmt.Errorf("compiling rule %s: %w", r.ID, &search.QueryError{Message: "the query is empty", Position: -1})
 	}
-	q, err := indexer.BuildQuery(SearchQuery(r))
+	q, err := schema.BuildQuery(SearchQuery(r))
 	if err != nil {
 		return nil, fmt.Errorf("compiling rule %s: %w", r.ID, err)
 	}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -83,10 +84,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
@@ -129,7 +127,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 		publish(fast, filing.DocID(fmt.Sprintf("x:fast-%d", i)))
 	}
 
-	waitFor(t, func() bool { keys, _ := healthy.answered(); return keys == fastEvents })
+	poll.Until(t, 20*time.Second, "every event of the healthy endpoint answered", func() bool { keys, _ := healthy.answered(); return keys == fastEvents })
 	if _, requests := hanging.answered(); requests != 0 {
 		t.Fatalf("the hanging endpoint answered %d requests before its release", requests)
 	}
@@ -137,7 +135,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 		t.Errorf("the healthy endpoint got %d requests for %d events; want one each", requests, keys)
 	}
 	// Let the waiting events be deferred more often than MaxAttempts.
-	waitFor(t, func() bool {
+	poll.Until(t, 20*time.Second, "an event deferred more often than maxAttempts", func() bool {
 		d.ends.mu.Lock()
 		defer d.ends.mu.Unlock()
 		for _, n := range d.ends.deferred {
@@ -149,10 +147,10 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	})
 
 	hanging.release()
-	waitFor(t, func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
+	poll.Until(t, 20*time.Second, "every event of the hanging endpoint answered", func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
 	// A second copy could only come from a message not yet acknowledged: wait until
 	// every event's message is.
-	waitFor(t, func() bool {
+	poll.Until(t, 20*time.Second, "the consumer drained", func() bool {
 		cons, err := js.Consumer(ctx, bus.Alerts, d.Consumer().Durable)
 		if err != nil {
 			return false
@@ -190,7 +188,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 	defer srv.Close()
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {
@@ -206,7 +204,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var parked []bus.ParkedMsg
-	waitFor(t, func() bool { parked, _ = bus.ListParked(ctx, js, 0); return len(parked) == 1 })
+	poll.Until(t, 20*time.Second, "one delivery parked", func() bool { parked, _ = bus.ListParked(ctx, js, 0); return len(parked) == 1 })
 	if n := calls.Load(); n != 3 {
 		t.Errorf("endpoint called %d times; want MaxAttempts=3", n)
 	}

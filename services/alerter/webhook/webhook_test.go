@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -87,7 +88,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv, _ := bus.KV(ctx, js, bus.BucketRules)
+	kv := bustest.KV(t, js, bus.BucketRules)
 	store := alert.NewStore(kv)
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {
@@ -116,7 +117,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	go d.Run(runCtx)
 
 	first := publish("x:1")
-	waitFor(t, func() bool {
+	poll.Until(t, 20*time.Second, "the endpoint disabled", func() bool {
 		got, _, _ := store.Get(ctx, r.ID)
 		return got.Webhook.Disabled
 	})
@@ -140,7 +141,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	bmu.Unlock()
 	dead, _ := js.Stream(ctx, bus.Dead)
-	waitFor(t, func() bool { info, _ := dead.Info(ctx); return info.State.Msgs == 1 })
+	poll.Until(t, 20*time.Second, "one message in DEAD", func() bool { info, _ := dead.Info(ctx); return info.State.Msgs == 1 })
 
 	// Disabled: further events are not attempted.
 	publish("x:2")
@@ -160,16 +161,5 @@ func TestRetriesThenDisables(t *testing.T) {
 		t.Fatal(err)
 	}
 	publish("x:3")
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 20s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, 20*time.Second, "five calls", func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
 }

@@ -7,13 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,15 +23,11 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
-	"github.com/docketwatch/docketwatch/services/alerter"
-	"github.com/docketwatch/docketwatch/services/alerter/rules"
 	"github.com/docketwatch/docketwatch/services/api"
-	"github.com/docketwatch/docketwatch/services/api/web"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/docketwatch/docketwatch/services/fetcher"
-	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
 // TestMain lets the test binary serve as the extraction child of the pipeline.
@@ -78,43 +72,22 @@ type env struct {
 
 func startEnv(t *testing.T) *env {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
-	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(), Roles: []string{node.RoleIndexer, node.RoleExtractor}, Log: log})
+	// Every role but the fetcher, wired as `docketwatch run` wires them; the test
+	// publishes what a fetcher would.
+	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(),
+		Roles: []string{node.RoleIndexer, node.RoleExtractor, node.RoleAlerter, node.RoleAPI},
+		API:   api.Config{HTTP: "127.0.0.1:0", Policy: api.Policy{Token: browserToken, PublicReads: true, Rate: -1}},
+		Log:   slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Close)
-	al, err := alerter.New(ctx, alerter.Config{}, n.JS, indexer.Mapping(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = al.Run(runCtx) }()
-	t.Cleanup(func() { stop(); wg.Wait() })
-
-	rulesKV, err := bus.KV(ctx, n.JS, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := func(r alert.Rule) error { _, err := rules.Compile(r, indexer.Mapping()); return err }
-	// Mounted as the lead mounts them in node.go: the JSON API under /api/ and the
-	// health endpoints, the web UI at "/".
-	apiH := api.Handler(api.Deps{Searcher: n.Searcher, Blobs: n.Blobs, Log: log})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", apiH)
-	mux.Handle("/healthz", apiH)
-	api.AlertRoutes(mux, api.AlertDeps{Store: alert.NewStore(rulesKV), JS: n.JS, Check: check, Log: log})
-	mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, JS: n.JS, CheckRule: check, Metrics: n.Metrics, Token: browserToken, Log: log}))
-	srv := httptest.NewServer(api.Protect(mux, api.Policy{Token: browserToken, PublicReads: true, Rate: -1}))
-	t.Cleanup(srv.Close)
 	pub, err := fetcher.NewPublisher(ctx, n.JS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{n: n, url: srv.URL, pub: pub, today: time.Now().UTC().Truncate(24 * time.Hour)}
+	return &env{n: n, url: n.HTTPURL, pub: pub, today: time.Now().UTC().Truncate(24 * time.Hour)}
 }
 
 // filingDoc is a filing as a source announces it, with the pages of its PDF.

@@ -101,7 +101,17 @@ func (u *ui) documentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	d := &documentData{Rec: rec, Q: strings.TrimSpace(v.Get("q"))}
+	d := newDocumentData(rec, strings.TrimSpace(v.Get("q")), u.apiDocPath(id))
+	// The query's matches: the search restricted to this document says which words
+	// matched on which pages; those words are then marked on every page shown.
+	hitPages, terms := u.documentHits(ctx, d)
+	d.pages(termsRegexp(terms), hitPages, v.Get("page"))
+	u.render(w, r, http.StatusOK, "document", page{Title: d.Title, Nav: "search", Data: d})
+}
+
+// newDocumentData is the page's header: title, metadata, links and entities.
+func newDocumentData(rec *search.Record, q, apiPath string) *documentData {
+	d := &documentData{Rec: rec, Q: q}
 	doc := rec.Document
 	d.Title = doc.Docket.CaseName
 	if d.Title == "" {
@@ -118,35 +128,45 @@ func (u *ui) documentPage(w http.ResponseWriter, r *http.Request) {
 		d.SourceURL = su.String()
 	}
 	if doc.Blob != nil && doc.Blob.SHA256 != "" {
-		d.PDFURL = u.apiDocPath(doc.ID) + "/pdf"
+		d.PDFURL = apiPath + "/pdf"
 	}
 	d.Groups = entityGroups(rec.Entities)
 	if d.Q != "" {
 		d.SearchURL = "/?" + url.Values{"q": {d.Q}}.Encode()
 	}
+	return d
+}
 
-	// The query's matches: the search restricted to this document says which words
-	// matched on which pages; those words are then marked on every page shown.
-	var terms []string
+// documentHits runs the page's query against its document alone: the pages it matched
+// on, and the words to mark.
+func (u *ui) documentHits(ctx context.Context, d *documentData) (map[int]bool, []string) {
 	hitPages := map[int]bool{}
-	if d.Q != "" {
-		res, err := u.Searcher.Search(ctx, search.Query{Q: d.Q, IDs: []filing.DocID{id}, Limit: 1})
-		switch {
-		case err != nil && search.IsQueryError(err):
-			d.Problem = problemOf(d.Q, err)
-		case err != nil:
-			u.Log.Warn("web document highlights", "doc_id", id, "err", err)
-		case len(res.Hits) > 0:
-			for _, hl := range res.Hits[0].Highlights {
-				hitPages[hl.Page] = true
-				terms = append(terms, markedTerms(hl.Snippet)...)
-			}
-		}
-		terms = append(terms, queryWords(d.Q)...)
+	if d.Q == "" {
+		return hitPages, nil
 	}
-	re := termsRegexp(terms)
+	var terms []string
+	id := d.Rec.Document.ID
+	res, err := u.Searcher.Search(ctx, search.Query{Q: d.Q, IDs: []filing.DocID{id}, Limit: 1})
+	switch {
+	case err != nil && search.IsQueryError(err):
+		d.Problem = problemOf(d.Q, err)
+	case err != nil:
+		u.Log.Warn("web document highlights", "doc_id", id, "err", err)
+	case len(res.Hits) > 0:
+		for _, hl := range res.Hits[0].Highlights {
+			hitPages[hl.Page] = true
+			terms = append(terms, markedTerms(hl.Snippet)...)
+		}
+	}
+	return hitPages, append(terms, queryWords(d.Q)...)
+}
 
-	d.Target, _ = strconv.Atoi(v.Get("page"))
+// pages lays out the view around the asked page (else the first page with a hit): its
+// pages with the matches of re marked, links to the other views and to every page with
+// a hit.
+func (d *documentData) pages(re *regexp.Regexp, hitPages map[int]bool, asked string) {
+	rec, id := d.Rec, d.Rec.Document.ID
+	d.Target, _ = strconv.Atoi(asked)
 	if d.Target < 1 || d.Target > max(len(rec.Pages), 1) {
 		d.Target = 0
 	}
@@ -198,7 +218,6 @@ func (u *ui) documentPage(w http.ResponseWriter, r *http.Request) {
 	for _, n := range hp {
 		d.HitPages = append(d.HitPages, viewLink{Label: strconv.Itoa(n), URL: docURL(id, d.Q, n), Current: n == d.Target})
 	}
-	u.render(w, r, http.StatusOK, "document", page{Title: d.Title, Nav: "search", Data: d})
 }
 
 func documentMeta(rec *search.Record) []metaRow {

@@ -10,13 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
+	"golang.org/x/sync/errgroup"
 )
 
 // searchTimeout bounds one search behind a page.
@@ -373,8 +373,8 @@ func docTypeOptions(res *search.Result, selected []string) []string {
 func (u *ui) hitViews(ctx context.Context, v url.Values, hits []search.Hit) []hitView {
 	out := make([]hitView, len(hits))
 	q := v.Get("q")
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
+	var fetching errgroup.Group
+	fetching.SetLimit(4)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for i, h := range hits {
@@ -396,19 +396,14 @@ func (u *ui) hitViews(ctx context.Context, v url.Values, hits []search.Hit) []hi
 		if u.Documents == nil {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rec, err := u.Documents.Document(ctx, h.ID, false)
-			if err != nil {
-				return
+		fetching.Go(func() error {
+			if rec, err := u.Documents.Document(ctx, h.ID, false); err == nil {
+				out[i].Chips = entityChips(v, rec.Entities)
 			}
-			out[i].Chips = entityChips(v, rec.Entities)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	fetching.Wait()
 	return out
 }
 

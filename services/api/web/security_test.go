@@ -78,10 +78,7 @@ func noMarkup(t *testing.T, what, body string) {
 func TestPagesEscapeMarkup(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	kv, err := bus.KV(ctx, js, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := bustest.KV(t, js, bus.BucketRules)
 	rule, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "watch " + hostile, Query: "inbox",
 		Filters: alert.Filters{Entities: []string{"Meta " + hostile}}})
 	if err != nil {

@@ -51,10 +51,11 @@ type Deps struct {
 	Blobs    blob.Store
 	Searcher search.Searcher
 	Now      func() time.Time
-	// Known is what the user states about every file of the ingest.
-	Known localdir.Known
 	// Progress, when set, is told about each file as its fate is known.
 	Progress func(File)
+	// Known is what the user states about every file (ingest --court, --docket,
+	// --case-name); it wins over what the extractor reads.
+	Known localdir.Known
 	// Waiting, when set, is told each time a file waits because JetStream stores
 	// nothing (fault.Unavailable: a full disk), before it is tried again.
 	Waiting func(path string, err error)
@@ -83,132 +84,173 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		return nil, err
 	}
 	defer w.stop()
+	t := &tally{d: d, sum: &Summary{Count: map[Status]int{}}, pending: map[filing.DocID][]int{}}
+	dups, err := t.publish(ctx, pub, files)
+	if err != nil {
+		return t.sum, err
+	}
+	if err := t.settleSeen(ctx, dups); err != nil {
+		return t.sum, err
+	}
+	return t.sum, t.wait(ctx, w)
+}
 
-	sum := &Summary{Count: map[Status]int{}}
-	pending := map[filing.DocID][]int{} // published, fate unknown
+// tally is one ingest's files and what became of them.
+type tally struct {
+	d   Deps
+	sum *Summary
+	// pending holds the files published whose fate is unknown, by document.
+	pending map[filing.DocID][]int
+}
+
+// settle records what became of file i.
+func (t *tally) settle(i int, st Status, reason string, pages int) {
+	f := &t.sum.Files[i]
+	f.Status, f.Reason, f.Pages = st, reason, pages
+	t.sum.Count[st]++
+	if t.d.Progress != nil {
+		t.d.Progress(*f)
+	}
+}
+
+// resolve records what became of a document: the first of its files has its status,
+// the others are duplicates when it was indexed (the same bytes under a second name).
+func (t *tally) resolve(id filing.DocID, st Status, reason string, pages int) {
+	for n, i := range t.pending[id] {
+		if n > 0 && st == Indexed {
+			t.settle(i, Duplicate, "", 0)
+			continue
+		}
+		t.settle(i, st, reason, pages)
+	}
+	delete(t.pending, id)
+}
+
+// publish stores and announces each file, and returns the documents seen before.
+func (t *tally) publish(ctx context.Context, pub *fetcher.Publisher, files []string) ([]filing.DocID, error) {
 	var dups []filing.DocID
-	settle := func(i int, st Status, reason string, pages int) {
-		f := &sum.Files[i]
-		f.Status, f.Reason, f.Pages = st, reason, pages
-		sum.Count[st]++
-		if d.Progress != nil {
-			d.Progress(*f)
-		}
-	}
 	for _, path := range files {
-		out, err := d.ingestFile(ctx, pub, path)
+		out, err := t.d.ingestFile(ctx, pub, path)
+		t.sum.Files = append(t.sum.Files, File{Path: path, ID: out.ID})
+		i := len(t.sum.Files) - 1
 		if err != nil {
-			return sum, err
+			return dups, err
 		}
-		sum.Files = append(sum.Files, File{Path: path, ID: out.ID})
-		i := len(sum.Files) - 1
-		switch {
-		case out.Err != nil:
-			if ctx.Err() != nil {
-				return sum, ctx.Err()
-			}
-			settle(i, Failed, out.Err.Error(), 0)
-		default:
-			if out.Duplicate {
-				dups = append(dups, out.ID)
-			}
-			pending[out.ID] = append(pending[out.ID], i)
+		if out.Err != nil {
+			t.settle(i, Failed, out.Err.Error(), 0)
+			continue
 		}
+		if out.Duplicate {
+			dups = append(dups, out.ID)
+		}
+		t.pending[out.ID] = append(t.pending[out.ID], i)
 	}
-
-	// A document seen before is done if the index holds it or DEAD does; otherwise it
-	// was published by an ingest that died before it finished, and is still on its way.
-	if len(dups) > 0 {
-		known, err := indexedAmong(ctx, d.Searcher, dups)
-		if err != nil {
-			return sum, err
-		}
-		parked, err := parkedReasons(ctx, d.JS)
-		if err != nil {
-			return sum, err
-		}
-		for _, id := range dups {
-			if _, ok := known[id]; ok {
-				for _, i := range pending[id] {
-					settle(i, Duplicate, "", 0)
-				}
-				delete(pending, id)
-			} else if reason, ok := parked[id]; ok {
-				for _, i := range pending[id] {
-					settle(i, Parked, reason, 0)
-				}
-				delete(pending, id)
-			}
-		}
-	}
-	// Events are the fast path; a look at the index and DEAD every few seconds is the
-	// sure one. An event can be missed for good: after a crash the indexer writes a
-	// document again and its INDEXED message is dropped as a duplicate of the one the
-	// crashed process had sent.
-	recheck := time.NewTicker(3 * time.Second)
-	defer recheck.Stop()
-	resolve := func(id filing.DocID, st Status, reason string, pages int) {
-		for n, i := range pending[id] {
-			if n > 0 && st == Indexed {
-				settle(i, Duplicate, "", 0) // the same bytes under a second name
-				continue
-			}
-			settle(i, st, reason, pages)
-		}
-		delete(pending, id)
-	}
-	for len(pending) > 0 {
-		select {
-		case <-ctx.Done():
-			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), ctx.Err())
-		case err := <-d.Lost:
-			return sum, fmt.Errorf("waiting for %d documents: %w", len(pending), err)
-		case ev := <-w.events:
-			if _, ok := pending[ev.id]; ok {
-				resolve(ev.id, ev.status, ev.reason, ev.pages)
-			}
-		case <-recheck.C:
-			ids := make([]filing.DocID, 0, len(pending))
-			for id := range pending {
-				ids = append(ids, id)
-			}
-			indexed, err := indexedAmong(ctx, d.Searcher, ids)
-			if err != nil {
-				continue // the index is busy or restarting: the events still come
-			}
-			for id, pages := range indexed {
-				resolve(id, Indexed, "", pages)
-			}
-			if parked, err := parkedReasons(ctx, d.JS); err == nil {
-				for id, reason := range parked {
-					if _, ok := pending[id]; ok {
-						resolve(id, Parked, reason, 0)
-					}
-				}
-			}
-		}
-	}
-	return sum, nil
+	return dups, nil
 }
 
 // ingestFile stores and publishes one file, waiting while JetStream stores nothing (a
 // full disk on the serving side): the file is not failed for the pipeline's trouble.
 // It returns an error only when ctx ends or the serving process is lost.
 func (d Deps) ingestFile(ctx context.Context, pub *fetcher.Publisher, path string) (localdir.Outcome, error) {
-	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-		out := localdir.Ingest(ctx, d.Blobs, pub, path, d.Known, d.Now)
+	var out localdir.Outcome
+	var lost error
+	err := bus.Retry(ctx, bus.ExponentialBackoff(time.Second, 30*time.Second), func(time.Duration) bool {
+		select {
+		case lost = <-d.Lost:
+			return true
+		default:
+		}
+		out = localdir.Ingest(ctx, d.Blobs, pub, path, d.Known, d.Now)
 		if !fault.IsUnavailable(out.Err) {
-			return out, nil
+			return true
 		}
 		if d.Waiting != nil {
 			d.Waiting(path, out.Err)
 		}
+		return false
+	})
+	if err == nil {
+		err = lost
+	}
+	if err != nil {
+		return out, fmt.Errorf("storing %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// settleSeen settles the documents seen before: done if the index holds them or DEAD
+// does; otherwise an ingest that died before it finished published them, and they are
+// still on their way.
+func (t *tally) settleSeen(ctx context.Context, dups []filing.DocID) error {
+	if len(dups) == 0 {
+		return nil
+	}
+	known, err := indexedAmong(ctx, t.d.Searcher, dups)
+	if err != nil {
+		return err
+	}
+	parked, err := parkedReasons(ctx, t.d.JS)
+	if err != nil {
+		return err
+	}
+	for _, id := range dups {
+		if _, ok := known[id]; ok {
+			for _, i := range t.pending[id] {
+				t.settle(i, Duplicate, "", 0)
+			}
+			delete(t.pending, id)
+		} else if reason, ok := parked[id]; ok {
+			for _, i := range t.pending[id] {
+				t.settle(i, Parked, reason, 0)
+			}
+			delete(t.pending, id)
+		}
+	}
+	return nil
+}
+
+// wait settles the pending documents as their outcomes come. Events are the fast path;
+// a look at the index and DEAD every few seconds is the sure one. An event can be missed
+// for good: after a crash the indexer writes a document again and its INDEXED message is
+// dropped as a duplicate of the one the crashed process had sent.
+func (t *tally) wait(ctx context.Context, w *watcher) error {
+	recheck := time.NewTicker(3 * time.Second)
+	defer recheck.Stop()
+	for len(t.pending) > 0 {
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("storing %s: %w", path, ctx.Err())
-		case err := <-d.Lost:
-			return out, fmt.Errorf("storing %s: %w", path, err)
-		case <-time.After(wait):
+			return fmt.Errorf("waiting for %d documents: %w", len(t.pending), ctx.Err())
+		case err := <-t.d.Lost:
+			return fmt.Errorf("waiting for %d documents: %w", len(t.pending), err)
+		case ev := <-w.events:
+			if _, ok := t.pending[ev.id]; ok {
+				t.resolve(ev.id, ev.status, ev.reason, ev.pages)
+			}
+		case <-recheck.C:
+			t.recheck(ctx)
+		}
+	}
+	return nil
+}
+
+// recheck resolves the pending documents the index or DEAD holds.
+func (t *tally) recheck(ctx context.Context) {
+	ids := make([]filing.DocID, 0, len(t.pending))
+	for id := range t.pending {
+		ids = append(ids, id)
+	}
+	indexed, err := indexedAmong(ctx, t.d.Searcher, ids)
+	if err != nil {
+		return // the index is busy or restarting: the events still come
+	}
+	for id, pages := range indexed {
+		t.resolve(id, Indexed, "", pages)
+	}
+	if parked, err := parkedReasons(ctx, t.d.JS); err == nil {
+		for id, reason := range parked {
+			if _, ok := t.pending[id]; ok {
+				t.resolve(id, Parked, reason, 0)
+			}
 		}
 	}
 }

@@ -1,30 +1,34 @@
 // Package node runs any subset of docketwatch's roles in one process, either embedded (its
 // own NATS server and everything over one data directory: the default) or as part of a
-// deployment against a NATS cluster. It is the composition root: each stage only sees its
-// own connection and dependencies.
+// deployment against a NATS cluster. It is the one composition root: `docketwatch run`
+// and `docketwatch ROLE` both start roles from its table, with the same flags, so that
+// every deployment is wired by the same code. Each stage only sees its own connection
+// and dependencies.
 package node
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
-	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/run"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
-	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	alertrules "github.com/docketwatch/docketwatch/services/alerter/rules"
@@ -33,14 +37,13 @@ import (
 	"github.com/docketwatch/docketwatch/services/api/web"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // The roles a node can run.
@@ -52,92 +55,166 @@ const (
 	RoleAlerter   = "alerter"
 )
 
-// Roles lists every role, in start order.
-var Roles = []string{RoleIndexer, RoleExtractor, RoleFetcher, RoleAlerter, RoleAPI}
+// role is one entry of the table: its name and what starts it in a node whose bus is
+// up. Roles start in the table's order; Close stops them together.
+type role struct {
+	name string
+	init func(n *Node, ctx context.Context) error
+}
 
-// Config is what a node needs.
+// roles is the table of roles (the order matters: the indexer answers searches before
+// the API asks, the fetcher's routes exist before the API mounts them).
+var roles = []role{
+	{RoleIndexer, (*Node).initIndexer},
+	{RoleExtractor, (*Node).initExtractor},
+	{RoleFetcher, (*Node).initFetcher},
+	{RoleAlerter, (*Node).initAlerter},
+	{RoleAPI, (*Node).initAPI},
+}
+
+// Roles lists every role, in start order.
+var Roles = func() []string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.name
+	}
+	return names
+}()
+
+// Config is what a node needs. RegisterFlags registers all of it but what every verb
+// shares (the data directory, NATS, replicas: the CLI's common flags).
 type Config struct {
 	// DataDir holds the embedded server's store and the index; a node running only
 	// stateless roles against a cluster needs none.
 	DataDir string
 	// Roles to run; empty runs every role.
 	Roles []string
-	// NATS is the cluster to join; with no URLs the node embeds its own server.
-	NATS bus.ConnConfig
+	// NATS is the cluster to join; with no URLs the node embeds its own server,
+	// listening on 127.0.0.1:NATSPort (0: a free port).
+	NATS     bus.ConnConfig
+	NATSPort int
 	// Replicas of streams and buckets when the node creates them (3 on a cluster).
 	Replicas int
-	// HTTPAddr serves the API when set ("127.0.0.1:8080") and the api role runs.
-	HTTPAddr string
 	// MetricsAddr, when set ("0.0.0.0:9090"), serves /metrics, /healthz and /readyz of
 	// this process's roles: how a role without the API shows itself to Prometheus and
 	// to Kubernetes probes.
 	MetricsAddr string
 	Extractor   extractor.Config
 	Indexer     indexer.Config
-	// Shard is the part of TEXTS the indexer role indexes and serves ("1/2"); the
-	// default is all of it. Every shard of a deployment runs one or more indexers.
-	Shard   search.Shard
-	Fetcher fetcher.Config
-	Alerter alerter.Config
-	// SMTP sends alert emails; with no Host, rules with email channels are refused.
-	SMTP email.Config
-	// Policy protects the HTTP server: the API token for writes (and, unless search is
-	// public, reads), size limits, a per-client rate limit, webhook sources.
-	Policy api.Policy
-	Log    *slog.Logger
+	Fetcher     fetcher.Config
+	Alerter     alerter.Config
+	// API serves the HTTP API and the web UI when API.HTTP is set and the api role runs;
+	// a fetcher without the api role serves its sources and webhook routes there.
+	API api.Config
+	Log *slog.Logger
+}
+
+// RegisterFlags registers the node's and every role's settings on fs: `run` and each
+// role verb take the same flags.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	config.Func(fs, "roles", "roles to run, comma-separated: "+strings.Join(Roles, ", ")+" (default: all)", func(v string) error {
+		c.Roles = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				c.Roles = append(c.Roles, r)
+			}
+		}
+		return checkRoles(c.Roles)
+	})
+	fs.IntVar(&c.NATSPort, "nats-port", 0, "port of the embedded NATS server on 127.0.0.1 (default: a free port; without --nats)")
+	fs.StringVar(&c.MetricsAddr, "metrics", "", "listen address for /metrics, /healthz and /readyz of this process's roles, e.g. 0.0.0.0:9090 (the API serves them too)")
+	c.API.RegisterFlags(fs)
+	c.Extractor.RegisterFlags(fs)
+	c.Indexer.RegisterFlags(fs)
+	c.Fetcher.RegisterFlags(fs)
+	c.Alerter.RegisterFlags(fs)
+}
+
+func checkRoles(names []string) error {
+	for _, r := range names {
+		if !slices.Contains(Roles, r) {
+			return fmt.Errorf("unknown role %q (roles: %s)", r, strings.Join(Roles, ", "))
+		}
+	}
+	return nil
 }
 
 func (c Config) has(role string) bool { return len(c.Roles) == 0 || slices.Contains(c.Roles, role) }
 
-// Validate reports a configuration that cannot start.
-func (c Config) Validate() error {
-	for _, r := range c.Roles {
-		if !slices.Contains(Roles, r) {
-			return fmt.Errorf("unknown role %q (roles: %v)", r, Roles)
+// serves says whether the node listens on API.HTTP.
+func (c Config) serves() bool {
+	return c.API.HTTP != "" && (c.has(RoleAPI) || c.has(RoleFetcher))
+}
+
+// Validate reports a configuration that cannot start, naming the flag; it reads the API
+// token file.
+func (c *Config) Validate() error {
+	if err := checkRoles(c.Roles); err != nil {
+		return fmt.Errorf("--roles: %w", err)
+	}
+	embedded := c.NATS.URLs == ""
+	if c.DataDir == "" && (embedded || c.has(RoleIndexer)) {
+		return errors.New("--data: a data directory is needed for the embedded server and the index")
+	}
+	if c.NATSPort < 0 || c.NATSPort > 65535 || (c.NATSPort != 0 && !embedded) {
+		return fmt.Errorf("--nats-port %d: want a port of the embedded server (no --nats)", c.NATSPort)
+	}
+	if c.Indexer.Shard.Sharded() && embedded {
+		return errors.New("--shard: a shard of the index needs the other shards beside it: run sharded indexers against a NATS cluster (--nats)")
+	}
+	if !embedded {
+		if err := c.NATS.Validate(); err != nil {
+			return fmt.Errorf("--nats: %w", err)
 		}
 	}
-	if c.DataDir == "" && (c.NATS.URLs == "" || c.has(RoleIndexer)) {
-		return errors.New("a data directory is needed for the embedded server and the index")
+	checks := []struct {
+		role     string
+		validate func() error
+	}{
+		{RoleIndexer, c.Indexer.Validate},
+		{RoleExtractor, c.Extractor.Validate},
+		{RoleFetcher, c.Fetcher.Validate},
+		{RoleAlerter, c.Alerter.Validate},
 	}
-	if err := c.Shard.Validate(); err != nil {
-		return err
-	}
-	if c.Shard.Sharded() && c.NATS.URLs == "" {
-		return errors.New("a shard of the index needs the other shards beside it: run sharded indexers against a NATS cluster (--nats)")
-	}
-	if c.has(RoleAPI) && c.HTTPAddr != "" {
-		if err := c.Policy.Validate(); err != nil {
-			return err
+	for _, ch := range checks {
+		if c.has(ch.role) {
+			if err := ch.validate(); err != nil {
+				return err
+			}
 		}
 	}
-	if c.has(RoleFetcher) {
-		if err := c.Fetcher.Validate(); err != nil {
-			return err
-		}
-	}
-	if c.NATS.URLs != "" {
-		return c.NATS.Validate()
+	if c.serves() {
+		return c.API.Validate()
 	}
 	return nil
 }
 
 // Node is a running set of roles.
 type Node struct {
-	cfg   Config
-	lock  *datadir.Lock
-	nats  *bus.Embedded
-	conns []*nats.Conn
-	index *indexer.Index
-	http  *http.Server
-	ops   *http.Server
-	// leaseMu guards the indexer's shard lease, why it is not held, and why the
-	// indexer stopped for good.
+	cfg  Config
+	lock *datadir.Lock
+	nats *bus.Embedded
+	// connMu guards conns: an indexer that waits for its lease connects later.
+	connMu sync.Mutex
+	conns  []*nats.Conn
+	index  *indexer.Index
+	ops    *http.Server
+	// ready is /readyz: every connection up, and the indexer's checks.
+	ready *run.Readiness
+	// leaseMu guards the indexer's shard lease and why the indexer stopped for good.
 	leaseMu  sync.Mutex
 	lease    *bus.Lease
-	leaseErr error
+	leaseErr error // why no lease is held (nil: held)
 	failed   error
+	// stageCtx ends when Close begins: the stages drain.
+	stageCtx context.Context
 	cancel   context.CancelFunc
 	stages   sync.WaitGroup
+	// metrics hooks handed to the stages.
+	observe    *telemetry.Stages
+	deliveries *telemetry.Deliveries
+	// routes adds the routes of the roles beside the API (the fetcher's).
+	routes func(*http.ServeMux)
 	// HTTPURL is the API's address once it listens; OpsURL the metrics server's.
 	HTTPURL string
 	OpsURL  string
@@ -157,57 +234,78 @@ type Node struct {
 	closeOnce sync.Once
 }
 
-// Start starts the configured roles. The caller must Close the node.
-func Start(ctx context.Context, cfg Config) (n *Node, err error) {
+// Start validates cfg, then starts the configured roles from the table. On an error
+// everything started is stopped again. The caller must Close the node.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg}
-	started := n
-	defer func() {
-		if err != nil {
-			started.Close() // n itself is nil by now: the return statement set it
+	n := &Node{cfg: cfg, ready: run.NewReadiness(errors.New("starting"))}
+	n.stageCtx, n.cancel = context.WithCancel(context.Background())
+	if err := n.start(ctx); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.ready.Started()
+	return n, nil
+}
+
+// start brings the bus up, then each role of the table the node runs, then the ops server.
+func (n *Node) start(ctx context.Context) error {
+	if err := n.openBus(ctx); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if !n.cfg.has(r.name) {
+			continue
 		}
-	}()
+		if err := r.init(n, ctx); err != nil {
+			return fmt.Errorf("starting the %s role: %w", r.name, err)
+		}
+	}
+	if n.cfg.MetricsAddr != "" {
+		if err := n.serveOps(n.cfg.MetricsAddr); err != nil {
+			return err
+		}
+	}
+	if n.nats != nil {
+		owner := datadir.Owner{PID: os.Getpid(), NATS: n.nats.ClientURL(), Token: n.nats.Token, HTTP: n.HTTPURL}
+		return n.lock.Publish(owner)
+	}
+	return nil
+}
+
+// openBus locks the data directory when the node owns it, starts the embedded server
+// when there is no cluster, sets up the JetStream contract and the node's own handles.
+func (n *Node) openBus(ctx context.Context) error {
+	cfg := n.cfg
 	embedded := cfg.NATS.URLs == ""
+	var err error
 	if embedded || cfg.has(RoleIndexer) {
 		// The embedded server's store and the index each want one owner.
 		if n.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if embedded {
-		n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true, Log: cfg.Log})
+		n.nats, err = bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: true, Port: cfg.NATSPort, Log: cfg.Log})
 		if err != nil {
-			return nil, err
+			return err
 		}
+		// A full disk stops the embedded JetStream storing until space returns.
+		n.ready.Add(n.nats.Storage)
 	}
-	connect := func(name string) (jetstream.JetStream, *nats.Conn, error) {
-		var nc *nats.Conn
-		var err error
-		if embedded {
-			nc, err = n.nats.Connect("docketwatch-" + name)
-		} else {
-			nc, err = cfg.NATS.Connect("docketwatch-" + name)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		n.conns = append(n.conns, nc)
-		js, err := jetstream.New(nc)
-		return js, nc, err
+	if n.JS, _, err = n.connect("owner"); err != nil {
+		return err
 	}
-	if n.JS, _, err = connect("owner"); err != nil {
-		return nil, err
-	}
-	if err = bus.Setup(ctx, n.JS, bus.Options{Replicas: cfg.Replicas}); err != nil {
-		return nil, err
+	if err = bus.Setup(ctx, n.JS, bus.Options{Replicas: cfg.Replicas, Log: cfg.Log}); err != nil {
+		return fmt.Errorf("setting up the JetStream contract: %w", err)
 	}
 	if n.Blobs, err = blob.NewNATS(ctx, n.JS, bus.ObjectPDFs); err != nil {
-		return nil, err
+		return err
 	}
 	n.Metrics = prometheus.NewRegistry()
 	n.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -223,224 +321,231 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			return 0
 		}))
 	}
-	stages := telemetry.NewStages(n.Metrics)
-	deliveries := telemetry.NewDeliveries(n.Metrics)
-	_, clientNC, err := connect("client")
+	n.observe = telemetry.NewStages(n.Metrics)
+	n.deliveries = telemetry.NewDeliveries(n.Metrics)
+	_, clientNC, err := n.connect("client")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	n.Searcher = search.NewRemote(clientNC, bus.SearchSubject)
-
-	stageCtx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
-	runStage := func(name string, f func(context.Context) error) {
-		n.stages.Add(1)
-		go func() {
-			defer n.stages.Done()
-			if err := f(stageCtx); err != nil && stageCtx.Err() == nil {
-				cfg.Log.Error("stage stopped", "stage", name, "err", err)
-			}
-		}()
-	}
-
-	if cfg.has(RoleIndexer) {
-		if err := n.startIndexer(ctx, stageCtx, connect, runStage, stages); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.has(RoleExtractor) {
-		exJS, _, err := connect("extractor")
-		if err != nil {
-			return nil, err
-		}
-		exBlobs, err := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Extractor.Observe = stages.Observe
-		if cfg.Extractor.Entities == nil {
-			if cfg.Extractor.Entities, err = entity.New(entity.Options{}); err != nil {
-				return nil, fmt.Errorf("loading the entity recogniser: %w", err)
-			}
-		}
-		runStage(RoleExtractor, extractor.New(cfg.Extractor, exJS, exBlobs, cfg.Log).Run)
-	}
-	var fetch *fetcher.Service
-	if cfg.has(RoleFetcher) {
-		fJS, _, err := connect("fetcher")
-		if err != nil {
-			return nil, err
-		}
-		fBlobs, err := blob.NewNATS(ctx, fJS, bus.ObjectPDFs)
-		if err != nil {
-			return nil, err
-		}
-		fetch = fetcher.New(cfg.Fetcher, fetcher.Deps{JS: fJS, Blobs: fBlobs, Log: cfg.Log})
-		n.Metrics.MustRegister(fetch.Collector())
-		runStage(RoleFetcher, fetch.Run)
-		n.Fetcher = fetch
-	}
-	if cfg.has(RoleAlerter) {
-		alJS, _, err := connect("alerter")
-		if err != nil {
-			return nil, err
-		}
-		cfg.Alerter.Observe = stages.Observe
-		al, err := alerter.New(ctx, cfg.Alerter, alJS, indexer.Mapping(), cfg.Log)
-		if err != nil {
-			return nil, err
-		}
-		runStage(RoleAlerter, al.Run)
-		whJS, _, err := connect("webhook")
-		if err != nil {
-			return nil, err
-		}
-		rules, err := alert.OpenStore(ctx, whJS)
-		if err != nil {
-			return nil, err
-		}
-		runStage("webhook", webhook.New(webhook.Config{Observe: stages.Observe, OnDelivery: deliveries.For("webhook")}, whJS, rules, cfg.Log).Run)
-		if cfg.SMTP.Host != "" {
-			emJS, _, err := connect("email")
-			if err != nil {
-				return nil, err
-			}
-			cfg.SMTP.Observe, cfg.SMTP.OnDelivery = stages.Observe, deliveries.For("email")
-			em, err := email.New(cfg.SMTP, emJS, rules, cfg.Log)
-			if err != nil {
-				return nil, err
-			}
-			runStage("email", em.Run)
-		}
-	}
-	if cfg.has(RoleAPI) && cfg.HTTPAddr != "" {
-		conns := cfg.Policy.ConnLimit()
-		ln, err := conns.Listen(cfg.HTTPAddr)
-		if err != nil {
-			return nil, err
-		}
-		n.HTTPURL = "http://" + ln.Addr().String()
-		apiJS, _, err := connect("api")
-		if err != nil {
-			return nil, err
-		}
-		rules, err := alert.OpenStore(ctx, apiJS)
-		if err != nil {
-			return nil, err
-		}
-		checkRule := func(r alert.Rule) error { _, err := alertrules.Compile(r, indexer.Mapping()); return err }
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics, promhttp.HandlerOpts{}))
-		var sources http.Handler
-		if fetch != nil {
-			sources = fetch.StatusHandler()
-			mux.Handle("GET /api/v1/sources", sources)
-			if wh, err := fetch.WebhookHandler(stageCtx); err == nil {
-				mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
-			}
-		}
-		gate := api.NewSearchGate(0, 0, 0)
-		apiH := api.Handler(api.Deps{Searcher: n.Searcher, Gate: gate, Blobs: n.Blobs, Log: cfg.Log, Ready: n.ready})
-		mux.Handle("/api/", apiH)
-		mux.Handle("/healthz", apiH)
-		mux.Handle("/readyz", apiH)
-		api.AlertRoutes(mux, api.AlertDeps{Store: rules, JS: apiJS, Check: checkRule, Token: cfg.Policy.Token,
-			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
-		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind},
-			CreateJobs: n.createJobs, Log: cfg.Log})
-		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Health: n.ready, JS: apiJS, Metrics: n.Metrics, Sources: sources,
-			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
-		cfg.Policy.Log = cfg.Log
-		n.http = api.NewServer(tracing.Handler(api.Protect(mux, cfg.Policy)), conns)
-		go func() {
-			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				cfg.Log.Error("http server stopped", "err", err)
-			}
-		}()
-	}
-	if cfg.MetricsAddr != "" {
-		if err := n.serveOps(cfg.MetricsAddr); err != nil {
-			return nil, err
-		}
-	}
-	if embedded {
-		owner := datadir.Owner{PID: os.Getpid(), NATS: n.nats.ClientURL(), Token: n.nats.Token, HTTP: n.HTTPURL}
-		if err := n.lock.Publish(owner); err != nil {
-			return nil, err
-		}
-	}
-	return n, nil
+	return nil
 }
 
-// startIndexer opens the index and, once this process holds the shard's lease, indexes
+// connect opens a connection of its own for one component: a connection shared by
+// stages can stall them all behind one slow subscriber. Readiness watches it.
+func (n *Node) connect(name string) (jetstream.JetStream, *nats.Conn, error) {
+	var nc *nats.Conn
+	var err error
+	if n.nats != nil {
+		nc, err = n.nats.Connect("docketwatch-" + name)
+	} else {
+		nc, err = n.cfg.NATS.Connect("docketwatch-" + name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	n.connMu.Lock()
+	n.conns = append(n.conns, nc)
+	n.connMu.Unlock()
+	n.ready.Watch(nc)
+	js, err := jetstream.New(nc)
+	return js, nc, err
+}
+
+// connectBlobs is connect with a blob store over the connection.
+func (n *Node) connectBlobs(ctx context.Context, name string) (jetstream.JetStream, blob.Store, error) {
+	js, _, err := n.connect(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	blobs, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
+	return js, blobs, err
+}
+
+// runStage runs f until Close; a stage that stops on its own says so in the log.
+func (n *Node) runStage(name string, f func(context.Context) error) {
+	n.stages.Add(1)
+	go func() {
+		defer n.stages.Done()
+		if err := f(n.stageCtx); err != nil && n.stageCtx.Err() == nil {
+			n.cfg.Log.Error("stage stopped", "stage", name, "err", err)
+		}
+	}()
+}
+
+func (n *Node) initExtractor(ctx context.Context) error {
+	js, blobs, err := n.connectBlobs(ctx, RoleExtractor)
+	if err != nil {
+		return err
+	}
+	cfg := n.cfg.Extractor
+	cfg.Observe = n.observe.Observe
+	if cfg.Entities == nil {
+		if cfg.Entities, err = extractor.LoadRecognizer(cfg.Aliases); err != nil {
+			return fmt.Errorf("loading the entity recogniser: %w", err)
+		}
+	}
+	svc, err := extractor.New(cfg, extractor.Deps{JS: js, Blobs: blobs, Log: n.cfg.Log})
+	if err != nil {
+		return err
+	}
+	n.runStage(RoleExtractor, svc.Run)
+	return nil
+}
+
+// initFetcher starts the fetcher; without the api role beside it, it serves its own
+// routes (the sources' freshness, the CourtListener webhook) at the API's paths.
+func (n *Node) initFetcher(ctx context.Context) error {
+	js, blobs, err := n.connectBlobs(ctx, RoleFetcher)
+	if err != nil {
+		return err
+	}
+	fetch, err := fetcher.New(n.cfg.Fetcher, fetcher.Deps{JS: js, Blobs: blobs, Log: n.cfg.Log})
+	if err != nil {
+		return err
+	}
+	n.Metrics.MustRegister(fetch.Collector())
+	n.runStage(RoleFetcher, fetch.Run)
+	n.Fetcher = fetch
+	n.routes = func(mux *http.ServeMux) {
+		mux.Handle("GET /api/v1/sources", fetch.StatusHandler())
+		if wh, err := fetch.WebhookHandler(n.stageCtx); err == nil {
+			mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
+		} else {
+			n.cfg.Log.Info("courtlistener webhook not served", "err", err)
+		}
+	}
+	if n.cfg.has(RoleAPI) || n.cfg.API.HTTP == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	n.routes(mux)
+	return n.listen(api.Protect(mux, n.policy()))
+}
+
+// initAlerter starts the matcher and the deliverers: webhooks always, email with an
+// SMTP relay.
+func (n *Node) initAlerter(ctx context.Context) error {
+	js, _, err := n.connect(RoleAlerter)
+	if err != nil {
+		return err
+	}
+	deps, err := alerter.OpenDeps(ctx, js, n.cfg.Log)
+	if err != nil {
+		return err
+	}
+	cfg := n.cfg.Alerter
+	cfg.Observe = n.observe.Observe
+	al, err := alerter.New(cfg, deps)
+	if err != nil {
+		return err
+	}
+	n.runStage(RoleAlerter, al.Run)
+	whJS, _, err := n.connect("webhook")
+	if err != nil {
+		return err
+	}
+	rules, err := alert.OpenStore(ctx, whJS)
+	if err != nil {
+		return err
+	}
+	wh := webhook.New(webhook.Config{Observe: n.observe.Observe, OnDelivery: n.deliveries.For("webhook")}, whJS, rules, n.cfg.Log)
+	n.runStage("webhook", wh.Run)
+	if cfg.SMTP.Host == "" {
+		return nil
+	}
+	emJS, _, err := n.connect("email")
+	if err != nil {
+		return err
+	}
+	smtp := cfg.SMTP
+	smtp.Observe, smtp.OnDelivery = n.observe.Observe, n.deliveries.For("email")
+	em, err := email.New(smtp, emJS, rules, n.cfg.Log)
+	if err != nil {
+		return err
+	}
+	n.runStage("email", em.Run)
+	return nil
+}
+
+// initAPI serves the API and the web UI on API.HTTP, when set.
+func (n *Node) initAPI(ctx context.Context) error {
+	if n.cfg.API.HTTP == "" {
+		return nil
+	}
+	js, _, err := n.connect(RoleAPI)
+	if err != nil {
+		return err
+	}
+	rules, err := alert.OpenStore(ctx, js)
+	if err != nil {
+		return err
+	}
+	checkRule := func(r alert.Rule) error { _, err := alertrules.Compile(r, schema.Mapping()); return err }
+	var sources http.Handler
+	if n.Fetcher != nil {
+		sources = n.Fetcher.StatusHandler()
+	}
+	// One gate for the API's and the web UI's searches.
+	gate := api.NewSearchGate(0, 0, 0)
+	ui := web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Health: n.readyToServe, JS: js, Metrics: n.Metrics, Sources: sources,
+		CheckRule: checkRule, Token: n.cfg.API.Policy.Token, Log: n.cfg.Log})
+	svc, err := api.New(n.cfg.API, api.Deps{Searcher: n.Searcher, Gate: gate, Blobs: n.Blobs, JS: js, Rules: rules, CheckRule: checkRule,
+		JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind}, CreateJobs: n.createJobs,
+		BaseURL: n.cfg.Alerter.BaseURL, Metrics: n.Metrics, Ready: n.readyToServe, Routes: n.routes, UI: ui, Log: n.cfg.Log})
+	if err != nil {
+		return err
+	}
+	n.HTTPURL = svc.URL()
+	n.runStage("http", svc.Run)
+	return nil
+}
+
+// policy is the HTTP server's protection, logging to the node's log.
+func (n *Node) policy() api.Policy {
+	p := n.cfg.API.Policy
+	p.Log = n.cfg.Log
+	return p
+}
+
+// listen serves h on API.HTTP until Close (api.New does for the api role). An address
+// in use is an error of Start.
+func (n *Node) listen(h http.Handler) error {
+	ln, err := net.Listen("tcp", n.cfg.API.HTTP)
+	if err != nil {
+		return fmt.Errorf("listening on %s (--http): %w", n.cfg.API.HTTP, err)
+	}
+	n.HTTPURL = "http://" + ln.Addr().String()
+	conns := n.cfg.API.Policy.ConnLimit()
+	ln = conns.Wrap(ln)
+	srv := api.NewServer(h, conns)
+	n.runStage("http", func(ctx context.Context) error {
+		return api.Serve(ctx, srv, ln)
+	})
+	return nil
+}
+
+// initIndexer opens the index and, once this process holds the shard's lease, indexes
 // its part of TEXTS, answers searches on it and runs the jobs that rebuild it. The lease
 // keeps a second indexer of the same shard (another directory, another machine) from
 // sharing the shard's consumer, where each would index half of the shard: it waits,
 // saying so, until the first one stops.
-func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) (jetstream.JetStream, *nats.Conn, error),
-	runStage func(string, func(context.Context) error), stages *telemetry.Stages) error {
+func (n *Node) initIndexer(ctx context.Context) error {
 	cfg := n.cfg
 	dir := filepath.Join(cfg.DataDir, "index")
 	var err error
-	if n.index, err = indexer.OpenShard(dir, cfg.Shard); err != nil {
+	if n.index, err = indexer.OpenShard(dir, cfg.Indexer.Shard); err != nil {
 		return err
 	}
 	n.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "docketwatch_index_documents", Help: "Documents in this process's index.",
 	}, func() float64 { c, _ := n.index.DocCount(); return float64(c) }))
-	// Each stage gets its own connection (STACK.md: a shared one can stall).
-	ixJS, _, err := connect("indexer")
+	n.ready.Add(n.indexerReady)
+	ixJS, _, err := n.connect(RoleIndexer)
 	if err != nil {
 		return err
 	}
-	_, searchNC, err := connect("search")
-	if err != nil {
-		return err
-	}
-	jobJS, _, err := connect("jobs")
-	if err != nil {
-		return err
-	}
-	jobs, err := job.NewStore(ctx, jobJS)
-	if err != nil {
-		return err
-	}
-	serve := func(lease *bus.Lease) error {
-		sub, err := search.ServeShard(searchNC, bus.SearchSubject, n.index, cfg.Shard, runtime.NumCPU()*2, cfg.Log)
-		if err != nil {
-			return fmt.Errorf("serving search: %w", err)
-		}
-		ixCtx, stop := context.WithCancel(stageCtx)
-		quit := func(err error) {
-			n.fail(err)
-			sub.Unsubscribe()
-			stop()
-		}
-		go func() {
-			select {
-			case <-lease.Lost():
-				quit(fmt.Errorf("lost the lease of %s to another indexer", indexer.Durable(cfg.Shard)))
-			case <-ixCtx.Done():
-			}
-		}()
-		cfg.Indexer.Observe, cfg.Indexer.Holding = stages.Observe, lease.Valid
-		svc := indexer.New(cfg.Indexer, ixJS, n.index, cfg.Log)
-		runStage(RoleIndexer, func(context.Context) error {
-			err := svc.Run(ixCtx)
-			if errors.Is(err, indexer.ErrNotHolding) {
-				quit(err)
-			}
-			return err
-		})
-		// Batch jobs run beside the index, which a re-index rebuilds.
-		runner := job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
-			extractor.ReextractKind:           extractor.ReextractJob(jobJS),
-			indexer.ReindexKindFor(cfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
-		})
-		runStage("jobs", func(context.Context) error { return runner.Run(ixCtx) })
-		return nil
-	}
-	key := indexer.Durable(cfg.Shard)
+	key := indexer.Durable(cfg.Indexer.Shard)
 	host, _ := os.Hostname()
 	abs, _ := filepath.Abs(dir)
 	holder := host + ":" + abs // the same after a restart of this worker: it takes its lease back
@@ -448,22 +553,77 @@ func (n *Node) startIndexer(ctx, stageCtx context.Context, connect func(string) 
 	switch {
 	case err == nil:
 		n.setLease(lease, nil)
-		return serve(lease)
+		return n.serveShard(ctx, ixJS, lease)
 	case !errors.Is(err, bus.ErrLeaseHeld):
 		return err
 	}
 	n.setLease(nil, fmt.Errorf("waiting: %w", err))
-	cfg.Log.Warn("another indexer holds this shard: waiting for it to stop", "shard", cfg.Shard.String(), "err", err)
-	runStage("indexer-lease", func(ctx context.Context) error {
+	cfg.Log.Warn("another indexer holds this shard: waiting for it to stop", "shard", cfg.Indexer.Shard.String(), "err", err)
+	n.runStage("indexer-lease", func(ctx context.Context) error {
 		lease, err := bus.AcquireLease(ctx, ixJS, key, holder, cfg.Log)
 		if err != nil {
 			return err
 		}
 		n.setLease(lease, errors.New("starting"))
-		err = serve(lease)
+		err = n.serveShard(ctx, ixJS, lease)
 		n.setLease(nil, err)
 		return err
 	})
+	return nil
+}
+
+// serveShard runs, while this indexer holds lease, the indexing stage, the search
+// subscription and the batch jobs over the index.
+func (n *Node) serveShard(ctx context.Context, ixJS jetstream.JetStream, lease *bus.Lease) error {
+	cfg := n.cfg
+	_, searchNC, err := n.connect("search")
+	if err != nil {
+		return err
+	}
+	jobJS, _, err := n.connect("jobs")
+	if err != nil {
+		return err
+	}
+	jobs, err := job.NewStore(ctx, jobJS)
+	if err != nil {
+		return err
+	}
+	icfg := cfg.Indexer
+	icfg.Observe, icfg.Holding = n.observe.Observe, lease.Valid
+	svc, err := indexer.New(icfg, indexer.Deps{JS: ixJS, Index: n.index, Log: cfg.Log})
+	if err != nil {
+		return err
+	}
+	sub, err := search.ServeShard(searchNC, bus.SearchSubject, n.index, icfg.Shard, runtime.NumCPU()*2, cfg.Log)
+	if err != nil {
+		return fmt.Errorf("serving search: %w", err)
+	}
+	ixCtx, stop := context.WithCancel(n.stageCtx)
+	quit := func(err error) {
+		n.fail(err)
+		sub.Unsubscribe()
+		stop()
+	}
+	go func() {
+		select {
+		case <-lease.Lost():
+			quit(fmt.Errorf("lost the lease of %s to another indexer", indexer.Durable(icfg.Shard)))
+		case <-ixCtx.Done():
+		}
+	}()
+	n.runStage(RoleIndexer, func(context.Context) error {
+		err := svc.Run(ixCtx)
+		if errors.Is(err, indexer.ErrNotHolding) {
+			quit(err)
+		}
+		return err
+	})
+	// Batch jobs run beside the index, which a re-index rebuilds.
+	runner := job.NewRunner(jobs, cfg.Log, map[string]job.Handler{
+		extractor.ReextractKind:            extractor.ReextractJob(jobJS),
+		indexer.ReindexKindFor(icfg.Shard): indexer.ReindexJob(n.index, jobJS, indexer.ReindexOptions{Log: cfg.Log}),
+	})
+	n.runStage("jobs", func(context.Context) error { return runner.Run(ixCtx) })
 	return nil
 }
 
@@ -496,6 +656,24 @@ func (n *Node) setLease(l *bus.Lease, why error) {
 	n.leaseErr = why
 }
 
+// indexerReady says whether the indexer works: alive, holding its lease, its index
+// answering.
+func (n *Node) indexerReady() error {
+	if err := n.live(); err != nil {
+		return err
+	}
+	n.leaseMu.Lock()
+	why := n.leaseErr
+	n.leaseMu.Unlock()
+	if why != nil {
+		return fmt.Errorf("indexer: %w", why)
+	}
+	if _, err := n.index.DocCount(); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
 // createJobs records the jobs an API request for kind starts.
 func (n *Node) createJobs(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
 	return CreateJobs(ctx, s, n.Searcher, kind, sel)
@@ -519,9 +697,9 @@ func CreateJobs(ctx context.Context, s *job.Store, searcher search.Searcher, kin
 	return indexer.CreateReindex(ctx, s, sel, shards)
 }
 
-// serveOps serves the process's metrics and probes on addr, as the per-service binaries do.
+// serveOps serves the process's metrics and probes on addr.
 func (n *Node) serveOps(addr string) error {
-	srv, err := run.ServeOps(addr, run.OpsHandler(n.Metrics, n.readyRoles, n.live), n.cfg.Log)
+	srv, err := run.ServeOps(addr, run.OpsHandler(n.Metrics, n.ready.Check, n.live), n.cfg.Log)
 	if err != nil {
 		return err
 	}
@@ -529,75 +707,36 @@ func (n *Node) serveOps(addr string) error {
 	return nil
 }
 
-// readyRoles says whether this process's roles can work: every NATS connection up and,
-// for an indexer, its own index answering.
-func (n *Node) readyRoles() error {
-	if err := n.connectedAndStoring(); err != nil {
-		return err
-	}
-	if n.index != nil {
-		if err := n.live(); err != nil {
-			return err
-		}
-		n.leaseMu.Lock()
-		why := n.leaseErr
-		n.leaseMu.Unlock()
-		if why != nil {
-			return fmt.Errorf("indexer: %w", why)
-		}
-		if _, err := n.index.DocCount(); err != nil {
-			return fmt.Errorf("index: %w", err)
-		}
-	}
-	return nil
-}
-
-// ready says whether the node can serve: NATS reachable and an index answering.
-func (n *Node) ready(ctx context.Context) error {
-	if err := n.connectedAndStoring(); err != nil {
+// readyToServe says whether the API can serve: the process ready and an index answering.
+func (n *Node) readyToServe(ctx context.Context) error {
+	if err := n.ready.Check(); err != nil {
 		return err
 	}
 	return n.Searcher.Answering(ctx)
 }
 
-// connectedAndStoring: every NATS connection is up and the embedded server (if any)
-// stores what it is given.
-func (n *Node) connectedAndStoring() error {
-	if err := run.Connected(n.conns...); err != nil {
-		return err
-	}
-	if n.nats != nil {
-		return n.nats.Storage()
-	}
-	return nil
-}
-
 // Close stops accepting work, lets the stages finish what they hold (extractions under
-// way complete, the last index batch commits), then stops the server and releases the
-// data directory. It is safe to call more than once.
+// way complete, the last index batch commits, requests under way are answered), then
+// stops the server and releases the data directory. It is safe to call more than once.
 func (n *Node) Close() {
 	n.closeOnce.Do(func() {
+		n.ready.Stop()
 		if n.lock != nil {
 			n.lock.Withdraw()
-		}
-		if n.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			n.http.Shutdown(ctx)
-			cancel()
 		}
 		if n.ops != nil {
 			n.ops.Close()
 		}
-		if n.cancel != nil {
-			n.cancel()
-		}
+		n.cancel()
 		n.stages.Wait()
 		if n.lease != nil {
 			n.lease.Release() // the next indexer of the shard starts at once
 		}
+		n.connMu.Lock()
 		for i := len(n.conns) - 1; i >= 0; i-- {
 			n.conns[i].Close()
 		}
+		n.connMu.Unlock()
 		if n.index != nil {
 			n.index.Close()
 		}

@@ -124,139 +124,183 @@ type page struct {
 	report quality.Report
 }
 
-// auto is the per-page decision described in the package comment.
+// auto is the per-page decision described in the package comment: read every page,
+// check each reading, look for images under thin pages, give poppler the pages the Go
+// engine read badly, OCR the pages still without text.
 func auto(ctx context.Context, data []byte, opt Options, popt poppler.Options) (Result, error) {
-	var notes []string
-	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
-
-	popplerErr := poppler.Available()
-	var doc *poppler.Doc
-	openDoc := func() (*poppler.Doc, error) {
-		if popplerErr != nil {
-			return nil, popplerErr
-		}
-		if doc == nil {
-			d, err := poppler.Open(data, popt)
-			if err != nil {
-				return nil, err
-			}
-			doc = d
-		}
-		return doc, nil
-	}
+	a := &autoRun{data: data, opt: opt, popt: popt, popplerErr: poppler.Available()}
 	defer func() {
-		if doc != nil {
-			doc.Close()
+		if a.doc != nil {
+			a.doc.Close()
 		}
 	}()
-
-	goPages, goErr := goExtract(ctx, data, pdftext.Options{Workers: opt.Workers, MaxPages: opt.MaxPages})
-	if err := ctx.Err(); err != nil {
+	if err := a.read(ctx); err != nil {
 		return Result{}, err
+	}
+	for i := range a.pages {
+		a.pages[i].report = quality.Check(a.pages[i].Text, a.pages[i].Stamp, quality.Images{})
+	}
+	if err := a.checkImages(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := a.popplerFallback(ctx); err != nil {
+		return Result{}, err
+	}
+	// Pages still without real text are OCR'd.
+	if scans := pageNumbers(a.pages, func(p page) bool { return p.report.Verdict == quality.NoText }); len(scans) > 0 {
+		if err := ocrPages(ctx, opt, a.openDoc, a.pages, scans, a.note); err != nil {
+			return Result{}, err
+		}
+	}
+	return a.result(), nil
+}
+
+// autoRun is one document under auto's decision.
+type autoRun struct {
+	data       []byte
+	opt        Options
+	popt       poppler.Options
+	notes      []string
+	popplerErr error
+	doc        *poppler.Doc // opened on first need
+	pages      []page
+	images     map[int]quality.Images
+}
+
+func (a *autoRun) note(format string, args ...any) {
+	a.notes = append(a.notes, fmt.Sprintf(format, args...))
+}
+
+// openDoc opens the document with poppler, once, when it is first needed.
+func (a *autoRun) openDoc() (*poppler.Doc, error) {
+	if a.popplerErr != nil {
+		return nil, a.popplerErr
+	}
+	if a.doc == nil {
+		d, err := poppler.Open(a.data, a.popt)
+		if err != nil {
+			return nil, err
+		}
+		a.doc = d
+	}
+	return a.doc, nil
+}
+
+// read reads every page with the Go engine or, when it cannot read the file at all,
+// with poppler.
+func (a *autoRun) read(ctx context.Context) error {
+	goPages, goErr := goExtract(ctx, a.data, pdftext.Options{Workers: a.opt.Workers, MaxPages: a.opt.MaxPages})
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if goErr != nil && errors.Is(goErr, pdftext.ErrPartial) {
 		// The failed pages are empty and go through the fallbacks like any empty page.
-		note("go engine: %v", goErr)
+		a.note("go engine: %v", goErr)
 		goErr = nil
 	}
 	if goErr == nil && len(goPages) == 0 {
 		goErr = errors.New("no pages")
 	}
-
-	var pages []page
-	if goErr != nil {
-		// The Go engine cannot read the file at all: poppler reads the whole document.
-		d, err := openDoc()
-		if err != nil {
-			return Result{}, fmt.Errorf("extracting text: go engine: %w; no fallback: %v", goErr, err)
-		}
-		pp, err := d.Text(ctx, 1, 0)
-		if err != nil {
-			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
-			}
-			err = fmt.Errorf("extracting text: go engine: %v; poppler: %w", goErr, err)
-			if fault.IsPermanent(goErr) || fault.IsPermanent(err) {
-				err = fault.PermanentErr(err)
-			}
-			return Result{}, err
-		}
-		note("go engine: %v; read with poppler", goErr)
-		engine := poppler.Engine()
-		for _, p := range pp {
-			pages = append(pages, page{Page: p, engine: engine})
-		}
-	} else {
+	if goErr == nil {
 		for _, p := range goPages {
-			pages = append(pages, page{Page: p, engine: pdftext.Version})
+			a.pages = append(a.pages, page{Page: p, engine: pdftext.Version})
 		}
+		return nil
 	}
-	for i := range pages {
-		pages[i].report = quality.Check(pages[i].Text, pages[i].Stamp, quality.Images{})
+	d, err := a.openDoc()
+	if err != nil {
+		return fmt.Errorf("extracting text: go engine: %w; no fallback: %v", goErr, err)
 	}
+	pp, err := d.Text(ctx, 1, 0)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err = fmt.Errorf("extracting text: go engine: %v; poppler: %w", goErr, err)
+		if fault.IsPermanent(goErr) || fault.IsPermanent(err) {
+			err = fault.PermanentErr(err)
+		}
+		return err
+	}
+	a.note("go engine: %v; read with poppler", goErr)
+	engine := poppler.Engine()
+	for _, p := range pp {
+		a.pages = append(a.pages, page{Page: p, engine: engine})
+	}
+	return nil
+}
 
-	// A page with a few words may be a scan under a thin layer: that takes knowing
-	// whether it draws an image, which costs one pdfimages run for the document.
-	var images map[int]quality.Images
-	if anyPage(pages, func(p page) bool { return p.report.Verdict == quality.Good && p.report.Words < 25 }) {
-		if d, err := openDoc(); err != nil {
-			note("image check: %v", err)
-		} else if images, err = pageImages(ctx, d); err != nil {
-			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
-			}
-			note("image check: %v", err)
+// checkImages checks again the pages with a few words, which may be a scan under a thin
+// layer: that takes knowing whether each draws an image, which costs one pdfimages run
+// for the document. Only a cancelled ctx is an error.
+func (a *autoRun) checkImages(ctx context.Context) error {
+	if !anyPage(a.pages, func(p page) bool { return p.report.Verdict == quality.Good && p.report.Words < 25 }) {
+		return nil
+	}
+	if d, err := a.openDoc(); err != nil {
+		a.note("image check: %v", err)
+	} else if a.images, err = pageImages(ctx, d); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		for i, p := range pages {
-			if img, ok := images[p.Number]; ok && p.report.Verdict == quality.Good {
-				pages[i].report = quality.Check(p.Text, p.Stamp, img)
-			}
+		a.note("image check: %v", err)
+	}
+	for i, p := range a.pages {
+		if img, ok := a.images[p.Number]; ok && p.report.Verdict == quality.Good {
+			a.pages[i].report = quality.Check(p.Text, p.Stamp, img)
 		}
 	}
+	return nil
+}
 
-	// Pages that failed the check get poppler's reading when it is better.
-	if bad := pageNumbers(pages, func(p page) bool { return p.report.Verdict != quality.Good && p.engine == pdftext.Version }); len(bad) > 0 {
-		for _, p := range pages {
-			if p.report.Verdict != quality.Good && p.engine == pdftext.Version {
-				note("page %d: go engine: %s", p.Number, p.report.Reason)
-			}
-		}
-		d, err := openDoc()
-		if err != nil {
-			note("poppler fallback for %d pages: %v", len(bad), err)
-		} else if alt, err := popplerPages(ctx, d, bad, len(pages)); err != nil {
-			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
-			}
-			note("poppler fallback: %v", err)
-		} else {
-			engine := poppler.Engine()
-			for i, p := range pages {
-				a, ok := alt[p.Number]
-				if !ok || p.report.Verdict == quality.Good {
-					continue
-				}
-				r := quality.Check(a.Text, a.Stamp, images[p.Number])
-				if r.Better(p.report) {
-					if a.Stamp == "" {
-						a.Stamp = p.Stamp
-					}
-					pages[i] = page{Page: a, engine: engine, report: r}
-				}
-			}
+// popplerFallback gives the pages the Go engine read badly poppler's reading when it is
+// better. Only a cancelled ctx is an error.
+func (a *autoRun) popplerFallback(ctx context.Context) error {
+	badPage := func(p page) bool { return p.report.Verdict != quality.Good && p.engine == pdftext.Version }
+	bad := pageNumbers(a.pages, badPage)
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, p := range a.pages {
+		if badPage(p) {
+			a.note("page %d: go engine: %s", p.Number, p.report.Reason)
 		}
 	}
-
-	// Pages still without real text are OCR'd.
-	if scans := pageNumbers(pages, func(p page) bool { return p.report.Verdict == quality.NoText }); len(scans) > 0 {
-		if err := ocrPages(ctx, opt, openDoc, pages, scans, note); err != nil {
-			return Result{}, err
+	d, err := a.openDoc()
+	if err != nil {
+		a.note("poppler fallback for %d pages: %v", len(bad), err)
+		return nil
+	}
+	alt, err := popplerPages(ctx, d, bad, len(a.pages))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a.note("poppler fallback: %v", err)
+		return nil
+	}
+	engine := poppler.Engine()
+	for i, p := range a.pages {
+		ap, ok := alt[p.Number]
+		if !ok || p.report.Verdict == quality.Good {
+			continue
+		}
+		r := quality.Check(ap.Text, ap.Stamp, a.images[p.Number])
+		if r.Better(p.report) {
+			if ap.Stamp == "" {
+				ap.Stamp = p.Stamp
+			}
+			a.pages[i] = page{Page: ap, engine: engine, report: r}
 		}
 	}
+	return nil
+}
 
-	res := Result{Notes: notes}
+// result is the decision: each page's kept text and engine, and the engines used.
+func (a *autoRun) result() Result {
+	res := Result{Notes: a.notes}
 	seen := map[string]bool{}
-	for _, p := range pages {
+	for _, p := range a.pages {
 		res.Pages = append(res.Pages, p.Page)
 		res.PageEngines = append(res.PageEngines, p.engine)
 		seen[p.engine] = true
@@ -272,7 +316,7 @@ func auto(ctx context.Context, data []byte, opt Options, popt poppler.Options) (
 		// Poppler read the document and found no pages.
 		res.Engine = poppler.Engine()
 	}
-	return res, nil
+	return res
 }
 
 // ocrPages recognises the given pages and keeps the OCR text where it has more real words

@@ -1,6 +1,6 @@
 // Package worker runs PDF extraction in child processes. A PDF can make a parser loop
-// forever, exhaust memory or crash it (STACK.md: ledongthuc/pdf takes no context and
-// panics outside its text calls), and only a process can be killed at a deadline and
+// forever, exhaust memory or crash it (ledongthuc/pdf takes no context and panics
+// outside its text calls), and only a process can be killed at a deadline and
 // capped in memory: the children are the sandbox, the parent survives any file.
 //
 // Children are long-lived and take one PDF after another over their standard input, so

@@ -1,23 +1,15 @@
-// Package indexer owns the bleve index: it consumes TEXTS in batches, commits each
-// document (newer versions only), publishes INDEXED once a batch is visible to search,
-// and answers queries for everyone else over NATS.
+// Package schema is the shape of docketwatch's index, in one place for everything that
+// must answer exactly as the index does: the mapping (fields and analysers), the bleve
+// document of a filing.Text, the query language (ParseQueryString, BuildQuery) and the
+// snippets of matches. The indexer writes and searches with it; the alerter, which runs
+// saved queries against one new document in a throwaway in-memory index, imports it
+// without the indexer's consumer and re-index code:
 //
-// For the alerter, which runs saved queries against one new document in a throwaway
-// in-memory index, the package exports what makes such an index answer exactly like this
-// one: Mapping (the same fields and analysers), IndexDocument (the same bleve document
-// from a filing.Text) and BuildQuery (the same bleve query from a search.Query):
-//
-//	idx, _ := bleve.NewUsing("", indexer.Mapping(), scorch.Name, scorch.Name, nil)
-//	idx.Index(string(text.Document.ID), indexer.IndexDocument(text, now))
-//	q, err := indexer.BuildQuery(rule.Query) // a *search.QueryError when malformed
+//	idx, _ := bleve.NewUsing("", schema.Mapping(), scorch.Name, scorch.Name, nil)
+//	idx.Index(string(text.Document.ID), schema.IndexDocument(text, now))
+//	q, err := schema.BuildQuery(rule.Query) // a *search.QueryError when malformed
 //	res, _ := idx.Search(bleve.NewSearchRequest(q))
-//
-// Request builds the whole bleve request Search runs (sort, cursor, facets, fields), and
-// ParseQueryString the query-string part alone.
-//
-// ReindexJob rebuilds the index from TEXTS into a new version directory while the old
-// one serves and the live writer goes on, then swaps it in (reindex.go).
-package indexer
+package schema
 
 import (
 	"fmt"
@@ -38,44 +30,43 @@ import (
 // same property without stemming or stop words: quoted phrases run against the twin, so
 // that "motions to dismiss" does not match "motion dismissed".
 const (
-	fieldText             = "text"
-	fieldTextExact        = "text_exact"
-	fieldCaseName         = "case_name"
-	fieldCaseNameExact    = "case_name_exact"
-	fieldCaseNameKeyword  = "case"
-	fieldDescription      = "description"
-	fieldDescriptionExact = "description_exact"
-	fieldCourt            = "court"
-	fieldDocket           = "docket"
-	fieldDocType          = "doc_type"
-	fieldEntry            = "entry"
-	fieldExhibit          = "exhibit"
-	fieldExhibitLabel     = "exhibit_label"
-	fieldSource           = "source"
-	fieldFiled            = "filed"
-	fieldFiledSort        = "filed_sort"
-	fieldYear             = "year"
-	fieldDated            = "dated"
-	undatedSortKey        = "0000"
-	fieldIndexed          = "indexed"
-	fieldPages            = "pages"
-	fieldPageStarts       = "page_starts"
-	fieldVersion          = "version"
-	fieldEntity           = "entity"
-	fieldEntityTypePrefix = "entity_"
-	fieldDocumentJSON     = "doc_json"
-	fieldEntitiesJSON     = "entities_json"
-	exactSuffix           = "_exact"
-	analyzerExact         = "docketwatch_exact"
-	filedSortLayout       = "2006-01-02T15:04:05.000000000Z"
+	FieldText             = "text"
+	FieldTextExact        = "text_exact"
+	FieldCaseName         = "case_name"
+	FieldCaseNameExact    = "case_name_exact"
+	FieldCaseNameKeyword  = "case"
+	FieldDescription      = "description"
+	FieldDescriptionExact = "description_exact"
+	FieldCourt            = "court"
+	FieldDocket           = "docket"
+	FieldDocType          = "doc_type"
+	FieldEntry            = "entry"
+	FieldExhibit          = "exhibit"
+	FieldExhibitLabel     = "exhibit_label"
+	FieldSource           = "source"
+	FieldFiled            = "filed"
+	FieldFiledSort        = "filed_sort"
+	FieldYear             = "year"
+	FieldDated            = "dated"
+	UndatedSortKey        = "0000"
+	FieldIndexed          = "indexed"
+	FieldPages            = "pages"
+	FieldPageStarts       = "page_starts"
+	FieldVersion          = "version"
+	FieldEntity           = "entity"
+	FieldEntityTypePrefix = "entity_"
+	FieldDocumentJSON     = "doc_json"
+	FieldEntitiesJSON     = "entities_json"
+	ExactSuffix           = "_exact"
+	AnalyzerExact         = "docketwatch_exact"
+	FiledSortLayout       = "2006-01-02T15:04:05.000000000Z"
 )
 
-// entityField is the keyword field holding the canonical names of entities of type t.
-func entityField(t filing.EntityType) string { return fieldEntityTypePrefix + string(t) }
+// EntityField is the keyword field holding the canonical names of entities of type t.
+func EntityField(t filing.EntityType) string { return FieldEntityTypePrefix + string(t) }
 
 // Mapping is the index mapping. Keyword fields hold what is matched exactly and counted
-// in facets (a docket number is tokenised on ":" and "-" by the text analyser,
-// STACK.md); the text is stored with term vectors so that a hit can name its page and
+// in facets (the text analyser would tokenise a docket number on ":" and "-"); the text is stored with term vectors so that a hit can name its page and
 // show a snippet. Query-time analysis uses the same analysers, because bleve's match
 // queries analyse with the field's mapping.
 func Mapping() mapping.IndexMapping {
@@ -91,7 +82,7 @@ func Mapping() mapping.IndexMapping {
 	exact := func(name string) *mapping.FieldMapping {
 		f := text(false)
 		f.Name = name
-		f.Analyzer = analyzerExact
+		f.Analyzer = AnalyzerExact
 		return f
 	}
 	kw := func(name string) *mapping.FieldMapping {
@@ -117,34 +108,34 @@ func Mapping() mapping.IndexMapping {
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fieldText, text(true), exact(fieldTextExact))
-	doc.AddFieldMappingsAt(fieldCaseName, text(true), exact(fieldCaseNameExact), kw(fieldCaseNameKeyword))
-	doc.AddFieldMappingsAt(fieldDescription, text(true), exact(fieldDescriptionExact))
-	for _, name := range []string{fieldCourt, fieldDocket, fieldDocType, fieldExhibitLabel, fieldSource,
-		fieldVersion, fieldYear, fieldFiledSort, fieldDated, fieldEntity} {
+	doc.AddFieldMappingsAt(FieldText, text(true), exact(FieldTextExact))
+	doc.AddFieldMappingsAt(FieldCaseName, text(true), exact(FieldCaseNameExact), kw(FieldCaseNameKeyword))
+	doc.AddFieldMappingsAt(FieldDescription, text(true), exact(FieldDescriptionExact))
+	for _, name := range []string{FieldCourt, FieldDocket, FieldDocType, FieldExhibitLabel, FieldSource,
+		FieldVersion, FieldYear, FieldFiledSort, FieldDated, FieldEntity} {
 		doc.AddFieldMappingsAt(name, kw(""))
 	}
 	for _, t := range search.EntityTypes {
-		doc.AddFieldMappingsAt(entityField(t), kw(""))
+		doc.AddFieldMappingsAt(EntityField(t), kw(""))
 	}
-	doc.AddFieldMappingsAt(fieldEntry, number())
-	doc.AddFieldMappingsAt(fieldPages, number())
+	doc.AddFieldMappingsAt(FieldEntry, number())
+	doc.AddFieldMappingsAt(FieldPages, number())
 	b := bleve.NewBooleanFieldMapping()
 	b.IncludeInAll = false
 	b.Store = true
-	doc.AddFieldMappingsAt(fieldExhibit, b)
-	for _, name := range []string{fieldFiled, fieldIndexed} {
+	doc.AddFieldMappingsAt(FieldExhibit, b)
+	for _, name := range []string{FieldFiled, FieldIndexed} {
 		d := bleve.NewDateTimeFieldMapping()
 		d.IncludeInAll = false
 		d.Store = true
 		doc.AddFieldMappingsAt(name, d)
 	}
-	for _, name := range []string{fieldPageStarts, fieldDocumentJSON, fieldEntitiesJSON} {
+	for _, name := range []string{FieldPageStarts, FieldDocumentJSON, FieldEntitiesJSON} {
 		doc.AddFieldMappingsAt(name, stored())
 	}
 
 	m := bleve.NewIndexMapping()
-	err := m.AddCustomAnalyzer(analyzerExact, map[string]any{
+	err := m.AddCustomAnalyzer(AnalyzerExact, map[string]any{
 		"type":          custom.Name,
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name},
@@ -154,7 +145,7 @@ func Mapping() mapping.IndexMapping {
 	}
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = en.AnalyzerName
-	m.DefaultField = fieldText
+	m.DefaultField = FieldText
 	m.StoreDynamic = false
 	m.IndexDynamic = false
 	m.DocValuesDynamic = false

@@ -1,4 +1,4 @@
-package indexer
+package schema
 
 import (
 	"fmt"
@@ -54,26 +54,26 @@ type fieldSpec struct {
 // queryFields are the field names a query string may use.
 var queryFields = func() map[string]fieldSpec {
 	m := map[string]fieldSpec{
-		"text":          {fieldText, kindText},
-		"case_name":     {fieldCaseName, kindText},
-		"description":   {fieldDescription, kindText},
-		"case":          {fieldCaseNameKeyword, kindKeyword},
-		"court":         {fieldCourt, kindLowerKeyword},
-		"docket":        {fieldDocket, kindKeyword},
-		"doc_type":      {fieldDocType, kindLowerKeyword},
-		"type":          {fieldDocType, kindLowerKeyword},
-		"exhibit_label": {fieldExhibitLabel, kindKeyword},
-		"source":        {fieldSource, kindLowerKeyword},
-		"entity":        {fieldEntity, kindKeyword},
-		"filed":         {fieldFiled, kindDate},
-		"indexed":       {fieldIndexed, kindDate},
-		"entry":         {fieldEntry, kindNumber},
-		"pages":         {fieldPages, kindNumber},
-		"exhibit":       {fieldExhibit, kindBool},
+		"text":          {FieldText, kindText},
+		"case_name":     {FieldCaseName, kindText},
+		"description":   {FieldDescription, kindText},
+		"case":          {FieldCaseNameKeyword, kindKeyword},
+		"court":         {FieldCourt, kindLowerKeyword},
+		"docket":        {FieldDocket, kindKeyword},
+		"doc_type":      {FieldDocType, kindLowerKeyword},
+		"type":          {FieldDocType, kindLowerKeyword},
+		"exhibit_label": {FieldExhibitLabel, kindKeyword},
+		"source":        {FieldSource, kindLowerKeyword},
+		"entity":        {FieldEntity, kindKeyword},
+		"filed":         {FieldFiled, kindDate},
+		"indexed":       {FieldIndexed, kindDate},
+		"entry":         {FieldEntry, kindNumber},
+		"pages":         {FieldPages, kindNumber},
+		"exhibit":       {FieldExhibit, kindBool},
 	}
 	for _, t := range search.EntityTypes {
-		m[search.FacetEntityPrefix+string(t)] = fieldSpec{entityField(t), kindKeyword}
-		m[entityField(t)] = fieldSpec{entityField(t), kindKeyword}
+		m[search.FacetEntityPrefix+string(t)] = fieldSpec{EntityField(t), kindKeyword}
+		m[EntityField(t)] = fieldSpec{EntityField(t), kindKeyword}
 	}
 	return m
 }()
@@ -86,7 +86,7 @@ const fieldNames = "text, case_name, description, case, court, docket, doc_type,
 var textBoosts = []struct {
 	field string
 	boost float64
-}{{fieldText, 1}, {fieldCaseName, 2}, {fieldDescription, 1.5}}
+}{{FieldText, 1}, {FieldCaseName, 2}, {FieldDescription, 1.5}}
 
 type tokKind int
 
@@ -759,7 +759,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 		if strings.ContainsAny(v, ":-") && strings.IndexFunc(v, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0 {
 			// A docket number typed bare: also match the docket keyword exactly.
 			dq := bleve.NewTermQuery(v)
-			dq.SetField(fieldDocket)
+			dq.SetField(FieldDocket)
 			dq.SetBoost(3)
 			alts = append(alts, dq)
 		}
@@ -776,7 +776,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 // "3:20-cv-08570"), which must then stand next to each other.
 func (p *parser) textTerm(field, v string, boost float64) query.Query {
 	n := len(p.m.AnalyzerNamed("en").Analyze([]byte(v)))
-	exactN := len(p.m.AnalyzerNamed(analyzerExact).Analyze([]byte(v)))
+	exactN := len(p.m.AnalyzerNamed(AnalyzerExact).Analyze([]byte(v)))
 	if n == 1 && exactN == 1 {
 		q := bleve.NewMatchQuery(v)
 		q.Analyzer = en.AnalyzerName
@@ -795,8 +795,8 @@ func (p *parser) textTerm(field, v string, boost float64) query.Query {
 // the phrase with the stemmer and never match the twin's unstemmed words.
 func exactPhrase(field, s string) *query.MatchPhraseQuery {
 	q := bleve.NewMatchPhraseQuery(s)
-	q.SetField(field + exactSuffix)
-	q.Analyzer = analyzerExact
+	q.SetField(field + ExactSuffix)
+	q.Analyzer = AnalyzerExact
 	return q
 }
 
@@ -806,13 +806,13 @@ func onFields(field *fieldSpec, mk func(string) query.Query, pos int) (query.Que
 	if field == nil {
 		alts := make([]query.Query, 0, len(textBoosts))
 		for _, f := range textBoosts {
-			alts = append(alts, mk(f.field+exactSuffix))
+			alts = append(alts, mk(f.field+ExactSuffix))
 		}
 		return bleve.NewDisjunctionQuery(alts...), nil
 	}
 	switch field.kind {
 	case kindText:
-		return mk(field.name + exactSuffix), nil
+		return mk(field.name + ExactSuffix), nil
 	case kindKeyword, kindLowerKeyword:
 		return mk(field.name), nil
 	}
@@ -947,11 +947,11 @@ func parseDay(s string, pos int) (from, to time.Time, err error) {
 	return from, to, qerr(pos, "%q is not a date: use 2024, 2024-04, 2024-04-15 or 04/15/2024", s)
 }
 
-// entityFilter matches documents naming an entity of a type (any type when empty).
-func entityFilter(t filing.EntityType, name string) query.Query {
-	field := fieldEntity
+// EntityFilter matches documents naming an entity of a type (any type when empty).
+func EntityFilter(t filing.EntityType, name string) query.Query {
+	field := FieldEntity
 	if t != "" {
-		field = entityField(t)
+		field = EntityField(t)
 	}
 	q := bleve.NewTermQuery(strings.TrimSpace(name))
 	q.SetField(field)
