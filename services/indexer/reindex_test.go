@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -304,6 +305,9 @@ func TestReindexWhileSearching(t *testing.T) {
 	v.waitCount(n, 90*time.Second)
 	t.Logf("initial ingest of %d documents through the live writer: %s (%.0f docs/s)", n, time.Since(ingestStart).Round(time.Millisecond), n/time.Since(ingestStart).Seconds())
 	wantCourts := courtCounts(initial)
+	// A batch is searchable once committed and announced on INDEXED just after: the last
+	// announcements may still be on their way when the count is reached.
+	poll.Until(t, 30*time.Second, "INDEXED to announce every document", func() bool { return v.streamMsgs(bus.Indexed) >= n })
 	indexedBefore := v.streamMsgs(bus.Indexed)
 	if indexedBefore != n {
 		t.Fatalf("INDEXED holds %d messages after the initial ingest; want %d", indexedBefore, n)
