@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 )
 
@@ -27,11 +28,15 @@ type Progress struct {
 	Finished    bool          `json:"finished"`
 	// LastError is the latest failure, retried unless the call returned it.
 	LastError string `json:"last_error,omitempty"`
+	// IDs are the documents this call published or queued for their PDF (to be
+	// published or parked), for a caller that waits until they are searchable.
+	IDs []filing.DocID `json:"-"`
 }
 
-// Rate is documents per second in this call.
+// Rate is documents per second in this call; 0 until a second has passed, when a rate
+// says nothing yet.
 func (p Progress) Rate() float64 {
-	if p.Elapsed <= 0 {
+	if p.Elapsed < time.Second {
 		return 0
 	}
 	return float64(p.Done-p.DoneAtStart) / p.Elapsed.Seconds()
@@ -118,11 +123,25 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 		return p, nil
 	}
 	start := s.now()
-	emit := s.emitter(courtlistener.SourceName, court, func() { p.Published++ })
+	emit := s.emitter(courtlistener.SourceName, court, func(id filing.DocID) {
+		p.Published++
+		p.IDs = append(p.IDs, id)
+	})
+	// One page per poll, each saved: a crash repeats at most a page, and the PDFs of
+	// that page are not downloaded again (fetchPDF remembers them by SHA-1).
+	deferred := map[string]bool{}
+	srcCfg := s.clSrcCfg
+	srcCfg.MaxPages = 1
+	srcCfg.Defer = func(ctx context.Context, doc filing.Document, pdf courtlistener.PDF, err error) error {
+		deferred[pdfJobKey(doc.ID)] = true
+		p.IDs = append(p.IDs, doc.ID)
+		return s.queuePDF(ctx, doc, pdf, err)
+	}
+	src := courtlistener.NewSource(s.cl, srcCfg)
 	bo := backoff{base: 5 * time.Second, max: s.cfg.MaxBackoff}
 	failures := 0
 	for {
-		next, pollErr := s.clSrc.Poll(ctx, st.Cursor, emit)
+		next, pollErr := src.Poll(ctx, st.Cursor, emit)
 		progressed := next.Emitted != st.Cursor.Emitted || next.Next != st.Cursor.Next
 		st.Cursor = next
 		st.Finished = pollErr == nil && !next.Pending()
@@ -142,8 +161,8 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			progress(p)
 		}
 		if st.Finished {
-			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published)
-			return p, nil
+			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published, "pdfs_queued", len(deferred))
+			return p, s.settle(ctx, deferred)
 		}
 		if pollErr == nil {
 			failures = 0
@@ -172,4 +191,35 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			return p, err
 		}
 	}
+}
+
+// settle works the queued PDF fetches of keys until each is published or parked.
+func (s *Service) settle(ctx context.Context, keys map[string]bool) error {
+	for len(keys) > 0 {
+		next, err := s.drain(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("fetching queued pdfs: %w", err)
+		}
+		queued, err := s.jobKeys(ctx)
+		if err != nil {
+			return err
+		}
+		left := map[string]bool{}
+		for _, k := range queued {
+			if keys[k] {
+				left[k] = true
+			}
+		}
+		if keys = left; len(keys) == 0 {
+			return nil
+		}
+		wait := s.cfg.JobRetryInterval
+		if !next.IsZero() {
+			wait = max(next.Sub(s.now()), 0)
+		}
+		if err := s.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -47,9 +47,12 @@ type Config struct {
 	// (default os.TempDir()); SpoolMemory defaults to 8 MB.
 	SpoolDir    string
 	SpoolMemory int64
-	// PDFRetryInterval is how often queued webhook PDF fetches that failed are retried
-	// (default 1 min).
-	PDFRetryInterval time.Duration
+	// JobRetryInterval is the first wait before a queued job (a webhook event to resolve,
+	// a PDF whose download failed) is tried again, doubling up to MaxBackoff (default 1
+	// min); JobAttempts is how often a job is tried before it is parked in DEAD with its
+	// reason (default 6: about half an hour with the defaults).
+	JobRetryInterval time.Duration
+	JobAttempts      int
 	// BackfillMaxFailures is how many consecutive failed polls without progress make
 	// Backfill give up and return (default 20); it is resumable.
 	BackfillMaxFailures int
@@ -72,9 +75,13 @@ type CourtListenerConfig struct {
 	// Budget is the request budget of the account (nil: courtlistener.DefaultLimits;
 	// &Limits{}: unlimited).
 	Budget *courtlistener.Limits
-	// Field orders polling: date_created (default) or date_modified, which also finds
-	// documents whose PDF arrived later.
+	// Field orders polling: date_modified (default), which also finds documents whose
+	// PDF arrived or whose text was redone later, or date_created. A saved cursor of the
+	// other field continues from its position by this one.
 	Field courtlistener.Field
+	// Overlap is how far behind its position each poll looks again, for documents
+	// CourtListener committed late (default courtlistener.DefaultOverlap).
+	Overlap time.Duration
 	// Since is where polling starts for a court that has no cursor yet; zero means
 	// Lookback before the first poll (default 24 h).
 	Since    time.Time
@@ -122,8 +129,11 @@ func (c Config) withDefaults() Config {
 	if c.SpoolMemory <= 0 {
 		c.SpoolMemory = 8 << 20
 	}
-	if c.PDFRetryInterval <= 0 {
-		c.PDFRetryInterval = time.Minute
+	if c.JobRetryInterval <= 0 {
+		c.JobRetryInterval = time.Minute
+	}
+	if c.JobAttempts <= 0 {
+		c.JobAttempts = 6
 	}
 	if c.BackfillMaxFailures <= 0 {
 		c.BackfillMaxFailures = 20
@@ -133,7 +143,7 @@ func (c Config) withDefaults() Config {
 		cl.PollInterval = DefaultCLPollInterval
 	}
 	if cl.Field == "" {
-		cl.Field = courtlistener.DateCreated
+		cl.Field = courtlistener.DateModified
 	}
 	if cl.Lookback <= 0 {
 		cl.Lookback = DefaultLookback
@@ -253,10 +263,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	c.CourtListener.Field = courtlistener.Field(env("COURTLISTENER_FIELD"))
-	fs.Func("courtlistener-field", "date_created (new documents) or date_modified (also PDFs that arrive later) (env DOCKETWATCH_COURTLISTENER_FIELD)", func(v string) error {
+	fs.Func("courtlistener-field", "date_modified (new documents and PDFs that arrive later; default) or date_created (new documents only) (env DOCKETWATCH_COURTLISTENER_FIELD)", func(v string) error {
 		c.CourtListener.Field = courtlistener.Field(v)
 		return nil
 	})
+	fs.DurationVar(&c.CourtListener.Overlap, "courtlistener-overlap", envDur("COURTLISTENER_OVERLAP", courtlistener.DefaultOverlap), "how far behind its position each poll looks again, for documents committed late (env DOCKETWATCH_COURTLISTENER_OVERLAP)")
 	c.PACER.Courts = splitList(env("PACER_COURTS"))
 	fs.Func("pacer-courts", "comma-separated PACER court ids whose RSS feeds to poll (env DOCKETWATCH_PACER_COURTS)", func(v string) error {
 		c.PACER.Courts = splitList(v)
