@@ -587,7 +587,7 @@ func (s *Server) paginate(r *http.Request, rows []row, desc bool) (int, any) {
 			nq[k] = v
 		}
 		nq.Set("cursor", cursor{offset: off, position: last.pos, epoch: epoch}.encode())
-		next = s.URL + r.URL.Path + "?" + nq.Encode()
+		next = requestBase(r) + r.URL.Path + "?" + nq.Encode()
 	}
 	cq := url.Values{}
 	for k, v := range q {
@@ -597,7 +597,7 @@ func (s *Server) paginate(r *http.Request, rows []row, desc bool) (int, any) {
 	}
 	cq.Set("count", "on")
 	return 200, map[string]any{
-		"count":    s.URL + r.URL.Path + "?" + cq.Encode(),
+		"count":    requestBase(r) + r.URL.Path + "?" + cq.Encode(),
 		"next":     next,
 		"previous": nil,
 		"results":  results,
@@ -795,4 +795,13 @@ func (s *Server) renderSearchDoc(d *Document) map[string]any {
 		m["filepath_local"] = d.FilepathLocal
 	}
 	return m
+}
+
+// requestBase is the scheme and host the request was sent to: DRF builds its links from
+// the request, so a server reached at another address links to that address.
+func requestBase(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
