@@ -55,6 +55,19 @@ func (p Progress) ETA() time.Duration {
 	return time.Duration(float64(left) / r * float64(time.Second))
 }
 
+// Pace says how fast the backfill goes and how long it has left, "" until that is known.
+func (p Progress) Pace() string {
+	r := p.Rate()
+	if r <= 0 {
+		return ""
+	}
+	pace := fmt.Sprintf("%.1f docs/s", r)
+	if eta := p.ETA(); eta > 0 {
+		pace += ", " + eta.Round(time.Second).String() + " left"
+	}
+	return pace
+}
+
 // backfillState is a backfill's record in the cursors bucket.
 type backfillState struct {
 	Cursor   courtlistener.Cursor `json:"cursor"`

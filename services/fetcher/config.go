@@ -268,6 +268,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.DurationVar(&c.CourtListener.Overlap, "courtlistener-overlap", envDur("COURTLISTENER_OVERLAP", courtlistener.DefaultOverlap), "how far behind its position each poll looks again, for documents committed late (env DOCKETWATCH_COURTLISTENER_OVERLAP)")
+	fs.DurationVar(&c.JobRetryInterval, "fetch-retry-interval", envDur("FETCH_RETRY_INTERVAL", time.Minute), "first wait before a failed PDF download or webhook event is tried again, doubling (env DOCKETWATCH_FETCH_RETRY_INTERVAL)")
+	fs.IntVar(&c.JobAttempts, "fetch-attempts", 6, "how often a PDF download or webhook event is tried before it is parked in DEAD")
 	c.PACER.Courts = splitList(env("PACER_COURTS"))
 	fs.Func("pacer-courts", "comma-separated PACER court ids whose RSS feeds to poll (env DOCKETWATCH_PACER_COURTS)", func(v string) error {
 		c.PACER.Courts = splitList(v)
@@ -312,6 +314,16 @@ func ParseLimits(v string) (courtlistener.Limits, error) {
 		}
 	}
 	return l, nil
+}
+
+// ParseEnd reads the last day of a backfill and returns where the range ends: after
+// that whole day for a date ("2024-04-15" includes April 15), at the time itself for an
+// RFC 3339 time.
+func ParseEnd(v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.AddDate(0, 0, 1), nil
+	}
+	return ParseTime(v)
 }
 
 // ParseTime reads a backfill bound: a date ("2024-04-15", midnight UTC) or an RFC 3339

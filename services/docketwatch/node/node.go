@@ -523,6 +523,11 @@ func (n *Node) readyRoles() error {
 	if err := run.Connected(n.conns...); err != nil {
 		return err
 	}
+	if n.Fetcher != nil {
+		if err := n.Fetcher.Ready(); err != nil {
+			return err
+		}
+	}
 	if n.index != nil {
 		if err := n.live(); err != nil {
 			return err
@@ -544,6 +549,11 @@ func (n *Node) readyRoles() error {
 func (n *Node) ready(ctx context.Context) error {
 	if err := run.Connected(n.conns...); err != nil {
 		return err
+	}
+	if n.Fetcher != nil {
+		if err := n.Fetcher.Ready(); err != nil {
+			return err // a court's source stopped: the node does not do its job
+		}
 	}
 	return n.Searcher.Answering(ctx)
 }

@@ -65,6 +65,9 @@ type Stats struct {
 	Storage   int
 	ByStatus  map[int]int
 	Throttled int
+	// OverLimit counts requests refused because the token exceeded its Rates (the
+	// injected 429s of Faults are not among them).
+	OverLimit int
 }
 
 // Server is a running fake CourtListener.
@@ -373,6 +376,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, path strin
 	wait, rate := win.allow(now)
 	s.mu.Unlock()
 	if wait > 0 {
+		s.mu.Lock()
+		s.stats.OverLimit++
+		s.mu.Unlock()
 		s.throttled(w, rate, int(math.Ceil(wait.Seconds())))
 		return false
 	}
