@@ -106,30 +106,9 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 		return p, fmt.Errorf("backfill %s: since %s is not before until %s", court, since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
 	key := backfillKey(court, since, until)
-	var st backfillState
-	rev, err := s.cur.load(ctx, key, &st)
+	st, rev, err := s.loadBackfill(ctx, key, court, since, until)
 	if err != nil {
 		return p, fmt.Errorf("backfill %s: %w", court, err)
-	}
-	if rev == 0 {
-		end := until
-		if end.IsZero() {
-			end = s.now().UTC().Truncate(time.Second)
-		}
-		st.Cursor = courtlistener.NewCursor(court, courtlistener.DateCreated, since, end)
-		st.Total = -1
-		if n, err := s.clSrc.Count(ctx, st.Cursor); err == nil {
-			st.Total = n
-		} else {
-			s.log.Warn("backfill count failed, no ETA", "court", court, "err", err)
-		}
-		if rev, err = s.cur.save(ctx, key, st, 0); err != nil {
-			return p, fmt.Errorf("backfill %s: %w", court, err)
-		}
-	} else if st.Finished && until.IsZero() {
-		// An open-ended backfill run again continues to the present.
-		st.Cursor.Until = s.now().UTC().Truncate(time.Second)
-		st.Finished = false
 	}
 	p.Until, p.Total, p.Done, p.DoneAtStart, p.Finished = st.Cursor.Until, st.Total, st.Cursor.Emitted, st.Cursor.Emitted, st.Finished
 	if st.Finished {
@@ -204,6 +183,37 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			return p, err
 		}
 	}
+}
+
+// loadBackfill returns the saved state of a backfill, or starts one (counting its
+// documents for the progress report), and its revision.
+func (s *Service) loadBackfill(ctx context.Context, key, court string, since, until time.Time) (backfillState, uint64, error) {
+	var st backfillState
+	rev, err := s.cur.load(ctx, key, &st)
+	if err != nil {
+		return st, 0, err
+	}
+	if rev == 0 {
+		end := until
+		if end.IsZero() {
+			end = s.now().UTC().Truncate(time.Second)
+		}
+		st.Cursor = courtlistener.NewCursor(court, courtlistener.DateCreated, since, end)
+		st.Total = -1
+		if n, err := s.clSrc.Count(ctx, st.Cursor); err == nil {
+			st.Total = n
+		} else {
+			s.log.Warn("backfill count failed, no ETA", "court", court, "err", err)
+		}
+		rev, err = s.cur.save(ctx, key, st, 0)
+		return st, rev, err
+	}
+	if st.Finished && until.IsZero() {
+		// An open-ended backfill run again continues to the present.
+		st.Cursor.Until = s.now().UTC().Truncate(time.Second)
+		st.Finished = false
+	}
+	return st, rev, nil
 }
 
 // settle works the queued PDF fetches of keys until each is published or parked.
