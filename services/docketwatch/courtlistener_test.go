@@ -196,9 +196,9 @@ func TestCourtListenerSoak(t *testing.T) {
 	work := &soakWork{t: t, fake: fake, courts: courts, hook: "http://" + addr + "/api/v1/webhooks/courtlistener", attached: map[int64]bool{}}
 	started := time.Now()
 	killed := false
-	for i := 0; time.Since(started) < 75*time.Second; i++ {
+	for i := 0; time.Since(started) < 100*time.Second; i++ {
 		work.step(i)
-		if !killed && time.Since(started) > 30*time.Second {
+		if !killed && time.Since(started) > 40*time.Second {
 			dw.kill()
 			if err := dw.start(); err != nil {
 				t.Fatal(err)
