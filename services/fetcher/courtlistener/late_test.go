@@ -170,10 +170,10 @@ func TestBudgetMarginAtWindowEdge(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
-		if n%2 == 1 {
-			return clk.Now().Add(900 * time.Millisecond)
+		if n%6 == 0 { // the request that frees a slot arrives fast, the others slowly
+			return clk.Now()
 		}
-		return clk.Now()
+		return clk.Now().Add(900 * time.Millisecond)
 	}
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd", "cand"}, DocumentsPerCourt: 20, Rates: clfake.Rates{PerMinute: 5, PerHour: 50}, Now: arrival})
 	defer srv.Close()
