@@ -221,7 +221,7 @@ func TestCourtListenerSoak(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	dw.kill()
+	dw.interrupt() // it drains: the last index batch is committed
 	n := startNode(t, data, "")
 	ctx := context.Background()
 	if res, err := n.Searcher.Search(ctx, search.Query{}); err != nil || res.Total != uint64(len(truth)) {
@@ -266,4 +266,23 @@ func indexedTotal(t *testing.T, addr string) int {
 		return 0
 	}
 	return res.Total
+}
+
+// interrupt stops the running process as Ctrl-C does and waits until it has exited.
+func (s *stage) interrupt() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		s.t.Errorf("%s did not stop within a minute of an interrupt", s.name)
+		cmd.Process.Kill()
+		<-done
+	}
 }
