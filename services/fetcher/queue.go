@@ -55,10 +55,23 @@ func (s *Service) enqueue(ctx context.Context, key string, j job) error {
 	return nil
 }
 
-// worker works the queue until ctx ends: at once when a job is queued, else when the
-// next retry is due (at most every JobRetryInterval, so jobs queued by another process
-// are seen).
+// worker works the queue until ctx ends: at once when a job is queued (here or, through
+// a watch of the bucket, by another process: the API role of a cluster receives the
+// webhooks), else when the next retry is due, at least every JobRetryInterval.
 func (s *Service) worker(ctx context.Context) {
+	if w, err := s.cur.kv.Watch(ctx, jobPrefix()+">", jetstream.UpdatesOnly(), jetstream.IgnoreDeletes()); err == nil {
+		defer w.Stop()
+		go func() {
+			for range w.Updates() {
+				select {
+				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	} else {
+		s.log.Warn("watching the work queue failed, polling it", "err", err)
+	}
 	for {
 		next, err := s.drain(ctx, nil)
 		if err != nil && ctx.Err() == nil {

@@ -195,3 +195,39 @@ func TestFailingPDFDoesNotHoldItsCourt(t *testing.T) { failingPDF(t, http.Status
 
 // Issue 20 item 7: a storage 404 is parked and retried, not indexed without text.
 func TestStorage404IsParkedNotIndexedWithoutText(t *testing.T) { failingPDF(t, http.StatusNotFound) }
+
+// In a cluster the API role receives the webhooks and the fetcher role resolves them:
+// an event queued by one process is worked by another at once, not at its next retry.
+func TestWebhookQueuedByAnotherProcess(t *testing.T) {
+	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20, Seed: 15})
+	defer srv.Close()
+	env := startNATS(t)
+	cfg := Config{CourtListener: clConfig(srv), JobRetryInterval: time.Hour}
+	api := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	fetch := New(cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := api.WebhookHandler(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	defer hs.Close()
+	stop := run(t, fetch)
+	defer stop()
+	// The first event may meet the worker's first look at the queue; the second comes
+	// when the worker waits.
+	docs := srv.Documents("cand")
+	for i, d := range []clfake.Document{docs[0], docs[len(docs)-1]} {
+		event, err := srv.DocketAlertEvent(d.EntryID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := clfake.Deliver(ctx, hs.Client(), hs.URL, event, "evt-cluster-"+strconv.Itoa(i), 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "the event's documents published", func() bool {
+			return len(versions(t, env, "rd:"+strconv.FormatInt(d.ID, 10))) > 0 && queued(t, api) == 0
+		})
+	}
+}
