@@ -73,6 +73,9 @@ type backfillState struct {
 	Cursor   courtlistener.Cursor `json:"cursor"`
 	Total    int64                `json:"total"`
 	Finished bool                 `json:"finished"`
+	// Queued are the documents whose PDF was queued after a failed download: the
+	// backfill is not over until each is published or parked, across restarts too.
+	Queued []filing.DocID `json:"queued,omitempty"`
 }
 
 func backfillKey(court string, since, until time.Time) string {
@@ -111,8 +114,9 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 		return p, fmt.Errorf("backfill %s: %w", court, err)
 	}
 	p.Until, p.Total, p.Done, p.DoneAtStart, p.Finished = st.Cursor.Until, st.Total, st.Cursor.Emitted, st.Cursor.Emitted, st.Finished
+	p.IDs = append(p.IDs, st.Queued...)
 	if st.Finished {
-		return p, nil
+		return p, s.settle(ctx, st.Queued)
 	}
 	start := s.now()
 	emit := s.emitter(courtlistener.SourceName, court, func(id filing.DocID) {
@@ -121,11 +125,10 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 	})
 	// One page per poll, each saved: a crash repeats at most a page, and the PDFs of
 	// that page are not downloaded again (fetchPDF remembers them by SHA-1).
-	deferred := map[string]bool{}
 	srcCfg := s.clSrcCfg
 	srcCfg.MaxPages = 1
 	srcCfg.Defer = func(ctx context.Context, doc filing.Document, pdf courtlistener.PDF, err error) error {
-		deferred[pdfJobKey(doc.ID)] = true
+		st.Queued = append(st.Queued, doc.ID)
 		p.IDs = append(p.IDs, doc.ID)
 		return s.queuePDF(ctx, doc, pdf, err)
 	}
@@ -153,8 +156,8 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			progress(p)
 		}
 		if st.Finished {
-			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published, "pdfs_queued", len(deferred))
-			return p, s.settle(ctx, deferred)
+			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published, "pdfs_queued", len(st.Queued))
+			return p, s.settle(ctx, st.Queued)
 		}
 		if pollErr == nil {
 			failures = 0
@@ -216,8 +219,12 @@ func (s *Service) loadBackfill(ctx context.Context, key, court string, since, un
 	return st, rev, nil
 }
 
-// settle works the queued PDF fetches of keys until each is published or parked.
-func (s *Service) settle(ctx context.Context, keys map[string]bool) error {
+// settle works the queued PDF fetches of ids until each is published or parked.
+func (s *Service) settle(ctx context.Context, ids []filing.DocID) error {
+	keys := map[string]bool{}
+	for _, id := range ids {
+		keys[pdfJobKey(id)] = true
+	}
 	for len(keys) > 0 {
 		next, err := s.drain(ctx, keys)
 		if err != nil {
