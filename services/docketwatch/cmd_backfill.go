@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/schollz/progressbar/v3"
 )
@@ -22,7 +24,7 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	cfg.RegisterFlags(fs)
 	court := fs.String("court", "", "CourtListener court id (cand, nysd, ca9, ...)")
 	since := fs.String("since", "", "first day (YYYY-MM-DD or RFC 3339)")
-	until := fs.String("until", "", "last day (default: now)")
+	until := fs.String("until", "", "last day, included (YYYY-MM-DD), or an RFC 3339 time the range ends before (default: now)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,7 +37,7 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	}
 	var to time.Time
 	if *until != "" {
-		if to, err = fetcher.ParseTime(*until); err != nil {
+		if to, err = fetcher.ParseEnd(*until); err != nil {
 			return usageError{err.Error()}
 		}
 	}
@@ -59,20 +61,37 @@ func cmdBackfill(ctx context.Context, args []string) error {
 			return
 		}
 		if bar == nil && p.Total > 0 {
+			// The rate is the backfill's own: the bar's would count a resumed run's
+			// earlier documents as done in its first microseconds.
 			bar = progressbar.NewOptions64(p.Total, progressbar.OptionSetDescription("backfill "+*court),
-				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-				progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetPredictTime(true))
+				progressbar.OptionShowCount(), progressbar.OptionSetWriter(os.Stderr))
 		}
 		if bar != nil {
+			bar.Describe(strings.TrimSpace("backfill " + *court + " " + p.Pace()))
 			bar.Set64(p.Done)
 		}
 	})
 	if bar != nil {
-		bar.Finish()
+		if err == nil {
+			bar.Finish()
+		} else {
+			bar.Exit() // a failed backfill is not shown complete
+		}
 		fmt.Fprintln(os.Stderr)
 	}
+	if err != nil {
+		return err
+	}
+	// Like ingest, the backfill is done when its documents are searchable or parked.
+	if !c.jsonOut && len(p.IDs) > 0 {
+		fmt.Fprintf(os.Stderr, "waiting until %d documents are searchable\n", len(p.IDs))
+	}
+	parked, err := ingest.Await(ctx, deps, p.IDs)
 	if !c.jsonOut {
-		fmt.Printf("backfill %s: %d documents\n", *court, p.Done)
+		fmt.Printf("backfill %s: %d documents, %d parked\n", *court, p.Done, len(parked))
+		for id, reason := range parked {
+			fmt.Printf("  parked %s: %s\n", id, reason)
+		}
 	}
 	return err
 }

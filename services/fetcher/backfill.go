@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 )
 
@@ -27,11 +28,15 @@ type Progress struct {
 	Finished    bool          `json:"finished"`
 	// LastError is the latest failure, retried unless the call returned it.
 	LastError string `json:"last_error,omitempty"`
+	// IDs are the documents this call published or queued for their PDF (to be
+	// published or parked), for a caller that waits until they are searchable.
+	IDs []filing.DocID `json:"-"`
 }
 
-// Rate is documents per second in this call.
+// Rate is documents per second in this call; 0 until a second has passed, when a rate
+// says nothing yet.
 func (p Progress) Rate() float64 {
-	if p.Elapsed <= 0 {
+	if p.Elapsed < time.Second {
 		return 0
 	}
 	return float64(p.Done-p.DoneAtStart) / p.Elapsed.Seconds()
@@ -50,11 +55,27 @@ func (p Progress) ETA() time.Duration {
 	return time.Duration(float64(left) / r * float64(time.Second))
 }
 
+// Pace says how fast the backfill goes and how long it has left, "" until that is known.
+func (p Progress) Pace() string {
+	r := p.Rate()
+	if r <= 0 {
+		return ""
+	}
+	pace := fmt.Sprintf("%.1f docs/s", r)
+	if eta := p.ETA(); eta > 0 {
+		pace += ", " + eta.Round(time.Second).String() + " left"
+	}
+	return pace
+}
+
 // backfillState is a backfill's record in the cursors bucket.
 type backfillState struct {
 	Cursor   courtlistener.Cursor `json:"cursor"`
 	Total    int64                `json:"total"`
 	Finished bool                 `json:"finished"`
+	// Queued are the documents whose PDF was queued after a failed download: the
+	// backfill is not over until each is published or parked, across restarts too.
+	Queued []filing.DocID `json:"queued,omitempty"`
 }
 
 func backfillKey(court string, since, until time.Time) string {
@@ -88,41 +109,34 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 		return p, fmt.Errorf("backfill %s: since %s is not before until %s", court, since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
 	key := backfillKey(court, since, until)
-	var st backfillState
-	rev, err := s.cur.load(ctx, key, &st)
+	st, rev, err := s.loadBackfill(ctx, key, court, since, until)
 	if err != nil {
 		return p, fmt.Errorf("backfill %s: %w", court, err)
 	}
-	if rev == 0 {
-		end := until
-		if end.IsZero() {
-			end = s.now().UTC().Truncate(time.Second)
-		}
-		st.Cursor = courtlistener.NewCursor(court, courtlistener.DateCreated, since, end)
-		st.Total = -1
-		if n, err := s.clSrc.Count(ctx, st.Cursor); err == nil {
-			st.Total = n
-		} else {
-			s.log.Warn("backfill count failed, no ETA", "court", court, "err", err)
-		}
-		if rev, err = s.cur.save(ctx, key, st, 0); err != nil {
-			return p, fmt.Errorf("backfill %s: %w", court, err)
-		}
-	} else if st.Finished && until.IsZero() {
-		// An open-ended backfill run again continues to the present.
-		st.Cursor.Until = s.now().UTC().Truncate(time.Second)
-		st.Finished = false
-	}
 	p.Until, p.Total, p.Done, p.DoneAtStart, p.Finished = st.Cursor.Until, st.Total, st.Cursor.Emitted, st.Cursor.Emitted, st.Finished
+	p.IDs = append(p.IDs, st.Queued...)
 	if st.Finished {
-		return p, nil
+		return p, s.settle(ctx, st.Queued)
 	}
 	start := s.now()
-	emit := s.emitter(courtlistener.SourceName, court, func() { p.Published++ })
+	emit := s.emitter(courtlistener.SourceName, court, func(id filing.DocID) {
+		p.Published++
+		p.IDs = append(p.IDs, id)
+	})
+	// One page per poll, each saved: a crash repeats at most a page, and the PDFs of
+	// that page are not downloaded again (fetchPDF remembers them by SHA-1).
+	srcCfg := s.clSrcCfg
+	srcCfg.MaxPages = 1
+	srcCfg.Defer = func(ctx context.Context, doc filing.Document, pdf courtlistener.PDF, err error) error {
+		st.Queued = append(st.Queued, doc.ID)
+		p.IDs = append(p.IDs, doc.ID)
+		return s.queuePDF(ctx, doc, pdf, err)
+	}
+	src := courtlistener.NewSource(s.cl, srcCfg)
 	bo := backoff{base: 5 * time.Second, max: s.cfg.MaxBackoff}
 	failures := 0
 	for {
-		next, pollErr := s.clSrc.Poll(ctx, st.Cursor, emit)
+		next, pollErr := src.Poll(ctx, st.Cursor, emit)
 		progressed := next.Emitted != st.Cursor.Emitted || next.Next != st.Cursor.Next
 		st.Cursor = next
 		st.Finished = pollErr == nil && !next.Pending()
@@ -142,8 +156,8 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			progress(p)
 		}
 		if st.Finished {
-			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published)
-			return p, nil
+			s.log.Info("backfill finished", "court", court, "done", p.Done, "published", p.Published, "pdfs_queued", len(st.Queued))
+			return p, s.settle(ctx, st.Queued)
 		}
 		if pollErr == nil {
 			failures = 0
@@ -172,4 +186,70 @@ func (s *Service) Backfill(ctx context.Context, court string, since, until time.
 			return p, err
 		}
 	}
+}
+
+// loadBackfill returns the saved state of a backfill, or starts one (counting its
+// documents for the progress report), and its revision.
+func (s *Service) loadBackfill(ctx context.Context, key, court string, since, until time.Time) (backfillState, uint64, error) {
+	var st backfillState
+	rev, err := s.cur.load(ctx, key, &st)
+	if err != nil {
+		return st, 0, err
+	}
+	if rev == 0 {
+		end := until
+		if end.IsZero() {
+			end = s.now().UTC().Truncate(time.Second)
+		}
+		st.Cursor = courtlistener.NewCursor(court, courtlistener.DateCreated, since, end)
+		st.Total = -1
+		if n, err := s.clSrc.Count(ctx, st.Cursor); err == nil {
+			st.Total = n
+		} else {
+			s.log.Warn("backfill count failed, no ETA", "court", court, "err", err)
+		}
+		rev, err = s.cur.save(ctx, key, st, 0)
+		return st, rev, err
+	}
+	if st.Finished && until.IsZero() {
+		// An open-ended backfill run again continues to the present.
+		st.Cursor.Until = s.now().UTC().Truncate(time.Second)
+		st.Finished = false
+	}
+	return st, rev, nil
+}
+
+// settle works the queued PDF fetches of ids until each is published or parked.
+func (s *Service) settle(ctx context.Context, ids []filing.DocID) error {
+	keys := map[string]bool{}
+	for _, id := range ids {
+		keys[pdfJobKey(id)] = true
+	}
+	for len(keys) > 0 {
+		next, err := s.drain(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("fetching queued pdfs: %w", err)
+		}
+		queued, err := s.jobKeys(ctx)
+		if err != nil {
+			return err
+		}
+		left := map[string]bool{}
+		for _, k := range queued {
+			if keys[k] {
+				left[k] = true
+			}
+		}
+		if keys = left; len(keys) == 0 {
+			return nil
+		}
+		wait := s.cfg.JobRetryInterval
+		if !next.IsZero() {
+			wait = max(next.Sub(s.now()), 0)
+		}
+		if err := s.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	return nil
 }

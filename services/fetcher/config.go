@@ -48,9 +48,12 @@ type Config struct {
 	// (default os.TempDir()); SpoolMemory defaults to 8 MB.
 	SpoolDir    string
 	SpoolMemory int64
-	// PDFRetryInterval is how often queued webhook PDF fetches that failed are retried
-	// (default 1 min).
-	PDFRetryInterval time.Duration
+	// JobRetryInterval is the first wait before a queued job (a webhook event to resolve,
+	// a PDF whose download failed) is tried again, doubling up to MaxBackoff (default 1
+	// min); JobAttempts is how often a job is tried before it is parked in DEAD with its
+	// reason (default 6: about half an hour with the defaults).
+	JobRetryInterval time.Duration
+	JobAttempts      int
 	// BackfillMaxFailures is how many consecutive failed polls without progress make
 	// Backfill give up and return (default 20); it is resumable.
 	BackfillMaxFailures int
@@ -73,9 +76,13 @@ type CourtListenerConfig struct {
 	// Budget is the request budget of the account (nil: courtlistener.DefaultLimits;
 	// &Limits{}: unlimited).
 	Budget *courtlistener.Limits
-	// Field orders polling: date_created (default) or date_modified, which also finds
-	// documents whose PDF arrived later.
+	// Field orders polling: date_modified (default), which also finds documents whose
+	// PDF arrived or whose text was redone later, or date_created. A saved cursor of the
+	// other field continues from its position by this one.
 	Field courtlistener.Field
+	// Overlap is how far behind its position each poll looks again, for documents
+	// CourtListener committed late (default courtlistener.DefaultOverlap).
+	Overlap time.Duration
 	// Since is where polling starts for a court that has no cursor yet; zero means
 	// Lookback before the first poll (default 24 h).
 	Since    time.Time
@@ -123,8 +130,11 @@ func (c Config) withDefaults() Config {
 	if c.SpoolMemory <= 0 {
 		c.SpoolMemory = 8 << 20
 	}
-	if c.PDFRetryInterval <= 0 {
-		c.PDFRetryInterval = time.Minute
+	if c.JobRetryInterval <= 0 {
+		c.JobRetryInterval = time.Minute
+	}
+	if c.JobAttempts <= 0 {
+		c.JobAttempts = 6
 	}
 	if c.BackfillMaxFailures <= 0 {
 		c.BackfillMaxFailures = 20
@@ -134,7 +144,7 @@ func (c Config) withDefaults() Config {
 		cl.PollInterval = DefaultCLPollInterval
 	}
 	if cl.Field == "" {
-		cl.Field = courtlistener.DateCreated
+		cl.Field = courtlistener.DateModified
 	}
 	if cl.Lookback <= 0 {
 		cl.Lookback = DefaultLookback
@@ -237,8 +247,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	field := (*string)(&c.CourtListener.Field)
-	config.ChoiceVar(fs, field, "courtlistener-field", string(courtlistener.DateCreated), Fields,
-		"date_created polls new documents; date_modified also PDFs that arrive later")
+	config.ChoiceVar(fs, field, "courtlistener-field", string(courtlistener.DateModified), Fields,
+		"date_modified polls new documents and PDFs that arrive later; date_created new documents only")
+	fs.DurationVar(&c.CourtListener.Overlap, "courtlistener-overlap", courtlistener.DefaultOverlap, "how far behind its position each poll looks again, for documents committed late")
+	fs.DurationVar(&c.JobRetryInterval, "fetch-retry-interval", time.Minute, "first wait before a failed PDF download or webhook event is tried again, doubling")
+	fs.IntVar(&c.JobAttempts, "fetch-attempts", 6, "how often a PDF download or webhook event is tried before it is parked in DEAD")
 	config.Func(fs, "pacer-courts", "comma-separated PACER court ids whose RSS feeds to poll", func(v string) error {
 		c.PACER.Courts = splitList(v)
 		return nil
@@ -285,6 +298,16 @@ func ParseLimits(v string) (courtlistener.Limits, error) {
 		}
 	}
 	return l, nil
+}
+
+// ParseEnd reads the last day of a backfill and returns where the range ends: after
+// that whole day for a date ("2024-04-15" includes April 15), at the time itself for an
+// RFC 3339 time.
+func ParseEnd(v string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.AddDate(0, 0, 1), nil
+	}
+	return ParseTime(v)
 }
 
 // ParseTime reads a backfill bound: a date ("2024-04-15", midnight UTC) or an RFC 3339

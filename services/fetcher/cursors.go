@@ -24,10 +24,8 @@ type cursors struct {
 
 // Keys of the cursors bucket. Court ids are [a-z0-9-], valid in keys; "." separates
 // the parts so that a filter like "courtlistener.pdf.>" lists one kind.
-func clPollKey(court string) string    { return "courtlistener.poll." + court }
-func pacerKey(court string) string     { return "pacerrss." + court }
-func pdfQueuePrefix() string           { return "courtlistener.pdf." }
-func pdfQueueKey(docKey string) string { return pdfQueuePrefix() + docKey }
+func clPollKey(court string) string { return "courtlistener.poll." + court }
+func pacerKey(court string) string  { return "pacerrss." + court }
 
 // load reads key into v and returns its revision, or 0 when the key does not exist (v is
 // then untouched).

@@ -48,10 +48,13 @@ type Service struct {
 	seenKV   jetstream.KeyValue
 	cl       *courtlistener.Client // nil without a token
 	clSrc    *courtlistener.Source
+	clSrcCfg courtlistener.SourceConfig
+	events   *courtlistener.EventResolver
 	rss      *pacerrss.Poller
 
-	status  statusBoard
-	pdfWake chan struct{}
+	status statusBoard
+	// wake tells the worker a job was queued.
+	wake chan struct{}
 }
 
 // New returns a fetcher, or why cfg cannot work. Nothing is contacted until Run,
@@ -72,7 +75,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	s := &Service{
 		cfg: cfg, js: deps.JS, blobs: deps.Blobs, log: deps.Log.With("stage", "fetcher"),
-		now: deps.Now, sleep: deps.Sleep, pdfWake: make(chan struct{}, 1),
+		now: deps.Now, sleep: deps.Sleep, wake: make(chan struct{}, 1),
 	}
 	for _, c := range cfg.CourtListener.Courts {
 		s.status.update(courtlistener.SourceName, c, func(*CourtStatus) {})
@@ -126,15 +129,18 @@ func (s *Service) open(ctx context.Context) error {
 	if tok, err := clc.token(); err == nil {
 		s.cl, err = courtlistener.New(courtlistener.Config{
 			BaseURL: clc.BaseURL, StorageURL: clc.StorageURL, Token: tok, Budget: clc.Budget,
+			BudgetLog:  kvBudgetLog{kv: kv, key: budgetKey(tok)},
 			HTTPClient: clc.HTTPClient, Backoff: clc.Backoff, MaxBackoff: clc.MaxBackoff,
 			Logger: s.log, Now: s.now, Sleep: s.sleep,
 		})
 		if err != nil {
 			return fmt.Errorf("configuring courtlistener: %w", err)
 		}
-		s.clSrc = courtlistener.NewSource(s.cl, courtlistener.SourceConfig{
-			Fetch: s.fetchPDF, MaxPages: clc.MaxPages, Logger: s.log, Now: s.now,
-		})
+		s.clSrcCfg = courtlistener.SourceConfig{
+			Fetch: s.fetchPDF, Defer: s.queuePDF, MaxPages: clc.MaxPages, Overlap: clc.Overlap, Logger: s.log, Now: s.now,
+		}
+		s.clSrc = courtlistener.NewSource(s.cl, s.clSrcCfg)
+		s.events = courtlistener.NewEventResolver(s.cl, clc.StorageURL, s.now)
 	} else if len(clc.Courts) > 0 || clc.TokenFile != "" {
 		return fmt.Errorf("configuring courtlistener: %w", err)
 	}
@@ -181,7 +187,7 @@ func (s *Service) Run(ctx context.Context) error {
 		worker.Add(1)
 		go func() {
 			defer worker.Done()
-			s.pdfWorker(workerCtx)
+			s.worker(workerCtx)
 		}()
 	}
 	s.log.Info("fetcher running", "courtlistener_courts", len(s.cfg.CourtListener.Courts), "pacer_courts", len(s.cfg.PACER.Courts))
@@ -262,7 +268,7 @@ func (b *backoff) next() time.Duration {
 
 // emitter returns the emit function of a source at a court: publish through the
 // Publisher and record freshness; onNew, when set, is called for each new publication.
-func (s *Service) emitter(source, court string, onNew func()) func(context.Context, filing.Document) error {
+func (s *Service) emitter(source, court string, onNew func(filing.DocID)) func(context.Context, filing.Document) error {
 	return func(ctx context.Context, doc filing.Document) error {
 		dup, err := s.pub.Publish(ctx, doc)
 		if err != nil {
@@ -270,7 +276,7 @@ func (s *Service) emitter(source, court string, onNew func()) func(context.Conte
 		}
 		if !dup {
 			if onNew != nil {
-				onNew()
+				onNew(doc.ID)
 			}
 			s.status.update(source, court, func(st *CourtStatus) {
 				st.Published++
@@ -311,15 +317,19 @@ func (s *Service) pollCourtListener(ctx context.Context, court string) (more boo
 	if err != nil {
 		return false, err
 	}
+	saved := cur.Field
 	if rev == 0 {
 		since := s.cfg.CourtListener.Since
 		if since.IsZero() {
 			since = at.Add(-s.cfg.CourtListener.Lookback)
 		}
 		cur = courtlistener.NewCursor(court, s.cfg.CourtListener.Field, since, time.Time{})
+	} else if field := s.cfg.CourtListener.Field; cur.Field != field {
+		s.log.Info("courtlistener field changed, continuing from the saved position", "court", court, "from", cur.Field, "to", field, "high", cur.High)
+		cur = cur.Refield(field)
 	}
 	next, pollErr := s.clSrc.Poll(ctx, cur, s.emitter(courtlistener.SourceName, court, nil))
-	if next.Emitted != cur.Emitted || next.Next != cur.Next || rev == 0 {
+	if next.Emitted != cur.Emitted || next.Next != cur.Next || next.Field != saved || rev == 0 {
 		// A context cancelled mid-poll must not keep the progress from being saved.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		_, err := s.cur.save(sctx, key, next, rev)

@@ -2,6 +2,8 @@ package fetcher
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -28,6 +30,9 @@ type CourtStatus struct {
 	NextPoll time.Time `json:"next_poll,omitzero"`
 	// Quiet says nothing new arrived for longer than Config.QuietAfter.
 	Quiet bool `json:"quiet"`
+	// Parked counts documents whose PDF could not be fetched after every attempt, since
+	// start; they are in DEAD (`docketwatch dead list`).
+	Parked int `json:"parked"`
 	// Stopped says the source gave up on a permanent error (a refused token, a court
 	// without a feed) and needs a configuration change and a restart.
 	Stopped bool `json:"stopped"`
@@ -83,6 +88,18 @@ func (b *statusBoard) snapshot(now time.Time, quietAfter time.Duration) []CourtS
 // and court. It is safe to call at any time, from any goroutine.
 func (s *Service) Status() []CourtStatus {
 	return s.status.snapshot(s.now(), s.cfg.QuietAfter)
+}
+
+// Ready reports an error when a source has stopped for good (a refused token, a court
+// without a feed): the process runs, but does not do what it was configured to.
+func (s *Service) Ready() error {
+	var errs []error
+	for _, c := range s.Status() {
+		if c.Stopped {
+			errs = append(errs, fmt.Errorf("fetcher source %s %s stopped: %s", c.Source, c.Court, c.LastError))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // StatusHandler serves Status as JSON, for a status endpoint. It answers 503 when a

@@ -10,15 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
-// A docket-alert webhook publishes its documents at once without PDFs; the PDFs, queued
-// durably, are fetched by Run (here only started after the event, as after a crash) and
-// published again with their blobs. Retries of the event, a second event about the same
-// entries and a later CourtListener crawl of the court add nothing: one filing, one
-// document.
+// A docket-alert webhook is answered once queued; Run (here only started after the
+// event, as after a crash) resolves it, publishes the documents without a PDF and those
+// with one once their PDF is stored. Retries of the event, a second event about the same
+// entries and a later CourtListener crawl of the court add nothing: one filing each.
 func TestWebhookThenPDFThenPoll(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 8})
 	defer srv.Close()
@@ -64,7 +62,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 
 	env := startNATS(t)
 	cl := clConfig(srv)
-	cfg := Config{CourtListener: cl, PDFRetryInterval: 50 * time.Millisecond}
+	cfg := Config{CourtListener: cl, JobRetryInterval: 50 * time.Millisecond}
 	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -81,44 +79,33 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 		}
 	}
 
-	// The event, twice (CourtListener retries with the same key): the documents once,
-	// without blobs, and their PDFs queued.
+	// The event, twice (CourtListener retries with the same key): queued once.
 	deliver("evt-1")
 	deliver("evt-1")
-	docs := filings(t, env.js)
-	if len(docs) != announced {
-		t.Fatalf("after the event FILINGS holds %d; want the %d announced documents", len(docs), announced)
-	}
-	for _, d := range docs {
-		if d.Blob != nil || d.Source != "courtlistener" || d.Docket.CaseName == "" || d.Entry.Number == 0 {
-			t.Errorf("webhook document %+v; want resolved metadata and no blob yet", d)
-		}
-	}
-	if n := queued(t, svc); n != available {
-		t.Fatalf("%d PDFs queued; want %d", n, available)
+	if n := queued(t, svc); n != 1 || filingsCount(t, env.js) != 0 {
+		t.Fatalf("%d jobs queued, %d filings; want the event queued and nothing published yet", n, filingsCount(t, env.js))
 	}
 
-	// Run fetches the queue: each available document again, with its blob.
+	// Run works the queue: each document once, those with a PDF with their blob.
 	runCtx, stopRun := context.WithCancel(ctx)
 	runDone := make(chan error, 1)
 	go func() { runDone <- svc.Run(runCtx) }()
-	poll.Until(t, 10*time.Second, "queued pdfs fetched", func() bool { return queued(t, svc) == 0 })
-	docs = filings(t, env.js)
-	if len(docs) != announced+available {
-		t.Fatalf("after the PDF fetches FILINGS holds %d; want %d", len(docs), announced+available)
-	}
-	for _, d := range docs[announced:] {
-		if want := sums[d.SourceID]; d.Blob == nil || d.Blob.SHA256 != want {
-			t.Errorf("%s: blob %+v; want sha256 %s", d.ID, d.Blob, want)
+	poll.Until(t, 10*time.Second, "queue worked", func() bool { return queued(t, svc) == 0 && filingsCount(t, env.js) == announced })
+	docs := filings(t, env.js)
+	for _, d := range docs {
+		if d.Source != "courtlistener" || d.Docket.CaseName == "" || d.Entry.Number == 0 {
+			t.Errorf("webhook document %+v; want resolved metadata", d)
+		}
+		if want, ok := sums[d.SourceID]; ok != (d.Blob != nil) || ok && d.Blob.SHA256 != want {
+			t.Errorf("%s: blob %+v; want sha256 %q", d.ID, d.Blob, want)
 		}
 	}
 
-	// Another event about the same entries (a new key): known documents, nothing new,
-	// and the PDFs already stored are not published again.
+	// Another event about the same entries (a new key): known documents, nothing new.
 	deliver("evt-2")
-	poll.Until(t, 10*time.Second, "second queue drained", func() bool { return queued(t, svc) == 0 })
-	if n := filingsCount(t, env.js); n != announced+available {
-		t.Errorf("a second event about the same entries made FILINGS %d; want %d", n, announced+available)
+	poll.Until(t, 10*time.Second, "second event worked", func() bool { return queued(t, svc) == 0 })
+	if n := filingsCount(t, env.js); n != announced {
+		t.Errorf("a second event about the same entries made FILINGS %d; want %d", n, announced)
 	}
 	stopRun()
 	if err := <-runDone; err != nil {
@@ -130,33 +117,22 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	docs = filings(t, env.js)
-	if want := len(truth) + available; len(docs) != want {
-		ids := docIDs(docs)
-		for id, n := range ids {
+	if len(docs) != len(truth) {
+		for id, n := range docIDs(docs) {
 			if n > 1 {
-				var versions []filing.Document
-				for _, d := range docs {
-					if d.ID == id {
-						versions = append(versions, d)
-					}
-				}
-				t.Logf("%s: %d versions: %+v", id, n, versions)
+				t.Logf("%s: %d versions", id, n)
 			}
 		}
-		t.Errorf("after the crawl FILINGS holds %d; want %d (each document once, plus its PDF version)", len(docs), want)
+		t.Errorf("after the crawl FILINGS holds %d; want %d (each document once)", len(docs), len(truth))
 	}
 }
 
-// queued counts the PDF jobs in the queue.
+// queued counts the jobs in the work queue.
 func queued(t testing.TB, svc *Service) int {
 	t.Helper()
-	lister, err := svc.cur.kv.ListKeysFiltered(context.Background(), pdfQueuePrefix()+">")
+	keys, err := svc.jobKeys(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for range lister.Keys() {
-		n++
-	}
-	return n
+	return len(keys)
 }

@@ -255,6 +255,61 @@ func (t *tally) recheck(ctx context.Context) {
 	}
 }
 
+// Await waits until each of ids is indexed or parked, or ctx ends, and returns those
+// parked with their reasons. The documents may have been published before it was
+// called (a backfill's): the index and DEAD are read at once, then on events and every
+// few seconds.
+func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]string, error) {
+	w, err := watch(ctx, d.JS)
+	if err != nil {
+		return nil, err
+	}
+	defer w.stop()
+	pending := map[filing.DocID]bool{}
+	for _, id := range ids {
+		pending[id] = true
+	}
+	out := map[filing.DocID]string{}
+	check := func() {
+		ids := make([]filing.DocID, 0, len(pending))
+		for id := range pending {
+			ids = append(ids, id)
+		}
+		if indexed, err := indexedAmong(ctx, d.Searcher, ids); err == nil {
+			for id := range indexed {
+				delete(pending, id)
+			}
+		}
+		if parked, err := parkedReasons(ctx, d.JS); err == nil {
+			for id, reason := range parked {
+				if pending[id] {
+					out[id] = reason
+					delete(pending, id)
+				}
+			}
+		}
+	}
+	check()
+	recheck := time.NewTicker(3 * time.Second)
+	defer recheck.Stop()
+	for len(pending) > 0 {
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("waiting for %d documents: %w", len(pending), ctx.Err())
+		case ev := <-w.events:
+			if pending[ev.id] {
+				if ev.status == Parked {
+					out[ev.id] = ev.reason
+				}
+				delete(pending, ev.id)
+			}
+		case <-recheck.C:
+			check()
+		}
+	}
+	return out, nil
+}
+
 type event struct {
 	id     filing.DocID
 	status Status

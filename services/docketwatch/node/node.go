@@ -405,6 +405,8 @@ func (n *Node) initFetcher(ctx context.Context) error {
 		return err
 	}
 	n.Metrics.MustRegister(fetch.Collector())
+	// A court's source that stopped leaves the fetcher not doing its job.
+	n.ready.Add(fetch.Ready)
 	n.runStage(RoleFetcher, fetch.Run)
 	n.Fetcher = fetch
 	n.routes = func(mux *http.ServeMux) {

@@ -39,8 +39,11 @@ type Config struct {
 	StorageURL string
 	// Token is the API token, sent only to BaseURL's host and never logged.
 	Token string
-	// Budget is the request budget (nil: DefaultLimits; &Limits{}: none).
-	Budget *Limits
+	// Budget is the request budget (nil: DefaultLimits; &Limits{}: none). BudgetLog
+	// keeps the requests it counts (default: in memory); every client of one account
+	// should share one, outside the process.
+	Budget    *Limits
+	BudgetLog BudgetLog
 	// HTTPClient makes requests (default: 10 s connect, 60 s response timeouts).
 	HTTPClient *http.Client
 	UserAgent  string
@@ -148,7 +151,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
-	return &Client{cfg: cfg, base: base, storage: storage, budget: newBudget(*cfg.Budget), dockets: map[int64]Docket{}}, nil
+	return &Client{cfg: cfg, base: base, storage: storage, budget: newBudget(*cfg.Budget, cfg.BudgetLog), dockets: map[int64]Docket{}}, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -168,6 +171,12 @@ func (c *Client) endpoint(path string, q url.Values) string {
 	u.Path += path
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// isAPI reports whether rawURL is on the API host, where the token may be sent.
+func (c *Client) isAPI(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Host == c.base.Host && u.Scheme == c.base.Scheme
 }
 
 // StorageURL returns where a document's PDF is: the storage host + filepath_local.
@@ -191,7 +200,7 @@ func (c *Client) getJSON(ctx context.Context, rawURL string, v any) error {
 		return fault.PermanentErr(fmt.Errorf("courtlistener: bad url: %w", err))
 	}
 	// The token goes only to the API host: a "next" link pointing elsewhere is refused.
-	if u.Host != c.base.Host || u.Scheme != c.base.Scheme {
+	if !c.isAPI(rawURL) {
 		return fault.Permanentf("courtlistener: refusing to send the token to %s://%s", u.Scheme, u.Host)
 	}
 	what := u.Path
@@ -237,7 +246,10 @@ func (c *Client) getJSON(ctx context.Context, rawURL string, v any) error {
 // than MaxWait away.
 func (c *Client) wait(ctx context.Context) error {
 	for {
-		d := c.budget.reserve(c.cfg.Now())
+		d, err := c.budget.reserve(ctx, c.cfg.Now())
+		if err != nil {
+			return fmt.Errorf("courtlistener request budget: %w", err)
+		}
 		if d == 0 {
 			return nil
 		}
@@ -345,21 +357,48 @@ func (c *Client) Entries(ctx context.Context, docketID, lo, hi int64) ([]DocketE
 		"omit":                {"recap_documents__plain_text"},
 		"order_by":            {"id"},
 	}
-	var out []DocketEntry
-	next := c.endpoint("docket-entries/", q)
+	out, err := listAll[DocketEntry](ctx, c, c.endpoint("docket-entries/", q))
+	if err != nil {
+		return nil, fmt.Errorf("fetching entries %d-%d of docket %d: %w", lo, hi, docketID, err)
+	}
+	return out, nil
+}
+
+// listAll reads every page of a list.
+func listAll[T any](ctx context.Context, c *Client, first string) ([]T, error) {
+	var out []T
+	next := first
 	for pages := 0; next != ""; pages++ {
-		if pages > 1000 {
-			return nil, fault.Permanentf("fetching entries of docket %d: more than 1000 pages", docketID)
+		if pages >= 1000 {
+			return nil, fault.Permanentf("more than 1000 pages")
 		}
-		var p page[DocketEntry]
+		var p page[T]
 		if err := c.getJSON(ctx, next, &p); err != nil {
-			return nil, fmt.Errorf("fetching entries %d-%d of docket %d: %w", lo, hi, docketID, err)
+			return nil, err
 		}
 		out = append(out, p.Results...)
 		next = ""
 		if p.Next != nil {
 			next = *p.Next
 		}
+	}
+	return out, nil
+}
+
+// DocketDocuments returns the documents of a docket created since since (all when zero),
+// oldest first, without their text.
+func (c *Client) DocketDocuments(ctx context.Context, docketID int64, since time.Time) ([]RECAPDocument, error) {
+	q := url.Values{
+		"docket_entry__docket": {strconv.FormatInt(docketID, 10)},
+		"order_by":             {"date_created"},
+		"omit":                 {"plain_text"},
+	}
+	if !since.IsZero() {
+		q.Set("date_created__gte", since.Format(time.RFC3339Nano))
+	}
+	out, err := listAll[RECAPDocument](ctx, c, c.endpoint("recap-documents/", q))
+	if err != nil {
+		return nil, fmt.Errorf("listing documents of docket %d: %w", docketID, err)
 	}
 	return out, nil
 }

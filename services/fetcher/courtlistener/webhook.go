@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/fault"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,36 +79,40 @@ func (m *MemorySeen) Mark(_ context.Context, key string) error {
 	return nil
 }
 
-// DocketResolver returns a docket's metadata; *Client is one.
-type DocketResolver interface {
-	Docket(ctx context.Context, id int64) (Docket, error)
+// EventAPI is what resolving webhook events needs of CourtListener; *Client is one.
+type EventAPI interface {
+	entryAPI
+	// DocketDocuments lists a docket's documents created since since.
+	DocketDocuments(ctx context.Context, docketID int64, since time.Time) ([]RECAPDocument, error)
 }
 
-var _ DocketResolver = (*Client)(nil)
+var _ EventAPI = (*Client)(nil)
 
 // PDF says where a document's PDF can be fetched and what it must be.
 type PDF struct {
-	URL  string
-	SHA1 string // "" when the event does not say
-	Size int64  // 0 when the event does not say
+	URL  string `json:"url"`
+	SHA1 string `json:"sha1,omitempty"` // "" when the event does not say
+	Size int64  `json:"size,omitempty"` // 0 when the event does not say
+}
+
+// Pending is a document an event announced, with its PDF when CourtListener has one.
+type Pending struct {
+	Doc filing.Document
+	PDF *PDF
 }
 
 // WebhookConfig configures a WebhookHandler.
 type WebhookConfig struct {
 	Seen SeenStore
-	// Resolver supplies court, docket number and case name for docket-alert events, which
-	// carry only the docket's id.
-	Resolver DocketResolver
-	// StorageURL is the PDF host (default DefaultStorageURL).
-	StorageURL string
-	// Emit publishes one document durably; pdf is nil when CourtListener has no PDF. The
-	// PDF is fetched afterwards (events carry no text). An error makes the handler answer
-	// 500 so that CourtListener retries the event with the same key.
-	Emit func(ctx context.Context, doc filing.Document, pdf *PDF) error
+	// Queue stores an accepted event durably (a JetStream publish) under its
+	// Idempotency-Key; the handler answers 2xx only once it succeeded, and an
+	// EventResolver turns the event into documents afterwards. CourtListener waits a few
+	// seconds for an answer and disables an endpoint that keeps failing, so nothing slow
+	// (the API, its request budget) may come before the answer.
+	Queue func(ctx context.Context, key string, event []byte) error
 	// MaxBody bounds an event (default 4 MB).
 	MaxBody int64
 	Logger  *slog.Logger
-	Now     func() time.Time
 }
 
 // WebhookHandler is the http.Handler CourtListener posts webhook events to.
@@ -116,20 +123,14 @@ type WebhookHandler struct {
 
 // NewWebhookHandler validates cfg and returns the handler.
 func NewWebhookHandler(cfg WebhookConfig) (*WebhookHandler, error) {
-	if cfg.Seen == nil || cfg.Emit == nil || cfg.Resolver == nil {
-		return nil, errors.New("webhook handler: Seen, Resolver and Emit are required")
-	}
-	if cfg.StorageURL == "" {
-		cfg.StorageURL = DefaultStorageURL
+	if cfg.Seen == nil || cfg.Queue == nil {
+		return nil, errors.New("webhook handler: Seen and Queue are required")
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 4 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	return &WebhookHandler{cfg: cfg}, nil
 }
@@ -145,14 +146,17 @@ type envelope struct {
 }
 
 // searchResult is a RECAP search-alert result (type r): docket fields and the matching
-// documents nested.
+// documents nested, at most three; meta.more_docs says more matched.
 type searchResult struct {
 	DocketID     int64  `json:"docket_id"`
 	CaseName     string `json:"caseName"`
 	DocketNumber string `json:"docketNumber"`
 	CourtID      string `json:"court_id"`
 	PacerCaseID  string `json:"pacer_case_id"`
-	RECAPDocs    []struct {
+	Meta         struct {
+		MoreDocs bool `json:"more_docs"`
+	} `json:"meta"`
+	RECAPDocs []struct {
 		ID               int64   `json:"id"`
 		Description      string  `json:"description"`
 		ShortDescription string  `json:"short_description"`
@@ -162,12 +166,55 @@ type searchResult struct {
 		AttachmentNumber *int    `json:"attachment_number"`
 		IsAvailable      *bool   `json:"is_available"`
 		FilepathLocal    *string `json:"filepath_local"`
+		Meta             struct {
+			DateCreated Time `json:"date_created"`
+		} `json:"meta"`
 	} `json:"recap_documents"`
 }
 
-type pending struct {
-	doc filing.Document
-	pdf *PDF
+// Event is a decoded webhook event that announces filings.
+type Event struct {
+	Type    int
+	entries []DocketEntry
+	results []searchResult
+}
+
+// ParseEvent decodes and checks an event without asking CourTListener anything. It
+// reports ok false for event types that carry no filings (fetch results, alert reports,
+// pray-and-pay), which are acknowledged and dropped; an error means the event can never
+// be read.
+func ParseEvent(body []byte) (ev Event, ok bool, err error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return ev, false, fmt.Errorf("decoding webhook event: %w", err)
+	}
+	ev.Type = env.Webhook.EventType
+	switch ev.Type {
+	case EventDocketAlert:
+		if env.Webhook.Version != 1 && env.Webhook.Version != 2 {
+			return ev, false, fmt.Errorf("unsupported webhook version %d", env.Webhook.Version)
+		}
+		if err := json.Unmarshal(env.Payload.Results, &ev.entries); err != nil {
+			return ev, false, fmt.Errorf("decoding docket alert: %w", err)
+		}
+		for _, e := range ev.entries {
+			if e.DocketID() == 0 {
+				return ev, false, errors.New("docket alert entry without docket id")
+			}
+		}
+		return ev, true, nil
+	case EventSearchAlert:
+		// RECAP search-alert results are nested only in v2.
+		if env.Webhook.Version != 2 {
+			return ev, false, fmt.Errorf("search alerts need webhook version 2, got %d", env.Webhook.Version)
+		}
+		if err := json.Unmarshal(env.Payload.Results, &ev.results); err != nil {
+			return ev, false, fmt.Errorf("decoding search alert: %w", err)
+		}
+		return ev, true, nil
+	default:
+		return ev, false, nil
+	}
 }
 
 func webhookReply(w http.ResponseWriter, status int, msg string) {
@@ -176,9 +223,9 @@ func webhookReply(w http.ResponseWriter, status int, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"status": msg})
 }
 
-// ServeHTTP accepts one event. It answers 200 once every document of the event was
-// emitted (or the key was seen before, or the event type carries no filings), 4xx for a
-// request that retrying cannot fix, and 5xx when CourtListener should retry.
+// ServeHTTP accepts one event: 200 once it is queued durably (or its key was seen
+// before, or its type carries no filings), 4xx for an event that retrying cannot fix,
+// 503 when the queue is unavailable and CourtListener should retry.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -216,81 +263,77 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		webhookReply(w, http.StatusRequestEntityTooLarge, "event too large")
 		return
 	}
-	docs, status, err := h.documents(ctx, body)
+	_, filings, err := ParseEvent(body)
 	if err != nil {
-		h.cfg.Logger.Warn("webhook event rejected", "status", status, "err", err)
-		webhookReply(w, status, err.Error())
+		h.cfg.Logger.Warn("webhook event rejected", "err", err)
+		webhookReply(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	for _, p := range docs {
-		if err := h.cfg.Emit(ctx, p.doc, p.pdf); err != nil {
-			h.cfg.Logger.Warn("webhook emit failed", "doc_id", p.doc.ID, "err", err)
-			webhookReply(w, http.StatusInternalServerError, "could not publish")
-			return
-		}
+	if !filings {
+		// Acknowledged, so that CourtListener does not disable the endpoint.
+		webhookReply(w, http.StatusOK, "no filings in this event type")
+		return
+	}
+	if err := h.cfg.Queue(ctx, key, body); err != nil {
+		h.cfg.Logger.Warn("webhook event not queued", "err", err)
+		webhookReply(w, http.StatusServiceUnavailable, "could not queue the event")
+		return
 	}
 	if err := h.cfg.Seen.Mark(ctx, key); err != nil {
-		// Everything was published; a redelivery would only repeat what downstream
-		// de-duplicates by DocID.
+		// The event is queued; a redelivery is queued again under the same key.
 		h.cfg.Logger.Warn("webhook seen-store mark failed", "err", err)
 	}
-	webhookReply(w, http.StatusOK, fmt.Sprintf("accepted %d documents", len(docs)))
+	webhookReply(w, http.StatusOK, "queued")
 }
 
-// documents turns an event into documents, or says which status to answer.
-func (h *WebhookHandler) documents(ctx context.Context, body []byte) ([]pending, int, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("decoding webhook event: %w", err)
-	}
-	switch env.Webhook.EventType {
-	case EventDocketAlert:
-		if env.Webhook.Version != 1 && env.Webhook.Version != 2 {
-			return nil, http.StatusBadRequest, fmt.Errorf("unsupported webhook version %d", env.Webhook.Version)
-		}
-		var entries []DocketEntry
-		if err := json.Unmarshal(env.Payload.Results, &entries); err != nil {
-			return nil, http.StatusBadRequest, fmt.Errorf("decoding docket alert: %w", err)
-		}
-		return h.docketAlert(ctx, entries)
-	case EventSearchAlert:
-		// RECAP search-alert results are nested only in v2.
-		if env.Webhook.Version != 2 {
-			return nil, http.StatusBadRequest, fmt.Errorf("search alerts need webhook version 2, got %d", env.Webhook.Version)
-		}
-		var results []searchResult
-		if err := json.Unmarshal(env.Payload.Results, &results); err != nil {
-			return nil, http.StatusBadRequest, fmt.Errorf("decoding search alert: %w", err)
-		}
-		return h.searchAlert(results), 0, nil
-	default:
-		// Other events (fetch results, alert reports, pray-and-pay) carry no new filing;
-		// acknowledge them so CourtListener does not disable the endpoint.
-		return nil, 0, nil
-	}
+// EventResolver turns queued webhook events into documents, asking CourtListener what
+// the events leave out.
+type EventResolver struct {
+	api     EventAPI
+	storage string
+	now     func() time.Time
 }
 
-func (h *WebhookHandler) storageURL(p string) string {
-	base := h.cfg.StorageURL
-	if base[len(base)-1] != '/' {
-		base += "/"
+// NewEventResolver returns a resolver reading through api; storageURL is the PDF host
+// ("" for DefaultStorageURL).
+func NewEventResolver(api EventAPI, storageURL string, now func() time.Time) *EventResolver {
+	if storageURL == "" {
+		storageURL = DefaultStorageURL
 	}
-	if len(p) > 0 && p[0] == '/' {
-		p = p[1:]
+	if !strings.HasSuffix(storageURL, "/") {
+		storageURL += "/"
 	}
-	return base + p
+	if now == nil {
+		now = time.Now
+	}
+	return &EventResolver{api: api, storage: storageURL, now: now}
 }
 
-func (h *WebhookHandler) docketAlert(ctx context.Context, entries []DocketEntry) ([]pending, int, error) {
-	var out []pending
+func (r *EventResolver) storageURL(p string) string {
+	return r.storage + strings.TrimPrefix(p, "/")
+}
+
+// Documents returns the documents an event announces. An error that fault.IsPermanent
+// (an event that cannot be decoded, a docket CourtListener does not have) will not go
+// away by retrying.
+func (r *EventResolver) Documents(ctx context.Context, body []byte) ([]Pending, error) {
+	ev, _, err := ParseEvent(body)
+	if err != nil {
+		return nil, fault.PermanentErr(err)
+	}
+	if ev.Type == EventDocketAlert {
+		return r.docketAlert(ctx, ev.entries)
+	}
+	return r.searchAlert(ctx, ev.results)
+}
+
+func (r *EventResolver) docketAlert(ctx context.Context, entries []DocketEntry) ([]Pending, error) {
+	var out []Pending
 	for _, e := range entries {
 		id := e.DocketID()
-		if id == 0 {
-			return nil, http.StatusBadRequest, errors.New("docket alert entry without docket id")
-		}
-		dk, err := h.cfg.Resolver.Docket(ctx, id)
+		dk, err := r.api.Docket(ctx, id)
 		if err != nil {
-			return nil, http.StatusServiceUnavailable, fmt.Errorf("resolving docket %d: %w", id, err)
+			return nil, fmt.Errorf("resolving docket %d: %w", id, err)
 		}
 		for _, d := range e.RECAPDocuments {
 			doc := filing.Document{
@@ -298,7 +341,7 @@ func (h *WebhookHandler) docketAlert(ctx context.Context, entries []DocketEntry)
 				SourceID:     "rd:" + strconv.FormatInt(d.ID, 10),
 				Description:  d.Description,
 				Entry:        filing.Entry{Filed: e.Filed(), Description: e.Description},
-				DiscoveredAt: h.cfg.Now(),
+				DiscoveredAt: r.now(),
 			}
 			fillDocket(&doc, "", dk)
 			if n, err := strconv.Atoi(d.DocumentNumber); err == nil {
@@ -311,30 +354,34 @@ func (h *WebhookHandler) docketAlert(ctx context.Context, entries []DocketEntry)
 			}
 			var pdf *PDF
 			if d.Available() {
-				doc.URL = h.storageURL(*d.FilepathLocal)
-				pdf = &PDF{URL: doc.URL, SHA1: d.SHA1}
-				if d.FileSize != nil {
-					pdf.Size = *d.FileSize
-				}
+				doc.URL = r.storageURL(*d.FilepathLocal)
+				p := pdfOf(doc.URL, d)
+				pdf = &p
 			}
 			finish(&doc)
-			out = append(out, pending{doc, pdf})
+			out = append(out, Pending{doc, pdf})
 		}
 	}
-	return out, 0, nil
+	return out, nil
 }
 
-func (h *WebhookHandler) searchAlert(results []searchResult) []pending {
-	var out []pending
+func (r *EventResolver) searchAlert(ctx context.Context, results []searchResult) ([]Pending, error) {
+	var out []Pending
 	for _, res := range results {
 		dk := Docket{ID: res.DocketID, CourtID: res.CourtID, CaseName: res.CaseName, DocketNumber: res.DocketNumber, PacerCaseID: res.PacerCaseID}
+		nested := map[int64]bool{}
+		var since time.Time
 		for _, d := range res.RECAPDocs {
+			nested[d.ID] = true
+			if at := d.Meta.DateCreated.Time; !at.IsZero() && (since.IsZero() || at.Before(since)) {
+				since = at
+			}
 			doc := filing.Document{
 				Schema: filing.Schema, Source: SourceName,
 				SourceID:     "rd:" + strconv.FormatInt(d.ID, 10),
 				Description:  d.ShortDescription,
 				Entry:        filing.Entry{Description: d.Description},
-				DiscoveredAt: h.cfg.Now(),
+				DiscoveredAt: r.now(),
 			}
 			fillDocket(&doc, res.CourtID, dk)
 			if t, err := time.Parse("2006-01-02", d.EntryDateFiled); err == nil {
@@ -355,14 +402,48 @@ func (h *WebhookHandler) searchAlert(results []searchResult) []pending {
 			}
 			var pdf *PDF
 			if d.IsAvailable != nil && *d.IsAvailable && d.FilepathLocal != nil && *d.FilepathLocal != "" {
-				doc.URL = h.storageURL(*d.FilepathLocal)
+				doc.URL = r.storageURL(*d.FilepathLocal)
 				pdf = &PDF{URL: doc.URL}
 			}
 			finish(&doc)
-			out = append(out, pending{doc, pdf})
+			out = append(out, Pending{doc, pdf})
+		}
+		if res.Meta.MoreDocs && res.DocketID != 0 {
+			more, err := r.moreDocs(ctx, res.CourtID, res.DocketID, since, nested)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
 		}
 	}
-	return out
+	return out, nil
+}
+
+// moreDocs fetches what a search-alert result with more_docs left out. The event names
+// neither the other matches nor a way to page to them, so the docket's documents created
+// since the earliest nested match are read (the matches are among them; the rest are
+// filings of a case the alert follows, and the Publisher drops what it has).
+func (r *EventResolver) moreDocs(ctx context.Context, court string, docketID int64, since time.Time, skip map[int64]bool) ([]Pending, error) {
+	docs, err := r.api.DocketDocuments(ctx, docketID, since)
+	if err != nil {
+		return nil, fmt.Errorf("fetching the other matches in docket %d: %w", docketID, err)
+	}
+	docs = slices.DeleteFunc(docs, func(d RECAPDocument) bool { return skip[d.ID] })
+	res, err := resolve(ctx, r.api, docs)
+	if err != nil {
+		return nil, fmt.Errorf("fetching the other matches in docket %d: %w", docketID, err)
+	}
+	out := make([]Pending, 0, len(docs))
+	for _, d := range docs {
+		doc := documentOf(court, d, res[d.ID], r.storageURL, r.now())
+		var pdf *PDF
+		if d.Available() {
+			p := pdfOf(doc.URL, d)
+			pdf = &p
+		}
+		out = append(out, Pending{doc, pdf})
+	}
+	return out, nil
 }
 
 // finish sets the exhibit flag and the DocID.

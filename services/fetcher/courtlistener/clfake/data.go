@@ -154,17 +154,23 @@ func (s *store) addEntry(r *rand.Rand, d *Docket, t time.Time, epoch time.Time, 
 			}
 		}
 		if doc.IsAvailable {
-			doc.PDF = fakePDF(doc)
-			sum := sha1.Sum(doc.PDF)
-			doc.SHA1 = hex.EncodeToString(sum[:])
-			doc.FileSize = int64(len(doc.PDF))
-			doc.FilepathLocal = fmt.Sprintf("recap/gov.uscourts.%s.%s/gov.uscourts.%s.%s.%s.%d.pdf", d.Court, d.PacerCaseID, d.Court, d.PacerCaseID, doc.DocumentNumber, a)
+			doc.setPDF(d)
 		}
 		s.docs[doc.ID] = doc
 		s.order = append(s.order, doc.ID)
 		e.Docs = append(e.Docs, doc.ID)
 	}
 	return atts + 1
+}
+
+// setPDF makes the document available with its PDF.
+func (doc *Document) setPDF(d *Docket) {
+	doc.IsAvailable = true
+	doc.PDF = fakePDF(doc)
+	sum := sha1.Sum(doc.PDF)
+	doc.SHA1 = hex.EncodeToString(sum[:])
+	doc.FileSize = int64(len(doc.PDF))
+	doc.FilepathLocal = fmt.Sprintf("recap/gov.uscourts.%s.%s/gov.uscourts.%s.%s.%s.%d.pdf", d.Court, d.PacerCaseID, d.Court, d.PacerCaseID, doc.DocumentNumber, doc.AttachmentNumber)
 }
 
 func caseName(r *rand.Rand) string {

@@ -178,7 +178,7 @@ func (s *Server) listDocuments(r *http.Request) (int, any) {
 	var rows []row
 	for _, id := range s.data.order {
 		d := s.data.docs[id]
-		if court != "" && d.Court != court || docket != "" && strconv.FormatInt(d.DocketID, 10) != docket ||
+		if s.held[id] || court != "" && d.Court != court || docket != "" && strconv.FormatInt(d.DocketID, 10) != docket ||
 			q.Get("docket_entry") != "" && strconv.FormatInt(d.EntryID, 10) != q.Get("docket_entry") ||
 			q.Get("pacer_doc_id") != "" && d.PacerDocID != q.Get("pacer_doc_id") ||
 			q.Get("document_number") != "" && d.DocumentNumber != q.Get("document_number") ||
@@ -230,7 +230,7 @@ func (s *Server) getDocument(idStr string, r *http.Request) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.data.docs[id]
-	if err != nil || !ok {
+	if err != nil || !ok || s.held[id] {
 		return 404, map[string]any{"detail": "No RECAPDocument matches the given query."}
 	}
 	return 200, applyFieldSelection(s.renderDoc(d, true), r.URL.Query())
@@ -376,7 +376,9 @@ func (s *Server) renderDoc(d *Document, withText bool) map[string]any {
 func (s *Server) renderEntry(e *Entry) map[string]any {
 	docs := make([]any, 0, len(e.Docs))
 	for _, id := range e.Docs {
-		docs = append(docs, s.renderDoc(s.data.docs[id], true))
+		if !s.held[id] {
+			docs = append(docs, s.renderDoc(s.data.docs[id], true))
+		}
 	}
 	return map[string]any{
 		"resource_uri":    s.APIBase() + "docket-entries/" + strconv.FormatInt(e.ID, 10) + "/",

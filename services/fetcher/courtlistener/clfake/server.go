@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +65,9 @@ type Stats struct {
 	Storage   int
 	ByStatus  map[int]int
 	Throttled int
+	// OverLimit counts requests refused because the token exceeded its Rates (the
+	// injected 429s of Faults are not among them).
+	OverLimit int
 }
 
 // Server is a running fake CourtListener.
@@ -79,6 +83,11 @@ type Server struct {
 	epoch    int
 	stats    Stats
 	hits     map[string]*window
+	// held are documents filed but not yet committed: invisible, as a row is in
+	// CourtListener's database until its transaction commits, though its date_created was
+	// stamped before. fileStatus makes storage answer a status for a document's PDF.
+	held       map[int64]bool
+	fileStatus map[int64]int
 }
 
 // New generates the data and starts the server; Close it when done.
@@ -104,7 +113,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, data: generate(cfg), hits: map[string]*window{}}
+	s := &Server{cfg: cfg, data: generate(cfg), hits: map[string]*window{}, held: map[int64]bool{}, fileStatus: map[int64]int{}}
 	s.stats.ByStatus = map[int]int{}
 	s.Server = httptest.NewServer(s)
 	return s
@@ -203,6 +212,61 @@ func (s *Server) File(court string, n int, at time.Time) int {
 		made += s.data.addEntry(r, dockets[r.IntN(len(dockets))], at.Add(time.Duration(made)*time.Millisecond), s.cfg.Start, n-made)
 	}
 	return made
+}
+
+// FileHeld files n documents in court stamped at, but leaves them uncommitted
+// (invisible) until Commit: CourtListener stamps date_created when a transaction starts
+// and the row becomes visible when it commits, after rows stamped later may have been
+// read. It returns the new documents' ids.
+func (s *Server) FileHeld(court string, n int, at time.Time) []int64 {
+	s.mu.Lock()
+	first := len(s.data.order)
+	s.mu.Unlock()
+	s.File(court, n, at)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := slices.Clone(s.data.order[first:])
+	for _, id := range ids {
+		s.held[id] = true
+	}
+	return ids
+}
+
+// Commit makes held documents visible.
+func (s *Server) Commit(ids ...int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		delete(s.held, id)
+	}
+}
+
+// AttachPDF gives an unavailable document its PDF at time at, as when RECAP receives a
+// document after its entry: is_available, filepath_local, sha1 and size are set, and
+// date_modified moves to at. It reports whether the document was waiting for one.
+func (s *Server) AttachPDF(id int64, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.data.docs[id]
+	if !ok || d.IsAvailable {
+		return false
+	}
+	dk := s.data.dockets[d.DocketID]
+	d.setPDF(dk)
+	d.DateModified = at.Truncate(time.Microsecond)
+	return true
+}
+
+// SetFileStatus makes storage answer status (404, 500, ...) for a document's PDF; 0
+// restores the file.
+func (s *Server) SetFileStatus(id int64, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if status == 0 {
+		delete(s.fileStatus, id)
+		return
+	}
+	s.fileStatus[id] = status
 }
 
 // ServeHTTP routes a request to the API or to storage.
@@ -312,6 +376,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, path strin
 	wait, rate := win.allow(now)
 	s.mu.Unlock()
 	if wait > 0 {
+		s.mu.Lock()
+		s.stats.OverLimit++
+		s.mu.Unlock()
 		s.throttled(w, rate, int(math.Ceil(wait.Seconds())))
 		return false
 	}
@@ -333,14 +400,19 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	s.stats.Storage++
 	n, f := s.nStorage, s.faults
 	var pdf []byte
+	status := 0
 	for _, d := range s.data.docs {
 		if d.FilepathLocal == p && d.IsAvailable {
-			pdf = d.PDF
+			pdf, status = d.PDF, s.fileStatus[d.ID]
 			break
 		}
 	}
 	s.mu.Unlock()
-	if pdf == nil {
+	if status >= 500 {
+		http.Error(w, "storage unavailable", status)
+		return
+	}
+	if pdf == nil || status == 404 {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(404)
 		_, _ = w.Write([]byte("<Error><Code>NoSuchKey</Code></Error>"))
@@ -521,7 +593,7 @@ func (s *Server) paginate(r *http.Request, rows []row, desc bool) (int, any) {
 			nq[k] = v
 		}
 		nq.Set("cursor", cursor{offset: off, position: last.pos, epoch: epoch}.encode())
-		next = s.URL + r.URL.Path + "?" + nq.Encode()
+		next = requestBase(r) + r.URL.Path + "?" + nq.Encode()
 	}
 	cq := url.Values{}
 	for k, v := range q {
@@ -531,7 +603,7 @@ func (s *Server) paginate(r *http.Request, rows []row, desc bool) (int, any) {
 	}
 	cq.Set("count", "on")
 	return 200, map[string]any{
-		"count":    s.URL + r.URL.Path + "?" + cq.Encode(),
+		"count":    requestBase(r) + r.URL.Path + "?" + cq.Encode(),
 		"next":     next,
 		"previous": nil,
 		"results":  results,
@@ -664,4 +736,78 @@ func (s *Server) DocketAlertEvent(entryIDs ...int64) ([]byte, error) {
 		"payload": map[string]any{"results": results},
 		"webhook": map[string]any{"version": 2, "event_type": 1, "date_created": formatDateTime(s.cfg.Now()), "deprecation_date": nil},
 	})
+}
+
+// SearchAlertEvent renders a RECAP search-alert webhook event (version 2, event type 2)
+// whose alert matched the given documents, as CourtListener sends it: one result per
+// docket (search type r), at most three matching documents nested in each, and
+// meta.more_docs true when more matched.
+func (s *Server) SearchAlertEvent(docIDs ...int64) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var order []int64
+	byDocket := map[int64][]*Document{}
+	for _, id := range docIDs {
+		d, ok := s.data.docs[id]
+		if !ok {
+			return nil, fmt.Errorf("no document %d", id)
+		}
+		if byDocket[d.DocketID] == nil {
+			order = append(order, d.DocketID)
+		}
+		byDocket[d.DocketID] = append(byDocket[d.DocketID], d)
+	}
+	results := make([]any, 0, len(order))
+	for _, dkID := range order {
+		dk, docs := s.data.dockets[dkID], byDocket[dkID]
+		nested := make([]any, 0, 3)
+		for _, d := range docs[:min(3, len(docs))] {
+			nested = append(nested, s.renderSearchDoc(d))
+		}
+		results = append(results, map[string]any{
+			"docket_id": dk.ID, "caseName": dk.CaseName, "case_name_full": "", "docketNumber": dk.DocketNumber,
+			"court": dk.Court, "court_id": dk.Court, "court_citation_string": "", "dateFiled": dk.DateCreated.Format("2006-01-02"),
+			"pacer_case_id": dk.PacerCaseID, "docket_absolute_url": "/docket/" + strconv.FormatInt(dk.ID, 10) + "/" + slug(dk.CaseName) + "/",
+			"party": []any{}, "attorney": []any{}, "firm": []any{},
+			"meta":            map[string]any{"timestamp": s.cfg.Now().UTC().Format(time.RFC3339Nano), "date_created": dk.DateCreated.UTC().Format(time.RFC3339Nano), "more_docs": len(docs) > 3},
+			"recap_documents": nested,
+		})
+	}
+	return json.Marshal(map[string]any{
+		"payload": map[string]any{"results": results, "alert": map[string]any{"id": 1, "name": "watch", "query": "q=motion&type=r", "rate": "rt", "alert_type": "r"}},
+		"webhook": map[string]any{"version": 2, "event_type": 2, "date_created": formatDateTime(s.cfg.Now()), "deprecation_date": nil},
+	})
+}
+
+// renderSearchDoc writes a document as the search API nests it in a type r result.
+func (s *Server) renderSearchDoc(d *Document) map[string]any {
+	e := s.data.entries[d.EntryID]
+	var att any
+	if d.AttachmentNumber > 0 {
+		att = d.AttachmentNumber
+	}
+	n, _ := strconv.Atoi(d.DocumentNumber)
+	m := map[string]any{
+		"id": d.ID, "docket_entry_id": d.EntryID, "description": e.Description, "entry_number": e.EntryNumber,
+		"entry_date_filed": e.DateFiled.Format("2006-01-02"), "short_description": d.Description,
+		"document_type": "PACER Document", "document_number": n, "attachment_number": att, "pacer_doc_id": d.PacerDocID,
+		"snippet": "", "is_available": d.IsAvailable, "page_count": d.PageCount, "filepath_local": nil, "cites": []any{},
+		"meta": map[string]any{"timestamp": s.cfg.Now().UTC().Format(time.RFC3339Nano), "date_created": d.DateCreated.UTC().Format(time.RFC3339Nano)},
+	}
+	if d.AttachmentNumber > 0 {
+		m["document_type"] = "Attachment"
+	}
+	if d.IsAvailable {
+		m["filepath_local"] = d.FilepathLocal
+	}
+	return m
+}
+
+// requestBase is the scheme and host the request was sent to: DRF builds its links from
+// the request, so a server reached at another address links to that address.
+func requestBase(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
