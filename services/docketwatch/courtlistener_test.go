@@ -55,8 +55,8 @@ func TestReadyzReportsStoppedSource(t *testing.T) {
 	cfg := fetcher.Config{CourtListener: fetcher.CourtListenerConfig{
 		Courts: []string{"cand"}, Token: "refused", BaseURL: fake.APIBase(), StorageURL: fake.StorageBase(),
 	}}
-	n, err := node.Start(context.Background(), node.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Fetcher: cfg,
-		Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}})
+	n, err := node.Start(context.Background(), node.Config{DataDir: t.TempDir(), Fetcher: cfg,
+		API: api.Config{HTTP: "127.0.0.1:0", Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
