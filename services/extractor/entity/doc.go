@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/entity/ner"
 )
 
 // docState is what the recogniser learns about one document: the names it has typed,
@@ -22,9 +23,13 @@ type docState struct {
 	initials map[string][]string
 	folds    map[string]string // fold's results, as merge asks for each mention's several times
 
+	tagger  *ner.Tagger // nil when the model did not load
+	context ner.Context // how each word is written across the document
+
 	// Buffers reused from page to page.
-	toks    []tok
+	toks    []ner.Token
 	bools   []bool
+	bools2  []bool
 	lastEnd []int
 }
 
@@ -34,6 +39,16 @@ func (d *docState) boolBuf(n int) []bool {
 		d.bools = make([]bool, n)
 	}
 	b := d.bools[:n]
+	clear(b)
+	return b
+}
+
+// boolBuf2 is boolBuf's second buffer, for a mask needed beside the first.
+func (d *docState) boolBuf2(n int) []bool {
+	if cap(d.bools2) < n {
+		d.bools2 = make([]bool, n)
+	}
+	b := d.bools2[:n]
 	clear(b)
 	return b
 }
@@ -53,7 +68,7 @@ func (d *docState) add(surface string) {
 	d.order = append(d.order, surface)
 	var ini strings.Builder
 	for _, f := range strings.Fields(surface) {
-		if isCap(f) && !orgSuffix[f] {
+		if isCap(f) && !isCorpSuffix(f) {
 			ini.WriteByte(f[0])
 		}
 	}
@@ -64,7 +79,7 @@ func (d *docState) add(surface string) {
 
 func newDocState(r *Recognizer, known []Known) *docState {
 	d := &docState{r: r, known: map[string]filing.EntityType{}, learnt: map[string]filing.EntityType{},
-		canonOf: map[string]string{}, initials: map[string][]string{}, folds: map[string]string{}}
+		canonOf: map[string]string{}, initials: map[string][]string{}, folds: map[string]string{}, context: ner.Context{}}
 	for _, k := range known {
 		if strings.TrimSpace(k.Name) == "" {
 			continue
@@ -99,7 +114,7 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 	if t == filing.Organization {
 		// "Acme Widgets, Inc." is later just "Acme Widgets".
 		f := strings.Fields(surface)
-		for len(f) > 1 && orgSuffix[f[len(f)-1]] {
+		for len(f) > 1 && isCorpSuffix(strings.TrimSuffix(f[len(f)-1], ",")) {
 			f = f[:len(f)-1]
 		}
 		if short := strings.TrimSuffix(strings.Join(f, " "), ","); short != surface && len(short) >= 3 {

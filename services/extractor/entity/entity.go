@@ -3,29 +3,35 @@
 // references — places each mention on its page, and merges the mentions of one entity
 // under one canonical name.
 //
-// The legal types are found by patterns (reporter abbreviations from reporters-db through
-// Aho-Corasick, then small regular expressions around each hit; docket, statute, money,
-// date, court and exhibit expressions). Organisations, people, places and products are
-// found by a rule-based recogniser over runs of capitalised words: corporate suffixes and
-// head nouns, a first-names lexicon, titles, captions ("X v. Y"), addresses and their
-// firm lines, defined terms ("(the “Panel”)") and the names the source gives for the
-// document. Nothing in it lists the names of particular parties: it must find names it
-// has never seen.
+// The legal types are found by patterns (reporter abbreviations from reporters-db looked
+// up at word starts, then small regular expressions around each hit; docket, statute,
+// money, date, court and exhibit expressions). Organisations, people and places are
+// found by a statistical tagger (package ner: an averaged perceptron over BIO tags,
+// trained by scripts/train-ner on annotated text nobody here wrote and on the filing
+// gold set), then made consistent over the document: one name keeps one type (a vote
+// over its mentions, where a corporate suffix decides), surnames, defined terms
+// ("(the “Panel”)") and acronyms resolve to their antecedents, and the names the source
+// gives for the document keep the type it gives. Products are a few rules (a system
+// named before "account", "filer", "API"). Nothing lists the names of particular
+// parties: it must find names it has never seen.
 //
 // The stage must keep up with PDF text extraction, so no expression runs over a whole
 // page: each is triggered by literal words found in one pass and runs anchored near them
-// (scan.go), and the tokenizer and the address rules are written out by hand.
-// reference_test.go checks both against the whole-page expressions they replace.
+// (scan.go), and the address rules are written out by hand. reference_test.go checks
+// them against the whole-page expressions they replace.
 package entity
 
 import (
 	"context"
+	_ "embed"
 	"slices"
 	"strings"
 	"unicode"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/entity/ner"
 )
 
 // Known is a name the source gives for a document (a docket party, attorney, firm or
@@ -37,35 +43,43 @@ type Known struct {
 
 // Options configures a Recognizer.
 type Options struct {
-	// Aliases maps a canonical name to other names of the same entity ("Meta Platforms":
-	// ["Facebook", "Meta"]), as loaded by LoadAliases from the user's alias file. Mentions
+	// Aliases maps a canonical name to other names of the same entity ("Acme Holdings":
+	// ["Acme", "AHI"]), as loaded by LoadAliases from the user's alias file. Mentions
 	// of an alias are merged under the canonical name.
 	Aliases map[string][]string
 	// Known is a lexicon applied to every document, in addition to Recognize's known.
 	Known []Known
+	// Model is the tagger of names; nil is the embedded model (data/ner.model).
+	Model *ner.Model
 }
 
 // Recognizer finds entities. It is built once by New and is safe for concurrent use.
+// New is cheap: the model and the pattern tables load on the first Recognize, once per
+// process, so that a process that never extracts never pays for them.
 type Recognizer struct {
-	cites   *citationFinder
-	first   map[string]bool
+	model   func() (*ner.Model, error)
 	aliases map[string]string // folded alias → canonical
 	known   []Known
 }
 
-// New builds a Recognizer, loading the embedded lexicons.
+// The embedded model, trained by scripts/train-ner; see data/SOURCES.md.
+var (
+	//go:embed data/ner.model
+	nerModel []byte
+
+	defaultModel = sync.OnceValues(func() (*ner.Model, error) { return ner.Load(nerModel) })
+)
+
+// New returns a Recognizer.
 func New(opt Options) (*Recognizer, error) {
 	r := &Recognizer{
-		first:   firstNames(),
+		model:   defaultModel,
 		aliases: map[string]string{},
 		known:   append([]Known(nil), opt.Known...),
 	}
-	c, err := newCitationFinder()
-	if err != nil {
-		return nil, err
+	if m := opt.Model; m != nil {
+		r.model = func() (*ner.Model, error) { return m, nil }
 	}
-	r.cites = c
-	triggerOnce()
 	for canon, als := range opt.Aliases {
 		r.aliases[fold(canon)] = canon
 		for _, a := range als {
@@ -73,6 +87,17 @@ func New(opt Options) (*Recognizer, error) {
 		}
 	}
 	return r, nil
+}
+
+// Version names what finds the entities, for a document's extractor version: the
+// tagger's model ("ner-1a2b3c4d5e6f"), so that re-extraction can bring documents
+// recognised by an older model up to date.
+func (r *Recognizer) Version() string {
+	m, err := r.model()
+	if err != nil {
+		return "ner-invalid"
+	}
+	return m.Version()
 }
 
 // span is one candidate mention on one page.
@@ -91,9 +116,17 @@ const (
 
 // Recognize finds the entities in a document's pages, merged per canonical name, with
 // mentions (page, byte offsets into that page's Text). known are names the source gives
-// for this document. It stops early, returning what it has, when ctx is done.
+// for this document. It stops early, returning what it has, when ctx is done. Should the
+// embedded model not load (a build error), it finds the pattern types only.
 func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known []Known) []filing.Entity {
 	doc := newDocState(r, append(append([]Known(nil), r.known...), known...))
+	if m, err := r.model(); err == nil {
+		doc.tagger = m.NewTagger()
+		for _, p := range pages {
+			doc.toks = ner.Tokenize(doc.toks[:0], p.Text)
+			doc.context.AddText(p.Text, doc.toks)
+		}
+	}
 	perPage := make([][]span, len(pages))
 	for i, p := range pages {
 		if ctx.Err() != nil {
@@ -101,6 +134,8 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 		}
 		perPage[i] = r.page(p.Text, doc)
 	}
+	// One name keeps one type within the document.
+	doc.vote(pages, perPage)
 	// Second pass: names learnt anywhere in the document (a party in the caption, a
 	// defined term) are found again wherever they recur.
 	rf := doc.recurFinder()
@@ -119,7 +154,7 @@ func (r *Recognizer) page(text string, doc *docState) []span {
 	h := pageHits(triggerOnce().scan(text))
 	var out []span
 	out = append(out, patternSpans(text, h)...)
-	out = append(out, r.cites.find(text, h)...)
+	out = append(out, reportersOnce().find(text, h)...)
 	out = append(out, courtSpans(text, h)...)
 	out = resolve(dropMasked(out, masked))
 	// The names are guesses of a lower priority than every pattern: they fit around the

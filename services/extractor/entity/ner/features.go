@@ -1,0 +1,364 @@
+package ner
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A feature is a hash of its template and its values, taken modulo the model's table
+// size: no feature dictionary is stored, and collisions cost a little accuracy for a
+// small model that loads without parsing.
+
+// Feature templates: each is one input to the hash, so that equal values of two
+// templates make two features.
+const (
+	fBias = iota + 1
+	fWord
+	fShape
+	fPrefix2
+	fPrefix3
+	fSuffix2
+	fSuffix3
+	fSuffix4
+	fKindInLine
+	fPrevWord
+	fNextWord
+	fPrev2Word
+	fNext2Word
+	fPrevShapeShape
+	fShapeNextShape
+	fPrevWordWord
+	fWordNextWord
+	fGaz
+	fNextGaz
+	fPrevGaz
+	fNext2Gaz
+	fKinds
+	fKindNextGaz
+	fKindPrevGaz
+	fWordKind
+	fDocCase
+)
+
+// Word kinds by capitalisation.
+const (
+	kindLower = iota
+	kindTitle
+	kindCaps
+	kindInitial
+	kindDigit
+	kindOther
+	kindNone // before the first word or after the last
+)
+
+// Line modes: how the words of a token's line are written. A capitalised word means
+// little in an ALL CAPS heading or a Title Case caption, much in prose.
+const (
+	lineProse = iota
+	lineTitle
+	lineCaps
+)
+
+// seq holds what the features read of each word of a sequence.
+type seq struct {
+	lower []string
+	shape []uint32 // hash of the short shape ("Xx.", "dd")
+	kind  []uint8
+	gaz   []uint32
+	mode  []uint8 // the line's mode
+	first []bool  // first word of its line
+	doc   []uint8 // how the word is written elsewhere in the document (Context)
+}
+
+func (s *seq) reset(n int) {
+	grow := func(k int) bool { return cap(s.lower) < k }
+	if grow(n) {
+		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
+			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n)}
+		return
+	}
+	s.lower, s.shape, s.kind, s.gaz, s.mode, s.first = s.lower[:n], s.shape[:n], s.kind[:n], s.gaz[:n], s.mode[:n], s.first[:n]
+	s.doc = s.doc[:n]
+}
+
+// prepare fills s for words standing on the given lines, in a document of context ctx
+// (nil when unknown).
+func (s *seq) prepare(words []string, lines []int, ctx Context) {
+	s.reset(len(words))
+	gz := gazetteers()
+	for i, w := range words {
+		s.lower[i] = strings.ToLower(w)
+		s.shape[i] = shapeHash(w)
+		s.kind[i] = kindOf(w)
+		s.gaz[i] = gz[s.lower[i]]
+		s.first[i] = i == 0 || lines[i] != lines[i-1]
+		s.doc[i] = ctx[s.lower[i]]
+	}
+	for i := 0; i < len(words); {
+		j := i + 1
+		for j < len(words) && lines[j] == lines[i] {
+			j++
+		}
+		m := lineMode(s.kind[i:j])
+		for k := i; k < j; k++ {
+			s.mode[k] = m
+		}
+		i = j
+	}
+}
+
+func lineMode(kinds []uint8) uint8 {
+	var words, caps, titles int
+	for _, k := range kinds {
+		switch k {
+		case kindLower:
+			words++
+		case kindTitle:
+			words++
+			titles++
+		case kindCaps:
+			words++
+			caps++
+		}
+	}
+	switch {
+	case words >= 2 && caps*10 >= words*6:
+		return lineCaps
+	case words >= 2 && (caps+titles)*10 >= words*8:
+		return lineTitle
+	}
+	return lineProse
+}
+
+func kindOf(w string) uint8 {
+	r, _ := utf8.DecodeRuneInString(w)
+	switch {
+	case unicode.IsDigit(r):
+		return kindDigit
+	case unicode.IsLower(r):
+		return kindLower
+	case !unicode.IsUpper(r):
+		return kindOther
+	}
+	letters, upper := 0, 0
+	for _, c := range w {
+		if unicode.IsLetter(c) {
+			letters++
+			if unicode.IsUpper(c) {
+				upper++
+			}
+		}
+	}
+	switch {
+	case letters == 1:
+		return kindInitial
+	case upper == letters:
+		return kindCaps
+	}
+	return kindTitle
+}
+
+// shapeHash hashes a word's short shape: X for a capital, x for a small letter, d for a
+// digit, the sign itself otherwise, runs of one class written once ("Xx", "X.X.", "dd").
+func shapeHash(w string) uint32 {
+	h := uint32(fnvOffset)
+	var last rune = -1
+	n := 0
+	for _, c := range w {
+		switch {
+		case unicode.IsUpper(c):
+			c = 'X'
+		case unicode.IsLower(c):
+			c = 'x'
+		case unicode.IsDigit(c):
+			c = 'd'
+		}
+		if c == last {
+			continue
+		}
+		last = c
+		h = hashRune(h, c)
+		if n++; n > 6 {
+			break
+		}
+	}
+	return h
+}
+
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+func hashU32(h, v uint32) uint32 {
+	for k := 0; k < 4; k++ {
+		h ^= v & 0xff
+		h *= fnvPrime
+		v >>= 8
+	}
+	return h
+}
+
+func hashRune(h uint32, r rune) uint32 { return hashU32(h, uint32(r)) }
+
+func hashStr(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= fnvPrime
+	}
+	return hashU32(h, 0xff) // ends the string: ("ab","c") ≠ ("a","bc")
+}
+
+func tmpl(t uint32) uint32 { return hashU32(fnvOffset, t) }
+
+// word, shape, kind and gaz read position i, outside the sequence included.
+func (s *seq) word(i int) string {
+	if i < 0 {
+		return "<s>"
+	}
+	if i >= len(s.lower) {
+		return "</s>"
+	}
+	return s.lower[i]
+}
+
+func (s *seq) shapeAt(i int) uint32 {
+	if i < 0 || i >= len(s.shape) {
+		return 1
+	}
+	return s.shape[i]
+}
+
+func (s *seq) kindAt(i int) uint32 {
+	if i < 0 || i >= len(s.kind) {
+		return kindNone
+	}
+	return uint32(s.kind[i])
+}
+
+func (s *seq) gazAt(i int) uint32 {
+	if i < 0 || i >= len(s.gaz) {
+		return 0
+	}
+	return s.gaz[i]
+}
+
+// features appends the hashes of word i's features to out.
+func (s *seq) features(i int, out []uint32) []uint32 {
+	w := s.lower[i]
+	first := uint32(0)
+	if s.first[i] {
+		first = 1
+	}
+	out = append(out,
+		tmpl(fBias),
+		hashStr(tmpl(fWord), w),
+		hashU32(tmpl(fShape), s.shape[i]),
+		hashU32(hashU32(hashU32(tmpl(fKindInLine), s.kindAt(i)), uint32(s.mode[i])), first),
+		hashStr(tmpl(fPrevWord), s.word(i-1)),
+		hashStr(tmpl(fNextWord), s.word(i+1)),
+		hashStr(tmpl(fPrev2Word), s.word(i-2)),
+		hashStr(tmpl(fNext2Word), s.word(i+2)),
+		hashU32(hashU32(tmpl(fPrevShapeShape), s.shapeAt(i-1)), s.shape[i]),
+		hashU32(hashU32(tmpl(fShapeNextShape), s.shape[i]), s.shapeAt(i+1)),
+		hashStr(hashStr(tmpl(fPrevWordWord), s.word(i-1)), w),
+		hashStr(hashStr(tmpl(fWordNextWord), w), s.word(i+1)),
+		hashU32(hashU32(hashU32(tmpl(fKinds), s.kindAt(i-1)), s.kindAt(i)), s.kindAt(i+1)),
+		hashU32(hashU32(tmpl(fKindNextGaz), s.kindAt(i)), s.gazAt(i+1)),
+		hashU32(hashU32(tmpl(fKindPrevGaz), s.kindAt(i)), s.gazAt(i-1)),
+		hashU32(hashStr(tmpl(fWordKind), w), s.kindAt(i)),
+		hashU32(hashU32(tmpl(fDocCase), s.kindAt(i)), uint32(s.doc[i])),
+	)
+	if n := len(w); n >= 4 {
+		out = append(out,
+			hashStr(tmpl(fPrefix2), prefixRunes(w, 2)),
+			hashStr(tmpl(fPrefix3), prefixRunes(w, 3)),
+			hashStr(tmpl(fSuffix2), suffixRunes(w, 2)),
+			hashStr(tmpl(fSuffix3), suffixRunes(w, 3)),
+			hashStr(tmpl(fSuffix4), suffixRunes(w, 4)),
+		)
+	}
+	for b := uint32(0); b < numGaz; b++ {
+		bit := uint32(1) << b
+		if s.gaz[i]&bit != 0 {
+			out = append(out, hashU32(tmpl(fGaz), b))
+		}
+		if s.gazAt(i+1)&bit != 0 {
+			out = append(out, hashU32(tmpl(fNextGaz), b))
+		}
+		if s.gazAt(i-1)&bit != 0 {
+			out = append(out, hashU32(tmpl(fPrevGaz), b))
+		}
+		if s.gazAt(i+2)&bit != 0 {
+			out = append(out, hashU32(tmpl(fNext2Gaz), b))
+		}
+	}
+	return out
+}
+
+func prefixRunes(w string, n int) string {
+	for i := range w {
+		if n == 0 {
+			return w[:i]
+		}
+		n--
+	}
+	return w
+}
+
+func suffixRunes(w string, n int) string {
+	i := len(w)
+	for i > 0 && n > 0 {
+		_, sz := utf8.DecodeLastRuneInString(w[:i])
+		i -= sz
+		n--
+	}
+	return w[i:]
+}
+
+// Context is how each word of a document is written across the document (by its lower
+// case): a capitalised word that is also written in lower case is likelier a common
+// word in a heading or at a sentence start; one capitalised in mid-sentence elsewhere
+// is likelier a name.
+type Context map[string]uint8
+
+// Context bits.
+const (
+	ctxLower  = 1 << iota // written in lower case somewhere
+	ctxCapMid             // capitalised, not first on its line
+	ctxCaps               // in capitals
+)
+
+// Add records words and the lines they stand on.
+func (c Context) Add(words []string, lines []int) {
+	for i, w := range words {
+		c.add(w, i > 0 && lines[i] == lines[i-1] && words[i-1] != ".")
+	}
+}
+
+// AddText records the tokens of a text.
+func (c Context) AddText(text string, toks []Token) {
+	for i, t := range toks {
+		c.add(text[t.Start:t.End], i > 0 && t.Line == toks[i-1].Line && text[toks[i-1].Start:toks[i-1].End] != ".")
+	}
+}
+
+func (c Context) add(w string, mid bool) {
+	var b uint8
+	switch kindOf(w) {
+	case kindLower:
+		b = ctxLower
+	case kindTitle:
+		if mid {
+			b = ctxCapMid
+		}
+	case kindCaps:
+		b = ctxCaps
+	default:
+		return
+	}
+	if b != 0 && c[strings.ToLower(w)]&b == 0 {
+		c[strings.ToLower(w)] |= b
+	}
+}

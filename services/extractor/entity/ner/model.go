@@ -1,0 +1,204 @@
+package ner
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// Tags are the BIO tags the tagger assigns, in the model's order.
+var Tags = []string{"O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"}
+
+const numTags = 7
+
+func tagIndex(tag string) int {
+	for i, t := range Tags {
+		if t == tag {
+			return i
+		}
+	}
+	return 0
+}
+
+// allowed says whether tag b may follow tag a (a = -1 at the start): an I- tag only
+// continues its own type.
+func allowed(a, b int) bool {
+	if b == 0 || b%2 == 1 {
+		return true
+	}
+	return a == b || a == b-1
+}
+
+// Model is a trained tagger: per hashed feature a weight per tag, and the weights of
+// the tag transitions, quantised to 16 bits. It is safe for concurrent use.
+type Model struct {
+	bits    uint32
+	scale   float32
+	weights []int16 // (1<<bits) × numTags
+	trans   []int16 // (numTags+1) × numTags; row numTags is the start
+	version string
+}
+
+const magic = "docketwatch-ner/1\n"
+
+// Version names the model by its content ("ner-1a2b3c4d5e6f").
+func (m *Model) Version() string { return m.version }
+
+// Load reads a model file as WriteTo writes it.
+func Load(b []byte) (*Model, error) {
+	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+8 {
+		return nil, errors.New("loading ner model: not a model file")
+	}
+	sum := sha256.Sum256(b)
+	p := b[len(magic):]
+	m := &Model{bits: binary.LittleEndian.Uint32(p), scale: math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))}
+	p = p[8:]
+	if m.bits < 8 || m.bits > 24 {
+		return nil, fmt.Errorf("loading ner model: table of 2^%d rows", m.bits)
+	}
+	nt, nw := (numTags+1)*numTags, (1<<m.bits)*numTags
+	if len(p) != 2*(nt+nw) {
+		return nil, fmt.Errorf("loading ner model: %d bytes of weights; want %d", len(p), 2*(nt+nw))
+	}
+	all := make([]int16, nt+nw)
+	for i := range all {
+		all[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
+	}
+	m.trans, m.weights = all[:nt], all[nt:]
+	m.version = "ner-" + hex.EncodeToString(sum[:6])
+	return m, nil
+}
+
+// WriteTo writes the model file: a magic line, the table size, the scale, then the
+// transition and feature weights, little-endian.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights)))
+	b = append(b, magic...)
+	b = binary.LittleEndian.AppendUint32(b, m.bits)
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scale))
+	for _, v := range m.trans {
+		b = binary.LittleEndian.AppendUint16(b, uint16(v))
+	}
+	for _, v := range m.weights {
+		b = binary.LittleEndian.AppendUint16(b, uint16(v))
+	}
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// Span is a name the tagger found: a run of tokens [Start, End) and its type ("PER",
+// "ORG", "LOC").
+type Span struct {
+	Type       string
+	Start, End int
+}
+
+// Tagger tags sequences with a model, reusing its buffers: one per goroutine.
+type Tagger struct {
+	m     *Model
+	s     seq
+	feats []uint32
+	emit  []int32
+	score []int32
+	back  []int8
+	words []string
+	lines []int
+}
+
+// NewTagger returns a tagger of m.
+func (m *Model) NewTagger() *Tagger { return &Tagger{m: m} }
+
+// Tag finds the names among text's tokens, in a document of context ctx.
+func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
+	t.words, t.lines = t.words[:0], t.lines[:0]
+	for _, k := range toks {
+		t.words = append(t.words, text[k.Start:k.End])
+		t.lines = append(t.lines, k.Line)
+	}
+	tags := t.tagWords(t.words, t.lines, ctx)
+	var out []Span
+	for _, mn := range mentionsOf(tags) {
+		out = append(out, Span{Type: mn.Type, Start: mn.Start, End: mn.End})
+	}
+	return out
+}
+
+// tagWords returns the best tag sequence (indices into Tags) for the words.
+func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
+	n := len(words)
+	if n == 0 {
+		return nil
+	}
+	t.s.prepare(words, lines, ctx)
+	if cap(t.emit) < n*numTags {
+		t.emit = make([]int32, n*numTags)
+		t.score = make([]int32, n*numTags)
+		t.back = make([]int8, n*numTags)
+	}
+	emit := t.emit[:n*numTags]
+	mask := uint32(1)<<t.m.bits - 1
+	for i := 0; i < n; i++ {
+		t.feats = t.s.features(i, t.feats[:0])
+		e := emit[i*numTags : (i+1)*numTags]
+		clear(e)
+		for _, f := range t.feats {
+			row := t.m.weights[(f&mask)*numTags : (f&mask)*numTags+numTags]
+			for k := range e {
+				e[k] += int32(row[k])
+			}
+		}
+	}
+	return viterbi(emit, t.m.trans, n, t.score[:n*numTags], t.back[:n*numTags])
+}
+
+// viterbi returns the best allowed tag sequence under emission and transition scores.
+func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, n int, score []S, back []int8) []int {
+	const minScore = -1 << 30
+	for k := 0; k < numTags; k++ {
+		score[k] = minScore
+		if allowed(-1, k) {
+			score[k] = emit[k] + S(trans[numTags*numTags+k])
+		}
+	}
+	for i := 1; i < n; i++ {
+		for k := 0; k < numTags; k++ {
+			best, arg := S(minScore), 0
+			for p := 0; p < numTags; p++ {
+				if !allowed(p, k) {
+					continue
+				}
+				if v := score[(i-1)*numTags+p] + S(trans[p*numTags+k]); v > best {
+					best, arg = v, p
+				}
+			}
+			score[i*numTags+k] = best + emit[i*numTags+k]
+			back[i*numTags+k] = int8(arg)
+		}
+	}
+	out := make([]int, n)
+	best := 0
+	for k := 1; k < numTags; k++ {
+		if score[(n-1)*numTags+k] > score[(n-1)*numTags+best] {
+			best = k
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		out[i] = best
+		best = int(back[i*numTags+best])
+	}
+	return out
+}
+
+// mentionsOf reads the mentions off tag indices.
+func mentionsOf(tags []int) []Mention {
+	s := make([]string, len(tags))
+	for i, t := range tags {
+		s[i] = Tags[t]
+	}
+	return Mentions(s)
+}

@@ -1,0 +1,169 @@
+package ner
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Example is one training sequence: words, the line each stands on, and their tags.
+type Example struct {
+	Words []string
+	Lines []int
+	Tags  []string
+	// Context is the document's (shared by its examples), nil when unknown.
+	Context Context
+}
+
+// Examples turns annotated documents into examples, a sentence each.
+func Examples(docs []Doc) []Example {
+	var out []Example
+	for _, d := range docs {
+		ctx := Context{}
+		from := len(out)
+		for i, s := range d.Sentences {
+			lines := make([]int, len(s.Words))
+			for k := range lines {
+				lines[k] = i
+			}
+			ctx.Add(s.Words, lines)
+			out = append(out, Example{Words: s.Words, Lines: lines, Tags: s.Tags})
+		}
+		for i := from; i < len(out); i++ {
+			out[i].Context = ctx
+		}
+	}
+	return out
+}
+
+// TrainOptions are the knobs of Train. The same examples, in the same order, with the
+// same options give the same model, byte for byte.
+type TrainOptions struct {
+	Bits   uint32 // the feature table has 2^Bits rows; 18 when 0
+	Epochs int    // passes over the examples; 8 when 0
+	Seed   uint64 // orders the examples of each pass
+}
+
+// Train learns a model by the averaged structured perceptron: each example is decoded
+// with the current weights, and where the decoding is wrong the gold sequence's
+// features gain and the decoded one's lose; the model keeps the weights' average over
+// all steps, which generalises far better than the last weights.
+func Train(exs []Example, opt TrainOptions) *Model {
+	if opt.Bits == 0 {
+		opt.Bits = 18
+	}
+	if opt.Epochs == 0 {
+		opt.Epochs = 8
+	}
+	type prepared struct {
+		feats [][]uint32
+		gold  []int
+	}
+	mask := uint32(1)<<opt.Bits - 1
+	var s seq
+	data := make([]prepared, len(exs))
+	for i, ex := range exs {
+		if len(ex.Words) == 0 {
+			continue
+		}
+		s.prepare(ex.Words, ex.Lines, ex.Context)
+		p := prepared{feats: make([][]uint32, len(ex.Words)), gold: make([]int, len(ex.Words))}
+		for k := range ex.Words {
+			fs := s.features(k, nil)
+			for j := range fs {
+				fs[j] &= mask
+			}
+			p.feats[k] = fs
+			p.gold[k] = tagIndex(ex.Tags[k])
+		}
+		data[i] = p
+	}
+	nw, nt := (1<<opt.Bits)*numTags, (numTags+1)*numTags
+	w := make([]float64, nt+nw) // transitions, then features
+	acc := make([]float64, nt+nw)
+	step := 1.0
+	update := func(idx int, d float64) {
+		w[idx] += d
+		acc[idx] += step * d
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	var emit, score []float64
+	var back []int8
+	for ep := 0; ep < opt.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, di := range order {
+			p := data[di]
+			n := len(p.gold)
+			if n == 0 {
+				continue
+			}
+			if cap(emit) < n*numTags {
+				emit, score, back = make([]float64, n*numTags), make([]float64, n*numTags), make([]int8, n*numTags)
+			}
+			e := emit[:n*numTags]
+			clear(e)
+			for k, fs := range p.feats {
+				for _, f := range fs {
+					row := w[nt+int(f)*numTags:]
+					for t := 0; t < numTags; t++ {
+						e[k*numTags+t] += row[t]
+					}
+				}
+			}
+			pred := viterbi(e, w[:nt], n, score[:n*numTags], back[:n*numTags])
+			prevG, prevP := numTags, numTags
+			for k := 0; k < n; k++ {
+				g, q := p.gold[k], pred[k]
+				if g != q {
+					for _, f := range p.feats[k] {
+						update(nt+int(f)*numTags+g, 1)
+						update(nt+int(f)*numTags+q, -1)
+					}
+				}
+				if g != q || prevG != prevP {
+					update(prevG*numTags+g, 1)
+					update(prevP*numTags+q, -1)
+				}
+				prevG, prevP = g, q
+			}
+			step++
+		}
+	}
+	// The average of the weights over all steps is w - acc/step.
+	maxAbs := 0.0
+	for i := range w {
+		w[i] -= acc[i] / step
+		maxAbs = math.Max(maxAbs, math.Abs(w[i]))
+	}
+	scale := maxAbs / 32767
+	if scale == 0 {
+		scale = 1
+	}
+	q := make([]int16, nt+nw)
+	for i, v := range w {
+		q[i] = int16(math.Round(v / scale))
+	}
+	m := &Model{bits: opt.Bits, scale: float32(scale), trans: q[:nt], weights: q[nt:]}
+	return reload(m)
+}
+
+// reload passes a model through its file form, so that a trained model and a loaded one
+// are the same, version included.
+func reload(m *Model) *Model {
+	var b bytesBuffer
+	if _, err := m.WriteTo(&b); err != nil {
+		panic(err)
+	}
+	out, err := Load(b)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+type bytesBuffer []byte
+
+func (b *bytesBuffer) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }

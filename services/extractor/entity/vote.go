@@ -1,0 +1,76 @@
+package entity
+
+import (
+	"strings"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+)
+
+// vote gives each name one type within the document: the type most of its mentions
+// were tagged with (the first seen on a tie), unless a corporate suffix on any of its
+// spellings makes it an organisation or the source's lexicon gives its type. Mentions
+// and learnt names of another type are retyped.
+func (d *docState) vote(pages []filing.Page, perPage [][]span) {
+	type tally struct {
+		n     map[filing.EntityType]int
+		first filing.EntityType
+		fixed filing.EntityType // a suffix's or the lexicon's type
+	}
+	tallies := map[string]*tally{}
+	for pi, ss := range perPage {
+		for _, s := range ss {
+			if !votes(s.typ) {
+				continue
+			}
+			surface := pages[pi].Text[s.start:s.end]
+			k := d.fold(collapseSpace(surface))
+			t := tallies[k]
+			if t == nil {
+				t = &tally{n: map[filing.EntityType]int{}, first: s.typ}
+				tallies[k] = t
+			}
+			t.n[s.typ]++
+			if kt, ok := d.knownType(surface); ok {
+				t.fixed = kt
+			} else if f := strings.Fields(surface); t.fixed == "" && len(f) > 1 && isCorpSuffix(strings.TrimSuffix(f[len(f)-1], ",")) {
+				t.fixed = filing.Organization
+			}
+		}
+	}
+	winner := func(k string) (filing.EntityType, bool) {
+		t := tallies[k]
+		if t == nil {
+			return "", false
+		}
+		if t.fixed != "" {
+			return t.fixed, true
+		}
+		best := t.first
+		for _, ty := range []filing.EntityType{filing.Organization, filing.Person, filing.Place, filing.Product} {
+			if t.n[ty] > t.n[best] {
+				best = ty
+			}
+		}
+		return best, true
+	}
+	for pi, ss := range perPage {
+		for i, s := range ss {
+			if !votes(s.typ) {
+				continue
+			}
+			if w, ok := winner(d.fold(collapseSpace(pages[pi].Text[s.start:s.end]))); ok {
+				ss[i].typ = w
+			}
+		}
+	}
+	for surface, ty := range d.learnt {
+		if w, ok := winner(d.fold(surface)); ok && w != ty && votes(ty) {
+			d.learnt[surface] = w
+		}
+	}
+}
+
+// votes says whether a type is one the tagger guesses, which the vote may change.
+func votes(t filing.EntityType) bool {
+	return t == filing.Person || t == filing.Organization || t == filing.Place || t == filing.Product
+}
