@@ -102,7 +102,6 @@ func spaceAfterDots(s string) string {
 	return b.String()
 }
 
-
 func (c *citationFinder) find(text string, h pageHits) []span {
 	var out []span
 	for s := 0; s < len(text); s++ {

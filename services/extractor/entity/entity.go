@@ -26,8 +26,8 @@ import (
 	_ "embed"
 	"slices"
 	"strings"
-	"unicode"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"

@@ -244,9 +244,15 @@ func (s *seq) gazAt(i int) uint32 {
 	return s.gaz[i]
 }
 
-// features appends the hashes of word i's features to out.
-func (s *seq) features(i int, out []uint32) []uint32 {
+// features appends the hashes of word i's features to out. Without its identity (rare),
+// a word has no feature of its own spelling: training drops those of the words it saw
+// once, so that the model learns what an unseen word's shape and context say, as it
+// must for a name it has never met.
+func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 	w := s.lower[i]
+	if rare {
+		w = "<rare>"
+	}
 	first := uint32(0)
 	if s.first[i] {
 		first = 1

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 )
 
 // Tags are the BIO tags the tagger assigns, in the model's order.
@@ -39,22 +40,21 @@ func allowed(a, b int) bool {
 type Model struct {
 	bits    uint32
 	scale   float32
-	weights []int16 // (1<<bits) × numTags
-	trans   []int16 // (numTags+1) × numTags; row numTags is the start
-	version string
+	weights []int16       // (1<<bits) × numTags
+	trans   []int16       // (numTags+1) × numTags; row numTags is the start
+	version func() string // the file's hash, taken when first asked
 }
 
 const magic = "docketwatch-ner/1\n"
 
 // Version names the model by its content ("ner-1a2b3c4d5e6f").
-func (m *Model) Version() string { return m.version }
+func (m *Model) Version() string { return m.version() }
 
 // Load reads a model file as WriteTo writes it.
 func Load(b []byte) (*Model, error) {
 	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+8 {
 		return nil, errors.New("loading ner model: not a model file")
 	}
-	sum := sha256.Sum256(b)
 	p := b[len(magic):]
 	m := &Model{bits: binary.LittleEndian.Uint32(p), scale: math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))}
 	p = p[8:]
@@ -70,7 +70,10 @@ func Load(b []byte) (*Model, error) {
 		all[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
 	}
 	m.trans, m.weights = all[:nt], all[nt:]
-	m.version = "ner-" + hex.EncodeToString(sum[:6])
+	m.version = sync.OnceValue(func() string {
+		sum := sha256.Sum256(b)
+		return "ner-" + hex.EncodeToString(sum[:6])
+	})
 	return m, nil
 }
 
@@ -143,7 +146,7 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 	emit := t.emit[:n*numTags]
 	mask := uint32(1)<<t.m.bits - 1
 	for i := 0; i < n; i++ {
-		t.feats = t.s.features(i, t.feats[:0])
+		t.feats = t.s.features(i, t.feats[:0], false)
 		e := emit[i*numTags : (i+1)*numTags]
 		clear(e)
 		for _, f := range t.feats {
@@ -178,6 +181,17 @@ func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, n int, s
 			}
 			score[i*numTags+k] = best + emit[i*numTags+k]
 			back[i*numTags+k] = int8(arg)
+		}
+		// Scores are kept relative to the row's best, so that a long page cannot
+		// overflow 32 bits.
+		top := score[i*numTags]
+		for k := 1; k < numTags; k++ {
+			top = max(top, score[i*numTags+k])
+		}
+		for k := 0; k < numTags; k++ {
+			if score[i*numTags+k] > minScore/2 {
+				score[i*numTags+k] -= top
+			}
 		}
 	}
 	out := make([]int, n)

@@ -3,6 +3,7 @@ package ner
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Example is one training sequence: words, the line each stands on, and their tags.
@@ -38,7 +39,7 @@ func Examples(docs []Doc) []Example {
 // TrainOptions are the knobs of Train. The same examples, in the same order, with the
 // same options give the same model, byte for byte.
 type TrainOptions struct {
-	Bits   uint32 // the feature table has 2^Bits rows; 18 when 0
+	Bits   uint32 // the feature table has 2^Bits rows; 17 when 0
 	Epochs int    // passes over the examples; 8 when 0
 	Seed   uint64 // orders the examples of each pass
 }
@@ -49,7 +50,7 @@ type TrainOptions struct {
 // all steps, which generalises far better than the last weights.
 func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.Bits == 0 {
-		opt.Bits = 18
+		opt.Bits = 17
 	}
 	if opt.Epochs == 0 {
 		opt.Epochs = 8
@@ -59,6 +60,12 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		gold  []int
 	}
 	mask := uint32(1)<<opt.Bits - 1
+	freq := map[string]int{}
+	for _, ex := range exs {
+		for _, w := range ex.Words {
+			freq[strings.ToLower(w)]++
+		}
+	}
 	var s seq
 	data := make([]prepared, len(exs))
 	for i, ex := range exs {
@@ -68,7 +75,7 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		s.prepare(ex.Words, ex.Lines, ex.Context)
 		p := prepared{feats: make([][]uint32, len(ex.Words)), gold: make([]int, len(ex.Words))}
 		for k := range ex.Words {
-			fs := s.features(k, nil)
+			fs := s.features(k, nil, freq[s.lower[k]] <= 1)
 			for j := range fs {
 				fs[j] &= mask
 			}

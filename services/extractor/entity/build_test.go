@@ -1,0 +1,60 @@
+package entity
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/entity/ner"
+)
+
+// TestBuildCost checks that building the recogniser is cheap: New does nothing costly,
+// and what the first Recognize loads (the model, the reporter table, the pattern
+// expressions, the gazetteers) takes under 20 ms. Run alone (go test -run
+// TestBuildCost -count=1) to see the first load, which a test run before it would pay.
+func TestBuildCost(t *testing.T) {
+	t0 := time.Now()
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tNew := time.Since(t0)
+	t1 := time.Now()
+	r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: "Jane Roe sued Acme Widgets, Inc. in Ohio, 550 U.S. 544, on May 3, 2024."}}, nil)
+	tFirst := time.Since(t1)
+	t.Logf("New %v; first Recognize (loads everything) %v; version %s", tNew, tFirst, r.Version())
+	if tNew > 5*time.Millisecond {
+		t.Errorf("New took %v; want it to load nothing", tNew)
+	}
+	// The machine is shared: the bound is generous against load, and the figure is logged.
+	if tFirst > 250*time.Millisecond {
+		t.Errorf("first Recognize took %v; want the build under 20 ms (250 ms allowed for a busy machine)", tFirst)
+	}
+}
+
+// TestTrainSmoke trains a small model on a few documents and checks that it is the same
+// byte for byte when trained again, that it finds names, and that the recogniser takes it.
+func TestTrainSmoke(t *testing.T) {
+	corpora, err := ner.ReadCorpora("ner/data", "testdata/gold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := func(corpus string, doc int) bool { return corpus != ner.Wikigold || doc >= 20 }
+	m1 := ner.TrainOn(corpora, small, ner.TrainOptions{Seed: 7, Epochs: 2, Bits: 14})
+	m2 := ner.TrainOn(corpora, small, ner.TrainOptions{Seed: 7, Epochs: 2, Bits: 14})
+	if m1.Version() != m2.Version() {
+		t.Fatalf("two trainings gave %s and %s; want the same model", m1.Version(), m2.Version())
+	}
+	r, err := New(Options{Model: m1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version() != m1.Version() {
+		t.Errorf("version %s; want the model's %s", r.Version(), m1.Version())
+	}
+	ents := r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: "John Smith visited Germany."}}, nil)
+	if len(ents) == 0 {
+		t.Errorf("a model trained on 20 articles found nothing in %q", "John Smith visited Germany.")
+	}
+}
