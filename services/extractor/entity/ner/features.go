@@ -69,15 +69,17 @@ type seq struct {
 	mode  []uint8 // the line's mode
 	first []bool  // first word of its line
 	doc   []uint8 // how the word is written elsewhere in the document (Context)
+	hw    []uint32 // hash of lower
 }
 
 func (s *seq) reset(n int) {
 	grow := func(k int) bool { return cap(s.lower) < k }
 	if grow(n) {
 		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
-			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n)}
+			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n)}
 		return
 	}
+	s.hw = s.hw[:n]
 	s.lower, s.shape, s.kind, s.gaz, s.mode, s.first = s.lower[:n], s.shape[:n], s.kind[:n], s.gaz[:n], s.mode[:n], s.first[:n]
 	s.doc = s.doc[:n]
 }
@@ -94,6 +96,7 @@ func (s *seq) prepare(words []string, lines []int, ctx Context) {
 		s.gaz[i] = gz[s.lower[i]]
 		s.first[i] = i == 0 || lines[i] != lines[i-1]
 		s.doc[i] = ctx[s.lower[i]]
+		s.hw[i] = hashStr(fnvOffset, s.lower[i])
 	}
 	for i := 0; i < len(words); {
 		j := i + 1
@@ -210,7 +213,15 @@ func hashStr(h uint32, s string) uint32 {
 	return hashU32(h, 0xff) // ends the string: ("ab","c") ≠ ("a","bc")
 }
 
-func tmpl(t uint32) uint32 { return hashU32(fnvOffset, t) }
+// seeds are the templates' hash seeds.
+var seeds = func() (s [fDocCase + 1]uint32) {
+	for t := range s {
+		s[t] = hashU32(fnvOffset, uint32(t))
+	}
+	return s
+}()
+
+var rareHash = hashStr(fnvOffset, "<rare>")
 
 // word, shape, kind and gaz read position i, outside the sequence included.
 func (s *seq) word(i int) string {
@@ -221,6 +232,17 @@ func (s *seq) word(i int) string {
 		return "</s>"
 	}
 	return s.lower[i]
+}
+
+// wordHash is the hash of word(i).
+func (s *seq) wordHash(i int) uint32 {
+	switch {
+	case i < 0:
+		return 1
+	case i >= len(s.hw):
+		return 2
+	}
+	return s.hw[i]
 }
 
 func (s *seq) shapeAt(i int) uint32 {
@@ -249,55 +271,56 @@ func (s *seq) gazAt(i int) uint32 {
 // once, so that the model learns what an unseen word's shape and context say, as it
 // must for a name it has never met.
 func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
-	w := s.lower[i]
+	w, hw := s.lower[i], s.hw[i]
 	if rare {
-		w = "<rare>"
+		w, hw = "<rare>", rareHash
 	}
 	first := uint32(0)
 	if s.first[i] {
 		first = 1
 	}
+	prev, next := s.wordHash(i-1), s.wordHash(i+1)
 	out = append(out,
-		tmpl(fBias),
-		hashStr(tmpl(fWord), w),
-		hashU32(tmpl(fShape), s.shape[i]),
-		hashU32(hashU32(hashU32(tmpl(fKindInLine), s.kindAt(i)), uint32(s.mode[i])), first),
-		hashStr(tmpl(fPrevWord), s.word(i-1)),
-		hashStr(tmpl(fNextWord), s.word(i+1)),
-		hashStr(tmpl(fPrev2Word), s.word(i-2)),
-		hashStr(tmpl(fNext2Word), s.word(i+2)),
-		hashU32(hashU32(tmpl(fPrevShapeShape), s.shapeAt(i-1)), s.shape[i]),
-		hashU32(hashU32(tmpl(fShapeNextShape), s.shape[i]), s.shapeAt(i+1)),
-		hashStr(hashStr(tmpl(fPrevWordWord), s.word(i-1)), w),
-		hashStr(hashStr(tmpl(fWordNextWord), w), s.word(i+1)),
-		hashU32(hashU32(hashU32(tmpl(fKinds), s.kindAt(i-1)), s.kindAt(i)), s.kindAt(i+1)),
-		hashU32(hashU32(tmpl(fKindNextGaz), s.kindAt(i)), s.gazAt(i+1)),
-		hashU32(hashU32(tmpl(fKindPrevGaz), s.kindAt(i)), s.gazAt(i-1)),
-		hashU32(hashStr(tmpl(fWordKind), w), s.kindAt(i)),
-		hashU32(hashU32(tmpl(fDocCase), s.kindAt(i)), uint32(s.doc[i])),
+		seeds[fBias],
+		hashU32(seeds[fWord], hw),
+		hashU32(seeds[fShape], s.shape[i]),
+		hashU32(hashU32(hashU32(seeds[fKindInLine], s.kindAt(i)), uint32(s.mode[i])), first),
+		hashU32(seeds[fPrevWord], prev),
+		hashU32(seeds[fNextWord], next),
+		hashU32(seeds[fPrev2Word], s.wordHash(i-2)),
+		hashU32(seeds[fNext2Word], s.wordHash(i+2)),
+		hashU32(hashU32(seeds[fPrevShapeShape], s.shapeAt(i-1)), s.shape[i]),
+		hashU32(hashU32(seeds[fShapeNextShape], s.shape[i]), s.shapeAt(i+1)),
+		hashU32(hashU32(seeds[fPrevWordWord], prev), hw),
+		hashU32(hashU32(seeds[fWordNextWord], hw), next),
+		hashU32(hashU32(hashU32(seeds[fKinds], s.kindAt(i-1)), s.kindAt(i)), s.kindAt(i+1)),
+		hashU32(hashU32(seeds[fKindNextGaz], s.kindAt(i)), s.gazAt(i+1)),
+		hashU32(hashU32(seeds[fKindPrevGaz], s.kindAt(i)), s.gazAt(i-1)),
+		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
+		hashU32(hashU32(seeds[fDocCase], s.kindAt(i)), uint32(s.doc[i])),
 	)
 	if n := len(w); n >= 4 {
 		out = append(out,
-			hashStr(tmpl(fPrefix2), prefixRunes(w, 2)),
-			hashStr(tmpl(fPrefix3), prefixRunes(w, 3)),
-			hashStr(tmpl(fSuffix2), suffixRunes(w, 2)),
-			hashStr(tmpl(fSuffix3), suffixRunes(w, 3)),
-			hashStr(tmpl(fSuffix4), suffixRunes(w, 4)),
+			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
+			hashStr(seeds[fPrefix3], prefixRunes(w, 3)),
+			hashStr(seeds[fSuffix2], suffixRunes(w, 2)),
+			hashStr(seeds[fSuffix3], suffixRunes(w, 3)),
+			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
 		)
 	}
 	for b := uint32(0); b < numGaz; b++ {
 		bit := uint32(1) << b
 		if s.gaz[i]&bit != 0 {
-			out = append(out, hashU32(tmpl(fGaz), b))
+			out = append(out, hashU32(seeds[fGaz], b))
 		}
 		if s.gazAt(i+1)&bit != 0 {
-			out = append(out, hashU32(tmpl(fNextGaz), b))
+			out = append(out, hashU32(seeds[fNextGaz], b))
 		}
 		if s.gazAt(i-1)&bit != 0 {
-			out = append(out, hashU32(tmpl(fPrevGaz), b))
+			out = append(out, hashU32(seeds[fPrevGaz], b))
 		}
 		if s.gazAt(i+2)&bit != 0 {
-			out = append(out, hashU32(tmpl(fNext2Gaz), b))
+			out = append(out, hashU32(seeds[fNext2Gaz], b))
 		}
 	}
 	return out
