@@ -66,9 +66,9 @@ type seq struct {
 	shape []uint32 // hash of the short shape ("Xx.", "dd")
 	kind  []uint8
 	gaz   []uint32
-	mode  []uint8 // the line's mode
-	first []bool  // first word of its line
-	doc   []uint8 // how the word is written elsewhere in the document (Context)
+	mode  []uint8  // the line's mode
+	first []bool   // first word of its line
+	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
 }
 
