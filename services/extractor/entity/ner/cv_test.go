@@ -12,6 +12,7 @@ var (
 	cvBits   = flag.Uint("bits", 17, "table bits for -cv")
 	cvEpochs = flag.Int("epochs", 8, "epochs for -cv")
 	cvOnly   = flag.String("set", "", "only this set for -cv")
+	cvRare   = flag.Int("rare", 2, "rare count for -cv")
 )
 
 func readSet(tb testing.TB, name string) []Doc {
@@ -53,7 +54,7 @@ func TestCrossValidateTagger(t *testing.T) {
 				}
 			}
 			t0 := time.Now()
-			m := Train(Examples(train), TrainOptions{Seed: 1, Bits: uint32(*cvBits), Epochs: *cvEpochs})
+			m := Train(Examples(train), TrainOptions{Seed: 1, Bits: uint32(*cvBits), Epochs: *cvEpochs, Rare: *cvRare})
 			if k == 0 {
 				t.Logf("%s fold %d trained in %v", name, k, time.Since(t0))
 			}

@@ -40,12 +40,18 @@ func allowed(a, b int) bool {
 type Model struct {
 	bits    uint32
 	scale   float32
-	weights []int16       // (1<<bits) × numTags
-	trans   []int16       // (numTags+1) × numTags; row numTags is the start
+	weights []int16 // (1<<bits) × numTags
+	trans   []int16 // (numTags+1) × numTags; row numTags is the start
+	// vocab is a bit set of the words seen at least twice in training, by hash: the
+	// others are rare, and are tagged by what their rare examples taught.
+	vocab   []uint64
 	version func() string // the file's hash, taken when first asked
 }
 
-const magic = "docketwatch-ner/1\n"
+const magic = "docketwatch-ner/2\n"
+
+// vocabBits sizes the vocabulary bit set: 2^20 bits, 128 KiB.
+const vocabBits = 20
 
 // Version names the model by its content ("ner-1a2b3c4d5e6f").
 func (m *Model) Version() string { return m.version() }
@@ -61,15 +67,20 @@ func Load(b []byte) (*Model, error) {
 	if m.bits < 8 || m.bits > 24 {
 		return nil, fmt.Errorf("loading ner model: table of 2^%d rows", m.bits)
 	}
-	nt, nw := (numTags+1)*numTags, (1<<m.bits)*numTags
-	if len(p) != 2*(nt+nw) {
-		return nil, fmt.Errorf("loading ner model: %d bytes of weights; want %d", len(p), 2*(nt+nw))
+	nt, nw, nv := (numTags+1)*numTags, (1<<m.bits)*numTags, (1<<vocabBits)/64
+	if len(p) != 2*(nt+nw)+8*nv {
+		return nil, fmt.Errorf("loading ner model: %d bytes of weights; want %d", len(p), 2*(nt+nw)+8*nv)
 	}
 	all := make([]int16, nt+nw)
 	for i := range all {
 		all[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
 	}
 	m.trans, m.weights = all[:nt], all[nt:]
+	p = p[2*(nt+nw):]
+	m.vocab = make([]uint64, nv)
+	for i := range m.vocab {
+		m.vocab[i] = binary.LittleEndian.Uint64(p[8*i:])
+	}
 	m.version = sync.OnceValue(func() string {
 		sum := sha256.Sum256(b)
 		return "ner-" + hex.EncodeToString(sum[:6])
@@ -80,7 +91,7 @@ func Load(b []byte) (*Model, error) {
 // WriteTo writes the model file: a magic line, the table size, the scale, then the
 // transition and feature weights, little-endian.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights)))
+	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights))+8*len(m.vocab))
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint32(b, m.bits)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scale))
@@ -89,6 +100,9 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	for _, v := range m.weights {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
+	}
+	for _, v := range m.vocab {
+		b = binary.LittleEndian.AppendUint64(b, v)
 	}
 	n, err := w.Write(b)
 	return int64(n), err
@@ -146,7 +160,7 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 	emit := t.emit[:n*numTags]
 	mask := uint32(1)<<t.m.bits - 1
 	for i := 0; i < n; i++ {
-		t.feats = t.s.features(i, t.feats[:0], false)
+		t.feats = t.s.features(i, t.feats[:0], !t.m.known(t.s.hw[i]))
 		e := emit[i*numTags : (i+1)*numTags]
 		clear(e)
 		for _, f := range t.feats {
@@ -215,4 +229,10 @@ func mentionsOf(tags []int) []Mention {
 		s[i] = Tags[t]
 	}
 	return Mentions(s)
+}
+
+// known says whether a word, by the hash of its lower case, is in the vocabulary.
+func (m *Model) known(hw uint32) bool {
+	k := hw & (1<<vocabBits - 1)
+	return m.vocab[k/64]&(1<<(k%64)) != 0
 }

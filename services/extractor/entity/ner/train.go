@@ -42,6 +42,9 @@ type TrainOptions struct {
 	Bits   uint32 // the feature table has 2^Bits rows; 17 when 0
 	Epochs int    // passes over the examples; 8 when 0
 	Seed   uint64 // orders the examples of each pass
+	// Rare is the count below which a word of the training data is rare: it trains
+	// without its spelling, and is not in the vocabulary. 2 when 0.
+	Rare int
 }
 
 // Train learns a model by the averaged structured perceptron: each example is decoded
@@ -51,6 +54,9 @@ type TrainOptions struct {
 func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.Bits == 0 {
 		opt.Bits = 17
+	}
+	if opt.Rare == 0 {
+		opt.Rare = 2
 	}
 	if opt.Epochs == 0 {
 		opt.Epochs = 8
@@ -75,7 +81,7 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		s.prepare(ex.Words, ex.Lines, ex.Context)
 		p := prepared{feats: make([][]uint32, len(ex.Words)), gold: make([]int, len(ex.Words))}
 		for k := range ex.Words {
-			fs := s.features(k, nil, freq[s.lower[k]] <= 1)
+			fs := s.features(k, nil, freq[s.lower[k]] < opt.Rare)
 			for j := range fs {
 				fs[j] &= mask
 			}
@@ -153,7 +159,13 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	for i, v := range w {
 		q[i] = int16(math.Round(v / scale))
 	}
-	m := &Model{bits: opt.Bits, scale: float32(scale), trans: q[:nt], weights: q[nt:]}
+	m := &Model{bits: opt.Bits, scale: float32(scale), trans: q[:nt], weights: q[nt:], vocab: make([]uint64, (1<<vocabBits)/64)}
+	for w, n := range freq {
+		if n >= opt.Rare {
+			k := hashStr(fnvOffset, w) & (1<<vocabBits - 1)
+			m.vocab[k/64] |= 1 << (k % 64)
+		}
+	}
 	return reload(m)
 }
 
