@@ -105,7 +105,9 @@ func spaceAfterDots(s string) string {
 func (c *citationFinder) find(text string, h pageHits) []span {
 	var out []span
 	for s := 0; s < len(text); s++ {
-		if s > 0 && isWordByte(text[s-1]) {
+		// The volume comes first ("550 U.S. 544"): only a word start with a digit just
+		// before it can open a reporter, which rules out nearly every word at once.
+		if s > 0 && isWordByte(text[s-1]) || !c.first[text[s]] || !digitBefore(text, s) {
 			continue
 		}
 		e := c.reporterAt(text, s)
@@ -114,11 +116,6 @@ func (c *citationFinder) find(text string, h pageHits) []span {
 		}
 		s0 := s
 		s = e - 1
-		// The volume comes first ("550 U.S. 544"): without a digit just before the
-		// abbreviation, skip the expression.
-		if !digitBefore(text, s0) {
-			continue
-		}
 		lo := max(0, s0-12)
 		v := volBeforeRE.FindStringSubmatchIndex(text[lo:s0])
 		if v == nil {

@@ -3,6 +3,7 @@ package entity
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,17 +68,29 @@ func scoreCoNLL(r *Recognizer, docs []ner.Doc, scores map[filing.EntityType]*sco
 				got[tokenSpan{e.Type, s[0], s[1], en[1]}] = true
 			}
 		}
+		word := func(k tokenSpan) string {
+			if k.sent < 0 {
+				return text[k.s:k.e]
+			}
+			return text[offs[k.sent][k.s][0]:offs[k.sent][k.e-1][1]]
+		}
 		for k := range got {
 			sc := scoreOf(scores, k.ty)
 			if gold[k] {
 				sc.tp++
 			} else {
 				sc.fp++
+				if *showErrors {
+					fmt.Printf("%s FP %-13s %q\n", d.ID, k.ty, word(k))
+				}
 			}
 		}
 		for k := range gold {
 			if !got[k] {
 				scoreOf(scores, k.ty).fn++
+				if *showErrors {
+					fmt.Printf("%s FN %-13s %q\n", d.ID, k.ty, word(k))
+				}
 			}
 		}
 	}

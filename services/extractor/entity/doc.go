@@ -111,6 +111,7 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 		d.add(surface)
 	}
 	d.learnt[surface] = t
+	d.teach(strings.ToUpper(surface), t)
 	if t == filing.Organization {
 		// "Acme Widgets, Inc." is later just "Acme Widgets".
 		f := strings.Fields(surface)
@@ -118,10 +119,8 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 			f = f[:len(f)-1]
 		}
 		if short := strings.TrimSuffix(strings.Join(f, " "), ","); short != surface && len(short) >= 3 {
-			if _, ok := d.learnt[short]; !ok {
-				d.add(short)
-				d.learnt[short] = t
-			}
+			d.teach(short, t)
+			d.teach(strings.ToUpper(short), t)
 		}
 	}
 	if t == filing.Person {
@@ -136,13 +135,20 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 		if len(f) >= 2 {
 			last := strings.TrimSuffix(f[len(f)-1], ",")
 			if len(last) >= 3 && !isInitial(last) {
-				if _, ok := d.learnt[last]; !ok {
-					d.add(last)
-					d.learnt[last] = filing.Person
-				}
+				d.teach(last, filing.Person)
+				d.teach(strings.ToUpper(last), filing.Person)
 				d.canonOf[fold(last)] = surface
 			}
 		}
+	}
+}
+
+// teach learns a spelling of a name learnt under another ("ACME WIDGETS" for "Acme
+// Widgets"), unless it is learnt already.
+func (d *docState) teach(surface string, t filing.EntityType) {
+	if _, ok := d.learnt[surface]; !ok && len(surface) >= 3 {
+		d.add(surface)
+		d.learnt[surface] = t
 	}
 }
 
@@ -233,13 +239,11 @@ func (d *docState) recurFinder() *recurFinder {
 	return f
 }
 
-// recur finds again, on a page, the names learnt anywhere in the document. A name
-// learnt earlier wins a place over one learnt later.
-func (d *docState) recur(f *recurFinder, text string, have []span) []span {
-	if len(f.names) == 0 {
-		return nil
-	}
-	type occ struct{ name, s, e int }
+// occ is an occurrence of the name f.names[name] at text[s:e].
+type occ struct{ name, s, e int }
+
+// occurrences finds the learnt names in text, as whole words.
+func (d *docState) occurrences(f *recurFinder, text string) []occ {
 	var occs []occ
 	if cap(d.lastEnd) < len(f.names) {
 		d.lastEnd = make([]int, len(f.names))
@@ -263,6 +267,16 @@ func (d *docState) recur(f *recurFinder, text string, have []span) []span {
 			occs = append(occs, occ{n, s, e})
 		}
 	}
+	return occs
+}
+
+// recur finds again, on a page, the names learnt anywhere in the document. A name
+// learnt earlier wins a place over one learnt later.
+func (d *docState) recur(f *recurFinder, text string, have []span) []span {
+	if len(f.names) == 0 {
+		return nil
+	}
+	occs := d.occurrences(f, text)
 	slices.SortFunc(occs, func(a, b occ) int {
 		if a.name != b.name {
 			return a.name - b.name

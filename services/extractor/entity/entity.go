@@ -134,8 +134,10 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 		}
 		perPage[i] = r.page(p.Text, doc)
 	}
-	// One name keeps one type within the document.
+	// One name keeps one type within the document, and a name the document mostly
+	// leaves untagged is none.
 	doc.vote(pages, perPage)
+	doc.forgetRare(pages, perPage)
 	// Second pass: names learnt anywhere in the document (a party in the caption, a
 	// defined term) are found again wherever they recur.
 	rf := doc.recurFinder()

@@ -80,8 +80,8 @@ func TestNormalisation(t *testing.T) {
 		"Later Roe testified that Acme Widgets had shipped the Acme Widgets Inbox API to Lakeview Corp."
 	ents := recognize(t, Options{Aliases: map[string][]string{"Lakeview Holdings": {"Lakeview"}}}, text)
 	org := find(ents, filing.Organization, "Acme Widgets, Inc.")
-	if org == nil || len(org.Mentions) != 5 {
-		t.Fatalf("got %+v; want one organisation \"Acme Widgets, Inc.\" with 5 mentions", ents)
+	if org == nil || len(org.Mentions) != 6 {
+		t.Fatalf("got %+v; want one organisation \"Acme Widgets, Inc.\" with 6 mentions", ents)
 	}
 	if p := find(ents, filing.Person, "Jane Roe"); p == nil || len(p.Mentions) != 2 {
 		t.Errorf("got %+v; want \"Jane Roe\" with 2 mentions (surname resolved)", ents)

@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -73,4 +74,54 @@ func (d *docState) vote(pages []filing.Page, perPage [][]span) {
 // votes says whether a type is one the tagger guesses, which the vote may change.
 func votes(t filing.EntityType) bool {
 	return t == filing.Person || t == filing.Organization || t == filing.Place || t == filing.Product
+}
+
+// forgetRare forgets the names the tagger typed on fewer of their occurrences than it
+// left untyped ("Issuer", tagged once among ninety): the document itself votes them no
+// name, and finding them again everywhere would spread one error over every page. A
+// name of one word loses its tagged mentions too. Names the source gives, and defined
+// terms, stay.
+func (d *docState) forgetRare(pages []filing.Page, perPage [][]span) {
+	tagged := map[string]int{}
+	for pi, ss := range perPage {
+		for _, s := range ss {
+			if votes(s.typ) {
+				tagged[pages[pi].Text[s.start:s.end]]++
+			}
+		}
+	}
+	f := d.recurFinder()
+	seen := make([]int, len(f.names))
+	for _, p := range pages {
+		for _, o := range d.occurrences(f, p.Text) {
+			seen[o.name]++
+		}
+	}
+	forget := map[string]bool{}
+	for n, name := range f.names {
+		t := tagged[name]
+		if t == 0 || seen[n]-t <= t {
+			continue
+		}
+		if _, ok := d.knownType(name); ok {
+			continue
+		}
+		if _, ok := d.canonOf[d.fold(name)]; ok {
+			continue
+		}
+		forget[name] = true
+		delete(d.learnt, name)
+		delete(d.learnt, strings.ToUpper(name))
+	}
+	if len(forget) == 0 {
+		return
+	}
+	d.order = slices.DeleteFunc(d.order, func(s string) bool { _, ok := d.learnt[s]; return !ok })
+	for pi, ss := range perPage {
+		text := pages[pi].Text
+		perPage[pi] = slices.DeleteFunc(ss, func(s span) bool {
+			w := text[s.start:s.end]
+			return forget[w] && strings.IndexByte(w, ' ') < 0
+		})
+	}
 }

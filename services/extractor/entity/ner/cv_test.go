@@ -9,7 +9,7 @@ import (
 
 var (
 	cv       = flag.Bool("cv", false, "cross-validate the tagger alone over the CoNLL sets")
-	cvBits   = flag.Uint("bits", 17, "table bits for -cv")
+	cvBits   = flag.Uint("bits", 15, "table bits for -cv")
 	cvEpochs = flag.Int("epochs", 8, "epochs for -cv")
 	cvOnly   = flag.String("set", "", "only this set for -cv")
 	cvRare   = flag.Int("rare", 2, "rare count for -cv")

@@ -85,16 +85,20 @@ func (s *seq) reset(n int) {
 }
 
 // prepare fills s for words standing on the given lines, in a document of context ctx
-// (nil when unknown).
-func (s *seq) prepare(words []string, lines []int, ctx Context) {
+// (nil when unknown). need, when not nil, says which words features will be asked of:
+// the others get only their kind, which the line modes need.
+func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 	s.reset(len(words))
 	gz := gazetteers()
 	for i, w := range words {
+		s.kind[i] = kindOf(w)
+		s.first[i] = i == 0 || lines[i] != lines[i-1]
+		if need != nil && !need[i] {
+			continue
+		}
 		s.lower[i] = strings.ToLower(w)
 		s.shape[i] = shapeHash(w)
-		s.kind[i] = kindOf(w)
 		s.gaz[i] = gz[s.lower[i]]
-		s.first[i] = i == 0 || lines[i] != lines[i-1]
 		s.doc[i] = ctx[s.lower[i]]
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
 	}
@@ -135,6 +139,9 @@ func lineMode(kinds []uint8) uint8 {
 }
 
 func kindOf(w string) uint8 {
+	if c := w[0]; c < utf8.RuneSelf && c >= 'a' && c <= 'z' {
+		return kindLower
+	}
 	r, _ := utf8.DecodeRuneInString(w)
 	switch {
 	case unicode.IsDigit(r):

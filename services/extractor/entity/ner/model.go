@@ -10,6 +10,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Tags are the BIO tags the tagger assigns, in the model's order.
@@ -125,6 +126,8 @@ type Tagger struct {
 	back  []int8
 	words []string
 	lines []int
+	hot   []bool
+	need  []bool
 }
 
 // NewTagger returns a tagger of m.
@@ -145,41 +148,79 @@ func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
 	return out
 }
 
-// tagWords returns the best tag sequence (indices into Tags) for the words.
+// tagWords returns the best tag sequence (indices into Tags) for the words. Only the
+// stretches around capitalised words are decoded: a name has one, and a word that is
+// neither capitalised nor beside one is O, which saves most of the work on prose.
 func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 	n := len(words)
 	if n == 0 {
 		return nil
 	}
-	t.s.prepare(words, lines, ctx)
 	if cap(t.emit) < n*numTags {
 		t.emit = make([]int32, n*numTags)
 		t.score = make([]int32, n*numTags)
 		t.back = make([]int8, n*numTags)
+		t.hot = make([]bool, n)
+		t.need = make([]bool, n)
 	}
-	emit := t.emit[:n*numTags]
+	hot, need := t.hot[:n], t.need[:n]
+	for i, w := range words {
+		c := w[0]
+		hot[i] = !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c < utf8.RuneSelf && !(c >= 'A' && c <= 'Z'))
+	}
+	// A word is decoded when it or a neighbour is capitalised; its features read two
+	// words either side.
+	inSeg := func(i int) bool { return i >= 0 && i < n && (hot[i] || i > 0 && hot[i-1] || i+1 < n && hot[i+1]) }
+	for i := range need {
+		need[i] = inSeg(i-2) || inSeg(i-1) || inSeg(i) || inSeg(i+1) || inSeg(i+2)
+	}
+	t.s.prepare(words, lines, ctx, need)
+	out := make([]int, n)
 	mask := uint32(1)<<t.m.bits - 1
-	for i := 0; i < n; i++ {
-		t.feats = t.s.features(i, t.feats[:0], !t.m.known(t.s.hw[i]))
-		e := emit[i*numTags : (i+1)*numTags]
-		clear(e)
-		for _, f := range t.feats {
-			row := t.m.weights[(f&mask)*numTags : (f&mask)*numTags+numTags]
-			for k := range e {
-				e[k] += int32(row[k])
-			}
+	for a := 0; a < n; {
+		if !inSeg(a) {
+			a++
+			continue
 		}
+		b := a + 1
+		for b < n && inSeg(b) {
+			b++
+		}
+		emit := t.emit[:(b-a)*numTags]
+		for i := a; i < b; i++ {
+			t.feats = t.s.features(i, t.feats[:0], !t.m.known(t.s.hw[i]))
+			var e [numTags]int32
+			for _, f := range t.feats {
+				row := (*[numTags]int16)(t.m.weights[(f&mask)*numTags:])
+				for k := range e {
+					e[k] += int32(row[k])
+				}
+			}
+			copy(emit[(i-a)*numTags:], e[:])
+		}
+		start := 0 // after an O
+		if a == 0 {
+			start = numTags
+		}
+		copy(out[a:b], viterbi(emit, t.m.trans, start, t.score[:(b-a)*numTags], t.back[:(b-a)*numTags]))
+		a = b
 	}
-	return viterbi(emit, t.m.trans, n, t.score[:n*numTags], t.back[:n*numTags])
+	return out
 }
 
-// viterbi returns the best allowed tag sequence under emission and transition scores.
-func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, n int, score []S, back []int8) []int {
+// viterbi returns the best allowed tag sequence under emission and transition scores,
+// from the transitions' row start (numTags at a sequence's start, 0 after an O).
+func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, start int, score []S, back []int8) []int {
 	const minScore = -1 << 30
+	n := len(emit) / numTags
+	prev := -1
+	if start < numTags {
+		prev = start
+	}
 	for k := 0; k < numTags; k++ {
 		score[k] = minScore
-		if allowed(-1, k) {
-			score[k] = emit[k] + S(trans[numTags*numTags+k])
+		if allowed(prev, k) {
+			score[k] = emit[k] + S(trans[start*numTags+k])
 		}
 	}
 	for i := 1; i < n; i++ {

@@ -39,7 +39,7 @@ func Examples(docs []Doc) []Example {
 // TrainOptions are the knobs of Train. The same examples, in the same order, with the
 // same options give the same model, byte for byte.
 type TrainOptions struct {
-	Bits   uint32 // the feature table has 2^Bits rows; 17 when 0
+	Bits   uint32 // the feature table has 2^Bits rows; 15 when 0
 	Epochs int    // passes over the examples; 8 when 0
 	Seed   uint64 // orders the examples of each pass
 	// Rare is the count below which a word of the training data is rare: it trains
@@ -53,7 +53,7 @@ type TrainOptions struct {
 // all steps, which generalises far better than the last weights.
 func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.Bits == 0 {
-		opt.Bits = 17
+		opt.Bits = 15
 	}
 	if opt.Rare == 0 {
 		opt.Rare = 2
@@ -78,7 +78,7 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		if len(ex.Words) == 0 {
 			continue
 		}
-		s.prepare(ex.Words, ex.Lines, ex.Context)
+		s.prepare(ex.Words, ex.Lines, ex.Context, nil)
 		p := prepared{feats: make([][]uint32, len(ex.Words)), gold: make([]int, len(ex.Words))}
 		for k := range ex.Words {
 			fs := s.features(k, nil, freq[s.lower[k]] < opt.Rare)
@@ -126,7 +126,7 @@ func Train(exs []Example, opt TrainOptions) *Model {
 					}
 				}
 			}
-			pred := viterbi(e, w[:nt], n, score[:n*numTags], back[:n*numTags])
+			pred := viterbi(e, w[:nt], numTags, score[:n*numTags], back[:n*numTags])
 			prevG, prevP := numTags, numTags
 			for k := 0; k < n; k++ {
 				g, q := p.gold[k], pred[k]

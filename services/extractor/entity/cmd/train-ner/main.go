@@ -19,7 +19,7 @@ func main() {
 	out := flag.String("out", "services/extractor/entity/data/ner.model", "model file to write")
 	seed := flag.Uint64("seed", 1, "seed of the example order")
 	epochs := flag.Int("epochs", 8, "passes over the examples")
-	bits := flag.Uint("bits", 17, "the feature table has 2^bits rows")
+	bits := flag.Uint("bits", 15, "the feature table has 2^bits rows")
 	flag.Parse()
 	if err := run(*conll, *gold, *out, ner.TrainOptions{Seed: *seed, Epochs: *epochs, Bits: uint32(*bits)}); err != nil {
 		fmt.Fprintln(os.Stderr, "train-ner:", err)
