@@ -39,8 +39,11 @@ func (r *Recognizer) names(text string, taken []span, doc *docState) []span {
 	}
 	var out []span
 	tagged := doc.boolBuf2(len(toks))
-	for _, sp := range doc.tagger.Tag(text, toks, doc.context) {
+	for _, sp := range joinSuffixed(text, toks, splitLines(text, toks, doc.tagger.Tag(text, toks, doc.context))) {
 		for _, part := range splitAnd(text, toks, sp) {
+			if onlyRoles(text, toks[part.Start:part.End]) {
+				continue
+			}
 			s, e := toks[part.Start].Start, toks[part.End-1].End
 			for k := part.Start; k < part.End; k++ {
 				tagged[k] = true
@@ -89,6 +92,66 @@ func (d *docState) typeOf(surface string, tagged filing.EntityType, last string)
 		return filing.Organization
 	}
 	return tagged
+}
+
+// shortLine is the length under which a line is an item of a list, a caption or an
+// address block, where a name does not run on to the next line.
+const shortLine = 55
+
+// splitLines splits a tagged name at the end of a short line: in an address block or a
+// caption every line is its own item ("Riker Danzig LLP\nOne Speedwell Avenue"); in
+// running text a name wraps.
+func splitLines(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	var out []ner.Span
+	for _, sp := range spans {
+		a := sp.Start
+		for k := sp.Start + 1; k < sp.End; k++ {
+			if toks[k].Line == toks[k-1].Line {
+				continue
+			}
+			ls := strings.LastIndexByte(text[:toks[k-1].Start], '\n') + 1
+			le := toks[k].Start
+			if nl := strings.IndexByte(text[toks[k-1].End:], '\n'); nl >= 0 {
+				le = toks[k-1].End + nl
+			}
+			if le-ls < shortLine {
+				out = append(out, ner.Span{Type: sp.Type, Start: a, End: k})
+				a = k
+			}
+		}
+		out = append(out, ner.Span{Type: sp.Type, Start: a, End: sp.End})
+	}
+	return out
+}
+
+// onlyRoles says whether words are all roles or words of procedure ("Employer", "ET
+// AL."): no name.
+func onlyRoles(text string, ws []ner.Token) bool {
+	for _, w := range ws {
+		if !ner.IsRole(strings.ToLower(text[w.Start:w.End])) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinSuffixed joins a name to the company name right after it on the same line when a
+// corporate suffix ends that one: the suffix makes the whole a company's name ("C. R."
+// and "Bard, Inc." are "C. R. Bard, Inc.").
+func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	out := spans[:0]
+	for _, sp := range spans {
+		if n := len(out); n > 0 {
+			prev := out[n-1]
+			last := toks[sp.End-1]
+			if prev.End == sp.Start && toks[prev.End-1].Line == toks[sp.Start].Line && isCorpSuffix(text[last.Start:last.End]) {
+				out[n-1] = ner.Span{Type: "ORG", Start: prev.Start, End: sp.End}
+				continue
+			}
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // splitAnd splits a tagged name at "and" when a name of its own stands on each side

@@ -79,7 +79,8 @@ var roles = setOf("plaintiff", "plaintiffs", "defendant", "defendants", "appella
 	"page", "filed", "docket", "complaint", "answer", "memorandum", "opinion", "notice", "brief", "declaration",
 	"section", "rule", "rules", "agreement", "borrower", "borrowers", "lender", "lenders", "guarantor", "trustee",
 	"party", "parties", "intervenor", "amicus", "schedule", "article", "exhibits", "note", "loan", "security",
-	"collateral", "obligations", "default", "event", "government", "state", "united", "states", "federal")
+	"collateral", "obligations", "default", "event", "government", "state", "united", "states", "federal",
+	"employer", "employee", "claimant", "movant", "et", "al", "al.", "bar", "id", "id.")
 
 var titles = setOf("mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "judge", "justice", "hon", "hon.",
 	"honorable", "governor", "senator", "representative", "magistrate", "professor", "prof.", "officer", "sheriff",
@@ -96,6 +97,10 @@ var functionWords = setOf("the", "a", "an", "this", "that", "these", "those", "i
 	"however", "thus", "each", "every", "all", "any", "no", "not", "some", "such", "what", "which", "who", "is", "are",
 	"was", "were", "be", "has", "have", "had", "do", "does", "did", "can", "may", "must", "will", "would", "shall",
 	"should", "could", "under", "upon", "after", "before", "between", "against", "into", "over", "during", "since")
+
+// IsRole says whether a lower-cased word is a role or a word of procedure ("plaintiff",
+// "borrower", "employer"), which alone is no name.
+func IsRole(lower string) bool { return roles[lower] }
 
 // gazetteer returns the classes of a lower-cased word.
 func gazetteer(lower string) uint32 { return gazetteers()[lower] }
