@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A feature is a hash of its template and its values, taken modulo the model's table
@@ -70,6 +71,9 @@ type seq struct {
 	first []bool   // first word of its line
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
+	// arena holds lower-case words: a string made from it stays valid, as the arena is
+	// only appended to, and a full one is replaced, never reused.
+	arena []byte
 }
 
 func (s *seq) reset(n int) {
@@ -96,7 +100,7 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		if need != nil && !need[i] {
 			continue
 		}
-		s.lower[i] = strings.ToLower(w)
+		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
 		s.gaz[i] = gz[s.lower[i]]
 		s.doc[i] = ctx[s.lower[i]]
@@ -201,13 +205,10 @@ const (
 	fnvPrime  = 16777619
 )
 
+// hashU32 mixes v into h: one multiply and a shift, as it runs some thirty times a word.
 func hashU32(h, v uint32) uint32 {
-	for k := 0; k < 4; k++ {
-		h ^= v & 0xff
-		h *= fnvPrime
-		v >>= 8
-	}
-	return h
+	h = (h ^ v) * 0x9e3779b1
+	return h ^ h>>15
 }
 
 func hashRune(h uint32, r rune) uint32 { return hashU32(h, uint32(r)) }
@@ -394,7 +395,51 @@ func (c Context) add(w string, mid bool) {
 	default:
 		return
 	}
-	if b != 0 && c[strings.ToLower(w)]&b == 0 {
-		c[strings.ToLower(w)] |= b
+	var buf [32]byte
+	if lw, ok := lowerASCII(buf[:0], w); ok {
+		if c[string(lw)]&b == 0 {
+			c[string(lw)] |= b
+		}
+		return
 	}
+	lw := strings.ToLower(w)
+	c[lw] |= b
+}
+
+// lowerASCII appends the lower case of an ASCII word to buf; ok is false for another.
+func lowerASCII(buf []byte, w string) ([]byte, bool) {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return buf, false
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf, true
+}
+
+// toLower is strings.ToLower, with the lower cases of a sequence's ASCII words kept in
+// one buffer rather than a string each.
+func (s *seq) toLower(w string) string {
+	hasUpper := false
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= 'A' && c <= 'Z' {
+			hasUpper = true
+		} else if c >= utf8.RuneSelf {
+			return strings.ToLower(w)
+		}
+	}
+	if !hasUpper {
+		return w
+	}
+	if cap(s.arena)-len(s.arena) < len(w) {
+		s.arena = make([]byte, 0, max(4096, 2*len(w)))
+	}
+	at := len(s.arena)
+	s.arena, _ = lowerASCII(s.arena, w)
+	b := s.arena[at:]
+	return unsafe.String(&b[0], len(b))
 }

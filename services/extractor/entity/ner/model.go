@@ -142,8 +142,18 @@ func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
 	}
 	tags := t.tagWords(t.words, t.lines, ctx)
 	var out []Span
-	for _, mn := range mentionsOf(tags) {
-		out = append(out, Span{Type: mn.Type, Start: mn.Start, End: mn.End})
+	for i := 0; i < len(tags); {
+		if tags[i] == 0 {
+			i++
+			continue
+		}
+		typ := (tags[i] + 1) / 2 // B-X and I-X share X's number
+		j := i + 1
+		for j < len(tags) && tags[j] == 2*typ {
+			j++
+		}
+		out = append(out, Span{Type: Tags[tags[i]][2:], Start: i, End: j})
+		i = j
 	}
 	return out
 }
