@@ -102,9 +102,9 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		}
 		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
-		s.gaz[i] = gz[s.lower[i]]
-		s.doc[i] = ctx[s.lower[i]]
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
+		s.gaz[i] = gz[s.hw[i]]
+		s.doc[i] = ctx[s.hw[i]]
 	}
 	for i := 0; i < len(words); {
 		j := i + 1
@@ -212,6 +212,14 @@ func hashU32(h, v uint32) uint32 {
 }
 
 func hashRune(h uint32, r rune) uint32 { return hashU32(h, uint32(r)) }
+
+func hashBytes(h uint32, s []byte) uint32 {
+	for _, c := range s {
+		h ^= uint32(c)
+		h *= fnvPrime
+	}
+	return hashU32(h, 0xff)
+}
 
 func hashStr(h uint32, s string) uint32 {
 	for i := 0; i < len(s); i++ {
@@ -358,7 +366,8 @@ func suffixRunes(w string, n int) string {
 // case): a capitalised word that is also written in lower case is likelier a common
 // word in a heading or at a sentence start; one capitalised in mid-sentence elsewhere
 // is likelier a name.
-type Context map[string]uint8
+// It is keyed by the hash of the word's lower case, as the gazetteers are.
+type Context map[uint32]uint8
 
 // Context bits.
 const (
@@ -396,14 +405,13 @@ func (c Context) add(w string, mid bool) {
 		return
 	}
 	var buf [32]byte
+	var h uint32
 	if lw, ok := lowerASCII(buf[:0], w); ok {
-		if c[string(lw)]&b == 0 {
-			c[string(lw)] |= b
-		}
-		return
+		h = hashBytes(fnvOffset, lw)
+	} else {
+		h = hashStr(fnvOffset, strings.ToLower(w))
 	}
-	lw := strings.ToLower(w)
-	c[lw] |= b
+	c[h] |= b
 }
 
 // lowerASCII appends the lower case of an ASCII word to buf; ok is false for another.

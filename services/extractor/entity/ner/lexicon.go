@@ -103,18 +103,19 @@ var functionWords = setOf("the", "a", "an", "this", "that", "these", "those", "i
 func IsRole(lower string) bool { return roles[lower] }
 
 // gazetteer returns the classes of a lower-cased word.
-func gazetteer(lower string) uint32 { return gazetteers()[lower] }
+func gazetteer(lower string) uint32 { return gazetteers()[hashStr(fnvOffset, lower)] }
 
-// gazetteers merges the classes into one table, so that a word costs one look-up.
-var gazetteers = sync.OnceValue(func() map[string]uint32 {
-	m := make(map[string]uint32, 10000)
+// gazetteers merges the classes into one table, so that a word costs one look-up, by
+// the hash of its lower case that the features take anyway.
+var gazetteers = sync.OnceValue(func() map[uint32]uint32 {
+	m := make(map[uint32]uint32, 10000)
 	for _, c := range []struct {
 		bit uint32
 		set map[string]bool
 	}{{gazFirstName, firstNames()}, {gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
 		{gazRole, roles}, {gazTitle, titles}, {gazMonth, months}, {gazFunction, functionWords}, {gazPlaceSuffix, placeSuffixes}} {
 		for w := range c.set {
-			m[w] |= c.bit
+			m[hashStr(fnvOffset, w)] |= c.bit
 		}
 	}
 	return m

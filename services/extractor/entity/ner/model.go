@@ -29,7 +29,18 @@ func tagIndex(tag string) int {
 
 // allowed says whether tag b may follow tag a (a = -1 at the start): an I- tag only
 // continues its own type.
-func allowed(a, b int) bool {
+func allowed(a, b int) bool { return allowedTable[a+1][b] }
+
+var allowedTable = func() (t [numTags + 1][numTags]bool) {
+	for a := -1; a < numTags; a++ {
+		for b := 0; b < numTags; b++ {
+			t[a+1][b] = allowedRule(a, b)
+		}
+	}
+	return t
+}()
+
+func allowedRule(a, b int) bool {
 	if b == 0 || b%2 == 1 {
 		return true
 	}
