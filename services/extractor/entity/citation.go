@@ -36,29 +36,34 @@ var (
 )
 
 var reportersOnce = sync.OnceValue(func() *citationFinder {
-	c := &citationFinder{byPrefix: map[[2]byte][]string{}}
-	seen := map[string]bool{}
-	for _, l := range strings.Split(reportersTxt, "\n") {
+	c := &citationFinder{byPrefix: make(map[[2]byte][]string, 1024)}
+	add := func(v string) {
+		k := [2]byte{v[0], v[1]}
+		c.byPrefix[k] = append(c.byPrefix[k], v)
+		c.first[v[0]] = true
+	}
+	for l := range strings.SplitSeq(reportersTxt, "\n") {
 		l = strings.TrimSpace(l)
 		if len(l) < 2 || !strings.ContainsAny(l, ".") && !hasUpperRun(l) {
 			continue
 		}
-		for _, v := range []string{l, strings.ReplaceAll(l, ". ", "."), spaceAfterDots(l)} {
-			if !seen[v] {
-				seen[v] = true
-				k := [2]byte{v[0], v[1]}
-				c.byPrefix[k] = append(c.byPrefix[k], v)
-				c.first[v[0]] = true
-			}
+		add(l)
+		if strings.Contains(l, ". ") {
+			add(strings.ReplaceAll(l, ". ", "."))
+		}
+		if v := spaceAfterDots(l); v != l {
+			add(v)
 		}
 	}
-	for _, vs := range c.byPrefix {
+	// Longest first; a spelling two lines give is kept once.
+	for k, vs := range c.byPrefix {
 		slices.SortFunc(vs, func(a, b string) int {
 			if len(a) != len(b) {
 				return len(b) - len(a)
 			}
 			return strings.Compare(a, b)
 		})
+		c.byPrefix[k] = slices.Compact(vs)
 	}
 	return c
 })
@@ -92,6 +97,9 @@ func hasUpperRun(s string) bool {
 
 // spaceAfterDots turns "U.S." into "U. S." (the Supreme Court's own style).
 func spaceAfterDots(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		b.WriteByte(s[i])

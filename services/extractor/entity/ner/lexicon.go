@@ -28,19 +28,6 @@ const (
 	numGaz = iota
 )
 
-var firstNames = sync.OnceValue(func() map[string]bool {
-	m := make(map[string]bool, 9000)
-	for _, l := range strings.Split(firstNamesTxt, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m[l] = true
-		}
-	}
-	return m
-})
-
-// IsFirstName says whether the lower-cased word is in the first-names lexicon.
-func IsFirstName(lower string) bool { return firstNames()[lower] }
-
 // CorpSuffixes are the lower-cased legal forms of companies ("inc.", "llc").
 var CorpSuffixes = setOf("inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation", "co", "co.",
 	"company", "lp", "l.p.", "llp", "l.l.p.", "pllc", "p.a.", "p.c.", "ltd", "ltd.", "limited", "plc", "gmbh", "ag", "sa",
@@ -109,10 +96,15 @@ func gazetteer(lower string) uint32 { return gazetteers()[hashStr(fnvOffset, low
 // the hash of its lower case that the features take anyway.
 var gazetteers = sync.OnceValue(func() map[uint32]uint32 {
 	m := make(map[uint32]uint32, 10000)
+	for l := range strings.SplitSeq(firstNamesTxt, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			m[hashStr(fnvOffset, l)] |= gazFirstName
+		}
+	}
 	for _, c := range []struct {
 		bit uint32
 		set map[string]bool
-	}{{gazFirstName, firstNames()}, {gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
+	}{{gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
 		{gazRole, roles}, {gazTitle, titles}, {gazMonth, months}, {gazFunction, functionWords}, {gazPlaceSuffix, placeSuffixes}} {
 		for w := range c.set {
 			m[hashStr(fnvOffset, w)] |= c.bit
