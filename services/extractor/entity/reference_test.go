@@ -25,7 +25,6 @@ var (
 	refCourtRE  = regexp.MustCompile(`(?i:\b(?:` + strings.Join(courtNameParts, "|") + `))|` + strings.Join(courtAbbrevParts, "|"))
 	refTitleRE  = regexp.MustCompile(`(?m)^\d{2}-\d{3,6}\b`)
 	refStateRE  = regexp.MustCompile(`[A-Za-z.], ([A-Z]{2})(?:[ \t]+\d{5}(?:-\d{4})?)?[ \t]*(?:\n|$)`)
-	refTokenRE  = regexp.MustCompile(`(?:[A-Z]\.){2,}|[A-Za-z\p{L}][\p{L}A-Za-z0-9'’\-]*(?:/[A-Za-z]+)?\.?|\d[\d,\-]*[A-Za-z]*|&|,|\(|\)|[“”"]|;|:`)
 	refStampAll = stampRE
 )
 

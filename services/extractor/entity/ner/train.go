@@ -61,17 +61,50 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.Epochs == 0 {
 		opt.Epochs = 8
 	}
-	type prepared struct {
-		feats [][]uint32
-		gold  []int
-	}
-	mask := uint32(1)<<opt.Bits - 1
 	freq := map[string]int{}
 	for _, ex := range exs {
 		for _, w := range ex.Words {
 			freq[strings.ToLower(w)]++
 		}
 	}
+	p := &perceptron{nt: (numTags + 1) * numTags, step: 1}
+	n := p.nt + (1<<opt.Bits)*numTags // transitions, then features
+	p.w, p.acc = make([]float64, n), make([]float64, n)
+	data := prepareExamples(exs, opt, freq)
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	for ep := 0; ep < opt.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, di := range order {
+			if len(data[di].gold) > 0 {
+				p.learn(data[di])
+			}
+		}
+	}
+	m := p.model(opt.Bits)
+	m.vocab = make([]uint64, (1<<vocabBits)/64)
+	for w, n := range freq {
+		if n >= opt.Rare {
+			k := hashStr(fnvOffset, w) & (1<<vocabBits - 1)
+			m.vocab[k/64] |= 1 << (k % 64)
+		}
+	}
+	return reload(m)
+}
+
+// prepared is an example's features (table rows) and gold tags.
+type prepared struct {
+	feats [][]uint32
+	gold  []int
+}
+
+// prepareExamples computes every example's features once, for all the passes. A word
+// seen fewer than opt.Rare times trains without its spelling.
+func prepareExamples(exs []Example, opt TrainOptions, freq map[string]int) []prepared {
+	mask := uint32(1)<<opt.Bits - 1
 	var s seq
 	data := make([]prepared, len(exs))
 	for i, ex := range exs {
@@ -90,83 +123,78 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		}
 		data[i] = p
 	}
-	nw, nt := (1<<opt.Bits)*numTags, (numTags+1)*numTags
-	w := make([]float64, nt+nw) // transitions, then features
-	acc := make([]float64, nt+nw)
-	step := 1.0
-	update := func(idx int, d float64) {
-		w[idx] += d
-		acc[idx] += step * d
+	return data
+}
+
+// perceptron is the averaged perceptron's state: the weights w (nt transition weights,
+// then numTags per table row), and acc, the sum of each update times its step, from
+// which the average follows.
+type perceptron struct {
+	w, acc      []float64
+	nt          int
+	step        float64
+	emit, score []float64
+	back        []int8
+}
+
+func (p *perceptron) update(idx int, d float64) {
+	p.w[idx] += d
+	p.acc[idx] += p.step * d
+}
+
+// learn decodes one example and moves the weights towards its gold tags.
+func (p *perceptron) learn(ex prepared) {
+	n := len(ex.gold)
+	if cap(p.emit) < n*numTags {
+		p.emit, p.score, p.back = make([]float64, n*numTags), make([]float64, n*numTags), make([]int8, n*numTags)
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
-	order := make([]int, len(data))
-	for i := range order {
-		order[i] = i
-	}
-	var emit, score []float64
-	var back []int8
-	for ep := 0; ep < opt.Epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, di := range order {
-			p := data[di]
-			n := len(p.gold)
-			if n == 0 {
-				continue
+	e := p.emit[:n*numTags]
+	clear(e)
+	for k, fs := range ex.feats {
+		for _, f := range fs {
+			row := p.w[p.nt+int(f)*numTags:]
+			for t := 0; t < numTags; t++ {
+				e[k*numTags+t] += row[t]
 			}
-			if cap(emit) < n*numTags {
-				emit, score, back = make([]float64, n*numTags), make([]float64, n*numTags), make([]int8, n*numTags)
-			}
-			e := emit[:n*numTags]
-			clear(e)
-			for k, fs := range p.feats {
-				for _, f := range fs {
-					row := w[nt+int(f)*numTags:]
-					for t := 0; t < numTags; t++ {
-						e[k*numTags+t] += row[t]
-					}
-				}
-			}
-			pred := viterbi(e, w[:nt], numTags, score[:n*numTags], back[:n*numTags])
-			prevG, prevP := numTags, numTags
-			for k := 0; k < n; k++ {
-				g, q := p.gold[k], pred[k]
-				if g != q {
-					for _, f := range p.feats[k] {
-						update(nt+int(f)*numTags+g, 1)
-						update(nt+int(f)*numTags+q, -1)
-					}
-				}
-				if g != q || prevG != prevP {
-					update(prevG*numTags+g, 1)
-					update(prevP*numTags+q, -1)
-				}
-				prevG, prevP = g, q
-			}
-			step++
 		}
 	}
+	pred := viterbi(e, p.w[:p.nt], numTags, p.score[:n*numTags], p.back[:n*numTags])
+	prevG, prevP := numTags, numTags
+	for k := 0; k < n; k++ {
+		g, q := ex.gold[k], pred[k]
+		if g != q {
+			for _, f := range ex.feats[k] {
+				p.update(p.nt+int(f)*numTags+g, 1)
+				p.update(p.nt+int(f)*numTags+q, -1)
+			}
+		}
+		if g != q || prevG != prevP {
+			p.update(prevG*numTags+g, 1)
+			p.update(prevP*numTags+q, -1)
+		}
+		prevG, prevP = g, q
+	}
+	p.step++
+}
+
+// model returns the averaged weights, quantised to 16 bits against the largest.
+func (p *perceptron) model(bits uint32) *Model {
 	// The average of the weights over all steps is w - acc/step.
 	maxAbs := 0.0
-	for i := range w {
-		w[i] -= acc[i] / step
-		maxAbs = math.Max(maxAbs, math.Abs(w[i]))
+	avg := make([]float64, len(p.w))
+	for i := range p.w {
+		avg[i] = p.w[i] - p.acc[i]/p.step
+		maxAbs = math.Max(maxAbs, math.Abs(avg[i]))
 	}
 	scale := maxAbs / 32767
 	if scale == 0 {
 		scale = 1
 	}
-	q := make([]int16, nt+nw)
-	for i, v := range w {
+	q := make([]int16, len(avg))
+	for i, v := range avg {
 		q[i] = int16(math.Round(v / scale))
 	}
-	m := &Model{bits: opt.Bits, scale: float32(scale), trans: q[:nt], weights: q[nt:], vocab: make([]uint64, (1<<vocabBits)/64)}
-	for w, n := range freq {
-		if n >= opt.Rare {
-			k := hashStr(fnvOffset, w) & (1<<vocabBits - 1)
-			m.vocab[k/64] |= 1 << (k % 64)
-		}
-	}
-	return reload(m)
+	return &Model{bits: bits, scale: float32(scale), trans: q[:p.nt], weights: q[p.nt:]}
 }
 
 // reload passes a model through its file form, so that a trained model and a loaded one
