@@ -26,11 +26,13 @@ type docState struct {
 	tagger  *ner.Tagger // nil when the model did not load
 	context ner.Context // how each word is written across the document
 
+	toks []ner.Token // every page's words, page after page
+
 	// Buffers reused from page to page.
-	toks    []ner.Token
 	bools   []bool
 	bools2  []bool
 	lastEnd []int
+	occs    []occ
 }
 
 // boolBuf returns a cleared []bool of length n, reusing the document's buffer.
@@ -244,7 +246,7 @@ type occ struct{ name, s, e int }
 
 // occurrences finds the learnt names in text, as whole words.
 func (d *docState) occurrences(f *recurFinder, text string) []occ {
-	var occs []occ
+	occs := d.occs[:0]
 	if cap(d.lastEnd) < len(f.names) {
 		d.lastEnd = make([]int, len(f.names))
 	}
@@ -267,6 +269,7 @@ func (d *docState) occurrences(f *recurFinder, text string) []occ {
 			occs = append(occs, occ{n, s, e})
 		}
 	}
+	d.occs = occs
 	return occs
 }
 

@@ -120,11 +120,16 @@ const (
 // embedded model not load (a build error), it finds the pattern types only.
 func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known []Known) []filing.Entity {
 	doc := newDocState(r, append(append([]Known(nil), r.known...), known...))
+	// The pages' words, tokenized once: the document's context is read from all of
+	// them before the first page is tagged.
+	starts := make([]int, len(pages)+1)
 	if m, err := r.model(); err == nil {
 		doc.tagger = m.NewTagger()
-		for _, p := range pages {
-			doc.toks = ner.Tokenize(doc.toks[:0], p.Text)
-			doc.context.AddText(p.Text, doc.toks)
+		for i, p := range pages {
+			from := len(doc.toks)
+			doc.toks = ner.Tokenize(doc.toks, p.Text)
+			doc.context.AddText(p.Text, doc.toks[from:])
+			starts[i+1] = len(doc.toks)
 		}
 	}
 	perPage := make([][]span, len(pages))
@@ -132,7 +137,7 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 		if ctx.Err() != nil {
 			break
 		}
-		perPage[i] = r.page(p.Text, doc)
+		perPage[i] = r.page(p.Text, doc.toks[starts[i]:starts[i+1]], doc)
 	}
 	// One name keeps one type within the document, and a name the document mostly
 	// leaves untagged is none.
@@ -150,8 +155,8 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 	return doc.merge(pages, perPage)
 }
 
-// page runs every recogniser over one page's text.
-func (r *Recognizer) page(text string, doc *docState) []span {
+// page runs every recogniser over one page's text, whose words are toks.
+func (r *Recognizer) page(text string, toks []ner.Token, doc *docState) []span {
 	masked := stampRanges(text)
 	h := pageHits(triggerOnce().scan(text))
 	var out []span
@@ -161,7 +166,7 @@ func (r *Recognizer) page(text string, doc *docState) []span {
 	out = resolve(dropMasked(out, masked))
 	// The names are guesses of a lower priority than every pattern: they fit around the
 	// patterns, which stand as they are.
-	return resolveOver(out, dropMasked(r.names(text, out, doc), masked))
+	return resolveOver(out, dropMasked(r.names(text, toks, out, doc), masked))
 }
 
 func dropMasked(ss []span, masked [][2]int) []span {

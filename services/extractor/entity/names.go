@@ -13,16 +13,14 @@ import (
 // nerTypes maps the tagger's types onto ours.
 var nerTypes = map[string]filing.EntityType{"PER": filing.Person, "ORG": filing.Organization, "LOC": filing.Place}
 
-// names finds the organisations, people, places and products of a page: the tagger's
-// names (typed by the document's own lexicon when it has them, and as organisations
-// when a corporate suffix ends them), the terms defined after them, the states of
-// address lines, products, and acronyms of names learnt before.
-func (r *Recognizer) names(text string, taken []span, doc *docState) []span {
+// names finds the organisations, people, places and products of a page, whose words
+// are toks: the tagger's names (typed by the document's own lexicon when it has them,
+// and as organisations when a corporate suffix ends them), the terms defined after
+// them, the states of address lines, products, and acronyms of names learnt before.
+func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *docState) []span {
 	if doc.tagger == nil {
 		return nil
 	}
-	doc.toks = ner.Tokenize(doc.toks[:0], text)
-	toks := doc.toks
 	mask := doc.boolBuf(len(text) + 1)
 	for _, t := range taken {
 		for k := t.start; k < t.end; k++ {

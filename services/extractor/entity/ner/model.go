@@ -139,6 +139,7 @@ type Tagger struct {
 	lines []int
 	hot   []bool
 	need  []bool
+	tags  []int
 }
 
 // NewTagger returns a tagger of m.
@@ -196,7 +197,11 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 		need[i] = inSeg(i-2) || inSeg(i-1) || inSeg(i) || inSeg(i+1) || inSeg(i+2)
 	}
 	t.s.prepare(words, lines, ctx, need)
-	out := make([]int, n)
+	if cap(t.tags) < n {
+		t.tags = make([]int, n)
+	}
+	out := t.tags[:n]
+	clear(out)
 	mask := uint32(1)<<t.m.bits - 1
 	for a := 0; a < n; {
 		if !inSeg(a) {
@@ -223,7 +228,7 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 		if a == 0 {
 			start = numTags
 		}
-		copy(out[a:b], viterbi(emit, t.m.trans, start, t.score[:(b-a)*numTags], t.back[:(b-a)*numTags]))
+		viterbiInto(out[a:b], emit, t.m.trans, start, t.score[:(b-a)*numTags], t.back[:(b-a)*numTags])
 		a = b
 	}
 	return out
@@ -232,6 +237,13 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 // viterbi returns the best allowed tag sequence under emission and transition scores,
 // from the transitions' row start (numTags at a sequence's start, 0 after an O).
 func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, start int, score []S, back []int8) []int {
+	out := make([]int, len(emit)/numTags)
+	viterbiInto(out, emit, trans, start, score, back)
+	return out
+}
+
+// viterbiInto is viterbi writing into out.
+func viterbiInto[W int16 | float64, S int32 | float64](out []int, emit []S, trans []W, start int, score []S, back []int8) {
 	const minScore = -1 << 30
 	n := len(emit) / numTags
 	prev := -1
@@ -270,7 +282,6 @@ func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, start in
 			}
 		}
 	}
-	out := make([]int, n)
 	best := 0
 	for k := 1; k < numTags; k++ {
 		if score[(n-1)*numTags+k] > score[(n-1)*numTags+best] {
@@ -281,7 +292,6 @@ func viterbi[W int16 | float64, S int32 | float64](emit []S, trans []W, start in
 		out[i] = best
 		best = int(back[i*numTags+best])
 	}
-	return out
 }
 
 // mentionsOf reads the mentions off tag indices.
