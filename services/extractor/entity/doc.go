@@ -310,8 +310,12 @@ next:
 				continue next
 			}
 		}
-		out = append(out, span{typ: d.learnt[name], start: o.s, end: o.e, prio: prioName})
-		for k := o.s; k < o.e; k++ {
+		e := o.e
+		if d.learnt[name] == filing.Organization {
+			e = suffixEnd(text, e, mask)
+		}
+		out = append(out, span{typ: d.learnt[name], start: o.s, end: e, prio: prioName})
+		for k := o.s; k < e; k++ {
 			mask[k] = true
 		}
 	}
@@ -400,4 +404,30 @@ func better(t filing.EntityType, a, b string) bool {
 		return false
 	}
 	return len(a) > len(b)
+}
+
+// suffixEnd extends a company's name that ends at e over a corporate suffix right after
+// it ("ACME WIDGETS" + " INC", "Acme" + ", Inc."), unless masked.
+func suffixEnd(text string, e int, mask []bool) int {
+	k := e
+	if k < len(text) && text[k] == ',' {
+		k++
+	}
+	if k >= len(text) || text[k] != ' ' {
+		return e
+	}
+	k++
+	w := k
+	for w < len(text) && (isASCIILetter(text[w]) || text[w] == '.') {
+		w++
+	}
+	if w == k || !isCorpSuffix(text[k:w]) || w < len(text) && isWordByte(text[w]) {
+		return e
+	}
+	for j := e; j < w; j++ {
+		if mask[j] {
+			return e
+		}
+	}
+	return w
 }
