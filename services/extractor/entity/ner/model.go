@@ -31,6 +31,18 @@ func tagIndex(tag string) int {
 // continues its own type.
 func allowed(a, b int) bool { return allowedTable[a+1][b] }
 
+// preds lists, for each tag, the tags it may follow.
+var preds = func() (p [numTags][]int) {
+	for b := 0; b < numTags; b++ {
+		for a := 0; a < numTags; a++ {
+			if allowedRule(a, b) {
+				p[b] = append(p[b], a)
+			}
+		}
+	}
+	return p
+}()
+
 var allowedTable = func() (t [numTags + 1][numTags]bool) {
 	for a := -1; a < numTags; a++ {
 		for b := 0; b < numTags; b++ {
@@ -257,28 +269,31 @@ func viterbiInto[W int16 | float64, S int32 | float64](out []int, emit []S, tran
 		}
 	}
 	for i := 1; i < n; i++ {
+		last := score[(i-1)*numTags : i*numTags : i*numTags]
+		row := score[i*numTags : (i+1)*numTags : (i+1)*numTags]
+		em := emit[i*numTags : (i+1)*numTags : (i+1)*numTags]
+		bk := back[i*numTags : (i+1)*numTags : (i+1)*numTags]
 		for k := 0; k < numTags; k++ {
 			best, arg := S(minScore), 0
-			for p := 0; p < numTags; p++ {
-				if !allowed(p, k) {
-					continue
-				}
-				if v := score[(i-1)*numTags+p] + S(trans[p*numTags+k]); v > best {
+			for _, p := range preds[k] {
+				if v := last[p] + S(trans[p*numTags+k]); v > best {
 					best, arg = v, p
 				}
 			}
-			score[i*numTags+k] = best + emit[i*numTags+k]
-			back[i*numTags+k] = int8(arg)
+			row[k] = best + em[k]
+			bk[k] = int8(arg)
 		}
-		// Scores are kept relative to the row's best, so that a long page cannot
-		// overflow 32 bits.
-		top := score[i*numTags]
-		for k := 1; k < numTags; k++ {
-			top = max(top, score[i*numTags+k])
-		}
-		for k := 0; k < numTags; k++ {
-			if score[i*numTags+k] > minScore/2 {
-				score[i*numTags+k] -= top
+		// Scores are kept relative to the row's best now and then, so that a long
+		// page cannot overflow 32 bits.
+		if i%128 == 0 {
+			top := row[0]
+			for k := 1; k < numTags; k++ {
+				top = max(top, row[k])
+			}
+			for k := 0; k < numTags; k++ {
+				if row[k] > minScore/2 {
+					row[k] -= top
+				}
 			}
 		}
 	}

@@ -120,7 +120,9 @@ func wordEnd(text string, i int) int {
 	}
 	if j < len(text) && text[j] == '.' {
 		wd := text[i:j]
-		if j-i == 1 || strings.IndexByte(wd, '.') >= 0 || abbrevs[strings.ToLower(wd)] {
+		var buf [16]byte
+		lw, ascii := lowerASCII(buf[:0], wd)
+		if j-i == 1 || strings.IndexByte(wd, '.') >= 0 || ascii && abbrevs[string(lw)] {
 			j++
 		}
 	}
