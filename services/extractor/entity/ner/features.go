@@ -1,6 +1,7 @@
 package ner
 
 import (
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -177,6 +178,35 @@ func kindOf(w string) uint8 {
 // digit, the sign itself otherwise, runs of one class written once ("Xx", "X.X.", "dd").
 func shapeHash(w string) uint32 {
 	h := uint32(fnvOffset)
+	var last byte
+	n := 0
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return shapeHashRunes(w)
+		case c >= 'A' && c <= 'Z':
+			c = 'X'
+		case c >= 'a' && c <= 'z':
+			c = 'x'
+		case c >= '0' && c <= '9':
+			c = 'd'
+		}
+		if c == last {
+			continue
+		}
+		last = c
+		h = hashRune(h, rune(c))
+		if n++; n > 6 {
+			break
+		}
+	}
+	return h
+}
+
+// shapeHashRunes is shapeHash for a word that is not all ASCII.
+func shapeHashRunes(w string) uint32 {
+	h := uint32(fnvOffset)
 	var last rune = -1
 	n := 0
 	for _, c := range w {
@@ -324,19 +354,11 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
 		)
 	}
-	for b := uint32(0); b < numGaz; b++ {
-		bit := uint32(1) << b
-		if s.gaz[i]&bit != 0 {
-			out = append(out, hashU32(seeds[fGaz], b))
-		}
-		if s.gazAt(i+1)&bit != 0 {
-			out = append(out, hashU32(seeds[fNextGaz], b))
-		}
-		if s.gazAt(i-1)&bit != 0 {
-			out = append(out, hashU32(seeds[fPrevGaz], b))
-		}
-		if s.gazAt(i+2)&bit != 0 {
-			out = append(out, hashU32(seeds[fNext2Gaz], b))
+	for _, g := range [...]struct{ seed, bits uint32 }{
+		{seeds[fGaz], s.gaz[i]}, {seeds[fNextGaz], s.gazAt(i + 1)}, {seeds[fPrevGaz], s.gazAt(i - 1)}, {seeds[fNext2Gaz], s.gazAt(i + 2)},
+	} {
+		for b := g.bits; b != 0; b &= b - 1 {
+			out = append(out, hashU32(g.seed, uint32(bits.TrailingZeros32(b))))
 		}
 	}
 	return out
