@@ -72,6 +72,9 @@ type seq struct {
 	first []bool   // first word of its line
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
+	// common is the set of words the training data writes in lower case: a capitalised
+	// word in it is likelier a defined term or a heading's word than a name.
+	common wordSet
 	// arena holds lower-case words: a string made from it stays valid, as the arena is
 	// only appended to, and a full one is replaced, never reused.
 	arena []byte
@@ -81,7 +84,7 @@ func (s *seq) reset(n int) {
 	grow := func(k int) bool { return cap(s.lower) < k }
 	if grow(n) {
 		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
-			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n)}
+			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n), common: s.common}
 		return
 	}
 	s.hw = s.hw[:n]
@@ -106,6 +109,9 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
 		s.gaz[i] = gz[s.hw[i]]
 		s.doc[i] = ctx[s.hw[i]]
+		if s.common.has(s.hw[i]) {
+			s.doc[i] |= ctxCommon
+		}
 	}
 	for i := 0; i < len(words); {
 		j := i + 1
@@ -396,6 +402,7 @@ const (
 	ctxLower  = 1 << iota // written in lower case somewhere
 	ctxCapMid             // capitalised, not first on its line
 	ctxCaps               // in capitals
+	ctxCommon             // a common word: written in lower case in the training data
 )
 
 // Add records words and the lines they stand on.
@@ -472,4 +479,22 @@ func (s *seq) toLower(w string) string {
 	s.arena, _ = lowerASCII(s.arena, w)
 	b := s.arena[at:]
 	return unsafe.String(&b[0], len(b))
+}
+
+// wordSet is a set of words by the hash of their lower case, a bit each.
+type wordSet []uint64
+
+func newWordSet() wordSet { return make(wordSet, (1<<vocabBits)/64) }
+
+func (w wordSet) add(hw uint32) {
+	k := hw & (1<<vocabBits - 1)
+	w[k/64] |= 1 << (k % 64)
+}
+
+func (w wordSet) has(hw uint32) bool {
+	if w == nil {
+		return false
+	}
+	k := hw & (1<<vocabBits - 1)
+	return w[k/64]&(1<<(k%64)) != 0
 }

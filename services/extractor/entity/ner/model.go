@@ -68,11 +68,13 @@ type Model struct {
 	trans   []int16 // (numTags+1) × numTags; row numTags is the start
 	// vocab is a bit set of the words seen at least twice in training, by hash: the
 	// others are rare, and are tagged by what their rare examples taught.
-	vocab   []uint64
+	vocab wordSet
+	// common are the words the training data writes in lower case (seq.common).
+	common  wordSet
 	version func() string // the file's hash, taken when first asked
 }
 
-const magic = "docketwatch-ner/2\n"
+const magic = "docketwatch-ner/3\n"
 
 // vocabBits sizes the vocabulary bit set: 2^20 bits, 128 KiB.
 const vocabBits = 20
@@ -92,8 +94,8 @@ func Load(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("loading ner model: table of 2^%d rows", m.bits)
 	}
 	nt, nw, nv := (numTags+1)*numTags, (1<<m.bits)*numTags, (1<<vocabBits)/64
-	if len(p) != 2*(nt+nw)+8*nv {
-		return nil, fmt.Errorf("loading ner model: %d bytes of weights; want %d", len(p), 2*(nt+nw)+8*nv)
+	if len(p) != 2*(nt+nw)+16*nv {
+		return nil, fmt.Errorf("loading ner model: %d bytes of weights; want %d", len(p), 2*(nt+nw)+16*nv)
 	}
 	all := make([]int16, nt+nw)
 	for i := range all {
@@ -101,9 +103,10 @@ func Load(b []byte) (*Model, error) {
 	}
 	m.trans, m.weights = all[:nt], all[nt:]
 	p = p[2*(nt+nw):]
-	m.vocab = make([]uint64, nv)
+	m.vocab, m.common = newWordSet(), newWordSet()
 	for i := range m.vocab {
 		m.vocab[i] = binary.LittleEndian.Uint64(p[8*i:])
+		m.common[i] = binary.LittleEndian.Uint64(p[8*(nv+i):])
 	}
 	m.version = sync.OnceValue(func() string {
 		sum := sha256.Sum256(b)
@@ -115,7 +118,7 @@ func Load(b []byte) (*Model, error) {
 // WriteTo writes the model file: a magic line, the table size, the scale, then the
 // transition and feature weights, little-endian.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights))+8*len(m.vocab))
+	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights))+8*(len(m.vocab)+len(m.common)))
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint32(b, m.bits)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scale))
@@ -126,6 +129,9 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
 	for _, v := range m.vocab {
+		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	for _, v := range m.common {
 		b = binary.LittleEndian.AppendUint64(b, v)
 	}
 	n, err := w.Write(b)
@@ -155,7 +161,7 @@ type Tagger struct {
 }
 
 // NewTagger returns a tagger of m.
-func (m *Model) NewTagger() *Tagger { return &Tagger{m: m} }
+func (m *Model) NewTagger() *Tagger { return &Tagger{m: m, s: seq{common: m.common}} }
 
 // Tag finds the names among text's tokens, in a document of context ctx.
 func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
@@ -319,7 +325,4 @@ func mentionsOf(tags []int) []Mention {
 }
 
 // known says whether a word, by the hash of its lower case, is in the vocabulary.
-func (m *Model) known(hw uint32) bool {
-	k := hw & (1<<vocabBits - 1)
-	return m.vocab[k/64]&(1<<(k%64)) != 0
-}
+func (m *Model) known(hw uint32) bool { return m.vocab.has(hw) }

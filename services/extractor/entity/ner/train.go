@@ -61,16 +61,25 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.Epochs == 0 {
 		opt.Epochs = 8
 	}
-	freq := map[string]int{}
+	freq, lowerFreq := map[string]int{}, map[string]int{}
 	for _, ex := range exs {
 		for _, w := range ex.Words {
 			freq[strings.ToLower(w)]++
+			if kindOf(w) == kindLower {
+				lowerFreq[w]++
+			}
+		}
+	}
+	common := newWordSet()
+	for w, n := range lowerFreq {
+		if n >= 2 {
+			common.add(hashStr(fnvOffset, w))
 		}
 	}
 	p := &perceptron{nt: (numTags + 1) * numTags, step: 1}
 	n := p.nt + (1<<opt.Bits)*numTags // transitions, then features
 	p.w, p.acc = make([]float64, n), make([]float64, n)
-	data := prepareExamples(exs, opt, freq)
+	data := prepareExamples(exs, opt, freq, common)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
 	order := make([]int, len(data))
 	for i := range order {
@@ -85,11 +94,10 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		}
 	}
 	m := p.model(opt.Bits)
-	m.vocab = make([]uint64, (1<<vocabBits)/64)
+	m.vocab, m.common = newWordSet(), common
 	for w, n := range freq {
 		if n >= opt.Rare {
-			k := hashStr(fnvOffset, w) & (1<<vocabBits - 1)
-			m.vocab[k/64] |= 1 << (k % 64)
+			m.vocab.add(hashStr(fnvOffset, w))
 		}
 	}
 	return reload(m)
@@ -103,9 +111,9 @@ type prepared struct {
 
 // prepareExamples computes every example's features once, for all the passes. A word
 // seen fewer than opt.Rare times trains without its spelling.
-func prepareExamples(exs []Example, opt TrainOptions, freq map[string]int) []prepared {
+func prepareExamples(exs []Example, opt TrainOptions, freq map[string]int, common wordSet) []prepared {
 	mask := uint32(1)<<opt.Bits - 1
-	var s seq
+	s := seq{common: common}
 	data := make([]prepared, len(exs))
 	for i, ex := range exs {
 		if len(ex.Words) == 0 {
