@@ -11,8 +11,8 @@ import (
 
 // TestBuildCost checks that building the recogniser is cheap: New does nothing costly,
 // and what the first Recognize loads (the model, the reporter table, the pattern
-// expressions, the gazetteers) takes under 20 ms. Run alone (go test -run
-// TestBuildCost -count=1) to see the first load, which a test run before it would pay.
+// expressions, the gazetteers) takes under 20 ms of CPU. It must run first in its
+// process, as it does by file order; alone: go test -run TestBuildCost -count=1.
 func TestBuildCost(t *testing.T) {
 	t0 := time.Now()
 	r, err := New(Options{})
@@ -20,16 +20,17 @@ func TestBuildCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	tNew := time.Since(t0)
-	t1 := time.Now()
+	t1, c1 := time.Now(), cpuTime()
 	r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: "Jane Roe sued Acme Widgets, Inc. in Ohio, 550 U.S. 544, on May 3, 2024."}}, nil)
-	tFirst := time.Since(t1)
-	t.Logf("New %v; first Recognize (loads everything) %v; version %s", tNew, tFirst, r.Version())
+	tFirst, cFirst := time.Since(t1), cpuTime()-c1
+	t.Logf("New %v; first Recognize (loads everything) %v, %v of CPU; version %s", tNew, tFirst, cFirst, r.Version())
 	if tNew > 5*time.Millisecond {
 		t.Errorf("New took %v; want it to load nothing", tNew)
 	}
-	// The machine is shared: the bound is generous against load, and the figure is logged.
-	if tFirst > 250*time.Millisecond {
-		t.Errorf("first Recognize took %v; want the build under 20 ms (250 ms allowed for a busy machine)", tFirst)
+	// The machine is shared: wall time includes waiting for a core, so the bound is on
+	// the process's CPU time (which a parallel test would inflate: run alone).
+	if cFirst > 20*time.Millisecond {
+		t.Errorf("first Recognize took %v of CPU; want the build under 20 ms", cFirst)
 	}
 }
 

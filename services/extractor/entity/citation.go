@@ -1,7 +1,6 @@
 package entity
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,12 +21,12 @@ type citationFinder struct {
 }
 
 var (
-	volBeforeRE = regexp.MustCompile(`(?:^|[^\w.])(\d{1,4})[ \t]*\n?[ \t]*$`)
-	pageAfterRE = regexp.MustCompile(`^[ \t]*\n?[ \t]*(?:\d{1,6}\b|at[ \t]+\*?\d{1,6}\b|_{2,})`)
+	volBeforeRE = lazy(`(?:^|[^\w.])(\d{1,4})[ \t]*\n?[ \t]*$`)
+	pageAfterRE = lazy(`^[ \t]*\n?[ \t]*(?:\d{1,6}\b|at[ \t]+\*?\d{1,6}\b|_{2,})`)
 	// Forms without a reporter volume/page shape.
-	otherCiteRE = regexp.MustCompile(`\b\d{4}[ \t]+(?:WL|U\.S\.[ \t]?(?:Dist\.|App\.)[ \t]?LEXIS|LEXIS)[ \t]+\d{1,9}\b|\bT\.[ \t]?C\.[ \t]?(?:Memo|Summary[ \t]Opinion)\.[ \t]+\d{4}-\d{1,4}\b|\b(?:Id|Ibid)\.(?:[ \t]+at[ \t]+\*?\d+(?:[-–]\d+)?)?|\bid\.[ \t]+at[ \t]+\*?\d+`)
+	otherCiteRE = lazy(`\b\d{4}[ \t]+(?:WL|U\.S\.[ \t]?(?:Dist\.|App\.)[ \t]?LEXIS|LEXIS)[ \t]+\d{1,9}\b|\bT\.[ \t]?C\.[ \t]?(?:Memo|Summary[ \t]Opinion)\.[ \t]+\d{4}-\d{1,4}\b|\b(?:Id|Ibid)\.(?:[ \t]+at[ \t]+\*?\d+(?:[-–]\d+)?)?|\bid\.[ \t]+at[ \t]+\*?\d+`)
 	// neutralCiteRE is a public-domain citation, "2020-NMSC-001".
-	neutralCiteRE = regexp.MustCompile(`\b\d{4}-[A-Z]{2,6}-\d{1,5}\b`)
+	neutralCiteRE = lazy(`\b\d{4}-[A-Z]{2,6}-\d{1,5}\b`)
 	// otherCiteRule finds database and Tax Court citations and "Id." from their words;
 	// neutralCiteRule finds neutral citations from the hyphen after the year.
 	otherCiteRule   = &rule{re: otherCiteRE, keys: []string{"WL", "LEXIS", "T.C.", "T. C.", "Id.", "Ibid.", "id."}, back: 40, fwd: 48}

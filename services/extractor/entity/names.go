@@ -1,7 +1,6 @@
 package entity
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -188,7 +187,7 @@ var (
 	// roleWords are the parties' roles and document parts, which are no alias.
 	roleWords   = setOf("Plaintiff", "Plaintiffs", "Defendant", "Defendants", "Appellant", "Appellee", "Petitioner", "Respondent", "Debtor", "Court", "Agreement", "Borrower", "Lender")
 	productHead = setOf("API", "SDK", "APIs", "App", "Platform", "Software", "System", "Filter", "Device")
-	productCue  = regexp.MustCompile(`^[ \t]*(?:account|system|filer|filing|website|site|platform|app|application|software|device|filter|interface|API|SDK|user|login|database|service)s?\b`)
+	productCue  = lazy(`^[ \t]*(?:account|system|filer|filing|website|site|platform|app|application|software|device|filter|interface|API|SDK|user|login|database|service)s?\b`)
 )
 
 func setOf(xs ...string) map[string]bool {
@@ -328,7 +327,7 @@ func usedVia(text string, s int) bool {
 	return false
 }
 
-var defRE = regexp.MustCompile(`^\s{0,3}\((?:(?:the|collectively|together|hereinafter|formerly known as|f/k/a|d/b/a)[, ]+)*[“"]?([A-Z][\w.&’' \-]{1,40}?)[”"]?\)`)
+var defRE = lazy(`^\s{0,3}\((?:(?:the|collectively|together|hereinafter|formerly known as|f/k/a|d/b/a)[, ]+)*[“"]?([A-Z][\w.&’' \-]{1,40}?)[”"]?\)`)
 
 // definitions turns defined terms into aliases: 'Home Federal Bank (“HFB”)', 'Calvary
 // Chapel of Bangor (the Chapel)', 'C. R. Bard, Inc. and … (collectively, “Bard”)'.
