@@ -36,8 +36,10 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	}
 	var out []span
 	tagged := doc.boolBuf2(len(toks))
+	var parts []ner.Span
 	for _, sp := range joinSuffixed(text, toks, splitLines(text, toks, doc.tagger.Tag(text, toks, doc.context))) {
-		for _, part := range splitAnd(text, toks, sp) {
+		parts = splitAnd(parts[:0], text, toks, sp)
+		for _, part := range parts {
 			if onlyRoles(text, toks[part.Start:part.End]) {
 				continue
 			}
@@ -151,10 +153,10 @@ func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 	return out
 }
 
-// splitAnd splits a tagged name at "and" when a name of its own stands on each side
-// ("Acme and Globex", "Jane Roe and Richard Roe"): two names, never one. A name with
-// "of" before the "and" keeps it ("Department of Health and Human Services").
-func splitAnd(text string, toks []ner.Token, sp ner.Span) []ner.Span {
+// splitAnd appends to out a tagged name, split at "and" when a name of its own stands
+// on each side ("Acme and Globex", "Jane Roe and Richard Roe"): two names, never one. A
+// name with "of" before the "and" keeps it ("Department of Health and Human Services").
+func splitAnd(out []ner.Span, text string, toks []ner.Token, sp ner.Span) []ner.Span {
 	for k := sp.Start + 1; k < sp.End-1; k++ {
 		w := text[toks[k].Start:toks[k].End]
 		if w != "and" && w != "AND" {
@@ -162,16 +164,16 @@ func splitAnd(text string, toks []ner.Token, sp ner.Span) []ner.Span {
 		}
 		for j := sp.Start; j < k; j++ {
 			if w := text[toks[j].Start:toks[j].End]; w == "of" || w == "OF" || w == "&" {
-				return []ner.Span{sp}
+				return append(out, sp)
 			}
 		}
 		if !isCap(text[toks[k+1].Start:toks[k+1].End]) {
-			return []ner.Span{sp}
+			return append(out, sp)
 		}
-		left := ner.Span{Type: sp.Type, Start: sp.Start, End: k}
-		return append([]ner.Span{left}, splitAnd(text, toks, ner.Span{Type: sp.Type, Start: k + 1, End: sp.End})...)
+		out = append(out, ner.Span{Type: sp.Type, Start: sp.Start, End: k})
+		return splitAnd(out, text, toks, ner.Span{Type: sp.Type, Start: k + 1, End: sp.End})
 	}
-	return []ner.Span{sp}
+	return append(out, sp)
 }
 
 func isCorpSuffix(w string) bool { return ner.CorpSuffixes[strings.ToLower(w)] }

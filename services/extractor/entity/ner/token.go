@@ -142,6 +142,9 @@ func isAlnumAt(text string, j int) bool {
 
 // possessive returns the length of a word's possessive ending ("'s", "’s"), or 0.
 func possessive(w string) int {
+	if c := w[len(w)-1]; c != 's' && c != 'S' || len(w) < 3 {
+		return 0
+	}
 	for _, p := range []string{"'s", "’s", "'S", "’S"} {
 		if len(w) > len(p) && strings.HasSuffix(w, p) {
 			return len(p)
