@@ -408,23 +408,30 @@ func better(t filing.EntityType, a, b string) bool {
 
 // suffixEnd extends a company's name that ends at e over a corporate suffix right after
 // it ("ACME WIDGETS" + " INC", "Acme" + ", Inc."), unless masked.
-func suffixEnd(text string, e int, mask []bool) int {
+func suffixEnd(text string, e int, mask []bool) int { return extendOver(text, e, mask, isCorpSuffix) }
+
+// extendOver extends a name that ends at e over a comma, blanks (a line break among
+// them) and a suffix that isSuffix accepts, unless masked.
+func extendOver(text string, e int, mask []bool, isSuffix func(string) bool) int {
 	k := e
 	if k < len(text) && text[k] == ',' {
 		k++
 	}
-	if k >= len(text) || text[k] != ' ' {
+	b := k
+	for k < len(text) && isBlank(text[k]) && k-b < 3 {
+		k++
+	}
+	if k == b {
 		return e
 	}
-	k++
 	w := k
 	for w < len(text) && (isASCIILetter(text[w]) || text[w] == '.') {
 		w++
 	}
-	if w == k || !isCorpSuffix(text[k:w]) || w < len(text) && isWordByte(text[w]) {
+	if w == k || !isSuffix(text[k:w]) || w < len(text) && isWordByte(text[w]) {
 		return e
 	}
-	for j := e; j < w; j++ {
+	for j := e; j < w && j < len(mask); j++ {
 		if mask[j] {
 			return e
 		}

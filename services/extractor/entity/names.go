@@ -54,6 +54,10 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 			if typ == filing.Organization && r.productish(text, toks[part.Start:part.End], s, e) {
 				typ = filing.Product
 			}
+			if typ == filing.Person {
+				// "Kenneth D. Upton,\nJr.": the suffix is part of the name.
+				e = extendOver(text, e, mask, func(w string) bool { return personSuffix[w] })
+			}
 			doc.learn(typ, text[s:e])
 			out = append(out, span{typ: typ, start: s, end: e, prio: prioName})
 		}
