@@ -190,10 +190,8 @@ var (
 		"Her", "Their", "Our", "Its", "There", "Here", "When", "Where", "While", "However", "Thus", "Each", "Every",
 		"All", "Any", "No", "Not", "Some", "Such", "What", "Which", "Who", "May", "Will", "Shall")
 	personSuffix = setOf("Jr.", "Jr", "Sr.", "II", "III", "IV", "JR.", "SR.")
-	// roleWords are the parties' roles and document parts, which are no alias.
-	roleWords   = setOf("Plaintiff", "Plaintiffs", "Defendant", "Defendants", "Appellant", "Appellee", "Petitioner", "Respondent", "Debtor", "Court", "Agreement", "Borrower", "Lender")
-	productHead = setOf("API", "SDK", "APIs", "App", "Platform", "Software", "System", "Filter", "Device")
-	productCue  = lazy(`^[ \t]*(?:account|system|filer|filing|website|site|platform|app|application|software|device|filter|interface|API|SDK|user|login|database|service)s?\b`)
+	productHead  = setOf("API", "SDK", "APIs", "App", "Platform", "Software", "System", "Filter", "Device")
+	productCue   = lazy(`^[ \t]*(?:account|system|filer|filing|website|site|platform|app|application|software|device|filter|interface|API|SDK|user|login|database|service)s?\b`)
 )
 
 func setOf(xs ...string) map[string]bool {
@@ -348,7 +346,8 @@ func (r *Recognizer) definitions(text string, found []span, doc *docState) []spa
 			continue
 		}
 		a := text[f.end+m[2] : f.end+m[3]]
-		if roleWords[a] || len(a) < 2 {
+		// A role ("the “Employer”") is no alias of the name.
+		if ner.IsRole(strings.ToLower(a)) || len(a) < 2 {
 			continue
 		}
 		doc.alias(a, f.typ, text[f.start:f.end])
