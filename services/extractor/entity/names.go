@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -77,12 +78,47 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 		}
 	}
 	out = append(out, r.definitions(text, out, doc)...)
+	return addressPlaces(text, out, occupied)
+}
+
+// addressPlaces adds the places of address lines ("Denver, CO 80202": the city and the
+// state), which replace what the tagger made of them ("Denver, CO" as one name).
+func addressPlaces(text string, out []span, occupied func(s, e int) bool) []span {
 	for _, m := range addressStates(text) {
-		if !occupied(m[0], m[1]) {
-			out = append(out, span{typ: filing.Place, start: m[0], end: m[1], prio: prioName})
+		if occupied(m[0], m[1]) {
+			continue
 		}
+		places := []span{{typ: filing.Place, start: m[0], end: m[1], prio: prioName}}
+		if cs := cityBefore(text, m[0]-2); cs >= 0 && !occupied(cs, m[0]-2) {
+			places = append(places, span{typ: filing.Place, start: cs, end: m[0] - 2, prio: prioName})
+		}
+		out = slices.DeleteFunc(out, func(s span) bool {
+			for _, p := range places {
+				if s.start < p.end && p.start < s.end {
+					return true
+				}
+			}
+			return false
+		})
+		out = append(out, places...)
 	}
 	return out
+}
+
+// cityBefore returns the start of the city of an address line whose comma is at c: one
+// to three capitalised words alone on the line before it, or -1.
+func cityBefore(text string, c int) int {
+	ls := strings.LastIndexByte(text[:c], '\n') + 1
+	f := strings.Fields(text[ls:c])
+	if len(f) == 0 || len(f) > 3 {
+		return -1
+	}
+	for _, w := range f {
+		if !isCap(w) || strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' && r != '\'' }) >= 0 {
+			return -1
+		}
+	}
+	return strings.Index(text[ls:c], f[0]) + ls
 }
 
 // typeOf is the type of a name the tagger typed tagged: the document's lexicon's type
