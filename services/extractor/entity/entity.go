@@ -100,6 +100,13 @@ func (r *Recognizer) Version() string {
 	return m.Version()
 }
 
+// takenBufs are resolveOver's masks, a byte per byte of a page.
+var takenBufs = sync.Pool{New: func() any { return new([]bool) }}
+
+// tokenBufs keeps the buffers of documents' words from one document to the next: they
+// are the recogniser's largest allocation (24 bytes a word).
+var tokenBufs = sync.Pool{New: func() any { return new([]ner.Token) }}
+
 // span is one candidate mention on one page.
 type span struct {
 	typ        filing.EntityType
@@ -125,6 +132,9 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 	starts := make([]int, len(pages)+1)
 	if m, err := r.model(); err == nil {
 		doc.tagger = m.NewTagger()
+		buf := tokenBufs.Get().(*[]ner.Token)
+		defer func() { *buf = doc.toks[:0]; tokenBufs.Put(buf) }()
+		doc.toks = (*buf)[:0]
 		for i, p := range pages {
 			from := len(doc.toks)
 			doc.toks = ner.Tokenize(doc.toks, p.Text)
@@ -215,7 +225,13 @@ func resolveOver(kept, ss []span) []span {
 	for _, s := range ss {
 		n = max(n, s.end)
 	}
-	taken := make([]bool, n)
+	tb := takenBufs.Get().(*[]bool)
+	defer takenBufs.Put(tb)
+	if cap(*tb) < n {
+		*tb = make([]bool, n)
+	}
+	taken := (*tb)[:n]
+	clear(taken)
 	for _, s := range kept {
 		for k := max(0, s.start); k < min(n, s.end); k++ {
 			taken[k] = true
