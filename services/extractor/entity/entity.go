@@ -60,6 +60,7 @@ type Recognizer struct {
 	model   func() (*ner.Model, error)
 	aliases map[string]string // folded alias → canonical
 	known   []Known
+	taggers sync.Pool // *ner.Tagger: a tagger's buffers serve one document at a time
 }
 
 // The embedded model, trained by scripts/train-ner; see data/SOURCES.md.
@@ -131,7 +132,12 @@ func (r *Recognizer) Recognize(ctx context.Context, pages []filing.Page, known [
 	// them before the first page is tagged.
 	starts := make([]int, len(pages)+1)
 	if m, err := r.model(); err == nil {
-		doc.tagger = m.NewTagger()
+		tg, _ := r.taggers.Get().(*ner.Tagger)
+		if tg == nil || tg.Model() != m {
+			tg = m.NewTagger()
+		}
+		defer r.taggers.Put(tg)
+		doc.tagger = tg
 		buf := tokenBufs.Get().(*[]ner.Token)
 		defer func() { *buf = doc.toks[:0]; tokenBufs.Put(buf) }()
 		doc.toks = (*buf)[:0]

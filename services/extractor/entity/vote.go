@@ -33,7 +33,7 @@ func (d *docState) vote(pages []filing.Page, perPage [][]span) {
 			t.n[s.typ]++
 			if kt, ok := d.knownType(surface); ok {
 				t.fixed = kt
-			} else if f := strings.Fields(surface); t.fixed == "" && len(f) > 1 && isCorpSuffix(strings.TrimSuffix(f[len(f)-1], ",")) {
+			} else if t.fixed == "" && endsWithSuffix(surface) {
 				t.fixed = filing.Organization
 			}
 		}
@@ -124,4 +124,10 @@ func (d *docState) forgetRare(pages []filing.Page, perPage [][]span) {
 			return forget[w] && strings.IndexByte(w, ' ') < 0
 		})
 	}
+}
+
+// endsWithSuffix says whether a name of several words ends with a corporate suffix.
+func endsWithSuffix(surface string) bool {
+	i := strings.LastIndexAny(surface, " \t\n")
+	return i > 0 && isCorpSuffix(strings.TrimSuffix(surface[i+1:], ","))
 }

@@ -160,6 +160,9 @@ type Tagger struct {
 	tags  []int
 }
 
+// Model is the tagger's model.
+func (t *Tagger) Model() *Model { return t.m }
+
 // NewTagger returns a tagger of m.
 func (m *Model) NewTagger() *Tagger { return &Tagger{m: m, s: seq{common: m.common}} }
 
