@@ -20,6 +20,7 @@ func spanTexts(text string, sp ner.Span, f func(string, []ner.Token, []ner.Span)
 
 func TestSpanRules(t *testing.T) {
 	and := func(text string, toks []ner.Token, ss []ner.Span) []ner.Span { return splitAnd(nil, text, toks, ss[0]) }
+	lines := func(text string, toks []ner.Token, ss []ner.Span) []ner.Span { return splitLines(nil, text, toks, ss) }
 	for _, tc := range []struct {
 		name string
 		text string
@@ -31,10 +32,10 @@ func TestSpanRules(t *testing.T) {
 		{"three names", "Quorvex and Daltrane and Pellmoor", ner.Span{Type: "ORG", Start: 0, End: 5}, and, []string{"Quorvex", "Daltrane", "Pellmoor"}},
 		{"and inside a name after of", "Department of Health and Human Services", ner.Span{Type: "ORG", Start: 0, End: 6}, and,
 			[]string{"Department of Health and Human Services"}},
-		{"a company line above a street line", "Brask Wendel LLP\nOne Harbor Plaza\n", ner.Span{Type: "ORG", Start: 0, End: 6}, splitLines,
+		{"a company line above a street line", "Brask Wendel LLP\nOne Harbor Plaza\n", ner.Span{Type: "ORG", Start: 0, End: 6}, lines,
 			[]string{"Brask Wendel LLP", "One Harbor Plaza"}},
 		{"a name wrapped in prose", "The record shows that the Lakeshore Department of Agriculture and Rural\nAffairs announced new rules for small farms today.",
-			ner.Span{Type: "ORG", Start: 5, End: 12}, splitLines, []string{"Lakeshore Department of Agriculture and Rural\nAffairs"}},
+			ner.Span{Type: "ORG", Start: 5, End: 12}, lines, []string{"Lakeshore Department of Agriculture and Rural\nAffairs"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := spanTexts(tc.text, tc.sp, tc.f)

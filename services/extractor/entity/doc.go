@@ -33,6 +33,7 @@ type docState struct {
 	bools2  []bool
 	lastEnd []int
 	occs    []occ
+	spans   []ner.Span
 }
 
 // boolBuf returns a cleared []bool of length n, reusing the document's buffer.

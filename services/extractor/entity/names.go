@@ -38,7 +38,8 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	var out []span
 	tagged := doc.boolBuf2(len(toks))
 	var parts []ner.Span
-	for _, sp := range joinSuffixed(text, toks, splitLines(text, toks, doc.tagger.Tag(text, toks, doc.context))) {
+	doc.spans = splitLines(doc.spans[:0], text, toks, doc.tagger.Tag(text, toks, doc.context))
+	for _, sp := range joinSuffixed(text, toks, doc.spans) {
 		parts = splitAnd(parts[:0], text, toks, sp)
 		for _, part := range parts {
 			if onlyRoles(text, toks[part.Start:part.End]) {
@@ -137,11 +138,10 @@ func (d *docState) typeOf(surface string, tagged filing.EntityType, last string)
 // address block, where a name does not run on to the next line.
 const shortLine = 55
 
-// splitLines splits a tagged name at the end of a short line: in an address block or a
-// caption every line is its own item ("Riker Danzig LLP\nOne Speedwell Avenue"); in
-// running text a name wraps.
-func splitLines(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
-	var out []ner.Span
+// splitLines appends to out the tagged names, each split at the end of a short line:
+// in an address block or a caption every line is its own item ("Riker Danzig
+// LLP\nOne Speedwell Avenue"); in running text a name wraps.
+func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 	for _, sp := range spans {
 		a := sp.Start
 		for k := sp.Start + 1; k < sp.End; k++ {

@@ -158,6 +158,7 @@ type Tagger struct {
 	hot   []bool
 	need  []bool
 	tags  []int
+	spans []Span
 }
 
 // Model is the tagger's model.
@@ -166,7 +167,8 @@ func (t *Tagger) Model() *Model { return t.m }
 // NewTagger returns a tagger of m.
 func (m *Model) NewTagger() *Tagger { return &Tagger{m: m, s: seq{common: m.common}} }
 
-// Tag finds the names among text's tokens, in a document of context ctx.
+// Tag finds the names among text's tokens, in a document of context ctx. The spans are
+// valid until the next call.
 func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
 	t.words, t.lines = t.words[:0], t.lines[:0]
 	for _, k := range toks {
@@ -174,7 +176,7 @@ func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
 		t.lines = append(t.lines, k.Line)
 	}
 	tags := t.tagWords(t.words, t.lines, ctx)
-	var out []Span
+	out := t.spans[:0]
 	for i := 0; i < len(tags); {
 		if tags[i] == 0 {
 			i++
@@ -188,6 +190,7 @@ func (t *Tagger) Tag(text string, toks []Token, ctx Context) []Span {
 		out = append(out, Span{Type: Tags[tags[i]][2:], Start: i, End: j})
 		i = j
 	}
+	t.spans = out
 	return out
 }
 
