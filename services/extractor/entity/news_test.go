@@ -2,6 +2,7 @@ package entity
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -72,5 +73,19 @@ func TestNewsStyleCompanies(t *testing.T) {
 		if text == "Tarnwell and Kelvaro" || text == "Quillfeather's" {
 			t.Errorf("got the mention %q; want the names alone", text)
 		}
+	}
+}
+
+// A long page of capitalised words: the decoder's scores stay in range (they are
+// renormalised as it goes) and the names come out whole.
+func TestLongCapitalisedPage(t *testing.T) {
+	text := strings.Repeat("ORDER OF THE COURT GRANTING THE MOTION OF JANE ROE AND ACME WIDGETS, INC.\n", 4000)
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: text}}, nil)
+	if org := find(ents, filing.Organization, "ACME WIDGETS, INC."); org == nil || len(org.Mentions) < 3900 {
+		t.Errorf("got %d entities; want the company found on (nearly) every line", len(ents))
 	}
 }
