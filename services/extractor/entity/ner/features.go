@@ -150,9 +150,35 @@ func lineMode(kinds []uint8) uint8 {
 }
 
 func kindOf(w string) uint8 {
-	if c := w[0]; c < utf8.RuneSelf && c >= 'a' && c <= 'z' {
+	c := w[0]
+	switch {
+	case c >= 'a' && c <= 'z':
 		return kindLower
+	case c >= '0' && c <= '9':
+		return kindDigit
+	case c >= 'A' && c <= 'Z':
+		// An ASCII word is counted byte by byte; another goes through the tables.
+		letters, upper := 0, 0
+		for i := 0; i < len(w); i++ {
+			b := w[i]
+			switch {
+			case b >= utf8.RuneSelf:
+				return kindOfRunes(w)
+			case b >= 'A' && b <= 'Z':
+				letters++
+				upper++
+			case b >= 'a' && b <= 'z':
+				letters++
+			}
+		}
+		return kindOfCounts(letters, upper)
+	case c < utf8.RuneSelf:
+		return kindOther
 	}
+	return kindOfRunes(w)
+}
+
+func kindOfRunes(w string) uint8 {
 	r, _ := utf8.DecodeRuneInString(w)
 	switch {
 	case unicode.IsDigit(r):
@@ -171,6 +197,10 @@ func kindOf(w string) uint8 {
 			}
 		}
 	}
+	return kindOfCounts(letters, upper)
+}
+
+func kindOfCounts(letters, upper int) uint8 {
 	switch {
 	case letters == 1:
 		return kindInitial
