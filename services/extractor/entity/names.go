@@ -330,7 +330,7 @@ func (r *Recognizer) productish(text string, ws []ner.Token, s, e int) bool {
 		return true
 	}
 	if w := text[s:e]; len(ws) == 1 && isAllCaps(w) && len(strings.Trim(w, "/")) >= 3 {
-		if productCue.MatchString(ahead(text, e, 24)) && !strings.HasPrefix(text[e:], "'") || usedVia(text, s) {
+		if cueAhead(text, e) && productCue.MatchString(ahead(text, e, 24)) && !strings.HasPrefix(text[e:], "'") || usedVia(text, s) {
 			return true
 		}
 		for _, poss := range []string{"'s ", "’s "} {
@@ -341,6 +341,16 @@ func (r *Recognizer) productish(text string, ws []ner.Token, s, e int) bool {
 		}
 	}
 	return false
+}
+
+// cueAhead says whether a product cue can follow e: its first letter after blanks is
+// one that productCue's words open with, which rules out most places at once (a
+// caption's next word in capitals, a line break).
+func cueAhead(text string, e int) bool {
+	for e < len(text) && (text[e] == ' ' || text[e] == '\t') {
+		e++
+	}
+	return e < len(text) && strings.IndexByte("asfwpdiuAS", text[e]) >= 0
 }
 
 // usedVia says whether "on", "in", "via", "through" or "using" and blanks stand just
