@@ -350,7 +350,7 @@ func cueAhead(text string, e int) bool {
 	for e < len(text) && (text[e] == ' ' || text[e] == '\t') {
 		e++
 	}
-	return e < len(text) && strings.IndexByte("asfwpdiuAS", text[e]) >= 0
+	return e < len(text) && strings.IndexByte("asfwpdiulAS", text[e]) >= 0
 }
 
 // usedVia says whether "on", "in", "via", "through" or "using" and blanks stand just
