@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -131,6 +132,18 @@ func TestAntecedents(t *testing.T) {
 	} {
 		if got := d.canonical(tc.s, tc.name); got != tc.want {
 			t.Errorf("canonical of %q: got %q; want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// cueAhead must let through every word productCue accepts: it only saves the expression
+// where no cue word can start.
+func TestCueAheadCoversProductCue(t *testing.T) {
+	src := productCue.String()
+	alt := src[strings.Index(src, "(?:")+3 : strings.Index(src, ")s?")]
+	for _, w := range strings.Split(alt, "|") {
+		if text := "X " + w; !cueAhead(text, 1) {
+			t.Errorf("cueAhead rules out %q, which productCue accepts", w)
 		}
 	}
 }
