@@ -115,6 +115,10 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 	}
 	d.learnt[surface] = t
 	d.teach(strings.ToUpper(surface), t)
+	if isAllCaps(surface) {
+		// A caption's "ACME WIDGETS" is "Acme Widgets" in the text below.
+		d.teach(titleCase(surface), t)
+	}
 	if t == filing.Organization {
 		// "Acme Widgets, Inc." is later just "Acme Widgets".
 		f := strings.Fields(surface)
@@ -438,4 +442,16 @@ func extendOver(text string, e int, mask []bool, isSuffix func(string) bool) int
 		}
 	}
 	return w
+}
+
+// titleCase writes each word of an all-capitals name with one capital: "ACME WIDGETS"
+// → "Acme Widgets".
+func titleCase(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i := range b {
+		if (i == 0 || b[i-1] == ' ') && b[i] >= 'a' && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
 }

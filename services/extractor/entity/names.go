@@ -78,8 +78,68 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 			out = append(out, span{typ: ty, start: t.Start, end: t.End, prio: prioName})
 		}
 	}
+	out = append(out, captionParties(text, toks, tagged, occupied, doc)...)
 	out = append(out, r.definitions(text, out, doc)...)
 	return addressPlaces(text, out, occupied)
+}
+
+// partyRoles open the line under a party's name in a caption ("ACME WIDGETS,\n
+// Plaintiff,\nv.").
+var partyRoles = setOf("plaintiff", "plaintiffs", "defendant", "defendants", "appellant", "appellants", "appellee",
+	"appellees", "petitioner", "petitioners", "respondent", "respondents", "plaintiff-appellant",
+	"plaintiffs-appellants", "defendant-appellee", "defendants-appellees", "defendant-appellant",
+	"plaintiff-appellee", "debtor", "debtors", "intervenor")
+
+// captionParties finds the parties of a caption that the tagger left: a line of
+// capitalised words (and a trailing comma or "et al.") whose next line opens with a
+// party's role. A party whose name the document types elsewhere takes that type by the
+// vote; otherwise one word or a name without a first name is an organisation's.
+func captionParties(text string, toks []ner.Token, tagged []bool, occupied func(s, e int) bool, doc *docState) []span {
+	var out []span
+	for a := 0; a < len(toks); {
+		b := a + 1
+		for b < len(toks) && toks[b].Line == toks[a].Line {
+			b++
+		}
+		if b < len(toks) && partyRoles[strings.ToLower(text[toks[b].Start:toks[b].End])] {
+			if sp, ok := partyLine(text, toks[a:b], tagged[a:b]); ok && !occupied(sp.start, sp.end) {
+				sp.typ = filing.Organization
+				if f := strings.Fields(text[sp.start:sp.end]); len(f) >= 2 && ner.IsFirstName(strings.ToLower(f[0])) {
+					sp.typ = filing.Person
+				}
+				if t, ok := doc.knownType(text[sp.start:sp.end]); ok {
+					sp.typ = t
+				}
+				doc.learn(sp.typ, text[sp.start:sp.end])
+				out = append(out, sp)
+			}
+		}
+		a = b
+	}
+	return out
+}
+
+// partyLine returns the name a caption line holds: its capitalised words before a
+// trailing comma or "et al.", none of them tagged already.
+func partyLine(text string, ws []ner.Token, tagged []bool) (span, bool) {
+	e := len(ws)
+	for e > 0 {
+		w := strings.ToLower(text[ws[e-1].Start:ws[e-1].End])
+		if w != "," && w != "et" && w != "al." && w != "al" && w != "." {
+			break
+		}
+		e--
+	}
+	if e == 0 || e > 6 {
+		return span{}, false
+	}
+	for k := 0; k < e; k++ {
+		w := text[ws[k].Start:ws[k].End]
+		if tagged[k] || !isCap(w) && w != "&" && w != "," || ner.IsRole(strings.ToLower(w)) {
+			return span{}, false
+		}
+	}
+	return span{start: ws[0].Start, end: ws[e-1].End, prio: prioName}, true
 }
 
 // addressPlaces adds the places of address lines ("Denver, CO 80202": the city and the

@@ -85,6 +85,9 @@ var functionWords = setOf("the", "a", "an", "this", "that", "these", "those", "i
 	"was", "were", "be", "has", "have", "had", "do", "does", "did", "can", "may", "must", "will", "would", "shall",
 	"should", "could", "under", "upon", "after", "before", "between", "against", "into", "over", "during", "since")
 
+// IsFirstName says whether a lower-cased word is in the first-names lexicon.
+func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 }
+
 // IsRole says whether a lower-cased word is a role or a word of procedure ("plaintiff",
 // "borrower", "employer"), which alone is no name.
 func IsRole(lower string) bool { return roles[lower] }
