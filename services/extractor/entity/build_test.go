@@ -59,3 +59,24 @@ func TestTrainSmoke(t *testing.T) {
 		t.Errorf("a model trained on 20 articles found nothing in %q", "John Smith visited Germany.")
 	}
 }
+
+// TestEmbeddedModelIsCurrent retrains the model as scripts/train-ner does (a few
+// seconds) and checks that the embedded file is what it gives: a change to the features
+// or the data without a retrained model fails here, not silently in production.
+func TestEmbeddedModelIsCurrent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the full model")
+	}
+	corpora, err := ner.ReadCorpora("ner/data", "testdata/gold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ner.TrainOn(corpora, nil, ner.TrainOptions{Seed: 1})
+	emb, err := defaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Version() != emb.Version() {
+		t.Errorf("scripts/train-ner gives %s; the embedded model is %s: run scripts/train-ner", m.Version(), emb.Version())
+	}
+}
