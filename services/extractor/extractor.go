@@ -201,6 +201,9 @@ func (s *Service) Extract(ctx context.Context, doc filing.Document) (filing.Text
 		// Entities are found here rather than in the child: the recogniser is pure Go
 		// over text (no parser of hostile input), and built once per process.
 		text.Entities = s.cfg.Entities.Recognize(ctx, pages, nil)
+		// The entity model is part of what extracted the document: a new model makes
+		// a new extractor version, which re-extraction selects by.
+		text.Extractor += "+" + s.cfg.Entities.Version()
 	}
 	return text, nil
 }

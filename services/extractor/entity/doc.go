@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/entity/ner"
 )
 
 // docState is what the recogniser learns about one document: the names it has typed,
@@ -22,10 +23,17 @@ type docState struct {
 	initials map[string][]string
 	folds    map[string]string // fold's results, as merge asks for each mention's several times
 
+	tagger  *ner.Tagger // nil when the model did not load
+	context ner.Context // how each word is written across the document
+
+	toks []ner.Token // every page's words, page after page
+
 	// Buffers reused from page to page.
-	toks    []tok
 	bools   []bool
+	bools2  []bool
 	lastEnd []int
+	occs    []occ
+	spans   []ner.Span
 }
 
 // boolBuf returns a cleared []bool of length n, reusing the document's buffer.
@@ -34,6 +42,16 @@ func (d *docState) boolBuf(n int) []bool {
 		d.bools = make([]bool, n)
 	}
 	b := d.bools[:n]
+	clear(b)
+	return b
+}
+
+// boolBuf2 is boolBuf's second buffer, for a mask needed beside the first.
+func (d *docState) boolBuf2(n int) []bool {
+	if cap(d.bools2) < n {
+		d.bools2 = make([]bool, n)
+	}
+	b := d.bools2[:n]
 	clear(b)
 	return b
 }
@@ -53,7 +71,7 @@ func (d *docState) add(surface string) {
 	d.order = append(d.order, surface)
 	var ini strings.Builder
 	for _, f := range strings.Fields(surface) {
-		if isCap(f) && !orgSuffix[f] {
+		if isCap(f) && !isCorpSuffix(f) {
 			ini.WriteByte(f[0])
 		}
 	}
@@ -64,7 +82,7 @@ func (d *docState) add(surface string) {
 
 func newDocState(r *Recognizer, known []Known) *docState {
 	d := &docState{r: r, known: map[string]filing.EntityType{}, learnt: map[string]filing.EntityType{},
-		canonOf: map[string]string{}, initials: map[string][]string{}, folds: map[string]string{}}
+		canonOf: map[string]string{}, initials: map[string][]string{}, folds: map[string]string{}, context: ner.Context{}}
 	for _, k := range known {
 		if strings.TrimSpace(k.Name) == "" {
 			continue
@@ -96,17 +114,20 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 		d.add(surface)
 	}
 	d.learnt[surface] = t
+	d.teach(strings.ToUpper(surface), t)
+	if isAllCaps(surface) {
+		// A caption's "ACME WIDGETS" is "Acme Widgets" in the text below.
+		d.teach(titleCase(surface), t)
+	}
 	if t == filing.Organization {
 		// "Acme Widgets, Inc." is later just "Acme Widgets".
 		f := strings.Fields(surface)
-		for len(f) > 1 && orgSuffix[f[len(f)-1]] {
+		for len(f) > 1 && isCorpSuffix(strings.TrimSuffix(f[len(f)-1], ",")) {
 			f = f[:len(f)-1]
 		}
 		if short := strings.TrimSuffix(strings.Join(f, " "), ","); short != surface && len(short) >= 3 {
-			if _, ok := d.learnt[short]; !ok {
-				d.add(short)
-				d.learnt[short] = t
-			}
+			d.teach(short, t)
+			d.teach(strings.ToUpper(short), t)
 		}
 	}
 	if t == filing.Person {
@@ -121,13 +142,20 @@ func (d *docState) learn(t filing.EntityType, surface string) {
 		if len(f) >= 2 {
 			last := strings.TrimSuffix(f[len(f)-1], ",")
 			if len(last) >= 3 && !isInitial(last) {
-				if _, ok := d.learnt[last]; !ok {
-					d.add(last)
-					d.learnt[last] = filing.Person
-				}
+				d.teach(last, filing.Person)
+				d.teach(strings.ToUpper(last), filing.Person)
 				d.canonOf[fold(last)] = surface
 			}
 		}
+	}
+}
+
+// teach learns a spelling of a name learnt under another ("ACME WIDGETS" for "Acme
+// Widgets"), unless it is learnt already.
+func (d *docState) teach(surface string, t filing.EntityType) {
+	if _, ok := d.learnt[surface]; !ok && len(surface) >= 3 {
+		d.add(surface)
+		d.learnt[surface] = t
 	}
 }
 
@@ -218,14 +246,12 @@ func (d *docState) recurFinder() *recurFinder {
 	return f
 }
 
-// recur finds again, on a page, the names learnt anywhere in the document. A name
-// learnt earlier wins a place over one learnt later.
-func (d *docState) recur(f *recurFinder, text string, have []span) []span {
-	if len(f.names) == 0 {
-		return nil
-	}
-	type occ struct{ name, s, e int }
-	var occs []occ
+// occ is an occurrence of the name f.names[name] at text[s:e].
+type occ struct{ name, s, e int }
+
+// occurrences finds the learnt names in text, as whole words.
+func (d *docState) occurrences(f *recurFinder, text string) []occ {
+	occs := d.occs[:0]
 	if cap(d.lastEnd) < len(f.names) {
 		d.lastEnd = make([]int, len(f.names))
 	}
@@ -248,6 +274,17 @@ func (d *docState) recur(f *recurFinder, text string, have []span) []span {
 			occs = append(occs, occ{n, s, e})
 		}
 	}
+	d.occs = occs
+	return occs
+}
+
+// recur finds again, on a page, the names learnt anywhere in the document. A name
+// learnt earlier wins a place over one learnt later.
+func (d *docState) recur(f *recurFinder, text string, have []span) []span {
+	if len(f.names) == 0 {
+		return nil
+	}
+	occs := d.occurrences(f, text)
 	slices.SortFunc(occs, func(a, b occ) int {
 		if a.name != b.name {
 			return a.name - b.name
@@ -278,8 +315,12 @@ next:
 				continue next
 			}
 		}
-		out = append(out, span{typ: d.learnt[name], start: o.s, end: o.e, prio: prioName})
-		for k := o.s; k < o.e; k++ {
+		e := o.e
+		if d.learnt[name] == filing.Organization {
+			e = suffixEnd(text, e, mask)
+		}
+		out = append(out, span{typ: d.learnt[name], start: o.s, end: e, prio: prioName})
+		for k := o.s; k < e; k++ {
 			mask[k] = true
 		}
 	}
@@ -368,4 +409,49 @@ func better(t filing.EntityType, a, b string) bool {
 		return false
 	}
 	return len(a) > len(b)
+}
+
+// suffixEnd extends a company's name that ends at e over a corporate suffix right after
+// it ("ACME WIDGETS" + " INC", "Acme" + ", Inc."), unless masked.
+func suffixEnd(text string, e int, mask []bool) int { return extendOver(text, e, mask, isCorpSuffix) }
+
+// extendOver extends a name that ends at e over a comma, blanks (a line break among
+// them) and a suffix that isSuffix accepts, unless masked.
+func extendOver(text string, e int, mask []bool, isSuffix func(string) bool) int {
+	k := e
+	if k < len(text) && text[k] == ',' {
+		k++
+	}
+	b := k
+	for k < len(text) && isBlank(text[k]) && k-b < 3 {
+		k++
+	}
+	if k == b {
+		return e
+	}
+	w := k
+	for w < len(text) && (isASCIILetter(text[w]) || text[w] == '.') {
+		w++
+	}
+	if w == k || !isSuffix(text[k:w]) || w < len(text) && isWordByte(text[w]) {
+		return e
+	}
+	for j := e; j < w && j < len(mask); j++ {
+		if mask[j] {
+			return e
+		}
+	}
+	return w
+}
+
+// titleCase writes each word of an all-capitals name with one capital: "ACME WIDGETS"
+// → "Acme Widgets".
+func titleCase(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i := range b {
+		if (i == 0 || b[i-1] == ' ') && b[i] >= 'a' && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
 }

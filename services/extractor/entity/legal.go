@@ -1,7 +1,6 @@
 package entity
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -12,7 +11,7 @@ import (
 // The ECF header stamp ("Case 3:20-cv-08570-JD Document 736-12 Filed 04/15/24 Page 1 of
 // 2", "Case: 20-16276, 08/05/2020, ID: 11778722, DktEntry: 19, Page 1 of 15") repeats on
 // every page; it is metadata, not a mention, so a stamp left in the text is masked.
-var stampRE = regexp.MustCompile(`(?m)^[ \t]*(?:Appellate )?Case:?[ \t]+[0-9][^\n]*?(?:Document|DktEntry|Page:?[ \t]*\d)[^\n]*$`)
+var stampRE = lazy(`(?m)^[ \t]*(?:Appellate )?Case:?[ \t]+[0-9][^\n]*?(?:Document|DktEntry|Page:?[ \t]*\d)[^\n]*$`)
 
 func stampRanges(text string) [][2]int {
 	var out [][2]int
@@ -54,20 +53,20 @@ const (
 var (
 	// Docket numbers: district "3:20-cv-08570-JD", with office and judge initials
 	// optional; "17-cv-6761"; the hyphenated form "2-15-cv-00180"; MDL numbers.
-	docketDistrictRE = regexp.MustCompile(`\b(?:MDL[ \t]+)?(?:\d{1,2}:)?\d{2}-(?:[a-z]{2,4}|[A-Z]{2,3})-\d{3,6}(?:-[A-Z]{2,4})*\b|\b\d{1,2}-\d{2}-[a-z]{2}-\d{3,6}\b|\bMDL[ \t]+\d{2}-\d{4,6}(?:-[A-Z]{2,4})*\b|\b\d:\d{2}-\d{1,6}\b`)
+	docketDistrictRE = lazy(`\b(?:MDL[ \t]+)?(?:\d{1,2}:)?\d{2}-(?:[a-z]{2,4}|[A-Z]{2,3})-\d{3,6}(?:-[A-Z]{2,4})*\b|\b\d{1,2}-\d{2}-[a-z]{2}-\d{3,6}\b|\bMDL[ \t]+\d{2}-\d{4,6}(?:-[A-Z]{2,4})*\b|\b\d:\d{2}-\d{1,6}\b`)
 	// Appellate, bankruptcy and state numbers ("17-3510", "21-12345", "2019-06-0263",
 	// "363A14-4") are plain digit groups that phone numbers and ZIP codes also look like,
 	// so they count only after a docket cue, or at the start of an RSS title line.
-	docketCueRE  = regexp.MustCompile(`(?i)(?:\bNos?\.|\bNumber:?|#:|\bdocketed(?: today)? (?:as|at)(?:\s+number|\s+No\.)?|\bCAPTION FOR|\bCase:)[ \t]*(?::[ \t]*)?`)
-	docketBareRE = regexp.MustCompile(`^(?:\d{1,2}:)?\d{2,5}[-–]\d{1,6}(?:[-–]\d{1,5})?(?:-[A-Z]{2,4})*\b|^\d{2,4}[A-Z]\d{2,3}-\d{1,3}\b|^MDL[ \t]+\d{2}-\d{4,6}(?:-[A-Z]{2,4})*`)
-	docketListRE = regexp.MustCompile(`^(?:,|,? and|,? &)?\s*`)
-	phoneRE      = regexp.MustCompile(`^\d{3}-\d{3}-\d{4}`)
+	docketCueRE  = lazy(`(?i)(?:\bNos?\.|\bNumber:?|#:|\bdocketed(?: today)? (?:as|at)(?:\s+number|\s+No\.)?|\bCAPTION FOR|\bCase:)[ \t]*(?::[ \t]*)?`)
+	docketBareRE = lazy(`^(?:\d{1,2}:)?\d{2,5}[-–]\d{1,6}(?:[-–]\d{1,5})?(?:-[A-Z]{2,4})*\b|^\d{2,4}[A-Z]\d{2,3}-\d{1,3}\b|^MDL[ \t]+\d{2}-\d{4,6}(?:-[A-Z]{2,4})*`)
+	docketListRE = lazy(`^(?:,|,? and|,? &)?\s*`)
+	phoneRE      = lazy(`^\d{3}-\d{3}-\d{4}`)
 
-	moneyRE = regexp.MustCompile(`\$[ \t]?\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand|trillion))?\b|\$[ \t]?\d+(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand))?\b`)
+	moneyRE = lazy(`\$[ \t]?\d{1,3}(?:,\d{3})*(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand|trillion))?\b|\$[ \t]?\d+(?:\.\d+)?(?:[ \t]+(?:million|billion|thousand))?\b`)
 
-	dateRE = regexp.MustCompile(`\b` + month + `(?:` + ws + `\d{1,2}(?:st|nd|rd|th)?(?:,` + ws + `\d{4})?|` + ws + `of` + ws + `\d{4}|` + ws + `\d{4})\b|\b\d{1,2}` + ws + `(?:January|February|March|April|May|June|July|August|September|October|November|December)` + ws + `\d{4}\b|\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b`)
+	dateRE = lazy(`\b` + month + `(?:` + ws + `\d{1,2}(?:st|nd|rd|th)?(?:,` + ws + `\d{4})?|` + ws + `of` + ws + `\d{4}|` + ws + `\d{4})\b|\b\d{1,2}` + ws + `(?:January|February|March|April|May|June|July|August|September|October|November|December)` + ws + `\d{4}\b|\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b`)
 
-	exhibitRE = regexp.MustCompile(`\b(?:Exhibits?|EXHIBITS?|Exs?\.|Ex\.)[ \t]+(?:No\.[ \t]*)?(?:\d{1,4}[A-Z]?|[A-Z]{1,2}\b)(?:[-–](?:\d{1,4}|[A-Z]{1,2}\b))?`)
+	exhibitRE = lazy(`\b(?:Exhibits?|EXHIBITS?|Exs?\.|Ex\.)[ \t]+(?:No\.[ \t]*)?(?:\d{1,4}[A-Z]?|[A-Z]{1,2}\b)(?:[-–](?:\d{1,4}|[A-Z]{1,2}\b))?`)
 
 	// Statutes and rules.
 	statuteParts = []string{
@@ -110,7 +109,7 @@ var (
 
 func init() {
 	for i, p := range statuteParts {
-		statuteRules[i].re = regexp.MustCompile(p)
+		statuteRules[i].re = lazy(p)
 	}
 }
 
@@ -333,10 +332,10 @@ var (
 
 func init() {
 	for i, p := range courtNameParts {
-		courtRules[i].re = regexp.MustCompile(`(?i:\b` + p + `)`)
+		courtRules[i].re = lazy(`(?i:\b` + p + `)`)
 	}
 	for i, p := range courtAbbrevParts {
-		courtRules[len(courtNameParts)+i].re = regexp.MustCompile(p)
+		courtRules[len(courtNameParts)+i].re = lazy(p)
 	}
 }
 
@@ -369,7 +368,7 @@ func courtMatches(text string, h pageHits) [][2]int {
 }
 
 // courtCodeRE finds PACER court codes before a docket number ("ALN 1:10-259").
-var courtCodeRE = regexp.MustCompile(`\b[A-Z]{2}[NSEWMC][ \t]+\d:\d{2}-`)
+var courtCodeRE = lazy(`\b[A-Z]{2}[NSEWMC][ \t]+\d:\d{2}-`)
 
 // courtSpans finds court names. A match must start with a capital letter: "the district
 // court" in running text is a generic reference, "District Court" a name.

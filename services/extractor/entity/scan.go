@@ -21,7 +21,7 @@ import (
 
 // rule is one expression and the words that trigger it.
 type rule struct {
-	re *regexp.Regexp
+	re *lazyRE
 	// keys are the literal words; fold matches them without regard to ASCII case.
 	keys []string
 	fold bool

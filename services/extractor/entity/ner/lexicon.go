@@ -1,0 +1,117 @@
+package ner
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+)
+
+// The gazetteers are word classes the tagger weighs as features; a word in one is
+// evidence, never a decision. None lists the name of a particular party: the classes are
+// first names (data/SOURCES.md), the legal forms of companies, the head nouns of
+// institutions, US states and countries, and the vocabulary of procedure.
+
+//go:embed data/firstnames.txt
+var firstNamesTxt string
+
+// Gazetteer classes, as bits.
+const (
+	gazFirstName = 1 << iota
+	gazCorpSuffix
+	gazOrgHead
+	gazPlace
+	gazRole
+	gazTitle
+	gazMonth
+	gazFunction
+	gazPlaceSuffix
+	numGaz = iota
+)
+
+// CorpSuffixes are the lower-cased legal forms of companies ("inc.", "llc").
+var CorpSuffixes = setOf("inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation", "co", "co.",
+	"company", "lp", "l.p.", "llp", "l.l.p.", "pllc", "p.a.", "p.c.", "ltd", "ltd.", "limited", "plc", "gmbh", "ag", "sa",
+	"s.a.", "n.a.", "nv", "n.v.", "bv", "b.v.", "lllp", "ab", "gp", "s.p.a.", "spa", "s.a.s.", "pty", "oy")
+
+var orgHeads = setOf("church", "association", "society", "foundation", "league", "council", "federation", "union",
+	"network", "department", "bureau", "office", "agency", "administration", "commission", "institute", "university",
+	"college", "school", "hospital", "center", "centre", "bank", "group", "fund", "trust", "partners", "associates",
+	"holdings", "services", "technologies", "research", "capital", "authority", "police", "committee", "ministry",
+	"museum", "laboratories", "labs", "industries", "enterprises", "systems", "alliance", "coalition", "party",
+	"organization", "organisation", "airlines", "insurance", "management", "communications", "media",
+	"pharmaceuticals", "motors", "energy", "electronics", "club", "team", "band", "records", "press", "board",
+	"army", "navy", "force", "corps", "bancorp", "financial", "securities", "investments", "ventures", "studios",
+	"entertainment", "solutions", "software", "networks", "global", "international", "academy")
+
+var places = setOf("alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware",
+	"florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky", "louisiana", "maine",
+	"maryland", "massachusetts", "michigan", "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada",
+	"hampshire", "jersey", "mexico", "york", "carolina", "dakota", "ohio", "oklahoma", "oregon", "pennsylvania",
+	"rhode", "tennessee", "texas", "utah", "vermont", "virginia", "washington", "wisconsin", "wyoming", "columbia",
+	"puerto", "guam", "america", "canada", "china", "japan", "india", "germany", "france", "italy", "spain", "russia",
+	"brazil", "australia", "ireland", "israel", "korea", "england", "scotland", "wales", "britain", "kingdom",
+	"switzerland", "netherlands", "sweden", "norway", "denmark", "belgium", "austria", "poland", "ukraine", "taiwan",
+	"singapore", "vietnam", "philippines", "indonesia", "argentina", "chile", "colombia", "peru", "egypt", "nigeria",
+	"africa", "kenya", "iran", "iraq", "turkey", "greece", "portugal", "europe", "asia", "usa", "u.s.", "u.s.a.", "uk")
+
+var placeSuffixes = setOf("county", "city", "parish", "township", "borough", "valley", "river", "basin", "island",
+	"islands", "mountains", "bay", "lake", "street", "avenue", "road", "drive", "boulevard", "state", "province",
+	"district", "region", "village", "town", "heights", "beach", "falls", "springs", "harbor", "port")
+
+// roles is the vocabulary of procedure and of contracts: words that capitalisation makes
+// look like names.
+var roles = setOf("plaintiff", "plaintiffs", "defendant", "defendants", "appellant", "appellants", "appellee",
+	"appellees", "petitioner", "petitioners", "respondent", "respondents", "debtor", "debtors", "creditor",
+	"creditors", "court", "clerk", "counsel", "judge", "justice", "order", "motion", "exhibit", "case", "document",
+	"page", "filed", "docket", "complaint", "answer", "memorandum", "opinion", "notice", "brief", "declaration",
+	"section", "rule", "rules", "agreement", "borrower", "borrowers", "lender", "lenders", "guarantor", "trustee",
+	"party", "parties", "intervenor", "amicus", "schedule", "article", "exhibits", "note", "loan", "security",
+	"collateral", "obligations", "default", "event", "government", "state", "united", "states", "federal",
+	"employer", "employee", "claimant", "movant", "et", "al", "al.", "bar", "id", "id.")
+
+var titles = setOf("mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "judge", "justice", "hon", "hon.",
+	"honorable", "governor", "senator", "representative", "magistrate", "professor", "prof.", "officer", "sheriff",
+	"detective", "sergeant", "agent", "commissioner", "president", "ceo", "chairman", "director", "king", "queen",
+	"prince", "sir", "lord", "general", "captain", "mayor", "minister", "pope", "saint", "st.", "rev.", "reverend")
+
+var months = setOf("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+	"november", "december", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.", "oct.", "nov.",
+	"dec.", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+var functionWords = setOf("the", "a", "an", "this", "that", "these", "those", "in", "on", "at", "for", "of", "by",
+	"to", "from", "with", "and", "or", "but", "if", "as", "see", "it", "he", "she", "they", "we", "i", "you", "his",
+	"her", "their", "our", "its", "my", "your", "there", "here", "when", "where", "while", "whether", "because",
+	"however", "thus", "each", "every", "all", "any", "no", "not", "some", "such", "what", "which", "who", "is", "are",
+	"was", "were", "be", "has", "have", "had", "do", "does", "did", "can", "may", "must", "will", "would", "shall",
+	"should", "could", "under", "upon", "after", "before", "between", "against", "into", "over", "during", "since")
+
+// IsFirstName says whether a lower-cased word is in the first-names lexicon.
+func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 }
+
+// IsRole says whether a lower-cased word is a role or a word of procedure ("plaintiff",
+// "borrower", "employer"), which alone is no name.
+func IsRole(lower string) bool { return roles[lower] }
+
+// gazetteer returns the classes of a lower-cased word.
+func gazetteer(lower string) uint32 { return gazetteers()[hashStr(fnvOffset, lower)] }
+
+// gazetteers merges the classes into one table, so that a word costs one look-up, by
+// the hash of its lower case that the features take anyway.
+var gazetteers = sync.OnceValue(func() map[uint32]uint32 {
+	m := make(map[uint32]uint32, 10000)
+	for l := range strings.SplitSeq(firstNamesTxt, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			m[hashStr(fnvOffset, l)] |= gazFirstName
+		}
+	}
+	for _, c := range []struct {
+		bit uint32
+		set map[string]bool
+	}{{gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
+		{gazRole, roles}, {gazTitle, titles}, {gazMonth, months}, {gazFunction, functionWords}, {gazPlaceSuffix, placeSuffixes}} {
+		for w := range c.set {
+			m[hashStr(fnvOffset, w)] |= c.bit
+		}
+	}
+	return m
+})

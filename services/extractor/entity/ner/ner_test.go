@@ -1,0 +1,98 @@
+package ner
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestTokenize(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Acme's chief, Mr. Roe, sued U.S. Steel Corp. in 2019.", []string{"Acme", "'s", "chief", ",", "Mr.", "Roe", ",", "sued", "U.S.", "Steel", "Corp.", "in", "2019", "."}},
+		{"C. R. Bard, Inc. paid $1,000.50", []string{"C.", "R.", "Bard", ",", "Inc.", "paid", "$", "1,000.50"}},
+		{"AT&T and O'Neil’s co-counsel", []string{"AT&T", "and", "O'Neil", "’s", "co-counsel"}},
+		{"Zürich\nGENÈVE", []string{"Zürich", "GENÈVE"}},
+	} {
+		toks := Tokenize(nil, tc.text)
+		var got []string
+		for _, k := range toks {
+			got = append(got, tc.text[k.Start:k.End])
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("Tokenize(%q) = %q; want %q", tc.text, got, tc.want)
+		}
+	}
+	if toks := Tokenize(nil, "a\nb\n\nc"); toks[0].Line != 0 || toks[1].Line != 1 || toks[2].Line != 3 {
+		t.Errorf("lines %+v; want 0, 1, 3", toks)
+	}
+}
+
+// TestConvert checks the mapping of the CoNLL sets' conventions onto ours.
+func TestConvert(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		words, tags string
+		want        string
+	}{
+		{"contract roles are no persons", "the Borrower and Jane Roe", "O I-PER O I-PER I-PER", "O O O B-PER I-PER"},
+		{"a lower-case bank is no organisation", "the bank and Bank of Ohio", "O I-ORG O I-ORG I-ORG I-ORG", "O O O B-ORG I-ORG I-ORG"},
+		{"an address is its places", "at 3003 Tasman Drive , Santa Clara , California", "O I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC",
+			"O O O O O B-LOC I-LOC O B-LOC"},
+		{"MISC is no type", "a Japanese band", "O I-MISC O", "O O O"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Convert(Sentence{Words: strings.Fields(tc.words), Tags: strings.Fields(tc.tags)})
+			if strings.Join(got.Tags, " ") != tc.want {
+				t.Errorf("got %s; want %s", strings.Join(got.Tags, " "), tc.want)
+			}
+		})
+	}
+}
+
+func TestReadCoNLL(t *testing.T) {
+	in := "-DOCSTART- -X- O O\n\nAcme NNP - I-ORG\nsued VBD - O\n\nRoe NNP - I-PER\n\n-DOCSTART- -X- O O\n\nOhio I-LOC\n"
+	docs, err := ReadCoNLL(strings.NewReader(in), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || len(docs[0].Sentences) != 2 || docs[1].Sentences[0].Tags[0] != "B-LOC" {
+		t.Fatalf("got %+v; want 2 documents, the first of 2 sentences", docs)
+	}
+	if _, err := ReadCoNLL(strings.NewReader("Acme\n"), "bad"); err == nil {
+		t.Error("a line without a tag: got no error")
+	}
+}
+
+func TestModelFile(t *testing.T) {
+	exs := []Example{{Words: strings.Fields("Jane Roe sued Acme Corp. in Ohio ."), Lines: make([]int, 8),
+		Tags: strings.Fields("B-PER I-PER O B-ORG I-ORG O B-LOC O")}}
+	m := Train(exs, TrainOptions{Bits: 10, Epochs: 5, Seed: 3, Rare: 1})
+	var b bytes.Buffer
+	if _, err := m.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Version() != m.Version() || !strings.HasPrefix(m.Version(), "ner-") {
+		t.Errorf("versions %s and %s; want equal ner- versions", m.Version(), m2.Version())
+	}
+	text := "Jane Roe sued Acme Corp. in Ohio."
+	var got []string
+	for _, s := range m2.NewTagger().Tag(text, Tokenize(nil, text), nil) {
+		toks := Tokenize(nil, text)
+		got = append(got, s.Type+":"+text[toks[s.Start].Start:toks[s.End-1].End])
+	}
+	if strings.Join(got, ",") != "PER:Jane Roe,ORG:Acme Corp.,LOC:Ohio" {
+		t.Errorf("a model trained on one sentence tags it %q", got)
+	}
+	for _, bad := range [][]byte{nil, []byte("not a model"), b.Bytes()[:b.Len()-1]} {
+		if _, err := Load(bad); err == nil {
+			t.Errorf("Load of %d bytes: got no error", len(bad))
+		}
+	}
+}
