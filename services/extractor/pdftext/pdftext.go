@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -178,6 +179,7 @@ func open(data []byte) (*pdf.Reader, error) {
 	if err := checkNesting(body); err != nil {
 		return nil, err
 	}
+	body = fixTrailerSize(body)
 	r, err := pdf.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		return nil, err
@@ -186,6 +188,68 @@ func open(data []byte) (*pdf.Reader, error) {
 		return nil, errors.New("pdf has no trailer")
 	}
 	return r, nil
+}
+
+// fixTrailerSize repairs a trailer whose /Size is smaller than its xref table, as
+// pdfunite (poppler 22) writes after merging files: /Size counts the objects written,
+// not the largest object number plus one. The library cuts the table to /Size and then
+// cannot find the catalog; readers use the table. The trailer follows the table, so
+// rewriting it in a copy moves no offset the file refers to.
+func fixTrailerSize(body []byte) []byte {
+	sx := bytes.LastIndex(body, []byte("startxref"))
+	if sx < 0 {
+		return body
+	}
+	off, err := strconv.Atoi(string(bytes.TrimSpace(firstLine(body[sx+len("startxref"):]))))
+	if err != nil || off < 0 || off >= sx || !bytes.HasPrefix(body[off:], []byte("xref")) {
+		return body
+	}
+	table := body[off+len("xref") : sx]
+	end := bytes.Index(table, []byte("trailer"))
+	if end < 0 {
+		return body
+	}
+	entries := 0
+	for _, l := range bytes.FieldsFunc(table[:end], func(r rune) bool { return r == '\n' || r == '\r' }) {
+		f := bytes.Fields(l)
+		if len(f) != 2 { // "first count" heads a subsection; entries have three fields
+			continue
+		}
+		first, err1 := strconv.Atoi(string(f[0]))
+		count, err2 := strconv.Atoi(string(f[1]))
+		if err1 == nil && err2 == nil {
+			entries = max(entries, first+count)
+		}
+	}
+	trailer := table[end:]
+	k := bytes.Index(trailer, []byte("/Size"))
+	if k < 0 {
+		return body
+	}
+	start := off + len("xref") + end + k + len("/Size")
+	for start < sx && isWhite(body[start]) {
+		start++
+	}
+	stop := start
+	for stop < sx && body[stop] >= '0' && body[stop] <= '9' {
+		stop++
+	}
+	size, err := strconv.Atoi(string(body[start:stop]))
+	if err != nil || size >= entries {
+		return body
+	}
+	fixed := make([]byte, 0, len(body)+8)
+	fixed = append(fixed, body[:start]...)
+	fixed = strconv.AppendInt(fixed, int64(entries), 10)
+	return append(fixed, body[stop:]...)
+}
+
+func firstLine(b []byte) []byte {
+	b = bytes.TrimLeft(b, " \r\n")
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // maxObjectNesting bounds arrays and dictionaries in the file's objects. The library's
