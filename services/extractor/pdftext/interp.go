@@ -13,6 +13,7 @@ import (
 const (
 	maxOps       = 20_000_000
 	maxGlyphs    = 2_000_000
+	maxTextBytes = 64 << 20 // the glyphs' texts together
 	maxFormDepth = 12
 	maxFormCalls = 10_000
 )
@@ -38,14 +39,16 @@ func (m mat) apply(x, y float64) (float64, float64) {
 }
 
 // textGlyph is one shown character code, placed on the page. Coordinates are turned so
-// that the glyph's writing direction runs left to right (rot quarter turns undone).
+// that the glyph's writing direction runs left to right (rot quarter turns undone). Its
+// text is text[off:off+n] of the page's interp; holding no pointer, glyphs cost the
+// garbage collector nothing and sort by plain copies.
 type textGlyph struct {
-	x, y  float64 // origin on the baseline
-	w     float64 // advance along the baseline
-	size  float64 // font size on the page
-	text  string
-	space bool // an explicit space character
-	rot   int8
+	x, y   float64 // origin on the baseline
+	w      float64 // advance along the baseline
+	size   float64 // font size on the page
+	off, n uint32
+	space  bool // an explicit space character
+	rot    int8
 }
 
 // gstate is the part of the graphics state text extraction needs. Text state
@@ -57,10 +60,12 @@ type gstate struct {
 	font               *font
 }
 
-// interp interprets the content streams of one page.
+// interp interprets the content streams of one page. A worker reuses it, buffers
+// included, for page after page (reset clears what belongs to one page).
 type interp struct {
 	doc    *document
 	glyphs []textGlyph
+	text   []byte // the glyphs' texts
 	ops    int
 	forms  int
 	active map[objID]bool   // forms being drawn, to stop a form drawing itself
@@ -69,6 +74,15 @@ type interp struct {
 
 func newInterp(doc *document) *interp {
 	return &interp{doc: doc, active: map[objID]bool{}, cache: map[objID][]byte{}}
+}
+
+// reset readies the interpreter for another page of doc.
+func (in *interp) reset(doc *document) {
+	in.doc = doc
+	in.glyphs, in.text = in.glyphs[:0], in.text[:0]
+	in.ops, in.forms = 0, 0
+	clear(in.active)
+	clear(in.cache)
 }
 
 func num(v operand) float64 {
@@ -233,6 +247,9 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 	if len(in.glyphs)+len(s) > maxGlyphs {
 		return fmt.Errorf("%w: more than %d glyphs", errTooComplex, maxGlyphs)
 	}
+	if len(in.text) > maxTextBytes {
+		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
+	}
 	f.each(s, func(text string, w float64, wordSpace bool) {
 		m := tm.mul(g.ctm)
 		tx := w * g.tfs * g.th
@@ -256,10 +273,11 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 			rot = 3
 		}
 		if text != "" {
-			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, text: text, rot: rot}
+			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, off: uint32(len(in.text)), n: uint32(len(text)), rot: rot}
 			gl.x, gl.y = turn(x0, y0, rot)
 			gl.space = text == " " || text == "\u00a0"
 			in.glyphs = append(in.glyphs, gl)
+			in.text = append(in.text, text...)
 		}
 		adv := w*g.tfs + g.tc
 		if wordSpace {

@@ -47,9 +47,32 @@ func (d *document) font(v pdf.Value, name string) *font {
 	return e.f
 }
 
-// pageText interprets one page and lays its glyphs out as text. A panic inside the
-// library becomes an error for this page alone.
-func (d *document) pageText(n pageNode) (pl pageLayout, err error) {
+// pageWorker extracts pages one after another, reusing its interpreter's and layouter's
+// buffers; workers are pooled across documents.
+type pageWorker struct {
+	in interp
+	lo layouter
+}
+
+var pageWorkers = sync.Pool{New: func() any { return &pageWorker{in: *newInterp(nil)} }}
+
+// maxPooledGlyphs keeps a worker that met a huge page out of the pool, so that one
+// hostile file does not pin its buffers.
+const maxPooledGlyphs = 1 << 16
+
+func getPageWorker() *pageWorker { return pageWorkers.Get().(*pageWorker) }
+
+func putPageWorker(w *pageWorker) {
+	if cap(w.in.glyphs) > maxPooledGlyphs || cap(w.lo.group) > maxPooledGlyphs {
+		return
+	}
+	w.in.reset(nil)
+	pageWorkers.Put(w)
+}
+
+// pageText interprets one page of doc and lays its glyphs out as text. A panic inside
+// the library becomes an error for this page alone.
+func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
@@ -59,12 +82,12 @@ func (d *document) pageText(n pageNode) (pl pageLayout, err error) {
 	if err != nil {
 		return pageLayout{}, err
 	}
-	in := newInterp(d)
+	w.in.reset(doc)
 	g := gstate{ctm: identity, th: 1}
-	if err := in.run(content, n.resources, g, 0); err != nil {
+	if err := w.in.run(content, n.resources, g, 0); err != nil {
 		return pageLayout{}, err
 	}
-	return layout(in.glyphs), nil
+	return w.lo.layout(w.in.glyphs, w.in.text), nil
 }
 
 // pageContent concatenates the page's content streams. A stream that cannot be decoded

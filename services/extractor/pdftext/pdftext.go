@@ -95,8 +95,10 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := getPageWorker()
+			defer putPageWorker(w)
 			for i := range next {
-				pl, err := doc.pageText(nodes[i])
+				pl, err := w.pageText(doc, nodes[i])
 				lines[i] = normaliseLines(pl)
 				pages[i].LineNumbers = pl.lineNumbers
 				errs[i] = err
