@@ -117,7 +117,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			// A syntax error ends the stream: what was shown so far stays.
 			return nil
 		}
-		if op == "" {
+		if len(op) == 0 {
 			if len(args) >= maxOperands {
 				return fmt.Errorf("%w: more than %d operands", errTooComplex, maxOperands)
 			}
@@ -128,7 +128,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 		if in.ops > maxOps {
 			return fmt.Errorf("%w: more than %d operators", errTooComplex, maxOps)
 		}
-		switch op {
+		switch string(op) {
 		case "q":
 			if len(stack) < 256 {
 				stack = append(stack, g)
@@ -171,7 +171,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			}
 		case "Td", "TD":
 			if len(args) == 2 {
-				if op == "TD" {
+				if string(op) == "TD" {
 					g.tl = -num(args[1])
 				}
 				tlm = mat{1, 0, 0, 1, num(args[0]), num(args[1])}.mul(tlm)
@@ -186,18 +186,18 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 		case "Tj", "'", "\"", "TJ":
-			if op == "\"" && len(args) == 3 {
+			if string(op) == "\"" && len(args) == 3 {
 				g.tw, g.tc = num(args[0]), num(args[1])
 				args = args[2:]
 			}
-			if op == "'" || op == "\"" {
+			if string(op) == "'" || string(op) == "\"" {
 				tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 				tm = tlm
 			}
 			if len(args) != 1 {
 				break
 			}
-			if op == "TJ" {
+			if string(op) == "TJ" {
 				for _, e := range args[0].arr {
 					if e.k == kStr {
 						if err := in.show(&g, &tm, e.str); err != nil {

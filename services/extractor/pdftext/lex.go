@@ -40,9 +40,15 @@ type operand struct {
 }
 
 // lexer reads tokens from a decoded content stream (or a CMap, which shares the syntax).
+// The elements of the arrays it returns live in a buffer it reuses once the caller asks
+// for the token after an operator: operands are valid until then, and the operator it
+// returns aliases the stream.
 type lexer struct {
-	b   []byte
-	pos int
+	b       []byte
+	pos     int
+	elems   []operand // elements of the arrays read since the last operator
+	open    []operand // elements of the arrays being read, innermost last
+	afterOp bool
 }
 
 func isWhite(c byte) bool {
@@ -74,14 +80,23 @@ func (l *lexer) skipSpace() {
 	}
 }
 
-// next reads either an operand (op == "") or an operator keyword. At the end of the
+// next reads either an operand (op empty) or an operator keyword. At the end of the
 // stream it returns eof = true.
-func (l *lexer) next() (v operand, op string, eof bool, err error) {
+func (l *lexer) next() (v operand, op []byte, eof bool, err error) {
+	if l.afterOp {
+		l.elems, l.afterOp = l.elems[:0], false
+	}
+	v, op, eof, err = l.token()
+	l.afterOp = len(op) > 0
+	return v, op, eof, err
+}
+
+func (l *lexer) token() (v operand, op []byte, eof bool, err error) {
 	var c byte
 	for {
 		l.skipSpace()
 		if l.pos >= len(l.b) {
-			return operand{}, "", true, nil
+			return operand{}, nil, true, nil
 		}
 		c = l.b[l.pos]
 		if c != ']' && c != '>' && c != ')' && c != '{' && c != '}' {
@@ -91,20 +106,20 @@ func (l *lexer) next() (v operand, op string, eof bool, err error) {
 	}
 	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
 		v, err = l.value(0)
-		return v, "", false, err
+		return v, nil, false, err
 	}
 	start := l.pos
 	for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
 		l.pos++
 	}
-	word := string(l.b[start:l.pos])
-	switch word {
+	word := l.b[start:l.pos:l.pos]
+	switch string(word) {
 	case "true":
-		return operand{k: kBool, num: 1}, "", false, nil
+		return operand{k: kBool, num: 1}, nil, false, nil
 	case "false":
-		return operand{k: kBool}, "", false, nil
+		return operand{k: kBool}, nil, false, nil
 	case "null":
-		return operand{}, "", false, nil
+		return operand{}, nil, false, nil
 	}
 	return operand{}, word, false, nil
 }
@@ -136,84 +151,83 @@ func (l *lexer) value(depth int) (operand, error) {
 		return l.hex()
 	case c == '[':
 		l.pos++
-		var arr []operand
-		for {
-			l.skipSpace()
-			if l.pos >= len(l.b) {
-				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
-			}
+		arr, err := l.elements(depth, "array", func() bool {
 			if l.b[l.pos] == ']' {
 				l.pos++
-				return operand{k: kArray, arr: arr}, nil
+				return true
 			}
-			if len(arr) >= maxArrayElem {
-				return operand{}, fmt.Errorf("%w: array longer than %d", errSyntax, maxArrayElem)
-			}
-			v, op, eof, err := l.nextIn(depth + 1)
-			if err != nil {
-				return operand{}, err
-			}
-			if eof {
-				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
-			}
-			if op != "" {
-				continue // a keyword inside an array is malformed; drop it
-			}
-			arr = append(arr, v)
-		}
+			return false
+		})
+		return operand{k: kArray, arr: arr}, err
 	default:
 		return l.number()
 	}
 }
 
-// nextIn is next for elements of a container at the given depth.
-func (l *lexer) nextIn(depth int) (operand, string, bool, error) {
+// elements reads the elements of an array or dictionary up to its end, which end
+// recognises and consumes. Keywords inside are malformed and dropped.
+func (l *lexer) elements(depth int, what string, end func() bool) ([]operand, error) {
+	base := len(l.open)
+	defer func() { l.open = l.open[:base] }()
+	for {
+		l.skipSpace()
+		if l.pos >= len(l.b) {
+			return nil, fmt.Errorf("%w: unterminated %s", errSyntax, what)
+		}
+		if end() {
+			start := len(l.elems)
+			l.elems = append(l.elems, l.open[base:]...)
+			return l.elems[start:len(l.elems):len(l.elems)], nil
+		}
+		if len(l.open)-base >= maxArrayElem {
+			return nil, fmt.Errorf("%w: %s longer than %d", errSyntax, what, maxArrayElem)
+		}
+		v, keyword, eof, err := l.nextIn(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if eof {
+			return nil, fmt.Errorf("%w: unterminated %s", errSyntax, what)
+		}
+		if !keyword {
+			l.open = append(l.open, v)
+		}
+	}
+}
+
+// nextIn is next for elements of a container at the given depth; keyword says the
+// token was not a value.
+func (l *lexer) nextIn(depth int) (v operand, keyword, eof bool, err error) {
 	l.skipSpace()
 	if l.pos >= len(l.b) {
-		return operand{}, "", true, nil
+		return operand{}, false, true, nil
 	}
 	c := l.b[l.pos]
 	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
 		v, err := l.value(depth)
-		return v, "", false, err
+		return v, false, false, err
 	}
 	if c == '>' || c == ')' || c == '{' || c == '}' {
 		l.pos++
-		return operand{}, "}", false, nil
+		return operand{}, true, false, nil
 	}
-	return l.next()
+	v, op, eof, err := l.token()
+	return v, len(op) > 0, eof, err
 }
 
 func (l *lexer) dict(depth int) (operand, error) {
 	l.pos += 2
-	var arr []operand
-	for {
-		l.skipSpace()
-		if l.pos >= len(l.b) {
-			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
+	arr, err := l.elements(depth, "dictionary", func() bool {
+		if l.b[l.pos] != '>' {
+			return false
 		}
-		if l.b[l.pos] == '>' {
+		l.pos++
+		if l.pos < len(l.b) && l.b[l.pos] == '>' {
 			l.pos++
-			if l.pos < len(l.b) && l.b[l.pos] == '>' {
-				l.pos++
-			}
-			return operand{k: kDict, arr: arr}, nil
 		}
-		if len(arr) >= maxArrayElem {
-			return operand{}, fmt.Errorf("%w: dictionary larger than %d", errSyntax, maxArrayElem)
-		}
-		v, op, eof, err := l.nextIn(depth + 1)
-		if err != nil {
-			return operand{}, err
-		}
-		if eof {
-			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
-		}
-		if op != "" {
-			continue
-		}
-		arr = append(arr, v)
-	}
+		return true
+	})
+	return operand{k: kDict, arr: arr}, err
 }
 
 func (l *lexer) number() (operand, error) {
@@ -231,6 +245,9 @@ func (l *lexer) number() (operand, error) {
 		l.pos++
 		return operand{}, fmt.Errorf("%w: unexpected byte %q", errSyntax, l.b[start])
 	}
+	if f, ok := plainNumber(s); ok {
+		return operand{k: kNum, num: f}, nil
+	}
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil {
 		// Producers write "--5" or "1.2.3"; read the longest valid prefix, else 0.
@@ -243,6 +260,49 @@ func (l *lexer) number() (operand, error) {
 		}
 	}
 	return operand{k: kNum, num: f}, nil
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// plainNumber reads the numbers content streams are made of — a sign, digits, at most
+// one point — without strconv's allocation, when the result is exact: the digits fit
+// float64's mantissa and the divisor is an exact power of ten, so the one division is
+// correctly rounded, as strconv.ParseFloat is. ok is false for anything else.
+func plainNumber(s []byte) (f float64, ok bool) {
+	neg := false
+	if s[0] == '-' || s[0] == '+' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var mant uint64
+	digits, frac, point := 0, 0, false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			if mant >= 1<<53/10 {
+				return 0, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || frac >= len(pow10) {
+		return 0, false
+	}
+	f = float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 func (l *lexer) literal() (operand, error) {
