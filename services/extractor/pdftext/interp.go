@@ -229,11 +229,7 @@ func (in *interp) font(res pdf.Value, name string, local map[string]*font) *font
 	if f, ok := local[name]; ok {
 		return f
 	}
-	v := res.Key("Font").Key(name)
-	var f *font
-	if v.Kind() == pdf.Dict {
-		f = in.doc.font(v, name)
-	}
+	f := in.doc.resourceFont(res, name)
 	local[name] = f
 	return f
 }

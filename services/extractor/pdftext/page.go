@@ -10,10 +10,13 @@ import (
 
 // document holds what the pages of one file share: parsed fonts, keyed by the object
 // they were read from and the resource name, so that a font name reused for a different
-// font on a later page (merged exhibits) is never decoded with the wrong font.
+// font on a later page (merged exhibits) is never decoded with the wrong font; and which
+// font a resource name means in a resource dictionary, since the library parses the
+// objects again on every lookup (whole object streams included).
 type document struct {
-	mu    sync.Mutex
-	fonts map[fontKey]*fontEntry
+	mu       sync.Mutex
+	fonts    map[fontKey]*fontEntry
+	resFonts map[fontKey]*font
 }
 
 type fontKey struct {
@@ -26,7 +29,38 @@ type fontEntry struct {
 	f    *font
 }
 
-func newDocument() *document { return &document{fonts: map[fontKey]*fontEntry{}} }
+func newDocument() *document {
+	return &document{fonts: map[fontKey]*fontEntry{}, resFonts: map[fontKey]*font{}}
+}
+
+// resourceFont returns the font that name means in the resource dictionary res, or nil.
+// A resource dictionary is known by the object that holds it — itself, or the page or
+// form whose dictionary it is part of — and each such object holds one.
+func (d *document) resourceFont(res pdf.Value, name string) *font {
+	id, ok := idOf(res)
+	if !ok {
+		return d.lookupFont(res, name)
+	}
+	k := fontKey{id, name}
+	d.mu.Lock()
+	f, ok := d.resFonts[k]
+	d.mu.Unlock()
+	if ok {
+		return f
+	}
+	f = d.lookupFont(res, name)
+	d.mu.Lock()
+	d.resFonts[k] = f
+	d.mu.Unlock()
+	return f
+}
+
+func (d *document) lookupFont(res pdf.Value, name string) *font {
+	if v := res.Key("Font").Key(name); v.Kind() == pdf.Dict {
+		return d.font(v, name)
+	}
+	return nil
+}
 
 // font returns the parsed font for a font dictionary, parsing it once per document even
 // when pages on several workers ask at the same time.
