@@ -1,7 +1,6 @@
 package pdftext
 
 import (
-	"bytes"
 	"fmt"
 	"sync"
 
@@ -84,20 +83,24 @@ func (d *document) font(v pdf.Value, name string) *font {
 // pageWorker extracts pages one after another, reusing its interpreter's and layouter's
 // buffers; workers are pooled across documents.
 type pageWorker struct {
-	in interp
-	lo layouter
+	in      interp
+	lo      layouter
+	content []byte // the page's decoded content streams
 }
 
 var pageWorkers = sync.Pool{New: func() any { return &pageWorker{in: *newInterp(nil)} }}
 
 // maxPooledGlyphs keeps a worker that met a huge page out of the pool, so that one
 // hostile file does not pin its buffers.
-const maxPooledGlyphs = 1 << 16
+const (
+	maxPooledGlyphs  = 1 << 16
+	maxPooledContent = 4 << 20
+)
 
 func getPageWorker() *pageWorker { return pageWorkers.Get().(*pageWorker) }
 
 func putPageWorker(w *pageWorker) {
-	if cap(w.in.glyphs) > maxPooledGlyphs || cap(w.lo.group) > maxPooledGlyphs {
+	if cap(w.in.glyphs) > maxPooledGlyphs || cap(w.lo.group) > maxPooledGlyphs || cap(w.content) > maxPooledContent {
 		return
 	}
 	w.in.reset(nil)
@@ -112,10 +115,11 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
 		}
 	}()
-	content, err := pageContent(n.v)
+	content, err := pageContent(w.content[:0], n.v)
 	if err != nil {
 		return pageLayout{}, err
 	}
+	w.content = content
 	w.in.reset(doc)
 	g := gstate{ctm: identity, th: 1}
 	if err := w.in.run(content, n.resources, g, 0); err != nil {
@@ -124,33 +128,33 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 	return w.lo.layout(w.in.glyphs, w.in.text), nil
 }
 
-// pageContent concatenates the page's content streams. A stream that cannot be decoded
-// is skipped when others can, since the page's text may be split across them.
-func pageContent(page pdf.Value) ([]byte, error) {
+// pageContent concatenates the page's content streams onto buf. A stream that cannot
+// be decoded is skipped when others can, since the page's text may be split across them.
+func pageContent(buf []byte, page pdf.Value) ([]byte, error) {
 	c := page.Key("Contents")
 	switch c.Kind() {
 	case pdf.Null:
-		return nil, nil
+		return buf, nil
 	case pdf.Stream:
-		return readStream(c, maxContentBytes)
+		return appendStream(buf, c, maxContentBytes)
 	case pdf.Array:
-		var buf bytes.Buffer
 		var firstErr error
 		for i, n := 0, c.Len(); i < n; i++ {
-			data, err := readStream(c.Index(i), maxContentBytes-int64(buf.Len()))
+			start := len(buf)
+			var err error
+			buf, err = appendStream(buf, c.Index(i), maxContentBytes-int64(start))
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err
 				}
 				continue
 			}
-			buf.Write(data)
-			buf.WriteByte('\n')
+			buf = append(buf, '\n')
 		}
-		if buf.Len() == 0 && firstErr != nil {
+		if len(buf) == 0 && firstErr != nil {
 			return nil, firstErr
 		}
-		return buf.Bytes(), nil
+		return buf, nil
 	}
 	return nil, fmt.Errorf("page /Contents is a %v", c.Kind())
 }
