@@ -1,6 +1,7 @@
 package pdftext
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -51,17 +52,29 @@ type lexer struct {
 	afterOp bool
 }
 
-func isWhite(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
+// byteClass says which bytes are whitespace and which delimiters, for the lexer's
+// inner loops.
+var byteClass = func() (t [256]uint8) {
+	for _, c := range []byte(" \n\r\t\f\x00") {
+		t[c] = classWhite
 	}
-	return false
-}
+	for _, c := range []byte("()<>[]{}/%") {
+		t[c] = classDelim
+	}
+	return t
+}()
+
+const (
+	classWhite = 1 << iota
+	classDelim
+)
+
+func isWhite(c byte) bool { return byteClass[c]&classWhite != 0 }
+
+func isDelim(c byte) bool { return byteClass[c]&classDelim != 0 }
+
+// isRegular reports whether c belongs to a name or keyword.
+func isRegular(c byte) bool { return byteClass[c] == 0 }
 
 func (l *lexer) skipSpace() {
 	for l.pos < len(l.b) {
@@ -109,7 +122,7 @@ func (l *lexer) token() (v operand, op []byte, eof bool, err error) {
 		return v, nil, false, err
 	}
 	start := l.pos
-	for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+	for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
 		l.pos++
 	}
 	word := l.b[start:l.pos:l.pos]
@@ -138,7 +151,7 @@ func (l *lexer) value(depth int) (operand, error) {
 	case c == '/':
 		l.pos++
 		start := l.pos
-		for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+		for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
 			l.pos++
 		}
 		return operand{k: kName, str: decodeName(l.b[start:l.pos])}, nil
@@ -307,6 +320,16 @@ func plainNumber(s []byte) (f float64, ok bool) {
 
 func (l *lexer) literal() (operand, error) {
 	l.pos++ // (
+	// Most strings have no escapes and no nested brackets: one copy of the bytes.
+	for i := l.pos; i < len(l.b); i++ {
+		if c := l.b[i]; c == ')' {
+			s := string(l.b[l.pos:i])
+			l.pos = i + 1
+			return operand{k: kStr, str: s}, nil
+		} else if c == '\\' || c == '(' {
+			break
+		}
+	}
 	var out []byte
 	depth := 1
 	for l.pos < len(l.b) {
@@ -364,7 +387,11 @@ func (l *lexer) literal() (operand, error) {
 
 func (l *lexer) hex() (operand, error) {
 	l.pos++ // <
-	var out []byte
+	end := bytes.IndexByte(l.b[l.pos:], '>')
+	if end < 0 {
+		end = len(l.b) - l.pos
+	}
+	out := make([]byte, 0, (end+1)/2)
 	hi, have := byte(0), false
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]
