@@ -246,31 +246,22 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 	if len(in.text) > maxTextBytes {
 		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
 	}
+	// The text-space unit's length on the page changes with the matrix, not from glyph
+	// to glyph of one string: computed again only when the matrix turns or scales.
+	var m2, m3, unit float64 = math.NaN(), math.NaN(), 0
 	f.each(s, func(text string, w float64, wordSpace bool) {
-		m := tm.mul(g.ctm)
-		tx := w * g.tfs * g.th
-		x0, y0 := m.apply(0, g.ts)
-		x1, y1 := m.apply(tx, g.ts)
-		// The size on the page is the length of the text-space unit vertical vector.
-		size := math.Abs(g.tfs) * math.Hypot(m[2], m[3])
-		dx, dy := m[0], m[1]
-		if tx < 0 {
-			dx, dy = -dx, -dy
-		}
-		rot := int8(0)
-		switch {
-		case math.Abs(dx) >= math.Abs(dy):
-			if dx < 0 {
-				rot = 2
-			}
-		case dy > 0:
-			rot = 1
-		default:
-			rot = 3
-		}
 		if text != "" {
-			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, off: uint32(len(in.text)), n: uint32(len(text)), rot: rot}
-			gl.x, gl.y = turn(x0, y0, rot)
+			m := tm.mul(g.ctm)
+			tx := w * g.tfs * g.th
+			x0, y0 := m.apply(0, g.ts)
+			x1, y1 := m.apply(tx, g.ts)
+			// The size on the page is the length of the text-space unit vertical vector.
+			if m[2] != m2 || m[3] != m3 {
+				m2, m3, unit = m[2], m[3], math.Hypot(m[2], m[3])
+			}
+			size := math.Abs(g.tfs) * unit
+			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, off: uint32(len(in.text)), n: uint32(len(text)), rot: rotation(m, tx)}
+			gl.x, gl.y = turn(x0, y0, gl.rot)
 			gl.space = text == " " || text == "\u00a0"
 			in.glyphs = append(in.glyphs, gl)
 			in.text = append(in.text, text...)
@@ -282,6 +273,25 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 		*tm = mat{1, 0, 0, 1, adv * g.th, 0}.mul(*tm)
 	})
 	return nil
+}
+
+// rotation returns the quarter turns of the writing direction of a glyph drawn with
+// matrix m and advance tx.
+func rotation(m mat, tx float64) int8 {
+	dx, dy := m[0], m[1]
+	if tx < 0 {
+		dx, dy = -dx, -dy
+	}
+	switch {
+	case math.Abs(dx) >= math.Abs(dy):
+		if dx < 0 {
+			return 2
+		}
+		return 0
+	case dy > 0:
+		return 1
+	}
+	return 3
 }
 
 // turn rotates a point by rot quarter turns clockwise, so text written upwards or

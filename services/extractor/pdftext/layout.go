@@ -47,6 +47,8 @@ type layouter struct {
 	buf   []byte // word texts, each line's words separated by one space
 	sizes []float64
 	split overlapSplitter
+	// sortBuf is sortStable's buffer.
+	sortBuf []textGlyph
 }
 
 // layout orders glyphs into lines (top to bottom) and words (left to right): upright
@@ -70,7 +72,7 @@ func (lo *layouter) layout(glyphs []textGlyph, text []byte) pageLayout {
 			if ln.first == ln.end {
 				continue
 			}
-			if prev >= 0 && lo.lines[prev].y-ln.y > paraGap*math.Max(ln.size, lo.lines[prev].size) {
+			if prev >= 0 && lo.lines[prev].y-ln.y > paraGap*maxf(ln.size, lo.lines[prev].size) {
 				pl.lines = append(pl.lines, "")
 			}
 			pl.lines = append(pl.lines, string(lo.buf[lo.words[ln.first].start:lo.words[ln.end-1].end]))
@@ -127,10 +129,84 @@ func byX(a, b textGlyph) int {
 	return 0
 }
 
-func sortStable(gs []textGlyph, cmp func(a, b textGlyph) int) {
-	if !slices.IsSortedFunc(gs, cmp) {
-		slices.SortStableFunc(gs, cmp)
+// sortStable sorts gs stably by cmp. Lines and pages are mostly in order already, with
+// a few glyphs drawn out of it (a header drawn last, a superscript), so it merges the
+// ascending runs it finds, through buf: one pass over sorted input, few over the rest.
+func sortStable(gs []textGlyph, buf *[]textGlyph, cmp func(a, b textGlyph) int) {
+	if slices.IsSortedFunc(gs, cmp) {
+		return
 	}
+	if cap(*buf) < len(gs) {
+		*buf = make([]textGlyph, len(gs))
+	}
+	src, dst := gs, (*buf)[:len(gs)]
+	for {
+		runs := 0
+		for lo := 0; lo < len(src); runs++ {
+			mid := runEnd(src, lo, cmp)
+			hi := len(src)
+			if mid < hi {
+				hi = runEnd(src, mid, cmp)
+			}
+			mergeRuns(dst[lo:hi], src[lo:mid], src[mid:hi], cmp)
+			lo = hi
+		}
+		src, dst = dst, src
+		if runs == 1 {
+			break
+		}
+	}
+	if &src[0] != &gs[0] {
+		copy(gs, src)
+	}
+}
+
+// runEnd returns the end of the ascending run of s that starts at lo.
+func runEnd(s []textGlyph, lo int, cmp func(a, b textGlyph) int) int {
+	i := lo + 1
+	for i < len(s) && cmp(s[i], s[i-1]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// mergeRuns merges the sorted a and b into dst, a's element first among equals.
+func mergeRuns(dst, a, b []textGlyph, cmp func(a, b textGlyph) int) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if cmp(b[j], a[i]) < 0 {
+			dst[k] = b[j]
+			j++
+		} else {
+			dst[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(dst[k:], a[i:])
+	copy(dst[k:], b[j:])
+}
+
+// maxf and minf are math.Max and math.Min, NaN, infinities and signed zeros included,
+// with the common case inlined (the math versions are assembly calls on amd64).
+func maxf(x, y float64) float64 {
+	if x > y {
+		return x
+	}
+	if y > x {
+		return y
+	}
+	return math.Max(x, y)
+}
+
+func minf(x, y float64) float64 {
+	if x < y {
+		return x
+	}
+	if y < x {
+		return y
+	}
+	return math.Min(x, y)
 }
 
 // buildLines clusters glyphs by baseline and splits each line into words by the gaps
@@ -138,12 +214,12 @@ func sortStable(gs []textGlyph, cmp func(a, b textGlyph) int) {
 func (lo *layouter) buildLines(gs []textGlyph) {
 	// Sort top to bottom; glyphs on one baseline keep their content-stream order until
 	// sorted by x below.
-	sortStable(gs, byYDown)
+	sortStable(gs, &lo.sortBuf, byYDown)
 	lo.lines, lo.words, lo.buf = lo.lines[:0], lo.words[:0], lo.buf[:0]
 	start := 0
 	for i := 1; i <= len(gs); i++ {
 		if i < len(gs) {
-			tol := lineTol * math.Max(math.Max(gs[start].size, gs[i].size), 1)
+			tol := lineTol * maxf(maxf(gs[start].size, gs[i].size), 1)
 			if gs[start].y-gs[i].y <= tol {
 				continue
 			}
@@ -160,9 +236,10 @@ func (lo *layouter) buildLines(gs []textGlyph) {
 // would interleave. Runs that sit side by side (a superscript after a word, small caps)
 // stay one line. Its buffers are reused from line to line.
 type overlapSplitter struct {
-	runs   []glyphRun
-	merged []textGlyph
-	parts  [][]textGlyph
+	runs    []glyphRun
+	merged  []textGlyph
+	parts   [][]textGlyph
+	sortBuf []textGlyph
 }
 
 type glyphRun struct {
@@ -179,7 +256,7 @@ func (sp *overlapSplitter) split(gs []textGlyph) [][]textGlyph {
 	}
 	runs := sp.runs[:0]
 	for _, g := range gs {
-		size := math.Max(g.size, 1)
+		size := maxf(g.size, 1)
 		home := -1
 		for i := range runs {
 			if math.Abs(runs[i].y-g.y) <= 0.05*size && math.Abs(runs[i].size-g.size) <= 0.05*size {
@@ -210,7 +287,7 @@ func (sp *overlapSplitter) split(gs []textGlyph) [][]textGlyph {
 		}
 	}
 	for i := range runs {
-		sortStable(runs[i].gs, byX)
+		sortStable(runs[i].gs, &sp.sortBuf, byX)
 	}
 	merged := sp.merged[:0]
 	parts := sp.parts[:0]
@@ -246,7 +323,7 @@ func (sp *overlapSplitter) split(gs []textGlyph) [][]textGlyph {
 func oneRun(gs []textGlyph) bool {
 	y, sz := gs[0].y, gs[0].size
 	for i := 1; i < len(gs); i++ {
-		size := math.Max(gs[i].size, 1)
+		size := maxf(gs[i].size, 1)
 		if !(math.Abs(y-gs[i].y) <= 0.05*size && math.Abs(sz-gs[i].size) <= 0.05*size) {
 			return false
 		}
@@ -257,7 +334,7 @@ func oneRun(gs []textGlyph) bool {
 func maxY(gs []textGlyph) float64 {
 	m := math.Inf(-1)
 	for _, g := range gs {
-		m = math.Max(m, g.y)
+		m = maxf(m, g.y)
 	}
 	return m
 }
@@ -277,9 +354,9 @@ func overlaps(a, b []textGlyph) bool {
 			if b[k].space {
 				continue
 			}
-			lo := math.Max(a[i].x, b[k].x)
-			hi := math.Min(a[i].x+a[i].w, b[k].x+b[k].w)
-			if hi-lo > 0.5*math.Min(a[i].w, b[k].w) {
+			lo := maxf(a[i].x, b[k].x)
+			hi := minf(a[i].x+a[i].w, b[k].x+b[k].w)
+			if hi-lo > 0.5*minf(a[i].w, b[k].w) {
 				return true
 			}
 		}
@@ -289,7 +366,7 @@ func overlaps(a, b []textGlyph) bool {
 
 // wordsOf sorts one line's glyphs left to right and appends the line and its words.
 func (lo *layouter) wordsOf(gs []textGlyph) {
-	sortStable(gs, byX)
+	sortStable(gs, &lo.sortBuf, byX)
 	ln := line{first: len(lo.words), end: len(lo.words)}
 	sizes := lo.sizes[:0]
 	var cur word
@@ -304,7 +381,7 @@ func (lo *layouter) wordsOf(gs []textGlyph) {
 	}
 	for i := range gs {
 		g := &gs[i]
-		size := math.Max(g.size, 1)
+		size := maxf(g.size, 1)
 		if g.space {
 			pendingSpace = true
 			continue
@@ -324,7 +401,7 @@ func (lo *layouter) wordsOf(gs []textGlyph) {
 			have = true
 		}
 		lo.buf = append(lo.buf, lo.glyphText(g)...)
-		cur.x1 = math.Max(cur.x1, g.x+g.w)
+		cur.x1 = maxf(cur.x1, g.x+g.w)
 		pendingSpace = false
 		last = g
 		sizes = append(sizes, g.size)
@@ -334,7 +411,7 @@ func (lo *layouter) wordsOf(gs []textGlyph) {
 	if len(gs) > 0 {
 		ln.y = gs[0].y
 		for _, g := range gs {
-			ln.y = math.Min(ln.y, g.y)
+			ln.y = minf(ln.y, g.y)
 		}
 	}
 	if len(sizes) > 0 {
@@ -367,7 +444,7 @@ func stripLineNumbers(lines []line, words []word, buf []byte) bool {
 		if !ok || v < 1 || v > 99 {
 			continue
 		}
-		if ln.end-ln.first > 1 && words[ln.first+1].x0-w.x1 < 1.0*math.Max(ln.size, 1) {
+		if ln.end-ln.first > 1 && words[ln.first+1].x0-w.x1 < 1.0*maxf(ln.size, 1) {
 			continue
 		}
 		cands = append(cands, cand{i, v, w.x1})
@@ -406,7 +483,7 @@ func stripLineNumbers(lines []line, words []word, buf []byte) bool {
 	}
 	edge := 0.0
 	for _, c := range best {
-		edge = math.Max(edge, c.x1)
+		edge = maxf(edge, c.x1)
 	}
 	member := map[int]bool{}
 	for _, c := range best {

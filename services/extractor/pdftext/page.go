@@ -100,7 +100,7 @@ const (
 func getPageWorker() *pageWorker { return pageWorkers.Get().(*pageWorker) }
 
 func putPageWorker(w *pageWorker) {
-	if cap(w.in.glyphs) > maxPooledGlyphs || cap(w.lo.group) > maxPooledGlyphs || cap(w.content) > maxPooledContent {
+	if cap(w.in.glyphs) > maxPooledGlyphs || cap(w.lo.group) > maxPooledGlyphs || cap(w.lo.sortBuf) > maxPooledGlyphs || cap(w.content) > maxPooledContent {
 		return
 	}
 	w.in.reset(nil)

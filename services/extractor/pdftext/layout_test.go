@@ -1,0 +1,34 @@
+package pdftext
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSortStable checks the run-merging sort against the standard library's stable sort
+// on lines of few distinct positions (many ties), mostly ordered or not at all.
+func TestSortStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf []textGlyph
+	for _, shuffled := range []float64{0, 0.02, 0.3, 1} {
+		for n := range 300 {
+			gs := make([]textGlyph, n)
+			for i := range gs {
+				gs[i] = textGlyph{x: float64(i / 3), y: float64(rng.IntN(7)), off: uint32(i)}
+				if rng.Float64() < shuffled {
+					gs[i].x = float64(rng.IntN(n + 1))
+				}
+			}
+			for _, cmp := range []func(a, b textGlyph) int{byX, byYDown} {
+				want := slices.Clone(gs)
+				slices.SortStableFunc(want, cmp)
+				got := slices.Clone(gs)
+				sortStable(got, &buf, cmp)
+				if !slices.Equal(got, want) {
+					t.Fatalf("n=%d, shuffled %.2f: got %v; want %v", n, shuffled, got, want)
+				}
+			}
+		}
+	}
+}
