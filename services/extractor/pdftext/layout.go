@@ -47,8 +47,9 @@ type layouter struct {
 	buf   []byte // word texts, each line's words separated by one space
 	sizes []float64
 	split overlapSplitter
-	// sortBuf is sortStable's buffer.
+	// sortBuf and yRuns are the sorts' buffers.
 	sortBuf []textGlyph
+	yRuns   []glyphSpan
 }
 
 // layout orders glyphs into lines (top to bottom) and words (left to right): upright
@@ -161,6 +162,39 @@ func sortStable(gs []textGlyph, buf *[]textGlyph, cmp func(a, b textGlyph) int) 
 	}
 }
 
+// sortByYDown sorts gs stably top to bottom. Glyphs come in runs on one baseline,
+// however the lines are ordered (bottom up, columns, a header drawn last): it sorts the
+// runs, few even on a full page, and moves each glyph once.
+func (lo *layouter) sortByYDown(gs []textGlyph) {
+	if slices.IsSortedFunc(gs, byYDown) {
+		return
+	}
+	runs := lo.yRuns[:0]
+	for i := 0; i < len(gs); {
+		j := i + 1
+		for j < len(gs) && gs[j].y == gs[i].y {
+			j++
+		}
+		runs = append(runs, glyphSpan{y: gs[i].y, start: i, end: j})
+		i = j
+	}
+	slices.SortStableFunc(runs, func(a, b glyphSpan) int {
+		return byYDown(textGlyph{y: a.y}, textGlyph{y: b.y})
+	})
+	buf := lo.sortBuf[:0]
+	for _, r := range runs {
+		buf = append(buf, gs[r.start:r.end]...)
+	}
+	copy(gs, buf)
+	lo.yRuns, lo.sortBuf = runs, buf
+}
+
+// glyphSpan is gs[start:end], glyphs on the baseline y.
+type glyphSpan struct {
+	y          float64
+	start, end int
+}
+
 // runEnd returns the end of the ascending run of s that starts at lo.
 func runEnd(s []textGlyph, lo int, cmp func(a, b textGlyph) int) int {
 	i := lo + 1
@@ -214,7 +248,7 @@ func minf(x, y float64) float64 {
 func (lo *layouter) buildLines(gs []textGlyph) {
 	// Sort top to bottom; glyphs on one baseline keep their content-stream order until
 	// sorted by x below.
-	sortStable(gs, &lo.sortBuf, byYDown)
+	lo.sortByYDown(gs)
 	lo.lines, lo.words, lo.buf = lo.lines[:0], lo.words[:0], lo.buf[:0]
 	start := 0
 	for i := 1; i <= len(gs); i++ {

@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
-// TestSortStable checks the run-merging sort against the standard library's stable sort
-// on lines of few distinct positions (many ties), mostly ordered or not at all.
+// TestSortStable checks the run-merging sort and the baseline sort against the standard
+// library's stable sort on lines of few distinct positions (many ties), mostly ordered
+// or not at all.
 func TestSortStable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var buf []textGlyph
+	var lo layouter
 	for _, shuffled := range []float64{0, 0.02, 0.3, 1} {
 		for n := range 300 {
 			gs := make([]textGlyph, n)
@@ -28,6 +30,13 @@ func TestSortStable(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("n=%d, shuffled %.2f: got %v; want %v", n, shuffled, got, want)
 				}
+			}
+			want := slices.Clone(gs)
+			slices.SortStableFunc(want, byYDown)
+			got := slices.Clone(gs)
+			lo.sortByYDown(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("baselines, n=%d, shuffled %.2f: got %v; want %v", n, shuffled, got, want)
 			}
 		}
 	}
