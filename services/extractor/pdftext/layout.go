@@ -221,6 +221,22 @@ func mergeRuns(dst, a, b []textGlyph, cmp func(a, b textGlyph) int) {
 	copy(dst[k:], b[j:])
 }
 
+// median returns the middle of the sorted values: the one value when a line is set in
+// one size, as most are, without sorting them.
+func median(v []float64) float64 {
+	same := true
+	for _, x := range v[1:] {
+		if x != v[0] {
+			same = false
+			break
+		}
+	}
+	if !same {
+		slices.Sort(v)
+	}
+	return v[len(v)/2]
+}
+
 // maxf and minf are math.Max and math.Min, NaN, infinities and signed zeros included,
 // with the common case inlined (the math versions are assembly calls on amd64).
 func maxf(x, y float64) float64 {
@@ -449,8 +465,7 @@ func (lo *layouter) wordsOf(gs []textGlyph) {
 		}
 	}
 	if len(sizes) > 0 {
-		slices.Sort(sizes)
-		ln.size = sizes[len(sizes)/2]
+		ln.size = median(sizes)
 	}
 	lo.sizes = sizes
 	lo.lines = append(lo.lines, ln)
