@@ -243,14 +243,15 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 	if len(in.glyphs)+len(s) > maxGlyphs {
 		return fmt.Errorf("%w: more than %d glyphs", errTooComplex, maxGlyphs)
 	}
-	if len(in.text) > maxTextBytes {
-		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
-	}
 	// The text-space unit's length on the page changes with the matrix, not from glyph
 	// to glyph of one string: computed again only when the matrix turns or scales.
 	var m2, m3, unit float64 = math.NaN(), math.NaN(), 0
+	tooMuchText := false
 	f.each(s, func(text string, w float64, wordSpace bool) {
-		if text != "" {
+		if len(in.text)+len(text) > maxTextBytes {
+			tooMuchText = true
+		}
+		if text != "" && !tooMuchText {
 			m := tm.mul(g.ctm)
 			tx := w * g.tfs * g.th
 			x0, y0 := m.apply(0, g.ts)
@@ -272,6 +273,9 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 		}
 		*tm = mat{1, 0, 0, 1, adv * g.th, 0}.mul(*tm)
 	})
+	if tooMuchText {
+		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
+	}
 	return nil
 }
 
