@@ -244,6 +244,10 @@ func (l *lexer) dict(depth int) (operand, error) {
 }
 
 func (l *lexer) number() (operand, error) {
+	if f, n, ok := plainNumber(l.b[l.pos:]); ok {
+		l.pos += n
+		return operand{k: kNum, num: f}, nil
+	}
 	start := l.pos
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]
@@ -257,9 +261,6 @@ func (l *lexer) number() (operand, error) {
 	if len(s) == 0 {
 		l.pos++
 		return operand{}, fmt.Errorf("%w: unexpected byte %q", errSyntax, l.b[start])
-	}
-	if f, ok := plainNumber(s); ok {
-		return operand{k: kNum, num: f}, nil
 	}
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil {
@@ -279,23 +280,25 @@ func (l *lexer) number() (operand, error) {
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// plainNumber reads the numbers content streams are made of — a sign, digits, at most
-// one point — without strconv's allocation, when the result is exact: the digits fit
-// float64's mantissa and the divisor is an exact power of ten, so the one division is
-// correctly rounded, as strconv.ParseFloat is. ok is false for anything else.
-func plainNumber(s []byte) (f float64, ok bool) {
+// plainNumber reads the number at the start of b when it is of the kind content streams
+// are made of — a sign, digits, at most one point — and n bytes long, without strconv's
+// allocation, when the result is exact: the digits fit float64's mantissa and the
+// divisor is an exact power of ten, so the one division is correctly rounded, as
+// strconv.ParseFloat is. ok is false for anything else, which number reads the slow way.
+func plainNumber(b []byte) (f float64, n int, ok bool) {
 	neg := false
-	if s[0] == '-' || s[0] == '+' {
-		neg = s[0] == '-'
-		s = s[1:]
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		n++
 	}
 	var mant uint64
 	digits, frac, point := 0, 0, false
-	for _, c := range s {
-		switch {
+scan:
+	for ; n < len(b); n++ {
+		switch c := b[n]; {
 		case c >= '0' && c <= '9':
 			if mant >= 1<<53/10 {
-				return 0, false
+				return 0, 0, false
 			}
 			mant = mant*10 + uint64(c-'0')
 			digits++
@@ -304,18 +307,20 @@ func plainNumber(s []byte) (f float64, ok bool) {
 			}
 		case c == '.' && !point:
 			point = true
+		case c == '.' || c == '-' || c == '+':
+			return 0, 0, false // "1.2.3", "4-5": the slow path's repairs
 		default:
-			return 0, false
+			break scan
 		}
 	}
 	if digits == 0 || frac >= len(pow10) {
-		return 0, false
+		return 0, 0, false
 	}
 	f = float64(mant) / pow10[frac]
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, n, true
 }
 
 func (l *lexer) literal() (operand, error) {
