@@ -243,23 +243,32 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 	if len(in.glyphs)+len(s) > maxGlyphs {
 		return fmt.Errorf("%w: more than %d glyphs", errTooComplex, maxGlyphs)
 	}
-	// The text-space unit's length on the page changes with the matrix, not from glyph
-	// to glyph of one string: computed again only when the matrix turns or scales.
-	var m2, m3, unit float64 = math.NaN(), math.NaN(), 0
+	// Within a string the text matrix only moves along its baseline: the linear part of
+	// the glyphs' page matrix is computed once, and per glyph only its origin, by the
+	// formulas of mat.mul. Skipping 1*a + 0*c for a can change no more than the sign of
+	// a zero, which no comparison sees; a matrix with an infinite or NaN entry, where
+	// 0*Inf would matter, takes the general path.
+	moves := isFinite(tm[0]) && isFinite(tm[1]) && isFinite(tm[2]) && isFinite(tm[3])
+	lin := tm.mul(g.ctm)
+	unit := math.Hypot(lin[2], lin[3]) // the text-space unit's length on the page
 	tooMuchText := false
 	f.each(s, func(text string, w float64, wordSpace bool) {
 		if len(in.text)+len(text) > maxTextBytes {
 			tooMuchText = true
 		}
 		if text != "" && !tooMuchText {
-			m := tm.mul(g.ctm)
+			m := lin
+			if moves {
+				c := &g.ctm
+				m[4], m[5] = tm[4]*c[0]+tm[5]*c[2]+c[4], tm[4]*c[1]+tm[5]*c[3]+c[5]
+			} else {
+				m = tm.mul(g.ctm)
+				unit = math.Hypot(m[2], m[3])
+			}
 			tx := w * g.tfs * g.th
 			x0, y0 := m.apply(0, g.ts)
 			x1, y1 := m.apply(tx, g.ts)
 			// The size on the page is the length of the text-space unit vertical vector.
-			if m[2] != m2 || m[3] != m3 {
-				m2, m3, unit = m[2], m[3], math.Hypot(m[2], m[3])
-			}
 			size := math.Abs(g.tfs) * unit
 			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, off: uint32(len(in.text)), n: uint32(len(text)), rot: rotation(m, tx)}
 			gl.x, gl.y = turn(x0, y0, gl.rot)
@@ -271,13 +280,19 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 		if wordSpace {
 			adv += g.tw
 		}
-		*tm = mat{1, 0, 0, 1, adv * g.th, 0}.mul(*tm)
+		if t := adv * g.th; moves {
+			tm[4], tm[5] = t*tm[0]+0*tm[2]+tm[4], t*tm[1]+0*tm[3]+tm[5]
+		} else {
+			*tm = mat{1, 0, 0, 1, t, 0}.mul(*tm)
+		}
 	})
 	if tooMuchText {
 		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
 	}
 	return nil
 }
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // rotation returns the quarter turns of the writing direction of a glyph drawn with
 // matrix m and advance tx.
