@@ -240,20 +240,20 @@ func median(v []float64) float64 {
 // maxf and minf are math.Max and math.Min, NaN, infinities and signed zeros included,
 // with the common case inlined (the math versions are assembly calls on amd64).
 func maxf(x, y float64) float64 {
-	if x > y {
+	switch {
+	case x > y:
 		return x
-	}
-	if y > x {
+	case y > x, x == y && x != 0:
 		return y
 	}
-	return math.Max(x, y)
+	return math.Max(x, y) // NaN or zeros of either sign
 }
 
 func minf(x, y float64) float64 {
-	if x < y {
+	switch {
+	case x < y:
 		return x
-	}
-	if y < x {
+	case y < x, x == y && x != 0:
 		return y
 	}
 	return math.Min(x, y)

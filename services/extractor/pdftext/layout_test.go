@@ -1,6 +1,7 @@
 package pdftext
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -37,6 +38,21 @@ func TestSortStable(t *testing.T) {
 			lo.sortByYDown(got)
 			if !slices.Equal(got, want) {
 				t.Fatalf("baselines, n=%d, shuffled %.2f: got %v; want %v", n, shuffled, got, want)
+			}
+		}
+	}
+}
+
+// TestMaxfMinf holds maxf and minf to math.Max and math.Min, bit for bit.
+func TestMaxfMinf(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 2.5, math.Inf(1), math.Inf(-1), math.NaN()}
+	for _, x := range vals {
+		for _, y := range vals {
+			if got, want := maxf(x, y), math.Max(x, y); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("maxf(%v, %v) = %v; want %v", x, y, got, want)
+			}
+			if got, want := minf(x, y), math.Min(x, y); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("minf(%v, %v) = %v; want %v", x, y, got, want)
 			}
 		}
 	}
