@@ -1,68 +1,11 @@
 package pdftext
 
 import (
-	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
-
-// Stream size limits: a decoded content stream or CMap larger than this is a bomb or a
-// broken file, not a court filing.
-const (
-	maxContentBytes = 64 << 20
-	maxCMapBytes    = 8 << 20
-)
-
-// readStream decodes a stream with a size bound. ledongthuc/pdf panics on unknown
-// filters and corrupt data; that becomes an error here.
-func readStream(v pdf.Value, limit int64) ([]byte, error) {
-	return appendStream(nil, v, limit)
-}
-
-// appendStream decodes a stream onto dst, which a caller reuses for transient data
-// such as a page's content; limit bounds the stream, not dst.
-func appendStream(dst []byte, v pdf.Value, limit int64) (data []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			data, err = dst, fmt.Errorf("decoding stream: %v", r)
-		}
-	}()
-	if v.Kind() != pdf.Stream {
-		return dst, fmt.Errorf("decoding stream: not a stream")
-	}
-	rc := v.Reader()
-	defer rc.Close()
-	start := len(dst)
-	data, err = appendAll(dst, io.LimitReader(rc, limit+1))
-	if int64(len(data)-start) > limit {
-		return dst, fmt.Errorf("decoding stream: larger than %d bytes", limit)
-	}
-	if err != nil && len(data) == start {
-		return dst, fmt.Errorf("decoding stream: %w", err)
-	}
-	// A stream cut short (a truncated file, a corrupt tail) still yields what decoded.
-	return data, nil
-}
-
-// appendAll is io.ReadAll onto b.
-func appendAll(b []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-}
 
 // glyph is what one character code of a simple font draws.
 type glyph struct {

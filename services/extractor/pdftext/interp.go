@@ -63,13 +63,14 @@ type gstate struct {
 // interp interprets the content streams of one page. A worker reuses it, buffers
 // included, for page after page (reset clears what belongs to one page).
 type interp struct {
-	doc    *document
-	glyphs []textGlyph
-	text   []byte // the glyphs' texts
-	ops    int
-	forms  int
-	active map[objID]bool   // forms being drawn, to stop a form drawing itself
-	cache  map[objID][]byte // decoded form streams of this page
+	doc     *document
+	streams *streamDecoder // decodes the page's forms
+	glyphs  []textGlyph
+	text    []byte // the glyphs' texts
+	ops     int
+	forms   int
+	active  map[objID]bool   // forms being drawn, to stop a form drawing itself
+	cache   map[objID][]byte // decoded form streams of this page
 }
 
 func newInterp(doc *document) *interp {
@@ -352,7 +353,7 @@ func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
 	data, ok := in.cache[id]
 	if !ok || !hasID {
 		var err error
-		data, err = readStream(xo, maxContentBytes)
+		data, err = in.streams.appendStream(nil, xo, maxContentBytes)
 		if err != nil {
 			return nil // an unreadable form costs its own text only
 		}

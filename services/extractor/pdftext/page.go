@@ -13,6 +13,7 @@ import (
 // font a resource name means in a resource dictionary, since the library parses the
 // objects again on every lookup (whole object streams included).
 type document struct {
+	file     []byte // the bytes the library reads, for streamDecoder; nil when encrypted
 	mu       sync.Mutex
 	fonts    map[fontKey]*fontEntry
 	resFonts map[fontKey]*font
@@ -85,6 +86,7 @@ func (d *document) font(v pdf.Value, name string) *font {
 type pageWorker struct {
 	in      interp
 	lo      layouter
+	streams streamDecoder
 	content []byte // the page's decoded content streams
 }
 
@@ -104,6 +106,7 @@ func putPageWorker(w *pageWorker) {
 		return
 	}
 	w.in.reset(nil)
+	w.streams.file = nil
 	pageWorkers.Put(w)
 }
 
@@ -115,7 +118,9 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
 		}
 	}()
-	content, err := pageContent(w.content[:0], n.v)
+	w.streams.file = doc.file
+	w.in.streams = &w.streams
+	content, err := pageContent(&w.streams, w.content[:0], n.v)
 	if err != nil {
 		return pageLayout{}, err
 	}
@@ -130,19 +135,19 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 
 // pageContent concatenates the page's content streams onto buf. A stream that cannot
 // be decoded is skipped when others can, since the page's text may be split across them.
-func pageContent(buf []byte, page pdf.Value) ([]byte, error) {
+func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) ([]byte, error) {
 	c := page.Key("Contents")
 	switch c.Kind() {
 	case pdf.Null:
 		return buf, nil
 	case pdf.Stream:
-		return appendStream(buf, c, maxContentBytes)
+		return sd.appendStream(buf, c, maxContentBytes)
 	case pdf.Array:
 		var firstErr error
 		for i, n := 0, c.Len(); i < n; i++ {
 			start := len(buf)
 			var err error
-			buf, err = appendStream(buf, c.Index(i), maxContentBytes-int64(start))
+			buf, err = sd.appendStream(buf, c.Index(i), maxContentBytes-int64(start))
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err

@@ -71,7 +71,7 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r, err := open(data)
+	r, body, err := open(data)
 	if err != nil {
 		return nil, fault.PermanentErr(fmt.Errorf("opening pdf: %w", err))
 	}
@@ -89,6 +89,9 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	lines := make([][]string, len(nodes))
 	errs := make([]error, len(nodes))
 	doc := newDocument()
+	if r.Trailer().Key("Encrypt").Kind() == pdf.Null {
+		doc.file = body
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -142,15 +145,16 @@ feed:
 }
 
 // open repairs what ledongthuc/pdf rejects but readers accept — bytes before the
-// header, a %PDF-2.0 header, junk after the last %%EOF — and opens the result.
-func open(data []byte) (*pdf.Reader, error) {
+// header, a %PDF-2.0 header, junk after the last %%EOF — and opens the result, which
+// it returns with the reader.
+func open(data []byte) (*pdf.Reader, []byte, error) {
 	start := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
 	if start < 0 {
-		return nil, errors.New("not a pdf: no %PDF- header in the first 1024 bytes")
+		return nil, nil, errors.New("not a pdf: no %PDF- header in the first 1024 bytes")
 	}
 	end := bytes.LastIndex(data, []byte("%%EOF"))
 	if end < start {
-		return nil, errors.New("not a pdf: no %%EOF marker")
+		return nil, nil, errors.New("not a pdf: no %%EOF marker")
 	}
 	end += len("%%EOF")
 	if end < len(data) && data[end] == '\r' {
@@ -161,14 +165,14 @@ func open(data []byte) (*pdf.Reader, error) {
 	}
 	body := data[start:end]
 	if len(body) < 16 {
-		return nil, errors.New("not a pdf: too short")
+		return nil, nil, errors.New("not a pdf: too short")
 	}
 	// The library demands exactly "%PDF-1.[0-7]" and a line end at byte 8. Patch a copy
 	// of the header only when needed; xref offsets stay valid because the length does not
 	// change. Offsets count from the header, which is why leading bytes are cut off.
 	if hdr := body[:9]; !(bytes.HasPrefix(hdr, []byte("%PDF-1.")) && hdr[7] >= '0' && hdr[7] <= '7' && (hdr[8] == '\n' || hdr[8] == '\r')) {
 		if body[5] < '1' || body[5] > '2' || body[6] != '.' {
-			return nil, fmt.Errorf("not a pdf: unsupported header %q", hdr[:8])
+			return nil, nil, fmt.Errorf("not a pdf: unsupported header %q", hdr[:8])
 		}
 		fixed := make([]byte, len(body))
 		copy(fixed, body)
@@ -179,17 +183,17 @@ func open(data []byte) (*pdf.Reader, error) {
 		body = fixed
 	}
 	if err := checkNesting(body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	body = fixTrailerSize(body)
 	r, err := pdf.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.Trailer().Kind() != pdf.Dict && r.Trailer().IsNull() {
-		return nil, errors.New("pdf has no trailer")
+		return nil, nil, errors.New("pdf has no trailer")
 	}
-	return r, nil
+	return r, body, nil
 }
 
 // fixTrailerSize repairs a trailer whose /Size is smaller than its xref table, as
