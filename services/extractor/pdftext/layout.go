@@ -238,26 +238,23 @@ func median(v []float64) float64 {
 }
 
 // maxf and minf are math.Max and math.Min, NaN, infinities and signed zeros included,
-// with the common case inlined (the math versions are assembly calls on amd64).
+// but inlined (the math versions are assembly calls on amd64). The built-in max and min
+// differ from them only where an infinity meets a NaN.
 func maxf(x, y float64) float64 {
-	switch {
-	case x > y:
-		return x
-	case y > x, x == y && x != 0:
-		return y
+	if x == posInf || y == posInf {
+		return posInf
 	}
-	return math.Max(x, y) // NaN or zeros of either sign
+	return max(x, y)
 }
 
 func minf(x, y float64) float64 {
-	switch {
-	case x < y:
-		return x
-	case y < x, x == y && x != 0:
-		return y
+	if x == negInf || y == negInf {
+		return negInf
 	}
-	return math.Min(x, y)
+	return min(x, y)
 }
+
+var posInf, negInf = math.Inf(1), math.Inf(-1)
 
 // buildLines clusters glyphs by baseline and splits each line into words by the gaps
 // between glyph boxes, into lo.lines and lo.words.
