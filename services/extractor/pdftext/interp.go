@@ -145,26 +145,8 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			}
 		case "BT":
 			tm, tlm = identity, identity
-		case "Tc":
-			if len(args) == 1 {
-				g.tc = num(args[0])
-			}
-		case "Tw":
-			if len(args) == 1 {
-				g.tw = num(args[0])
-			}
-		case "Tz":
-			if len(args) == 1 {
-				g.th = num(args[0]) / 100
-			}
-		case "TL":
-			if len(args) == 1 {
-				g.tl = num(args[0])
-			}
-		case "Ts":
-			if len(args) == 1 {
-				g.ts = num(args[0])
-			}
+		case "Tc", "Tw", "Tz", "TL", "Ts":
+			setTextState(op, args, &g)
 		case "Tf":
 			if len(args) == 2 {
 				g.font = in.font(res, args[0].str, fonts)
@@ -187,28 +169,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 		case "Tj", "'", "\"", "TJ":
-			if string(op) == "\"" && len(args) == 3 {
-				g.tw, g.tc = num(args[0]), num(args[1])
-				args = args[2:]
-			}
-			if string(op) == "'" || string(op) == "\"" {
-				tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
-				tm = tlm
-			}
-			if len(args) != 1 {
-				break
-			}
-			if string(op) == "TJ" {
-				for _, e := range args[0].arr {
-					if e.k == kStr {
-						if err := in.show(&g, &tm, e.str); err != nil {
-							return err
-						}
-					} else if e.k == kNum {
-						tm = mat{1, 0, 0, 1, -num(e) / 1000 * g.tfs * g.th, 0}.mul(tm)
-					}
-				}
-			} else if err := in.show(&g, &tm, args[0].str); err != nil {
+			if err := in.showOp(op, args, &g, &tm, &tlm); err != nil {
 				return err
 			}
 		case "Do":
@@ -222,6 +183,54 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 		}
 		args = args[:0]
 	}
+}
+
+// setTextState runs Tc, Tw, Tz, TL and Ts, which set a text state parameter.
+func setTextState(op []byte, args []operand, g *gstate) {
+	if len(args) != 1 {
+		return
+	}
+	v := num(args[0])
+	switch string(op) {
+	case "Tc":
+		g.tc = v
+	case "Tw":
+		g.tw = v
+	case "Tz":
+		g.th = v / 100
+	case "TL":
+		g.tl = v
+	case "Ts":
+		g.ts = v
+	}
+}
+
+// showOp runs the text-showing operators Tj, ', " and TJ.
+func (in *interp) showOp(op []byte, args []operand, g *gstate, tm, tlm *mat) error {
+	if string(op) == "\"" && len(args) == 3 {
+		g.tw, g.tc = num(args[0]), num(args[1])
+		args = args[2:]
+	}
+	if string(op) == "'" || string(op) == "\"" {
+		*tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(*tlm)
+		*tm = *tlm
+	}
+	if len(args) != 1 {
+		return nil
+	}
+	if string(op) != "TJ" {
+		return in.show(g, tm, args[0].str)
+	}
+	for _, e := range args[0].arr {
+		if e.k == kStr {
+			if err := in.show(g, tm, e.str); err != nil {
+				return err
+			}
+		} else if e.k == kNum {
+			*tm = mat{1, 0, 0, 1, -num(e) / 1000 * g.tfs * g.th, 0}.mul(*tm)
+		}
+	}
+	return nil
 }
 
 // font resolves a font resource once per stream, and once per document through the
