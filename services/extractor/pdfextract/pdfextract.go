@@ -306,9 +306,16 @@ func (a *autoRun) result() Result {
 		seen[p.engine] = true
 	}
 	var used []string
-	for _, e := range []string{pdftext.Version, poppler.Engine(), ocr.Name()} {
-		if seen[e] {
-			used = append(used, e)
+	if seen[pdftext.Version] {
+		used = append(used, pdftext.Version)
+	}
+	// The fallbacks' names run their tools for the version (a tesseract start costs
+	// more CPU than the Go engine spends on a page): only when they read a page.
+	if len(seen) > len(used) {
+		for _, e := range []string{poppler.Engine(), ocr.Name()} {
+			if seen[e] {
+				used = append(used, e)
+			}
 		}
 	}
 	res.Engine = strings.Join(used, "+")

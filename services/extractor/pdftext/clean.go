@@ -28,6 +28,9 @@ func finishPage(number int, lines []string, vocab map[string]bool) filing.Page {
 // space, keeps a soft hyphen only at the end of a line (where it marks a break that
 // dehyphenate rejoins) and drops control characters.
 func normalise(s string) string {
+	if plainASCII(s) {
+		return s
+	}
 	s = norm.NFKC.String(s)
 	trailingSoft := strings.HasSuffix(s, "\u00ad")
 	var b strings.Builder
@@ -51,6 +54,17 @@ func normalise(s string) string {
 	return out
 }
 
+// plainASCII reports whether s is printable ASCII not ending in a space, which
+// normalise returns as it is.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return len(s) == 0 || s[len(s)-1] != ' '
+}
+
 // normaliseLines normalises each line of a laid-out page.
 func normaliseLines(pl pageLayout) []string {
 	lines := make([]string, 0, len(pl.lines))
@@ -66,15 +80,26 @@ func normaliseLines(pl pageLayout) []string {
 func addVocabulary(vocab map[string]bool, lines []string) {
 	afterHyphen := false
 	for _, l := range lines {
-		fields := strings.Fields(l)
-		for j, w := range fields {
-			if (j == 0 && afterHyphen) || (j == len(fields)-1 && (strings.HasSuffix(w, "-") || strings.HasSuffix(w, "\u00ad"))) {
-				continue
+		first, prev := true, ""
+		add := func(w string, last bool) {
+			if (first && afterHyphen) || (last && (strings.HasSuffix(w, "-") || strings.HasSuffix(w, "\u00ad"))) {
+				return
 			}
 			w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })
 			if w != "" && len(w) < 64 {
 				vocab[strings.ToLower(w)] = true
 			}
+		}
+		// Each word is added once the next is seen, to know the line's last word.
+		for w := range strings.FieldsSeq(l) {
+			if prev != "" {
+				add(prev, false)
+				first = false
+			}
+			prev = w
+		}
+		if prev != "" {
+			add(prev, true)
 		}
 		afterHyphen = strings.HasSuffix(l, "-") || strings.HasSuffix(l, "\u00ad")
 	}

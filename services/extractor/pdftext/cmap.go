@@ -67,13 +67,13 @@ func parseCMap(data []byte) *cmap {
 			stk = stk[:0]
 			continue
 		}
-		if op == "" {
+		if len(op) == 0 {
 			if len(stk) < maxOperands {
 				stk = append(stk, v)
 			}
 			continue
 		}
-		switch op {
+		switch string(op) {
 		case "endcodespacerange":
 			for i := 0; i+1 < len(stk); i += 2 {
 				lo, hi := stk[i].str, stk[i+1].str

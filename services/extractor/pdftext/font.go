@@ -1,44 +1,11 @@
 package pdftext
 
 import (
-	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
-
-// Stream size limits: a decoded content stream or CMap larger than this is a bomb or a
-// broken file, not a court filing.
-const (
-	maxContentBytes = 64 << 20
-	maxCMapBytes    = 8 << 20
-)
-
-// readStream decodes a stream with a size bound. ledongthuc/pdf panics on unknown
-// filters and corrupt data; that becomes an error here.
-func readStream(v pdf.Value, limit int64) (data []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			data, err = nil, fmt.Errorf("decoding stream: %v", r)
-		}
-	}()
-	if v.Kind() != pdf.Stream {
-		return nil, fmt.Errorf("decoding stream: not a stream")
-	}
-	rc := v.Reader()
-	defer rc.Close()
-	data, err = io.ReadAll(io.LimitReader(rc, limit+1))
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("decoding stream: larger than %d bytes", limit)
-	}
-	if err != nil && len(data) == 0 {
-		return nil, fmt.Errorf("decoding stream: %w", err)
-	}
-	// A stream cut short (a truncated file, a corrupt tail) still yields what decoded.
-	return data, nil
-}
 
 // glyph is what one character code of a simple font draws.
 type glyph struct {

@@ -38,6 +38,7 @@ func TestHostilePDFs(t *testing.T) {
 			strings.Repeat("[", 200_000)+" TJ"),
 		"nested arrays in objects": nestedObjectArrays(100_000),
 		"flate bomb":               flateBomb(),
+		"text bomb":                textBomb(),
 		"operand flood": onePage(&pdfFile{}, "<< >>",
 			strings.Repeat("1 ", 100_000)+"Tj"),
 		"bad filter": func() []byte {
@@ -141,6 +142,18 @@ func flateBomb() []byte {
 	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /Contents %d 0 R >>", pages, c))
 	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
 	return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
+}
+
+// textBomb maps one code to 512 KiB of text through ToUnicode and shows it 200 times:
+// 100 MiB of page text from a file of a few kilobytes.
+func textBomb() []byte {
+	f := &pdfFile{}
+	cmap := "1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfchar <41> <" +
+		strings.Repeat("0042", 512<<10) + "> endbfchar\n"
+	tu := f.stream("", []byte(cmap), true)
+	font := f.add(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode %d 0 R >>", tu))
+	return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
+		"BT /F1 12 Tf 72 700 Td ("+strings.Repeat("A", 200)+") Tj ET")
 }
 
 func TestExtractHonoursContext(t *testing.T) {

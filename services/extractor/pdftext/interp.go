@@ -13,6 +13,7 @@ import (
 const (
 	maxOps       = 20_000_000
 	maxGlyphs    = 2_000_000
+	maxTextBytes = 64 << 20 // the glyphs' texts together
 	maxFormDepth = 12
 	maxFormCalls = 10_000
 )
@@ -38,14 +39,16 @@ func (m mat) apply(x, y float64) (float64, float64) {
 }
 
 // textGlyph is one shown character code, placed on the page. Coordinates are turned so
-// that the glyph's writing direction runs left to right (rot quarter turns undone).
+// that the glyph's writing direction runs left to right (rot quarter turns undone). Its
+// text is text[off:off+n] of the page's interp; holding no pointer, glyphs cost the
+// garbage collector nothing and sort by plain copies.
 type textGlyph struct {
-	x, y  float64 // origin on the baseline
-	w     float64 // advance along the baseline
-	size  float64 // font size on the page
-	text  string
-	space bool // an explicit space character
-	rot   int8
+	x, y   float64 // origin on the baseline
+	w      float64 // advance along the baseline
+	size   float64 // font size on the page
+	off, n uint32
+	space  bool // an explicit space character
+	rot    int8
 }
 
 // gstate is the part of the graphics state text extraction needs. Text state
@@ -57,18 +60,30 @@ type gstate struct {
 	font               *font
 }
 
-// interp interprets the content streams of one page.
+// interp interprets the content streams of one page. A worker reuses it, buffers
+// included, for page after page (reset clears what belongs to one page).
 type interp struct {
-	doc    *document
-	glyphs []textGlyph
-	ops    int
-	forms  int
-	active map[objID]bool   // forms being drawn, to stop a form drawing itself
-	cache  map[objID][]byte // decoded form streams of this page
+	doc     *document
+	streams *streamDecoder // decodes the page's forms
+	glyphs  []textGlyph
+	text    []byte // the glyphs' texts
+	ops     int
+	forms   int
+	active  map[objID]bool   // forms being drawn, to stop a form drawing itself
+	cache   map[objID][]byte // decoded form streams of this page
 }
 
 func newInterp(doc *document) *interp {
 	return &interp{doc: doc, active: map[objID]bool{}, cache: map[objID][]byte{}}
+}
+
+// reset readies the interpreter for another page of doc.
+func (in *interp) reset(doc *document) {
+	in.doc = doc
+	in.glyphs, in.text = in.glyphs[:0], in.text[:0]
+	in.ops, in.forms = 0, 0
+	clear(in.active)
+	clear(in.cache)
 }
 
 func num(v operand) float64 {
@@ -103,7 +118,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			// A syntax error ends the stream: what was shown so far stays.
 			return nil
 		}
-		if op == "" {
+		if len(op) == 0 {
 			if len(args) >= maxOperands {
 				return fmt.Errorf("%w: more than %d operands", errTooComplex, maxOperands)
 			}
@@ -114,7 +129,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 		if in.ops > maxOps {
 			return fmt.Errorf("%w: more than %d operators", errTooComplex, maxOps)
 		}
-		switch op {
+		switch string(op) {
 		case "q":
 			if len(stack) < 256 {
 				stack = append(stack, g)
@@ -130,26 +145,8 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			}
 		case "BT":
 			tm, tlm = identity, identity
-		case "Tc":
-			if len(args) == 1 {
-				g.tc = num(args[0])
-			}
-		case "Tw":
-			if len(args) == 1 {
-				g.tw = num(args[0])
-			}
-		case "Tz":
-			if len(args) == 1 {
-				g.th = num(args[0]) / 100
-			}
-		case "TL":
-			if len(args) == 1 {
-				g.tl = num(args[0])
-			}
-		case "Ts":
-			if len(args) == 1 {
-				g.ts = num(args[0])
-			}
+		case "Tc", "Tw", "Tz", "TL", "Ts":
+			setTextState(op, args, &g)
 		case "Tf":
 			if len(args) == 2 {
 				g.font = in.font(res, args[0].str, fonts)
@@ -157,7 +154,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			}
 		case "Td", "TD":
 			if len(args) == 2 {
-				if op == "TD" {
+				if string(op) == "TD" {
 					g.tl = -num(args[1])
 				}
 				tlm = mat{1, 0, 0, 1, num(args[0]), num(args[1])}.mul(tlm)
@@ -172,28 +169,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 		case "Tj", "'", "\"", "TJ":
-			if op == "\"" && len(args) == 3 {
-				g.tw, g.tc = num(args[0]), num(args[1])
-				args = args[2:]
-			}
-			if op == "'" || op == "\"" {
-				tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
-				tm = tlm
-			}
-			if len(args) != 1 {
-				break
-			}
-			if op == "TJ" {
-				for _, e := range args[0].arr {
-					if e.k == kStr {
-						if err := in.show(&g, &tm, e.str); err != nil {
-							return err
-						}
-					} else if e.k == kNum {
-						tm = mat{1, 0, 0, 1, -num(e) / 1000 * g.tfs * g.th, 0}.mul(tm)
-					}
-				}
-			} else if err := in.show(&g, &tm, args[0].str); err != nil {
+			if err := in.showOp(op, args, &g, &tm, &tlm); err != nil {
 				return err
 			}
 		case "Do":
@@ -209,17 +185,61 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 	}
 }
 
+// setTextState runs Tc, Tw, Tz, TL and Ts, which set a text state parameter.
+func setTextState(op []byte, args []operand, g *gstate) {
+	if len(args) != 1 {
+		return
+	}
+	v := num(args[0])
+	switch string(op) {
+	case "Tc":
+		g.tc = v
+	case "Tw":
+		g.tw = v
+	case "Tz":
+		g.th = v / 100
+	case "TL":
+		g.tl = v
+	case "Ts":
+		g.ts = v
+	}
+}
+
+// showOp runs the text-showing operators Tj, ', " and TJ.
+func (in *interp) showOp(op []byte, args []operand, g *gstate, tm, tlm *mat) error {
+	if string(op) == "\"" && len(args) == 3 {
+		g.tw, g.tc = num(args[0]), num(args[1])
+		args = args[2:]
+	}
+	if string(op) == "'" || string(op) == "\"" {
+		*tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(*tlm)
+		*tm = *tlm
+	}
+	if len(args) != 1 {
+		return nil
+	}
+	if string(op) != "TJ" {
+		return in.show(g, tm, args[0].str)
+	}
+	for _, e := range args[0].arr {
+		if e.k == kStr {
+			if err := in.show(g, tm, e.str); err != nil {
+				return err
+			}
+		} else if e.k == kNum {
+			*tm = mat{1, 0, 0, 1, -num(e) / 1000 * g.tfs * g.th, 0}.mul(*tm)
+		}
+	}
+	return nil
+}
+
 // font resolves a font resource once per stream, and once per document through the
 // document cache.
 func (in *interp) font(res pdf.Value, name string, local map[string]*font) *font {
 	if f, ok := local[name]; ok {
 		return f
 	}
-	v := res.Key("Font").Key(name)
-	var f *font
-	if v.Kind() == pdf.Dict {
-		f = in.doc.font(v, name)
-	}
+	f := in.doc.resourceFont(res, name)
 	local[name] = f
 	return f
 }
@@ -233,41 +253,74 @@ func (in *interp) show(g *gstate, tm *mat, s string) error {
 	if len(in.glyphs)+len(s) > maxGlyphs {
 		return fmt.Errorf("%w: more than %d glyphs", errTooComplex, maxGlyphs)
 	}
+	// Within a string the text matrix only moves along its baseline: the linear part of
+	// the glyphs' page matrix is computed once, and per glyph only its origin, by the
+	// formulas of mat.mul. Skipping 1*a + 0*c for a can change no more than the sign of
+	// a zero, which no comparison sees; a matrix with an infinite or NaN entry, where
+	// 0*Inf would matter, takes the general path.
+	moves := isFinite(tm[0]) && isFinite(tm[1]) && isFinite(tm[2]) && isFinite(tm[3])
+	lin := tm.mul(g.ctm)
+	unit := math.Hypot(lin[2], lin[3]) // the text-space unit's length on the page
+	tooMuchText := false
 	f.each(s, func(text string, w float64, wordSpace bool) {
-		m := tm.mul(g.ctm)
-		tx := w * g.tfs * g.th
-		x0, y0 := m.apply(0, g.ts)
-		x1, y1 := m.apply(tx, g.ts)
-		// The size on the page is the length of the text-space unit vertical vector.
-		size := math.Abs(g.tfs) * math.Hypot(m[2], m[3])
-		dx, dy := m[0], m[1]
-		if tx < 0 {
-			dx, dy = -dx, -dy
+		if len(in.text)+len(text) > maxTextBytes {
+			tooMuchText = true
 		}
-		rot := int8(0)
-		switch {
-		case math.Abs(dx) >= math.Abs(dy):
-			if dx < 0 {
-				rot = 2
+		if text != "" && !tooMuchText {
+			m := lin
+			if moves {
+				c := &g.ctm
+				m[4], m[5] = tm[4]*c[0]+tm[5]*c[2]+c[4], tm[4]*c[1]+tm[5]*c[3]+c[5]
+			} else {
+				m = tm.mul(g.ctm)
+				unit = math.Hypot(m[2], m[3])
 			}
-		case dy > 0:
-			rot = 1
-		default:
-			rot = 3
-		}
-		if text != "" {
-			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, text: text, rot: rot}
-			gl.x, gl.y = turn(x0, y0, rot)
+			tx := w * g.tfs * g.th
+			x0, y0 := m.apply(0, g.ts)
+			x1, y1 := m.apply(tx, g.ts)
+			// The size on the page is the length of the text-space unit vertical vector.
+			size := math.Abs(g.tfs) * unit
+			gl := textGlyph{w: math.Hypot(x1-x0, y1-y0), size: size, off: uint32(len(in.text)), n: uint32(len(text)), rot: rotation(m, tx)}
+			gl.x, gl.y = turn(x0, y0, gl.rot)
 			gl.space = text == " " || text == "\u00a0"
 			in.glyphs = append(in.glyphs, gl)
+			in.text = append(in.text, text...)
 		}
 		adv := w*g.tfs + g.tc
 		if wordSpace {
 			adv += g.tw
 		}
-		*tm = mat{1, 0, 0, 1, adv * g.th, 0}.mul(*tm)
+		if t := adv * g.th; moves {
+			tm[4], tm[5] = t*tm[0]+0*tm[2]+tm[4], t*tm[1]+0*tm[3]+tm[5]
+		} else {
+			*tm = mat{1, 0, 0, 1, t, 0}.mul(*tm)
+		}
 	})
+	if tooMuchText {
+		return fmt.Errorf("%w: more than %d bytes of text", errTooComplex, maxTextBytes)
+	}
 	return nil
+}
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// rotation returns the quarter turns of the writing direction of a glyph drawn with
+// matrix m and advance tx.
+func rotation(m mat, tx float64) int8 {
+	dx, dy := m[0], m[1]
+	if tx < 0 {
+		dx, dy = -dx, -dy
+	}
+	switch {
+	case math.Abs(dx) >= math.Abs(dy):
+		if dx < 0 {
+			return 2
+		}
+		return 0
+	case dy > 0:
+		return 1
+	}
+	return 3
 }
 
 // turn rotates a point by rot quarter turns clockwise, so text written upwards or
@@ -309,7 +362,7 @@ func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
 	data, ok := in.cache[id]
 	if !ok || !hasID {
 		var err error
-		data, err = readStream(xo, maxContentBytes)
+		data, err = in.streams.appendStream(nil, xo, maxContentBytes)
 		if err != nil {
 			return nil // an unreadable form costs its own text only
 		}

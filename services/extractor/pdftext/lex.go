@@ -1,6 +1,7 @@
 package pdftext
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -40,22 +41,40 @@ type operand struct {
 }
 
 // lexer reads tokens from a decoded content stream (or a CMap, which shares the syntax).
+// The elements of the arrays it returns live in a buffer it reuses once the caller asks
+// for the token after an operator: operands are valid until then, and the operator it
+// returns aliases the stream.
 type lexer struct {
-	b   []byte
-	pos int
+	b       []byte
+	pos     int
+	elems   []operand // elements of the arrays read since the last operator
+	open    []operand // elements of the arrays being read, innermost last
+	afterOp bool
 }
 
-func isWhite(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
+// byteClass says which bytes are whitespace and which delimiters, for the lexer's
+// inner loops.
+var byteClass = func() (t [256]uint8) {
+	for _, c := range []byte(" \n\r\t\f\x00") {
+		t[c] = classWhite
 	}
-	return false
-}
+	for _, c := range []byte("()<>[]{}/%") {
+		t[c] = classDelim
+	}
+	return t
+}()
+
+const (
+	classWhite = 1 << iota
+	classDelim
+)
+
+func isWhite(c byte) bool { return byteClass[c]&classWhite != 0 }
+
+func isDelim(c byte) bool { return byteClass[c]&classDelim != 0 }
+
+// isRegular reports whether c belongs to a name or keyword.
+func isRegular(c byte) bool { return byteClass[c] == 0 }
 
 func (l *lexer) skipSpace() {
 	for l.pos < len(l.b) {
@@ -74,14 +93,23 @@ func (l *lexer) skipSpace() {
 	}
 }
 
-// next reads either an operand (op == "") or an operator keyword. At the end of the
+// next reads either an operand (op empty) or an operator keyword. At the end of the
 // stream it returns eof = true.
-func (l *lexer) next() (v operand, op string, eof bool, err error) {
+func (l *lexer) next() (v operand, op []byte, eof bool, err error) {
+	if l.afterOp {
+		l.elems, l.afterOp = l.elems[:0], false
+	}
+	v, op, eof, err = l.token()
+	l.afterOp = len(op) > 0
+	return v, op, eof, err
+}
+
+func (l *lexer) token() (v operand, op []byte, eof bool, err error) {
 	var c byte
 	for {
 		l.skipSpace()
 		if l.pos >= len(l.b) {
-			return operand{}, "", true, nil
+			return operand{}, nil, true, nil
 		}
 		c = l.b[l.pos]
 		if c != ']' && c != '>' && c != ')' && c != '{' && c != '}' {
@@ -91,20 +119,20 @@ func (l *lexer) next() (v operand, op string, eof bool, err error) {
 	}
 	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
 		v, err = l.value(0)
-		return v, "", false, err
+		return v, nil, false, err
 	}
 	start := l.pos
-	for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+	for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
 		l.pos++
 	}
-	word := string(l.b[start:l.pos])
-	switch word {
+	word := l.b[start:l.pos:l.pos]
+	switch string(word) {
 	case "true":
-		return operand{k: kBool, num: 1}, "", false, nil
+		return operand{k: kBool, num: 1}, nil, false, nil
 	case "false":
-		return operand{k: kBool}, "", false, nil
+		return operand{k: kBool}, nil, false, nil
 	case "null":
-		return operand{}, "", false, nil
+		return operand{}, nil, false, nil
 	}
 	return operand{}, word, false, nil
 }
@@ -123,7 +151,7 @@ func (l *lexer) value(depth int) (operand, error) {
 	case c == '/':
 		l.pos++
 		start := l.pos
-		for l.pos < len(l.b) && !isWhite(l.b[l.pos]) && !isDelim(l.b[l.pos]) {
+		for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
 			l.pos++
 		}
 		return operand{k: kName, str: decodeName(l.b[start:l.pos])}, nil
@@ -136,87 +164,90 @@ func (l *lexer) value(depth int) (operand, error) {
 		return l.hex()
 	case c == '[':
 		l.pos++
-		var arr []operand
-		for {
-			l.skipSpace()
-			if l.pos >= len(l.b) {
-				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
-			}
+		arr, err := l.elements(depth, "array", func() bool {
 			if l.b[l.pos] == ']' {
 				l.pos++
-				return operand{k: kArray, arr: arr}, nil
+				return true
 			}
-			if len(arr) >= maxArrayElem {
-				return operand{}, fmt.Errorf("%w: array longer than %d", errSyntax, maxArrayElem)
-			}
-			v, op, eof, err := l.nextIn(depth + 1)
-			if err != nil {
-				return operand{}, err
-			}
-			if eof {
-				return operand{}, fmt.Errorf("%w: unterminated array", errSyntax)
-			}
-			if op != "" {
-				continue // a keyword inside an array is malformed; drop it
-			}
-			arr = append(arr, v)
-		}
+			return false
+		})
+		return operand{k: kArray, arr: arr}, err
 	default:
 		return l.number()
 	}
 }
 
-// nextIn is next for elements of a container at the given depth.
-func (l *lexer) nextIn(depth int) (operand, string, bool, error) {
+// elements reads the elements of an array or dictionary up to its end, which end
+// recognises and consumes. Keywords inside are malformed and dropped.
+func (l *lexer) elements(depth int, what string, end func() bool) ([]operand, error) {
+	base := len(l.open)
+	defer func() { l.open = l.open[:base] }()
+	for {
+		l.skipSpace()
+		if l.pos >= len(l.b) {
+			return nil, fmt.Errorf("%w: unterminated %s", errSyntax, what)
+		}
+		if end() {
+			start := len(l.elems)
+			l.elems = append(l.elems, l.open[base:]...)
+			return l.elems[start:len(l.elems):len(l.elems)], nil
+		}
+		if len(l.open)-base >= maxArrayElem {
+			return nil, fmt.Errorf("%w: %s longer than %d", errSyntax, what, maxArrayElem)
+		}
+		v, keyword, eof, err := l.nextIn(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if eof {
+			return nil, fmt.Errorf("%w: unterminated %s", errSyntax, what)
+		}
+		if !keyword {
+			l.open = append(l.open, v)
+		}
+	}
+}
+
+// nextIn is next for elements of a container at the given depth; keyword says the
+// token was not a value.
+func (l *lexer) nextIn(depth int) (v operand, keyword, eof bool, err error) {
 	l.skipSpace()
 	if l.pos >= len(l.b) {
-		return operand{}, "", true, nil
+		return operand{}, false, true, nil
 	}
 	c := l.b[l.pos]
 	if c == '/' || c == '(' || c == '<' || c == '[' || c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') {
 		v, err := l.value(depth)
-		return v, "", false, err
+		return v, false, false, err
 	}
 	if c == '>' || c == ')' || c == '{' || c == '}' {
 		l.pos++
-		return operand{}, "}", false, nil
+		return operand{}, true, false, nil
 	}
-	return l.next()
+	v, op, eof, err := l.token()
+	return v, len(op) > 0, eof, err
 }
 
 func (l *lexer) dict(depth int) (operand, error) {
 	l.pos += 2
-	var arr []operand
-	for {
-		l.skipSpace()
-		if l.pos >= len(l.b) {
-			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
+	arr, err := l.elements(depth, "dictionary", func() bool {
+		if l.b[l.pos] != '>' {
+			return false
 		}
-		if l.b[l.pos] == '>' {
+		l.pos++
+		if l.pos < len(l.b) && l.b[l.pos] == '>' {
 			l.pos++
-			if l.pos < len(l.b) && l.b[l.pos] == '>' {
-				l.pos++
-			}
-			return operand{k: kDict, arr: arr}, nil
 		}
-		if len(arr) >= maxArrayElem {
-			return operand{}, fmt.Errorf("%w: dictionary larger than %d", errSyntax, maxArrayElem)
-		}
-		v, op, eof, err := l.nextIn(depth + 1)
-		if err != nil {
-			return operand{}, err
-		}
-		if eof {
-			return operand{}, fmt.Errorf("%w: unterminated dictionary", errSyntax)
-		}
-		if op != "" {
-			continue
-		}
-		arr = append(arr, v)
-	}
+		return true
+	})
+	return operand{k: kDict, arr: arr}, err
 }
 
 func (l *lexer) number() (operand, error) {
+	if f, n, ok := plainNumber(l.b[l.pos:]); ok {
+		l.pos += n
+		return operand{k: kNum, num: f}, nil
+	}
 	start := l.pos
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]
@@ -245,8 +276,65 @@ func (l *lexer) number() (operand, error) {
 	return operand{k: kNum, num: f}, nil
 }
 
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// plainNumber reads the number at the start of b when it is of the kind content streams
+// are made of — a sign, digits, at most one point — and n bytes long, without strconv's
+// allocation, when the result is exact: the digits fit float64's mantissa and the
+// divisor is an exact power of ten, so the one division is correctly rounded, as
+// strconv.ParseFloat is. ok is false for anything else, which number reads the slow way.
+func plainNumber(b []byte) (f float64, n int, ok bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		n++
+	}
+	var mant uint64
+	digits, frac, point := 0, 0, false
+scan:
+	for ; n < len(b); n++ {
+		switch c := b[n]; {
+		case c >= '0' && c <= '9':
+			if mant >= 1<<53/10 {
+				return 0, 0, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+		case c == '.' && !point:
+			point = true
+		case c == '.' || c == '-' || c == '+':
+			return 0, 0, false // "1.2.3", "4-5": the slow path's repairs
+		default:
+			break scan
+		}
+	}
+	if digits == 0 || frac >= len(pow10) {
+		return 0, 0, false
+	}
+	f = float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, n, true
+}
+
 func (l *lexer) literal() (operand, error) {
 	l.pos++ // (
+	// Most strings have no escapes and no nested brackets: one copy of the bytes.
+	for i := l.pos; i < len(l.b); i++ {
+		if c := l.b[i]; c == ')' {
+			s := string(l.b[l.pos:i])
+			l.pos = i + 1
+			return operand{k: kStr, str: s}, nil
+		} else if c == '\\' || c == '(' {
+			break
+		}
+	}
 	var out []byte
 	depth := 1
 	for l.pos < len(l.b) {
@@ -304,7 +392,11 @@ func (l *lexer) literal() (operand, error) {
 
 func (l *lexer) hex() (operand, error) {
 	l.pos++ // <
-	var out []byte
+	end := bytes.IndexByte(l.b[l.pos:], '>')
+	if end < 0 {
+		end = len(l.b) - l.pos
+	}
+	out := make([]byte, 0, (end+1)/2)
 	hi, have := byte(0), false
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]

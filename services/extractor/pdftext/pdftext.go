@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -70,7 +71,7 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r, err := open(data)
+	r, body, err := open(data)
 	if err != nil {
 		return nil, fault.PermanentErr(fmt.Errorf("opening pdf: %w", err))
 	}
@@ -88,14 +89,19 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	lines := make([][]string, len(nodes))
 	errs := make([]error, len(nodes))
 	doc := newDocument()
+	if r.Trailer().Key("Encrypt").Kind() == pdf.Null {
+		doc.file = body
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := getPageWorker()
+			defer putPageWorker(w)
 			for i := range next {
-				pl, err := doc.pageText(nodes[i])
+				pl, err := w.pageText(doc, nodes[i])
 				lines[i] = normaliseLines(pl)
 				pages[i].LineNumbers = pl.lineNumbers
 				errs[i] = err
@@ -139,15 +145,16 @@ feed:
 }
 
 // open repairs what ledongthuc/pdf rejects but readers accept — bytes before the
-// header, a %PDF-2.0 header, junk after the last %%EOF — and opens the result.
-func open(data []byte) (*pdf.Reader, error) {
+// header, a %PDF-2.0 header, junk after the last %%EOF — and opens the result, which
+// it returns with the reader.
+func open(data []byte) (*pdf.Reader, []byte, error) {
 	start := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-"))
 	if start < 0 {
-		return nil, errors.New("not a pdf: no %PDF- header in the first 1024 bytes")
+		return nil, nil, errors.New("not a pdf: no %PDF- header in the first 1024 bytes")
 	}
 	end := bytes.LastIndex(data, []byte("%%EOF"))
 	if end < start {
-		return nil, errors.New("not a pdf: no %%EOF marker")
+		return nil, nil, errors.New("not a pdf: no %%EOF marker")
 	}
 	end += len("%%EOF")
 	if end < len(data) && data[end] == '\r' {
@@ -158,14 +165,14 @@ func open(data []byte) (*pdf.Reader, error) {
 	}
 	body := data[start:end]
 	if len(body) < 16 {
-		return nil, errors.New("not a pdf: too short")
+		return nil, nil, errors.New("not a pdf: too short")
 	}
 	// The library demands exactly "%PDF-1.[0-7]" and a line end at byte 8. Patch a copy
 	// of the header only when needed; xref offsets stay valid because the length does not
 	// change. Offsets count from the header, which is why leading bytes are cut off.
 	if hdr := body[:9]; !(bytes.HasPrefix(hdr, []byte("%PDF-1.")) && hdr[7] >= '0' && hdr[7] <= '7' && (hdr[8] == '\n' || hdr[8] == '\r')) {
 		if body[5] < '1' || body[5] > '2' || body[6] != '.' {
-			return nil, fmt.Errorf("not a pdf: unsupported header %q", hdr[:8])
+			return nil, nil, fmt.Errorf("not a pdf: unsupported header %q", hdr[:8])
 		}
 		fixed := make([]byte, len(body))
 		copy(fixed, body)
@@ -176,16 +183,79 @@ func open(data []byte) (*pdf.Reader, error) {
 		body = fixed
 	}
 	if err := checkNesting(body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	body = fixTrailerSize(body)
 	r, err := pdf.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.Trailer().Kind() != pdf.Dict && r.Trailer().IsNull() {
-		return nil, errors.New("pdf has no trailer")
+		return nil, nil, errors.New("pdf has no trailer")
 	}
-	return r, nil
+	return r, body, nil
+}
+
+// fixTrailerSize repairs a trailer whose /Size is smaller than its xref table, as
+// pdfunite (poppler 22) writes after merging files: /Size counts the objects written,
+// not the largest object number plus one. The library cuts the table to /Size and then
+// cannot find the catalog; readers use the table. The trailer follows the table, so
+// rewriting it in a copy moves no offset the file refers to.
+func fixTrailerSize(body []byte) []byte {
+	sx := bytes.LastIndex(body, []byte("startxref"))
+	if sx < 0 {
+		return body
+	}
+	off, err := strconv.Atoi(string(bytes.TrimSpace(firstLine(body[sx+len("startxref"):]))))
+	if err != nil || off < 0 || off >= sx || !bytes.HasPrefix(body[off:], []byte("xref")) {
+		return body
+	}
+	table := body[off+len("xref") : sx]
+	end := bytes.Index(table, []byte("trailer"))
+	if end < 0 {
+		return body
+	}
+	entries := 0
+	for _, l := range bytes.FieldsFunc(table[:end], func(r rune) bool { return r == '\n' || r == '\r' }) {
+		f := bytes.Fields(l)
+		if len(f) != 2 { // "first count" heads a subsection; entries have three fields
+			continue
+		}
+		first, err1 := strconv.Atoi(string(f[0]))
+		count, err2 := strconv.Atoi(string(f[1]))
+		if err1 == nil && err2 == nil {
+			entries = max(entries, first+count)
+		}
+	}
+	trailer := table[end:]
+	k := bytes.Index(trailer, []byte("/Size"))
+	if k < 0 {
+		return body
+	}
+	start := off + len("xref") + end + k + len("/Size")
+	for start < sx && isWhite(body[start]) {
+		start++
+	}
+	stop := start
+	for stop < sx && body[stop] >= '0' && body[stop] <= '9' {
+		stop++
+	}
+	size, err := strconv.Atoi(string(body[start:stop]))
+	if err != nil || size >= entries {
+		return body
+	}
+	fixed := make([]byte, 0, len(body)+8)
+	fixed = append(fixed, body[:start]...)
+	fixed = strconv.AppendInt(fixed, int64(entries), 10)
+	return append(fixed, body[stop:]...)
+}
+
+func firstLine(b []byte) []byte {
+	b = bytes.TrimLeft(b, " \r\n")
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // maxObjectNesting bounds arrays and dictionaries in the file's objects. The library's

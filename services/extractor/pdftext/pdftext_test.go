@@ -161,3 +161,23 @@ func mustRead(t testing.TB, name string) []byte {
 	}
 	return data
 }
+
+// TestTrailerSizeBelowTable reads a file whose trailer /Size is smaller than its xref
+// table, as pdfunite writes merged files: the catalog lies beyond /Size.
+func TestTrailerSizeBelowTable(t *testing.T) {
+	f := &pdfFile{}
+	data := onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", helvetica(f)),
+		"BT /F1 12 Tf 72 700 Td (Merged exhibit) Tj ET")
+	good := fmt.Sprintf("/Size %d ", len(f.objs)+1)
+	if !strings.Contains(string(data), good) {
+		t.Fatalf("built file lacks %q", good)
+	}
+	data = []byte(strings.Replace(string(data), good, "/Size 2 ", 1))
+	pages, err := extractBytes(t, data, Options{})
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if len(pages) != 1 || pages[0].Text != "Merged exhibit" {
+		t.Errorf("got %+v; want one page reading \"Merged exhibit\"", pages)
+	}
+}
