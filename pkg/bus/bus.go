@@ -31,7 +31,10 @@ const (
 	BucketRules   = "rules"
 	BucketAlerted = "alerted"
 	BucketJobs    = "jobs"
-	ObjectPDFs    = "pdfs"
+	// BucketSessions holds the web sessions signed out before they expired (api.Sessions),
+	// each for as long as a session lasts.
+	BucketSessions = "sessions"
+	ObjectPDFs     = "pdfs"
 )
 
 // SearchSubject is the request/reply subject the index owner answers queries on.
@@ -58,6 +61,9 @@ func Subject(stream, token string) string {
 	}
 	panic("bus: unknown stream " + stream)
 }
+
+// SessionTTL is how long a web sign-in lasts.
+const SessionTTL = 12 * time.Hour
 
 // Options shape the contract for a deployment.
 type Options struct {
@@ -176,7 +182,8 @@ func setup(ctx context.Context, js jetstream.JetStream, o Options, log *slog.Log
 		name    string
 		history uint8
 		ttl     time.Duration
-	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL}} {
+	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL},
+		{BucketSessions, 1, SessionTTL}} {
 		g.Go(func() error {
 			return ensure(ctx, log, "bucket "+b.name, func(ctx context.Context) error {
 				_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{

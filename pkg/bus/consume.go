@@ -161,6 +161,9 @@ func (c Consumer) Consume(ctx context.Context, js jetstream.JetStream, log *slog
 	defer c.startExhaustedWatch(ctx, js, log)()
 	cons, err := c.Ensure(ctx, js)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started: nothing was taken
+		}
 		return err
 	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(c.Concurrency), jetstream.PullExpiry(PullExpiry))

@@ -23,6 +23,8 @@ type AdminDeps struct {
 	// Token authorises every call (Authorization: Bearer TOKEN); reads take a web
 	// session too. Empty refuses them all.
 	Token string
+	// Sessions are the signed-out web sessions (nil: none are revoked).
+	Sessions *Sessions
 	// JobKinds are the kinds a client may start (extractor.ReextractKind, …); a kind
 	// no runner handles would wait for ever, so others are refused.
 	JobKinds []string
@@ -49,7 +51,7 @@ func AdminRoutes(mux *http.ServeMux, d AdminDeps) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &admin{AdminDeps: d, auth: NewAuth(d.Token)}
+	a := &admin{AdminDeps: d, auth: NewAuth(d.Token, d.Sessions)}
 	mux.HandleFunc("GET /api/v1/jobs", a.guard(true, a.listJobs))
 	mux.HandleFunc("POST /api/v1/jobs", a.guard(false, a.startJob))
 	mux.HandleFunc("GET /api/v1/jobs/{id}", a.guard(true, a.showJob))

@@ -68,7 +68,7 @@ func AlertRoutes(mux *http.ServeMux, d AlertDeps) {
 type alerts struct{ AlertDeps }
 
 func (a *alerts) authorised(h http.HandlerFunc) http.HandlerFunc {
-	auth := NewAuth(a.Token)
+	auth := NewAuth(a.Token, nil) // the bearer header only: no session is ever checked here
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The bearer header only: a cookie would let another site's form write here.
 		if v := auth.Check(r, false); v != Granted {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"net/http"
 	"strings"
 	"time"
@@ -31,22 +32,25 @@ const (
 const SessionCookie = "docketwatch_session"
 
 // sessionTTL is how long a web sign-in lasts.
-const sessionTTL = 12 * time.Hour
+const sessionTTL = bus.SessionTTL
 
 // Auth checks the API token, as an "Authorization: Bearer TOKEN" header for API clients
 // and as a signed session cookie for the web UI, which a browser cannot make send a
 // header. The session is an expiry and a nonce under an HMAC whose key derives from the
-// token, so every process holding the same token accepts the same sessions, no session
-// state is kept, and changing the token signs everyone out.
+// token, so every process holding the same token accepts the same sessions, and changing
+// the token signs everyone out. Signing out revokes the nonce in sessions, which every
+// process follows, so a copied cookie dies with the sign-out.
 type Auth struct {
-	token []byte
-	key   []byte
-	now   func() time.Time
+	token    []byte
+	key      []byte
+	sessions *Sessions
+	now      func() time.Time
 }
 
-// NewAuth returns the checker of token; an empty token refuses everyone.
-func NewAuth(token string) *Auth {
-	a := &Auth{now: time.Now}
+// NewAuth returns the checker of token; an empty token refuses everyone. sessions
+// records sign-outs; nil (no JetStream) leaves a session valid until it expires.
+func NewAuth(token string, sessions *Sessions) *Auth {
+	a := &Auth{now: time.Now, sessions: sessions}
 	if token != "" {
 		a.token = []byte(token)
 		m := hmac.New(sha256.New, a.token)
@@ -109,10 +113,19 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, presented string) 
 	return true
 }
 
-// SignOut ends the web session.
-func (a *Auth) SignOut(w http.ResponseWriter, r *http.Request) {
+// SignOut ends the web session: the cookie is dropped, and the session revoked
+// everywhere, so a copy of the cookie no longer signs anyone in.
+func (a *Auth) SignOut(w http.ResponseWriter, r *http.Request) error {
+	var err error
+	if c, cerr := r.Cookie(SessionCookie); cerr == nil {
+		if payload, ok := a.session(c.Value); ok {
+			expires := time.Unix(int64(binary.BigEndian.Uint64(payload)), 0)
+			err = a.sessions.Revoke(r.Context(), hex.EncodeToString(payload[8:]), expires)
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: -1})
+	return err
 }
 
 func (a *Auth) sign(payload []byte) string {
@@ -122,21 +135,28 @@ func (a *Auth) sign(payload []byte) string {
 }
 
 func (a *Auth) validSession(v string) bool {
+	payload, ok := a.session(v)
+	return ok && !a.sessions.Revoked(hex.EncodeToString(payload[8:]))
+}
+
+// session returns the payload (expiry, nonce) of a cookie value that this token signed
+// and that has not expired.
+func (a *Auth) session(v string) ([]byte, bool) {
 	if !a.Configured() || len(v) > 200 {
-		return false
+		return nil, false
 	}
 	enc, sig, ok := strings.Cut(v, ".")
 	if !ok {
-		return false
+		return nil, false
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil || len(payload) != 24 {
-		return false
+		return nil, false
 	}
 	if !hmac.Equal([]byte(sig), []byte(a.sign(payload))) {
-		return false
+		return nil, false
 	}
-	return a.now().Unix() < int64(binary.BigEndian.Uint64(payload))
+	return payload, a.now().Unix() < int64(binary.BigEndian.Uint64(payload))
 }
 
 // deny answers a refused request with the status its verdict calls for, as JSON.

@@ -24,6 +24,8 @@ type Policy struct {
 	// Token is the API token (DOCKETWATCH_API_TOKEN). Every write needs it; empty
 	// refuses every write.
 	Token string
+	// Sessions are the signed-out web sessions (nil: none are revoked).
+	Sessions *Sessions
 	// PublicReads lets anyone search, read documents, the web UI's pages and /metrics;
 	// false needs the token (or a web session) for those too. Rules, jobs and DEAD are
 	// never public: rules hold webhook addresses and email addresses.
@@ -161,7 +163,7 @@ func classify(r *http.Request) access {
 // a JSON error.
 func Protect(h http.Handler, p Policy) http.Handler {
 	p.defaults()
-	auth := NewAuth(p.Token)
+	auth := NewAuth(p.Token, p.Sessions)
 	lim := newLimiter(p.Rate, p.Burst, p.MaxClients, p.Now)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()

@@ -59,7 +59,7 @@ func (c call) do(t testing.TB, h http.Handler) *httptest.ResponseRecorder {
 func session(t testing.TB, token string) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	if !NewAuth(token).SignIn(rec, httptest.NewRequest(http.MethodPost, "/login", nil), token) {
+	if !NewAuth(token, nil).SignIn(rec, httptest.NewRequest(http.MethodPost, "/login", nil), token) {
 		t.Fatal("sign-in with the token refused")
 	}
 	for _, c := range rec.Result().Cookies() {
@@ -141,7 +141,7 @@ func TestProtectAccess(t *testing.T) {
 }
 
 func TestSessionExpires(t *testing.T) {
-	a := NewAuth("tok")
+	a := NewAuth("tok", nil)
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	a.now = func() time.Time { return start }
 	rec := httptest.NewRecorder()
@@ -155,10 +155,10 @@ func TestSessionExpires(t *testing.T) {
 	if a.SignedIn(req) {
 		t.Fatal("expired session accepted")
 	}
-	if NewAuth("tok").SignIn(httptest.NewRecorder(), req, "wrong") {
+	if NewAuth("tok", nil).SignIn(httptest.NewRecorder(), req, "wrong") {
 		t.Fatal("sign-in with a wrong token accepted")
 	}
-	if NewAuth("").SignIn(httptest.NewRecorder(), req, "") {
+	if NewAuth("", nil).SignIn(httptest.NewRecorder(), req, "") {
 		t.Fatal("sign-in with no token configured accepted")
 	}
 }

@@ -79,6 +79,8 @@ func (c *Config) Validate() error {
 // the same process add (the fetcher's routes, the web UI).
 type Deps struct {
 	Searcher search.Searcher
+	// Sessions are the signed-out web sessions, shared with the web UI.
+	Sessions *Sessions
 	// Gate bounds the searches under way, shared with the web UI (SearchGate).
 	Gate  *SearchGate
 	Blobs blob.Store
@@ -125,7 +127,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, fmt.Errorf("listening on %s (--http): %w", cfg.HTTP, err)
 	}
 	conns := cfg.Policy.ConnLimit()
-	cfg.Policy.Log = deps.Log
+	cfg.Policy.Log, cfg.Policy.Sessions = deps.Log, deps.Sessions
 	return &Service{srv: NewServer(Protect(Mux(cfg.Policy.Token, deps), cfg.Policy), conns), ln: conns.Wrap(ln), log: deps.Log}, nil
 }
 
@@ -138,7 +140,7 @@ func Mux(token string, deps Deps) *http.ServeMux {
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	AlertRoutes(mux, AlertDeps{Store: deps.Rules, JS: deps.JS, Check: deps.CheckRule, Token: token, BaseURL: deps.BaseURL, Log: deps.Log})
-	AdminRoutes(mux, AdminDeps{JS: deps.JS, Token: token, JobKinds: deps.JobKinds, CreateJobs: deps.CreateJobs, Log: deps.Log})
+	AdminRoutes(mux, AdminDeps{JS: deps.JS, Token: token, Sessions: deps.Sessions, JobKinds: deps.JobKinds, CreateJobs: deps.CreateJobs, Log: deps.Log})
 	if deps.Routes != nil {
 		deps.Routes(mux)
 	}

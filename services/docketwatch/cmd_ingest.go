@@ -82,6 +82,9 @@ func cmdIngest(ctx context.Context, args []string) error {
 	if sum.Count[ingest.Failed] > 0 {
 		return fmt.Errorf("%d files could not be read", sum.Count[ingest.Failed])
 	}
+	if n := sum.Count[ingest.Parked]; n > 0 {
+		return exitError{exitParked, fmt.Sprintf("%d files were parked: `docketwatch dead list` says why, `dead retry SEQ` tries again", n)}
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -415,8 +416,9 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	// A bad file is parked, listed with its reason, and a retry parks it again (still bad).
 	junk := filepath.Join(t.TempDir(), "junk.pdf")
 	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))
-	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); err != nil || !strings.Contains(string(out), "1 parked") {
-		t.Fatalf("ingest of junk: %v: %s", err, out)
+	// A parked file makes ingest exit 3: a script tells it from success and from failure.
+	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); exitCode(err) != exitParked || !strings.Contains(string(out), "1 parked") {
+		t.Fatalf("ingest of junk: %v: %s; want exit status %d", err, out, exitParked)
 	}
 	listParked := func() []map[string]any {
 		t.Helper()
@@ -563,4 +565,17 @@ func TestExtractCommand(t *testing.T) {
 			t.Errorf("entities lack %s; found %v", want, found)
 		}
 	}
+}
+
+// exitCode is the exit status of a finished command's error (0 for nil, -1 when it did
+// not run to an exit).
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	return -1
 }

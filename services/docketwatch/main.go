@@ -27,7 +27,7 @@ Usage:
   docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
                      (every role verb takes the flags of run)
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
-  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders
+  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders; waits until each is indexed or parked (exit 0: all indexed; 3: some parked; 1: some unreadable)
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
@@ -93,6 +93,10 @@ func main() {
 			fmt.Fprint(os.Stderr, "\n"+usage)
 			os.Exit(2)
 		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -100,3 +104,15 @@ func main() {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// exitError ends the process with its own code: an outcome a script must be able to
+// tell from success and from failure (ingest's parked files: 3).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// exitParked is ingest's exit status when every file was read but some were parked.
+const exitParked = 3

@@ -1,8 +1,8 @@
 package fetcher
 
 import (
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"context"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"net/http"
 	"net/http/httptest"
 	"strconv"

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -272,5 +274,56 @@ func TestStatusShowsCountsOnlyWithoutSession(t *testing.T) {
 		if !strings.Contains(signedIn, s) {
 			t.Errorf("the signed-in status page lacks %q", s)
 		}
+	}
+}
+
+// TestSignOutRevokesTheSession: after signing out, a copy of the session cookie signs
+// nobody in, here or in another process holding the same token (which learns of the
+// sign-out through JetStream).
+func TestSignOutRevokesTheSession(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() *api.Sessions {
+		s, err := api.OpenSessions(ctx, js, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	h := Handler(Deps{Searcher: hostileIndex{}, JS: js, Token: "tok", Sessions: open()})
+	other := Handler(Deps{Searcher: hostileIndex{}, JS: js, Token: "tok", Sessions: open()})
+	session := signIn(t, h, "tok")
+	for name, hh := range map[string]http.Handler{"this process": h, "another process": other} {
+		if rec := get(t, hh, "/alerts", session); rec.Code != http.StatusOK {
+			t.Fatalf("%s: the rule list with the session: %d", name, rec.Code)
+		}
+	}
+
+	page := get(t, h, "/alerts", session)
+	form := url.Values{"csrf": {newCSRFTokenFrom(t, page.Body.String())}}
+	req := httptest.NewRequest(http.MethodPost, "/logout", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(session)
+	for _, c := range page.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d %s", rec.Code, rec.Body)
+	}
+
+	// The copied cookie is refused at once here, and as soon as the other process has
+	// seen the sign-out (its watch of the bucket) there.
+	if rec := get(t, h, "/alerts", session); rec.Code == http.StatusOK {
+		t.Fatalf("this process: the signed-out session still reads the rules")
+	}
+	poll.Until(t, 5*time.Second, "the other process to refuse the signed-out session", func() bool {
+		return get(t, other, "/alerts", session).Code != http.StatusOK
+	})
+	// A new sign-in works.
+	if rec := get(t, h, "/alerts", signIn(t, h, "tok")); rec.Code != http.StatusOK {
+		t.Fatalf("a new session: %d", rec.Code)
 	}
 }

@@ -64,6 +64,9 @@ type Deps struct {
 	// Health says why the process is not ready (the readiness check of /readyz), for the
 	// status page; nil shows nothing.
 	Health func(context.Context) error
+	// Sessions are the signed-out web sessions, shared with the API (nil: a session
+	// lasts until it expires).
+	Sessions *api.Sessions
 	// Gate bounds the searches under way, shared with the API (api.SearchGate); nil
 	// bounds nothing.
 	Gate *api.SearchGate
@@ -109,7 +112,7 @@ func Handler(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	u := &ui{Deps: d, pages: parsePages(), csrf: newCSRF(), rates: &rates{}, auth: api.NewAuth(d.Token)}
+	u := &ui{Deps: d, pages: parsePages(), csrf: newCSRF(), rates: &rates{}, auth: api.NewAuth(d.Token, d.Sessions)}
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
@@ -287,7 +290,12 @@ func (u *ui) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *ui) logout(w http.ResponseWriter, r *http.Request) {
-	u.auth.SignOut(w, r)
+	if err := u.auth.SignOut(w, r); err != nil {
+		// The cookie is gone from this browser, but a copy would still work: say so.
+		u.Log.Error("web sign-out not recorded", "err", err)
+		u.fail(w, r, http.StatusServiceUnavailable, "You are signed out in this browser, but the sign-out could not be recorded, so a copy of your session cookie would still work until it expires. Try signing out again.")
+		return
+	}
 	seeOther(w, r, "/", nil)
 }
 

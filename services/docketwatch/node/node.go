@@ -488,11 +488,15 @@ func (n *Node) initAPI(ctx context.Context) error {
 	if n.Fetcher != nil {
 		sources = n.Fetcher.StatusHandler()
 	}
-	// One gate for the API's and the web UI's searches.
+	// One gate for the API's and the web UI's searches, one record of signed-out sessions.
 	gate := api.NewSearchGate(0, 0, 0)
-	ui := web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Health: n.readyToServe, JS: js, Metrics: n.Metrics, Sources: sources,
+	sessions, err := api.OpenSessions(n.stageCtx, js, n.cfg.Log)
+	if err != nil {
+		return err
+	}
+	ui := web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Sessions: sessions, Health: n.readyToServe, JS: js, Metrics: n.Metrics, Sources: sources,
 		CheckRule: checkRule, Token: n.cfg.API.Policy.Token, Log: n.cfg.Log})
-	svc, err := api.New(n.cfg.API, api.Deps{Searcher: n.Searcher, Gate: gate, Blobs: n.Blobs, JS: js, Rules: rules, CheckRule: checkRule,
+	svc, err := api.New(n.cfg.API, api.Deps{Searcher: n.Searcher, Gate: gate, Sessions: sessions, Blobs: n.Blobs, JS: js, Rules: rules, CheckRule: checkRule,
 		JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind}, CreateJobs: n.createJobs,
 		BaseURL: n.cfg.Alerter.BaseURL, Metrics: n.Metrics, Ready: n.readyToServe, Routes: n.routes, UI: ui, Log: n.cfg.Log})
 	if err != nil {

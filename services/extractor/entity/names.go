@@ -40,7 +40,10 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	var parts []ner.Span
 	doc.spans = splitLines(doc.spans[:0], text, toks, doc.tagger.Tag(text, toks, doc.context))
 	for _, sp := range joinSuffixed(text, toks, doc.spans) {
-		parts = splitAnd(parts[:0], text, toks, sp)
+		parts = parts[:0]
+		for _, p := range splitPersonOf(nil, text, toks, sp) {
+			parts = splitAnd(parts, text, toks, p)
+		}
 		for _, part := range parts {
 			if onlyRoles(text, toks[part.Start:part.End]) {
 				continue
@@ -251,6 +254,33 @@ func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 		out = append(out, sp)
 	}
 	return out
+}
+
+// splitPersonOf appends to out an organisation's name split at "of" when a person's
+// name stands before it ("Jane Roe of Acme, Inc.": a person and a company, as a
+// by-line or a signature reads): a first name of the lexicon, then one or two
+// capitalised words. "Bank of America" or "University of Chicago" start with no first
+// name and stay whole.
+func splitPersonOf(out []ner.Span, text string, toks []ner.Token, sp ner.Span) []ner.Span {
+	if sp.Type != "ORG" {
+		return append(out, sp)
+	}
+	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
+	for k := sp.Start + 2; k <= sp.Start+3 && k < sp.End-1; k++ {
+		if w := word(k); w != "of" {
+			continue
+		}
+		if !ner.IsFirstName(strings.ToLower(word(sp.Start))) || !isCap(word(k+1)) {
+			break
+		}
+		for j := sp.Start; j < k; j++ {
+			if !isCap(word(j)) && !isInitial(word(j)) {
+				return append(out, sp)
+			}
+		}
+		return append(out, ner.Span{Type: "PER", Start: sp.Start, End: k}, ner.Span{Type: "ORG", Start: k + 1, End: sp.End})
+	}
+	return append(out, sp)
 }
 
 // splitAnd appends to out a tagged name, split at "and" when a name of its own stands

@@ -90,3 +90,31 @@ func TestLongCapitalisedPage(t *testing.T) {
 		t.Errorf("got %d entities; want the company found on (nearly) every line", len(ents))
 	}
 }
+
+// TestPersonOfCompany: "Jane Roe of Acme, Inc." is a person and a company, as by-lines
+// and signatures read; "Bank of" or "University of" names stay whole. Invented names.
+func TestPersonOfCompany(t *testing.T) {
+	pages := []filing.Page{{Number: 1, Text: "Email from Maribel Okonkwo of Quarrystone Holdings, Inc. about the renewal. " +
+		"The Trust Bank of Wexmoor, Inc. replied on Friday.\n"}}
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]filing.EntityType{}
+	for _, e := range r.Recognize(context.Background(), pages, nil) {
+		got[e.Canonical] = e.Type
+	}
+	for name, want := range map[string]filing.EntityType{
+		"Maribel Okonkwo":            filing.Person,
+		"Quarrystone Holdings, Inc.": filing.Organization,
+	} {
+		if got[name] != want {
+			t.Errorf("%s: %q; want %q (found %v)", name, got[name], want, got)
+		}
+	}
+	for name := range got {
+		if strings.Contains(name, "Okonkwo of") {
+			t.Errorf("the person and the company stayed one name: %q", name)
+		}
+	}
+}
