@@ -31,7 +31,10 @@ const (
 	BucketRules   = "rules"
 	BucketAlerted = "alerted"
 	BucketJobs    = "jobs"
-	ObjectPDFs    = "pdfs"
+	// BucketRECAP holds the RECAP lookups still to make and the purchase ledger
+	// (services/fetcher/recap).
+	BucketRECAP = "recap"
+	ObjectPDFs  = "pdfs"
 )
 
 // SearchSubject is the request/reply subject the index owner answers queries on.
@@ -178,7 +181,7 @@ func setup(ctx context.Context, js jetstream.JetStream, o Options, log *slog.Log
 		name    string
 		history uint8
 		ttl     time.Duration
-	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL}} {
+	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL}, {BucketRECAP, 1, 0}} {
 		g.Go(func() error {
 			return ensure(ctx, log, "bucket "+b.name, func(ctx context.Context) error {
 				_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{

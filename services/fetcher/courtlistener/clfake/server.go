@@ -79,6 +79,7 @@ type Server struct {
 	epoch    int
 	stats    Stats
 	hits     map[string]*window
+	recap    *recapState // recap.go
 }
 
 // New generates the data and starts the server; Close it when done.
@@ -219,6 +220,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/rest/v4/") {
 		writeJSON(rec, 404, map[string]any{"detail": "Not found."})
+		return
+	}
+	if path := strings.TrimPrefix(r.URL.Path, "/api/rest/v4/"); strings.HasPrefix(path, "recap-") { // recap.go
+		if s.authenticate(rec, r, path) && !s.serveRECAP(rec, r, path) {
+			writeJSON(rec, 405, map[string]any{"detail": fmt.Sprintf("Method \"%s\" not allowed.", r.Method)})
+		}
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
