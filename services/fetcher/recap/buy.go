@@ -293,7 +293,7 @@ type Planned struct {
 // RECAP does not hold that the rules pick, with PACER's estimated fee, in order, cut
 // where the caps left would stop them.
 func (s *Service) Plan(ctx context.Context) ([]Planned, error) {
-	lister, err := s.kv.ListKeysFiltered(ctx, "want/>")
+	lister, err := s.kv.ListKeysFiltered(ctx, "want.>")
 	if err != nil {
 		return nil, fmt.Errorf("listing wanted documents: %w", err)
 	}

@@ -15,10 +15,10 @@ import (
 
 // The ledger lives in the recap KV bucket:
 //
-//	buy/<doc key>     a Purchase: one per document ever reserved, created with
+//	buy.<doc key>     a Purchase: one per document ever reserved, created with
 //	                  Create, so that two buyers can never both hold one document
-//	req/<request id>  the document key of a fetch request, for its webhook event
-//	spend/<yyyy-mm>   a Month: the amounts reserved and spent that month and per
+//	req.<request id>  the document key of a fetch request, for its webhook event
+//	spend.<yyyy-mm>   a Month: the amounts reserved and spent that month and per
 //	                  day, and which purchases they count, updated by compare-and-set
 //
 // A purchase is reserved before anything is asked of CourtListener: the buy/ record is
@@ -108,9 +108,9 @@ func NewLedger(ctx context.Context, js jetstream.JetStream, now func() time.Time
 	return &Ledger{kv: kv, now: now}, nil
 }
 
-func buyKey(id filing.DocID) string { return "buy/" + id.Key() }
-func monthKey(m string) string      { return "spend/" + m }
-func reqKey(id int64) string        { return fmt.Sprintf("req/%d", id) }
+func buyKey(id filing.DocID) string { return "buy." + id.Key() }
+func monthKey(m string) string      { return "spend." + m }
+func reqKey(id int64) string        { return fmt.Sprintf("req.%d", id) }
 
 // Reserve records p (State, Month, Day and ReservedAt are set here) and counts its amount
 // in the day and the month if the caps allow. ErrHeld means the document has a record
@@ -318,13 +318,13 @@ func (l *Ledger) Spend(ctx context.Context) (Month, error) {
 
 // Purchases lists every ledger record, newest first.
 func (l *Ledger) Purchases(ctx context.Context) ([]Purchase, error) {
-	lister, err := l.kv.ListKeysFiltered(ctx, "buy/>")
+	lister, err := l.kv.ListKeysFiltered(ctx, "buy.>")
 	if err != nil {
 		return nil, fmt.Errorf("listing the ledger: %w", err)
 	}
 	var out []Purchase
 	for k := range lister.Keys() {
-		id, err := filing.ParseKey(k[len("buy/"):])
+		id, err := filing.ParseKey(k[len("buy."):])
 		if err != nil {
 			continue
 		}

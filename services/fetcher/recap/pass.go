@@ -48,7 +48,7 @@ func (s *Service) Pass(ctx context.Context) error {
 
 // due returns the wanted documents whose lookup time has come.
 func (s *Service) due(ctx context.Context) ([]want, error) {
-	lister, err := s.kv.ListKeysFiltered(ctx, "want/>")
+	lister, err := s.kv.ListKeysFiltered(ctx, "want.>")
 	if err != nil {
 		return nil, fmt.Errorf("listing wanted documents: %w", err)
 	}

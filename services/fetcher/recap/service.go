@@ -60,7 +60,7 @@ type Service struct {
 	wake   chan struct{}
 }
 
-// want is a document still without its PDF, in the recap bucket at want/<doc key>.
+// want is a document still without its PDF, in the recap bucket at want.<doc key>.
 type want struct {
 	Doc        filing.Document `json:"doc"`
 	Court      string          `json:"court"`
@@ -72,7 +72,7 @@ type want struct {
 	Next       time.Time       `json:"next"`
 }
 
-func wantKey(id filing.DocID) string { return "want/" + id.Key() }
+func wantKey(id filing.DocID) string { return "want." + id.Key() }
 
 // New opens the bucket and the ledger; bus.Setup must have run.
 func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {

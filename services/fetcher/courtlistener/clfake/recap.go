@@ -32,6 +32,9 @@ type RECAPConfig struct {
 	// ends; WebhookClient posts it (default http.DefaultClient).
 	WebhookURL    string
 	WebhookClient *http.Client
+	// AnswerDelay holds the answer to a purchase request after the request is created,
+	// as a slow CourtListener would (a client that gives up meanwhile has bought anyway).
+	AnswerDelay time.Duration
 	// Sealed lists RECAP document ids PACER refuses to sell: their fetch fails with the
 	// message CourtListener records when PACER returns no PDF.
 	Sealed map[int64]bool
@@ -126,6 +129,13 @@ func (s *Server) MakeUnavailable(docID int64) {
 	}
 }
 
+// FetchRequests returns how many purchase requests the fake has accepted.
+func (s *Server) FetchRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recapLocked().fetches)
+}
+
 // Purchases returns what the fake bought from PACER, in order.
 func (s *Server) Purchases() []Purchase {
 	s.mu.Lock()
@@ -142,6 +152,14 @@ func (s *Server) serveRECAP(w http.ResponseWriter, r *http.Request, path string)
 		writeJSON(w, st, body)
 	case path == "recap-fetch/" && r.Method == http.MethodPost:
 		st, body := s.createFetch(r)
+		s.mu.Lock()
+		delay := s.recapLocked().cfg.AnswerDelay
+		s.mu.Unlock()
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return true
+		}
 		writeJSON(w, st, body)
 	case path == "recap-fetch/" && r.Method == http.MethodGet:
 		st, body := s.listFetches(r)

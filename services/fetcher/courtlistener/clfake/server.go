@@ -222,7 +222,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(rec, 404, map[string]any{"detail": "Not found."})
 		return
 	}
-	if path := strings.TrimPrefix(r.URL.Path, "/api/rest/v4/"); strings.HasPrefix(path, "recap-") { // recap.go
+	if path := strings.TrimPrefix(r.URL.Path, "/api/rest/v4/"); strings.HasPrefix(path, "recap-query/") || strings.HasPrefix(path, "recap-fetch/") { // recap.go
 		if s.authenticate(rec, r, path) && !s.serveRECAP(rec, r, path) {
 			writeJSON(rec, 405, map[string]any{"detail": fmt.Sprintf("Method \"%s\" not allowed.", r.Method)})
 		}
