@@ -34,7 +34,7 @@ func (s *Service) consider(ctx context.Context, w want) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	p, err := s.ledger.Reserve(ctx, Purchase{Doc: w.Doc.ID, Court: w.Court, PacerDocID: w.PacerDocID, RDID: w.RDID, Pages: w.Pages, Cents: cost}, s.cfg.Caps)
+	p, err := s.ledger.Reserve(ctx, Purchase{Doc: w.Doc.ID, Document: w.Doc, Court: w.Court, PacerDocID: w.PacerDocID, RDID: w.RDID, Pages: w.Pages, Cents: cost}, s.cfg.Caps)
 	switch {
 	case errors.Is(err, ErrHeld):
 		return true, nil // bought, failed (parked) or another buyer's
@@ -109,11 +109,7 @@ func (s *Service) fail(ctx context.Context, p Purchase, rev uint64, reason strin
 	if err := s.ledger.Settle(ctx, p, 0); err != nil {
 		return err
 	}
-	w, err := s.getWant(ctx, p.Doc)
-	if err != nil {
-		return err
-	}
-	if err := s.park(ctx, w.Doc, p.Retries, "purchase failed: "+reason); err != nil {
+	if err := s.park(ctx, p.Document, p.Retries, "purchase failed: "+reason); err != nil {
 		return err
 	}
 	return s.forget(ctx, p.Doc)
@@ -146,18 +142,14 @@ func (s *Service) Complete(ctx context.Context, fr courtlistener.FetchRequest) e
 	if !d.Available() {
 		return fmt.Errorf("fetch %d succeeded but document %d is not available yet", fr.ID, p.RDID)
 	}
-	w, err := s.getWant(ctx, p.Doc)
-	if err != nil {
-		return err
-	}
 	var size int64
 	if d.FileSize != nil {
 		size = *d.FileSize
 	}
-	if err := s.publishWithPDF(ctx, w.Doc, *d.FilepathLocal, d.SHA1, size); err != nil {
+	if err := s.publishWithPDF(ctx, p.Document, *d.FilepathLocal, d.SHA1, size); err != nil {
 		return err
 	}
-	charged, _ := Estimate(pagesOf(d.PageCount), isTranscript(w.Doc))
+	charged, _ := Estimate(pagesOf(d.PageCount), isTranscript(p.Document))
 	charged = min(charged, p.Cents)
 	p.State, p.Pages, p.Cents, p.DoneAt = StateSucceeded, pagesOf(d.PageCount), charged, s.now().UTC()
 	if _, ok, err := s.ledger.Transition(ctx, p, rev); err != nil || !ok {

@@ -44,11 +44,13 @@ const (
 
 // Purchase is one document's ledger record.
 type Purchase struct {
-	Doc        filing.DocID `json:"doc"`
-	Court      string       `json:"court"`
-	PacerDocID string       `json:"pacer_doc_id,omitempty"`
-	RDID       int64        `json:"rd_id"`
-	Pages      int          `json:"pages"`
+	Doc filing.DocID `json:"doc"`
+	// Document is what was announced, published again with its PDF once bought.
+	Document   filing.Document `json:"document"`
+	Court      string          `json:"court"`
+	PacerDocID string          `json:"pacer_doc_id,omitempty"`
+	RDID       int64           `json:"rd_id"`
+	Pages      int             `json:"pages"`
 	// Cents is the amount reserved, and once succeeded the amount charged.
 	Cents Cents `json:"cents"`
 	State State `json:"state"`

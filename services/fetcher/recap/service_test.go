@@ -83,10 +83,11 @@ func TestRuleMatchedExhibitIsBought(t *testing.T) {
 	if len(buys) != 1 || buys[0].DocID != d.ID {
 		t.Fatalf("bought %+v; want document %d once", buys, d.ID)
 	}
-	p, _, err := s.Ledger().Get(context.Background(), doc.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var p Purchase
+	waitFor(t, "the purchase to be recorded", 10*time.Second, func() bool {
+		p, _, _ = s.Ledger().Get(context.Background(), doc.ID)
+		return p.State == StateSucceeded
+	})
 	want, _ := Estimate(d.PageCount, false)
 	if p.State != StateSucceeded || p.Cents != want || p.Pages != d.PageCount || p.RequestID != buys[0].RequestID {
 		t.Errorf("ledger %+v; want succeeded, %d pages, %v, request %d", p, d.PageCount, want, buys[0].RequestID)
