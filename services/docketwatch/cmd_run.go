@@ -17,6 +17,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/fetcher/recap"
 )
 
 // runOptions are the flags of `run` and of the role verbs.
@@ -29,6 +30,7 @@ type runOptions struct {
 	policy  api.Policy
 	pf      *api.PolicyFlags
 	fetcher fetcher.Config
+	recap   recap.Config // PACER documents: RECAP lookups and purchases
 	baseURL string
 	smtp    email.Config
 	extract extractFlags
@@ -63,6 +65,7 @@ func runFlags(verb string) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.roles, "roles", "", "roles to run, comma-separated (default: all for run)")
 	fs.StringVar(&o.config, "config", os.Getenv("DOCKETWATCH_CONFIG"), "YAML file of settings, keyed by these flags' names; flags and DOCKETWATCH_* variables override it (env DOCKETWATCH_CONFIG)")
 	o.fetcher.RegisterFlags(fs)
+	o.recap.RegisterFlags(fs)
 	o.extract.register(fs)
 	fs.Var(&o.shard, "shard", "the part of the index this indexer holds and serves, i/n: 0/2 and 1/2 split it in two (env DOCKETWATCH_SHARD; default all of it)")
 	o.pf = o.policy.RegisterFlags(fs)
@@ -125,6 +128,7 @@ func cmdRun(ctx context.Context, verb string, args []string) error {
 	}
 	defer stopTracing()
 	cfg := node.Config{Extractor: ex, DataDir: o.data, NATS: o.NATS, Replicas: o.Replicas, HTTPAddr: o.addr, MetricsAddr: o.metrics, Fetcher: o.fetcher,
+		RECAP:   o.recap,
 		Alerter: alerter.Config{BaseURL: o.baseURL}, SMTP: o.smtp, Policy: o.policy, Shard: o.shard,
 		Log: log}
 	switch {

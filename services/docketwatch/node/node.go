@@ -35,6 +35,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/entity"
 	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/fetcher/recap"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -78,6 +79,9 @@ type Config struct {
 	// default is all of it. Every shard of a deployment runs one or more indexers.
 	Shard   search.Shard
 	Fetcher fetcher.Config
+	// RECAP gets the PDFs of documents announced without one (runs with the fetcher role
+	// when a CourtListener token is configured).
+	RECAP   recap.Config
 	Alerter alerter.Config
 	// SMTP sends alert emails; with no Host, rules with email channels are refused.
 	SMTP email.Config
@@ -112,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.has(RoleFetcher) {
 		if err := c.Fetcher.Validate(); err != nil {
+			return err
+		}
+		if err := c.RECAP.Validate(); err != nil {
 			return err
 		}
 	}
@@ -151,6 +158,8 @@ type Node struct {
 	Searcher *search.Remote
 	// Fetcher is the fetcher role's service, when it runs (backfills use it).
 	Fetcher *fetcher.Service
+	// RECAP is the RECAP lookup and purchase stage, nil without a CourtListener token.
+	RECAP *recap.Service
 	// Metrics is the node's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -268,6 +277,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 		n.Metrics.MustRegister(fetch.Collector())
 		runStage(RoleFetcher, fetch.Run)
 		n.Fetcher = fetch
+		if n.RECAP, err = startRECAP(ctx, cfg, fJS, fBlobs, n.Metrics); err != nil {
+			return nil, err
+		} else if n.RECAP != nil {
+			runStage(recap.Stage, n.RECAP.Run)
+		}
 	}
 	if cfg.has(RoleAlerter) {
 		alJS, _, err := connect("alerter")
@@ -326,6 +340,9 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			mux.Handle("GET /api/v1/sources", sources)
 			if wh, err := fetch.WebhookHandler(stageCtx); err == nil {
 				mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
+			}
+			if n.RECAP != nil {
+				mux.Handle("POST "+api.RECAPFetchWebhookPath, n.RECAP.WebhookHandler())
 			}
 		}
 		gate := api.NewSearchGate(0, 0, 0)

@@ -342,3 +342,6 @@ func (l *Ledger) Purchases(ctx context.Context) ([]Purchase, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].ReservedAt.After(out[j].ReservedAt) })
 	return out, nil
 }
+
+// Today is today's spend (UTC) in a month read by Spend.
+func Today(m Month, l *Ledger) Cents { return m.Days[l.now().UTC().Format("2006-01-02")] }

@@ -42,9 +42,7 @@ func newMetrics(reg prometheus.Registerer, l *Ledger, caps Caps) *metrics {
 	for _, col := range []prometheus.Collector{
 		m.lookups, m.free, m.bought, m.failed, m.capped, m.gaveUp,
 		spend("spend_month_dollars", "Spent and reserved on PACER documents this month (UTC).", func(mo Month) float64 { return float64(mo.Cents) / 100 }),
-		spend("spend_today_dollars", "Spent and reserved on PACER documents today (UTC).", func(mo Month) float64 {
-			return float64(mo.Days[l.now().UTC().Format("2006-01-02")]) / 100
-		}),
+		spend("spend_today_dollars", "Spent and reserved on PACER documents today (UTC).", func(mo Month) float64 { return float64(Today(mo, l)) / 100 }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "docketwatch_recap_cap_month_dollars", Help: "The monthly spend cap."}, func() float64 { return float64(caps.Month) / 100 }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "docketwatch_recap_cap_day_dollars", Help: "The daily spend cap."}, func() float64 { return float64(caps.Day) / 100 }),
 	} {
