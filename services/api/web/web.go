@@ -61,6 +61,9 @@ type Deps struct {
 	// Sources serves the fetcher's freshness as GET /api/v1/sources does
 	// (fetcher.Service.StatusHandler); nil when the fetcher runs elsewhere.
 	Sources http.Handler
+	// Spend serves the RECAP purchase ledger's report (recap.Service.SpendHandler); nil
+	// when no RECAP stage runs in this process.
+	Spend http.Handler
 	// Gate bounds the searches under way, shared with the API (api.SearchGate); nil
 	// bounds nothing.
 	Gate *api.SearchGate

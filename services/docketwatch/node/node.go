@@ -354,7 +354,11 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 			BaseURL: cfg.Alerter.BaseURL, Log: cfg.Log})
 		api.AdminRoutes(mux, api.AdminDeps{JS: apiJS, Token: cfg.Policy.Token, JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind},
 			CreateJobs: n.createJobs, Log: cfg.Log})
-		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, JS: apiJS, Metrics: n.Metrics, Sources: sources,
+		var spend http.Handler // the PACER spend on the status page
+		if n.RECAP != nil {
+			spend = n.RECAP.SpendHandler()
+		}
+		mux.Handle("/", web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, JS: apiJS, Metrics: n.Metrics, Sources: sources, Spend: spend,
 			CheckRule: checkRule, Token: cfg.Policy.Token, Log: cfg.Log}))
 		cfg.Policy.Log = cfg.Log
 		n.http = api.NewServer(tracing.Handler(api.Protect(mux, cfg.Policy)), conns)
