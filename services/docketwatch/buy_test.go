@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/api"
@@ -106,5 +109,77 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	}
 	if m := gatherText(t, n.Metrics); !strings.Contains(m, "docketwatch_recap_purchases_total") || !strings.Contains(m, "docketwatch_recap_spend_month_dollars") {
 		t.Error("the metrics lack the purchases and the spend")
+	}
+}
+
+// `docketwatch buy --dry-run` lists the documents the rules would buy with PACER's
+// estimate, from what the RECAP stage found missing, and buys nothing.
+func TestBuyDryRunCommandSpendsNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	fake := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
+	defer fake.Close()
+	var ex clfake.Document
+	for _, d := range fake.Documents("nysd") {
+		if d.AttachmentNumber > 0 && strings.HasPrefix(d.Description, "Exhibit") {
+			ex = d
+			break
+		}
+	}
+	fake.MakeUnavailable(ex.ID)
+	fake.SetRECAP(clfake.RECAPConfig{PACERUsername: "clerk", PACERPassword: "s3cret-pacer"})
+	dk, _ := fake.Docket(ex.DocketID)
+	watched := "nysd/" + pacerrss.NormalizeDocketNumber(dk.DocketNumber)
+	data := t.TempDir()
+	clc := fetcher.CourtListenerConfig{
+		Courts: []string{"nysd"}, Token: fetcher.Secret(fake.Token()), BaseURL: fake.APIBase(), StorageURL: fake.StorageBase(),
+		Budget: &courtlistener.Limits{}, HTTPClient: fake.Client(), Since: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
+	}
+	// A run without buying notes the missing documents.
+	n, err := node.Start(context.Background(), node.Config{DataDir: data, Fetcher: fetcher.Config{CourtListener: clc},
+		RECAP: recap.Config{Interval: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := bus.KV(context.Background(), n.JS, bus.BucketRECAP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, _ := strconv.Atoi(ex.DocumentNumber)
+	id := filing.NewDocID("nysd", pacerrss.NormalizeDocketNumber(dk.DocketNumber), entry, ex.AttachmentNumber)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := kv.Get(context.Background(), "want."+id.Key()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the RECAP stage never noted the missing exhibit")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	n.Close()
+
+	cmd := docketwatch(t, "buy", "--dry-run", "--json", "--data", data, "--buy-dockets", watched, "--buy-exhibits-only",
+		"--courtlistener-url", fake.APIBase(), "--courtlistener-storage-url", fake.StorageBase(), "--courtlistener-budget", "none")
+	cmd.Env = append(cmd.Env, "DOCKETWATCH_COURTLISTENER_TOKEN="+fake.Token())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("buy --dry-run: %v: %s", err, out)
+	}
+	var plan []recap.Planned
+	if err := json.Unmarshal(out, &plan); err != nil {
+		t.Fatalf("buy --dry-run printed %q: %v", out, err)
+	}
+	want, _ := recap.Estimate(ex.PageCount, false)
+	found := false
+	for _, p := range plan {
+		found = found || p.Doc == id && p.Cents == want
+	}
+	if !found {
+		t.Errorf("plan %+v lacks the exhibit at %v", plan, want)
+	}
+	if n := fake.FetchRequests(); n != 0 {
+		t.Errorf("%d purchase requests; a dry run makes none", n)
 	}
 }
