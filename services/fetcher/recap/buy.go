@@ -19,6 +19,11 @@ import (
 // consider buys a document RECAP does not hold if the rules pick it and the caps allow,
 // and reports whether it is now in the ledger (bought or under way).
 func (s *Service) consider(ctx context.Context, w want) (bool, error) {
+	if p, _, err := s.ledger.Get(ctx, w.Doc.ID); err == nil {
+		return true, s.held(ctx, w, p)
+	} else if !bus.IsNotFound(err) {
+		return false, err
+	}
 	if w.RDID == 0 || w.Pages == 0 {
 		d, err := s.deps.CL.DocumentByPacerID(ctx, w.Court, w.PacerDocID)
 		if err != nil {
@@ -37,7 +42,7 @@ func (s *Service) consider(ctx context.Context, w want) (bool, error) {
 	p, err := s.ledger.Reserve(ctx, Purchase{Doc: w.Doc.ID, Document: w.Doc, Court: w.Court, PacerDocID: w.PacerDocID, RDID: w.RDID, Pages: w.Pages, Cents: cost}, s.cfg.Caps)
 	switch {
 	case errors.Is(err, ErrHeld):
-		return true, nil // bought, failed (parked) or another buyer's
+		return true, nil // another buyer's, since the check above
 	case errors.Is(err, ErrCap):
 		s.m.capped.Inc()
 		s.log.Info("spend cap reached; not buying", "doc_id", w.Doc.ID, "cost", cost.String())
@@ -56,6 +61,21 @@ func (s *Service) consider(ctx context.Context, w want) (bool, error) {
 		return true, err
 	}
 	return true, s.request(ctx, p, rev)
+}
+
+// held handles a wanted document the ledger already has: bought or failed (parked, and
+// retried by `dead retry`), it is no longer looked up; under way, it is looked up again
+// only after a while, since the purchase completes it.
+func (s *Service) held(ctx context.Context, w want, p Purchase) error {
+	if p.State == StateSucceeded || p.State == StateFailed {
+		return s.forget(ctx, w.Doc.ID)
+	}
+	w.Next = s.now().Add(s.cfg.Poll).UTC()
+	data, _ := json.Marshal(w)
+	if _, err := s.kv.Put(ctx, wantKey(w.Doc.ID), data); err != nil {
+		return fmt.Errorf("rescheduling %s: %w", w.Doc.ID, err)
+	}
+	return nil
 }
 
 // request sends the purchase of a reserved document. The record becomes requesting
@@ -173,12 +193,19 @@ func (s *Service) reconcile(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	inFlight := map[int64]bool{}
 	for _, p := range all {
 		if p.State == StateSucceeded || p.State == StateFailed {
 			continue
 		}
+		inFlight[p.RequestID] = true
 		if err := s.reconcileOne(ctx, p.Doc); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for id := range s.polled {
+		if !inFlight[id] {
+			delete(s.polled, id)
 		}
 	}
 	return errors.Join(errs...)
@@ -210,6 +237,11 @@ func (s *Service) reconcileOne(ctx context.Context, id filing.DocID) error {
 		}
 		return s.adopt(ctx, p, rev)
 	case StateRequested:
+		// The webhook event usually completes it; polling is the fallback, at Poll.
+		if last, ok := s.polled[p.RequestID]; ok && s.now().Sub(last) < s.cfg.Poll {
+			return nil
+		}
+		s.polled[p.RequestID] = s.now()
 		fr, err := s.deps.CL.FetchRequestByID(ctx, p.RequestID)
 		if err != nil {
 			return err

@@ -30,8 +30,10 @@ type Config struct {
 	// DOCKETWATCH_PACER_PASSWORD are used. Never a flag value: ps would show it.
 	PACERUsernameFile string
 	PACERPasswordFile string
-	// Lease is how long a buyer owns a purchase request it is sending (default 2 min).
-	// A purchase whose webhook event has not come is asked about on every pass.
+	// Poll is how often a purchase whose webhook event has not come is asked about
+	// (default 5 min); Lease how long a buyer owns a purchase request it is sending
+	// (default 2 min).
+	Poll  time.Duration
 	Lease time.Duration
 }
 
@@ -47,6 +49,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Interval <= 0 {
 		c.Interval = time.Minute
+	}
+	if c.Poll <= 0 {
+		c.Poll = 5 * time.Minute
 	}
 	if c.Lease <= 0 {
 		c.Lease = 2 * time.Minute

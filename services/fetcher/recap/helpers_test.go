@@ -76,7 +76,7 @@ func (e testEnv) service(tb testing.TB, cfg Config, now func() time.Time) *Servi
 	if cfg.Interval == 0 {
 		cfg.Interval = 20 * time.Millisecond
 	}
-	cfg.Lease = time.Second
+	cfg.Poll, cfg.Lease = 50*time.Millisecond, time.Second
 	s, err := New(context.Background(), cfg, Deps{JS: e.js, Blobs: e.blobs, CL: e.client(tb), Log: testLog(), Now: now})
 	if err != nil {
 		tb.Fatal(err)

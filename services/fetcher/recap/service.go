@@ -58,6 +58,8 @@ type Service struct {
 	pub    *fetcher.Publisher
 	m      *metrics
 	wake   chan struct{}
+	// polled is when each purchase request was last asked about (Pass only).
+	polled map[int64]time.Time
 }
 
 // want is a document still without its PDF, in the recap bucket at want.<doc key>.
@@ -89,7 +91,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Service{cfg: cfg, deps: deps, log: deps.Log.With("stage", Stage), now: deps.Now, wake: make(chan struct{}, 1)}
+	s := &Service{cfg: cfg, deps: deps, log: deps.Log.With("stage", Stage), now: deps.Now, wake: make(chan struct{}, 1), polled: map[int64]time.Time{}}
 	if cfg.Rules.Enabled {
 		creds, err := cfg.Credentials()
 		if err != nil {
