@@ -47,7 +47,7 @@ func cmdBuy(ctx context.Context, args []string) error {
 		return err
 	}
 	if *dry {
-		plan, err := svc.Plan(ctx)
+		plan, err := svc.Plan(ctx, true)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,10 @@ type spendView struct {
 	Month, Today, MonthCap, DayCap string
 	States                         map[string]int
 	Recent                         []spendRow
+	// PlannedCount documents would be bought now, for PlannedCost; Planned lists them.
+	PlannedCount int
+	PlannedCost  string
+	Planned      []spendRow
 }
 
 type spendRow struct {
@@ -32,12 +36,20 @@ func (u *ui) spend(r *http.Request, d *statusData) error {
 	rec := httptest.NewRecorder()
 	u.Spend.ServeHTTP(rec, httptest.NewRequestWithContext(r.Context(), http.MethodGet, "/spend", nil))
 	var rep struct {
-		Buying     bool                       `json:"buying"`
-		MonthCents int64                      `json:"month_cents"`
-		TodayCents int64                      `json:"today_cents"`
-		Caps       struct{ Day, Month int64 } `json:"caps"`
-		States     map[string]int             `json:"states"`
-		Recent     []struct {
+		Buying       bool                       `json:"buying"`
+		MonthCents   int64                      `json:"month_cents"`
+		TodayCents   int64                      `json:"today_cents"`
+		Caps         struct{ Day, Month int64 } `json:"caps"`
+		States       map[string]int             `json:"states"`
+		PlannedCount int                        `json:"planned_count"`
+		PlannedCents int64                      `json:"planned_cents"`
+		Planned      []struct {
+			Doc    string `json:"doc"`
+			Pages  int    `json:"pages"`
+			Cents  int64  `json:"cents"`
+			Reason string `json:"reason"`
+		} `json:"planned"`
+		Recent []struct {
 			Doc        string    `json:"doc"`
 			Pages      int       `json:"pages"`
 			Cents      int64     `json:"cents"`
@@ -50,10 +62,14 @@ func (u *ui) spend(r *http.Request, d *statusData) error {
 		return fmt.Errorf("reading the PACER spend (HTTP %d): %w", rec.Code, err)
 	}
 	v := &spendView{Buying: rep.Buying, Month: dollars(rep.MonthCents), Today: dollars(rep.TodayCents),
-		MonthCap: dollars(rep.Caps.Month), DayCap: dollars(rep.Caps.Day), States: rep.States}
+		MonthCap: dollars(rep.Caps.Month), DayCap: dollars(rep.Caps.Day), States: rep.States,
+		PlannedCount: rep.PlannedCount, PlannedCost: dollars(rep.PlannedCents)}
 	if d.Details {
 		for _, p := range rep.Recent {
 			v.Recent = append(v.Recent, spendRow{Doc: p.Doc, Cost: dollars(p.Cents), State: p.State, Reason: p.Reason, Pages: p.Pages, Reserved: p.ReservedAt})
+		}
+		for _, p := range rep.Planned {
+			v.Planned = append(v.Planned, spendRow{Doc: p.Doc, Cost: dollars(p.Cents), Reason: p.Reason, Pages: p.Pages})
 		}
 	}
 	d.Spend = v

@@ -314,9 +314,12 @@ type Planned struct {
 }
 
 // Plan lists what a purchase pass would buy now, spending nothing: the wanted documents
-// RECAP does not hold that the rules pick, with PACER's estimated fee, in order, cut
-// where the caps left would stop them.
-func (s *Service) Plan(ctx context.Context) ([]Planned, error) {
+// RECAP does not hold that the rules pick, with PACER's estimated fee. With ask, a
+// document known only by its PACER doc id is looked up at CourtListener (its page count,
+// whether RECAP holds it meanwhile); without, nothing is asked and an unknown length is
+// estimated at the per-document cap (the status page, which must not spend the request
+// budget).
+func (s *Service) Plan(ctx context.Context, ask bool) ([]Planned, error) {
 	lister, err := s.kv.ListKeysFiltered(ctx, "want.>")
 	if err != nil {
 		return nil, fmt.Errorf("listing wanted documents: %w", err)
@@ -336,7 +339,7 @@ func (s *Service) Plan(ctx context.Context) ([]Planned, error) {
 		if _, _, err := s.ledger.Get(ctx, w.Doc.ID); err == nil {
 			continue // in the ledger already
 		}
-		if w.RDID == 0 && w.PacerDocID != "" {
+		if ask && w.RDID == 0 && w.PacerDocID != "" {
 			d, err := s.deps.CL.DocumentByPacerID(ctx, w.Court, w.PacerDocID)
 			if err != nil {
 				return out, err

@@ -172,13 +172,21 @@ func TestDryRunSpendsNothing(t *testing.T) {
 		w, err := s.getWant(context.Background(), doc.ID)
 		return err == nil && w.Lookups == 1
 	})
-	plan, err := s.Plan(context.Background())
+	plan, err := s.Plan(context.Background(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, _ := Estimate(d.PageCount, false)
 	if len(plan) != 1 || plan[0].Doc != doc.ID || plan[0].Cents != want {
 		t.Fatalf("plan %+v; want %s at %v", plan, doc.ID, want)
+	}
+	// The status page's report shows the same plan without asking CourtListener.
+	rep, err := s.Report(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.PlannedCount != 1 || rep.Planned[0].Doc != doc.ID || rep.MonthCents != 0 {
+		t.Errorf("report %+v; want the one planned document and nothing spent", rep)
 	}
 	if e.srv.FetchRequests() != 0 {
 		t.Errorf("%d purchase requests; want none", e.srv.FetchRequests())

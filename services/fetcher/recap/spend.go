@@ -16,6 +16,11 @@ type SpendReport struct {
 	Caps       Caps          `json:"caps"`
 	States     map[State]int `json:"states"`
 	Recent     []Purchase    `json:"recent"`
+	// Planned is what the rules would buy now (Plan without asking CourtListener),
+	// PlannedCents its estimate.
+	Planned      []Planned `json:"planned"`
+	PlannedCount int       `json:"planned_count"`
+	PlannedCents Cents     `json:"planned_cents"`
 }
 
 // maxRecent bounds the purchases a report lists.
@@ -32,6 +37,16 @@ func (s *Service) Report(ctx context.Context) (SpendReport, error) {
 	all, err := s.ledger.Purchases(ctx)
 	if err != nil {
 		return r, err
+	}
+	if r.Planned, err = s.Plan(ctx, false); err != nil {
+		return r, err
+	}
+	for _, p := range r.Planned {
+		r.PlannedCents += p.Cents
+	}
+	r.PlannedCount = len(r.Planned)
+	if len(r.Planned) > maxRecent {
+		r.Planned = r.Planned[:maxRecent]
 	}
 	for _, p := range all {
 		r.States[p.State]++
