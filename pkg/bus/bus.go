@@ -34,7 +34,10 @@ const (
 	// BucketSessions holds the web sessions signed out before they expired (api.Sessions),
 	// each for as long as a session lasts.
 	BucketSessions = "sessions"
-	ObjectPDFs     = "pdfs"
+	// BucketRECAP holds the RECAP lookups still to make and the purchase ledger
+	// (services/fetcher/recap).
+	BucketRECAP = "recap"
+	ObjectPDFs  = "pdfs"
 )
 
 // SearchSubject is the request/reply subject the index owner answers queries on.
@@ -183,7 +186,7 @@ func setup(ctx context.Context, js jetstream.JetStream, o Options, log *slog.Log
 		history uint8
 		ttl     time.Duration
 	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL},
-		{BucketSessions, 1, SessionTTL}} {
+		{BucketSessions, 1, SessionTTL}, {BucketRECAP, 1, 0}} {
 		g.Go(func() error {
 			return ensure(ctx, log, "bucket "+b.name, func(ctx context.Context) error {
 				_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{

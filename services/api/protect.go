@@ -68,6 +68,10 @@ var CourtListenerWebhookSources = []netip.Prefix{
 // WebhookReceiverPath is where the node mounts the CourtListener webhook receiver.
 const WebhookReceiverPath = "/api/v1/webhooks/courtlistener"
 
+// RECAPFetchWebhookPath receives CourtListener's RECAP-fetch events (event type 3),
+// configured as their own endpoint upstream; the same sources are allowed.
+const RECAPFetchWebhookPath = WebhookReceiverPath + "/recap-fetch"
+
 // Validate reports a policy that cannot work.
 func (p Policy) Validate() error {
 	if !p.PublicReads && p.Token == "" {
@@ -126,7 +130,7 @@ func classify(r *http.Request) access {
 	path := r.URL.Path
 	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch {
-	case r.Method == http.MethodPost && path == WebhookReceiverPath:
+	case r.Method == http.MethodPost && (path == WebhookReceiverPath || path == RECAPFetchWebhookPath):
 		return webhook
 	case r.Method == http.MethodPost && (path == "/login" || path == "/logout"):
 		// Signing in is how one gets a session; the web UI checks the token and CSRF.

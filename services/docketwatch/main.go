@@ -37,6 +37,7 @@ Usage:
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
   docketwatch reindex [--court C] [--since D] [--until D] [--detach] [--json]   rebuild the index, no downtime
   docketwatch jobs   [--json] [list | show ID | follow ID | cancel ID]
+  docketwatch buy    [--json] --dry-run | ledger       PACER purchases: what the rules would buy, what was bought
 
 The data directory defaults to $DOCKETWATCH_DATA, else ~/.local/share/docketwatch.
 Every setting --foo-bar can also be set as DOCKETWATCH_FOO_BAR or as foo-bar in the YAML
@@ -73,6 +74,8 @@ func main() {
 		err = cmdJobs(ctx, args)
 	case "backfill":
 		err = cmdBackfill(ctx, args)
+	case "buy":
+		err = cmdBuy(ctx, args)
 	case "extract":
 		err = cmdExtract(ctx, args)
 	case "config-example":

@@ -88,6 +88,8 @@ type statusData struct {
 	ParkedErr   string
 	Sources     []sourceRow
 	SourcesErr  string
+	Spend       *spendView // spend.go
+	SpendErr    string
 	Jobs        []jobRow
 	JobsErr     string
 	// JobCounts is how many jobs are in each state: what a reader without a session sees
@@ -131,6 +133,9 @@ func (u *ui) statusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := u.sources(r, d); err != nil {
 		d.SourcesErr = err.Error()
+	}
+	if err := u.spend(r, d); err != nil {
+		d.SpendErr = err.Error()
 	}
 	if err := u.jobList(ctx, d); err != nil {
 		d.JobsErr = err.Error()

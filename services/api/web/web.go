@@ -67,6 +67,9 @@ type Deps struct {
 	// Sessions are the signed-out web sessions, shared with the API (nil: a session
 	// lasts until it expires).
 	Sessions *api.Sessions
+	// Spend serves the RECAP purchase ledger's report (recap.Service.SpendHandler); nil
+	// when no RECAP stage runs in this process.
+	Spend http.Handler
 	// Gate bounds the searches under way, shared with the API (api.SearchGate); nil
 	// bounds nothing.
 	Gate *api.SearchGate

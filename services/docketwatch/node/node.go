@@ -38,6 +38,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/fetcher"
+	"github.com/docketwatch/docketwatch/services/fetcher/recap"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go"
@@ -102,7 +103,10 @@ type Config struct {
 	Extractor   extractor.Config
 	Indexer     indexer.Config
 	Fetcher     fetcher.Config
-	Alerter     alerter.Config
+	// RECAP gets the PDFs of documents announced without one (runs with the fetcher role
+	// when a CourtListener token is configured).
+	RECAP   recap.Config
+	Alerter alerter.Config
 	// API serves the HTTP API and the web UI when API.HTTP is set and the api role runs;
 	// a fetcher without the api role serves its sources and webhook routes there.
 	API api.Config
@@ -127,6 +131,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Extractor.RegisterFlags(fs)
 	c.Indexer.RegisterFlags(fs)
 	c.Fetcher.RegisterFlags(fs)
+	c.RECAP.RegisterFlags(fs)
 	c.Alerter.RegisterFlags(fs)
 }
 
@@ -174,6 +179,7 @@ func (c *Config) Validate() error {
 		{RoleIndexer, c.Indexer.Validate},
 		{RoleExtractor, c.Extractor.Validate},
 		{RoleFetcher, c.Fetcher.Validate},
+		{RoleFetcher, c.RECAP.Validate},
 		{RoleAlerter, c.Alerter.Validate},
 	}
 	for _, ch := range checks {
@@ -228,6 +234,8 @@ type Node struct {
 	Searcher *search.Remote
 	// Fetcher is the fetcher role's service, when it runs (backfills use it).
 	Fetcher *fetcher.Service
+	// RECAP is the RECAP lookup and purchase stage, nil without a CourtListener token.
+	RECAP *recap.Service
 	// Metrics is the node's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -409,12 +417,20 @@ func (n *Node) initFetcher(ctx context.Context) error {
 	n.ready.Add(fetch.Ready)
 	n.runStage(RoleFetcher, fetch.Run)
 	n.Fetcher = fetch
+	if n.RECAP, err = startRECAP(ctx, n.cfg, js, blobs, n.Metrics); err != nil {
+		return err
+	} else if n.RECAP != nil {
+		n.runStage(recap.Stage, n.RECAP.Run)
+	}
 	n.routes = func(mux *http.ServeMux) {
 		mux.Handle("GET /api/v1/sources", fetch.StatusHandler())
 		if wh, err := fetch.WebhookHandler(n.stageCtx); err == nil {
 			mux.Handle("POST /api/v1/webhooks/courtlistener", wh)
 		} else {
 			n.cfg.Log.Info("courtlistener webhook not served", "err", err)
+		}
+		if n.RECAP != nil {
+			mux.Handle("POST "+api.RECAPFetchWebhookPath, n.RECAP.WebhookHandler())
 		}
 	}
 	if n.cfg.has(RoleAPI) || n.cfg.API.HTTP == "" {
@@ -494,7 +510,11 @@ func (n *Node) initAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ui := web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Sessions: sessions, Health: n.readyToServe, JS: js, Metrics: n.Metrics, Sources: sources,
+	var spend http.Handler // the PACER spend on the status page
+	if n.RECAP != nil {
+		spend = n.RECAP.SpendHandler()
+	}
+	ui := web.Handler(web.Deps{Searcher: n.Searcher, Gate: gate, Sessions: sessions, Health: n.readyToServe, JS: js, Metrics: n.Metrics, Sources: sources, Spend: spend,
 		CheckRule: checkRule, Token: n.cfg.API.Policy.Token, Log: n.cfg.Log})
 	svc, err := api.New(n.cfg.API, api.Deps{Searcher: n.Searcher, Gate: gate, Sessions: sessions, Blobs: n.Blobs, JS: js, Rules: rules, CheckRule: checkRule,
 		JobKinds: []string{extractor.ReextractKind, indexer.ReindexKind}, CreateJobs: n.createJobs,

@@ -88,6 +88,7 @@ type Server struct {
 	// stamped before. fileStatus makes storage answer a status for a document's PDF.
 	held       map[int64]bool
 	fileStatus map[int64]int
+	recap      *recapState // recap.go
 }
 
 // New generates the data and starts the server; Close it when done.
@@ -283,6 +284,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !strings.HasPrefix(r.URL.Path, "/api/rest/v4/") {
 		writeJSON(rec, 404, map[string]any{"detail": "Not found."})
+		return
+	}
+	if path := strings.TrimPrefix(r.URL.Path, "/api/rest/v4/"); strings.HasPrefix(path, "recap-query/") || strings.HasPrefix(path, "recap-fetch/") { // recap.go
+		if s.authenticate(rec, r, path) && !s.serveRECAP(rec, r, path) {
+			writeJSON(rec, 405, map[string]any{"detail": fmt.Sprintf("Method \"%s\" not allowed.", r.Method)})
+		}
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
