@@ -130,6 +130,10 @@ var samples = map[string][3]string{
 	"courtlistener-budget": {"5/min", "6/min", "7/min"},
 	"trusted-proxies":      {"10.0.0.1", "10.0.0.2", "10.0.0.3"},
 	"webhook-sources":      {"10.0.0.1", "10.0.0.2", "10.0.0.3"},
+	"buy-cap-day":          {"1.00", "2.00", "3.00"},
+	"buy-cap-month":        {"10.00", "20.00", "30.00"},
+	"buy-dockets":          {"cand/3:20-cv-08570", "nysd/1:21-cv-00001", "ca9/20-16276"},
+	"buy-terms":            {"exhibit", "declaration", "transcript"},
 }
 
 // secrets read each secret setting's value back: a secret never prints it.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"os"
 	"os/exec"
 	"syscall"
@@ -54,6 +55,10 @@ func childBuyer() error {
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
 	if err := fs.Parse(nil); err != nil {
+		return err
+	}
+	// The DOCKETWATCH_* variables, as `docketwatch run` binds them.
+	if err := config.Resolve(fs); err != nil {
 		return err
 	}
 	cfg.Interval, cfg.Lease = 20*time.Millisecond, time.Second
