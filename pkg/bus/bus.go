@@ -1,6 +1,6 @@
 // Package bus is docketwatch's JetStream contract: the streams, key-value buckets and
 // object store that link the stages, created idempotently at start-up, and publish and
-// consume helpers that apply the acknowledgement policy of DESIGN.md.
+// consume helpers that apply the acknowledgement policy (Consumer.Settle).
 package bus
 
 import (

@@ -61,7 +61,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, m Out) (duplicate bool
 // attrDuplicate marks a publish the stream dropped as a repeat of a stored message.
 var attrDuplicate = attribute.Bool("docketwatch.duplicate", true)
 
-// MsgID builds the Nats-Msg-Id of DESIGN.md: stage, document and content hash, so that
+// MsgID builds a message's Nats-Msg-Id: stage, document and content hash, so that
 // the same stage publishing the same content for the same document is one message.
 func MsgID(stage string, id filing.DocID, contentHash string) string {
 	return stage + ":" + id.Key() + ":" + contentHash

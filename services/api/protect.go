@@ -50,7 +50,7 @@ type Policy struct {
 	// from any other peer the header is ignored, since a client could write anything.
 	TrustedProxies []netip.Prefix
 	// WebhookSources may post to the CourtListener webhook receiver, which CourtListener
-	// does not sign (UPSTREAM.md); default CourtListenerWebhookSources. WebhookMaxBody
+	// does not sign (its webhooks carry no signature header); default CourtListenerWebhookSources. WebhookMaxBody
 	// bounds its events (default 4 MiB).
 	WebhookSources []netip.Prefix
 	WebhookMaxBody int64

@@ -191,8 +191,8 @@ func namedEncoding(name string, def *[256]rune) *[256]rune {
 	return def
 }
 
-// usableText rejects ToUnicode results that are not text: control characters (the
-// defect STACK.md lists), U+FFFD and invalid UTF-8. The glyph then falls back to the
+// usableText rejects ToUnicode results that are not text: control characters (some
+// producers map glyphs to C0 codes), U+FFFD and invalid UTF-8. The glyph then falls back to the
 // font's encoding.
 func usableText(s string) bool {
 	if s == "" || !utf8.ValidString(s) {
