@@ -33,15 +33,15 @@ func cmdBuy(ctx context.Context, args []string) error {
 	if err := rc.Validate(); err != nil {
 		return err
 	}
-	cl, err := fc.CourtListener.NewClient(c.logger())
-	if err != nil {
-		return err
-	}
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	cl, err := fc.CourtListener.NewClient(ctx, deps.JS, c.logger())
+	if err != nil {
+		return err
+	}
 	svc, err := recap.New(ctx, rc, recap.Deps{JS: deps.JS, Blobs: deps.Blobs, CL: cl, Log: c.logger()})
 	if err != nil {
 		return err

@@ -127,12 +127,9 @@ func (s *Service) open(ctx context.Context) error {
 	}
 	clc := s.cfg.CourtListener
 	if tok, err := clc.token(); err == nil {
-		s.cl, err = courtlistener.New(courtlistener.Config{
-			BaseURL: clc.BaseURL, StorageURL: clc.StorageURL, Token: tok, Budget: clc.Budget,
-			BudgetLog:  kvBudgetLog{kv: kv, key: budgetKey(tok)},
-			HTTPClient: clc.HTTPClient, Backoff: clc.Backoff, MaxBackoff: clc.MaxBackoff,
-			Logger: s.log, Now: s.now, Sleep: s.sleep,
-		})
+		cfg := clc.clientConfig(tok, kv, s.log)
+		cfg.Now, cfg.Sleep = s.now, s.sleep
+		s.cl, err = courtlistener.New(cfg)
 		if err != nil {
 			return fmt.Errorf("configuring courtlistener: %w", err)
 		}

@@ -12,7 +12,7 @@ import (
 // startRECAP builds the RECAP stage of the fetcher role: it needs the CourtListener
 // account, so without a token it is not run (and buying, which needs it, is refused).
 func startRECAP(ctx context.Context, cfg Config, js jetstream.JetStream, blobs blob.Store, reg prometheus.Registerer) (*recap.Service, error) {
-	cl, err := cfg.Fetcher.CourtListener.NewClient(cfg.Log)
+	cl, err := cfg.Fetcher.CourtListener.NewClient(ctx, js, cfg.Log)
 	if err != nil {
 		if cfg.RECAP.Rules.Enabled {
 			return nil, err
