@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/testpdf"
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
@@ -28,7 +27,7 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
 	out := &syncBuffer{}
-	run := startServing(t, data, out)
+	startServing(t, data, out)
 	owner := readOwnerHTTP(t, data)
 
 	filler := filepath.Join(data, "filler")
@@ -45,20 +44,7 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	f.Close()
 
 	const files = 6
-	in := t.TempDir()
-	for i := range files {
-		writeFile(t, filepath.Join(in, fmt.Sprintf("order-%d.pdf", i)),
-			testpdf.New(fmt.Sprintf("ORDER %d", i), fmt.Sprintf("Item %d: the reservoir spillway inspection is continued.", i)))
-	}
-	ingest := docketwatch(t, "ingest", "--data", data, in)
-	ingestOut := &syncBuffer{}
-	ingest.Stdout, ingest.Stderr = ingestOut, ingestOut
-	if err := ingest.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- ingest.Wait() }()
-	t.Cleanup(func() { ingest.Process.Kill() })
+	ingestOut, ended := startIngest(t, data, writeFilings(t, files, "ORDER", "the reservoir spillway inspection is continued."))
 
 	// The full disk is seen and said.
 	get := func(path string) (int, string) {
@@ -105,10 +91,9 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz after healing: %d %s", code, body)
 	}
-	if o, err := docketwatch(t, "dead", "list", "--data", data).CombinedOutput(); err != nil || strings.Contains(string(o), "order-") {
+	if o, err := docketwatch(t, "dead", "list", "--data", data).CombinedOutput(); err != nil || strings.Contains(string(o), "filing-") {
 		t.Fatalf("dead list after healing: %v\n%s", err, o)
 	}
-	_ = run
 }
 
 // readOwnerHTTP is the HTTP address the run serving data published.

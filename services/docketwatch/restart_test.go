@@ -37,6 +37,34 @@ func startServing(t *testing.T, data string, out *syncBuffer) *exec.Cmd {
 	return run
 }
 
+// writeFilings writes n one-page PDFs into a new folder, each naming its number in
+// the text, and returns the folder.
+func writeFilings(t *testing.T, n int, title, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range n {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("filing-%d.pdf", i)),
+			testpdf.New(fmt.Sprintf("%s %d", title, i), fmt.Sprintf("Item %d: %s", i, body)))
+	}
+	return dir
+}
+
+// startIngest starts `docketwatch ingest` on dir for the data directory, and returns
+// its combined output and a channel that receives how it ended.
+func startIngest(t *testing.T, data, dir string) (*syncBuffer, <-chan error) {
+	t.Helper()
+	ingest := docketwatch(t, "ingest", "--data", data, dir)
+	out := &syncBuffer{}
+	ingest.Stdout, ingest.Stderr = out, out
+	if err := ingest.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- ingest.Wait() }()
+	t.Cleanup(func() { ingest.Process.Kill() })
+	return out, ended
+}
+
 // TestIngestFollowsARestartedRun: an ingest waiting on the `run` it handed its files to
 // keeps waiting when that run is killed and started again (on a new port, with a new
 // token), and ends when the restarted run has indexed every file. Before, it waited
@@ -50,20 +78,7 @@ func TestIngestFollowsARestartedRun(t *testing.T) {
 	run := startServing(t, data, out)
 
 	const files = 8
-	dir := t.TempDir()
-	for i := range files {
-		writeFile(t, filepath.Join(dir, fmt.Sprintf("filing-%d.pdf", i)),
-			testpdf.New(fmt.Sprintf("DECLARATION %d", i), fmt.Sprintf("Paragraph %d concerns the harbour dredging schedule.", i)))
-	}
-	ingest := docketwatch(t, "ingest", "--data", data, dir)
-	ingestOut := &syncBuffer{}
-	ingest.Stdout, ingest.Stderr = ingestOut, ingestOut
-	if err := ingest.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- ingest.Wait() }()
-	t.Cleanup(func() { ingest.Process.Kill() })
+	ingestOut, ended := startIngest(t, data, writeFilings(t, files, "DECLARATION", "the harbour dredging schedule."))
 
 	// Once every file is handed over, the run dies.
 	owner, err := datadir.ReadOwner(data)
