@@ -93,7 +93,7 @@ func cmdDead(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		fmt.Printf("%d parked messages sent back to their stage\n", len(seqs))
+		fmt.Printf("%s sent back to their stage\n", plural(len(seqs), "parked message"))
 		return nil
 	}
 	return usageError{fmt.Sprintf("dead %s: want list, show or retry", pos[0])}

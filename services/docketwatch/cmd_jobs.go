@@ -6,7 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -171,7 +175,10 @@ func cmdJobs(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return enc.Encode(j)
+		if c.jsonOut {
+			return enc.Encode(j)
+		}
+		return printJob(os.Stdout, j)
 	case verb == "follow":
 		return follow(ctx, store, pos[1], c.jsonOut)
 	case verb == "cancel":
@@ -185,6 +192,56 @@ func cmdJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
+}
+
+// printJob writes a job as aligned "field: value" lines, what was asked and how far it got.
+func printJob(w io.Writer, j *job.Job) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("job", j.ID)
+	row("kind", j.Kind)
+	row("state", string(j.State))
+	row("selection", describeSelection(j.Selection))
+	row("progress", fmt.Sprintf("%d of %d looked at, %d selected, %s", j.Done, j.Total, j.Selected, plural(int(j.Errors), "error")))
+	row("message", j.Message)
+	row("owner", j.Owner)
+	row("created", j.Created.Format(time.DateTime))
+	row("updated", j.Updated.Format(time.DateTime))
+	if !j.Finished.IsZero() {
+		row("finished", j.Finished.Format(time.DateTime))
+	}
+	for _, k := range slices.Sorted(maps.Keys(j.Detail)) {
+		row(k, j.Detail[k])
+	}
+	return tw.Flush()
+}
+
+// describeSelection says in words which documents a job works on.
+func describeSelection(s job.Selection) string {
+	var parts []string
+	if s.Court != "" {
+		parts = append(parts, "court "+s.Court)
+	}
+	if !s.Since.IsZero() {
+		parts = append(parts, "filed from "+s.Since.Format(time.DateOnly))
+	}
+	if !s.Until.IsZero() {
+		parts = append(parts, "filed until "+s.Until.Format(time.DateOnly))
+	}
+	if s.Failed {
+		parts = append(parts, "parked by the extractor")
+	}
+	if s.ExtractorVersion != "" {
+		parts = append(parts, "extracted by another version than "+s.ExtractorVersion)
+	}
+	if len(parts) == 0 {
+		return "all documents"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // jobStore is the job store of the pipeline the verb works with (pipeline).

@@ -149,7 +149,7 @@ var markTag = regexp.MustCompile(`</?mark>`)
 func printHits(res *search.Result) {
 	st, _ := os.Stdout.Stat()
 	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
-	fmt.Printf("%d documents\n", res.Total)
+	fmt.Printf("%s\n", plural(int(res.Total), "document"))
 	for _, name := range sortedKeys(res.Facets) {
 		f := res.Facets[name]
 		var terms []string

@@ -88,6 +88,11 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docketwatch:", err)
+		var fe flagError
+		if errors.As(err, &fe) {
+			fe.printUsage(os.Stderr)
+			os.Exit(2)
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprint(os.Stderr, "\n"+usage)

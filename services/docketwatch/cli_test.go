@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/job"
+)
+
+// TestWrongFlagPrintsVerbUsage: a flag the verb does not take is answered with that
+// verb's flags and exit 2, not the top-level usage.
+func TestWrongFlagPrintsVerbUsage(t *testing.T) {
+	for _, verb := range []string{"search", "ingest", "dead", "jobs"} {
+		t.Run(verb, func(t *testing.T) {
+			cmd := docketwatch(t, verb, "--no-such-flag", "x")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Fatalf("exit: %v; want status 2", err)
+			}
+			out := stderr.String()
+			if !strings.Contains(out, "flag provided but not defined: -no-such-flag") || !strings.Contains(out, "Flags of docketwatch "+verb+":") || !strings.Contains(out, "-data") {
+				t.Errorf("stderr does not name the bad flag and the verb's flags:\n%s", out)
+			}
+			if strings.Contains(out, "docketwatch watches US federal courts") {
+				t.Errorf("stderr carries the top-level usage:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestPrintJobIsText: `jobs show` without --json is readable lines, not JSON.
+func TestPrintJobIsText(t *testing.T) {
+	day := time.Date(2024, 4, 15, 0, 0, 0, 0, time.UTC)
+	j := &job.Job{ID: "j1", Kind: "reextract", State: job.Done, Total: 10, Done: 10, Selected: 4, Errors: 1,
+		Selection: job.Selection{Court: "cand", Since: day, Failed: true},
+		Created:   day, Updated: day.Add(time.Minute), Finished: day.Add(time.Minute)}
+	var b bytes.Buffer
+	if err := printJob(&b, j); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"job:", "j1", "state:", "done", "court cand, filed from 2024-04-15, parked by the extractor", "10 of 10 looked at, 4 selected, 1 error\n", "finished:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("jobs show output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "{") {
+		t.Errorf("jobs show output is JSON:\n%s", out)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 documents", 1: "1 document", 2: "2 documents"} {
+		if got := plural(n, "document"); got != want {
+			t.Errorf("plural(%d) = %q; want %q", n, got, want)
+		}
+	}
+}
