@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +64,38 @@ func TestPlural(t *testing.T) {
 			t.Errorf("plural(%d) = %q; want %q", n, got, want)
 		}
 	}
+}
+
+// TestReadVerbsRefuseMissingIndex: a read verb finding no index in the data directory
+// (here the default one, as without --data) refuses, names the directory, and leaves
+// nothing behind in it.
+func TestReadVerbsRefuseMissingIndex(t *testing.T) {
+	xdg := t.TempDir()
+	want := filepath.Join(xdg, "docketwatch")
+	for _, args := range [][]string{{"search", "netflix"}, {"alerts", "list"}, {"alerts", "show", "r1"}, {"alerts", "test", "netflix"}, {"dead", "list"}, {"jobs"}, {"jobs", "show", "x"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			cmd := docketwatch(t, args...)
+			cmd.Env = append(withoutEnv(cmd.Env, "DOCKETWATCH_DATA"), "XDG_DATA_HOME="+xdg)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("succeeded on a directory with no index:\n%s", out)
+			}
+			if !strings.Contains(string(out), "no docketwatch index in "+want) {
+				t.Errorf("output does not say where it looked (%s):\n%s", want, out)
+			}
+			if entries, _ := os.ReadDir(want); len(entries) > 0 {
+				t.Errorf("%s holds %d entries after a read verb; want nothing created", want, len(entries))
+			}
+		})
+	}
+}
+
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

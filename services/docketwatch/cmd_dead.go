@@ -26,6 +26,9 @@ func cmdDead(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		return usageError{"dead needs list, show SEQ or retry SEQ...|--all"}
 	}
+	if err := c.requireIndex(); err != nil {
+		return err
+	}
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return err

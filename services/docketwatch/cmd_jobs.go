@@ -144,6 +144,9 @@ func cmdJobs(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		pos = []string{"list"}
 	}
+	if err := c.requireIndex(); err != nil {
+		return err
+	}
 	_, store, closeFn, err := jobStore(ctx, c)
 	if err != nil {
 		return err

@@ -118,6 +118,9 @@ func exportHits(ctx context.Context, s search.Searcher, q search.Query) error {
 // searcher answers from a running `docketwatch run`, or opens the index itself when
 // nothing owns the data directory.
 func searcher(c common) (search.Searcher, func(), error) {
+	if err := c.requireIndex(); err != nil {
+		return nil, nil, err
+	}
 	if c.NATS.URLs != "" {
 		nc, err := c.NATS.Connect("docketwatch-cli")
 		if err != nil {

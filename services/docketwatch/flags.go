@@ -102,3 +102,16 @@ func (e flagError) printUsage(w io.Writer) {
 	e.fs.SetOutput(w)
 	e.fs.PrintDefaults()
 }
+
+// requireIndex refuses a read verb (search, alerts list/show/test, dead, jobs) a data
+// directory where docketwatch never indexed anything: reading one would create an empty
+// store there and answer "nothing found", which hides a wrong or missing --data.
+func (c *common) requireIndex() error {
+	if c.NATS.URLs != "" {
+		return nil // a cluster: the data lives with its roles
+	}
+	if _, err := os.Stat(filepath.Join(c.data, "index")); err == nil {
+		return nil
+	}
+	return fmt.Errorf("no docketwatch index in %s: name the data directory with --data DIR or DOCKETWATCH_DATA (ingest files or `docketwatch run` create it)", c.data)
+}
