@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 )
 
@@ -98,4 +100,34 @@ func withoutEnv(env []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// TestParkedSource: a parked document (the extractor's) and a parked text (the
+// indexer's) both name their file, else their URL.
+func TestParkedSource(t *testing.T) {
+	doc := filing.Document{ID: "d1", URL: "https://ecf.cand.uscourts.gov/doc1/1", Blob: &filing.BlobRef{Name: "order.pdf"}}
+	fromURL := filing.Document{ID: "d2", URL: "https://storage.courtlistener.com/recap/x.pdf"}
+	for _, tc := range []struct {
+		name string
+		msg  any
+		want string
+	}{
+		{"document with a file", doc, "order.pdf"},
+		{"document from a URL", fromURL, fromURL.URL},
+		{"text of a file", filing.Text{Document: doc}, "order.pdf"},
+		{"text from a URL", filing.Text{Document: fromURL}, fromURL.URL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := json.Marshal(tc.msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := parkedSource(data); got != tc.want {
+				t.Errorf("parkedSource = %q; want %q", got, tc.want)
+			}
+		})
+	}
+	if got := parkedSource([]byte("not json")); got != "" {
+		t.Errorf("parkedSource(junk) = %q; want empty", got)
+	}
 }
