@@ -33,6 +33,7 @@ Usage:
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
   docketwatch config-example                          print a config file with every setting of run
   docketwatch extract [--json] [--no-ocr] [--engine auto|go|poppler] [--aliases FILE] FILE.pdf...
+  docketwatch pacer parse [--court ID] [--json] FILE.xml   print the documents a saved PACER RSS feed yields
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
   docketwatch reindex [--court C] [--since D] [--until D] [--detach] [--json]   rebuild the index, no downtime
@@ -75,6 +76,8 @@ func main() {
 		err = cmdBackfill(ctx, args)
 	case "extract":
 		err = cmdExtract(ctx, args)
+	case "pacer":
+		err = cmdPacer(ctx, args)
 	case "config-example":
 		err = cmdConfigExample()
 	case "help", "-h", "--help":
