@@ -18,7 +18,6 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/schollz/progressbar/v3"
 )
 
 // cmdJobStart creates a batch job (reextract) and follows it to its end. The job runs in
@@ -87,9 +86,10 @@ func parseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// follow shows a job's progress until it ends: a bar with docs/s and ETA, or JSON lines.
+// follow shows a job's progress until it ends: a bar with docs/s and ETA (count lines
+// when standard error is no terminal), or JSON lines.
 func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) error {
-	var bar *progressbar.ProgressBar
+	var bar *progress
 	enc := json.NewEncoder(os.Stdout)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
@@ -101,19 +101,14 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 		if jsonOut {
 			enc.Encode(j)
 		} else {
-			if bar == nil && j.Total > 0 {
-				bar = progressbar.NewOptions64(int64(j.Total), progressbar.OptionSetDescription(j.Kind),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-					progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+			if bar == nil {
+				bar = newProgress(os.Stderr, j.Kind, "docs")
 			}
-			if bar != nil {
-				bar.Set64(int64(j.Done))
-			}
+			bar.set(int64(j.Done), int64(j.Total))
 		}
 		if j.State.Finished() {
 			if bar != nil {
-				bar.Finish()
-				fmt.Fprintln(os.Stderr)
+				bar.finish()
 			}
 			if !jsonOut {
 				fmt.Printf("job %s %s: %d of %d looked at, %d selected, %d errors %s\n", j.ID, j.State, j.Done, j.Total, j.Selected, j.Errors, j.Message)

@@ -417,8 +417,8 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	junk := filepath.Join(t.TempDir(), "junk.pdf")
 	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))
 	// A parked file makes ingest exit 3: a script tells it from success and from failure.
-	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); exitCode(err) != exitParked || !strings.Contains(string(out), "1 parked") {
-		t.Fatalf("ingest of junk: %v: %s; want exit status %d", err, out, exitParked)
+	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); exitCode(err) != exitNotIndexed || !strings.Contains(string(out), "1 parked") {
+		t.Fatalf("ingest of junk: %v: %s; want exit status %d", err, out, exitNotIndexed)
 	}
 	listParked := func() []map[string]any {
 		t.Helper()

@@ -27,7 +27,7 @@ Usage:
   docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
                      (every role verb takes the flags of run)
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
-  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders; waits until each is indexed or parked (exit 0: all indexed; 3: some parked; 1: some unreadable)
+  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders; waits until each is indexed or parked (exit 0: all indexed; 3: some parked or skipped; 1: some unreadable)
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
@@ -122,5 +122,6 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// exitParked is ingest's exit status when every file was read but some were parked.
-const exitParked = 3
+// exitNotIndexed is ingest's exit status when every file was read but some were parked
+// or skipped.
+const exitNotIndexed = 3
