@@ -71,6 +71,9 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 			return err
 		}
 	}
+	if kind == extractor.ReextractKind {
+		return awaitReextracted(ctx, deps.JS, os.Stderr)
+	}
 	return nil
 }
 
