@@ -174,7 +174,11 @@ func Protect(h http.Handler, p Policy) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "same-origin")
-		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/pdf") {
+		switch {
+		case r.URL.Path == "/api/":
+			// The API's page (services/api/openapi): static, its one style inline.
+			hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox")
+		case strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/pdf"):
 			// JSON and feeds are data, never a page to run: nothing in them may load or run.
 			hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docketwatch/docketwatch/services/api/openapi"
 	"log/slog"
 	"net"
 	"net/http"
@@ -137,6 +138,9 @@ func Mux(token string, deps Deps) *http.ServeMux {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(deps.Metrics, promhttp.HandlerOpts{}))
 	apiH := Handler(HandlerDeps{Searcher: deps.Searcher, Gate: deps.Gate, Blobs: deps.Blobs, Log: deps.Log, Ready: deps.Ready})
 	mux.Handle("/api/", apiH)
+	if err := openapi.Routes(mux); err != nil {
+		panic(err) // the embedded description does not parse: a build mistake
+	}
 	mux.Handle("/healthz", apiH)
 	mux.Handle("/readyz", apiH)
 	AlertRoutes(mux, AlertDeps{Store: deps.Rules, JS: deps.JS, Check: deps.CheckRule, Token: token, BaseURL: deps.BaseURL, Log: deps.Log})

@@ -191,7 +191,7 @@ func benchPDFs(b *testing.B) []string {
 	}
 	manifest, err := os.ReadFile(filepath.Join(dir, "MANIFEST.md"))
 	if os.IsNotExist(err) {
-		files, err := localdir.Files([]string{dir})
+		files, _, err := localdir.Files([]string{dir})
 		if err != nil || len(files) == 0 {
 			b.Skipf("no PDFs under %s (set DOCKETWATCH_BENCH_DIR): %v", dir, err)
 		}

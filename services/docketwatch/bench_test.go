@@ -30,7 +30,7 @@ func BenchmarkIngest(b *testing.B) {
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "corpus")
 	}
-	files, err := localdir.Files([]string{dir})
+	files, _, err := localdir.Files([]string{dir})
 	if err != nil || len(files) == 0 {
 		b.Skipf("no PDFs under %s (set DOCKETWATCH_BENCH_DIR): %v", dir, err)
 	}

@@ -159,6 +159,9 @@ func alertsList(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := c.requireIndex(); err != nil {
+		return err
+	}
 	st, closeFn, err := ruleStore(ctx, c)
 	if err != nil {
 		return err
@@ -234,6 +237,9 @@ func onRule(ctx context.Context, verb string, args []string, do func(c common, s
 	var c common
 	id, err := oneRuleArg(flag.NewFlagSet(verb, flag.ContinueOnError), args, &c)
 	if err != nil {
+		return err
+	}
+	if err := c.requireIndex(); err != nil {
 		return err
 	}
 	st, closeFn, err := ruleStore(ctx, c)

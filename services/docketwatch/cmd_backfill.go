@@ -84,11 +84,11 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	}
 	// Like ingest, the backfill is done when its documents are searchable or parked.
 	if !c.jsonOut && len(p.IDs) > 0 {
-		fmt.Fprintf(os.Stderr, "waiting until %d documents are searchable\n", len(p.IDs))
+		fmt.Fprintf(os.Stderr, "waiting for %s to be searchable\n", plural(len(p.IDs), "document"))
 	}
 	parked, err := ingest.Await(ctx, deps, p.IDs)
 	if !c.jsonOut {
-		fmt.Printf("backfill %s: %d documents, %d parked\n", *court, p.Done, len(parked))
+		fmt.Printf("backfill %s: %s, %d parked\n", *court, plural(int(p.Done), "document"), len(parked))
 		for id, reason := range parked {
 			fmt.Printf("  parked %s: %s\n", id, reason)
 		}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
 // cmdDead lists, shows and retries the work parked in DEAD.
@@ -26,6 +27,9 @@ func cmdDead(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		return usageError{"dead needs list, show SEQ or retry SEQ...|--all"}
 	}
+	if err := c.requireIndex(); err != nil {
+		return err
+	}
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return err
@@ -40,8 +44,8 @@ func cmdDead(ctx context.Context, args []string) error {
 		}
 		if c.jsonOut {
 			for _, p := range parked {
-				p.Data = nil // list is a summary; show prints the message itself
-				out.Encode(p)
+				// list is a summary; show prints the message itself
+				out.Encode(parkedSummary{ParkedMsg: p, Source: parkedSource(p.Data), Data: nil})
 			}
 			return nil
 		}
@@ -49,10 +53,11 @@ func cmdDead(ctx context.Context, args []string) error {
 			fmt.Println("nothing is parked")
 			return nil
 		}
+		// The reason comes last and whole: its cause is at its end ("extracting …: <cause>").
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tPARKED\tREASON")
+		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tFILE OR URL\tPARKED\tREASON")
 		for _, p := range parked {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, p.ID, p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, 100))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, p.ID, orDash(parkedSource(p.Data)), p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, -1))
 		}
 		return tw.Flush()
 	case "show":
@@ -69,8 +74,8 @@ func cmdDead(ctx context.Context, args []string) error {
 				out.Encode(p)
 				continue
 			}
-			fmt.Printf("seq %d\nstage %s\ndocument %s\nsubject %s\nattempts %d\nparked %s\nreason %s\nmessage %s\n\n",
-				p.Seq, p.Stage, p.ID, p.Subject, p.Attempts, p.ParkedAt.Format("2006-01-02 15:04:05 MST"), p.Reason, oneLine(string(p.Data), 2000))
+			fmt.Printf("seq %d\nstage %s\ndocument %s\nfile or URL %s\nsubject %s\nattempts %d\nparked %s\nreason %s\nmessage %s\n\n",
+				p.Seq, p.Stage, p.ID, orDash(parkedSource(p.Data)), p.Subject, p.Attempts, p.ParkedAt.Format("2006-01-02 15:04:05 MST"), p.Reason, oneLine(string(p.Data), 2000))
 		}
 		return nil
 	case "retry":
@@ -93,7 +98,7 @@ func cmdDead(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		fmt.Printf("%d parked messages sent back to their stage\n", len(seqs))
+		fmt.Printf("%s sent back to their stage\n", plural(len(seqs), "parked message"))
 		return nil
 	}
 	return usageError{fmt.Sprintf("dead %s: want list, show or retry", pos[0])}
@@ -116,8 +121,44 @@ func seqArgs(args []string) ([]uint64, error) {
 
 func oneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
+	if max >= 0 && len(s) > max {
 		s = s[:max] + "…"
+	}
+	return s
+}
+
+// parkedSummary is a line of `dead list --json`: the parked message without its body,
+// with where the document came from.
+type parkedSummary struct {
+	bus.ParkedMsg
+	Source string `json:"source,omitempty"`
+	Data   []byte `json:"data,omitempty"`
+}
+
+// parkedSource is where a parked document came from, for people: the file name it was
+// ingested under, else its source URL. A parked message is a document (the extractor's)
+// or its text (the indexer's), which carries the document.
+func parkedSource(data []byte) string {
+	var msg struct {
+		filing.Document
+		Inner *filing.Document `json:"document"`
+	}
+	if json.Unmarshal(data, &msg) != nil {
+		return ""
+	}
+	doc := msg.Document
+	if msg.Inner != nil {
+		doc = *msg.Inner
+	}
+	if doc.Blob != nil && doc.Blob.Name != "" {
+		return doc.Blob.Name
+	}
+	return doc.URL
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
 	}
 	return s
 }

@@ -53,39 +53,65 @@ func cmdIngest(ctx context.Context, args []string) error {
 	deps.Waiting = func(path string, err error) {
 		fmt.Fprintf(os.Stderr, "waiting: %s: the server stores nothing now (%v); trying again\n", path, err)
 	}
-	// Progress goes to standard error, so that --json output stays one document.
+	// Progress goes to standard error, so that --json output stays one document; the
+	// files not indexed are listed once, in the summary.
+	bar := newProgress(os.Stderr, "ingest", "files")
+	var total, settled int64
+	deps.Listed = func(n int) { total = int64(n) }
 	deps.Progress = func(f ingest.File) {
-		switch {
-		case (f.Status == ingest.Parked || f.Status == ingest.Failed) && !c.jsonOut:
-			fmt.Fprintf(os.Stderr, "%s: %s: %s\n", f.Status, f.Path, f.Reason)
-		case *verbose:
+		settled++
+		if *verbose {
 			fmt.Fprintf(os.Stderr, "%s: %s %s\n", f.Status, f.Path, f.ID)
+			return
 		}
+		bar.set(settled, total)
 	}
 	sum, err := ingest.Run(ctx, deps, paths)
+	bar.finish()
 	if sum != nil {
-		if c.jsonOut {
-			json.NewEncoder(os.Stdout).Encode(sum)
-		} else {
-			fmt.Printf("%d files: %d indexed, %d duplicate, %d parked, %d failed\n", len(sum.Files),
-				sum.Count[ingest.Indexed], sum.Count[ingest.Duplicate], sum.Count[ingest.Parked], sum.Count[ingest.Failed])
-			for _, f := range sum.Files {
-				if f.Status == ingest.Parked || f.Status == ingest.Failed {
-					fmt.Printf("  %s %s: %s\n", f.Status, f.Path, f.Reason)
-				}
-			}
-		}
+		printIngestSummary(sum, c.jsonOut)
 	}
 	if err != nil {
 		return err
 	}
-	if sum.Count[ingest.Failed] > 0 {
-		return fmt.Errorf("%d files could not be read", sum.Count[ingest.Failed])
+	return ingestOutcome(sum)
+}
+
+// printIngestSummary prints the counts, then each file not indexed with its reason.
+func printIngestSummary(sum *ingest.Summary, jsonOut bool) {
+	if jsonOut {
+		json.NewEncoder(os.Stdout).Encode(sum)
+		return
 	}
-	if n := sum.Count[ingest.Parked]; n > 0 {
-		return exitError{exitParked, fmt.Sprintf("%d files were parked: `docketwatch dead list` says why, `dead retry SEQ` tries again", n)}
+	fmt.Printf("%s: %d indexed, %d duplicate, %d parked, %d failed, %d skipped\n", plural(len(sum.Files), "file"),
+		sum.Count[ingest.Indexed], sum.Count[ingest.Duplicate], sum.Count[ingest.Parked], sum.Count[ingest.Failed], sum.Count[ingest.Skipped])
+	for _, f := range sum.Files {
+		switch f.Status {
+		case ingest.Parked, ingest.Failed, ingest.Skipped:
+			fmt.Printf("  %s %s: %s\n", f.Status, f.Path, f.Reason)
+		}
 	}
-	return nil
+}
+
+// ingestOutcome is ingest's exit status (documented in the README and `ingest --help`):
+// 0 every file indexed (or a duplicate); 1 some file could not be read; 3 every file was
+// read but some were parked or skipped (not a PDF).
+func ingestOutcome(sum *ingest.Summary) error {
+	if n := sum.Count[ingest.Failed]; n > 0 {
+		return fmt.Errorf("%s could not be read", plural(n, "file"))
+	}
+	parked, skipped := sum.Count[ingest.Parked], sum.Count[ingest.Skipped]
+	if parked+skipped == 0 {
+		return nil
+	}
+	var why []string
+	if parked > 0 {
+		why = append(why, plural(parked, "file")+" parked (`docketwatch dead list` says why, `dead retry SEQ` tries again)")
+	}
+	if skipped > 0 {
+		why = append(why, plural(skipped, "file")+" skipped (not PDFs)")
+	}
+	return exitError{exitNotIndexed, strings.Join(why, "; ")}
 }
 
 // pipeline returns handles on a pipeline: the NATS cluster given by --nats; else the data

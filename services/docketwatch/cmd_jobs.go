@@ -6,7 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,7 +18,6 @@ import (
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/schollz/progressbar/v3"
 )
 
 // cmdJobStart creates a batch job (reextract) and follows it to its end. The job runs in
@@ -68,6 +71,9 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 			return err
 		}
 	}
+	if kind == extractor.ReextractKind {
+		return awaitReextracted(ctx, deps.JS, os.Stderr)
+	}
 	return nil
 }
 
@@ -83,9 +89,10 @@ func parseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// follow shows a job's progress until it ends: a bar with docs/s and ETA, or JSON lines.
+// follow shows a job's progress until it ends: a bar with docs/s and ETA (count lines
+// when standard error is no terminal), or JSON lines.
 func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) error {
-	var bar *progressbar.ProgressBar
+	var bar *progress
 	enc := json.NewEncoder(os.Stdout)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
@@ -97,19 +104,14 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 		if jsonOut {
 			enc.Encode(j)
 		} else {
-			if bar == nil && j.Total > 0 {
-				bar = progressbar.NewOptions64(int64(j.Total), progressbar.OptionSetDescription(j.Kind),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-					progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+			if bar == nil {
+				bar = newProgress(os.Stderr, j.Kind, "docs")
 			}
-			if bar != nil {
-				bar.Set64(int64(j.Done))
-			}
+			bar.set(int64(j.Done), int64(j.Total))
 		}
 		if j.State.Finished() {
 			if bar != nil {
-				bar.Finish()
-				fmt.Fprintln(os.Stderr)
+				bar.finish()
 			}
 			if !jsonOut {
 				fmt.Printf("job %s %s: %d of %d looked at, %d selected, %d errors %s\n", j.ID, j.State, j.Done, j.Total, j.Selected, j.Errors, j.Message)
@@ -139,6 +141,9 @@ func cmdJobs(ctx context.Context, args []string) error {
 	}
 	if len(pos) == 0 {
 		pos = []string{"list"}
+	}
+	if err := c.requireIndex(); err != nil {
+		return err
 	}
 	_, store, closeFn, err := jobStore(ctx, c)
 	if err != nil {
@@ -171,7 +176,10 @@ func cmdJobs(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return enc.Encode(j)
+		if c.jsonOut {
+			return enc.Encode(j)
+		}
+		return printJob(os.Stdout, j)
 	case verb == "follow":
 		return follow(ctx, store, pos[1], c.jsonOut)
 	case verb == "cancel":
@@ -185,6 +193,56 @@ func cmdJobs(ctx context.Context, args []string) error {
 		return err
 	}
 	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
+}
+
+// printJob writes a job as aligned "field: value" lines, what was asked and how far it got.
+func printJob(w io.Writer, j *job.Job) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("job", j.ID)
+	row("kind", j.Kind)
+	row("state", string(j.State))
+	row("selection", describeSelection(j.Selection))
+	row("progress", fmt.Sprintf("%d of %d looked at, %d selected, %s", j.Done, j.Total, j.Selected, plural(int(j.Errors), "error")))
+	row("message", j.Message)
+	row("owner", j.Owner)
+	row("created", j.Created.Format(time.DateTime))
+	row("updated", j.Updated.Format(time.DateTime))
+	if !j.Finished.IsZero() {
+		row("finished", j.Finished.Format(time.DateTime))
+	}
+	for _, k := range slices.Sorted(maps.Keys(j.Detail)) {
+		row(k, j.Detail[k])
+	}
+	return tw.Flush()
+}
+
+// describeSelection says in words which documents a job works on.
+func describeSelection(s job.Selection) string {
+	var parts []string
+	if s.Court != "" {
+		parts = append(parts, "court "+s.Court)
+	}
+	if !s.Since.IsZero() {
+		parts = append(parts, "filed from "+s.Since.Format(time.DateOnly))
+	}
+	if !s.Until.IsZero() {
+		parts = append(parts, "filed until "+s.Until.Format(time.DateOnly))
+	}
+	if s.Failed {
+		parts = append(parts, "parked by the extractor")
+	}
+	if s.ExtractorVersion != "" {
+		parts = append(parts, "extracted by another version than "+s.ExtractorVersion)
+	}
+	if len(parts) == 0 {
+		return "all documents"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // jobStore is the job store of the pipeline the verb works with (pipeline).

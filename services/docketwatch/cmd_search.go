@@ -118,6 +118,9 @@ func exportHits(ctx context.Context, s search.Searcher, q search.Query) error {
 // searcher answers from a running `docketwatch run`, or opens the index itself when
 // nothing owns the data directory.
 func searcher(c common) (search.Searcher, func(), error) {
+	if err := c.requireIndex(); err != nil {
+		return nil, nil, err
+	}
 	if c.NATS.URLs != "" {
 		nc, err := c.NATS.Connect("docketwatch-cli")
 		if err != nil {
@@ -149,7 +152,7 @@ var markTag = regexp.MustCompile(`</?mark>`)
 func printHits(res *search.Result) {
 	st, _ := os.Stdout.Stat()
 	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
-	fmt.Printf("%d documents\n", res.Total)
+	fmt.Printf("%s\n", plural(int(res.Total), "document"))
 	for _, name := range sortedKeys(res.Facets) {
 		f := res.Facets[name]
 		var terms []string

@@ -417,8 +417,8 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	junk := filepath.Join(t.TempDir(), "junk.pdf")
 	writeFile(t, junk, []byte("%PDF-1.4 this is not really a pdf"))
 	// A parked file makes ingest exit 3: a script tells it from success and from failure.
-	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); exitCode(err) != exitParked || !strings.Contains(string(out), "1 parked") {
-		t.Fatalf("ingest of junk: %v: %s; want exit status %d", err, out, exitParked)
+	if out, err := docketwatch(t, "ingest", "--data", data, junk).CombinedOutput(); exitCode(err) != exitNotIndexed || !strings.Contains(string(out), "1 parked") {
+		t.Fatalf("ingest of junk: %v: %s; want exit status %d", err, out, exitNotIndexed)
 	}
 	listParked := func() []map[string]any {
 		t.Helper()
@@ -438,6 +438,18 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	parked := listParked()
 	if len(parked) != 1 || parked[0]["stage"] != "extractor" || !strings.Contains(fmt.Sprint(parked[0]["reason"]), "pdf") {
 		t.Fatalf("dead list: %v; want the junk file parked by the extractor with its reason", parked)
+	}
+	// The list names the file, and neither it nor show cuts the reason.
+	if parked[0]["source"] != "junk.pdf" {
+		t.Errorf("dead list --json: source %v; want junk.pdf", parked[0]["source"])
+	}
+	reason := strings.Join(strings.Fields(fmt.Sprint(parked[0]["reason"])), " ")
+	seq := fmt.Sprint(parked[0]["seq"])
+	for _, args := range [][]string{{"dead", "list"}, {"dead", "show", seq}} {
+		out, err := docketwatch(t, append(args, "--data", data)...).Output()
+		if err != nil || !strings.Contains(string(out), "junk.pdf") || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), reason) {
+			t.Errorf("%s: %v; want the file name and the whole reason %q:\n%s", args, err, reason, out)
+		}
 	}
 	if out, err := docketwatch(t, "dead", "retry", "--all", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("dead retry: %v: %s", err, out)

@@ -68,7 +68,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.PrintDefaults()
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, flagError{msg: err.Error(), fs: fs}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -85,4 +85,33 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, err
 	}
 	return pos, nil
+}
+
+// flagError is a flag a verb does not take, or takes otherwise: main prints it with that
+// verb's own flags, not the top-level usage, so the fix is on the screen.
+type flagError struct {
+	msg string
+	fs  *flag.FlagSet
+}
+
+func (e flagError) Error() string { return e.msg }
+
+// printUsage writes the verb's flags ("Flags of docketwatch search: ...").
+func (e flagError) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "\nFlags of docketwatch %s:\n", e.fs.Name())
+	e.fs.SetOutput(w)
+	e.fs.PrintDefaults()
+}
+
+// requireIndex refuses a read verb (search, alerts list/show/test, dead, jobs) a data
+// directory where docketwatch never indexed anything: reading one would create an empty
+// store there and answer "nothing found", which hides a wrong or missing --data.
+func (c *common) requireIndex() error {
+	if c.NATS.URLs != "" {
+		return nil // a cluster: the data lives with its roles
+	}
+	if _, err := os.Stat(filepath.Join(c.data, "index")); err == nil {
+		return nil
+	}
+	return fmt.Errorf("no docketwatch index in %s: name the data directory with --data DIR or DOCKETWATCH_DATA (ingest files or `docketwatch run` create it)", c.data)
 }

@@ -27,12 +27,13 @@ Usage:
   docketwatch extractor|indexer|fetcher|alerter|api --nats URLS [--data DIR]   one role against a cluster
                      (every role verb takes the flags of run)
   docketwatch backfill --court C --since D [--until D]  fetch a date range from CourtListener
-  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders; waits until each is indexed or parked (exit 0: all indexed; 3: some parked; 1: some unreadable)
+  docketwatch ingest [--data DIR] [--json] [--court C] [--docket D] [--case-name N] PATH...  ingest PDF files and folders; waits until each is indexed or parked (exit 0: all indexed; 3: some parked or skipped; 1: some unreadable)
   docketwatch search [--data DIR] [--json|--export] [--limit N] [--court C] [--docket D] [--exhibits]
                      [--since D] [--until D] [--entity TYPE:NAME] [--facets court,year,...] [--sort newest] QUERY
   docketwatch alerts add|list|show|rm|test ...        manage alert rules ("alerts help")
   docketwatch config-example                          print a config file with every setting of run
   docketwatch extract [--json] [--no-ocr] [--engine auto|go|poppler] [--aliases FILE] FILE.pdf...
+  docketwatch pacer parse [--court ID] [--json] FILE.xml   print the documents a saved PACER RSS feed yields
   docketwatch dead   [--data DIR] [--json] list | show SEQ... | retry SEQ...|--all
   docketwatch reextract [--court C] [--since D] [--until D] [--failed] [--detach] [--json]
   docketwatch reindex [--court C] [--since D] [--until D] [--detach] [--json]   rebuild the index, no downtime
@@ -78,6 +79,8 @@ func main() {
 		err = cmdBuy(ctx, args)
 	case "extract":
 		err = cmdExtract(ctx, args)
+	case "pacer":
+		err = cmdPacer(ctx, args)
 	case "config-example":
 		err = cmdConfigExample()
 	case "help", "-h", "--help":
@@ -91,6 +94,11 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docketwatch:", err)
+		var fe flagError
+		if errors.As(err, &fe) {
+			fe.printUsage(os.Stderr)
+			os.Exit(2)
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprint(os.Stderr, "\n"+usage)
@@ -117,5 +125,6 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// exitParked is ingest's exit status when every file was read but some were parked.
-const exitParked = 3
+// exitNotIndexed is ingest's exit status when every file was read but some were parked
+// or skipped.
+const exitNotIndexed = 3

@@ -387,7 +387,7 @@ func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*
 func recordFields(withText bool) []string {
 	f := []string{schema.FieldDocumentJSON, schema.FieldEntitiesJSON, schema.FieldDocType, schema.FieldVersion, schema.FieldIndexed, schema.FieldPages, schema.FieldPageStarts}
 	if withText {
-		f = append(f, schema.FieldText)
+		f = append(f, schema.FieldText, schema.FieldPagesJSON)
 	}
 	return f
 }
@@ -412,6 +412,7 @@ func decodeRecord(id string, fields map[string]any, withText bool) (*search.Reco
 	rec.PageCount = int(pages)
 	if withText {
 		rec.Pages = splitPages(str(schema.FieldText), parseStarts(str(schema.FieldPageStarts)))
+		schema.ApplyPageMetas(rec.Pages, str(schema.FieldPagesJSON))
 	}
 	return rec, nil
 }

@@ -335,6 +335,10 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("results heading %q; want 3 documents", got)
 		}
 		shoot(t, ctx, "search-laptop")
+		// On a laptop the filters are shown, with no "Filters" toggle in the way.
+		if shown := run(t, ctx, "filters shown", chromedp.Evaluate[bool](`!!document.getElementById("court").offsetParent && !document.getElementById("filter-summary").offsetParent`)); !shown {
+			t.Error("on a laptop the filters are folded away or the toggle shows")
+		}
 		// The court facet counts 2 at cand and 1 at nysd; clicking cand narrows.
 		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
 		if strings.Join(facet, " ") != "cand=2 nysd=1" {
@@ -598,7 +602,13 @@ func TestBrowser(t *testing.T) {
 		if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
 			t.Errorf("the search page is %d px wide on a 390 px phone", w)
 		}
+		// The results start on the first screen: the filters fold behind "Filters".
+		if top := run(t, ctx, "first hit", chromedp.Evaluate[float64](`document.querySelector(".hit").getBoundingClientRect().top + window.scrollY`)); top > 844-100 {
+			t.Errorf("the first result starts %.0f px down on an 844 px high phone; want it on the first screen", top)
+		}
 		shoot(t, ctx, "search-phone")
+		do(t, ctx, "opening the filters", chromedp.Click(chromedp.ID("filter-summary")), chromedp.WaitVisible(chromedp.ID("court")))
+		shoot(t, ctx, "search-phone-filters")
 		do(t, ctx, "phone document", chromedp.Navigate(e.url+"/doc/"+string(idC)+"?q=interoperability&page=2#page-2"), chromedp.WaitVisible(chromedp.CSS("article.page.current")))
 		if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
 			t.Errorf("the document page is %d px wide on a 390 px phone", w)

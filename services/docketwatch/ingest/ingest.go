@@ -27,6 +27,8 @@ const (
 	Duplicate Status = "duplicate"
 	Parked    Status = "parked"
 	Failed    Status = "failed" // could not even be read or stored: nothing was published
+	// Skipped is a file of a folder that is not a PDF: not read, nothing published.
+	Skipped Status = "skipped"
 )
 
 // File is one file's outcome.
@@ -51,7 +53,10 @@ type Deps struct {
 	Blobs    blob.Store
 	Searcher search.Searcher
 	Now      func() time.Time
-	// Progress, when set, is told about each file as its fate is known.
+	// Listed, when set, is told how many files will be ingested once the paths are
+	// expanded, before any is; Progress, when set, is told about each file as its fate
+	// is known (skipped files first).
+	Listed   func(files int)
 	Progress func(File)
 	// Known is what the user states about every file (ingest --court, --docket,
 	// --case-name); it wins over what the extractor reads.
@@ -70,9 +75,12 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	files, err := localdir.Files(paths)
+	files, skipped, err := localdir.Files(paths)
 	if err != nil {
 		return nil, err
+	}
+	if d.Listed != nil {
+		d.Listed(len(files) + len(skipped))
 	}
 	pub, err := fetcher.NewPublisher(ctx, d.JS)
 	if err != nil {
@@ -85,6 +93,10 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 	}
 	defer w.stop()
 	t := &tally{d: d, sum: &Summary{Count: map[Status]int{}}, pending: map[filing.DocID][]int{}}
+	for _, path := range skipped {
+		t.sum.Files = append(t.sum.Files, File{Path: path})
+		t.settle(len(t.sum.Files)-1, Skipped, "not a PDF: a folder contributes its *.pdf files", 0)
+	}
 	dups, err := t.publish(ctx, pub, files)
 	if err != nil {
 		return t.sum, err

@@ -35,13 +35,14 @@ type Outcome struct {
 
 // Files expands paths into the files to ingest: a file given by name is taken whatever
 // its name (a PDF saved without extension is still a filing; the extractor judges it),
-// a folder contributes its *.pdf files, recursively, in a stable order.
-func Files(paths []string) ([]string, error) {
+// a folder contributes its *.pdf files, recursively, in a stable order. The other files
+// of a folder are returned as skipped, so that the user hears of them.
+func Files(paths []string) (files, skipped []string, err error) {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !info.IsDir() {
 			out = append(out, p)
@@ -52,18 +53,22 @@ func Files(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if d.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".pdf") {
+			switch {
+			case !d.Type().IsRegular():
+			case strings.EqualFold(filepath.Ext(path), ".pdf"):
 				found = append(found, path)
+			default:
+				skipped = append(skipped, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", p, err)
+			return nil, nil, fmt.Errorf("listing %s: %w", p, err)
 		}
 		sort.Strings(found)
 		out = append(out, found...)
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // Known is what the user states about the files of an ingest (`docketwatch ingest --court

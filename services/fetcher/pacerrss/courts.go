@@ -2,6 +2,7 @@ package pacerrss
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -92,4 +93,18 @@ func CourtListenerID(pacerCourt string) string {
 		return id
 	}
 	return strings.ToLower(pacerCourt)
+}
+
+// channelLinkRe finds a feed's channel link, the court's CM/ECF host
+// ("<link>https://ecf.nysd.uscourts.gov"): the first <link> of a feed is its channel's.
+var channelLinkRe = regexp.MustCompile(`<link>\s*https?://ecf\.([a-z0-9]+)\.uscourts\.gov`)
+
+// CourtOfFeed reads the PACER court id of a raw feed from its channel link, for a feed
+// read from a file whose court nobody stated.
+func CourtOfFeed(raw []byte) (string, bool) {
+	m := channelLinkRe.FindSubmatch(raw)
+	if m == nil || !validCourtID(string(m[1])) {
+		return "", false
+	}
+	return string(m[1]), true
 }

@@ -52,6 +52,9 @@ func IndexDocument(t filing.Text, now time.Time) map[string]any {
 		FieldFiledSort: UndatedSortKey,
 		FieldDated:     "0",
 	}
+	if meta := pageMetas(t.Pages); meta != "" {
+		doc[FieldPagesJSON] = meta
+	}
 	if d.Entry.Number > 0 {
 		doc[FieldEntry] = d.Entry.Number
 	}
@@ -104,3 +107,55 @@ const PageSeparator = "\n\n"
 // VersionKey orders versions as strings: bleve's numbers are float64, which cannot hold
 // nanosecond timestamps exactly.
 func VersionKey(v int64) string { return fmt.Sprintf("%020d", v) }
+
+// PageMeta is what a page's text does not say about it: how it was read (its text layer
+// by an engine, or OCR with a confidence) and its court stamp. It is stored beside the
+// text (pages_json) so that the document page can say which pages were OCR'd.
+type PageMeta struct {
+	Number     int     `json:"n"`
+	OCR        bool    `json:"ocr,omitempty"`
+	Confidence float64 `json:"conf,omitempty"`
+	Engine     string  `json:"engine,omitempty"`
+	Stamp      string  `json:"stamp,omitempty"`
+}
+
+// pageMetas encodes the pages' PageMeta, "" when no page has any.
+func pageMetas(pages []filing.Page) string {
+	var metas []PageMeta
+	for i, p := range pages {
+		if !p.OCR && p.Engine == "" && p.Stamp == "" {
+			continue
+		}
+		n := p.Number
+		if n == 0 {
+			n = i + 1
+		}
+		metas = append(metas, PageMeta{Number: n, OCR: p.OCR, Confidence: p.Confidence, Engine: p.Engine, Stamp: p.Stamp})
+	}
+	if len(metas) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(metas)
+	return string(b)
+}
+
+// ApplyPageMetas sets on pages what the stored pages_json says of them; an index written
+// before pages_json existed has none, and its pages stay as they are.
+func ApplyPageMetas(pages []filing.Page, stored string) {
+	if stored == "" {
+		return
+	}
+	var metas []PageMeta
+	if json.Unmarshal([]byte(stored), &metas) != nil {
+		return
+	}
+	byNumber := make(map[int]PageMeta, len(metas))
+	for _, m := range metas {
+		byNumber[m.Number] = m
+	}
+	for i := range pages {
+		if m, ok := byNumber[pages[i].Number]; ok {
+			pages[i].OCR, pages[i].Confidence, pages[i].Engine, pages[i].Stamp = m.OCR, m.Confidence, m.Engine, m.Stamp
+		}
+	}
+}

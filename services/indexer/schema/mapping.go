@@ -52,6 +52,7 @@ const (
 	FieldIndexed          = "indexed"
 	FieldPages            = "pages"
 	FieldPageStarts       = "page_starts"
+	FieldPagesJSON        = "pages_json"
 	FieldVersion          = "version"
 	FieldEntity           = "entity"
 	FieldEntityTypePrefix = "entity_"
@@ -130,7 +131,7 @@ func Mapping() mapping.IndexMapping {
 		d.Store = true
 		doc.AddFieldMappingsAt(name, d)
 	}
-	for _, name := range []string{FieldPageStarts, FieldDocumentJSON, FieldEntitiesJSON} {
+	for _, name := range []string{FieldPageStarts, FieldPagesJSON, FieldDocumentJSON, FieldEntitiesJSON} {
 		doc.AddFieldMappingsAt(name, stored())
 	}
 

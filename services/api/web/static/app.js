@@ -13,6 +13,11 @@
     q.select();
   });
 
+  // Phones: fold the filters so that the results start on the first screen; the active
+  // ones show as chips above the results, and "Filters" opens the form.
+  var filterBox = document.getElementById("filter-box");
+  if (filterBox && window.matchMedia("(max-width: 50rem)").matches) filterBox.open = false;
+
   // A bad query: put the cursor where the problem is.
   var problem = document.getElementById("q-problem");
   var q = document.getElementById("q");
