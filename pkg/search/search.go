@@ -17,6 +17,7 @@ import (
 // page. The query string is bleve's syntax (terms, "phrases", +must, -must_not, field:value,
 // wildcards*, fuzzy~1, boosts^2, ranges field:>=v) extended with AND, OR, NOT and
 // parentheses; quoted phrases match exactly (unstemmed), bare terms match stemmed forms.
+// Unlike bleve's, side-by-side clauses are AND-ed: every one must match unless OR joins them.
 type Query struct {
 	Q string `json:"q"`
 	// Court, Docket and Exhibits filter the hits.

@@ -119,7 +119,7 @@ func TestAPIExport(t *testing.T) {
 	indexTexts(t, x, generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt")))
 	srv := apiStack(t, x, nil)
 	for _, sort := range []string{"relevance", "newest"} {
-		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 water court"}, "sort": {sort}}.Encode())
+		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 (water OR court)"}, "sort": {sort}}.Encode())
 		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/x-ndjson") {
 			t.Fatalf("%s: status %d, type %s: %.200s", sort, status, hdr.Get("Content-Type"), body)
 		}

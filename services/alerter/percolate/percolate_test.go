@@ -262,14 +262,16 @@ func TestRequiredTerms(t *testing.T) {
 		// phrases their unstemmed copies.
 		{`"Inbox API"`, "case_name_exact:inbox description_exact:inbox text_exact:inbox"},
 		{`privacy`, "case_name:privaci description:privaci text:privaci"},
-		{`inbox api`, "case_name:api case_name:inbox description:api description:inbox text:api text:inbox"},
+		// Juxtaposed words are all required (AND is the default), so one of them keys the rule.
+		{`inbox api`, "case_name:inbox description:inbox text:inbox"},
 		{`+settlement +api`, "case_name:settlement description:settlement text:settlement"},
 		{`settlement -api`, "case_name:settlement description:settlement text:settlement"},
 		{`-settlement`, ""},
 		{`settl*`, ""},
 		{`settlement~1`, ""},
 		{`description:order`, "description:order"},
-		{`court:cand privacy`, "case_name:privaci court:cand description:privaci text:privaci"},
+		{`court:cand privacy`, "court:cand"},
+		{`inbox OR api`, "case_name:api case_name:inbox description:api description:inbox text:api text:inbox"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
