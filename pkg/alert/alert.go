@@ -17,7 +17,6 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -97,10 +96,6 @@ const (
 	MaxEmails   = 20
 )
 
-// EnvAllowPrivate, set to 1, lets webhooks reach loopback and private addresses (tests,
-// and deployments whose receivers are on the same network).
-const EnvAllowPrivate = "DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE"
-
 // NewID returns a fresh rule id: 16 lowercase hex digits, a valid KV key and subject
 // token, and hard to guess, since it is also the address of the rule's feed.
 func NewID() string {
@@ -176,9 +171,10 @@ func (r Rule) Validate() error {
 }
 
 // CheckWebhookURL refuses what a webhook must never be: not http(s), credentials in the
-// URL, or, unless EnvAllowPrivate is 1, a host that is a loopback, private or link-local
-// address literally ("localhost", "10.0.0.5"). Names are checked again when they are
-// resolved at delivery, which a DNS answer cannot dodge.
+// URL, a port that is not a web server's, or a numeric host that is not an address.
+// Whether a private or loopback address may be reached is not decided here: the server
+// that delivers decides (its --webhook-allow-private, services/alerter/webhook), on the
+// resolved address, which a DNS answer cannot dodge, and records a refusal on the rule.
 func CheckWebhookURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -196,17 +192,8 @@ func CheckWebhookURL(raw string) error {
 	if err := CheckWebhookPort(u.Port()); err != nil {
 		return fmt.Errorf("webhook url %q: %w", raw, err)
 	}
-	if AllowPrivate() {
-		return nil
-	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return fmt.Errorf("webhook url %q points at this machine (set %s=1 to allow)", raw, EnvAllowPrivate)
-	}
-	if a, err := netip.ParseAddr(host); err == nil {
-		if !publicAddr(a.WithZone("")) {
-			return fmt.Errorf("webhook url %q points at a private address (set %s=1 to allow)", raw, EnvAllowPrivate)
-		}
+	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
 	}
 	// A numeric name that is not a dotted quad ("2130706433", "127.1", "0x7f.1") is an
@@ -221,7 +208,7 @@ func CheckWebhookURL(raw string) error {
 // CheckWebhookPort refuses ports that are not web servers' own: below 1024 only 80 and 443
 // are allowed, and above it the well-known ports of databases, caches, queues and control
 // planes, which answer (or act on) a POST's bytes although they speak no HTTP. port is as
-// in a URL: empty means the scheme's default. The policy holds with EnvAllowPrivate too:
+// in a URL: empty means the scheme's default. The policy holds with webhook-allow-private too:
 // a local receiver listens on a high port.
 func CheckWebhookPort(port string) error {
 	if port == "" {
@@ -249,9 +236,6 @@ var nonWebPorts = map[int]string{
 	9042: "Cassandra", 9092: "Kafka", 9200: "Elasticsearch", 9300: "Elasticsearch",
 	10250: "the kubelet", 11211: "memcached", 27017: "MongoDB",
 }
-
-// AllowPrivate reports whether EnvAllowPrivate is set to 1.
-func AllowPrivate() bool { return os.Getenv(EnvAllowPrivate) == "1" }
 
 // PublicIP reports whether ip is an address a webhook may reach: not loopback, private,
 // link-local, multicast, unspecified, or any other special-purpose range (RFC 6890: this

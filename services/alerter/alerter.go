@@ -54,6 +54,11 @@ type Config struct {
 	// Observe, when set, is told how each document's message ended and how long it
 	// took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
+	// WebhookAllowPrivate lets this server's webhook deliveries reach loopback and private
+	// addresses (local setups, receivers on the same network). The delivering server alone
+	// decides: rules are saved without the check, and a refused delivery says why in the
+	// rule's webhook status.
+	WebhookAllowPrivate bool
 	// SMTP is the relay of the email channel that runs beside the stage in the alerter
 	// role; with no Host, rules with email channels are refused.
 	SMTP email.Config
@@ -63,6 +68,7 @@ type Config struct {
 // environment and the config file); the SMTP password is a secret.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API, for links in alerts")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "deliver webhooks to loopback and private addresses too (local receivers); decided by the server that delivers")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
 	fs.StringVar(&c.SMTP.Username, "smtp-user", "", "SMTP user")

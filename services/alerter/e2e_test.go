@@ -35,7 +35,6 @@ func TestMain(m *testing.M) {
 	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
 	serveAlerterIfChild()
-	os.Setenv(alert.EnvAllowPrivate, "1") // the webhook receiver listens on loopback
 	os.Exit(m.Run())
 }
 
@@ -170,7 +169,8 @@ func startPipeline(t *testing.T) *pipeline {
 	}
 	exJS := conn("extractor")
 	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
-	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
+	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second,
+		AllowPrivate: true}, // the webhook receiver listens on loopback
 		conn("webhook"), p.store, quietLog())
 	for _, run := range []func(context.Context) error{
 		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,

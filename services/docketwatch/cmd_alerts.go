@@ -200,7 +200,7 @@ func ruleNotes(r alert.Rule) string {
 		case r.Webhook.Disabled:
 			n = append(n, "webhook DISABLED: "+r.Webhook.LastError)
 		case r.Webhook.Failures > 0:
-			n = append(n, fmt.Sprintf("webhook failing (%d)", r.Webhook.Failures))
+			n = append(n, fmt.Sprintf("webhook failing (%d): %s", r.Webhook.Failures, r.Webhook.LastError))
 		default:
 			n = append(n, "webhook")
 		}

@@ -53,17 +53,15 @@ func TestSignature(t *testing.T) {
 }
 
 func TestRefusesPrivateAddressesByDefault(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	_, err := SafeClient(time.Second).Get(srv.URL)
+	_, err := SafeClient(time.Second, false).Get(srv.URL)
 	if err == nil {
 		t.Fatal("got a response from a loopback address; want a refusal")
 	}
-	t.Setenv(alert.EnvAllowPrivate, "1")
-	resp, err := SafeClient(time.Second).Get(srv.URL)
+	resp, err := SafeClient(time.Second, true).Get(srv.URL)
 	if err != nil {
-		t.Fatalf("with %s=1: %v", alert.EnvAllowPrivate, err)
+		t.Fatalf("allowing private addresses: %v", err)
 	}
 	resp.Body.Close()
 }
@@ -72,7 +70,6 @@ func TestRefusesPrivateAddressesByDefault(t *testing.T) {
 // backoff, and after DisableAfter consecutive failures the endpoint is disabled on the
 // rule and the event is parked in DEAD; an endpoint that recovers resets the count.
 func TestRetriesThenDisables(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "1")
 	var mu sync.Mutex
 	status, calls := http.StatusInternalServerError, 0
 	var keys []string
@@ -103,7 +100,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	var backoffs []int
 	var bmu sync.Mutex
-	d := New(Config{
+	d := New(Config{AllowPrivate: true,
 		MaxAttempts: 10, DisableAfter: 4, Timeout: 2 * time.Second,
 		Backoff: func(n int) time.Duration {
 			bmu.Lock()
