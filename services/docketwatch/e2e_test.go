@@ -46,7 +46,7 @@ func startNode(t *testing.T, data, httpAddr string) *node.Node {
 	t.Helper()
 	n, err := node.Start(context.Background(), node.Config{DataDir: data,
 		Alerter: alerter.Config{WebhookAllowPrivate: true}, // the tests' receivers are on loopback
-		API: api.Config{HTTP: httpAddr, Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
+		API:     api.Config{HTTP: httpAddr, Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
