@@ -346,9 +346,14 @@ type Alert struct {
 	// Pages holds every page with a match; Page is the one the snippet comes from.
 	Pages []int `json:"pages,omitempty"`
 	Page  int   `json:"page,omitempty"`
-	// Snippet is HTML: escaped text with the matches in <mark>.
-	Snippet string `json:"snippet"`
-	// Link opens the document at Page in docketwatch; SourceURL is where it came from.
+	// Snippet is HTML: escaped text with the matches in <mark>, from Page only;
+	// SnippetText is the same as plain text, the matches in [brackets], for receivers
+	// that show text (chat messages, logs).
+	Snippet     string `json:"snippet"`
+	SnippetText string `json:"snippet_text"`
+	// Link opens the document's web page at Page in docketwatch (only with the alerter's
+	// --base-url: without it the alerter cannot know the address users reach);
+	// SourceURL is where it came from.
 	Link      string `json:"link,omitempty"`
 	SourceURL string `json:"source_url,omitempty"`
 

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -67,7 +66,7 @@ type Config struct {
 // RegisterFlags registers the role's settings on fs (pkg/config binds them to the
 // environment and the config file); the SMTP password is a secret.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API, for links in alerts")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API (https://docketwatch.example.org), for links in alerts; without it alerts carry no link")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "deliver webhooks to loopback and private addresses too (local receivers); decided by the server that delivers")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
@@ -355,17 +354,12 @@ func (s *Service) build(ix filing.Indexed, t filing.Text, m percolate.Match, e a
 		Court: d.Docket.Court, Docket: d.Docket.Number, CaseName: d.Docket.CaseName, Entry: d.Entry.Number,
 		Attachment: d.Attachment, Exhibit: d.Exhibit, ExhibitLabel: d.ExhibitLabel,
 		Description: firstNonEmpty(d.Description, d.Entry.Description), Filed: d.Entry.Filed,
-		Terms: m.Terms, Pages: m.Pages, Page: m.Page, Snippet: m.Snippet, SourceURL: d.URL,
+		Terms: m.Terms, Pages: m.Pages, Page: m.Page, Snippet: m.Snippet, SnippetText: alert.PlainSnippet(m.Snippet),
+		SourceURL: d.URL, Link: alert.DocumentLink(s.cfg.BaseURL, d.ID, m.Page),
 		Version: t.Version, Overflow: e.Overflow, MatchedAt: e.At,
 	}
 	if a.Terms == nil {
 		a.Terms = []string{}
-	}
-	if s.cfg.BaseURL != "" {
-		a.Link = s.cfg.BaseURL + "/api/v1/documents/" + url.PathEscape(string(d.ID))
-		if m.Page > 0 {
-			a.Link += "?page=" + strconv.Itoa(m.Page)
-		}
 	}
 	return a
 }

@@ -317,8 +317,13 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	if !a.Exhibit || a.ExhibitLabel != "Exhibit 12" || a.Kind != alert.NewlyFiled || a.Docket != "3:20-cv-08570" {
 		t.Errorf("got exhibit %v %q kind %s docket %q; want Exhibit 12, newly filed, 3:20-cv-08570", a.Exhibit, a.ExhibitLabel, a.Kind, a.Docket)
 	}
-	if !strings.HasPrefix(a.Link, "http://docketwatch.test/api/v1/documents/") || !strings.HasSuffix(a.Link, "?page=2") {
-		t.Errorf("got link %q", a.Link)
+	// The link opens the document's web page (not the JSON API) at the matched page, and
+	// the text copy of the snippet carries no markup.
+	if want := "http://docketwatch.test/doc/" + string(id) + "?page=2#page-2"; a.Link != want {
+		t.Errorf("got link %q; want %q", a.Link, want)
+	}
+	if !strings.Contains(a.SnippetText, "the [Inbox] [API] to approved") || strings.Contains(a.SnippetText, "<") {
+		t.Errorf("got snippet_text %q; want the phrase in brackets, no tags", a.SnippetText)
 	}
 
 	// The same exhibit again: a re-ingest (FILINGS drops it), a re-extraction that the
