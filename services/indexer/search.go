@@ -37,7 +37,9 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	if err != nil {
 		return nil, searchError(err, q)
 	}
-	return toResult(res, q, start), nil
+	out := toResult(res, q, start)
+	x.suggest(ctx, q, out)
+	return out, nil
 }
 
 // Request is the bleve search request answering q (normalised and returned), as Search
