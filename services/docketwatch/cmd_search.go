@@ -150,6 +150,9 @@ func printHits(res *search.Result) {
 	st, _ := os.Stdout.Stat()
 	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
 	fmt.Printf("%d documents\n", res.Total)
+	if res.DidYouMean != "" {
+		fmt.Printf("Did you mean: %s\n", res.DidYouMean)
+	}
 	for _, name := range sortedKeys(res.Facets) {
 		f := res.Facets[name]
 		var terms []string

@@ -591,6 +591,32 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// A typo finds nothing and offers the index's own word, on a desktop and on a phone;
+	// following the suggestion searches with it.
+	t.Run("did you mean", func(t *testing.T) {
+		for _, vp := range []struct {
+			name string
+			set  chromedp.Action[chromedp.Void]
+		}{
+			{"desktop", chromedp.EmulateViewport(1280, 900)},
+			{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
+		} {
+			do(t, ctx, vp.name+" typo search", vp.set, chromedp.Navigate(e.url+"/?q=interoperabilty"), chromedp.WaitVisible(chromedp.ID("did-you-mean")))
+			if got := text(t, ctx, "#did-you-mean"); !strings.Contains(got, "interoperability") {
+				t.Errorf("%s: suggestion %q; want interoperability", vp.name, got)
+			}
+			if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 1280 || (vp.name == "phone" && w > 390) {
+				t.Errorf("%s: the page is %d px wide", vp.name, w)
+			}
+			shoot(t, ctx, "did-you-mean-"+vp.name)
+			follow(t, ctx, vp.name+" following the suggestion", chromedp.Click(chromedp.CSS("#did-you-mean a")))
+			if got := text(t, ctx, "#results-h"); strings.HasPrefix(got, "0 ") || !strings.Contains(got, "“interoperability”") {
+				t.Errorf("%s: after the suggestion %q; want the documents with the word", vp.name, got)
+			}
+		}
+		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+	})
+
 	t.Run("phone", func(t *testing.T) {
 		do(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 			chromedp.Navigate(e.url+"/?q=interoperability"), chromedp.WaitVisible(chromedp.CSS("#results-h")))
