@@ -601,7 +601,10 @@ func TestBrowser(t *testing.T) {
 			{"desktop", chromedp.EmulateViewport(1280, 900)},
 			{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
 		} {
-			do(t, ctx, vp.name+" typo search", vp.set, chromedp.Navigate(e.url+"/?q=interoperabilty"), chromedp.WaitVisible(chromedp.ID("did-you-mean")))
+			do(t, ctx, vp.name+" typo search", vp.set, chromedp.Navigate(e.url+"/?q=interoperabilty"), chromedp.WaitVisible(chromedp.ID("results-h")))
+			if n := run(t, ctx, "suggestion shown", chromedp.Evaluate[int](`document.querySelectorAll("#did-you-mean").length`)); n != 1 {
+				t.Fatalf("%s: no suggestion on %q", vp.name, text(t, ctx, ".results"))
+			}
 			if got := text(t, ctx, "#did-you-mean"); !strings.Contains(got, "interoperability") {
 				t.Errorf("%s: suggestion %q; want interoperability", vp.name, got)
 			}
