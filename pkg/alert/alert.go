@@ -51,15 +51,24 @@ type Webhook struct {
 	// the API or the CLI after creation.
 	Secret string `json:"secret,omitempty"`
 
-	// Failures counts consecutive failed delivery attempts; a success resets it.
+	// The delivery state, written by the server that delivers and shown by the API, the
+	// CLI and the Alerts page. Failures counts consecutive failed attempts: while it is
+	// above zero and the webhook is not disabled, the alerts it failed are being retried.
+	// A success resets it; LastError and LastFailureAt stay, to say what went wrong last.
 	Failures int `json:"failures,omitempty"`
 	// Disabled is set after too many consecutive failures; deliveries stop until the
 	// rule is saved again.
-	Disabled       bool      `json:"disabled,omitempty"`
-	DisabledAt     time.Time `json:"disabled_at,omitzero"`
-	LastError      string    `json:"last_error,omitempty"`
+	Disabled   bool      `json:"disabled,omitempty"`
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	LastError  string    `json:"last_error,omitempty"`
+	// LastDeliveryAt is the last success (to the minute: a busy rule is not rewritten on
+	// every alert); LastFailureAt the last failed attempt, whose cause is LastError.
 	LastDeliveryAt time.Time `json:"last_delivery_at,omitzero"`
+	LastFailureAt  time.Time `json:"last_failure_at,omitzero"`
 }
+
+// Retrying reports whether alerts of the webhook are waiting for another attempt.
+func (w Webhook) Retrying() bool { return w.Failures > 0 && !w.Disabled }
 
 // Email is a rule's email channel.
 type Email struct {

@@ -287,10 +287,11 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 		d.delivery("delivered")
 	}
 	if err == nil {
-		if r.Webhook.Failures > 0 {
+		now := d.cfg.Now().UTC()
+		if r.Webhook.Failures > 0 || now.Sub(r.Webhook.LastDeliveryAt) >= successEvery {
 			_, uerr := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
 				if r.Webhook != nil && !r.Webhook.Disabled {
-					r.Webhook.Failures, r.Webhook.LastError = 0, ""
+					r.Webhook.Failures, r.Webhook.LastDeliveryAt = 0, now
 				}
 				return nil
 			})
@@ -308,6 +309,10 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	}
 	return err
 }
+
+// successEvery is how stale a webhook's recorded last success may grow: a rule is not
+// rewritten (and recompiled by every alerter watching it) on every delivery.
+const successEvery = time.Minute
 
 // deferDelay is DeferDelay plus up to half of it at random.
 func (c Config) deferDelay() time.Duration {
@@ -336,7 +341,7 @@ func (d *Deliverer) failed(ctx context.Context, r alert.Rule, e alert.Event, att
 			return nil
 		}
 		r.Webhook.Failures++
-		r.Webhook.LastError = truncate(cause.Error(), 300)
+		r.Webhook.LastError, r.Webhook.LastFailureAt = truncate(cause.Error(), 300), d.cfg.Now().UTC()
 		if r.Webhook.Failures >= d.cfg.DisableAfter {
 			r.Webhook.Disabled, r.Webhook.DisabledAt = true, time.Now().UTC()
 			disabled = true

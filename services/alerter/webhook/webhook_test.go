@@ -119,8 +119,9 @@ func TestRetriesThenDisables(t *testing.T) {
 		return got.Webhook.Disabled
 	})
 	got, _, _ := store.Get(ctx, r.ID)
-	if got.Webhook.Failures != 4 || got.Webhook.LastError == "" || got.Webhook.DisabledAt.IsZero() {
-		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error", got.Webhook)
+	if got.Webhook.Failures != 4 || got.Webhook.LastError == "" || got.Webhook.DisabledAt.IsZero() ||
+		got.Webhook.LastFailureAt.IsZero() || !got.Webhook.LastDeliveryAt.IsZero() {
+		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error and its time, never delivered", got.Webhook)
 	}
 	mu.Lock()
 	if calls != 4 {
@@ -159,4 +160,12 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	publish("x:3")
 	poll.Until(t, 20*time.Second, "five calls", func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
+	// The delivery status says when it last worked, and still what failed before.
+	poll.Until(t, 20*time.Second, "the success recorded", func() bool {
+		got, _, _ = store.Get(ctx, r.ID)
+		return !got.Webhook.LastDeliveryAt.IsZero()
+	})
+	if got.Webhook.Failures != 0 || got.Webhook.Retrying() || got.Webhook.LastError == "" || got.Webhook.LastFailureAt.IsZero() {
+		t.Errorf("got webhook state %+v; want no failures pending and the last failure kept", got.Webhook)
+	}
 }

@@ -30,6 +30,9 @@ type ruleView struct {
 	SearchURL string
 	Recent    []recentAlert
 	RecentErr string
+	// Delivery is the webhook's delivery status; DeliveryBad says it is failing.
+	Delivery    string
+	DeliveryBad bool
 }
 
 type recentAlert struct {
@@ -73,6 +76,7 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 		rv := ruleView{Rule: rule.Redacted(), Filters: filterNotes(rule),
 			FeedURL:   u.APIPrefix + "/alerts/" + rule.ID + "/feed.atom",
 			SearchURL: withParams("/", ruleParams(rule), nil)}
+		rv.Delivery, rv.DeliveryBad = webhookStatus(rule.Webhook)
 		if rule.ID == v.Get("saved") {
 			d.Saved = rule.Name
 		}
@@ -146,13 +150,45 @@ func filterNotes(r alert.Rule) []string {
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("at most %d a day, the rest in a digest", r.DailyCap))
 	}
-	if r.Webhook != nil {
-		n = append(n, "webhook")
-	}
 	if r.Email != nil {
 		n = append(n, "email")
 	}
 	return n
+}
+
+// webhookStatus says how a rule's webhook deliveries went, for people: "" without one.
+func webhookStatus(w *alert.Webhook) (string, bool) {
+	if w == nil {
+		return "", false
+	}
+	ago := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	var b strings.Builder
+	bad := w.Disabled || w.Failures > 0
+	switch {
+	case w.Disabled:
+		fmt.Fprintf(&b, "Webhook disabled after %d failed attempts in a row; save the alert again to resume.", w.Failures)
+	case w.Retrying():
+		fmt.Fprintf(&b, "Webhook failing: %d failed %s in a row, retrying.", w.Failures, pluralWord(w.Failures, "attempt", "attempts"))
+	default:
+		b.WriteString("Webhook working.")
+	}
+	fmt.Fprintf(&b, " Last delivered: %s.", ago(w.LastDeliveryAt))
+	if !w.LastFailureAt.IsZero() || w.LastError != "" {
+		fmt.Fprintf(&b, " Last failure: %s: %s", ago(w.LastFailureAt), w.LastError)
+	}
+	return b.String(), bad
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // ruleParams is the search a rule runs, as search page parameters.

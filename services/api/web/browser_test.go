@@ -591,6 +591,51 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// A rule whose webhook fails shows it on the Alerts page: retrying, the last success
+	// and the last failure with its reason, at desktop and phone width. The state is the
+	// one the delivering server writes (services/alerter/webhook, TestRetriesThenDisables).
+	t.Run("alert delivery status", func(t *testing.T) {
+		store, err := alert.OpenStore(context.Background(), e.n.JS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failedAt := time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
+		r, err := store.Create(context.Background(), alert.Rule{Name: "failing hook", Query: "interoperability",
+			Webhook: &alert.Webhook{URL: "https://hooks.example.com/dw", Secret: "s"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(context.Background(), r.ID, func(r *alert.Rule) error {
+			r.Webhook.Failures, r.Webhook.LastFailureAt = 3, failedAt
+			r.Webhook.LastError = "webhook answered 502 Bad Gateway"
+			r.Webhook.LastDeliveryAt = failedAt.Add(-26 * time.Hour)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, vp := range []struct {
+			name  string
+			width int
+			set   chromedp.Action[chromedp.Void]
+		}{
+			{"desktop", 1280, chromedp.EmulateViewport(1280, 900)},
+			{"phone", 390, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
+		} {
+			do(t, ctx, vp.name+" alerts", vp.set, chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.ID("delivery-"+r.ID)))
+			got := text(t, ctx, "#delivery-"+r.ID)
+			for _, want := range []string{"3 failed attempts in a row, retrying", "Last delivered: 2026-03-01 12:05 UTC", "Last failure: 2026-03-02 14:05 UTC: webhook answered 502 Bad Gateway"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s: delivery status %q; want %q in it", vp.name, got, want)
+				}
+			}
+			if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > vp.width {
+				t.Errorf("%s: the alerts page is %d px wide", vp.name, w)
+			}
+			shoot(t, ctx, "alert-delivery-"+vp.name)
+		}
+		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+	})
+
 	// A typo finds nothing and offers the index's own word, on a desktop and on a phone;
 	// following the suggestion searches with it.
 	t.Run("did you mean", func(t *testing.T) {
