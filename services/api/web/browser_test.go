@@ -287,6 +287,12 @@ var (
 		pages: []string{"Notice of appearance of counsel for the defendant."}}
 )
 
+// archived was filed years ago: the Alert me preview reaches it over a range of years.
+var archived = filingDoc{court: "dcd", docket: "1:19-cv-00321", caseName: "Ostrander v. Quill Freight Co.",
+	entry: 12, entryDesc: "STIPULATION of dismissal", filedDaysAgo: 4 * 365, pages: []string{
+		"The parties stipulate to the dismissal of the tariff claims with prejudice.",
+	}}
+
 // browserToken is the API token the browser signs in with.
 const browserToken = "browser-test-token"
 
@@ -298,7 +304,8 @@ func TestBrowser(t *testing.T) {
 	idM, _ := e.publish(t, motion)
 	idO, _ := e.publish(t, order)
 	idN, noticePDF := e.publish(t, notice)
-	e.waitIndexed(t, idC, idM, idO)
+	idA, _ := e.publish(t, archived)
+	e.waitIndexed(t, idC, idM, idO, idA)
 	e.waitParked(t, idN)
 	ctx := browser(t)
 
@@ -634,6 +641,19 @@ func TestBrowser(t *testing.T) {
 			shoot(t, ctx, "alert-delivery-"+vp.name)
 		}
 		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+	})
+
+	// The Alert me preview of a search whose only document was filed four years ago
+	// finds it over the last 5 years, counted by year.
+	t.Run("preview of earlier years", func(t *testing.T) {
+		do(t, ctx, "five-year preview", chromedp.Navigate(e.url+"/alerts/new?q=tariff&days=1825"), chromedp.WaitVisible(chromedp.ID("preview-summary")))
+		if got := text(t, ctx, "#preview-summary"); !strings.HasPrefix(got, "1 document filed in the last 5 years") || !strings.Contains(got, "a year") {
+			t.Errorf("preview says %q; want the 1 document of 4 years ago, per year", got)
+		}
+		if n := run(t, ctx, "bars", chromedp.Evaluate[int](`document.querySelectorAll(".chart rect").length`)); n != 6 {
+			t.Errorf("%d bars; want one per calendar year the 5 years touch", n)
+		}
+		shoot(t, ctx, "alert-preview-years")
 	})
 
 	// A typo finds nothing and offers the index's own word, on a desktop and on a phone;
