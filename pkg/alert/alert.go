@@ -17,7 +17,6 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -52,15 +51,24 @@ type Webhook struct {
 	// the API or the CLI after creation.
 	Secret string `json:"secret,omitempty"`
 
-	// Failures counts consecutive failed delivery attempts; a success resets it.
+	// The delivery state, written by the server that delivers and shown by the API, the
+	// CLI and the Alerts page. Failures counts consecutive failed attempts: while it is
+	// above zero and the webhook is not disabled, the alerts it failed are being retried.
+	// A success resets it; LastError and LastFailureAt stay, to say what went wrong last.
 	Failures int `json:"failures,omitempty"`
 	// Disabled is set after too many consecutive failures; deliveries stop until the
 	// rule is saved again.
-	Disabled       bool      `json:"disabled,omitempty"`
-	DisabledAt     time.Time `json:"disabled_at,omitzero"`
-	LastError      string    `json:"last_error,omitempty"`
+	Disabled   bool      `json:"disabled,omitempty"`
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
+	LastError  string    `json:"last_error,omitempty"`
+	// LastDeliveryAt is the last success (to the minute: a busy rule is not rewritten on
+	// every alert); LastFailureAt the last failed attempt, whose cause is LastError.
 	LastDeliveryAt time.Time `json:"last_delivery_at,omitzero"`
+	LastFailureAt  time.Time `json:"last_failure_at,omitzero"`
 }
+
+// Retrying reports whether alerts of the webhook are waiting for another attempt.
+func (w Webhook) Retrying() bool { return w.Failures > 0 && !w.Disabled }
 
 // Email is a rule's email channel.
 type Email struct {
@@ -96,10 +104,6 @@ const (
 	MaxDailyCap = 10000
 	MaxEmails   = 20
 )
-
-// EnvAllowPrivate, set to 1, lets webhooks reach loopback and private addresses (tests,
-// and deployments whose receivers are on the same network).
-const EnvAllowPrivate = "DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE"
 
 // NewID returns a fresh rule id: 16 lowercase hex digits, a valid KV key and subject
 // token, and hard to guess, since it is also the address of the rule's feed.
@@ -176,9 +180,10 @@ func (r Rule) Validate() error {
 }
 
 // CheckWebhookURL refuses what a webhook must never be: not http(s), credentials in the
-// URL, or, unless EnvAllowPrivate is 1, a host that is a loopback, private or link-local
-// address literally ("localhost", "10.0.0.5"). Names are checked again when they are
-// resolved at delivery, which a DNS answer cannot dodge.
+// URL, a port that is not a web server's, or a numeric host that is not an address.
+// Whether a private or loopback address may be reached is not decided here: the server
+// that delivers decides (its --webhook-allow-private, services/alerter/webhook), on the
+// resolved address, which a DNS answer cannot dodge, and records a refusal on the rule.
 func CheckWebhookURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -196,17 +201,8 @@ func CheckWebhookURL(raw string) error {
 	if err := CheckWebhookPort(u.Port()); err != nil {
 		return fmt.Errorf("webhook url %q: %w", raw, err)
 	}
-	if AllowPrivate() {
-		return nil
-	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return fmt.Errorf("webhook url %q points at this machine (set %s=1 to allow)", raw, EnvAllowPrivate)
-	}
-	if a, err := netip.ParseAddr(host); err == nil {
-		if !publicAddr(a.WithZone("")) {
-			return fmt.Errorf("webhook url %q points at a private address (set %s=1 to allow)", raw, EnvAllowPrivate)
-		}
+	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
 	}
 	// A numeric name that is not a dotted quad ("2130706433", "127.1", "0x7f.1") is an
@@ -221,7 +217,7 @@ func CheckWebhookURL(raw string) error {
 // CheckWebhookPort refuses ports that are not web servers' own: below 1024 only 80 and 443
 // are allowed, and above it the well-known ports of databases, caches, queues and control
 // planes, which answer (or act on) a POST's bytes although they speak no HTTP. port is as
-// in a URL: empty means the scheme's default. The policy holds with EnvAllowPrivate too:
+// in a URL: empty means the scheme's default. The policy holds with webhook-allow-private too:
 // a local receiver listens on a high port.
 func CheckWebhookPort(port string) error {
 	if port == "" {
@@ -249,9 +245,6 @@ var nonWebPorts = map[int]string{
 	9042: "Cassandra", 9092: "Kafka", 9200: "Elasticsearch", 9300: "Elasticsearch",
 	10250: "the kubelet", 11211: "memcached", 27017: "MongoDB",
 }
-
-// AllowPrivate reports whether EnvAllowPrivate is set to 1.
-func AllowPrivate() bool { return os.Getenv(EnvAllowPrivate) == "1" }
 
 // PublicIP reports whether ip is an address a webhook may reach: not loopback, private,
 // link-local, multicast, unspecified, or any other special-purpose range (RFC 6890: this
@@ -362,9 +355,14 @@ type Alert struct {
 	// Pages holds every page with a match; Page is the one the snippet comes from.
 	Pages []int `json:"pages,omitempty"`
 	Page  int   `json:"page,omitempty"`
-	// Snippet is HTML: escaped text with the matches in <mark>.
-	Snippet string `json:"snippet"`
-	// Link opens the document at Page in docketwatch; SourceURL is where it came from.
+	// Snippet is HTML: escaped text with the matches in <mark>, from Page only;
+	// SnippetText is the same as plain text, the matches in [brackets], for receivers
+	// that show text (chat messages, logs).
+	Snippet     string `json:"snippet"`
+	SnippetText string `json:"snippet_text"`
+	// Link opens the document's web page at Page in docketwatch (only with the alerter's
+	// --base-url: without it the alerter cannot know the address users reach);
+	// SourceURL is where it came from.
 	Link      string `json:"link,omitempty"`
 	SourceURL string `json:"source_url,omitempty"`
 

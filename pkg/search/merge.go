@@ -33,6 +33,13 @@ func merge(q Query, results []*Result) *Result {
 		out.Next = out.Hits[len(out.Hits)-1].Cursor
 	}
 	out.Facets = mergeFacets(q, results)
+	if out.Total == 0 {
+		parts := make([][]Suggestion, len(results))
+		for i, r := range results {
+			parts[i] = r.Suggestions
+		}
+		out.Suggestions, out.DidYouMean = MergeSuggestions(q.Q, parts...)
+	}
 	return out
 }
 

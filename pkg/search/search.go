@@ -17,6 +17,7 @@ import (
 // page. The query string is bleve's syntax (terms, "phrases", +must, -must_not, field:value,
 // wildcards*, fuzzy~1, boosts^2, ranges field:>=v) extended with AND, OR, NOT and
 // parentheses; quoted phrases match exactly (unstemmed), bare terms match stemmed forms.
+// Unlike bleve's, side-by-side clauses are AND-ed: every one must match unless OR joins them.
 type Query struct {
 	Q string `json:"q"`
 	// Court, Docket and Exhibits filter the hits.
@@ -125,6 +126,23 @@ type Result struct {
 	// and the hits, totals and facets cover only the others.
 	Partial       bool  `json:"partial,omitempty"`
 	MissingShards []int `json:"missing_shards,omitempty"`
+	// Suggestions, when a first page finds nothing, are terms of the index close to the
+	// query's words (best first for each word); DidYouMean is the query with each
+	// unknown word replaced by its best suggestion, empty when there is none.
+	Suggestions []Suggestion `json:"suggestions,omitempty"`
+	DidYouMean  string       `json:"did_you_mean,omitempty"`
+}
+
+// Suggestion is a term of the index that a word of a query that found nothing may have
+// meant: within Edits typing mistakes of it, in Docs documents (of the shards that
+// answered; a sharded search adds up every shard's). Edits 0 says the index holds the
+// word as typed, so it is not corrected.
+type Suggestion struct {
+	Word  string `json:"word"` // as typed
+	Pos   int    `json:"pos"`  // byte offset of Word in the query
+	Term  string `json:"term"`
+	Edits int    `json:"edits"`
+	Docs  uint64 `json:"docs"`
 }
 
 // Facet counts the hits by the values of one field.

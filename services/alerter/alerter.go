@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -54,6 +53,11 @@ type Config struct {
 	// Observe, when set, is told how each document's message ended and how long it
 	// took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
+	// WebhookAllowPrivate lets this server's webhook deliveries reach loopback and private
+	// addresses (local setups, receivers on the same network). The delivering server alone
+	// decides: rules are saved without the check, and a refused delivery says why in the
+	// rule's webhook status.
+	WebhookAllowPrivate bool
 	// SMTP is the relay of the email channel that runs beside the stage in the alerter
 	// role; with no Host, rules with email channels are refused.
 	SMTP email.Config
@@ -62,7 +66,8 @@ type Config struct {
 // RegisterFlags registers the role's settings on fs (pkg/config binds them to the
 // environment and the config file); the SMTP password is a secret.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API, for links in alerts")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API (https://docketwatch.example.org), for links in alerts; without it alerts carry no link")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "deliver webhooks to loopback and private addresses too (local receivers); decided by the server that delivers")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
 	fs.StringVar(&c.SMTP.Username, "smtp-user", "", "SMTP user")
@@ -349,17 +354,12 @@ func (s *Service) build(ix filing.Indexed, t filing.Text, m percolate.Match, e a
 		Court: d.Docket.Court, Docket: d.Docket.Number, CaseName: d.Docket.CaseName, Entry: d.Entry.Number,
 		Attachment: d.Attachment, Exhibit: d.Exhibit, ExhibitLabel: d.ExhibitLabel,
 		Description: firstNonEmpty(d.Description, d.Entry.Description), Filed: d.Entry.Filed,
-		Terms: m.Terms, Pages: m.Pages, Page: m.Page, Snippet: m.Snippet, SourceURL: d.URL,
+		Terms: m.Terms, Pages: m.Pages, Page: m.Page, Snippet: m.Snippet, SnippetText: alert.PlainSnippet(m.Snippet),
+		SourceURL: d.URL, Link: alert.DocumentLink(s.cfg.BaseURL, d.ID, m.Page),
 		Version: t.Version, Overflow: e.Overflow, MatchedAt: e.At,
 	}
 	if a.Terms == nil {
 		a.Terms = []string{}
-	}
-	if s.cfg.BaseURL != "" {
-		a.Link = s.cfg.BaseURL + "/api/v1/documents/" + url.PathEscape(string(d.ID))
-		if m.Page > 0 {
-			a.Link += "?page=" + strconv.Itoa(m.Page)
-		}
 	}
 	return a
 }

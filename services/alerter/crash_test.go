@@ -175,7 +175,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 
 	whCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second)}, js, store, quietLog())
+	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), AllowPrivate: true}, js, store, quietLog())
 	go wh.Run(whCtx)
 
 	startChild(t, e, "published:2").killAtCrashPoint(t)

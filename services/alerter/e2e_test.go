@@ -35,7 +35,6 @@ func TestMain(m *testing.M) {
 	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
 	serveAlerterIfChild()
-	os.Setenv(alert.EnvAllowPrivate, "1") // the webhook receiver listens on loopback
 	os.Exit(m.Run())
 }
 
@@ -170,7 +169,8 @@ func startPipeline(t *testing.T) *pipeline {
 	}
 	exJS := conn("extractor")
 	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
-	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
+	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second,
+		AllowPrivate: true}, // the webhook receiver listens on loopback
 		conn("webhook"), p.store, quietLog())
 	for _, run := range []func(context.Context) error{
 		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,
@@ -317,8 +317,13 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	if !a.Exhibit || a.ExhibitLabel != "Exhibit 12" || a.Kind != alert.NewlyFiled || a.Docket != "3:20-cv-08570" {
 		t.Errorf("got exhibit %v %q kind %s docket %q; want Exhibit 12, newly filed, 3:20-cv-08570", a.Exhibit, a.ExhibitLabel, a.Kind, a.Docket)
 	}
-	if !strings.HasPrefix(a.Link, "http://docketwatch.test/api/v1/documents/") || !strings.HasSuffix(a.Link, "?page=2") {
-		t.Errorf("got link %q", a.Link)
+	// The link opens the document's web page (not the JSON API) at the matched page, and
+	// the text copy of the snippet carries no markup.
+	if want := "http://docketwatch.test/doc/" + string(id) + "?page=2#page-2"; a.Link != want {
+		t.Errorf("got link %q; want %q", a.Link, want)
+	}
+	if !strings.Contains(a.SnippetText, "the [Inbox] [API] to approved") || strings.Contains(a.SnippetText, "<") {
+		t.Errorf("got snippet_text %q; want the phrase in brackets, no tags", a.SnippetText)
 	}
 
 	// The same exhibit again: a re-ingest (FILINGS drops it), a re-extraction that the

@@ -37,7 +37,7 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wh := webhook.New(webhook.Config{Timeout: 5 * time.Second}, js, store, quietLog())
+	wh := webhook.New(webhook.Config{Timeout: 5 * time.Second, AllowPrivate: true}, js, store, quietLog())
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{s.Run, wh.Run} {

@@ -200,6 +200,7 @@ type atomFeed struct {
 
 type atomLink struct {
 	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
 	Href string `xml:"href,attr"`
 }
 
@@ -240,7 +241,7 @@ func (a *alerts) feed(w http.ResponseWriter, r *http.Request) {
 		Author:  atomPerson{Name: "docketwatch"},
 	}
 	for i, e := range events {
-		entry := feedEntry(e)
+		entry := feedEntry(e, a.BaseURL)
 		if i == 0 {
 			f.Updated = entry.Updated
 		}
@@ -255,7 +256,11 @@ func (a *alerts) feed(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func feedEntry(e alert.Event) atomEntry {
+// feedEntry is an event as an Atom entry. An alert's entry links to the document's web page
+// at the matched page: the alert's own link (the alerter's --base-url), else one under the
+// API's base, else a path the reader resolves against the feed's address (RFC 4287 §3.3);
+// the source is a related link.
+func feedEntry(e alert.Event, base string) atomEntry {
 	if d := e.Digest; d != nil {
 		var b strings.Builder
 		b.WriteString("<ul>")
@@ -277,11 +282,17 @@ func feedEntry(e alert.Event) atomEntry {
 	if al.Page > 0 {
 		entry.Summary.Body = fmt.Sprintf("Page %d: %s", al.Page, MarkedHTML(al.Snippet))
 	}
-	for _, href := range []string{al.Link, al.SourceURL} {
-		if href = SafeLink(href); href != "" {
-			entry.Links = append(entry.Links, atomLink{Rel: "alternate", Href: href})
-			break
+	web := al.Link
+	if web == "" {
+		if web = alert.DocumentLink(base, al.DocID, al.Page); web == "" {
+			web = alert.DocumentLink("/", al.DocID, al.Page) // a path: "/" + "/doc/…" trimmed
 		}
+	}
+	if href := SafeLink(web); href != "" {
+		entry.Links = append(entry.Links, atomLink{Rel: "alternate", Type: "text/html", Href: href})
+	}
+	if href := SafeLink(al.SourceURL); href != "" {
+		entry.Links = append(entry.Links, atomLink{Rel: "related", Href: href})
 	}
 	return entry
 }

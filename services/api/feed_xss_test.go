@@ -95,6 +95,12 @@ func TestFeedEscapesMarkup(t *testing.T) {
 			}
 		}
 	}
+	// The alert's entry links to the document's web page at its page, though the alert
+	// itself carries no link (an alerter without --base-url).
+	alertEntry := feed.Entries[1] // newest first: the digest, then the alert
+	if want := "http://dw.test/doc/cand/3:20-cv-08570/736/12?page=3#page-3"; len(alertEntry.Links) == 0 || alertEntry.Links[0].Href != want {
+		t.Errorf("alert entry links %+v; want %s first", alertEntry.Links, want)
+	}
 	// Titles are Atom text: the reader shows them as written, markup included, as text.
 	if !strings.Contains(feed.Entries[0].Title+feed.Entries[1].Title, script) {
 		t.Errorf("titles %q, %q; want the case name as written", feed.Entries[0].Title, feed.Entries[1].Title)

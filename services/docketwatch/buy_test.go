@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/docketwatch/docketwatch/services/alerter"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -53,7 +54,6 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	dk, _ := fake.Docket(ex.DocketID)
 	t.Setenv(recap.EnvPACERUsername, "clerk")
 	t.Setenv(recap.EnvPACERPassword, "s3cret-pacer")
-	t.Setenv(alert.EnvAllowPrivate, "1")
 
 	n, err := node.Start(context.Background(), node.Config{
 		DataDir: t.TempDir(),
@@ -63,6 +63,7 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 			Courts: []string{"nysd"}, Token: fetcher.Secret(fake.Token()), BaseURL: fake.APIBase(), StorageURL: fake.StorageBase(),
 			Budget: &courtlistener.Limits{}, HTTPClient: fake.Client(), Since: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC),
 		}},
+		Alerter: alerter.Config{WebhookAllowPrivate: true}, // the test's receiver is on loopback
 		RECAP: recap.Config{
 			Rules:    recap.Rules{Enabled: true, Dockets: []string{"nysd/" + pacerrss.NormalizeDocketNumber(dk.DocketNumber)}, ExhibitsOnly: true},
 			Caps:     recap.Caps{Day: 1000, Month: 5000},

@@ -42,7 +42,7 @@ func TestChaos(t *testing.T) {
 		t.Skip("kills and restarts real processes for a few minutes")
 	}
 	started := time.Now()
-	t.Setenv(alert.EnvAllowPrivate, "1") // the webhook receiver is on loopback
+	t.Setenv("DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE", "1") // the webhook receiver is on loopback (the role processes read it)
 	const files, every = 1000, 10
 
 	// The corpus: generated filings, one in ten mentioning a sanctions hearing, and four

@@ -24,7 +24,7 @@ Usage:
   docketwatch alerts list
   docketwatch alerts show ID
   docketwatch alerts rm   ID
-  docketwatch alerts test [--days N] [--exhibits-only] [--court C,...] [--docket D] QUERY
+  docketwatch alerts test [--days N | --since D [--until D]] [--by filed|indexed] [--exhibits-only] [--court C,...] [--docket D] QUERY
 
 Every verb takes --data DIR and --json. They work against a running "docketwatch run"
 or, with nothing running, on the data directory itself.
@@ -203,7 +203,7 @@ func ruleNotes(r alert.Rule) string {
 		case r.Webhook.Disabled:
 			n = append(n, "webhook DISABLED: "+r.Webhook.LastError)
 		case r.Webhook.Failures > 0:
-			n = append(n, fmt.Sprintf("webhook failing (%d)", r.Webhook.Failures))
+			n = append(n, fmt.Sprintf("webhook failing (%d): %s", r.Webhook.Failures, r.Webhook.LastError))
 		default:
 			n = append(n, "webhook")
 		}
@@ -274,17 +274,14 @@ func alertsRemove(ctx context.Context, args []string) error {
 	})
 }
 
-// dayCount is one day of a preview.
-type dayCount struct {
-	Day  string `json:"day"`
-	Hits uint64 `json:"hits"`
-}
-
 func alertsTest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("alerts test", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	days := fs.Int("days", 30, "how many days back, by filed date")
+	days := fs.Int("days", 30, "how many days back, ending today (without --since)")
+	since := fs.String("since", "", "first day of the range, YYYY-MM-DD (any range: counted by day, month or year)")
+	until := fs.String("until", "", "last day of the range, YYYY-MM-DD (default today)")
+	by := fs.String("by", search.ByFiled, "count documents by their filed date, or by when they were indexed (indexed)")
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number")
@@ -295,8 +292,12 @@ func alertsTest(ctx context.Context, args []string) error {
 	if len(words) == 0 {
 		return usageError{"alerts test needs a query"}
 	}
-	if *days < 1 || *days > 366 {
-		return usageError{"--days must be 1..366"}
+	from, to, err := testRange(*since, *until, *days, time.Now())
+	if err != nil {
+		return err
+	}
+	if *by != search.ByFiled && *by != search.ByIndexed {
+		return usageError{fmt.Sprintf("--by %q: want filed or indexed", *by)}
 	}
 	q := search.Query{Q: strings.Join(words, " "), Exhibits: *exhibits, Docket: *docket}
 	if err := checkQuery(q.Q); err != nil {
@@ -312,45 +313,63 @@ func alertsTest(ctx context.Context, args []string) error {
 	defer closeFn()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	// One count per day: a search's total is exact, and a day's search is cheap.
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	var counts []dayCount
-	var total uint64
-	for i := *days - 1; i >= 0; i-- {
-		day := today.AddDate(0, 0, -i)
-		dq := q
-		dq.FiledFrom, dq.FiledTo, dq.Limit = day, day, 1
-		res, err := s.Search(ctx, dq)
-		if err != nil {
-			return err
-		}
-		counts = append(counts, dayCount{Day: day.Format(time.DateOnly), Hits: res.Total})
-		total += res.Total
+	counts, unit, err := search.Histogram(ctx, s, q, *by, from, to)
+	if err != nil {
+		return err
 	}
-	sample := q
-	sample.FiledFrom, sample.FiledTo, sample.Limit = today.AddDate(0, 0, -(*days-1)), today, 5
+	var total, peak uint64
+	for _, b := range counts {
+		total += b.Hits
+		peak = max(peak, b.Hits)
+	}
+	sample := search.Within(q, *by, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	sample.Limit = 5
 	res, err := s.Search(ctx, sample)
 	if err != nil {
 		return err
 	}
 	if c.jsonOut {
-		return json.NewEncoder(os.Stdout).Encode(map[string]any{"query": q, "days": counts, "total": total, "sample": res.Hits})
+		return json.NewEncoder(os.Stdout).Encode(map[string]any{"query": q, "by": *by, "unit": unit,
+			"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "counts": counts, "total": total, "sample": res.Hits})
 	}
-	var peak uint64
-	for _, d := range counts {
-		peak = max(peak, d.Hits)
-	}
-	fmt.Printf("%q would have matched %d documents filed in the last %d days (%.1f a day)\n\n", q.Q, total, *days, float64(total)/float64(*days))
-	for _, d := range counts {
+	fmt.Printf("%q would have matched %d documents %s from %s to %s (by %s)\n\n", q.Q, total, map[string]string{search.ByFiled: "filed", search.ByIndexed: "indexed"}[*by],
+		from.Format(time.DateOnly), to.Format(time.DateOnly), unit)
+	for _, b := range counts {
 		bar := ""
 		if peak > 0 {
-			bar = strings.Repeat("#", int((d.Hits*40+peak-1)/peak))
+			bar = strings.Repeat("#", int((b.Hits*40+peak-1)/peak))
 		}
-		fmt.Printf("  %s %5d %s\n", d.Day, d.Hits, bar)
+		fmt.Printf("  %-10s %5d %s\n", b.Period, b.Hits, bar)
 	}
 	if len(res.Hits) > 0 {
 		fmt.Println("\nfor example:")
 		printHits(res)
 	}
 	return nil
+}
+
+// testRange is the range of alerts test: --since..--until, else the --days ending today.
+func testRange(since, until string, days int, now time.Time) (time.Time, time.Time, error) {
+	to := now.UTC().Truncate(24 * time.Hour)
+	if until != "" {
+		t, err := time.Parse(time.DateOnly, until)
+		if err != nil {
+			return to, to, usageError{fmt.Sprintf("--until %q: want YYYY-MM-DD", until)}
+		}
+		to = t
+	}
+	if since == "" {
+		if days < 1 {
+			return to, to, usageError{"--days must be 1 or more"}
+		}
+		return to.AddDate(0, 0, -(days - 1)), to, nil
+	}
+	from, err := time.Parse(time.DateOnly, since)
+	if err != nil {
+		return to, to, usageError{fmt.Sprintf("--since %q: want YYYY-MM-DD", since)}
+	}
+	if to.Before(from) {
+		return to, to, usageError{"--until is before --since"}
+	}
+	return from, to, nil
 }

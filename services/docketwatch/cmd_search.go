@@ -153,6 +153,9 @@ func printHits(res *search.Result) {
 	st, _ := os.Stdout.Stat()
 	tty := st != nil && st.Mode()&os.ModeCharDevice != 0
 	fmt.Printf("%s\n", plural(int(res.Total), "document"))
+	if res.DidYouMean != "" {
+		fmt.Printf("Did you mean: %s\n", res.DidYouMean)
+	}
 	for _, name := range sortedKeys(res.Facets) {
 		f := res.Facets[name]
 		var terms []string

@@ -22,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
@@ -44,7 +45,8 @@ func TestMain(m *testing.M) {
 func startNode(t *testing.T, data, httpAddr string) *node.Node {
 	t.Helper()
 	n, err := node.Start(context.Background(), node.Config{DataDir: data,
-		API: api.Config{HTTP: httpAddr, Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
+		Alerter: alerter.Config{WebhookAllowPrivate: true}, // the tests' receivers are on loopback
+		API:     api.Config{HTTP: httpAddr, Policy: api.Policy{PublicReads: true, Token: "test-token", Rate: -1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

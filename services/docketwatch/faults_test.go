@@ -219,7 +219,6 @@ func (r *recorder) counts() (delivered, attempted int) {
 // rule's alerts are delivered meanwhile, and once the endpoint answers again every alert
 // it missed arrives, once, and the failure count clears.
 func TestHangingWebhook(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "1")
 	hanging, working := newRecorder(t), newRecorder(t)
 	hanging.hang.Store(true)
 
@@ -238,7 +237,7 @@ func TestHangingWebhook(t *testing.T) {
 	}
 	const timeout = 300 * time.Millisecond
 	backoff := bus.ExponentialBackoff(200*time.Millisecond, 3*time.Second)
-	cfg := webhook.Config{Timeout: timeout, MaxAttempts: 30, DisableAfter: 1000, Backoff: backoff}
+	cfg := webhook.Config{AllowPrivate: true, Timeout: timeout, MaxAttempts: 30, DisableAfter: 1000, Backoff: backoff}
 	d := webhook.New(cfg, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

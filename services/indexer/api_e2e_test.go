@@ -119,7 +119,7 @@ func TestAPIExport(t *testing.T) {
 	indexTexts(t, x, generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt")))
 	srv := apiStack(t, x, nil)
 	for _, sort := range []string{"relevance", "newest"} {
-		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 water court"}, "sort": {sort}}.Encode())
+		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 (water OR court)"}, "sort": {sort}}.Encode())
 		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/x-ndjson") {
 			t.Fatalf("%s: status %d, type %s: %.200s", sort, status, hdr.Get("Content-Type"), body)
 		}
@@ -282,5 +282,31 @@ func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
 	// Version 3 is announced once: its redelivery carries the same message id.
 	if len(versions) != 2 || versions[0] != 2 || versions[1] != 3 {
 		t.Errorf("INDEXED versions %v; want [2 3]", versions)
+	}
+}
+
+// TestAPIDidYouMean: a query that finds nothing answers with the index's own words near
+// the typo, through the API and the search fan-out.
+func TestAPIDidYouMean(t *testing.T) {
+	x := openTemp(t)
+	if err := x.write([]entry{
+		{text: textOf("cand/3:20-cv-08570/1/0", 1, "Netflix moved to dismiss the complaint.")},
+		{text: textOf("cand/3:20-cv-08570/2/0", 1, "The opposition of Netflix, Inc. is due in May.")},
+	}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	srv := apiStack(t, x, nil)
+	for q, want := range map[string]string{"Netflx": "netflix", "Netflx opposition": "netflix opposition", "Netflix": "", "zzyzx": ""} {
+		status, _, body := get(t, srv.URL+"/api/v1/search?"+url.Values{"q": {q}}.Encode())
+		var res search.Result
+		if err := json.Unmarshal(body, &res); status != 200 || err != nil {
+			t.Fatalf("%s: %d %s", q, status, body)
+		}
+		if res.DidYouMean != want {
+			t.Errorf("%s: did_you_mean %q (%s); want %q", q, res.DidYouMean, body, want)
+		}
+		if want != "" && (len(res.Suggestions) == 0 || res.Suggestions[0].Term != "netflix" || res.Suggestions[0].Docs != 2) {
+			t.Errorf("%s: suggestions %+v; want netflix in 2 documents first", q, res.Suggestions)
+		}
 	}
 }

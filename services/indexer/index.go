@@ -331,44 +331,6 @@ func (x *Index) writeDurable(entries []entry, now time.Time) (<-chan error, erro
 	return persisted, nil
 }
 
-// pageStart is where a page begins in the joined text, and its number.
-type pageStart struct{ offset, number int }
-
-// pageAt returns the number of the page holding byte offset off.
-func pageAt(starts []pageStart, off int) int {
-	page := 0
-	for _, s := range starts {
-		if s.offset > off {
-			break
-		}
-		page = s.number
-	}
-	return page
-}
-
-func parseStarts(s string) []pageStart {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	out := make([]pageStart, 0, len(parts))
-	for i, p := range parts {
-		off, num, hasNum := strings.Cut(p, "@")
-		n, err := strconv.Atoi(off)
-		if err != nil {
-			return nil
-		}
-		ps := pageStart{offset: n, number: i + 1}
-		if hasNum {
-			if ps.number, err = strconv.Atoi(num); err != nil {
-				return nil
-			}
-		}
-		out = append(out, ps)
-	}
-	return out
-}
-
 // Document returns the indexed document id, with its page texts when withText.
 func (x *Index) Document(ctx context.Context, id filing.DocID, withText bool) (*search.Record, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{string(id)}), 1, 0, false)
@@ -411,24 +373,24 @@ func decodeRecord(id string, fields map[string]any, withText bool) (*search.Reco
 	pages, _ := fields[schema.FieldPages].(float64)
 	rec.PageCount = int(pages)
 	if withText {
-		rec.Pages = splitPages(str(schema.FieldText), parseStarts(str(schema.FieldPageStarts)))
+		rec.Pages = splitPages(str(schema.FieldText), schema.ParsePageStarts(str(schema.FieldPageStarts)))
 		schema.ApplyPageMetas(rec.Pages, str(schema.FieldPagesJSON))
 	}
 	return rec, nil
 }
 
 // splitPages cuts the joined text back into its pages.
-func splitPages(text string, starts []pageStart) []filing.Page {
+func splitPages(text string, starts schema.PageStarts) []filing.Page {
 	pages := make([]filing.Page, 0, len(starts))
 	for i, s := range starts {
 		end := len(text)
 		if i+1 < len(starts) {
-			end = starts[i+1].offset - len(schema.PageSeparator)
+			end = starts[i+1].Offset - len(schema.PageSeparator)
 		}
-		if s.offset > end || end > len(text) {
+		if s.Offset > end || end > len(text) {
 			break // a corrupt page_starts: return the pages that make sense
 		}
-		pages = append(pages, filing.Page{Number: s.number, Text: text[s.offset:end]})
+		pages = append(pages, filing.Page{Number: s.Number, Text: text[s.Offset:end]})
 	}
 	return pages
 }

@@ -54,6 +54,28 @@ func TestHitNamesItsPage(t *testing.T) {
 	}
 }
 
+// TestSnippetStaysOnItsPage: every highlight quotes its own page only; the end of the page
+// before, a few bytes away in the joined text, is never in it (nor the start of the next).
+func TestSnippetStaysOnItsPage(t *testing.T) {
+	x := openTemp(t)
+	pages := []string{
+		"The first page ends with a sentence about the hearing calendar.",
+		"Netflix moved to dismiss.",
+		"The third page begins after the motion and mentions the scheduling order.",
+	}
+	if err := x.write([]entry{{text: textOf("cand/1:24-cv-00001/1/0", 1, pages...)}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := x.Search(context.Background(), search.Query{Q: "netflix"})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("got %v, %v; want 1 hit", res, err)
+	}
+	h := res.Hits[0]
+	if h.Page != 2 || h.Snippet != "<mark>Netflix</mark> moved to dismiss." {
+		t.Errorf("got page %d snippet %q; want page 2 quoted alone", h.Page, h.Snippet)
+	}
+}
+
 // TestCursorReturnsEveryHitOnce pages through hits of many different scores with a small
 // page size: every document must come exactly once.
 func TestCursorReturnsEveryHitOnce(t *testing.T) {

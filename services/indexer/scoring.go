@@ -81,7 +81,9 @@ func (x *Index) SearchWithStats(ctx context.Context, q search.Query, st *search.
 	if err != nil {
 		return nil, searchError(err, q)
 	}
-	return toResult(res, q, start), nil
+	out := toResult(res, q, start)
+	x.suggest(ctx, q, out)
+	return out, nil
 }
 
 // withSnapshot calls fn with the active index and a snapshot of it. The read lock is

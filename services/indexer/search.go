@@ -37,7 +37,9 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	if err != nil {
 		return nil, searchError(err, q)
 	}
-	return toResult(res, q, start), nil
+	out := toResult(res, q, start)
+	x.suggest(ctx, q, out)
+	return out, nil
 }
 
 // Request is the bleve search request answering q (normalised and returned), as Search
@@ -178,7 +180,7 @@ func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 		hit.Snippet = html.EscapeString(schema.Trim(hit.Description, schema.SnippetWidth))
 		return hit
 	}
-	hit.Highlights = highlights(text, locs, parseStarts(str(schema.FieldPageStarts)))
+	hit.Highlights = highlights(text, locs, schema.ParsePageStarts(str(schema.FieldPageStarts)))
 	if len(hit.Highlights) > 0 {
 		hit.Page, hit.Snippet = hit.Highlights[0].Page, hit.Highlights[0].Snippet
 	}
@@ -187,9 +189,10 @@ func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 
 // highlights returns the best passage of each of the pages with the most matches, best
 // first: the page with the densest window of matches names the hit's page.
-func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlight {
+func highlights(text string, locs [][2]int, starts schema.PageStarts) []search.Highlight {
 	type pageMatches struct {
 		page, best, count int
+		span              [2]int // the page's bytes: its snippet stays within them
 		locs              [][2]int
 	}
 	var pages []*pageMatches
@@ -198,10 +201,10 @@ func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlig
 		if l[0] < 0 || l[1] > len(text) || l[0] > l[1] {
 			continue // a location from a text that changed under us
 		}
-		p := pageAt(starts, l[0])
+		p, span := starts.At(l[0], len(text))
 		pm := byPage[p]
 		if pm == nil {
-			pm = &pageMatches{page: p}
+			pm = &pageMatches{page: p, span: span}
 			byPage[p] = pm
 			pages = append(pages, pm)
 		}
@@ -213,7 +216,7 @@ func highlights(text string, locs [][2]int, starts []pageStart) []search.Highlig
 	sort.SliceStable(pages, func(i, j int) bool { return pages[i].count > pages[j].count })
 	out := make([]search.Highlight, 0, min(len(pages), maxHighlights))
 	for _, pm := range pages[:min(len(pages), maxHighlights)] {
-		out = append(out, search.Highlight{Page: pm.page, Snippet: schema.Snippet(text, pm.locs, pm.best)})
+		out = append(out, search.Highlight{Page: pm.page, Snippet: schema.Snippet(text, pm.span, pm.locs, pm.best)})
 	}
 	return out
 }

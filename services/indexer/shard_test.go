@@ -93,6 +93,10 @@ func TestShardedSearchMatchesOneIndex(t *testing.T) {
 		{Q: "/seal.*/", Limit: 100},
 		{Q: "seal filed:>=2020-06-01", Limit: 100},
 		{Q: "filed:<2021-02-01", Limit: 100},
+		// Nothing found: the suggestions of every shard add up to one index's.
+		{Q: "subpoenna discovery", Limit: 10},
+		{Q: "sealingz deposition", Limit: 10},
+		{Q: "privilige OR sanctionz", Limit: 10},
 	} {
 		want, err := one.Search(ctx, q)
 		if err != nil {
@@ -116,6 +120,20 @@ func TestShardedSearchMatchesOneIndex(t *testing.T) {
 			if fmt.Sprint(got.Facets[name]) != fmt.Sprint(wf) {
 				t.Errorf("%s: facet %s: shards %v; one index %v", q.Q, name, got.Facets[name], wf)
 			}
+		}
+		if got.DidYouMean != want.DidYouMean || fmt.Sprint(got.Suggestions) != fmt.Sprint(want.Suggestions) {
+			t.Errorf("%s: shards suggest %q %v; one index %q %v", q.Q, got.DidYouMean, got.Suggestions, want.DidYouMean, want.Suggestions)
+		}
+	}
+	for q, want := range map[string]string{
+		"subpoenna discovery":    "subpoena discovery",
+		"sealingz deposition":    "sealing deposition", // "sealing" is on one shard only
+		"sealing subpoenaz":      "sealing subpoena",   // the shard holding "sealing" keeps it
+		"privilige OR sanctionz": "privilege OR sanctions",
+	} {
+		got, err := sharded.Search(ctx, search.Query{Q: q})
+		if err != nil || got.Total != 0 || got.DidYouMean != want {
+			t.Errorf("%s: did you mean %q (%v, %v); want %q", q, got.DidYouMean, got, err, want)
 		}
 	}
 

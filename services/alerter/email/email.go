@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -254,21 +253,8 @@ func title(a alert.Alert) string {
 	return strings.Join(parts, " · ")
 }
 
-var markTag = regexp.MustCompile(`</?mark>`)
-
-// plain turns a snippet into text: matches in [brackets], entities decoded.
-func plain(snippet string) string {
-	s := markTag.ReplaceAllStringFunc(snippet, func(t string) string {
-		if t == "<mark>" {
-			return "["
-		}
-		return "]"
-	})
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
-}
-
 var funcs = template.FuncMap{
-	"title": title, "plain": plain,
+	"title": title, "plain": alert.PlainSnippet,
 	// The snippet is escaped text with <mark> tags, built by the percolator: safe HTML.
 	"snippetHTML": func(s string) template.HTML { return template.HTML(s) },
 	"kind": func(k alert.Kind) string {

@@ -1,8 +1,6 @@
 package percolate
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -24,10 +22,8 @@ type document struct {
 	fields      map[string]any
 	text        string
 	description string
-	starts      []pageStart
+	starts      schema.PageStarts
 }
-
-type pageStart struct{ offset, number int }
 
 func newDocument(t filing.Text, now time.Time) document {
 	fields := schema.IndexDocument(t, now)
@@ -35,34 +31,6 @@ func newDocument(t filing.Text, now time.Time) document {
 	d.text, _ = fields[fieldText].(string)
 	d.description, _ = fields[fieldDescription].(string)
 	ps, _ := fields[fieldPageStarts].(string)
-	for i, s := range strings.Split(ps, ",") {
-		if s == "" {
-			continue
-		}
-		off, num, hasNum := strings.Cut(s, "@")
-		o, err := strconv.Atoi(off)
-		if err != nil {
-			continue
-		}
-		n := i + 1
-		if hasNum {
-			if v, err := strconv.Atoi(num); err == nil {
-				n = v
-			}
-		}
-		d.starts = append(d.starts, pageStart{o, n})
-	}
+	d.starts = schema.ParsePageStarts(ps)
 	return d
-}
-
-// pageAt returns the number of the page holding byte offset off, 0 if none.
-func (d document) pageAt(off int) int {
-	page := 0
-	for _, s := range d.starts {
-		if s.offset > off {
-			break
-		}
-		page = s.number
-	}
-	return page
 }

@@ -276,7 +276,7 @@ func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 			m.Terms = append(m.Terms, w)
 		}
 		if starts {
-			if p := doc.pageAt(l[0]); !seenPage[p] && len(m.Pages) < maxPages {
+			if p, _ := doc.starts.At(l[0], len(text)); !seenPage[p] && len(m.Pages) < maxPages {
 				seenPage[p] = true
 				m.Pages = append(m.Pages, p)
 			}
@@ -294,14 +294,16 @@ func describe(c *rules.Compiled, doc document, h *bsearch.DocumentMatch) Match {
 		sort.Strings(m.Terms)
 	}
 	sort.Ints(m.Pages)
+	whole := [2]int{0, len(text)}
 	if len(locs) == 0 {
-		m.Snippet = schema.Snippet(text, nil, 0)
+		m.Snippet = schema.Snippet(text, whole, nil, 0)
 		return m
 	}
 	at, _ := schema.Densest(locs, schema.SnippetWidth)
+	span := whole
 	if starts {
-		m.Page = doc.pageAt(locs[at][0])
+		m.Page, span = doc.starts.At(locs[at][0], len(text))
 	}
-	m.Snippet = schema.Snippet(text, locs, at)
+	m.Snippet = schema.Snippet(text, span, locs, at)
 	return m
 }

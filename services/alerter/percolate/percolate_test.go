@@ -262,14 +262,16 @@ func TestRequiredTerms(t *testing.T) {
 		// phrases their unstemmed copies.
 		{`"Inbox API"`, "case_name_exact:inbox description_exact:inbox text_exact:inbox"},
 		{`privacy`, "case_name:privaci description:privaci text:privaci"},
-		{`inbox api`, "case_name:api case_name:inbox description:api description:inbox text:api text:inbox"},
+		// Juxtaposed words are all required (AND is the default), so one of them keys the rule.
+		{`inbox api`, "case_name:inbox description:inbox text:inbox"},
 		{`+settlement +api`, "case_name:settlement description:settlement text:settlement"},
 		{`settlement -api`, "case_name:settlement description:settlement text:settlement"},
 		{`-settlement`, ""},
 		{`settl*`, ""},
 		{`settlement~1`, ""},
 		{`description:order`, "description:order"},
-		{`court:cand privacy`, "case_name:privaci court:cand description:privaci text:privaci"},
+		{`court:cand privacy`, "court:cand"},
+		{`inbox OR api`, "case_name:api case_name:inbox description:api description:inbox text:api text:inbox"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
@@ -285,5 +287,27 @@ func TestRequiredTerms(t *testing.T) {
 				t.Errorf("got key %q; want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A match at the top of page 2 is quoted from page 2 alone: the end of page 1, a few
+// bytes before it in the joined text, is not in its snippet.
+func TestSnippetStaysOnItsPage(t *testing.T) {
+	doc := filing.Text{Schema: 1, Version: 1, Pages: []filing.Page{
+		{Number: 1, Text: "The first page ends with a sentence about the hearing calendar."},
+		{Number: 2, Text: "Netflix moved to dismiss the complaint on the second page."},
+	}}
+	doc.Document = filing.Document{ID: "cand/1:24-cv-00001/1/0", Docket: filing.Docket{Court: "cand", Number: "1:24-cv-00001"}}
+	p := New(schema.Mapping())
+	compile(t, p, "aaaaaaaaaaaaaaa1", `netflix`, alert.Filters{})
+	ms, _, err := p.Match(context.Background(), doc)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("got %d matches, %v; want 1", len(ms), err)
+	}
+	if ms[0].Page != 2 {
+		t.Errorf("got page %d; want 2", ms[0].Page)
+	}
+	if s := ms[0].Snippet; strings.Contains(s, "calendar") || !strings.HasPrefix(s, "<mark>Netflix</mark> moved") {
+		t.Errorf("got snippet %q; want page 2's text only, from its start", s)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,7 +80,6 @@ func (ep *endpoint) answered() (keys, requests int) {
 // A deferral waits DeferDelay, not the consumer's Backoff (an hour here, which would
 // keep the deferred events away for the whole test).
 func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "1")
 	hanging, healthy := newEndpoint(t, true), newEndpoint(t, false)
 
 	_, js := bustest.JetStream(t, bustest.Server(t))
@@ -95,7 +95,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	const perEndpoint, maxAttempts = 2, 2
-	d := New(Config{
+	d := New(Config{AllowPrivate: true,
 		Concurrency: 4, PerEndpoint: perEndpoint, MaxAttempts: maxAttempts,
 		Timeout: time.Minute, // the hanging endpoint never times out during the test
 		Backoff: func(int) time.Duration { return time.Hour }, DeferDelay: 50 * time.Millisecond,
@@ -179,7 +179,6 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 // TestLastAttemptIsParked: deferrals raise the consumer's delivery limit, so the
 // deliverer itself parks an event after MaxAttempts failed attempts, with the cause.
 func TestLastAttemptIsParked(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "1")
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -194,7 +193,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := New(Config{MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}, js, store,
+	d := New(Config{AllowPrivate: true, MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}, js, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -252,5 +251,48 @@ func TestDeferDelayIsShortAndJittered(t *testing.T) {
 	}
 	if got := time.Duration(c.maxDeferrals()) * c.DeferDelay; got < deferWindow {
 		t.Errorf("%d deferrals of at least %v wait %v; want at least %v", c.maxDeferrals(), c.DeferDelay, got, deferWindow)
+	}
+}
+
+// TestDeliveringServerDecidesPrivateAddresses: a rule whose webhook is on loopback is
+// saved whatever the saving process's environment; the deliverer's own AllowPrivate (the
+// alerter's --webhook-allow-private) decides, and a refusal is on the rule, with why.
+func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
+	t.Setenv("DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE", "") // the saving side's environment plays no part
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
+			_, js := bustest.JetStream(t, bustest.Server(t))
+			ctx := context.Background()
+			store := alert.NewStore(bustest.KV(t, js, bus.BucketRules))
+			r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+			if err != nil {
+				t.Fatalf("saving a rule with a loopback webhook: %v; want it saved (delivery decides)", err)
+			}
+			before := calls.Load()
+			d := New(Config{AllowPrivate: allow, MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }},
+				js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			go d.Run(runCtx)
+			a := alert.Alert{ID: alert.AlertID(r.ID, "x:1"), RuleID: r.ID, DocID: "x:1", MatchedAt: time.Now()}
+			if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, "x:1"), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+				t.Fatal(err)
+			}
+			if allow {
+				poll.Until(t, 20*time.Second, "the delivery", func() bool { return calls.Load() > before })
+				return
+			}
+			var got alert.Rule
+			poll.Until(t, 20*time.Second, "the refusal on the rule", func() bool {
+				got, _, _ = store.Get(ctx, r.ID)
+				return got.Webhook.LastError != ""
+			})
+			if !strings.Contains(got.Webhook.LastError, "webhook-allow-private") || calls.Load() != before {
+				t.Errorf("last error %q, %d calls; want the server's setting named and no call", got.Webhook.LastError, calls.Load()-before)
+			}
+		})
 	}
 }

@@ -123,8 +123,12 @@ type Config struct {
 	OnDelivery func(outcome string)
 	// Now is the clock deliveries are signed with (default time.Now).
 	Now func() time.Time
+	// AllowPrivate lets deliveries reach loopback and private addresses (the alerter's
+	// --webhook-allow-private). This is the one place that decides: rules are saved
+	// without the check, and a refusal is recorded as the rule's webhook last_error.
+	AllowPrivate bool
 	// Client overrides the HTTP client; the default refuses private addresses (unless
-	// alert.EnvAllowPrivate is 1), proxies and redirects.
+	// AllowPrivate), proxies and redirects.
 	Client *http.Client
 }
 
@@ -152,7 +156,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.PerEndpoint = min(c.PerEndpoint, c.Concurrency)
 	if c.Client == nil {
-		c.Client = SafeClient(c.Timeout)
+		c.Client = SafeClient(c.Timeout, c.AllowPrivate)
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -162,8 +166,8 @@ func (c Config) withDefaults() Config {
 
 // SafeClient is an HTTP client for user-given URLs: it dials only public addresses
 // (checked on the resolved address, so a DNS name cannot point it inside), ignores proxy
-// settings and follows no redirect.
-func SafeClient(timeout time.Duration) *http.Client {
+// settings and follows no redirect. allowPrivate lifts the public-address check only.
+func SafeClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	d := &net.Dialer{
 		Timeout: timeout,
 		Control: func(network, address string, _ syscall.RawConn) error {
@@ -174,11 +178,11 @@ func SafeClient(timeout time.Duration) *http.Client {
 			if err := alert.CheckWebhookPort(port); err != nil {
 				return fmt.Errorf("webhook address %s: %w", address, err)
 			}
-			if alert.AllowPrivate() {
+			if allowPrivate {
 				return nil
 			}
 			if ip := net.ParseIP(host); ip == nil || !alert.PublicIP(ip) {
-				return fmt.Errorf("webhook address %s is not public (set %s=1 to allow)", host, alert.EnvAllowPrivate)
+				return fmt.Errorf("webhook address %s is not public: this server delivers to public addresses only (its setting webhook-allow-private)", host)
 			}
 			return nil
 		},
@@ -283,10 +287,11 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 		d.delivery("delivered")
 	}
 	if err == nil {
-		if r.Webhook.Failures > 0 {
+		now := d.cfg.Now().UTC()
+		if r.Webhook.Failures > 0 || now.Sub(r.Webhook.LastDeliveryAt) >= successEvery {
 			_, uerr := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
 				if r.Webhook != nil && !r.Webhook.Disabled {
-					r.Webhook.Failures, r.Webhook.LastError = 0, ""
+					r.Webhook.Failures, r.Webhook.LastDeliveryAt = 0, now
 				}
 				return nil
 			})
@@ -304,6 +309,10 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	}
 	return err
 }
+
+// successEvery is how stale a webhook's recorded last success may grow: a rule is not
+// rewritten (and recompiled by every alerter watching it) on every delivery.
+const successEvery = time.Minute
 
 // deferDelay is DeferDelay plus up to half of it at random.
 func (c Config) deferDelay() time.Duration {
@@ -332,7 +341,7 @@ func (d *Deliverer) failed(ctx context.Context, r alert.Rule, e alert.Event, att
 			return nil
 		}
 		r.Webhook.Failures++
-		r.Webhook.LastError = truncate(cause.Error(), 300)
+		r.Webhook.LastError, r.Webhook.LastFailureAt = truncate(cause.Error(), 300), d.cfg.Now().UTC()
 		if r.Webhook.Failures >= d.cfg.DisableAfter {
 			r.Webhook.Disabled, r.Webhook.DisabledAt = true, time.Now().UTC()
 			disabled = true

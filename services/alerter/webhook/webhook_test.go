@@ -53,17 +53,15 @@ func TestSignature(t *testing.T) {
 }
 
 func TestRefusesPrivateAddressesByDefault(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	_, err := SafeClient(time.Second).Get(srv.URL)
+	_, err := SafeClient(time.Second, false).Get(srv.URL)
 	if err == nil {
 		t.Fatal("got a response from a loopback address; want a refusal")
 	}
-	t.Setenv(alert.EnvAllowPrivate, "1")
-	resp, err := SafeClient(time.Second).Get(srv.URL)
+	resp, err := SafeClient(time.Second, true).Get(srv.URL)
 	if err != nil {
-		t.Fatalf("with %s=1: %v", alert.EnvAllowPrivate, err)
+		t.Fatalf("allowing private addresses: %v", err)
 	}
 	resp.Body.Close()
 }
@@ -72,7 +70,6 @@ func TestRefusesPrivateAddressesByDefault(t *testing.T) {
 // backoff, and after DisableAfter consecutive failures the endpoint is disabled on the
 // rule and the event is parked in DEAD; an endpoint that recovers resets the count.
 func TestRetriesThenDisables(t *testing.T) {
-	t.Setenv(alert.EnvAllowPrivate, "1")
 	var mu sync.Mutex
 	status, calls := http.StatusInternalServerError, 0
 	var keys []string
@@ -103,7 +100,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	var backoffs []int
 	var bmu sync.Mutex
-	d := New(Config{
+	d := New(Config{AllowPrivate: true,
 		MaxAttempts: 10, DisableAfter: 4, Timeout: 2 * time.Second,
 		Backoff: func(n int) time.Duration {
 			bmu.Lock()
@@ -122,8 +119,9 @@ func TestRetriesThenDisables(t *testing.T) {
 		return got.Webhook.Disabled
 	})
 	got, _, _ := store.Get(ctx, r.ID)
-	if got.Webhook.Failures != 4 || got.Webhook.LastError == "" || got.Webhook.DisabledAt.IsZero() {
-		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error", got.Webhook)
+	if got.Webhook.Failures != 4 || got.Webhook.LastError == "" || got.Webhook.DisabledAt.IsZero() ||
+		got.Webhook.LastFailureAt.IsZero() || !got.Webhook.LastDeliveryAt.IsZero() {
+		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error and its time, never delivered", got.Webhook)
 	}
 	mu.Lock()
 	if calls != 4 {
@@ -162,4 +160,12 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	publish("x:3")
 	poll.Until(t, 20*time.Second, "five calls", func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
+	// The delivery status says when it last worked, and still what failed before.
+	poll.Until(t, 20*time.Second, "the success recorded", func() bool {
+		got, _, _ = store.Get(ctx, r.ID)
+		return !got.Webhook.LastDeliveryAt.IsZero()
+	})
+	if got.Webhook.Failures != 0 || got.Webhook.Retrying() || got.Webhook.LastError == "" || got.Webhook.LastFailureAt.IsZero() {
+		t.Errorf("got webhook state %+v; want no failures pending and the last failure kept", got.Webhook)
+	}
 }

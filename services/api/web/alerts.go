@@ -18,7 +18,20 @@ import (
 )
 
 // Preview windows a researcher may pick, in days; the first is the default.
-var previewDays = []int{30, 7, 90, 365}
+// Ranges of years are counted by month or year (search.Histogram): documents filed long
+// ago can be previewed too.
+var previewDays = []int{30, 7, 90, 365, 5 * 365, 25 * 365}
+
+// rangeLabel names a preview range of days: "the last 30 days", "the last 5 years".
+func rangeLabel(days int) string {
+	if days >= 365 && days%365 == 0 && days > 365 {
+		return fmt.Sprintf("the last %d years", days/365)
+	}
+	return fmt.Sprintf("the last %d days", days)
+}
+
+// maxPreviewDays bounds the range a URL may ask for: a century.
+const maxPreviewDays = 100 * 366
 
 // recentPerRule is how many of a rule's latest alerts its card lists.
 const recentPerRule = 5
@@ -30,6 +43,9 @@ type ruleView struct {
 	SearchURL string
 	Recent    []recentAlert
 	RecentErr string
+	// Delivery is the webhook's delivery status; DeliveryBad says it is failing.
+	Delivery    string
+	DeliveryBad bool
 }
 
 type recentAlert struct {
@@ -73,6 +89,7 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 		rv := ruleView{Rule: rule.Redacted(), Filters: filterNotes(rule),
 			FeedURL:   u.APIPrefix + "/alerts/" + rule.ID + "/feed.atom",
 			SearchURL: withParams("/", ruleParams(rule), nil)}
+		rv.Delivery, rv.DeliveryBad = webhookStatus(rule.Webhook)
 		if rule.ID == v.Get("saved") {
 			d.Saved = rule.Name
 		}
@@ -146,13 +163,45 @@ func filterNotes(r alert.Rule) []string {
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("at most %d a day, the rest in a digest", r.DailyCap))
 	}
-	if r.Webhook != nil {
-		n = append(n, "webhook")
-	}
 	if r.Email != nil {
 		n = append(n, "email")
 	}
 	return n
+}
+
+// webhookStatus says how a rule's webhook deliveries went, for people: "" without one.
+func webhookStatus(w *alert.Webhook) (string, bool) {
+	if w == nil {
+		return "", false
+	}
+	ago := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	var b strings.Builder
+	bad := w.Disabled || w.Failures > 0
+	switch {
+	case w.Disabled:
+		fmt.Fprintf(&b, "Webhook disabled after %d failed attempts in a row; save the alert again to resume.", w.Failures)
+	case w.Retrying():
+		fmt.Fprintf(&b, "Webhook failing: %d failed %s in a row, retrying.", w.Failures, pluralWord(w.Failures, "attempt", "attempts"))
+	default:
+		b.WriteString("Webhook working.")
+	}
+	fmt.Fprintf(&b, " Last delivered: %s.", ago(w.LastDeliveryAt))
+	if !w.LastFailureAt.IsZero() || w.LastError != "" {
+		fmt.Fprintf(&b, " Last failure: %s: %s", ago(w.LastFailureAt), w.LastError)
+	}
+	return b.String(), bad
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // ruleParams is the search a rule runs, as search page parameters.
@@ -221,6 +270,7 @@ type previewData struct {
 	Filters   []string
 	Days      int
 	DayChoice []int
+	Unit      string // what a bar counts: a "day", a "month" or a "year"
 	Bars      []dayBar
 	Total     uint64
 	PerDay    string
@@ -255,7 +305,7 @@ func (u *ui) previewPage(w http.ResponseWriter, r *http.Request, v url.Values, f
 		status = http.StatusBadRequest
 	}
 	d.Days, _ = strconv.Atoi(v.Get("days"))
-	if d.Days < 1 || d.Days > 366 {
+	if d.Days < 1 || d.Days > maxPreviewDays {
 		d.Days = previewDays[0]
 	}
 	for _, k := range []string{"filed_from", "filed_to"} {
@@ -295,8 +345,9 @@ func (u *ui) previewPage(w http.ResponseWriter, r *http.Request, v url.Values, f
 	u.render(w, r, status, "alert_new", p)
 }
 
-// preview counts the rule's hits on each of the last d.Days days: one search per day,
-// whose total is exact and cheap without highlights.
+// preview counts the rule's hits over the last d.Days days, by day, month or year
+// (search.Histogram): one search per bar, whose total is exact and cheap without
+// highlights.
 func (u *ui) preview(ctx context.Context, d *previewData) error {
 	base := search.Query{Q: d.Rule.Query, Court: d.Rule.Filters.Courts, Docket: d.Rule.Filters.Docket,
 		Exhibits: d.Rule.Filters.ExhibitsOnly, DocTypes: d.Rule.Filters.Types, NoHighlight: true, Limit: 1}
@@ -304,24 +355,22 @@ func (u *ui) preview(ctx context.Context, d *previewData) error {
 		base.Entities = append(base.Entities, entityFilterOf(e))
 	}
 	today := u.Now().UTC().Truncate(24 * time.Hour)
-	for i := d.Days - 1; i >= 0; i-- {
-		day := today.AddDate(0, 0, -i)
-		q := base
-		q.FiledFrom, q.FiledTo = day, day
-		res, err := u.Searcher.Search(ctx, q)
-		if err != nil {
-			return err
-		}
-		d.Bars = append(d.Bars, dayBar{Day: day.Format(time.DateOnly), Hits: res.Total})
-		d.Total += res.Total
-		d.Peak = max(d.Peak, res.Total)
+	buckets, unit, err := search.Histogram(ctx, u.Searcher, base, search.ByFiled, today.AddDate(0, 0, -(d.Days-1)), today)
+	if err != nil {
+		return err
 	}
-	d.PerDay = strconv.FormatFloat(float64(d.Total)/float64(d.Days), 'f', 1, 64)
+	d.Unit = unit
+	for _, b := range buckets {
+		d.Bars = append(d.Bars, dayBar{Day: b.Period, Hits: b.Hits})
+		d.Total += b.Hits
+		d.Peak = max(d.Peak, b.Hits)
+	}
+	d.PerDay = strconv.FormatFloat(float64(d.Total)/float64(len(d.Bars)), 'f', 1, 64)
 	gap := 2
-	if d.Days > 60 {
+	if len(d.Bars) > 60 {
 		gap = 0
 	}
-	d.ChartW, d.ChartH = d.Days*(chartBar+gap), chartH
+	d.ChartW, d.ChartH = len(d.Bars)*(chartBar+gap), chartH
 	for i := range d.Bars {
 		b := &d.Bars[i]
 		b.X, b.Width = i*(chartBar+gap), chartBar

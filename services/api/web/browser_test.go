@@ -287,6 +287,12 @@ var (
 		pages: []string{"Notice of appearance of counsel for the defendant."}}
 )
 
+// archived was filed years ago: the Alert me preview reaches it over a range of years.
+var archived = filingDoc{court: "dcd", docket: "1:19-cv-00321", caseName: "Ostrander v. Quill Freight Co.",
+	entry: 12, entryDesc: "STIPULATION of dismissal", filedDaysAgo: 4 * 365, pages: []string{
+		"The parties stipulate to the dismissal of the tariff claims with prejudice.",
+	}}
+
 // browserToken is the API token the browser signs in with.
 const browserToken = "browser-test-token"
 
@@ -298,7 +304,8 @@ func TestBrowser(t *testing.T) {
 	idM, _ := e.publish(t, motion)
 	idO, _ := e.publish(t, order)
 	idN, noticePDF := e.publish(t, notice)
-	e.waitIndexed(t, idC, idM, idO)
+	idA, _ := e.publish(t, archived)
+	e.waitIndexed(t, idC, idM, idO, idA)
 	e.waitParked(t, idN)
 	ctx := browser(t)
 
@@ -593,6 +600,93 @@ func TestBrowser(t *testing.T) {
 		if o := run(t, ctx, "outline", chromedp.Evaluate[string](`getComputedStyle(document.getElementById("q")).outlineStyle`)); o == "none" {
 			t.Fatal("the focused query box shows no outline")
 		}
+	})
+
+	// A rule whose webhook fails shows it on the Alerts page: retrying, the last success
+	// and the last failure with its reason, at desktop and phone width. The state is the
+	// one the delivering server writes (services/alerter/webhook, TestRetriesThenDisables).
+	t.Run("alert delivery status", func(t *testing.T) {
+		store, err := alert.OpenStore(context.Background(), e.n.JS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failedAt := time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
+		r, err := store.Create(context.Background(), alert.Rule{Name: "failing hook", Query: "interoperability",
+			Webhook: &alert.Webhook{URL: "https://hooks.example.com/dw", Secret: "s"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(context.Background(), r.ID, func(r *alert.Rule) error {
+			r.Webhook.Failures, r.Webhook.LastFailureAt = 3, failedAt
+			r.Webhook.LastError = "webhook answered 502 Bad Gateway"
+			r.Webhook.LastDeliveryAt = failedAt.Add(-26 * time.Hour)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, vp := range []struct {
+			name  string
+			width int
+			set   chromedp.Action[chromedp.Void]
+		}{
+			{"desktop", 1280, chromedp.EmulateViewport(1280, 900)},
+			{"phone", 390, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
+		} {
+			do(t, ctx, vp.name+" alerts", vp.set, chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.ID("delivery-"+r.ID)))
+			got := text(t, ctx, "#delivery-"+r.ID)
+			for _, want := range []string{"3 failed attempts in a row, retrying", "Last delivered: 2026-03-01 12:05 UTC", "Last failure: 2026-03-02 14:05 UTC: webhook answered 502 Bad Gateway"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s: delivery status %q; want %q in it", vp.name, got, want)
+				}
+			}
+			if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > vp.width {
+				t.Errorf("%s: the alerts page is %d px wide", vp.name, w)
+			}
+			shoot(t, ctx, "alert-delivery-"+vp.name)
+		}
+		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+	})
+
+	// The Alert me preview of a search whose only document was filed four years ago
+	// finds it over the last 5 years, counted by year.
+	t.Run("preview of earlier years", func(t *testing.T) {
+		do(t, ctx, "five-year preview", chromedp.Navigate(e.url+"/alerts/new?q=tariff&days=1825"), chromedp.WaitVisible(chromedp.ID("preview-summary")))
+		if got := text(t, ctx, "#preview-summary"); !strings.HasPrefix(got, "1 document filed in the last 5 years") || !strings.Contains(got, "a year") {
+			t.Errorf("preview says %q; want the 1 document of 4 years ago, per year", got)
+		}
+		if n := run(t, ctx, "bars", chromedp.Evaluate[int](`document.querySelectorAll(".chart rect").length`)); n != 6 {
+			t.Errorf("%d bars; want one per calendar year the 5 years touch", n)
+		}
+		shoot(t, ctx, "alert-preview-years")
+	})
+
+	// A typo finds nothing and offers the index's own word, on a desktop and on a phone;
+	// following the suggestion searches with it.
+	t.Run("did you mean", func(t *testing.T) {
+		for _, vp := range []struct {
+			name string
+			set  chromedp.Action[chromedp.Void]
+		}{
+			{"desktop", chromedp.EmulateViewport(1280, 900)},
+			{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
+		} {
+			do(t, ctx, vp.name+" typo search", vp.set, chromedp.Navigate(e.url+"/?q=interoperabilty"), chromedp.WaitVisible(chromedp.ID("results-h")))
+			if n := run(t, ctx, "suggestion shown", chromedp.Evaluate[int](`document.querySelectorAll("#did-you-mean").length`)); n != 1 {
+				t.Fatalf("%s: no suggestion on %q", vp.name, text(t, ctx, ".results"))
+			}
+			if got := text(t, ctx, "#did-you-mean"); !strings.Contains(got, "interoperability") {
+				t.Errorf("%s: suggestion %q; want interoperability", vp.name, got)
+			}
+			if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 1280 || (vp.name == "phone" && w > 390) {
+				t.Errorf("%s: the page is %d px wide", vp.name, w)
+			}
+			shoot(t, ctx, "did-you-mean-"+vp.name)
+			follow(t, ctx, vp.name+" following the suggestion", chromedp.Click(chromedp.CSS("#did-you-mean a")))
+			if got := text(t, ctx, "#results-h"); strings.HasPrefix(got, "0 ") || !strings.Contains(got, "“interoperability”") {
+				t.Errorf("%s: after the suggestion %q; want the documents with the word", vp.name, got)
+			}
+		}
+		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
 	})
 
 	t.Run("phone", func(t *testing.T) {

@@ -106,6 +106,10 @@ type searchData struct {
 	JSONURL  string
 	AlertURL string
 	Took     string
+	// DidYouMean is the query corrected from the index's own terms, when it found
+	// nothing, and DidYouMeanURL the same search with it.
+	DidYouMean    string
+	DidYouMeanURL string
 }
 
 // pageParams are the parameters that only move through results, never change them.
@@ -267,6 +271,9 @@ func (u *ui) searchPage(w http.ResponseWriter, r *http.Request) {
 	d.JSONURL = withParams("/export", v, func(c url.Values) { c.Set("format", "ndjson") })
 	if strings.TrimSpace(d.Form.Q) != "" {
 		d.AlertURL = withParams("/alerts/new", v, func(c url.Values) { c.Del("sort"); c.Del("limit") })
+	}
+	if d.DidYouMean = d.Result.DidYouMean; d.DidYouMean != "" {
+		d.DidYouMeanURL = withParams("/", v, func(c url.Values) { c.Set("q", d.DidYouMean) })
 	}
 	u.render(w, r, status, "search", p)
 }

@@ -27,8 +27,9 @@ func parsePages() map[string]*template.Template {
 			}
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"pct":        func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"rangeLabel": rangeLabel,
 		"plural": func(n any, one, many string) string {
 			if fmt.Sprint(n) == "1" {
 				return one

@@ -405,13 +405,7 @@ func (c *csrf) check(r *http.Request) bool {
 }
 
 // docPath is the web path of a document.
-func docPath(id filing.DocID) string {
-	parts := strings.Split(string(id), "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return "/doc/" + strings.Join(parts, "/")
-}
+func docPath(id filing.DocID) string { return alert.DocumentPath(id) }
 
 // apiDocPath is the API path of a document (its PDF is apiDocPath + "/pdf").
 func (u *ui) apiDocPath(id filing.DocID) string {

@@ -467,7 +467,8 @@ func (n *Node) initAlerter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wh := webhook.New(webhook.Config{Observe: n.observe.Observe, OnDelivery: n.deliveries.For("webhook")}, whJS, rules, n.cfg.Log)
+	wh := webhook.New(webhook.Config{Observe: n.observe.Observe, OnDelivery: n.deliveries.For("webhook"),
+		AllowPrivate: n.cfg.Alerter.WebhookAllowPrivate}, whJS, rules, n.cfg.Log)
 	n.runStage("webhook", wh.Run)
 	if cfg.SMTP.Host == "" {
 		return nil

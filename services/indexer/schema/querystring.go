@@ -24,8 +24,12 @@ import (
 // takes for words. Our own parser also knows every token's byte offset, so that a
 // malformed query is answered with the position of its mistake.
 //
+// Juxtaposed clauses are AND-ed, as researchers expect from CourtListener and the
+// Westlaw-style tools: `Judge Donato` finds the documents with both words; alternatives
+// are written with OR. (bleve's own query string OR-s them.)
+//
 //	query   = seq
-//	seq     = or { or }                    juxtaposed clauses: +must, -must_not, else should
+//	seq     = or { or }                    juxtaposed clauses: all must match, -x must not
 //	or      = and { ("OR" | "||") and }
 //	and     = unary { ("AND" | "&&") unary }
 //	unary   = ("NOT" | "-" | "+") unary | primary
@@ -384,37 +388,27 @@ func (p *parser) seq(field *fieldSpec, depth int) (query.Query, error) {
 	if len(nodes) == 1 && nodes[0].mod == 0 {
 		return nodes[0].q, nil
 	}
-	var must, should, mustNot []query.Query
+	var must, mustNot []query.Query
 	for _, n := range nodes {
-		switch n.mod {
-		case 1:
-			must = append(must, n.q)
-		case -1:
+		if n.mod == -1 {
 			mustNot = append(mustNot, n.q)
-		default:
-			should = append(should, n.q)
+		} else {
+			must = append(must, n.q) // "+x" and a bare "x" alike: AND is the default
 		}
 	}
-	return combine(must, should, mustNot), nil
+	return combine(must, mustNot), nil
 }
 
-// combine builds a boolean query with bleve's query-string meaning: should clauses are
-// optional when there are must clauses, else at least one must match; must_not alone
-// excludes from everything.
-func combine(must, should, mustNot []query.Query) query.Query {
+// combine builds a boolean query: every must clause matches and no must_not clause does;
+// must_not alone excludes from everything.
+func combine(must, mustNot []query.Query) query.Query {
 	b := bleve.NewBooleanQuery()
 	if len(must) > 0 {
 		b.AddMust(must...)
 	}
-	if len(should) > 0 {
-		b.AddShould(should...)
-		if len(must) == 0 {
-			b.SetMinShould(1)
-		}
-	}
 	if len(mustNot) > 0 {
 		b.AddMustNot(mustNot...)
-		if len(must) == 0 && len(should) == 0 {
+		if len(must) == 0 {
 			b.AddMust(bleve.NewMatchAllQuery())
 		}
 	}
@@ -477,13 +471,13 @@ func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 			must = append(must, n.q)
 		}
 	}
-	return node{q: combine(must, nil, mustNot), pos: first.pos}, nil
+	return node{q: combine(must, mustNot), pos: first.pos}, nil
 }
 
 // asQuery turns a negated clause inside AND/OR into a query of its own.
 func asQuery(n node) query.Query {
 	if n.mod == -1 {
-		return combine(nil, nil, []query.Query{n.q})
+		return combine(nil, []query.Query{n.q})
 	}
 	return n.q
 }

@@ -45,18 +45,20 @@ func Densest(locs [][2]int, width int) (int, int) {
 	return best, bestN
 }
 
-// Snippet cuts SnippetWidth bytes of text around the match at index at, marks every
-// match in it with <mark>, and escapes the rest as HTML. Search hits and alerts both show
-// these.
-func Snippet(text string, locs [][2]int, at int) string {
-	if len(locs) == 0 {
-		return html.EscapeString(Trim(text, SnippetWidth))
+// Snippet cuts up to SnippetWidth bytes of text around the match at index at, within span
+// (the [start, end) bytes of the match's page: a hit on page 2 never quotes page 1), marks
+// every match in it with <mark>, and escapes the rest as HTML. Search hits and alerts both
+// show these.
+func Snippet(text string, span [2]int, locs [][2]int, at int) string {
+	span = [2]int{max(0, span[0]), min(len(text), span[1])}
+	if len(locs) == 0 || span[0] >= span[1] {
+		return html.EscapeString(Trim(text[span[0]:max(span[0], span[1])], SnippetWidth))
 	}
-	from := max(0, locs[at][0]-SnippetWidth/4)
-	to := min(len(text), from+SnippetWidth)
-	from, to = RuneStart(text, from), RuneStart(text, to)
+	from := max(span[0], locs[at][0]-SnippetWidth/4)
+	to := min(span[1], from+SnippetWidth)
+	from, to = max(span[0], RuneStart(text, from)), RuneStart(text, to)
 	var b strings.Builder
-	if from > 0 {
+	if from > span[0] {
 		b.WriteString("…")
 	}
 	pos := from
@@ -68,13 +70,13 @@ func Snippet(text string, locs [][2]int, at int) string {
 			continue
 		}
 		b.WriteString(html.EscapeString(text[pos:l[0]]))
-		b.WriteString("<mark>" + html.EscapeString(text[l[0]:min(l[1], len(text))]) + "</mark>")
-		pos = min(l[1], len(text))
+		b.WriteString("<mark>" + html.EscapeString(text[l[0]:min(l[1], to)]) + "</mark>")
+		pos = min(l[1], to)
 	}
 	if pos < to {
 		b.WriteString(html.EscapeString(text[pos:to]))
 	}
-	if to < len(text) {
+	if to < span[1] {
 		b.WriteString("…")
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
