@@ -57,7 +57,7 @@ var queryFields = func() map[string]fieldSpec {
 		"text":          {FieldText, kindText},
 		"case_name":     {FieldCaseName, kindText},
 		"description":   {FieldDescription, kindText},
-		"case":          {FieldCaseNameKeyword, kindKeyword},
+		"case":          {FieldCaseName, kindText}, // case:"Zepeda Rivas" is a phrase of the name
 		"court":         {FieldCourt, kindLowerKeyword},
 		"docket":        {FieldDocket, kindKeyword},
 		"doc_type":      {FieldDocType, kindLowerKeyword},
