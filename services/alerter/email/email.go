@@ -219,7 +219,7 @@ func Message(from string, to []string, e alert.Event) (*mail.Msg, error) {
 	switch {
 	case e.Alert != nil:
 		a := e.Alert
-		subject = fmt.Sprintf("[docketwatch] %s: %s", a.RuleName, title(*a))
+		subject = fmt.Sprintf("[docketwatch] %s: %s", a.RuleName, a.Heading())
 		if err := textTmpl.ExecuteTemplate(&text, "alert", a); err != nil {
 			return nil, err
 		}
@@ -241,19 +241,6 @@ func Message(from string, to []string, e alert.Event) (*mail.Msg, error) {
 	return m, nil
 }
 
-func title(a alert.Alert) string {
-	parts := []string{}
-	for _, p := range []string{a.CaseName, a.Docket, a.ExhibitLabel} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		return string(a.DocID)
-	}
-	return strings.Join(parts, " · ")
-}
-
 var markTag = regexp.MustCompile(`</?mark>`)
 
 // plain turns a snippet into text: matches in [brackets], entities decoded.
@@ -268,7 +255,7 @@ func plain(snippet string) string {
 }
 
 var funcs = template.FuncMap{
-	"title": title, "plain": plain,
+	"title": alert.Alert.Heading, "plain": plain,
 	// The snippet is escaped text with <mark> tags, built by the percolator: safe HTML.
 	"snippetHTML": func(s string) template.HTML { return template.HTML(s) },
 	"kind": func(k alert.Kind) string {

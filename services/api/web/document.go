@@ -17,6 +17,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
 // Bounds of a document page.
@@ -113,16 +114,7 @@ func (u *ui) documentPage(w http.ResponseWriter, r *http.Request) {
 func newDocumentData(rec *search.Record, q, apiPath string) *documentData {
 	d := &documentData{Rec: rec, Q: q}
 	doc := rec.Document
-	d.Title = doc.Docket.CaseName
-	if d.Title == "" {
-		d.Title = doc.Description
-	}
-	if d.Title == "" {
-		d.Title = string(doc.ID)
-	}
-	if doc.ExhibitLabel != "" {
-		d.Title += " · " + doc.ExhibitLabel
-	}
+	d.Title = docmeta.Title(doc)
 	d.Meta = documentMeta(rec)
 	if su, err := url.Parse(doc.URL); err == nil && (su.Scheme == "https" || su.Scheme == "http") {
 		d.SourceURL = su.String()
