@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,12 +336,50 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("results heading %q; want 3 documents", got)
 		}
 		shoot(t, ctx, "search-laptop")
-		// The court facet counts 2 at cand and 1 at nysd; clicking cand narrows.
-		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
-		if strings.Join(facet, " ") != "cand=2 nysd=1" {
-			t.Fatalf("court facet reads %q; want cand=2 nysd=1", facet)
+		// Each hit is named as a researcher cites it, its id shown small beside.
+		titles := run(t, ctx, "hit titles", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hits h3")].map(h => h.textContent.trim())`))
+		for _, want := range []string{
+			"Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C",
+			"Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 91 · Motion",
+			"Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 40 · Order",
+		} {
+			if !slices.Contains(titles, want) {
+				t.Errorf("hit titles %q lack %q", titles, want)
+			}
 		}
-		follow(t, ctx, "clicking the cand facet", chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[span[@class="term"]="cand"]`)))
+		if ids := run(t, ctx, "hit ids", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hits .docid")].map(s => s.textContent)`)); !slices.Contains(ids, string(idO)) {
+			t.Errorf("hit ids %q lack %s", ids, idO)
+		}
+		// The court facet names the courts and counts 2 at cand and 1 at nysd; clicking
+		// cand narrows.
+		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
+		if got, want := strings.Join(facet, "; "), "United States District Court for the Northern District of California=2; District Court, S.D. New York=1"; got != want {
+			t.Fatalf("court facet reads %q; want %q", got, want)
+		}
+		// The type facet filters by the documents' types: the order alone.
+		types := run(t, ctx, "type facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="doc_type"] li a .term')].map(s => s.textContent)`))
+		if !slices.Contains(types, "order") || !slices.Contains(types, "motion") || !slices.Contains(types, "exhibit") {
+			t.Fatalf("type facet reads %q; want order, motion and exhibit", types)
+		}
+		searched := run(t, ctx, "location", chromedp.Location())
+		follow(t, ctx, "clicking the order type", chromedp.Click(chromedp.Search(`//section[@data-facet="doc_type"]//a[span[@class="term"]="order"]`)))
+		do(t, ctx, "orders", chromedp.WaitVisible(chromedp.CSS(".active-filters")))
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "1 document") {
+			t.Fatalf("filtered by type order, the heading reads %q; want 1 document", got)
+		}
+		if got := text(t, ctx, ".hits h3"); !strings.HasPrefix(got, "Pemberton v. Castellan Holdings Corp.") {
+			t.Fatalf("the order's hit reads %q", got)
+		}
+		shoot(t, ctx, "search-type-order-laptop")
+		do(t, ctx, "searching type:motion",
+			chromedp.Navigate(e.url+"/?q="+url.QueryEscape("+interoperability +type:motion +court:cand")),
+			chromedp.WaitVisible(chromedp.CSS("#results-h")),
+		)
+		if got := text(t, ctx, ".hits"); !strings.Contains(got, "ECF No. 91 · Motion") || strings.Contains(got, "Exhibit C") {
+			t.Fatalf("+type:motion +court:cand lists %q; want the motion alone", got)
+		}
+		do(t, ctx, "back to the search", chromedp.Navigate(searched), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+		follow(t, ctx, "clicking the cand facet", chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[contains(@href, "court=cand")]`)))
 		do(t, ctx, "narrowed results", chromedp.WaitVisible(chromedp.CSS(".active-filters")))
 		narrowed := run(t, ctx, "location", chromedp.Location())
 		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "2 documents") {
@@ -383,6 +422,15 @@ func TestBrowser(t *testing.T) {
 		}
 		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "3:21-cv-04417") || !strings.Contains(got, "Exhibit C") {
 			t.Fatalf("metadata %q lacks the docket or the exhibit label", got)
+		}
+		if title := run(t, ctx, "page title", chromedp.Title()); !strings.HasPrefix(title, "Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C") {
+			t.Fatalf("the document's page title is %q; want its citation", title)
+		}
+		if got := text(t, ctx, "h1"); got != "Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C" {
+			t.Fatalf("the document's heading is %q", got)
+		}
+		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "Northern District of California") {
+			t.Fatalf("metadata %q does not name the court", got)
 		}
 		shoot(t, ctx, "document-laptop")
 

@@ -222,7 +222,9 @@ func documentMeta(rec *search.Record) []metaRow {
 	}
 	add("Case", doc.Docket.CaseName)
 	add("Docket", doc.Docket.Number)
-	add("Court", doc.Docket.Court)
+	if doc.Docket.Court != "" {
+		add("Court", docmeta.CourtName(doc.Docket.Court)+" ("+doc.Docket.Court+")")
+	}
 	if doc.Entry.Number > 0 {
 		add("Entry", strconv.Itoa(doc.Entry.Number))
 	}
@@ -234,6 +236,7 @@ func documentMeta(rec *search.Record) []metaRow {
 		add("Filed", doc.Entry.Filed.UTC().Format(time.DateOnly))
 	}
 	add("Type", rec.DocType)
+	add("Title", doc.Title)
 	add("Entry text", doc.Entry.Description)
 	add("Description", doc.Description)
 	add("Pages", strconv.Itoa(rec.PageCount))

@@ -104,11 +104,11 @@ func entryName(d filing.Document, appellate bool) string {
 	return "ECF No. " + n
 }
 
-// kindName names what the document is: its exhibit label, else its type ("Order"),
-// nothing for an unknown type.
+// kindName names what the document is: its exhibit label ("Exhibit 12", canonical per
+// filing.ExhibitLabel), else its type ("Order"), nothing for an unknown type.
 func kindName(d filing.Document) string {
 	if d.ExhibitLabel != "" {
-		return "Exhibit " + d.ExhibitLabel
+		return d.ExhibitLabel
 	}
 	if d.Type == "" || d.Type == filing.TypeOther {
 		return ""

@@ -24,7 +24,7 @@ func TestTitle(t *testing.T) {
 		}, "Klein v. Meta Platforms, Inc. · 3:20-cv-08570 (N.D. Cal.) · ECF No. 736-12 · Declaration"},
 		{"exhibit label wins over type", filing.Document{
 			Docket: filing.Docket{Court: "cand", Number: "3:20-cv-08570"}, Entry: filing.Entry{Number: 736}, Attachment: 3,
-			Exhibit: true, ExhibitLabel: "B", Type: filing.TypeExhibit,
+			Exhibit: true, ExhibitLabel: "Exhibit B", Type: filing.TypeExhibit,
 		}, "3:20-cv-08570 (N.D. Cal.) · ECF No. 736-3 · Exhibit B"},
 		{"unknown court keeps its id", filing.Document{Docket: filing.Docket{Court: "zzcourt", Number: "1:99-cv-1"}},
 			"1:99-cv-1 (zzcourt)"},
