@@ -15,7 +15,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -55,12 +58,10 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		return false, err
 	}
 	doc.Schema = filing.Schema
-	key := doc.ID.Key()
-	var prev seenRecord
-	if e, err := p.seen.Get(ctx, key); err == nil {
-		prev = parseSeen(e.Value())
-	} else if !bus.IsNotFound(err) {
-		return false, bus.Unavailable(fmt.Errorf("checking seen %s: %w", doc.ID, err))
+	arrivedAs := doc.ID
+	doc, prev, err := p.resolve(ctx, doc)
+	if err != nil {
+		return false, err
 	}
 	if doc.Blob == nil && prev.Blob != nil {
 		b := *prev.Blob
@@ -71,7 +72,7 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		return false, err
 	}
 	if prev.Hash == hash {
-		return true, nil
+		return true, p.remember(ctx, arrivedAs, doc)
 	}
 	dup, err := bus.Publish(ctx, p.js, bus.Out{
 		Subject: bus.Subject(bus.Filings, filing.CourtToken(doc.Docket.Court)),
@@ -82,21 +83,117 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 	if err != nil {
 		return false, err
 	}
-	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob})
+	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob, Doc: metadataOf(doc)})
 	if err != nil {
 		return false, err
 	}
-	if _, err := p.seen.Put(ctx, key, rec); err != nil {
+	if _, err := p.seen.Put(ctx, doc.ID.Key(), rec); err != nil {
 		return false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
 	}
-	return dup, nil
+	return dup, p.remember(ctx, arrivedAs, doc)
+}
+
+// resolve finds the document that doc is: itself, or the document published before with
+// the same PDF bytes under another id (a local copy, then the same file from
+// CourtListener), into which doc's metadata is merged (filing.Merge) so that the two
+// routes make one document. It returns the document to publish and the seen record of
+// its id. Only an id never seen before is merged: an id already published stays its own
+// document.
+func (p *Publisher) resolve(ctx context.Context, doc filing.Document) (filing.Document, seenRecord, error) {
+	own, err := p.get(ctx, doc.ID)
+	if err != nil {
+		return doc, own, err
+	}
+	canonical := own.Alias
+	if canonical == "" && own.Hash == "" && doc.Blob != nil {
+		if key, ok := sha256Key(doc.Blob.SHA256); ok {
+			e, err := p.seen.Get(ctx, key)
+			switch {
+			case err == nil:
+				canonical = filing.DocID(e.Value())
+			case !bus.IsNotFound(err):
+				return doc, own, bus.Unavailable(fmt.Errorf("looking up the blob of %s: %w", doc.ID, err))
+			}
+		}
+	}
+	if canonical == "" || canonical == doc.ID {
+		return doc, own, nil
+	}
+	prev, err := p.get(ctx, canonical)
+	if err != nil {
+		return doc, prev, err
+	}
+	known := filing.Document{ID: canonical}
+	if prev.Doc != nil {
+		known = *prev.Doc
+		known.ID = canonical
+	}
+	return filing.Merge(known, doc), prev, nil
+}
+
+// remember records, once doc is published, that a document which arrived as another id
+// is doc (so its later versions merge into doc too), and which document holds doc's PDF
+// bytes. The first id to publish some bytes keeps them.
+func (p *Publisher) remember(ctx context.Context, arrivedAs filing.DocID, doc filing.Document) error {
+	if arrivedAs != doc.ID {
+		rec, _ := json.Marshal(seenRecord{Alias: doc.ID})
+		if _, err := p.seen.Put(ctx, arrivedAs.Key(), rec); err != nil {
+			return bus.Unavailable(fmt.Errorf("marking %s as %s: %w", arrivedAs, doc.ID, err))
+		}
+	}
+	if doc.Blob == nil {
+		return nil
+	}
+	key, ok := sha256Key(doc.Blob.SHA256)
+	if !ok {
+		return nil
+	}
+	if _, err := p.seen.Create(ctx, key, []byte(doc.ID)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return bus.Unavailable(fmt.Errorf("recording the blob of %s: %w", doc.ID, err))
+	}
+	return nil
+}
+
+func (p *Publisher) get(ctx context.Context, id filing.DocID) (seenRecord, error) {
+	e, err := p.seen.Get(ctx, id.Key())
+	switch {
+	case err == nil:
+		return parseSeen(e.Value()), nil
+	case bus.IsNotFound(err):
+		return seenRecord{}, nil
+	}
+	return seenRecord{}, bus.Unavailable(fmt.Errorf("checking seen %s: %w", id, err))
+}
+
+// sha256Key is where the seen bucket maps a PDF's SHA-256 to the document holding it,
+// beside sha1Key's entries; no court is named "pdfsha256", so no DocID's key collides.
+func sha256Key(sum string) (string, bool) {
+	if len(sum) != 64 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(sum); err != nil {
+		return "", false
+	}
+	return "pdfsha256/" + strings.ToLower(sum), true
+}
+
+// metadataOf is what the seen record keeps of a published document for a later merge:
+// its metadata, not its discovery time.
+func metadataOf(doc filing.Document) *filing.Document {
+	doc.DiscoveredAt = time.Time{}
+	return &doc
 }
 
 // seenRecord is what the seen bucket holds per DocID: the content hash of the version
 // last published and its blob. Older releases stored the bare hash.
 type seenRecord struct {
-	Hash string          `json:"h"`
+	Hash string          `json:"h,omitempty"`
 	Blob *filing.BlobRef `json:"b,omitempty"`
+	// Doc is the document last published, for merging a second route's metadata into it
+	// (resolve); records of older releases have none.
+	Doc *filing.Document `json:"d,omitempty"`
+	// Alias names the document this id was merged into; the record holds nothing else.
+	Alias filing.DocID `json:"a,omitempty"`
 }
 
 func parseSeen(v []byte) seenRecord {
