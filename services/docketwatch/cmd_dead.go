@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
 // cmdDead lists, shows and retries the work parked in DEAD.
@@ -40,8 +42,12 @@ func cmdDead(ctx context.Context, args []string) error {
 		}
 		if c.jsonOut {
 			for _, p := range parked {
+				title := parkedTitle(p)
 				p.Data = nil // list is a summary; show prints the message itself
-				out.Encode(p)
+				out.Encode(struct {
+					bus.ParkedMsg
+					Title string `json:"title,omitempty"`
+				}{p, title})
 			}
 			return nil
 		}
@@ -50,9 +56,9 @@ func cmdDead(ctx context.Context, args []string) error {
 			return nil
 		}
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tPARKED\tREASON")
+		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tID\tPARKED\tREASON")
 		for _, p := range parked {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, p.ID, p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, 100))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, cmp.Or(parkedTitle(p), "-"), p.ID, p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, 100))
 		}
 		return tw.Flush()
 	case "show":
@@ -120,4 +126,12 @@ func oneLine(s string, max int) string {
 		s = s[:max] + "…"
 	}
 	return s
+}
+
+// parkedTitle names a parked message's document (docmeta.Title), "" when it holds none.
+func parkedTitle(p bus.ParkedMsg) string {
+	if doc, ok := p.Document(); ok {
+		return docmeta.Title(doc)
+	}
+	return ""
 }

@@ -439,6 +439,9 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	if len(parked) != 1 || parked[0]["stage"] != "extractor" || !strings.Contains(fmt.Sprint(parked[0]["reason"]), "pdf") {
 		t.Fatalf("dead list: %v; want the junk file parked by the extractor with its reason", parked)
 	}
+	if parked[0]["title"] != "junk.pdf" {
+		t.Errorf("dead list names the junk file %q; want its file name", parked[0]["title"])
+	}
 	if out, err := docketwatch(t, "dead", "retry", "--all", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("dead retry: %v: %s", err, out)
 	}

@@ -550,6 +550,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(got, string(idN)) || !strings.Contains(got, "not found") {
 			t.Fatalf("parked list %q lacks %s and its reason", got, idN)
 		}
+		if want := "Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 41 · Notice"; !strings.Contains(got, want) {
+			t.Fatalf("parked list %q does not name the notice %q", got, want)
+		}
 		if got := text(t, ctx, "main"); !strings.Contains(got, "extractor") || !strings.Contains(got, "indexer") {
 			t.Fatalf("pipeline table lacks the stages: %q", got)
 		}
@@ -559,7 +562,7 @@ func TestBrowser(t *testing.T) {
 		if err := e.n.Blobs.Put(context.Background(), sum, bytes.NewReader(noticePDF)); err != nil {
 			t.Fatal(err)
 		}
-		follow(t, ctx, "retrying", chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//code[normalize-space()="`+string(idN)+`"]]//button`)))
+		follow(t, ctx, "retrying", chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//small[normalize-space()="`+string(idN)+`"]]//button`)))
 		do(t, ctx, "retried", chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "back to its stage") {
 			t.Fatalf("after retry the flash reads %q", got)

@@ -25,8 +25,13 @@ const maxTitleRunes = 90
 // an "ECF No." elsewhere, with its attachment ("ECF No. 736-12"). The last part is the
 // document's type, or its verbatim title when the type is not known; with nothing else
 // known the title is the verbatim title, then the file name, then the source's id, then
-// the document id.
+// the document id. A document the extractor has not read yet (no Type: a parked filing)
+// is named with what its source and file name say, as the extractor would read it
+// without its pages.
 func Title(d filing.Document) string {
+	if d.Type == "" {
+		d = Apply(d, Read(d, nil))
+	}
 	var parts []string
 	if d.Docket.CaseName != "" {
 		parts = append(parts, d.Docket.CaseName)

@@ -65,3 +65,15 @@ func TestCourtName(t *testing.T) {
 		}
 	}
 }
+
+// A filing not read yet (parked before extraction) is named from its source's
+// description and its RECAP file name.
+func TestTitleOfAnUnreadDocument(t *testing.T) {
+	d := filing.Document{ID: "sha256:ab", Blob: &filing.BlobRef{Name: "gov.uscourts.cand.364454.736.12.pdf"},
+		Entry: filing.Entry{Description: "ORDER granting motion"}}
+	got := Title(d)
+	// A RECAP name holds PACER's case id, not the docket number.
+	if want := "N.D. Cal. · ECF No. 736-12 · Order"; got != want {
+		t.Errorf("got %q; want %q", got, want)
+	}
+}
