@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
