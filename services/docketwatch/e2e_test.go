@@ -165,6 +165,33 @@ func TestIngestSearchRestart(t *testing.T) {
 		t.Errorf("bad query answer: %+v", bad)
 	}
 
+	// What the documents say of themselves is searchable and faceted over HTTP: court,
+	// case name and type read from the captions and title blocks of the real PDFs.
+	order := fileID(t, filepath.Join("testdata", "ca7_3.pdf"))
+	for _, tc := range []struct {
+		q         string
+		id        filing.DocID
+		title     string
+		courtName string
+	}{
+		{"court:ca1", opinion, "Calvary Chapel of Bangor v. Mills · 20-1507 (1st Cir.) · Opinion", "Court of Appeals for the First Circuit"},
+		{`case:"Fedex Ground"`, order, "In re Fedex Ground Package System, Inc. Employment Practices Litigation · 17-2400 (7th Cir.) · DktEntry 3 · Order", "Court of Appeals for the Seventh Circuit"},
+		{"type:order", order, "", ""},
+	} {
+		var res search.Result
+		getJSON(t, n.HTTPURL+"/api/v1/search?facets=court&q="+url.QueryEscape(tc.q), http.StatusOK, &res)
+		if res.Total != 1 || res.Hits[0].ID != tc.id {
+			t.Errorf("%s: got %+v; want %s alone", tc.q, res.Hits, tc.id)
+			continue
+		}
+		if h := res.Hits[0]; tc.title != "" && (h.Title != tc.title || h.CourtName != tc.courtName) {
+			t.Errorf("%s: titled %q at %q; want %q at %q", tc.q, h.Title, h.CourtName, tc.title, tc.courtName)
+		}
+		if f := res.Facets["court"]; len(f.Terms) != 1 || f.Terms[0].Label == "" || f.Terms[0].Label == f.Terms[0].Term {
+			t.Errorf("%s: court facet %+v; want the court by its name", tc.q, f)
+		}
+	}
+
 	// The document, its text and its PDF are served.
 	resp0, err := http.Get(n.HTTPURL + "/api/v1/documents/" + url.PathEscape(string(opinion)) + "/pdf")
 	if err != nil {
