@@ -406,6 +406,10 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		if !strings.Contains(string(body), `"page":2`) || !strings.Contains(string(body), "parcels") {
 			t.Errorf("webhook body %s lacks the rule or the page", body)
 		}
+		// The payload names the document by its title: its file name and what it is.
+		if !strings.Contains(string(body), `"title":"exhibit.pdf · Exhibit 4"`) {
+			t.Errorf("webhook body %s does not name the exhibit by its title", body)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no webhook within 30s of indexing a matching exhibit")
 	}

@@ -58,7 +58,8 @@ func Title(d filing.Document) string {
 		return strings.Join(parts, titleSep)
 	}
 	for _, s := range []string{d.Title, blobName(d), d.SourceID, string(d.ID)} {
-		if s = strings.TrimSpace(s); s != "" {
+		// A title that only says what the kind says ("EXHIBIT 4") names nothing more.
+		if s = strings.TrimSpace(s); s != "" && (len(parts) == 0 || !strings.EqualFold(strings.Join(strings.Fields(s), " "), parts[0])) {
 			if len(parts) > 0 {
 				return s + titleSep + parts[0]
 			}

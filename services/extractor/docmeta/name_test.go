@@ -38,6 +38,8 @@ func TestTitle(t *testing.T) {
 		{"only a file name", filing.Document{ID: "sha256:ab", Blob: &filing.BlobRef{Name: "scan 7.pdf"}}, "scan 7.pdf"},
 		{"file name and type", filing.Document{ID: "sha256:ab", Blob: &filing.BlobRef{Name: "scan 7.pdf"}, Type: filing.TypeOrder},
 			"scan 7.pdf · Order"},
+		{"a title that is the kind", filing.Document{ID: "sha256:ab", Title: "EXHIBIT  4", Exhibit: true, ExhibitLabel: "Exhibit 4",
+			Blob: &filing.BlobRef{Name: "ex.pdf"}}, "ex.pdf · Exhibit 4"},
 		{"source id", filing.Document{ID: "cl:1", SourceID: "4711"}, "4711"},
 		{"nothing but the id", filing.Document{ID: "sha256:ab"}, "sha256:ab"},
 		{"a long title is cut at a word", filing.Document{Docket: filing.Docket{CaseName: "A v. B"}, Title: long},
