@@ -380,6 +380,13 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), `"id":"sha256:`) {
 		t.Errorf("search --export: %v: %q; want one JSON line", err, out)
 	}
+	// The human output names each hit by its title with its id small beside it, and
+	// the court facet by the court's name.
+	if out, err := docketwatch(t, "search", "--data", data, "--facets", "court", "type:order").Output(); err != nil ||
+		!strings.Contains(string(out), "In re Fedex Ground Package System, Inc. Employment Practices Litigation · 17-2400 (7th Cir.) · DktEntry 3 · Order") ||
+		!strings.Contains(string(out), "Court of Appeals for the Seventh Circuit [ca7] (1)") || !strings.Contains(string(out), "sha256:") {
+		t.Errorf("search type:order: %v: %s; want the order by its title and id, its court by name", err, out)
+	}
 	var body search.Result
 	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
 	if body.Total != 1 {
