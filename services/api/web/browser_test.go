@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
@@ -350,6 +351,7 @@ func TestBrowser(t *testing.T) {
 		if ids := run(t, ctx, "hit ids", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hits .docid")].map(s => s.textContent)`)); !slices.Contains(ids, string(idO)) {
 			t.Errorf("hit ids %q lack %s", ids, idO)
 		}
+		checkExport(t, e.url+"/export?format=csv&q=%2Binteroperability+%2Bcourt%3Anysd")
 		// The court facet names the courts and counts 2 at cand and 1 at nysd; clicking
 		// cand narrows.
 		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
@@ -660,4 +662,39 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "phone alerts", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		shoot(t, ctx, "alerts-phone")
 	})
+}
+
+// checkExport reads a CSV export of the nysd order's search: the hit is named by its
+// title, its court by name, with the page and snippet of its match.
+func checkExport(t *testing.T, u string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK || len(rows) != 2 {
+		t.Fatalf("export: %s, %d rows, %v; want a header and the order", resp.Status, len(rows), err)
+	}
+	got := map[string]string{}
+	for i, col := range rows[0] {
+		got[col] = rows[1][i]
+	}
+	want := map[string]string{
+		"title":      "Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 40 · Order",
+		"court":      "nysd",
+		"court_name": "District Court, S.D. New York",
+		"case_name":  "Pemberton v. Castellan Holdings Corp.",
+		"doc_type":   "order",
+		"page":       "1",
+	}
+	for col, w := range want {
+		if got[col] != w {
+			t.Errorf("export column %s = %q; want %q", col, got[col], w)
+		}
+	}
+	if !strings.Contains(got["snippet"], "The Court finds that the interoperability claims") {
+		t.Errorf("export snippet %q; want the matching passage as plain text", got["snippet"])
+	}
 }
