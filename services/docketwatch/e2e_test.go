@@ -434,6 +434,11 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	if body.Total != 1 {
 		t.Errorf("after re-extraction, http search finds %d", body.Total)
 	}
+	// The re-extracted version carries the metadata the extractor reads.
+	getJSON(t, url+"/api/v1/search?q=type%3Aorder+%2Bcourt%3Aca7", http.StatusOK, &body)
+	if body.Total != 1 || !strings.HasSuffix(body.Hits[0].Title, "(7th Cir.) · DktEntry 3 · Order") {
+		t.Errorf("after re-extraction, type:order +court:ca7 finds %+v; want the order, titled", body.Hits)
+	}
 	// Re-extracting the exhibit re-indexed it: the rule does not fire again.
 	select {
 	case body := <-hooks:
