@@ -54,14 +54,22 @@ func NewPublisher(ctx context.Context, js jetstream.JetStream) (*Publisher, erro
 // republishes on restart, which the stream's Nats-Msg-Id window and the idempotent
 // stages absorb; the other order could lose the document.
 func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate bool, err error) {
+	_, duplicate, err = p.PublishAs(ctx, doc)
+	return duplicate, err
+}
+
+// PublishAs is Publish, and also returns the id the document was published as: doc's
+// own, or that of the document with the same PDF bytes it was merged into (resolve), which
+// is the id to wait for in the index.
+func (p *Publisher) PublishAs(ctx context.Context, doc filing.Document) (id filing.DocID, duplicate bool, err error) {
 	if err := doc.ID.Validate(); err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	doc.Schema = filing.Schema
 	arrivedAs := doc.ID
 	doc, prev, err := p.resolve(ctx, doc)
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	if doc.Blob == nil && prev.Blob != nil {
 		b := *prev.Blob
@@ -69,10 +77,10 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 	}
 	hash, err := contentHash(doc)
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	if prev.Hash == hash {
-		return true, p.remember(ctx, arrivedAs, doc)
+		return doc.ID, true, p.remember(ctx, arrivedAs, doc)
 	}
 	dup, err := bus.Publish(ctx, p.js, bus.Out{
 		Subject: bus.Subject(bus.Filings, filing.CourtToken(doc.Docket.Court)),
@@ -81,16 +89,16 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		Value:   doc,
 	})
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob, Doc: metadataOf(doc)})
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	if _, err := p.seen.Put(ctx, doc.ID.Key(), rec); err != nil {
-		return false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
+		return doc.ID, false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
 	}
-	return dup, p.remember(ctx, arrivedAs, doc)
+	return doc.ID, dup, p.remember(ctx, arrivedAs, doc)
 }
 
 // resolve finds the document that doc is: itself, or the document published before with

@@ -73,8 +73,12 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 		plain.Docket, plain.Origins = filing.Docket{}, nil
 		// A copy that says nothing new is the same document, already published.
 		publish(t, p, plain, true)
-		// One that states a court changes that field only, on the CourtListener document.
-		publish(t, p, local, false)
+		// One that states a court changes that field only, on the CourtListener document,
+		// whose id is the one to wait for.
+		id, dup, err := p.PublishAs(ctx, local)
+		if err != nil || dup || id != fromCL.ID {
+			t.Fatalf("publishing the local copy: %s, duplicate %v, %v; want %s, new", id, dup, err, fromCL.ID)
+		}
 		docs := filings(t, env.js)
 		if len(docs) != 2 {
 			t.Fatalf("got %d messages; want 2", len(docs))
