@@ -339,6 +339,8 @@ type Alert struct {
 	RuleName string       `json:"rule_name"`
 	DocID    filing.DocID `json:"doc_id"`
 	Kind     Kind         `json:"kind"`
+	// Title names the document as a researcher cites it (docmeta.Title).
+	Title string `json:"title,omitempty"`
 
 	Court        string    `json:"court,omitempty"`
 	Docket       string    `json:"docket,omitempty"`
@@ -372,6 +374,24 @@ type Alert struct {
 	// day's digest instead of on its own.
 	Overflow  bool      `json:"overflow,omitempty"`
 	MatchedAt time.Time `json:"matched_at"`
+}
+
+// Heading names the alert's document for people: its Title, or for an alert recorded
+// before alerts had titles, its case name, docket and exhibit, or else its id.
+func (a Alert) Heading() string {
+	if a.Title != "" {
+		return a.Title
+	}
+	var parts []string
+	for _, p := range []string{a.CaseName, a.Docket, a.ExhibitLabel} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return string(a.DocID)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // Digest rolls up the alerts of a rule's day that went over its daily cap.

@@ -107,3 +107,20 @@ func RetryParked(ctx context.Context, js jetstream.JetStream, seq uint64) error 
 	}
 	return nil
 }
+
+// Document is the document a parked message carries: a FILINGS message is one, a TEXTS
+// message holds one; false when the message is neither (or unreadable), so that a list
+// of parked messages can name each by its document's title.
+func (p ParkedMsg) Document() (filing.Document, bool) {
+	var t struct {
+		filing.Document
+		Text *filing.Document `json:"document"`
+	}
+	if json.Unmarshal(p.Data, &t) != nil {
+		return filing.Document{}, false
+	}
+	if t.Text != nil && t.Text.ID != "" {
+		return *t.Text, true
+	}
+	return t.Document, t.Document.ID != ""
+}

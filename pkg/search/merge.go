@@ -51,6 +51,7 @@ func mergeFacets(q Query, results []*Result) map[string]Facet {
 	out := map[string]Facet{}
 	for _, name := range q.Facets {
 		counts := map[string]int{}
+		labels := map[string]string{}
 		var f Facet
 		for _, r := range results {
 			rf, ok := r.Facets[name]
@@ -61,10 +62,11 @@ func mergeFacets(q Query, results []*Result) map[string]Facet {
 			f.Missing += rf.Missing
 			for _, t := range rf.Terms {
 				counts[t.Term] += t.Count
+				labels[t.Term] = t.Label
 			}
 		}
 		for term, n := range counts {
-			f.Terms = append(f.Terms, FacetTerm{Term: term, Count: n})
+			f.Terms = append(f.Terms, FacetTerm{Term: term, Label: labels[term], Count: n})
 		}
 		sort.Slice(f.Terms, func(a, b int) bool {
 			if f.Terms[a].Count != f.Terms[b].Count {

@@ -20,7 +20,8 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // facetIndex is an index that holds only facet values: each term of the court facet
 // and how many documents have it. It answers as bleve does: the FacetSize most frequent
-// terms (ties by term), Total over all values, Other for the values not listed.
+// terms (ties by term), Total over all values, Other for the values not listed. Each
+// term is labelled (the court's name, here its id in capitals), which merging keeps.
 type facetIndex struct {
 	counts map[string]int
 	asked  atomic.Int32
@@ -34,7 +35,7 @@ func (x *facetIndex) Search(_ context.Context, q Query) (*Result, error) {
 	}
 	f := Facet{}
 	for term, n := range x.counts {
-		f.Terms = append(f.Terms, FacetTerm{Term: term, Count: n})
+		f.Terms = append(f.Terms, FacetTerm{Term: term, Label: strings.ToUpper(term), Count: n})
 		f.Total += n
 	}
 	sort.Slice(f.Terms, func(a, b int) bool {

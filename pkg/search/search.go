@@ -84,8 +84,12 @@ const (
 
 // Hit is one matching document, with the page of its best match.
 type Hit struct {
-	ID    filing.DocID `json:"id"`
-	Score float64      `json:"score"`
+	ID filing.DocID `json:"id"`
+	// Title names the document as a researcher cites it (docmeta.Title); CourtName is the
+	// court's name for people.
+	Title     string  `json:"title"`
+	CourtName string  `json:"court_name,omitempty"`
+	Score     float64 `json:"score"`
 	// Page is the page of the best match and Snippet the text around it, HTML-escaped
 	// with matches in <mark>; Highlights adds the best passages of other pages.
 	Page       int         `json:"page,omitempty"`
@@ -158,7 +162,10 @@ type Facet struct {
 
 // FacetTerm is one value of a facet and how many hits have it.
 type FacetTerm struct {
+	// Term is the value a filter uses ("ca9"); Label names it for people ("Court of
+	// Appeals for the Ninth Circuit"), never blank.
 	Term  string `json:"term"`
+	Label string `json:"label"`
 	Count int    `json:"count"`
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/percolate"
 	"github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -350,7 +351,7 @@ func (s *Service) build(ix filing.Indexed, t filing.Text, m percolate.Match, e a
 		kind = alert.NewlyAvailable
 	}
 	a := alert.Alert{
-		ID: e.AlertID, RuleID: r.ID, RuleName: r.Name, DocID: d.ID, Kind: kind,
+		ID: e.AlertID, RuleID: r.ID, RuleName: r.Name, DocID: d.ID, Kind: kind, Title: docmeta.Title(d),
 		Court: d.Docket.Court, Docket: d.Docket.Number, CaseName: d.Docket.CaseName, Entry: d.Entry.Number,
 		Attachment: d.Attachment, Exhibit: d.Exhibit, ExhibitLabel: d.ExhibitLabel,
 		Description: firstNonEmpty(d.Description, d.Entry.Description), Filed: d.Entry.Filed,

@@ -298,18 +298,9 @@ func feedEntry(e alert.Event, base string) atomEntry {
 }
 
 func entryTitle(a alert.Alert) string {
-	var parts []string
-	for _, p := range []string{a.CaseName, a.Docket, a.ExhibitLabel} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, string(a.DocID))
-	}
 	kind := "newly filed"
 	if a.Kind == alert.NewlyAvailable {
 		kind = "newly available"
 	}
-	return strings.Join(parts, " · ") + " (" + kind + ")"
+	return a.Heading() + " (" + kind + ")"
 }

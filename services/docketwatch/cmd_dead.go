@@ -12,6 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
 // cmdDead lists, shows and retries the work parked in DEAD.
@@ -45,7 +46,7 @@ func cmdDead(ctx context.Context, args []string) error {
 		if c.jsonOut {
 			for _, p := range parked {
 				// list is a summary; show prints the message itself
-				out.Encode(parkedSummary{ParkedMsg: p, Source: parkedSource(p.Data), Data: nil})
+				out.Encode(parkedSummary{ParkedMsg: p, Title: parkedTitle(p), Source: parkedSource(p.Data), Data: nil})
 			}
 			return nil
 		}
@@ -55,9 +56,9 @@ func cmdDead(ctx context.Context, args []string) error {
 		}
 		// The reason comes last and whole: its cause is at its end ("extracting …: <cause>").
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tFILE OR URL\tPARKED\tREASON")
+		fmt.Fprintln(tw, "SEQ\tSTAGE\tDOCUMENT\tID\tFILE OR URL\tPARKED\tREASON")
 		for _, p := range parked {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, p.ID, orDash(parkedSource(p.Data)), p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, -1))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Seq, p.Stage, orDash(parkedTitle(p)), p.ID, orDash(parkedSource(p.Data)), p.ParkedAt.Format("2006-01-02 15:04"), oneLine(p.Reason, -1))
 		}
 		return tw.Flush()
 	case "show":
@@ -131,6 +132,7 @@ func oneLine(s string, max int) string {
 // with where the document came from.
 type parkedSummary struct {
 	bus.ParkedMsg
+	Title  string `json:"title,omitempty"`
 	Source string `json:"source,omitempty"`
 	Data   []byte `json:"data,omitempty"`
 }
@@ -161,4 +163,12 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// parkedTitle names a parked message's document (docmeta.Title), "" when it holds none.
+func parkedTitle(p bus.ParkedMsg) string {
+	if doc, ok := p.Document(); ok {
+		return docmeta.Title(doc)
+	}
+	return ""
 }

@@ -160,20 +160,12 @@ func printHits(res *search.Result) {
 		f := res.Facets[name]
 		var terms []string
 		for _, t := range f.Terms {
-			terms = append(terms, fmt.Sprintf("%s (%d)", t.Term, t.Count))
+			terms = append(terms, fmt.Sprintf("%s (%d)", facetName(t), t.Count))
 		}
 		fmt.Printf("  %s: %s\n", name, strings.Join(terms, ", "))
 	}
 	for _, h := range res.Hits {
-		title := h.CaseName
-		if title == "" {
-			title = h.Description
-		}
-		where := strings.TrimSpace(strings.Join([]string{h.Court, h.Docket, h.ExhibitLabel}, " "))
-		fmt.Printf("\n%s  page %d  score %.2f\n", h.ID, h.Page, h.Score)
-		if title != "" || where != "" {
-			fmt.Printf("  %s %s\n", where, title)
-		}
+		fmt.Printf("\n%s\n  page %d  score %.2f  %s\n", h.Title, h.Page, h.Score, h.ID)
 		snippet := markTag.ReplaceAllStringFunc(h.Snippet, func(t string) string {
 			switch {
 			case !tty:
@@ -201,4 +193,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// facetName shows a facet value by its label and, when they differ, the value a filter
+// takes: "Court of Appeals for the Ninth Circuit [ca9]".
+func facetName(t search.FacetTerm) string {
+	if t.Label == "" || t.Label == t.Term {
+		return t.Term
+	}
+	return t.Label + " [" + t.Term + "]"
 }

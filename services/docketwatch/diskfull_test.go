@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so

@@ -167,6 +167,33 @@ func TestIngestSearchRestart(t *testing.T) {
 		t.Errorf("bad query answer: %+v", bad)
 	}
 
+	// What the documents say of themselves is searchable and faceted over HTTP: court,
+	// case name and type read from the captions and title blocks of the real PDFs.
+	order := fileID(t, filepath.Join("testdata", "ca7_3.pdf"))
+	for _, tc := range []struct {
+		q         string
+		id        filing.DocID
+		title     string
+		courtName string
+	}{
+		{"court:ca1", opinion, "Calvary Chapel of Bangor v. Mills · 20-1507 (1st Cir.) · Opinion", "Court of Appeals for the First Circuit"},
+		{`case:"Fedex Ground"`, order, "In re Fedex Ground Package System, Inc. Employment Practices Litigation · 17-2400 (7th Cir.) · DktEntry 3 · Order", "Court of Appeals for the Seventh Circuit"},
+		{"type:order", order, "", ""},
+	} {
+		var res search.Result
+		getJSON(t, n.HTTPURL+"/api/v1/search?facets=court&q="+url.QueryEscape(tc.q), http.StatusOK, &res)
+		if res.Total != 1 || res.Hits[0].ID != tc.id {
+			t.Errorf("%s: got %+v; want %s alone", tc.q, res.Hits, tc.id)
+			continue
+		}
+		if h := res.Hits[0]; tc.title != "" && (h.Title != tc.title || h.CourtName != tc.courtName) {
+			t.Errorf("%s: titled %q at %q; want %q at %q", tc.q, h.Title, h.CourtName, tc.title, tc.courtName)
+		}
+		if f := res.Facets["court"]; len(f.Terms) != 1 || f.Terms[0].Label == "" || f.Terms[0].Label == f.Terms[0].Term {
+			t.Errorf("%s: court facet %+v; want the court by its name", tc.q, f)
+		}
+	}
+
 	// The document, its text and its PDF are served.
 	resp0, err := http.Get(n.HTTPURL + "/api/v1/documents/" + url.PathEscape(string(opinion)) + "/pdf")
 	if err != nil {
@@ -355,6 +382,13 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), `"id":"sha256:`) {
 		t.Errorf("search --export: %v: %q; want one JSON line", err, out)
 	}
+	// The human output names each hit by its title with its id small beside it, and
+	// the court facet by the court's name.
+	if out, err := docketwatch(t, "search", "--data", data, "--facets", "court", "type:order").Output(); err != nil ||
+		!strings.Contains(string(out), "In re Fedex Ground Package System, Inc. Employment Practices Litigation · 17-2400 (7th Cir.) · DktEntry 3 · Order") ||
+		!strings.Contains(string(out), "Court of Appeals for the Seventh Circuit [ca7] (1)") || !strings.Contains(string(out), "sha256:") {
+		t.Errorf("search type:order: %v: %s; want the order by its title and id, its court by name", err, out)
+	}
 	var body search.Result
 	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
 	if body.Total != 1 {
@@ -381,6 +415,10 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		if !strings.Contains(string(body), `"page":2`) || !strings.Contains(string(body), "parcels") {
 			t.Errorf("webhook body %s lacks the rule or the page", body)
 		}
+		// The payload names the document by its title: its file name and what it is.
+		if !strings.Contains(string(body), `"title":"exhibit.pdf · Exhibit 4"`) {
+			t.Errorf("webhook body %s does not name the exhibit by its title", body)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no webhook within 30s of indexing a matching exhibit")
 	}
@@ -397,6 +435,11 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	getJSON(t, url+"/api/v1/search?q=fedex", http.StatusOK, &body)
 	if body.Total != 1 {
 		t.Errorf("after re-extraction, http search finds %d", body.Total)
+	}
+	// The re-extracted version carries the metadata the extractor reads.
+	getJSON(t, url+"/api/v1/search?q=type%3Aorder+%2Bcourt%3Aca7", http.StatusOK, &body)
+	if body.Total != 1 || !strings.HasSuffix(body.Hits[0].Title, "(7th Cir.) · DktEntry 3 · Order") {
+		t.Errorf("after re-extraction, type:order +court:ca7 finds %+v; want the order, titled", body.Hits)
 	}
 	// Re-extracting the exhibit re-indexed it: the rule does not fire again.
 	select {
@@ -452,6 +495,9 @@ func TestRunServesOtherVerbs(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "junk.pdf") || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), reason) {
 			t.Errorf("%s: %v; want the file name and the whole reason %q:\n%s", args, err, reason, out)
 		}
+	}
+	if parked[0]["title"] != "junk.pdf" {
+		t.Errorf("dead list names the junk file %q; want its file name", parked[0]["title"])
 	}
 	if out, err := docketwatch(t, "dead", "retry", "--all", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("dead retry: %v: %s", err, out)

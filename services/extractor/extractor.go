@@ -6,6 +6,8 @@ package extractor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -158,10 +160,10 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", doc.ID, err)
 	}
-	contentKey := "meta"
-	if doc.Blob != nil {
-		contentKey = doc.Blob.SHA256[:16]
-	}
+	// The same filing redelivered is deduplicated; a new version of it (metadata merged
+	// from another route, a corrected description, same PDF) is not.
+	filingSum := sha256.Sum256(msg.Data())
+	contentKey := hex.EncodeToString(filingSum[:12])
 	_, err = bus.Publish(ctx, s.js, bus.Out{
 		Subject: bus.Subject(bus.Texts, filing.CourtToken(text.Document.Docket.Court)),
 		MsgID:   bus.MsgID("extractor", doc.ID, contentKey+":"+text.Extractor),

@@ -15,7 +15,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -51,16 +54,22 @@ func NewPublisher(ctx context.Context, js jetstream.JetStream) (*Publisher, erro
 // republishes on restart, which the stream's Nats-Msg-Id window and the idempotent
 // stages absorb; the other order could lose the document.
 func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate bool, err error) {
+	_, duplicate, err = p.PublishAs(ctx, doc)
+	return duplicate, err
+}
+
+// PublishAs is Publish, and also returns the id the document was published as: doc's
+// own, or that of the document with the same PDF bytes it was merged into (resolve), which
+// is the id to wait for in the index.
+func (p *Publisher) PublishAs(ctx context.Context, doc filing.Document) (id filing.DocID, duplicate bool, err error) {
 	if err := doc.ID.Validate(); err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	doc.Schema = filing.Schema
-	key := doc.ID.Key()
-	var prev seenRecord
-	if e, err := p.seen.Get(ctx, key); err == nil {
-		prev = parseSeen(e.Value())
-	} else if !bus.IsNotFound(err) {
-		return false, bus.Unavailable(fmt.Errorf("checking seen %s: %w", doc.ID, err))
+	arrivedAs := doc.ID
+	doc, prev, err := p.resolve(ctx, doc)
+	if err != nil {
+		return doc.ID, false, err
 	}
 	if doc.Blob == nil && prev.Blob != nil {
 		b := *prev.Blob
@@ -68,10 +77,10 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 	}
 	hash, err := contentHash(doc)
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
 	if prev.Hash == hash {
-		return true, nil
+		return doc.ID, true, p.remember(ctx, arrivedAs, doc)
 	}
 	dup, err := bus.Publish(ctx, p.js, bus.Out{
 		Subject: bus.Subject(bus.Filings, filing.CourtToken(doc.Docket.Court)),
@@ -80,23 +89,119 @@ func (p *Publisher) Publish(ctx context.Context, doc filing.Document) (duplicate
 		Value:   doc,
 	})
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
-	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob})
+	rec, err := json.Marshal(seenRecord{Hash: hash, Blob: doc.Blob, Doc: metadataOf(doc)})
 	if err != nil {
-		return false, err
+		return doc.ID, false, err
 	}
-	if _, err := p.seen.Put(ctx, key, rec); err != nil {
-		return false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
+	if _, err := p.seen.Put(ctx, doc.ID.Key(), rec); err != nil {
+		return doc.ID, false, bus.Unavailable(fmt.Errorf("marking %s seen: %w", doc.ID, err))
 	}
-	return dup, nil
+	return doc.ID, dup, p.remember(ctx, arrivedAs, doc)
+}
+
+// resolve finds the document that doc is: itself, or the document published before with
+// the same PDF bytes under another id (a local copy, then the same file from
+// CourtListener), into which doc's metadata is merged (filing.Merge) so that the two
+// routes make one document. It returns the document to publish and the seen record of
+// its id. Only an id never seen before is merged: an id already published stays its own
+// document.
+func (p *Publisher) resolve(ctx context.Context, doc filing.Document) (filing.Document, seenRecord, error) {
+	own, err := p.get(ctx, doc.ID)
+	if err != nil {
+		return doc, own, err
+	}
+	canonical := own.Alias
+	if canonical == "" && own.Hash == "" && doc.Blob != nil {
+		if key, ok := sha256Key(doc.Blob.SHA256); ok {
+			e, err := p.seen.Get(ctx, key)
+			switch {
+			case err == nil:
+				canonical = filing.DocID(e.Value())
+			case !bus.IsNotFound(err):
+				return doc, own, bus.Unavailable(fmt.Errorf("looking up the blob of %s: %w", doc.ID, err))
+			}
+		}
+	}
+	if canonical == "" || canonical == doc.ID {
+		return doc, own, nil
+	}
+	prev, err := p.get(ctx, canonical)
+	if err != nil {
+		return doc, prev, err
+	}
+	known := filing.Document{ID: canonical}
+	if prev.Doc != nil {
+		known = *prev.Doc
+		known.ID = canonical
+	}
+	return filing.Merge(known, doc), prev, nil
+}
+
+// remember records, once doc is published, that a document which arrived as another id
+// is doc (so its later versions merge into doc too), and which document holds doc's PDF
+// bytes. The first id to publish some bytes keeps them.
+func (p *Publisher) remember(ctx context.Context, arrivedAs filing.DocID, doc filing.Document) error {
+	if arrivedAs != doc.ID {
+		rec, _ := json.Marshal(seenRecord{Alias: doc.ID})
+		if _, err := p.seen.Put(ctx, arrivedAs.Key(), rec); err != nil {
+			return bus.Unavailable(fmt.Errorf("marking %s as %s: %w", arrivedAs, doc.ID, err))
+		}
+	}
+	if doc.Blob == nil {
+		return nil
+	}
+	key, ok := sha256Key(doc.Blob.SHA256)
+	if !ok {
+		return nil
+	}
+	if _, err := p.seen.Create(ctx, key, []byte(doc.ID)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return bus.Unavailable(fmt.Errorf("recording the blob of %s: %w", doc.ID, err))
+	}
+	return nil
+}
+
+func (p *Publisher) get(ctx context.Context, id filing.DocID) (seenRecord, error) {
+	e, err := p.seen.Get(ctx, id.Key())
+	switch {
+	case err == nil:
+		return parseSeen(e.Value()), nil
+	case bus.IsNotFound(err):
+		return seenRecord{}, nil
+	}
+	return seenRecord{}, bus.Unavailable(fmt.Errorf("checking seen %s: %w", id, err))
+}
+
+// sha256Key is where the seen bucket maps a PDF's SHA-256 to the document holding it,
+// beside sha1Key's entries; no court is named "pdfsha256", so no DocID's key collides.
+func sha256Key(sum string) (string, bool) {
+	if len(sum) != 64 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(sum); err != nil {
+		return "", false
+	}
+	return "pdfsha256/" + strings.ToLower(sum), true
+}
+
+// metadataOf is what the seen record keeps of a published document for a later merge:
+// its metadata, not its discovery time.
+func metadataOf(doc filing.Document) *filing.Document {
+	doc.DiscoveredAt = time.Time{}
+	return &doc
 }
 
 // seenRecord is what the seen bucket holds per DocID: the content hash of the version
 // last published and its blob. Older releases stored the bare hash.
 type seenRecord struct {
-	Hash string          `json:"h"`
+	Hash string          `json:"h,omitempty"`
 	Blob *filing.BlobRef `json:"b,omitempty"`
+	// Doc is the document last published, for merging a second route's metadata into it
+	// (resolve); records of older releases have none.
+	Doc *filing.Document `json:"d,omitempty"`
+	// Alias names the document this id was merged into; the record holds nothing else.
+	Alias filing.DocID `json:"a,omitempty"`
 }
 
 func parseSeen(v []byte) seenRecord {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
 // The data-driven search tests follow bleve's own (test/tests/<case>/searches.json):
@@ -310,6 +311,8 @@ func (d caseDoc) text(t testing.TB) filing.Text {
 	for i, p := range pages {
 		tx.Pages = append(tx.Pages, filing.Page{Number: i + 1, Text: p})
 	}
+	// The extractor reads the document's metadata (its type among them) before indexing.
+	tx.Document = docmeta.Apply(doc, docmeta.Read(doc, tx.Pages))
 	return tx
 }
 

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
@@ -14,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
@@ -64,7 +66,7 @@ func Request(q search.Query) (*bleve.SearchRequest, search.Query, error) {
 		req.SearchAfter = after
 	}
 	req.Fields = []string{schema.FieldPages, schema.FieldCaseName, schema.FieldDescription, schema.FieldCourt, schema.FieldDocket, schema.FieldEntry,
-		schema.FieldExhibit, schema.FieldExhibitLabel, schema.FieldFiled, schema.FieldDocType, schema.FieldSource}
+		schema.FieldExhibit, schema.FieldExhibitLabel, schema.FieldFiled, schema.FieldDocType, schema.FieldSource, schema.FieldDocumentJSON}
 	if highlighting(q) {
 		req.IncludeLocations = true
 		req.Fields = append(req.Fields, schema.FieldText, schema.FieldPageStarts)
@@ -148,7 +150,7 @@ func toResult(res *bleve.SearchResult, q search.Query, start time.Time) *search.
 		for name, f := range res.Facets {
 			sf := search.Facet{Total: f.Total, Missing: f.Missing, Other: f.Other, Terms: []search.FacetTerm{}}
 			for _, t := range f.Terms.Terms() {
-				sf.Terms = append(sf.Terms, search.FacetTerm{Term: t.Term, Count: t.Count})
+				sf.Terms = append(sf.Terms, search.FacetTerm{Term: t.Term, Label: facetLabel(name, t.Term), Count: t.Count})
 			}
 			out.Facets[name] = sf
 		}
@@ -167,6 +169,7 @@ func toHit(h *bsearch.DocumentMatch, highlight bool) search.Hit {
 		Source: str(schema.FieldSource),
 	}
 	hit.Exhibit, _ = h.Fields[schema.FieldExhibit].(bool)
+	hit.Title, hit.CourtName = hitTitle(hit, str(schema.FieldDocumentJSON)), docmeta.CourtName(hit.Court)
 	if s := str(schema.FieldFiled); s != "" {
 		hit.Filed, _ = time.Parse(time.RFC3339, s)
 	}
@@ -258,4 +261,27 @@ func decodeCursor(s, order string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// facetLabel names a facet value for people: a court by its name (the value stays its id,
+// which filters use), anything else as it is; an empty value as "unknown".
+func facetLabel(facet, term string) string {
+	switch {
+	case term == "":
+		return "unknown"
+	case facet == search.FacetCourt:
+		return docmeta.CourtName(term)
+	}
+	return term
+}
+
+// hitTitle is the title of a hit's document, from the document stored with it; a
+// document stored before the metadata was (or unreadable) is named from the hit's fields.
+func hitTitle(h search.Hit, docJSON string) string {
+	var d filing.Document
+	if docJSON == "" || json.Unmarshal([]byte(docJSON), &d) != nil {
+		d = filing.Document{ID: h.ID, Docket: filing.Docket{Court: h.Court, Number: h.Docket, CaseName: h.CaseName},
+			Entry: filing.Entry{Number: h.Entry}, ExhibitLabel: h.ExhibitLabel}
+	}
+	return docmeta.Title(d)
 }

@@ -218,7 +218,7 @@ func Message(from string, to []string, e alert.Event) (*mail.Msg, error) {
 	switch {
 	case e.Alert != nil:
 		a := e.Alert
-		subject = fmt.Sprintf("[docketwatch] %s: %s", a.RuleName, title(*a))
+		subject = fmt.Sprintf("[docketwatch] %s: %s", a.RuleName, a.Heading())
 		if err := textTmpl.ExecuteTemplate(&text, "alert", a); err != nil {
 			return nil, err
 		}
@@ -240,21 +240,8 @@ func Message(from string, to []string, e alert.Event) (*mail.Msg, error) {
 	return m, nil
 }
 
-func title(a alert.Alert) string {
-	parts := []string{}
-	for _, p := range []string{a.CaseName, a.Docket, a.ExhibitLabel} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		return string(a.DocID)
-	}
-	return strings.Join(parts, " · ")
-}
-
 var funcs = template.FuncMap{
-	"title": title, "plain": alert.PlainSnippet,
+	"title": alert.Alert.Heading, "plain": alert.PlainSnippet,
 	// The snippet is escaped text with <mark> tags, built by the percolator: safe HTML.
 	"snippetHTML": func(s string) template.HTML { return template.HTML(s) },
 	"kind": func(k alert.Kind) string {

@@ -60,10 +60,11 @@ func TestFilters(t *testing.T) {
 	base := filing.Text{Schema: 1, Version: 1, Pages: []filing.Page{{Number: 1, Text: "the privacy settings of the platform"}}}
 	base.Document = filing.Document{ID: "cand/3:20-cv-08570/736/12", Docket: filing.Docket{Court: "cand", Number: "3:20-cv-08570"},
 		Entry: filing.Entry{Number: 736, Description: "DECLARATION in support of MOTION for summary judgment"}, Attachment: 12,
-		Description: "Exhibit 12", Exhibit: true, ExhibitLabel: "Exhibit 12"}
+		Description: "Exhibit 12", Exhibit: true, ExhibitLabel: "Exhibit 12", Type: filing.TypeExhibit}
 	base.Entities = []filing.Entity{{Type: filing.Organization, Canonical: "Acme Widgets, Inc."}}
 	main := base
 	main.Document.Attachment, main.Document.Exhibit, main.Document.Description = 0, false, ""
+	main.Document.Type = filing.TypeDeclaration
 	tests := []struct {
 		name string
 		f    alert.Filters
@@ -83,7 +84,8 @@ func TestFilters(t *testing.T) {
 		{"other entity", alert.Filters{Entities: []string{"Widget Makers LLC"}}, base, false},
 		{"type exhibit", alert.Filters{Types: []string{"exhibit"}}, base, true},
 		{"type exhibit, main document", alert.Filters{Types: []string{"exhibit"}}, main, false},
-		{"type of the description", alert.Filters{Types: []string{schema.DocumentType(main.Document)}}, main, true},
+		{"type of the document", alert.Filters{Types: []string{"declaration"}}, main, true},
+		{"other type", alert.Filters{Types: []string{"motion"}}, main, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -100,10 +100,7 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 			}
 			for _, e := range events {
 				if a := e.Alert; a != nil {
-					title := strings.Join(nonEmpty(a.CaseName, a.Docket, a.ExhibitLabel), " · ")
-					if title == "" {
-						title = string(a.DocID)
-					}
+					title := a.Heading()
 					kind := "newly filed"
 					if a.Kind == alert.NewlyAvailable {
 						kind = "newly available"

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,12 +348,51 @@ func TestBrowser(t *testing.T) {
 		if shown := run(t, ctx, "filters shown", chromedp.Evaluate[bool](`!!document.getElementById("court").offsetParent && !document.getElementById("filter-summary").offsetParent`)); !shown {
 			t.Error("on a laptop the filters are folded away or the toggle shows")
 		}
-		// The court facet counts 2 at cand and 1 at nysd; clicking cand narrows.
-		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
-		if strings.Join(facet, " ") != "cand=2 nysd=1" {
-			t.Fatalf("court facet reads %q; want cand=2 nysd=1", facet)
+		// Each hit is named as a researcher cites it, its id shown small beside.
+		titles := run(t, ctx, "hit titles", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hits h3")].map(h => h.textContent.trim())`))
+		for _, want := range []string{
+			"Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C",
+			"Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 91 · Motion",
+			"Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 40 · Order",
+		} {
+			if !slices.Contains(titles, want) {
+				t.Errorf("hit titles %q lack %q", titles, want)
+			}
 		}
-		follow(t, ctx, "clicking the cand facet", chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[span[@class="term"]="cand"]`)))
+		if ids := run(t, ctx, "hit ids", chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hits .docid")].map(s => s.textContent)`)); !slices.Contains(ids, string(idO)) {
+			t.Errorf("hit ids %q lack %s", ids, idO)
+		}
+		checkExport(t, e.url+"/export?format=csv&q=%2Binteroperability+%2Bcourt%3Anysd")
+		// The court facet names the courts and counts 2 at cand and 1 at nysd; clicking
+		// cand narrows.
+		facet := run(t, ctx, "court facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="court"] li a')].map(a => a.querySelector(".term").textContent + "=" + a.querySelector(".count").textContent)`))
+		if got, want := strings.Join(facet, "; "), "United States District Court for the Northern District of California=2; District Court, S.D. New York=1"; got != want {
+			t.Fatalf("court facet reads %q; want %q", got, want)
+		}
+		// The type facet filters by the documents' types: the order alone.
+		types := run(t, ctx, "type facet", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-facet="doc_type"] li a .term')].map(s => s.textContent)`))
+		if !slices.Contains(types, "order") || !slices.Contains(types, "motion") || !slices.Contains(types, "exhibit") {
+			t.Fatalf("type facet reads %q; want order, motion and exhibit", types)
+		}
+		searched := run(t, ctx, "location", chromedp.Location())
+		follow(t, ctx, "clicking the order type", chromedp.Click(chromedp.Search(`//section[@data-facet="doc_type"]//a[span[@class="term"]="order"]`)))
+		do(t, ctx, "orders", chromedp.WaitVisible(chromedp.CSS(".active-filters")))
+		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "1 document") {
+			t.Fatalf("filtered by type order, the heading reads %q; want 1 document", got)
+		}
+		if got := text(t, ctx, ".hits h3"); !strings.HasPrefix(got, "Pemberton v. Castellan Holdings Corp.") {
+			t.Fatalf("the order's hit reads %q", got)
+		}
+		shoot(t, ctx, "search-type-order-laptop")
+		do(t, ctx, "searching type:motion",
+			chromedp.Navigate(e.url+"/?q="+url.QueryEscape("+interoperability +type:motion +court:cand")),
+			chromedp.WaitVisible(chromedp.CSS("#results-h")),
+		)
+		if got := text(t, ctx, ".hits"); !strings.Contains(got, "ECF No. 91 · Motion") || strings.Contains(got, "Exhibit C") {
+			t.Fatalf("+type:motion +court:cand lists %q; want the motion alone", got)
+		}
+		do(t, ctx, "back to the search", chromedp.Navigate(searched), chromedp.WaitVisible(chromedp.CSS("#results-h")))
+		follow(t, ctx, "clicking the cand facet", chromedp.Click(chromedp.Search(`//section[@data-facet="court"]//a[contains(@href, "court=cand")]`)))
 		do(t, ctx, "narrowed results", chromedp.WaitVisible(chromedp.CSS(".active-filters")))
 		narrowed := run(t, ctx, "location", chromedp.Location())
 		if got := text(t, ctx, "#results-h"); !strings.HasPrefix(got, "2 documents") {
@@ -394,6 +435,15 @@ func TestBrowser(t *testing.T) {
 		}
 		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "3:21-cv-04417") || !strings.Contains(got, "Exhibit C") {
 			t.Fatalf("metadata %q lacks the docket or the exhibit label", got)
+		}
+		if title := run(t, ctx, "page title", chromedp.Title()); !strings.HasPrefix(title, "Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C") {
+			t.Fatalf("the document's page title is %q; want its citation", title)
+		}
+		if got := text(t, ctx, "h1"); got != "Harlow Systems, Inc. v. Brightline Networks LLC · 3:21-cv-04417 (N.D. Cal.) · ECF No. 88-3 · Exhibit C" {
+			t.Fatalf("the document's heading is %q", got)
+		}
+		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "Northern District of California") {
+			t.Fatalf("metadata %q does not name the court", got)
 		}
 		shoot(t, ctx, "document-laptop")
 
@@ -513,6 +563,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(got, string(idN)) || !strings.Contains(got, "not found") {
 			t.Fatalf("parked list %q lacks %s and its reason", got, idN)
 		}
+		if want := "Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 41 · Notice"; !strings.Contains(got, want) {
+			t.Fatalf("parked list %q does not name the notice %q", got, want)
+		}
 		if got := text(t, ctx, "main"); !strings.Contains(got, "extractor") || !strings.Contains(got, "indexer") {
 			t.Fatalf("pipeline table lacks the stages: %q", got)
 		}
@@ -522,7 +575,7 @@ func TestBrowser(t *testing.T) {
 		if err := e.n.Blobs.Put(context.Background(), sum, bytes.NewReader(noticePDF)); err != nil {
 			t.Fatal(err)
 		}
-		follow(t, ctx, "retrying", chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//code[normalize-space()="`+string(idN)+`"]]//button`)))
+		follow(t, ctx, "retrying", chromedp.Click(chromedp.Search(`//li[contains(@class,"parked-item")][.//small[normalize-space()="`+string(idN)+`"]]//button`)))
 		do(t, ctx, "retried", chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if got := text(t, ctx, ".flash"); !strings.Contains(got, "back to its stage") {
 			t.Fatalf("after retry the flash reads %q", got)
@@ -713,4 +766,39 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "phone alerts", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		shoot(t, ctx, "alerts-phone")
 	})
+}
+
+// checkExport reads a CSV export of the nysd order's search: the hit is named by its
+// title, its court by name, with the page and snippet of its match.
+func checkExport(t *testing.T, u string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK || len(rows) != 2 {
+		t.Fatalf("export: %s, %d rows, %v; want a header and the order", resp.Status, len(rows), err)
+	}
+	got := map[string]string{}
+	for i, col := range rows[0] {
+		got[col] = rows[1][i]
+	}
+	want := map[string]string{
+		"title":      "Pemberton v. Castellan Holdings Corp. · 1:23-cv-05521 (S.D.N.Y.) · ECF No. 40 · Order",
+		"court":      "nysd",
+		"court_name": "District Court, S.D. New York",
+		"case_name":  "Pemberton v. Castellan Holdings Corp.",
+		"doc_type":   "order",
+		"page":       "1",
+	}
+	for col, w := range want {
+		if got[col] != w {
+			t.Errorf("export column %s = %q; want %q", col, got[col], w)
+		}
+	}
+	if !strings.Contains(got["snippet"], "The Court finds that the interoperability claims") {
+		t.Errorf("export snippet %q; want the matching passage as plain text", got["snippet"])
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
 // Bounds of a document page.
@@ -113,16 +114,7 @@ func (u *ui) documentPage(w http.ResponseWriter, r *http.Request) {
 func newDocumentData(rec *search.Record, q, apiPath string) *documentData {
 	d := &documentData{Rec: rec, Q: q}
 	doc := rec.Document
-	d.Title = doc.Docket.CaseName
-	if d.Title == "" {
-		d.Title = doc.Description
-	}
-	if d.Title == "" {
-		d.Title = string(doc.ID)
-	}
-	if doc.ExhibitLabel != "" {
-		d.Title += " · " + doc.ExhibitLabel
-	}
+	d.Title = docmeta.Title(doc)
 	d.Meta = documentMeta(rec)
 	if su, err := url.Parse(doc.URL); err == nil && (su.Scheme == "https" || su.Scheme == "http") {
 		d.SourceURL = su.String()
@@ -230,7 +222,9 @@ func documentMeta(rec *search.Record) []metaRow {
 	}
 	add("Case", doc.Docket.CaseName)
 	add("Docket", doc.Docket.Number)
-	add("Court", doc.Docket.Court)
+	if doc.Docket.Court != "" {
+		add("Court", docmeta.CourtName(doc.Docket.Court)+" ("+doc.Docket.Court+")")
+	}
 	if doc.Entry.Number > 0 {
 		add("Entry", strconv.Itoa(doc.Entry.Number))
 	}
@@ -242,6 +236,7 @@ func documentMeta(rec *search.Record) []metaRow {
 		add("Filed", doc.Entry.Filed.UTC().Format(time.DateOnly))
 	}
 	add("Type", rec.DocType)
+	add("Title", doc.Title)
 	add("Entry text", doc.Entry.Description)
 	add("Description", doc.Description)
 	add("Pages", strconv.Itoa(rec.PageCount))

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -332,7 +334,7 @@ func facetViews(v url.Values, res *search.Result) []facetView {
 		}
 		fv := facetView{Name: pf.name, Label: pf.label, Other: f.Other}
 		for _, t := range f.Terms {
-			tv := facetTermView{Term: t.Term, Label: t.Term, Count: t.Count}
+			tv := facetTermView{Term: t.Term, Label: cmp.Or(t.Label, t.Term), Count: t.Count}
 			switch {
 			case pf.name == search.FacetCourt:
 				tv.Active = slices.Contains(values(v, "court"), t.Term)
@@ -386,13 +388,7 @@ func (u *ui) hitViews(ctx context.Context, v url.Values, hits []search.Hit) []hi
 	defer cancel()
 	for i, h := range hits {
 		hv := hitView{Hit: h, URL: docURL(h.ID, q, h.Page)}
-		hv.Title = h.CaseName
-		if hv.Title == "" {
-			hv.Title = h.Description
-		}
-		if hv.Title == "" {
-			hv.Title = string(h.ID)
-		}
+		hv.Title = cmp.Or(h.Title, string(h.ID))
 		for _, hl := range h.Highlights {
 			hv.Highlights = append(hv.Highlights, highlightView{Page: hl.Page, Snippet: hl.Snippet, URL: docURL(h.ID, q, hl.Page)})
 		}
@@ -497,8 +493,7 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 			params[k] = vals
 		}
 	}
-	params.Set("highlight", "false")
-	params.Del("limit")
+	params.Del("limit") // highlighting stays on: each row names its best page and snippet
 	q, err := api.ParseQuery(params)
 	if err != nil {
 		u.fail(w, r, http.StatusBadRequest, "The search to export is not valid: "+err.Error())
@@ -527,7 +522,7 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 	var flush func()
 	if format == "csv" {
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"id", "case_name", "docket", "court", "filed", "entry", "exhibit_label", "doc_type", "pages", "description", "link"})
+		_ = cw.Write([]string{"id", "title", "case_name", "docket", "court", "court_name", "filed", "entry", "exhibit_label", "doc_type", "pages", "page", "snippet", "description", "link"})
 		write = func(h *search.Hit) error {
 			entry := ""
 			if h.Entry > 0 {
@@ -537,8 +532,12 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 			if !h.Filed.IsZero() {
 				filed = h.Filed.UTC().Format(time.DateOnly)
 			}
-			row := []string{string(h.ID), h.CaseName, h.Docket, h.Court, filed, entry, h.ExhibitLabel, h.DocType,
-				strconv.Itoa(h.Pages), h.Description, docPath(h.ID)}
+			page := ""
+			if h.Page > 0 {
+				page = strconv.Itoa(h.Page)
+			}
+			row := []string{string(h.ID), h.Title, h.CaseName, h.Docket, h.Court, h.CourtName, filed, entry, h.ExhibitLabel, h.DocType,
+				strconv.Itoa(h.Pages), page, snippetText(h.Snippet), h.Description, docPath(h.ID)}
 			for i, c := range row {
 				row[i] = csvSafe(c)
 			}
@@ -585,4 +584,10 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// snippetText is a hit's snippet as plain text for an export: the marks dropped, the
+// escaping undone.
+func snippetText(s string) string {
+	return html.UnescapeString(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -53,6 +54,8 @@ type stageRow struct {
 type parkedRow struct {
 	bus.ParkedMsg
 	DocURL string
+	// Title names the parked document (docmeta.Title), empty when the message holds none.
+	Title string
 }
 
 // sourceRow is one source's freshness, as GET /api/v1/sources answers it.
@@ -266,6 +269,9 @@ func (u *ui) parked(ctx context.Context, d *statusData) error {
 	}
 	for _, m := range msgs {
 		row := parkedRow{ParkedMsg: m}
+		if doc, ok := m.Document(); ok {
+			row.Title = docmeta.Title(doc)
+		}
 		if m.ID != "" && m.ID.Validate() == nil {
 			row.DocURL = docPath(m.ID)
 		}

@@ -20,9 +20,11 @@ import (
 // Source is the name local documents carry in filing.Document.Source.
 const Source = "localdir"
 
-// Publisher is what the source needs to publish a document (fetcher.Publisher).
+// Publisher is what the source needs to publish a document (fetcher.Publisher): the id
+// it returns is the document's own, or that of the document with the same bytes from
+// another route, which the file became part of.
 type Publisher interface {
-	Publish(ctx context.Context, doc filing.Document) (duplicate bool, err error)
+	PublishAs(ctx context.Context, doc filing.Document) (id filing.DocID, duplicate bool, err error)
 }
 
 // Outcome is what happened to one file.
@@ -127,8 +129,7 @@ func Ingest(ctx context.Context, blobs blob.Store, pub Publisher, path string, k
 		DiscoveredAt: now().UTC(),
 	}
 	known.apply(&doc)
-	out.ID = doc.ID
-	out.Duplicate, out.Err = pub.Publish(ctx, doc)
+	out.ID, out.Duplicate, out.Err = pub.PublishAs(ctx, doc)
 	return out
 }
 

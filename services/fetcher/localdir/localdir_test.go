@@ -15,9 +15,9 @@ import (
 
 type recordingPublisher struct{ docs []filing.Document }
 
-func (p *recordingPublisher) Publish(_ context.Context, doc filing.Document) (bool, error) {
+func (p *recordingPublisher) PublishAs(_ context.Context, doc filing.Document) (filing.DocID, bool, error) {
 	p.docs = append(p.docs, doc)
-	return false, nil
+	return doc.ID, false, nil
 }
 
 // What the user states travels on the document with origin "user"; what the user leaves

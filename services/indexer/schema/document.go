@@ -38,9 +38,8 @@ func IndexDocument(t filing.Text, now time.Time) map[string]any {
 		FieldPages:        len(t.Pages),
 		FieldCaseName:     d.Docket.CaseName,
 		FieldDescription:  strings.TrimSpace(d.Entry.Description + "\n" + d.Description),
-		FieldCourt:        d.Docket.Court,
 		FieldDocket:       d.Docket.Number,
-		FieldDocType:      DocumentType(d),
+		FieldDocType:      DocType(d),
 		FieldExhibit:      d.Exhibit,
 		FieldSource:       d.Source,
 		FieldVersion:      VersionKey(t.Version),
@@ -54,6 +53,10 @@ func IndexDocument(t filing.Text, now time.Time) map[string]any {
 	}
 	if meta := pageMetas(t.Pages); meta != "" {
 		doc[FieldPagesJSON] = meta
+	}
+	if d.Docket.Court != "" {
+		// An empty value would be counted as a court of its own, with a blank name.
+		doc[FieldCourt] = d.Docket.Court
 	}
 	if d.Entry.Number > 0 {
 		doc[FieldEntry] = d.Entry.Number

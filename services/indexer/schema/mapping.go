@@ -13,7 +13,6 @@ package schema
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -153,57 +152,11 @@ func Mapping() mapping.IndexMapping {
 	return m
 }
 
-// docTypes are the kinds of court paper, each with the words that name it at the start
-// of a docket entry's description. The earliest word found wins, so "ORDER granting
-// MOTION to dismiss" is an order and "MOTION for an order" a motion.
-var docTypes = []struct {
-	name  string
-	words []string
-}{
-	{"order", []string{"order", "orders"}},
-	{"motion", []string{"motion", "application", "petition"}},
-	{"complaint", []string{"complaint"}},
-	{"answer", []string{"answer"}},
-	{"brief", []string{"brief", "memorandum"}},
-	{"response", []string{"response", "opposition", "reply", "objection", "objections"}},
-	{"declaration", []string{"declaration", "affidavit"}},
-	{"notice", []string{"notice"}},
-	{"stipulation", []string{"stipulation", "stipulated"}},
-	{"transcript", []string{"transcript"}},
-	{"judgment", []string{"judgment", "verdict"}},
-	{"opinion", []string{"opinion"}},
-	{"summons", []string{"summons", "subpoena"}},
-	{"letter", []string{"letter"}},
-	{"minutes", []string{"minute", "minutes"}},
-	{"exhibit", []string{"exhibit", "exhibits"}},
-}
-
-// DocumentType classifies a document by the words of its description: "exhibit" for an
-// exhibit, else the kind of paper the description names first ("order", "motion",
-// "brief", …), else "other". Only the first 200 bytes are read: a description names its
-// paper at the start.
-func DocumentType(d filing.Document) string {
-	if d.Exhibit {
-		return "exhibit"
+// DocType is the doc_type of a document: its filing.Type, which the extractor reads
+// (docmeta), or "other" for a document indexed before it was read.
+func DocType(d filing.Document) string {
+	if d.Type == "" {
+		return string(filing.TypeOther)
 	}
-	desc := d.Description
-	if desc == "" || d.Attachment == 0 {
-		desc = d.Entry.Description + " " + d.Description
-	}
-	if len(desc) > 200 {
-		desc = desc[:200]
-	}
-	words := strings.FieldsFunc(strings.ToLower(desc), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z')
-	})
-	for _, w := range words {
-		for _, t := range docTypes {
-			for _, tw := range t.words {
-				if w == tw {
-					return t.name
-				}
-			}
-		}
-	}
-	return "other"
+	return string(d.Type)
 }

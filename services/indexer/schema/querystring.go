@@ -61,7 +61,7 @@ var queryFields = func() map[string]fieldSpec {
 		"text":          {FieldText, kindText},
 		"case_name":     {FieldCaseName, kindText},
 		"description":   {FieldDescription, kindText},
-		"case":          {FieldCaseNameKeyword, kindKeyword},
+		"case":          {FieldCaseName, kindText}, // case:"Zepeda Rivas" is a phrase of the name
 		"court":         {FieldCourt, kindLowerKeyword},
 		"docket":        {FieldDocket, kindKeyword},
 		"doc_type":      {FieldDocType, kindLowerKeyword},
@@ -83,7 +83,7 @@ var queryFields = func() map[string]fieldSpec {
 }()
 
 // fieldNames lists the documented field names for error messages.
-const fieldNames = "text, case_name, description, case, court, docket, doc_type, exhibit, exhibit_label, source, entity, entity.<type>, filed, indexed, entry, pages"
+const fieldNames = "text, case_name, description, case, court, docket, doc_type, type, exhibit, exhibit_label, source, entity, entity.<type>, filed, indexed, entry, pages"
 
 // textBoosts weighs a match in each text field when a term names no field: a word of the
 // case name says more about a document than the same word on page 40.
