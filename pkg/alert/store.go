@@ -151,12 +151,15 @@ type Change struct {
 	ID      string
 	Rule    Rule // zero when Deleted
 	Deleted bool
+	// Loaded marks the end of the rules that existed when the watch began: it comes once,
+	// in order, so a receiver that has handled it has applied every one of them.
+	Loaded bool
 }
 
-// Watch sends every rule as a change, then calls ready once, then sends each later
-// change, until ctx ends; then it closes the channel. A rule that cannot be decoded is
-// reported to bad and skipped.
-func (s *Store) Watch(ctx context.Context, ready func(), bad func(id string, err error)) (<-chan Change, error) {
+// Watch sends every rule as a change, then a Loaded change, then each later change,
+// until ctx ends; then it closes the channel. A rule that cannot be decoded is reported
+// to bad and skipped.
+func (s *Store) Watch(ctx context.Context, bad func(id string, err error)) (<-chan Change, error) {
 	w, err := s.kv.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watching rules: %w", err)
@@ -176,20 +179,19 @@ func (s *Store) Watch(ctx context.Context, ready func(), bad func(id string, err
 					return
 				}
 			}
-			if e == nil { // the initial values are all sent
-				if ready != nil {
-					ready()
+			c := Change{Loaded: e == nil} // nil: the initial values are all sent
+			switch {
+			case c.Loaded:
+			case e.Operation() != jetstream.KeyValuePut:
+				c.ID, c.Deleted = e.Key(), true
+			default:
+				c.ID = e.Key()
+				if c.Rule, err = decodeRule(e.Value()); err != nil {
+					if bad != nil {
+						bad(e.Key(), err)
+					}
+					continue
 				}
-				continue
-			}
-			c := Change{ID: e.Key()}
-			if e.Operation() != jetstream.KeyValuePut {
-				c.Deleted = true
-			} else if c.Rule, err = decodeRule(e.Value()); err != nil {
-				if bad != nil {
-					bad(e.Key(), err)
-				}
-				continue
 			}
 			select {
 			case out <- c:

@@ -189,7 +189,7 @@ func (s *Service) Run(ctx context.Context) error {
 	// and leave the process running without alerts.
 	var err error
 	if bus.Retry(ctx, bus.ExponentialBackoff(100*time.Millisecond, 5*time.Second), func(retryIn time.Duration) bool {
-		changes, err = s.store.Watch(ctx, func() { once.Do(func() { close(ready) }) }, func(id string, err error) {
+		changes, err = s.store.Watch(ctx, func(id string, err error) {
 			s.log.Error("unreadable rule", "rule", id, "err", err)
 		})
 		if err == nil || !bus.Unanswered(err) {
@@ -205,6 +205,11 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	go func() {
 		for c := range changes {
+			if c.Loaded {
+				// Every rule of before is applied: matching may start.
+				once.Do(func() { close(ready) })
+				continue
+			}
 			s.apply(c)
 		}
 	}()

@@ -28,21 +28,7 @@ import (
 // NATS, and the HTTP API asks it through search.Remote.
 func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
 	t.Helper()
-	e := bustest.Server(t)
-	serverNC, err := e.Connect("index")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(serverNC.Close)
-	clientNC, err := e.Connect("api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(clientNC.Close)
-	if _, err := search.Serve(serverNC, bus.SearchSubject, x, 4, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Blobs: blobs}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, x, 4), Blobs: blobs}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -309,4 +295,25 @@ func TestAPIDidYouMean(t *testing.T) {
 			t.Errorf("%s: suggestions %+v; want netflix in 2 documents first", q, res.Suggestions)
 		}
 	}
+}
+
+// remoteSearcher serves x's searches over NATS, with concurrency answers at once, and
+// returns the client side, as the API of `docketwatch run` asks the index.
+func remoteSearcher(t *testing.T, x *Index, concurrency int) *search.Remote {
+	t.Helper()
+	e := bustest.Server(t)
+	serverNC, err := e.Connect("index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(serverNC.Close)
+	clientNC, err := e.Connect("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(clientNC.Close)
+	if _, err := search.Serve(serverNC, bus.SearchSubject, x, concurrency, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	return search.NewRemote(clientNC, bus.SearchSubject)
 }

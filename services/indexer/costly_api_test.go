@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,9 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
@@ -56,23 +52,9 @@ func TestCostlyQueriesDoNotStarveOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e := bustest.Server(t)
-	serverNC, err := e.Connect("index")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(serverNC.Close)
-	clientNC, err := e.Connect("api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(clientNC.Close)
-	if _, err := search.Serve(serverNC, bus.SearchSubject, x, 8, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
 	// The clients come through a trusted proxy that names them, as behind a load balancer.
 	policy := api.Policy{PublicReads: true, Rate: -1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
-	h := api.Protect(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject), Gate: api.NewSearchGate(0, 0, 0)}), policy)
+	h := api.Protect(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, x, 8), Gate: api.NewSearchGate(0, 0, 0)}), policy)
 	conns := api.NewConnLimit(256)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseVariants(t *testing.T) {
-	// Built from the shapes UPSTREAM.md records for courts whose captures are not in the
+	// Built from the feed shapes PACER is known to send for courts whose captures are not in the
 	// corpus: nyed's CDATA descriptions without links, appellate items whose link text is
 	// "Document", and a garbage docket number.
 	const feed = `<?xml version="1.0" encoding="ISO-8859-1"?>
