@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
@@ -171,4 +172,19 @@ func mustNew(t testing.TB, cfg Config, deps Deps) *Service {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// serveWebhooks serves svc's CourtListener webhook receiver on loopback for the test, and
+// returns it with the context (30 s) the receiver's work runs under.
+func serveWebhooks(t *testing.T, svc *Service) (*httptest.Server, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	h, err := svc.WebhookHandler(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs, ctx
 }

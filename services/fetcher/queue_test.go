@@ -68,14 +68,7 @@ func TestWebhookAnswersWithoutWaitingOnBudget(t *testing.T) {
 	cl := clConfig(srv)
 	cl.Budget = &courtlistener.Limits{PerMinute: 5}
 	svc := mustNew(t, Config{CourtListener: cl}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h, err := svc.WebhookHandler(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	defer hs.Close()
+	hs, ctx := serveWebhooks(t, svc)
 	stop := run(t, svc)
 	defer stop()
 
@@ -121,14 +114,7 @@ func TestWebhookUnknownDocketParked(t *testing.T) {
 	env := startNATS(t)
 	svc := mustNew(t, Config{CourtListener: clConfig(srv), JobRetryInterval: 20 * time.Millisecond},
 		Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h, err := svc.WebhookHandler(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	defer hs.Close()
+	hs, ctx := serveWebhooks(t, svc)
 	stop := run(t, svc)
 	defer stop()
 	event := []byte(`{"payload":{"results":[{"id":1,"docket":999999,"entry_number":3,"date_filed":"2026-08-01","description":"ORDER",

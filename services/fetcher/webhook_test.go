@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"github.com/docketwatch/docketwatch/pkg/poll"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -64,14 +63,7 @@ func TestWebhookThenPDFThenPoll(t *testing.T) {
 	cl := clConfig(srv)
 	cfg := Config{CourtListener: cl, JobRetryInterval: 50 * time.Millisecond}
 	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h, err := svc.WebhookHandler(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	defer hs.Close()
+	hs, ctx := serveWebhooks(t, svc)
 	deliver := func(key string) {
 		t.Helper()
 		if _, err := clfake.Deliver(ctx, hs.Client(), hs.URL, event, key, 1, nil); err != nil {
