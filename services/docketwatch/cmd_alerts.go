@@ -39,7 +39,7 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 func cmdAlerts(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, alertsUsage)
-		return usageError{"alerts needs a verb: add, list, show, rm or test"}
+		return usageError{msg: "alerts needs a verb: add, list, show, rm or test", cmd: "alerts"}
 	}
 	verb, args := args[0], args[1:]
 	switch verb {
@@ -57,7 +57,7 @@ func cmdAlerts(ctx context.Context, args []string) error {
 		fmt.Print(alertsUsage)
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown alerts verb %q", verb)}
+	return usageError{msg: fmt.Sprintf("unknown alerts verb %q", verb), cmd: "alerts"}
 }
 
 // ruleStore opens the rule store of the pipeline (a cluster, a running docketwatch, or
@@ -115,7 +115,7 @@ func alertsAdd(ctx context.Context, args []string) error {
 		*q = strings.Join(rest, " ")
 	}
 	if *name == "" || *q == "" {
-		return usageError{"alerts add needs --name and --query"}
+		return badUsage(fs, "alerts add needs --name and --query")
 	}
 	if err := checkQuery(*q); err != nil {
 		return err
@@ -128,7 +128,7 @@ func alertsAdd(ctx context.Context, args []string) error {
 	if *hook != "" {
 		r.Webhook = &alert.Webhook{URL: *hook, Secret: *secret}
 	} else if *secret != "" {
-		return usageError{"--secret needs --webhook"}
+		return badUsage(fs, "--secret needs --webhook")
 	}
 	if len(emails) > 0 {
 		r.Email = &alert.Email{To: emails}
@@ -156,7 +156,7 @@ func alertsList(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("alerts list", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	if _, err := parse(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	if err := c.requireIndex(); err != nil {
@@ -227,7 +227,7 @@ func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
 		return "", err
 	}
 	if len(rest) != 1 {
-		return "", usageError{fs.Name() + " needs one rule id"}
+		return "", badUsage(fs, "%s needs one rule id, got %d arguments", fs.Name(), len(rest))
 	}
 	return rest[0], nil
 }
@@ -290,14 +290,14 @@ func alertsTest(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(words) == 0 {
-		return usageError{"alerts test needs a query"}
+		return badUsage(fs, "alerts test needs a query")
 	}
 	from, to, err := testRange(*since, *until, *days, time.Now())
 	if err != nil {
-		return err
+		return badUsage(fs, "%s", err)
 	}
 	if *by != search.ByFiled && *by != search.ByIndexed {
-		return usageError{fmt.Sprintf("--by %q: want filed or indexed", *by)}
+		return badUsage(fs, "--by %q: want filed or indexed", *by)
 	}
 	q := search.Query{Q: strings.Join(words, " "), Exhibits: *exhibits, Docket: *docket}
 	if err := checkQuery(q.Q); err != nil {
@@ -354,22 +354,22 @@ func testRange(since, until string, days int, now time.Time) (time.Time, time.Ti
 	if until != "" {
 		t, err := time.Parse(time.DateOnly, until)
 		if err != nil {
-			return to, to, usageError{fmt.Sprintf("--until %q: want YYYY-MM-DD", until)}
+			return to, to, fmt.Errorf("--until %q: want YYYY-MM-DD", until)
 		}
 		to = t
 	}
 	if since == "" {
 		if days < 1 {
-			return to, to, usageError{"--days must be 1 or more"}
+			return to, to, errors.New("--days must be 1 or more")
 		}
 		return to.AddDate(0, 0, -(days - 1)), to, nil
 	}
 	from, err := time.Parse(time.DateOnly, since)
 	if err != nil {
-		return to, to, usageError{fmt.Sprintf("--since %q: want YYYY-MM-DD", since)}
+		return to, to, fmt.Errorf("--since %q: want YYYY-MM-DD", since)
 	}
 	if to.Before(from) {
-		return to, to, usageError{"--until is before --since"}
+		return to, to, errors.New("--until is before --since")
 	}
 	return from, to, nil
 }
