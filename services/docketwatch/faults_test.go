@@ -226,7 +226,7 @@ func TestHangingWebhook(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestRefusingSMTP(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
