@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 )
@@ -184,5 +185,34 @@ func TestParkedSource(t *testing.T) {
 	}
 	if got := parkedSource([]byte("not json")); got != "" {
 		t.Errorf("parkedSource(junk) = %q; want empty", got)
+	}
+}
+
+// TestPrintRuleShowsDelivery: `alerts show` without --json says how each pushing channel
+// delivers — failing or working, the pending retries and the next attempt, the last
+// success and the last failure with its reason — and that the feed has no status.
+func TestPrintRuleShowsDelivery(t *testing.T) {
+	at := time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
+	r := alert.Rule{ID: "0123456789abcdef", Name: "sealing", Query: `"motion to seal"`, CreatedAt: at.Add(-48 * time.Hour),
+		Webhook: &alert.Webhook{URL: "https://hooks.example.com/dw", Delivery: alert.Delivery{LastDeliveryAt: at.Add(-time.Hour)}},
+		Email: &alert.Email{To: []string{"counsel@example.com"}, Delivery: alert.Delivery{Failures: 3, LastFailureAt: at,
+			LastError: "sending email via smtp.example.com: 421 4.3.2 service not available", PendingRetries: 2, NextRetryAt: at.Add(2 * time.Minute)}}}
+	var b bytes.Buffer
+	if err := printRule(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"Webhook working. Last delivered: 2026-03-02 13:05 UTC.",
+		"Email failing: 3 failed attempts in a row. Pending retries: 2, the next at 2026-03-02 14:07 UTC.",
+		"Last failure: 2026-03-02 14:05 UTC: sending email via smtp.example.com: 421 4.3.2 service not available",
+		"counsel@example.com", "feed.atom (fetched by readers: nothing delivered, no status)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("alerts show lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "{") {
+		t.Errorf("alerts show output is JSON:\n%s", out)
 	}
 }

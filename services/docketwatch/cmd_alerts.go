@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -171,6 +173,9 @@ func alertsList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := st.WithRetries(ctx, rules); err != nil {
+		return err
+	}
 	for i := range rules {
 		rules[i] = rules[i].Redacted()
 	}
@@ -198,18 +203,17 @@ func ruleNotes(r alert.Rule) string {
 	if r.Filters.Docket != "" {
 		n = append(n, "docket "+r.Filters.Docket)
 	}
-	if r.Webhook != nil {
+	for _, ch := range []string{alert.ChannelWebhook, alert.ChannelEmail} {
+		d := r.Delivery(ch)
 		switch {
-		case r.Webhook.Disabled:
-			n = append(n, "webhook DISABLED: "+r.Webhook.LastError)
-		case r.Webhook.Failures > 0:
-			n = append(n, fmt.Sprintf("webhook failing (%d): %s", r.Webhook.Failures, r.Webhook.LastError))
+		case d == nil:
+		case ch == alert.ChannelWebhook && r.Webhook.Disabled:
+			n = append(n, "webhook DISABLED: "+d.LastError)
+		case d.Failures > 0 || d.PendingRetries > 0:
+			n = append(n, fmt.Sprintf("%s failing (%d in a row, %d pending retries): %s", ch, d.Failures, d.PendingRetries, d.LastError))
 		default:
-			n = append(n, "webhook")
+			n = append(n, ch)
 		}
-	}
-	if r.Email != nil {
-		n = append(n, "email")
 	}
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("cap %d/day", r.DailyCap))
@@ -251,15 +255,58 @@ func onRule(ctx context.Context, verb string, args []string, do func(c common, s
 }
 
 func alertsShow(ctx context.Context, args []string) error {
-	return onRule(ctx, "alerts show", args, func(_ common, st *alert.Store, id string) error {
+	return onRule(ctx, "alerts show", args, func(c common, st *alert.Store, id string) error {
 		r, _, err := st.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r.Redacted())
+		rules := []alert.Rule{r}
+		if err := st.WithRetries(ctx, rules); err != nil {
+			return err
+		}
+		if c.jsonOut {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rules[0].Redacted())
+		}
+		return printRule(os.Stdout, rules[0])
 	})
+}
+
+// printRule writes a rule as aligned "field: value" lines: what it matches, where it
+// delivers, and how each channel's deliveries go (alert.Rule.DeliveryStatus, as the
+// Alerts page says it).
+func printRule(w io.Writer, r alert.Rule) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("rule", r.ID)
+	row("name", r.Name)
+	row("query", r.Query)
+	row("filters", strings.TrimSuffix(strings.TrimPrefix(ruleNotes(alert.Rule{Filters: r.Filters, DailyCap: r.DailyCap}), "  ["), "]"))
+	if r.Paused {
+		row("paused", "yes: matches nothing until resumed")
+	}
+	row("created", r.CreatedAt.Format(time.DateTime))
+	if r.Webhook != nil {
+		row("webhook", r.Webhook.URL)
+		row("  delivery", deliveryText(r, alert.ChannelWebhook))
+	}
+	if r.Email != nil {
+		row("email", strings.Join(r.Email.To, ", "))
+		row("  delivery", deliveryText(r, alert.ChannelEmail))
+	}
+	row("feed", "/api/v1/alerts/"+r.ID+"/feed.atom (fetched by readers: nothing delivered, no status)")
+	return tw.Flush()
+}
+
+// deliveryText is the channel's status for people, without whether it is failing.
+func deliveryText(r alert.Rule, channel string) string {
+	text, _ := r.DeliveryStatus(channel)
+	return text
 }
 
 func alertsRemove(ctx context.Context, args []string) error {
