@@ -172,10 +172,7 @@ func filterNotes(r alert.Rule) []string {
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("at most %d a day, the rest in a digest", r.DailyCap))
 	}
-	if r.Email != nil {
-		n = append(n, "email")
-	}
-	return n
+	return n // the channels say themselves how they deliver (Deliveries)
 }
 
 func pluralWord(n int, one, many string) string {
