@@ -20,10 +20,12 @@ type Retry struct {
 	RuleID  string `json:"rule_id"`
 	Channel string `json:"channel"`
 	Event   string `json:"event"`
-	// Attempts is how often the event was tried; NextAt when it is tried again.
-	Attempts int       `json:"attempts"`
-	NextAt   time.Time `json:"next_at"`
-	Error    string    `json:"error"`
+	// Deliveries is how often the channel's consumer handed the event out so far (a
+	// webhook's count those put back untried, its endpoint busy); NextAt is when it comes
+	// back.
+	Deliveries int       `json:"deliveries"`
+	NextAt     time.Time `json:"next_at"`
+	Error      string    `json:"error"`
 }
 
 // retryKey is the key of a rule's event in a channel's queue: the event id hashed, since

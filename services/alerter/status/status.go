@@ -93,12 +93,12 @@ func (rec *Recorder) Settled(ctx context.Context, msg jetstream.Msg, err error, 
 	}
 	var qerr error
 	if retried {
-		attempts := 1
+		deliveries := 1
 		if md, merr := msg.Metadata(); merr == nil {
-			attempts = int(md.NumDelivered)
+			deliveries = int(md.NumDelivered)
 		}
 		qerr = rec.store.Waiting(ctx, alert.Retry{RuleID: e.RuleID(), Channel: rec.channel, Event: e.ID(),
-			Attempts: attempts, NextAt: rec.now().UTC().Add(retryIn), Error: truncate(errText(err), 300)})
+			Deliveries: deliveries, NextAt: rec.now().UTC().Add(retryIn), Error: truncate(errText(err), 300)})
 	} else {
 		qerr = rec.store.Settled(ctx, e.RuleID(), rec.channel, e.ID())
 	}
