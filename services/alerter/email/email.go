@@ -168,7 +168,7 @@ func (d *Deliverer) deliver(ctx context.Context, e alert.Event) error {
 	if err := d.send(ctx, m); err != nil {
 		d.delivery("failed")
 		d.log.Info("email failed", "rule", r.ID, "event", e.ID(), "err", err)
-		_, _ = d.status.Failed(ctx, r.ID, err, nil)
+		d.status.Failed(ctx, r.ID, err, nil)
 		return err
 	}
 	d.delivery("delivered")

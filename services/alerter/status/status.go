@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -57,10 +58,10 @@ func (rec *Recorder) Delivered(ctx context.Context, r alert.Rule) {
 }
 
 // Failed records a failed attempt of the rule's channel and its cause; also, when set,
-// changes the rule in the same write (the webhook disables itself after too many). It
-// returns the rule as stored.
-func (rec *Recorder) Failed(ctx context.Context, ruleID string, cause error, also func(*alert.Rule)) (alert.Rule, error) {
-	r, err := rec.store.Update(ctx, ruleID, func(r *alert.Rule) error {
+// changes the rule in the same write (the webhook disables itself after too many). A
+// status that cannot be written is logged: the delivery's own outcome matters more.
+func (rec *Recorder) Failed(ctx context.Context, ruleID string, cause error, also func(*alert.Rule)) {
+	_, err := rec.store.Update(ctx, ruleID, func(r *alert.Rule) error {
 		d := r.Delivery(rec.channel)
 		if d == nil || disabled(r, rec.channel) {
 			return nil
@@ -75,7 +76,6 @@ func (rec *Recorder) Failed(ctx context.Context, ruleID string, cause error, als
 	if err != nil {
 		rec.log.Warn("recording a failed delivery", "rule", ruleID, "channel", rec.channel, "err", err)
 	}
-	return r, err
 }
 
 // Settled keeps the retry queue true to what the channel's consumer did with msg
@@ -98,7 +98,7 @@ func (rec *Recorder) Settled(ctx context.Context, msg jetstream.Msg, err error, 
 			deliveries = int(md.NumDelivered)
 		}
 		qerr = rec.store.Waiting(ctx, alert.Retry{RuleID: e.RuleID(), Channel: rec.channel, Event: e.ID(),
-			Deliveries: deliveries, NextAt: rec.now().UTC().Add(retryIn), Error: truncate(errText(err), 300)})
+			Deliveries: deliveries, NextAt: rec.now().UTC().Add(retryIn), Error: truncate(err.Error(), 300)})
 	} else {
 		qerr = rec.store.Settled(ctx, e.RuleID(), rec.channel, e.ID())
 	}
@@ -107,22 +107,16 @@ func (rec *Recorder) Settled(ctx context.Context, msg jetstream.Msg, err error, 
 	}
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 // disabled reports a channel that delivers nothing until the rule is saved again: its
 // failures are no longer counted.
 func disabled(r *alert.Rule, channel string) bool {
 	return channel == alert.ChannelWebhook && r.Webhook.Disabled
 }
 
+// truncate cuts s to at most n bytes, never inside a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n]
+	return strings.ToValidUTF8(s[:n], "")
 }

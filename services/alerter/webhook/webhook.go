@@ -329,9 +329,9 @@ func (d *Deliverer) delivery(outcome string) {
 // too often in a row, and says whether the event is retried.
 func (d *Deliverer) failed(ctx context.Context, r alert.Rule, e alert.Event, attempt int, cause error) error {
 	disabled := false
-	_, _ = d.status.Failed(ctx, r.ID, cause, func(r *alert.Rule) {
+	d.status.Failed(ctx, r.ID, cause, func(r *alert.Rule) {
 		disabled = false // the edit may run again on a conflict
-		if r.Webhook.Failures >= d.cfg.DisableAfter && !r.Webhook.Disabled {
+		if r.Webhook.Failures >= d.cfg.DisableAfter {
 			r.Webhook.Disabled, r.Webhook.DisabledAt = true, d.cfg.Now().UTC()
 			disabled = true
 		}
