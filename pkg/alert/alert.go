@@ -51,28 +51,54 @@ type Webhook struct {
 	// the API or the CLI after creation.
 	Secret string `json:"secret,omitempty"`
 
-	// The delivery state, written by the server that delivers and shown by the API, the
-	// CLI and the Alerts page. Failures counts consecutive failed attempts: while it is
-	// above zero and the webhook is not disabled, the alerts it failed are being retried.
-	// A success resets it; LastError and LastFailureAt stay, to say what went wrong last.
-	Failures int `json:"failures,omitempty"`
 	// Disabled is set after too many consecutive failures; deliveries stop until the
 	// rule is saved again.
 	Disabled   bool      `json:"disabled,omitempty"`
 	DisabledAt time.Time `json:"disabled_at,omitzero"`
-	LastError  string    `json:"last_error,omitempty"`
+	Delivery
+}
+
+// Email is a rule's email channel, with its delivery state.
+type Email struct {
+	To []string `json:"to"`
+	Delivery
+}
+
+// Channels that deliver (push) a rule's alerts. The Atom feed is no channel: readers
+// pull it from the ALERTS stream, so nothing is delivered that could fail or wait.
+const (
+	ChannelWebhook = "webhook"
+	ChannelEmail   = "email"
+)
+
+// Delivery is how a channel's deliveries of a rule went: written by the server that
+// delivers (services/alerter/status) and shown by the API, the CLI and the Alerts page.
+type Delivery struct {
+	// Failures counts consecutive failed attempts, across the rule's events; a success
+	// resets it, while LastError and LastFailureAt stay to say what went wrong last.
+	Failures  int    `json:"failures,omitempty"`
+	LastError string `json:"last_error,omitempty"`
 	// LastDeliveryAt is the last success (to the minute: a busy rule is not rewritten on
 	// every alert); LastFailureAt the last failed attempt, whose cause is LastError.
 	LastDeliveryAt time.Time `json:"last_delivery_at,omitzero"`
 	LastFailureAt  time.Time `json:"last_failure_at,omitzero"`
+	// PendingRetries counts the rule's events that failed and wait for another attempt;
+	// NextRetryAt is the earliest of those attempts. Both are read from the retry queue
+	// when the rule is shown (Store.WithRetries) and never stored with the rule.
+	PendingRetries int       `json:"pending_retries,omitempty"`
+	NextRetryAt    time.Time `json:"next_retry_at,omitzero"`
 }
 
-// Retrying reports whether alerts of the webhook are waiting for another attempt.
-func (w Webhook) Retrying() bool { return w.Failures > 0 && !w.Disabled }
-
-// Email is a rule's email channel.
-type Email struct {
-	To []string `json:"to"`
+// Delivery returns the delivery state of the rule's channel, nil when the rule has no
+// such channel.
+func (r *Rule) Delivery(channel string) *Delivery {
+	switch {
+	case channel == ChannelWebhook && r.Webhook != nil:
+		return &r.Webhook.Delivery
+	case channel == ChannelEmail && r.Email != nil:
+		return &r.Email.Delivery
+	}
+	return nil
 }
 
 // Rule is a saved query that alerts on new documents.

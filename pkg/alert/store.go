@@ -15,24 +15,36 @@ import (
 // ErrNotFound says no rule has the id.
 var ErrNotFound = errors.New("no such rule")
 
-// Store keeps rules in the KV bucket "rules", one key per rule id. Every write is a
-// compare-and-set, so concurrent edits (a user saving the rule while a deliverer records
-// a webhook failure) never overwrite each other.
+// Store keeps rules in the KV bucket "rules", one key per rule id, and their channels'
+// retry queue in "retries" (retry.go). Every write of a rule is a compare-and-set, so
+// concurrent edits (a user saving the rule while a deliverer records a webhook failure)
+// never overwrite each other.
 type Store struct {
-	kv  jetstream.KeyValue
-	now func() time.Time
+	kv jetstream.KeyValue
+	// retries is nil for a store of rules only (tools and tests that deliver nothing):
+	// no event is then recorded as waiting, and none is shown.
+	retries jetstream.KeyValue
+	now     func() time.Time
 }
 
-// NewStore returns a store over the rules bucket; OpenStore opens it.
-func NewStore(kv jetstream.KeyValue) *Store { return &Store{kv: kv, now: time.Now} }
+// NewStore returns a store over the rules bucket and the retries bucket (nil: none);
+// OpenStore opens both.
+func NewStore(rules, retries jetstream.KeyValue) *Store {
+	return &Store{kv: rules, retries: retries, now: time.Now}
+}
 
-// OpenStore opens the rules of the JetStream contract (bus.Setup creates the bucket).
+// OpenStore opens the rules and retries of the JetStream contract (bus.Setup creates the
+// buckets).
 func OpenStore(ctx context.Context, js jetstream.JetStream) (*Store, error) {
 	kv, err := bus.KV(ctx, js, bus.BucketRules)
 	if err != nil {
 		return nil, fmt.Errorf("opening the alert rules: %w", err)
 	}
-	return NewStore(kv), nil
+	retries, err := bus.KV(ctx, js, bus.BucketRetries)
+	if err != nil {
+		return nil, fmt.Errorf("opening the alert retries: %w", err)
+	}
+	return NewStore(kv, retries), nil
 }
 
 // Create stores a new rule: it assigns the id and times, and a webhook secret when the
@@ -47,6 +59,9 @@ func (s *Store) Create(ctx context.Context, r Rule) (Rule, error) {
 			w.Secret = NewSecret()
 		}
 		r.Webhook = &w
+	}
+	if r.Email != nil {
+		r.Email = &Email{To: r.Email.To} // a new rule has no delivery state
 	}
 	if err := r.Validate(); err != nil {
 		return Rule{}, err

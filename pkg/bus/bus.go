@@ -37,8 +37,16 @@ const (
 	// BucketRECAP holds the RECAP lookups still to make and the purchase ledger
 	// (services/fetcher/recap).
 	BucketRECAP = "recap"
-	ObjectPDFs  = "pdfs"
+	// BucketRetries holds the alert events a channel failed to deliver and will try again
+	// (alert.Retry), for as long as RetriesTTL: beyond any channel's retry schedule, so
+	// that an entry a crash left behind expires.
+	BucketRetries = "retries"
+	ObjectPDFs    = "pdfs"
 )
+
+// RetriesTTL is how long an entry of BucketRetries lasts without being written again: a
+// day, far beyond the webhook's (8 attempts, at most an hour apart) and email's schedules.
+const RetriesTTL = 24 * time.Hour
 
 // SearchSubject is the request/reply subject the index owner answers queries on.
 const SearchSubject = "search.query"
@@ -186,7 +194,7 @@ func setup(ctx context.Context, js jetstream.JetStream, o Options, log *slog.Log
 		history uint8
 		ttl     time.Duration
 	}{{BucketCursors, 5, 0}, {BucketSeen, 1, 0}, {BucketRules, 5, 0}, {BucketAlerted, 1, 0}, {BucketJobs, 5, 0}, {BucketLeases, 1, LeaseTTL},
-		{BucketSessions, 1, SessionTTL}, {BucketRECAP, 1, 0}} {
+		{BucketSessions, 1, SessionTTL}, {BucketRECAP, 1, 0}, {BucketRetries, 1, RetriesTTL}} {
 		g.Go(func() error {
 			return ensure(ctx, log, "bucket "+b.name, func(ctx context.Context) error {
 				_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{

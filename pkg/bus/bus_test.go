@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -216,5 +217,46 @@ func TestRetryInIgnoresBackoff(t *testing.T) {
 	}
 	if out := logs.String(); strings.Contains(out, "retrying later") {
 		t.Errorf("a message put back with RetryIn was logged at Info:\n%s", out)
+	}
+}
+
+// TestSettledReportsRetries: Consumer.Settled hears, for each message that failed or
+// came back, whether Settle put it back and after how long — the delay the message
+// really waits (its backoff, or what a rate limit asked, or RetryIn's) — and when it is
+// done with; a first delivery that succeeds costs nothing.
+func TestSettledReportsRetries(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	type report struct {
+		retried bool
+		delay   time.Duration
+	}
+	var got []report
+	c := bus.Consumer{Stage: "settled", Stream: bus.Filings, Durable: "settled", MaxDeliver: 3,
+		Backoff: func(n int) time.Duration { return time.Duration(n) * 10 * time.Millisecond },
+		Settled: func(_ context.Context, _ jetstream.Msg, _ error, retried bool, delay time.Duration) {
+			got = append(got, report{retried, delay})
+		}}
+	for i, step := range []struct {
+		publish bool
+		err     error
+		want    []report // what Settled heard, in all, after this step
+	}{
+		{true, nil, nil}, // delivered at once: nothing to report
+		{true, errors.New("receiver down"), []report{{true, 10 * time.Millisecond}}},
+		{false, fault.RateLimitedErr(errors.New("slow down"), 30*time.Millisecond), []report{{true, 10 * time.Millisecond}, {true, 30 * time.Millisecond}}},
+		{false, nil, []report{{true, 10 * time.Millisecond}, {true, 30 * time.Millisecond}, {false, 0}}},
+		{true, bus.RetryIn(errors.New("busy"), 15*time.Millisecond), []report{{true, 10 * time.Millisecond}, {true, 30 * time.Millisecond}, {false, 0}, {true, 15 * time.Millisecond}}},
+		{false, fault.Permanentf("refused"), []report{{true, 10 * time.Millisecond}, {true, 30 * time.Millisecond}, {false, 0}, {true, 15 * time.Millisecond}, {false, 0}}},
+	} {
+		if step.publish {
+			if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), Value: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Settle(ctx, js, quiet, fetchOne(t, c, js), step.err)
+		if !slices.Equal(got, step.want) {
+			t.Fatalf("step %d: Settled heard %v; want %v", i, got, step.want)
+		}
 	}
 }

@@ -41,6 +41,10 @@ type Consumer struct {
 	// Observe, when set, is told how each message ended (ack, retry, parked) and how
 	// long it took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
+	// Settled, when set, is told how Settle left each message that failed or was
+	// delivered more than once: put back to be retried after retryIn (retried), or done
+	// with (acknowledged or parked). Alert channels keep their retry queue with it.
+	Settled func(ctx context.Context, msg jetstream.Msg, err error, retried bool, retryIn time.Duration)
 }
 
 func (c Consumer) withDefaults() Consumer {
@@ -293,15 +297,24 @@ const (
 // delay it asked for.
 func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, err error) string {
 	c = c.withDefaults()
+	attempts := 1
+	if md, merr := msg.Metadata(); merr == nil {
+		attempts = int(md.NumDelivered)
+	}
+	outcome, delay := c.settle(ctx, js, log, msg, err, attempts)
+	if c.Settled != nil && (err != nil || attempts > 1) {
+		c.Settled(ctx, msg, err, outcome == OutcomeRetry, delay)
+	}
+	return outcome
+}
+
+// settle is Settle's policy; it returns the outcome and, for a retry, its delay.
+func (c Consumer) settle(ctx context.Context, js jetstream.JetStream, log *slog.Logger, msg jetstream.Msg, err error, attempts int) (string, time.Duration) {
 	if err == nil {
 		if aerr := msg.Ack(); aerr != nil {
 			log.Warn("acknowledging", "stage", c.Stage, "subject", msg.Subject(), "err", aerr)
 		}
-		return OutcomeAck
-	}
-	attempts := 1
-	if md, merr := msg.Metadata(); merr == nil {
-		attempts = int(md.NumDelivered)
+		return OutcomeAck, 0
 	}
 	if id := msg.Headers().Get(HeaderDocID); id != "" {
 		log = log.With("doc_id", id)
@@ -309,32 +322,53 @@ func (c Consumer) Settle(ctx context.Context, js jetstream.JetStream, log *slog.
 	if tid := tracing.TraceID(ctx); tid != "" {
 		log = log.With("trace_id", tid) // a retried or parked message is looked up by its trace
 	}
-	// An unavailable JetStream is no fault of the message's: it is never parked for it.
-	if fault.IsPermanent(err) || (attempts >= c.MaxDeliver && !fault.IsUnavailable(err)) {
+	delay, retried := c.retried(err, attempts)
+	if !retried {
 		if perr := Park(ctx, js, c.Stage, msg, err, attempts); perr != nil {
 			// Not parked: leave it to be redelivered rather than lose it.
 			log.Error("parking message", "stage", c.Stage, "subject", msg.Subject(), "err", perr)
-			_ = msg.NakWithDelay(c.Backoff(attempts))
-			return OutcomeRetry
+			delay = c.Backoff(attempts)
+			_ = msg.NakWithDelay(delay)
+			return OutcomeRetry, delay
 		}
 		log.Warn("parked", "stage", c.Stage, "subject", msg.Subject(), "attempts", attempts, "err", err)
 		_ = msg.TermWithReason(truncate(err.Error(), 200))
-		return OutcomeParked
-	}
-	delay := c.Backoff(attempts)
-	if ra := fault.RetryAfter(err); ra > delay {
-		delay = ra
+		return OutcomeParked, 0
 	}
 	level := slog.LevelInfo
-	var exact *retryIn
-	if errors.As(err, &exact) {
-		// Not a failure: no backoff for the deliveries before it, and no log line each
-		// time it comes back (a busy endpoint's events do, every second or so).
-		delay, level = exact.after, slog.LevelDebug
+	if PutBack(err) {
+		// Not a failure: no log line each time it comes back (a busy endpoint's events
+		// do, every second or so).
+		level = slog.LevelDebug
 	}
 	log.Log(ctx, level, "retrying later", "stage", c.Stage, "subject", msg.Subject(), "attempt", attempts, "delay", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
-	return OutcomeRetry
+	return OutcomeRetry, delay
+}
+
+// retried says whether Settle puts a message that failed with err on its delivered-th
+// delivery back for another try, and after how long: not when err is permanent or the
+// deliveries are exhausted (it is parked), except that an unavailable JetStream, no fault
+// of the message's, never parks it.
+func (c Consumer) retried(err error, delivered int) (time.Duration, bool) {
+	if err == nil || fault.IsPermanent(err) || (delivered >= c.MaxDeliver && !fault.IsUnavailable(err)) {
+		return 0, false
+	}
+	var exact *retryIn
+	if errors.As(err, &exact) {
+		return exact.after, true // no backoff for the deliveries before it
+	}
+	delay := c.Backoff(delivered)
+	if ra := fault.RetryAfter(err); ra > delay {
+		delay = ra
+	}
+	return delay, true
+}
+
+// PutBack reports whether err is RetryIn's: a message put back untried, not a failure.
+func PutBack(err error) bool {
+	var exact *retryIn
+	return errors.As(err, &exact)
 }
 
 // RetryIn marks err to be retried after exactly d, however often the message was

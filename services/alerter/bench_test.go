@@ -28,7 +28,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
 	kv := bustest.KV(b, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	got := make(chan time.Time, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))
 	defer srv.Close()

@@ -139,7 +139,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	rulesKV := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(rulesKV)
+	store := alert.NewStore(rulesKV, nil)
 	recv := newReceiver(t)
 	var ruleIDs []string
 	for _, q := range []string{`"Inbox API"`, `"Graph API"`} {

@@ -20,7 +20,7 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	r, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
+	r, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

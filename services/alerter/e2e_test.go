@@ -148,7 +148,7 @@ func startPipeline(t *testing.T) *pipeline {
 		t.Fatal(err)
 	}
 	kv := bustest.KV(t, js, bus.BucketRules)
-	p.store = alert.NewStore(kv)
+	p.store = alert.NewStore(kv, nil)
 	idx, err := indexer.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

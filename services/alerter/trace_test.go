@@ -28,7 +28,7 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	ctx := context.Background()
 	recv := newReceiver(t)
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
 		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
 		t.Fatal(err)

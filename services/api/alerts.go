@@ -81,6 +81,9 @@ func (a *alerts) authorised(h http.HandlerFunc) http.HandlerFunc {
 
 func (a *alerts) list(w http.ResponseWriter, r *http.Request) {
 	rules, err := a.Store.List(r.Context())
+	if err == nil {
+		err = a.Store.WithRetries(r.Context(), rules)
+	}
 	if err != nil {
 		a.Log.Error("listing rules", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "listing rules: "+err.Error(), nil)
@@ -150,9 +153,16 @@ func (a *alerts) get(w http.ResponseWriter, r *http.Request) (alert.Rule, bool) 
 }
 
 func (a *alerts) show(w http.ResponseWriter, r *http.Request) {
-	if rule, ok := a.get(w, r); ok {
-		writeJSON(w, http.StatusOK, rule.Redacted())
+	rule, ok := a.get(w, r)
+	if !ok {
+		return
 	}
+	rules := []alert.Rule{rule}
+	if err := a.Store.WithRetries(r.Context(), rules); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error(), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, rules[0].Redacted())
 }
 
 func (a *alerts) remove(w http.ResponseWriter, r *http.Request) {

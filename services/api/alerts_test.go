@@ -24,7 +24,7 @@ func TestAlertRoutes(t *testing.T) {
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
 	mux := http.NewServeMux()
-	AlertRoutes(mux, AlertDeps{Store: alert.NewStore(kv), JS: js, Token: "tok", BaseURL: "http://dw.test",
+	AlertRoutes(mux, AlertDeps{Store: alert.NewStore(kv, nil), JS: js, Token: "tok", BaseURL: "http://dw.test",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

@@ -23,7 +23,7 @@ func TestFeedEscapesMarkup(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	rule, err := store.Create(ctx, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
 	if err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alert.NewStore(kv).Create(context.Background(), alert.Rule{Name: "ledger", Query: `"` + phrase + `"`,
+	if _, err := alert.NewStore(kv, nil).Create(context.Background(), alert.Rule{Name: "ledger", Query: `"` + phrase + `"`,
 		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
 		t.Fatal(err)
 	}

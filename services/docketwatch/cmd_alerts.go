@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -39,7 +41,7 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 func cmdAlerts(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(os.Stderr, alertsUsage)
-		return usageError{"alerts needs a verb: add, list, show, rm or test"}
+		return usageError{msg: "alerts needs a verb: add, list, show, rm or test", cmd: "alerts"}
 	}
 	verb, args := args[0], args[1:]
 	switch verb {
@@ -57,7 +59,7 @@ func cmdAlerts(ctx context.Context, args []string) error {
 		fmt.Print(alertsUsage)
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown alerts verb %q", verb)}
+	return usageError{msg: fmt.Sprintf("unknown alerts verb %q", verb), cmd: "alerts"}
 }
 
 // ruleStore opens the rule store of the pipeline (a cluster, a running docketwatch, or
@@ -115,7 +117,7 @@ func alertsAdd(ctx context.Context, args []string) error {
 		*q = strings.Join(rest, " ")
 	}
 	if *name == "" || *q == "" {
-		return usageError{"alerts add needs --name and --query"}
+		return badUsage(fs, "alerts add needs --name and --query")
 	}
 	if err := checkQuery(*q); err != nil {
 		return err
@@ -128,7 +130,7 @@ func alertsAdd(ctx context.Context, args []string) error {
 	if *hook != "" {
 		r.Webhook = &alert.Webhook{URL: *hook, Secret: *secret}
 	} else if *secret != "" {
-		return usageError{"--secret needs --webhook"}
+		return badUsage(fs, "--secret needs --webhook")
 	}
 	if len(emails) > 0 {
 		r.Email = &alert.Email{To: emails}
@@ -156,7 +158,7 @@ func alertsList(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("alerts list", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	if _, err := parse(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	if err := c.requireIndex(); err != nil {
@@ -169,6 +171,9 @@ func alertsList(ctx context.Context, args []string) error {
 	defer closeFn()
 	rules, err := st.List(ctx)
 	if err != nil {
+		return err
+	}
+	if err := st.WithRetries(ctx, rules); err != nil {
 		return err
 	}
 	for i := range rules {
@@ -198,18 +203,17 @@ func ruleNotes(r alert.Rule) string {
 	if r.Filters.Docket != "" {
 		n = append(n, "docket "+r.Filters.Docket)
 	}
-	if r.Webhook != nil {
+	for _, ch := range []string{alert.ChannelWebhook, alert.ChannelEmail} {
+		d := r.Delivery(ch)
 		switch {
-		case r.Webhook.Disabled:
-			n = append(n, "webhook DISABLED: "+r.Webhook.LastError)
-		case r.Webhook.Failures > 0:
-			n = append(n, fmt.Sprintf("webhook failing (%d): %s", r.Webhook.Failures, r.Webhook.LastError))
+		case d == nil:
+		case ch == alert.ChannelWebhook && r.Webhook.Disabled:
+			n = append(n, "webhook DISABLED: "+d.LastError)
+		case d.Failures > 0 || d.PendingRetries > 0:
+			n = append(n, fmt.Sprintf("%s failing (%d in a row, %d pending retries): %s", ch, d.Failures, d.PendingRetries, d.LastError))
 		default:
-			n = append(n, "webhook")
+			n = append(n, ch)
 		}
-	}
-	if r.Email != nil {
-		n = append(n, "email")
 	}
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("cap %d/day", r.DailyCap))
@@ -227,7 +231,7 @@ func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
 		return "", err
 	}
 	if len(rest) != 1 {
-		return "", usageError{fs.Name() + " needs one rule id"}
+		return "", badUsage(fs, "%s needs one rule id, got %d arguments", fs.Name(), len(rest))
 	}
 	return rest[0], nil
 }
@@ -251,15 +255,58 @@ func onRule(ctx context.Context, verb string, args []string, do func(c common, s
 }
 
 func alertsShow(ctx context.Context, args []string) error {
-	return onRule(ctx, "alerts show", args, func(_ common, st *alert.Store, id string) error {
+	return onRule(ctx, "alerts show", args, func(c common, st *alert.Store, id string) error {
 		r, _, err := st.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r.Redacted())
+		rules := []alert.Rule{r}
+		if err := st.WithRetries(ctx, rules); err != nil {
+			return err
+		}
+		if c.jsonOut {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rules[0].Redacted())
+		}
+		return printRule(os.Stdout, rules[0])
 	})
+}
+
+// printRule writes a rule as aligned "field: value" lines: what it matches, where it
+// delivers, and how each channel's deliveries go (alert.Rule.DeliveryStatus, as the
+// Alerts page says it).
+func printRule(w io.Writer, r alert.Rule) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("rule", r.ID)
+	row("name", r.Name)
+	row("query", r.Query)
+	row("filters", strings.TrimSuffix(strings.TrimPrefix(ruleNotes(alert.Rule{Filters: r.Filters, DailyCap: r.DailyCap}), "  ["), "]"))
+	if r.Paused {
+		row("paused", "yes: matches nothing until resumed")
+	}
+	row("created", r.CreatedAt.Format(time.DateTime))
+	if r.Webhook != nil {
+		row("webhook", r.Webhook.URL)
+		row("  delivery", deliveryText(r, alert.ChannelWebhook))
+	}
+	if r.Email != nil {
+		row("email", strings.Join(r.Email.To, ", "))
+		row("  delivery", deliveryText(r, alert.ChannelEmail))
+	}
+	row("feed", "/api/v1/alerts/"+r.ID+"/feed.atom (fetched by readers: nothing delivered, no status)")
+	return tw.Flush()
+}
+
+// deliveryText is the channel's status for people, without whether it is failing.
+func deliveryText(r alert.Rule, channel string) string {
+	text, _ := r.DeliveryStatus(channel)
+	return text
 }
 
 func alertsRemove(ctx context.Context, args []string) error {
@@ -290,14 +337,14 @@ func alertsTest(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(words) == 0 {
-		return usageError{"alerts test needs a query"}
+		return badUsage(fs, "alerts test needs a query")
 	}
 	from, to, err := testRange(*since, *until, *days, time.Now())
 	if err != nil {
-		return err
+		return badUsage(fs, "%s", err)
 	}
 	if *by != search.ByFiled && *by != search.ByIndexed {
-		return usageError{fmt.Sprintf("--by %q: want filed or indexed", *by)}
+		return badUsage(fs, "--by %q: want filed or indexed", *by)
 	}
 	q := search.Query{Q: strings.Join(words, " "), Exhibits: *exhibits, Docket: *docket}
 	if err := checkQuery(q.Q); err != nil {
@@ -354,22 +401,22 @@ func testRange(since, until string, days int, now time.Time) (time.Time, time.Ti
 	if until != "" {
 		t, err := time.Parse(time.DateOnly, until)
 		if err != nil {
-			return to, to, usageError{fmt.Sprintf("--until %q: want YYYY-MM-DD", until)}
+			return to, to, fmt.Errorf("--until %q: want YYYY-MM-DD", until)
 		}
 		to = t
 	}
 	if since == "" {
 		if days < 1 {
-			return to, to, usageError{"--days must be 1 or more"}
+			return to, to, errors.New("--days must be 1 or more")
 		}
 		return to.AddDate(0, 0, -(days - 1)), to, nil
 	}
 	from, err := time.Parse(time.DateOnly, since)
 	if err != nil {
-		return to, to, usageError{fmt.Sprintf("--since %q: want YYYY-MM-DD", since)}
+		return to, to, fmt.Errorf("--since %q: want YYYY-MM-DD", since)
 	}
 	if to.Before(from) {
-		return to, to, usageError{"--until is before --since"}
+		return to, to, errors.New("--until is before --since")
 	}
 	return from, to, nil
 }

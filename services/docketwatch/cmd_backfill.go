@@ -25,20 +25,20 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	court := fs.String("court", "", "CourtListener court id (cand, nysd, ca9, ...)")
 	since := fs.String("since", "", "first day (YYYY-MM-DD or RFC 3339)")
 	until := fs.String("until", "", "last day, included (YYYY-MM-DD), or an RFC 3339 time the range ends before (default: now)")
-	if _, err := parse(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	if *court == "" || *since == "" {
-		return usageError{"backfill needs --court and --since"}
+		return badUsage(fs, "backfill needs --court and --since")
 	}
 	from, err := fetcher.ParseTime(*since)
 	if err != nil {
-		return usageError{err.Error()}
+		return badUsage(fs, "%s", err)
 	}
 	var to time.Time
 	if *until != "" {
 		if to, err = fetcher.ParseEnd(*until); err != nil {
-			return usageError{err.Error()}
+			return badUsage(fs, "%s", err)
 		}
 	}
 	if err := cfg.Validate(); err != nil {

@@ -28,7 +28,7 @@ func cmdBuy(ctx context.Context, args []string) error {
 		return err
 	}
 	if !*dry && (len(pos) != 1 || pos[0] != "ledger") {
-		return usageError{"buy needs --dry-run or ledger (purchases are made by `run --buy`)"}
+		return badUsage(fs, "buy needs --dry-run or ledger (purchases are made by `run --buy`)")
 	}
 	if err := rc.Validate(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -10,7 +11,10 @@ import (
 // cmdConfigExample prints a configuration file with every setting of `docketwatch run`
 // and the role verbs (the same flag set), commented out with its meaning, environment
 // variable and built-in default.
-func cmdConfigExample() error {
+func cmdConfigExample(args []string) error {
+	if len(args) > 0 {
+		return usageError{msg: fmt.Sprintf("config-example takes no arguments, got %q", args), cmd: "config-example"}
+	}
 	// Show the data directory as it reads for any user.
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); k == "XDG_DATA_HOME" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,7 +27,20 @@ func cmdDead(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageError{"dead needs list, show SEQ or retry SEQ...|--all"}
+		return badUsage(fs, "dead needs list, show SEQ or retry SEQ...|--all")
+	}
+	var seqs []uint64
+	switch pos[0] {
+	case "list":
+		if len(pos) > 1 {
+			return badUsage(fs, "dead list takes no arguments, got %q", pos[1:])
+		}
+	case "show", "retry":
+		if seqs, err = seqArgs(pos[1:]); err != nil && !(pos[0] == "retry" && *all) {
+			return badUsage(fs, "%s", err)
+		}
+	default:
+		return badUsage(fs, "dead %s: want list, show or retry", pos[0])
 	}
 	if err := c.requireIndex(); err != nil {
 		return err
@@ -62,10 +76,6 @@ func cmdDead(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	case "show":
-		seqs, err := seqArgs(pos[1:])
-		if err != nil {
-			return err
-		}
 		for _, seq := range seqs {
 			p, err := bus.GetParked(ctx, deps.JS, seq)
 			if err != nil {
@@ -80,19 +90,15 @@ func cmdDead(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "retry":
-		seqs, err := seqArgs(pos[1:])
 		if *all {
 			parked, lerr := bus.ListParked(ctx, deps.JS, 0)
 			if lerr != nil {
 				return lerr
 			}
-			seqs, err = nil, nil
+			seqs = nil
 			for _, p := range parked {
 				seqs = append(seqs, p.Seq)
 			}
-		}
-		if err != nil {
-			return err
 		}
 		for _, seq := range seqs {
 			if err := bus.RetryParked(ctx, deps.JS, seq); err != nil {
@@ -102,18 +108,18 @@ func cmdDead(ctx context.Context, args []string) error {
 		fmt.Printf("%s sent back to their stage\n", plural(len(seqs), "parked message"))
 		return nil
 	}
-	return usageError{fmt.Sprintf("dead %s: want list, show or retry", pos[0])}
+	return nil
 }
 
 func seqArgs(args []string) ([]uint64, error) {
 	if len(args) == 0 {
-		return nil, usageError{"name the parked messages by their SEQ (see dead list)"}
+		return nil, errors.New("name the parked messages by their SEQ (see dead list)")
 	}
 	var out []uint64
 	for _, a := range args {
 		n, err := strconv.ParseUint(a, 10, 64)
 		if err != nil {
-			return nil, usageError{fmt.Sprintf("%q is not a sequence number", a)}
+			return nil, fmt.Errorf("%q is not a sequence number", a)
 		}
 		out = append(out, n)
 	}

@@ -78,7 +78,7 @@ func cmdExtract(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(files) == 0 {
-		return usageError{"extract needs a PDF file"}
+		return badUsage(fs, "extract needs a PDF file")
 	}
 	rec, err := extractor.LoadRecognizer(cfg.Aliases)
 	if err != nil {

@@ -37,11 +37,11 @@ func cmdIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(paths) == 0 {
-		return usageError{"ingest needs at least one file or folder"}
+		return badUsage(fs, "ingest needs at least one file or folder")
 	}
 	if known.Court != "" {
 		if _, ok := docmeta.CourtByID(strings.ToLower(known.Court)); !ok {
-			return usageError{fmt.Sprintf("--court %q is not a CourtListener court id (ca9, cand, nysb…)", known.Court)}
+			return badUsage(fs, "--court %q is not a CourtListener court id (ca9, cand, nysb…)", known.Court)
 		}
 	}
 	deps, closeFn, err := pipeline(ctx, c)

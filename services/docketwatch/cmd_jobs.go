@@ -37,21 +37,18 @@ func cmdJobStart(ctx context.Context, kind string, args []string) error {
 		fs.StringVar(&sel.ExtractorVersion, "extractor-version", "", "only documents extracted by another version than this")
 	}
 	detach := fs.Bool("detach", false, "create the job and return: it runs in the background")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("%s takes no arguments, got %q", kind, pos)}
-	}
+	var err error
 	if sel.Since, err = parseDay(*since); err != nil {
-		return err
+		return badUsage(fs, "--since: %s", err)
 	}
 	if sel.Until, err = parseDay(*until); err != nil {
-		return err
+		return badUsage(fs, "--until: %s", err)
 	}
 	if !sel.Since.IsZero() && !sel.Until.IsZero() && sel.Until.Before(sel.Since) {
-		return usageError{fmt.Sprintf("--until %s is before --since %s", *until, *since)}
+		return badUsage(fs, "--until %s is before --since %s", *until, *since)
 	}
 	deps, store, closeFn, err := jobStore(ctx, c)
 	if err != nil {
@@ -84,7 +81,7 @@ func parseDay(s string) (time.Time, error) {
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
-		return t, usageError{fmt.Sprintf("%q is not a day like 2024-04-15", s)}
+		return t, fmt.Errorf("%q is not a day like 2024-04-15", s)
 	}
 	return t, nil
 }
@@ -142,6 +139,15 @@ func cmdJobs(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		pos = []string{"list"}
 	}
+	switch verb := pos[0]; {
+	case verb == "list" && len(pos) > 1:
+		return badUsage(fs, "jobs list takes no arguments, got %q", pos[1:])
+	case verb == "list":
+	case !slices.Contains([]string{"show", "follow", "cancel"}, verb):
+		return badUsage(fs, "jobs %s: want list, show, follow or cancel", verb)
+	case len(pos) != 2:
+		return badUsage(fs, "jobs %s needs one job id, got %d arguments", verb, len(pos)-1)
+	}
 	if err := c.requireIndex(); err != nil {
 		return err
 	}
@@ -169,8 +175,6 @@ func cmdJobs(ctx context.Context, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", j.ID, j.State, j.Done, j.Total, j.Selected, j.Errors, j.Updated.Format(time.DateTime))
 		}
 		return tw.Flush()
-	case len(pos) < 2:
-		return usageError{"jobs " + verb + " needs a job id"}
 	case verb == "show":
 		j, err := store.Get(ctx, pos[1])
 		if err != nil {
@@ -192,7 +196,7 @@ func cmdJobs(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return usageError{fmt.Sprintf("jobs %s: want list, show, follow or cancel", pos[0])}
+	return nil
 }
 
 // printJob writes a job as aligned "field: value" lines, what was asked and how far it got.

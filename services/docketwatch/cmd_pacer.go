@@ -25,7 +25,7 @@ const pacerUsage = `docketwatch pacer parse [--court ID] [--json] FILE.xml
 // would publish from that feed.
 func cmdPacer(_ context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "parse" {
-		return usageError{"pacer needs a verb:\n" + pacerUsage}
+		return usageError{msg: "pacer needs a verb: parse", cmd: "pacer"}
 	}
 	fs := flag.NewFlagSet("pacer parse", flag.ContinueOnError)
 	jsonOut := fs.Bool("json", false, "print each document as one JSON line (NDJSON)")
@@ -35,7 +35,7 @@ func cmdPacer(_ context.Context, args []string) error {
 		return err
 	}
 	if len(files) != 1 {
-		return usageError{"pacer parse needs one feed file:\n" + pacerUsage}
+		return badUsage(fs, "pacer parse needs one feed file, got %d arguments", len(files))
 	}
 	docs, feed, err := parseFeedFile(files[0], strings.ToLower(*court))
 	if err != nil {

@@ -45,7 +45,7 @@ func (o *runOptions) config(verb string) node.Config {
 // extractor` and the other role verbs (which are meant for a NATS cluster: --nats).
 func cmdRun(ctx context.Context, verb string, args []string) error {
 	fs, o := runFlags(verb)
-	if _, err := parse(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	if err := o.Flags.Validate(); err != nil {

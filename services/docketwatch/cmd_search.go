@@ -48,7 +48,7 @@ func cmdSearch(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(words) == 0 {
-		return usageError{"search needs a query"}
+		return badUsage(fs, "search needs a query")
 	}
 	q := search.Query{Q: strings.Join(words, " "), Limit: *limit, Exhibits: *exhibits, After: *after,
 		Docket: *docket, Sort: *sortBy, Entities: entities}

@@ -226,7 +226,7 @@ func TestHangingWebhook(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -358,8 +358,7 @@ func TestRefusingSMTP(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
 	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -423,6 +422,23 @@ func TestRefusingSMTP(t *testing.T) {
 	parked, _ = bus.ListParked(ctx, js, 0)
 	if p := parked[1]; p.ID != "test:gone" || p.Attempts != 1 || !strings.Contains(p.Reason, "550") {
 		t.Errorf("parked %+v; want test:gone after one attempt with the relay's 550", p.Parked)
+	}
+	// The rules say so: the refused recipient's rule failed once with the relay's 550,
+	// and nothing of either rule waits for a retry (the parked alerts left the queue).
+	rules, err := store.List(ctx)
+	if err == nil {
+		err = store.WithRetries(ctx, rules)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.Email.PendingRetries != 0 {
+			t.Errorf("rule %s: %d pending retries after its alerts were parked or delivered", r.Name, r.Email.PendingRetries)
+		}
+		if r.ID == gone.ID && (r.Email.Failures != 1 || !strings.Contains(r.Email.LastError, "550")) {
+			t.Errorf("rule gone: email status %+v; want one failure, the relay's 550", r.Email.Delivery)
+		}
 	}
 
 	// The parked alert is retried from DEAD, as `dead retry` does, and now goes out.

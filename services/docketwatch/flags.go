@@ -68,7 +68,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.PrintDefaults()
 				return nil, err
 			}
-			return nil, flagError{msg: err.Error(), fs: fs}
+			return nil, badUsage(fs, "%s", err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -85,22 +85,6 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, err
 	}
 	return pos, nil
-}
-
-// flagError is a flag a verb does not take, or takes otherwise: main prints it with that
-// verb's own flags, not the top-level usage, so the fix is on the screen.
-type flagError struct {
-	msg string
-	fs  *flag.FlagSet
-}
-
-func (e flagError) Error() string { return e.msg }
-
-// printUsage writes the verb's flags ("Flags of docketwatch search: ...").
-func (e flagError) printUsage(w io.Writer) {
-	fmt.Fprintf(w, "\nFlags of docketwatch %s:\n", e.fs.Name())
-	e.fs.SetOutput(w)
-	e.fs.PrintDefaults()
 }
 
 // requireIndex refuses a read verb (search, alerts list/show/test, dead, jobs) a data

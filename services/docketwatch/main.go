@@ -82,26 +82,21 @@ func main() {
 	case "pacer":
 		err = cmdPacer(ctx, args)
 	case "config-example":
-		err = cmdConfigExample()
+		err = cmdConfigExample(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q", verb)}
+		err = usageError{msg: fmt.Sprintf("unknown command %q", verb)}
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docketwatch:", err)
-		var fe flagError
-		if errors.As(err, &fe) {
-			fe.printUsage(os.Stderr)
-			os.Exit(2)
-		}
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprint(os.Stderr, "\n"+usage)
+			ue.printUsage(os.Stderr)
 			os.Exit(2)
 		}
 		var ee exitError
@@ -111,10 +106,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 // exitError ends the process with its own code: an outcome a script must be able to
 // tell from success and from failure (ingest's parked files: 3).

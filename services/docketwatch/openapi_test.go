@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -53,6 +55,20 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 	v.call("POST", "/api/v1/alerts", map[string]any{"name": "bad", "query": "court:("}, 400, nil)
 	v.call("GET", "/api/v1/alerts", nil, 200, nil)
 	v.call("GET", "/api/v1/alerts/"+rule.ID, nil, 200, nil)
+	// A filing indexed after the rule matches it: its webhook (a name that does not resolve
+	// here, and no public address) fails, so the rule's answer carries a real delivery
+	// status, the alert waiting to be retried.
+	ingestPaths(t, n, filepath.Join("testdata", "ca2_1-1.pdf"))
+	var status struct {
+		Webhook struct {
+			LastError      string `json:"last_error"`
+			PendingRetries int    `json:"pending_retries"`
+		} `json:"webhook"`
+	}
+	poll.Until(t, 60*time.Second, "the webhook's failure in the rule's answer", func() bool {
+		v.call("GET", "/api/v1/alerts/"+rule.ID, nil, 200, &status)
+		return status.Webhook.PendingRetries > 0 && status.Webhook.LastError != ""
+	})
 	v.call("POST", "/api/v1/alerts/"+rule.ID+"/enable", nil, 200, nil)
 	v.call("GET", "/api/v1/alerts/"+rule.ID+"/feed.atom", nil, 200, nil)
 	v.call("DELETE", "/api/v1/alerts/"+rule.ID, nil, 204, nil)

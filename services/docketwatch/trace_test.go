@@ -39,7 +39,7 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "sealing", Query: `"motion to seal"`,
+	if _, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "sealing", Query: `"motion to seal"`,
 		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
 		t.Fatal(err)
 	}

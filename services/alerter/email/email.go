@@ -19,6 +19,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/nats-io/nats.go/jetstream"
 	mail "github.com/wneessen/go-mail"
 )
@@ -48,6 +49,8 @@ type Config struct {
 	// OnDelivery how each sending went: "delivered" or "failed". The stage's metrics.
 	Observe    func(stage, outcome string, took time.Duration)
 	OnDelivery func(outcome string)
+	// Now is the clock of the recorded delivery status (default time.Now).
+	Now func() time.Time
 }
 
 // TLSModes are the values of Config.TLS.
@@ -100,10 +103,11 @@ func (c Config) withDefaults() Config {
 
 // Deliverer is the email channel.
 type Deliverer struct {
-	cfg   Config
-	js    jetstream.JetStream
-	store *alert.Store
-	log   *slog.Logger
+	cfg    Config
+	js     jetstream.JetStream
+	store  *alert.Store
+	log    *slog.Logger
+	status *status.Recorder
 }
 
 // New returns the channel; Run starts it.
@@ -111,7 +115,9 @@ func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logge
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("email channel: %w", err)
 	}
-	return &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}, nil
+	d := &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}
+	d.status = status.New(alert.ChannelEmail, store, cfg.Now, log)
+	return d, nil
 }
 
 // Consumer is the channel's durable consumer of ALERTS.
@@ -119,7 +125,7 @@ func (d *Deliverer) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Stage: "email", Stream: bus.Alerts, Durable: "alerter-email", Filter: "alerts.>",
 		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts, Concurrency: 2,
-		Backoff: d.cfg.Backoff, Observe: d.cfg.Observe,
+		Backoff: d.cfg.Backoff, Observe: d.cfg.Observe, Settled: d.status.Settled,
 	}
 }
 
@@ -136,6 +142,12 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
 	if err := e.Check(); err != nil {
 		return fault.PermanentErr(err)
 	}
+	return d.deliver(ctx, e)
+}
+
+// deliver mails event e to its rule's addresses, unless the rule or its email is gone,
+// and records how it went on the rule.
+func (d *Deliverer) deliver(ctx context.Context, e alert.Event) error {
 	if e.Alert != nil && e.Alert.Overflow {
 		return nil
 	}
@@ -156,9 +168,11 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
 	if err := d.send(ctx, m); err != nil {
 		d.delivery("failed")
 		d.log.Info("email failed", "rule", r.ID, "event", e.ID(), "err", err)
+		d.status.Failed(ctx, r.ID, err, nil)
 		return err
 	}
 	d.delivery("delivered")
+	d.status.Delivered(ctx, r)
 	d.log.Debug("email sent", "rule", r.ID, "event", e.ID(), "to", len(r.Email.To))
 	return nil
 }

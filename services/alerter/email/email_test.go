@@ -16,6 +16,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 )
 
@@ -25,7 +26,7 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	withEmail, err := store.Create(ctx, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -90,5 +91,72 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 		if !strings.Contains(strings.ReplaceAll(m.Data, "=\r\n", ""), want) {
 			t.Errorf("message lacks %q:\n%s", want, m.Data)
 		}
+	}
+}
+
+// TestDeliveryStatus: a relay that turns the connection away (421, as a relay over its
+// limits does) is recorded on the rule's email channel as a failure with the relay's
+// words, and the alert waits in the retry queue with its next attempt; once the relay
+// accepts, the alert is delivered, leaves the queue, and the status says when.
+func TestDeliveryStatus(t *testing.T) {
+	smtp := smtptest.Start(t, "")
+	smtp.Refusing.Store(true)
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
+	r, err := store.Create(ctx, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := filing.DocID("cand/3:20-cv-08570/736/12")
+	a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, Kind: alert.NewlyFiled,
+		Terms: []string{"Inbox"}, Snippet: "the <mark>Inbox</mark> API", MatchedAt: time.Now()}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+		t.Fatal(err)
+	}
+	_, portText, _ := net.SplitHostPort(smtp.Addr())
+	port, _ := strconv.Atoi(portText)
+	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Timeout: 5 * time.Second,
+		Backoff: func(int) time.Duration { return time.Second }}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(runCtx)
+
+	status := func() alert.Rule {
+		got, _, err := store.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules := []alert.Rule{got}
+		if err := store.WithRetries(ctx, rules); err != nil {
+			t.Fatal(err)
+		}
+		return rules[0]
+	}
+	var got alert.Rule
+	poll.Until(t, 20*time.Second, "the refusal recorded and the alert waiting", func() bool {
+		got = status()
+		return got.Email.Failures > 0 && got.Email.PendingRetries == 1
+	})
+	if !strings.Contains(got.Email.LastError, "421") || got.Email.LastFailureAt.IsZero() || !got.Email.LastDeliveryAt.IsZero() {
+		t.Errorf("got email status %+v; want the relay's 421 as the last error, never delivered", got.Email.Delivery)
+	}
+	if got.Email.NextRetryAt.Before(got.Email.LastFailureAt) {
+		t.Errorf("got the next attempt at %s, before the failure at %s", got.Email.NextRetryAt, got.Email.LastFailureAt)
+	}
+	if text, failing := got.DeliveryStatus(alert.ChannelEmail); !failing || !strings.Contains(text, "Pending retries: 1,") {
+		t.Errorf("got status text %q (failing %v); want failing with one pending retry", text, failing)
+	}
+	smtp.Refusing.Store(false)
+	poll.Until(t, 20*time.Second, "the alert delivered and out of the queue", func() bool {
+		got = status()
+		return got.Email.PendingRetries == 0 && !got.Email.LastDeliveryAt.IsZero()
+	})
+	if got.Email.Failures != 0 || !strings.Contains(got.Email.LastError, "421") || len(smtp.Messages()) != 1 {
+		t.Errorf("got email status %+v and %d messages; want no failures, the last error kept, one message", got.Email.Delivery, len(smtp.Messages()))
 	}
 }

@@ -85,7 +85,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(kv, nil)
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +266,7 @@ func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
 		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
 			_, js := bustest.JetStream(t, bustest.Server(t))
 			ctx := context.Background()
-			store := alert.NewStore(bustest.KV(t, js, bus.BucketRules))
+			store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), nil)
 			r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 			if err != nil {
 				t.Fatalf("saving a rule with a loopback webhook: %v; want it saved (delivery decides)", err)

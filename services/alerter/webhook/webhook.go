@@ -28,6 +28,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -199,17 +200,20 @@ func SafeClient(timeout time.Duration, allowPrivate bool) *http.Client {
 
 // Deliverer is the webhook channel.
 type Deliverer struct {
-	cfg   Config
-	js    jetstream.JetStream
-	store *alert.Store
-	log   *slog.Logger
-	ends  *endpoints
+	cfg    Config
+	js     jetstream.JetStream
+	store  *alert.Store
+	log    *slog.Logger
+	ends   *endpoints
+	status *status.Recorder
 }
 
 // New returns the channel; Run starts it.
 func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) *Deliverer {
 	cfg = cfg.withDefaults()
-	return &Deliverer{cfg: cfg, js: js, store: store, log: log, ends: newEndpoints(cfg.PerEndpoint, maxAckPending)}
+	d := &Deliverer{cfg: cfg, js: js, store: store, log: log, ends: newEndpoints(cfg.PerEndpoint, maxAckPending)}
+	d.status = status.New(alert.ChannelWebhook, store, cfg.Now, log)
+	return d
 }
 
 // Consumer is the channel's durable consumer of ALERTS.
@@ -226,6 +230,7 @@ func (d *Deliverer) Consumer() bus.Consumer {
 		// many lets the others through.
 		MaxAckPending: maxAckPending,
 		Observe:       d.cfg.Observe,
+		Settled:       d.status.Settled,
 	}
 }
 
@@ -253,6 +258,12 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	if err := e.Check(); err != nil {
 		return fault.PermanentErr(err)
 	}
+	return d.deliver(ctx, msg, e, delivered, seq)
+}
+
+// deliver sends event e of msg, its delivered-th delivery, unless its rule or webhook is
+// gone or disabled, and records how it went on the rule.
+func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Event, delivered int, seq uint64) error {
 	if e.Alert != nil && e.Alert.Overflow {
 		return nil // over the daily cap: the day's digest carries it
 	}
@@ -281,27 +292,13 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	defer d.ends.release(endpoint)
 	// The stored bytes are the body: what was signed is exactly what was stored.
 	err = d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
-	if err != nil {
-		d.delivery("failed")
-	} else {
-		d.delivery("delivered")
-	}
 	if err == nil {
-		now := d.cfg.Now().UTC()
-		if r.Webhook.Failures > 0 || now.Sub(r.Webhook.LastDeliveryAt) >= successEvery {
-			_, uerr := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
-				if r.Webhook != nil && !r.Webhook.Disabled {
-					r.Webhook.Failures, r.Webhook.LastDeliveryAt = 0, now
-				}
-				return nil
-			})
-			if uerr != nil {
-				d.log.Warn("recording webhook recovery", "rule", r.ID, "err", uerr)
-			}
-		}
+		d.delivery("delivered")
+		d.status.Delivered(ctx, r)
 		d.log.Debug("webhook delivered", "rule", r.ID, "event", e.ID(), "attempt", attempt)
 		return nil
 	}
+	d.delivery("failed")
 	err = d.failed(ctx, r, e, attempt, err)
 	if !fault.IsPermanent(err) && attempt >= d.cfg.MaxAttempts {
 		// The consumer's own limit is above MaxAttempts (deferrals): the last attempt is ours to park.
@@ -309,10 +306,6 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 	}
 	return err
 }
-
-// successEvery is how stale a webhook's recorded last success may grow: a rule is not
-// rewritten (and recompiled by every alerter watching it) on every delivery.
-const successEvery = time.Minute
 
 // deferDelay is DeferDelay plus up to half of it at random.
 func (c Config) deferDelay() time.Duration {
@@ -336,21 +329,13 @@ func (d *Deliverer) delivery(outcome string) {
 // too often in a row, and says whether the event is retried.
 func (d *Deliverer) failed(ctx context.Context, r alert.Rule, e alert.Event, attempt int, cause error) error {
 	disabled := false
-	_, err := d.store.Update(ctx, r.ID, func(r *alert.Rule) error {
-		if r.Webhook == nil || r.Webhook.Disabled {
-			return nil
-		}
-		r.Webhook.Failures++
-		r.Webhook.LastError, r.Webhook.LastFailureAt = truncate(cause.Error(), 300), d.cfg.Now().UTC()
+	d.status.Failed(ctx, r.ID, cause, func(r *alert.Rule) {
+		disabled = false // the edit may run again on a conflict
 		if r.Webhook.Failures >= d.cfg.DisableAfter {
-			r.Webhook.Disabled, r.Webhook.DisabledAt = true, time.Now().UTC()
+			r.Webhook.Disabled, r.Webhook.DisabledAt = true, d.cfg.Now().UTC()
 			disabled = true
 		}
-		return nil
 	})
-	if err != nil {
-		d.log.Warn("recording webhook failure", "rule", r.ID, "err", err)
-	}
 	if disabled {
 		// Reported three ways: this error log, the rule's state in `alerts list/show` and
 		// the API, and the event parked in DEAD where `dead list` shows it.
@@ -407,11 +392,4 @@ func (d *Deliverer) send(req *http.Request) error {
 	}
 	// Another 4xx, or a redirect: the same request will get the same answer.
 	return fault.Permanentf("webhook answered %s", resp.Status)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

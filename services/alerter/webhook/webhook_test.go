@@ -85,8 +85,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
 	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +139,9 @@ func TestRetriesThenDisables(t *testing.T) {
 	bmu.Unlock()
 	dead, _ := js.Stream(ctx, bus.Dead)
 	poll.Until(t, 20*time.Second, "one message in DEAD", func() bool { info, _ := dead.Info(ctx); return info.State.Msgs == 1 })
+	if got := withRetries(t, store, r.ID); got.Webhook.PendingRetries != 0 {
+		t.Errorf("got %d pending retries after the event was parked; want 0", got.Webhook.PendingRetries)
+	}
 
 	// Disabled: further events are not attempted.
 	publish("x:2")
@@ -165,7 +167,82 @@ func TestRetriesThenDisables(t *testing.T) {
 		got, _, _ = store.Get(ctx, r.ID)
 		return !got.Webhook.LastDeliveryAt.IsZero()
 	})
-	if got.Webhook.Failures != 0 || got.Webhook.Retrying() || got.Webhook.LastError == "" || got.Webhook.LastFailureAt.IsZero() {
+	if got.Webhook.Failures != 0 || got.Webhook.LastError == "" || got.Webhook.LastFailureAt.IsZero() {
 		t.Errorf("got webhook state %+v; want no failures pending and the last failure kept", got.Webhook)
 	}
+}
+
+// TestPendingRetries: the events an endpoint failed wait in the rule's retry queue, one
+// each however often they failed, with the time of their next attempt; once delivered
+// they leave it. The failure count alone could not say this: two events failing twice
+// each are four failures and two pending retries.
+func TestPendingRetries(t *testing.T) {
+	var mu sync.Mutex
+	code, calls := http.StatusInternalServerError, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		w.WriteHeader(code)
+	}))
+	defer srv.Close()
+	e := bustest.Server(t)
+	_, js := bustest.JetStream(t, e)
+	ctx := context.Background()
+	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
+	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range []filing.DocID{"x:1", "x:2"} {
+		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, DocID: doc, MatchedAt: time.Now()}
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second failure of each event waits 2 s: long enough to be seen waiting.
+	backoff := func(n int) time.Duration { return time.Duration(n) * time.Second }
+	d := New(Config{AllowPrivate: true, MaxAttempts: 10, DisableAfter: 100, Timeout: 2 * time.Second, Backoff: backoff},
+		js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(runCtx)
+
+	var got alert.Rule
+	poll.Until(t, 20*time.Second, "each event failed twice", func() bool {
+		got = withRetries(t, store, r.ID)
+		return got.Webhook.Failures >= 4
+	})
+	start := time.Now()
+	got = withRetries(t, store, r.ID)
+	if got.Webhook.PendingRetries != 2 {
+		t.Errorf("got %d pending retries after %d failures; want 2 (the events waiting)", got.Webhook.PendingRetries, got.Webhook.Failures)
+	}
+	if next := got.Webhook.NextRetryAt; next.Before(start.Add(-3*time.Second)) || next.After(start.Add(3*time.Second)) {
+		t.Errorf("got the next attempt at %s; want within the 2 s backoff of now (%s)", next, start)
+	}
+	mu.Lock()
+	code = http.StatusNoContent
+	mu.Unlock()
+	poll.Until(t, 20*time.Second, "both events delivered and out of the queue", func() bool {
+		got = withRetries(t, store, r.ID)
+		return got.Webhook.PendingRetries == 0 && got.Webhook.Failures == 0 && !got.Webhook.LastDeliveryAt.IsZero()
+	})
+	if !got.Webhook.NextRetryAt.IsZero() {
+		t.Errorf("got a next attempt at %s with nothing waiting", got.Webhook.NextRetryAt)
+	}
+}
+
+// withRetries reads a rule with its retry queue, as the API shows it.
+func withRetries(t testing.TB, store *alert.Store, id string) alert.Rule {
+	t.Helper()
+	r, _, err := store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []alert.Rule{r}
+	if err := store.WithRetries(context.Background(), rules); err != nil {
+		t.Fatal(err)
+	}
+	return rules[0]
 }

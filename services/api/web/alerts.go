@@ -43,9 +43,14 @@ type ruleView struct {
 	SearchURL string
 	Recent    []recentAlert
 	RecentErr string
-	// Delivery is the webhook's delivery status; DeliveryBad says it is failing.
-	Delivery    string
-	DeliveryBad bool
+	// Deliveries are the statuses of the rule's pushing channels (webhook, email).
+	Deliveries []deliveryView
+}
+
+// deliveryView is one channel's delivery status; Failing asks for attention.
+type deliveryView struct {
+	Channel, Text string
+	Failing       bool
 }
 
 type recentAlert struct {
@@ -78,6 +83,9 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		rules, err = store.List(ctx)
 	}
+	if err == nil {
+		err = store.WithRetries(ctx, rules)
+	}
 	if err != nil {
 		u.Log.Error("web alerts", "err", err)
 		p.Error = "The alert rules could not be read: " + err.Error()
@@ -89,7 +97,11 @@ func (u *ui) alertsPage(w http.ResponseWriter, r *http.Request) {
 		rv := ruleView{Rule: rule.Redacted(), Filters: filterNotes(rule),
 			FeedURL:   u.APIPrefix + "/alerts/" + rule.ID + "/feed.atom",
 			SearchURL: withParams("/", ruleParams(rule), nil)}
-		rv.Delivery, rv.DeliveryBad = webhookStatus(rule.Webhook)
+		for _, ch := range []string{alert.ChannelWebhook, alert.ChannelEmail} {
+			if text, failing := rule.DeliveryStatus(ch); text != "" {
+				rv.Deliveries = append(rv.Deliveries, deliveryView{Channel: ch, Text: text, Failing: failing})
+			}
+		}
 		if rule.ID == v.Get("saved") {
 			d.Saved = rule.Name
 		}
@@ -160,38 +172,7 @@ func filterNotes(r alert.Rule) []string {
 	if r.DailyCap > 0 {
 		n = append(n, fmt.Sprintf("at most %d a day, the rest in a digest", r.DailyCap))
 	}
-	if r.Email != nil {
-		n = append(n, "email")
-	}
-	return n
-}
-
-// webhookStatus says how a rule's webhook deliveries went, for people: "" without one.
-func webhookStatus(w *alert.Webhook) (string, bool) {
-	if w == nil {
-		return "", false
-	}
-	ago := func(t time.Time) string {
-		if t.IsZero() {
-			return "never"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	}
-	var b strings.Builder
-	bad := w.Disabled || w.Failures > 0
-	switch {
-	case w.Disabled:
-		fmt.Fprintf(&b, "Webhook disabled after %d failed attempts in a row; save the alert again to resume.", w.Failures)
-	case w.Retrying():
-		fmt.Fprintf(&b, "Webhook failing: %d failed %s in a row, retrying.", w.Failures, pluralWord(w.Failures, "attempt", "attempts"))
-	default:
-		b.WriteString("Webhook working.")
-	}
-	fmt.Fprintf(&b, " Last delivered: %s.", ago(w.LastDeliveryAt))
-	if !w.LastFailureAt.IsZero() || w.LastError != "" {
-		fmt.Fprintf(&b, " Last failure: %s: %s", ago(w.LastFailureAt), w.LastError)
-	}
-	return b.String(), bad
+	return n // the channels say themselves how they deliver (Deliveries)
 }
 
 func pluralWord(n int, one, many string) string {

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,8 +27,12 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter"
+	"github.com/docketwatch/docketwatch/services/alerter/email"
+	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -66,7 +74,9 @@ func artifacts(t *testing.T) string {
 // env is a real docketwatch pipeline (embedded JetStream, extractor with its child
 // processes, bleve indexer, alerter) behind the API and the web UI on a loopback port.
 type env struct {
-	n     *node.Node
+	n *node.Node
+	// smtp is the relay of the alerter's email channel.
+	smtp  *smtptest.Server
 	url   string
 	pub   *fetcher.Publisher
 	today time.Time
@@ -76,11 +86,17 @@ func startEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	// Every role but the fetcher, wired as `docketwatch run` wires them; the test
-	// publishes what a fetcher would.
+	// publishes what a fetcher would. Alerts are mailed through a relay on loopback, and
+	// webhooks may reach receivers there.
+	relay := smtptest.Start(t, "")
+	host, port, _ := net.SplitHostPort(relay.Addr())
+	portN, _ := strconv.Atoi(port)
 	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(),
 		Roles: []string{node.RoleIndexer, node.RoleExtractor, node.RoleAlerter, node.RoleAPI},
-		API:   api.Config{HTTP: "127.0.0.1:0", Policy: api.Policy{Token: browserToken, PublicReads: true, Rate: -1}},
-		Log:   slog.New(slog.DiscardHandler)})
+		Alerter: alerter.Config{WebhookAllowPrivate: true, SMTP: email.Config{Host: host, Port: portN, TLS: email.NoTLS,
+			From: "alerts@docketwatch.test", Backoff: bus.ExponentialBackoff(time.Second, 4*time.Second)}},
+		API: api.Config{HTTP: "127.0.0.1:0", Policy: api.Policy{Token: browserToken, PublicReads: true, Rate: -1}},
+		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +105,7 @@ func startEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{n: n, url: n.HTTPURL, pub: pub, today: time.Now().UTC().Truncate(24 * time.Hour)}
+	return &env{n: n, smtp: relay, url: n.HTTPURL, pub: pub, today: time.Now().UTC().Truncate(24 * time.Hour)}
 }
 
 // filingDoc is a filing as a source announces it, with the pages of its PDF.
@@ -242,6 +258,45 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return run(t, ctx, "reading "+css, chromedp.Text(chromedp.CSS(css)))
 }
 
+// checkDeliveryPage opens the Alerts page at desktop and phone width and checks that the
+// rule's delivery status of each channel says each of want[channel], that "Pending
+// retries" appears only when wanted, and that the page fits the width; it saves a
+// screenshot of each, named alert-delivery-STATE-desktop and -phone.
+func checkDeliveryPage(t *testing.T, ctx context.Context, base, ruleID, state string, want map[string][]string) {
+	t.Helper()
+	for _, vp := range []struct {
+		name  string
+		width int
+		set   chromedp.Action[chromedp.Void]
+	}{
+		{"desktop", 1280, chromedp.EmulateViewport(1280, 900)},
+		{"phone", 390, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
+	} {
+		do(t, ctx, vp.name+" alerts", vp.set, chromedp.Navigate(base+"/alerts"), chromedp.WaitVisible(chromedp.ID("delivery-"+ruleID)))
+		for channel, wants := range want {
+			got := text(t, ctx, "#delivery-"+ruleID+"-"+channel)
+			pending := false
+			for _, w := range wants {
+				pending = pending || strings.Contains(w, "Pending retries")
+				if !strings.Contains(got, w) {
+					t.Errorf("%s, %s: %s status %q; want %q in it", state, vp.name, channel, got, w)
+				}
+			}
+			if !pending && strings.Contains(got, "Pending retries") {
+				t.Errorf("%s, %s: %s status %q speaks of pending retries", state, vp.name, channel, got)
+			}
+		}
+		if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > vp.width {
+			t.Errorf("%s, %s: the alerts page is %d px wide", state, vp.name, w)
+		}
+		do(t, ctx, "the status in view", chromedp.ScrollIntoView(chromedp.ID("delivery-"+ruleID)))
+		shoot(t, ctx, "alert-delivery-"+state+"-"+vp.name)
+	}
+	do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+}
+
+func first[A, B any](a A, _ B) A { return a }
+
 // shoot saves a full-page screenshot at the current viewport.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
@@ -288,6 +343,12 @@ var (
 		entry: 41, entryDesc: "NOTICE of appearance", filedDaysAgo: 9, withholdPDF: true,
 		pages: []string{"Notice of appearance of counsel for the defendant."}}
 )
+
+// sealing arrives after the delivery status test's rule is saved, and matches it.
+var sealing = filingDoc{court: "nysd", docket: "1:23-cv-05521", caseName: "Pemberton v. Castellan Holdings Corp.",
+	entry: 44, entryDesc: "ORDER on the motion for sealing", filedDaysAgo: 1, pages: []string{
+		"The motion for sealing of the settlement terms is granted in part.",
+	}}
 
 // archived was filed years ago: the Alert me preview reaches it over a range of years.
 var archived = filingDoc{court: "dcd", docket: "1:19-cv-00321", caseName: "Ostrander v. Quill Freight Co.",
@@ -655,49 +716,74 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	// A rule whose webhook fails shows it on the Alerts page: retrying, the last success
-	// and the last failure with its reason, at desktop and phone width. The state is the
-	// one the delivering server writes (services/alerter/webhook, TestRetriesThenDisables).
+	// A rule's deliveries really fail, then recover, and the Alerts page says so at
+	// desktop and phone width: its webhook receiver on loopback answers 500 and the SMTP
+	// relay turns connections away with 421 (as a relay over its limits does), so the
+	// alert waits for another attempt on both channels; then both accept, the alert is
+	// delivered, and the page shows when, keeping the last failure and its reason.
 	t.Run("alert delivery status", func(t *testing.T) {
-		store, err := alert.OpenStore(context.Background(), e.n.JS)
+		bg := context.Background()
+		var receiverFails atomic.Bool
+		receiverFails.Store(true)
+		var received atomic.Int32
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if receiverFails.Load() {
+				http.Error(w, "queue unavailable", http.StatusInternalServerError)
+				return
+			}
+			received.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer receiver.Close()
+		e.smtp.Refusing.Store(true)
+		defer e.smtp.Refusing.Store(false)
+		store, err := alert.OpenStore(bg, e.n.JS)
 		if err != nil {
 			t.Fatal(err)
 		}
-		failedAt := time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
-		r, err := store.Create(context.Background(), alert.Rule{Name: "failing hook", Query: "interoperability",
-			Webhook: &alert.Webhook{URL: "https://hooks.example.com/dw", Secret: "s"}})
+		r, err := store.Create(bg, alert.Rule{Name: "sealing orders", Query: "sealing",
+			Webhook: &alert.Webhook{URL: receiver.URL}, Email: &alert.Email{To: []string{"counsel@example.com"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.Update(context.Background(), r.ID, func(r *alert.Rule) error {
-			r.Webhook.Failures, r.Webhook.LastFailureAt = 3, failedAt
-			r.Webhook.LastError = "webhook answered 502 Bad Gateway"
-			r.Webhook.LastDeliveryAt = failedAt.Add(-26 * time.Hour)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		for _, vp := range []struct {
-			name  string
-			width int
-			set   chromedp.Action[chromedp.Void]
-		}{
-			{"desktop", 1280, chromedp.EmulateViewport(1280, 900)},
-			{"phone", 390, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)},
-		} {
-			do(t, ctx, vp.name+" alerts", vp.set, chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.ID("delivery-"+r.ID)))
-			got := text(t, ctx, "#delivery-"+r.ID)
-			for _, want := range []string{"3 failed attempts in a row, retrying", "Last delivered: 2026-03-01 12:05 UTC", "Last failure: 2026-03-02 14:05 UTC: webhook answered 502 Bad Gateway"} {
-				if !strings.Contains(got, want) {
-					t.Errorf("%s: delivery status %q; want %q in it", vp.name, got, want)
-				}
+		e.waitIndexed(t, first(e.publish(t, sealing)))
+		status := func() alert.Rule {
+			got, _, err := store.Get(bg, r.ID)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > vp.width {
-				t.Errorf("%s: the alerts page is %d px wide", vp.name, w)
+			rules := []alert.Rule{got}
+			if err := store.WithRetries(bg, rules); err != nil {
+				t.Fatal(err)
 			}
-			shoot(t, ctx, "alert-delivery-"+vp.name)
+			return rules[0]
 		}
-		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900))
+		poll.Until(t, time.Minute, "both channels failing with the alert waiting", func() bool {
+			got := status()
+			return got.Webhook.PendingRetries == 1 && got.Email.PendingRetries == 1 &&
+				got.Webhook.LastError != "" && got.Email.LastError != ""
+		})
+		checkDeliveryPage(t, ctx, e.url, r.ID, "failing", map[string][]string{
+			"webhook": {"Webhook failing: ", "failed attempt", "Pending retries: 1, the next at ", "Last delivered: never.", "webhook answered 500 Internal Server Error"},
+			"email":   {"Email failing: ", "Pending retries: 1, the next at ", "Last delivered: never.", `421 "4.3.2 service not available`},
+		})
+
+		receiverFails.Store(false)
+		e.smtp.Refusing.Store(false)
+		poll.Until(t, 2*time.Minute, "the alert delivered on both channels", func() bool {
+			got := status()
+			return got.Webhook.PendingRetries == 0 && got.Email.PendingRetries == 0 &&
+				!got.Webhook.LastDeliveryAt.IsZero() && !got.Email.LastDeliveryAt.IsZero()
+		})
+		day := time.Now().UTC().Format(time.DateOnly)
+		checkDeliveryPage(t, ctx, e.url, r.ID, "recovered", map[string][]string{
+			"webhook": {"Webhook working.", "Last delivered: " + day, "Last failure: " + day, "webhook answered 500 Internal Server Error"},
+			"email":   {"Email working.", "Last delivered: " + day, `421 "4.3.2 service not available`},
+		})
+		if n, msgs := received.Load(), e.smtp.Messages(); n != 1 || len(msgs) != 1 {
+			t.Errorf("the receiver took %d deliveries and the relay %d messages; want 1 each", n, len(msgs))
+		}
 	})
 
 	// The Alert me preview of a search whose only document was filed four years ago

@@ -81,7 +81,7 @@ func TestPagesEscapeMarkup(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
 	kv := bustest.KV(t, js, bus.BucketRules)
-	rule, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "watch " + hostile, Query: "inbox",
+	rule, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "watch " + hostile, Query: "inbox",
 		Filters: alert.Filters{Entities: []string{"Meta " + hostile}}})
 	if err != nil {
 		t.Fatal(err)
