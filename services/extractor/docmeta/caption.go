@@ -63,12 +63,15 @@ func captionText(pages []filing.Page) (full, left []string) {
 	return nil, nil
 }
 
-func (m *Meta) readCaption(pages []filing.Page) {
+// readCaption reads the caption and title block of the first page with text; it reports
+// whether the page names its court at its head (a caption or a court's letterhead).
+func (m *Meta) readCaption(pages []filing.Page) (namesCourt bool) {
 	full, left := captionText(pages)
 	if len(full) == 0 {
-		return
+		return false
 	}
-	if c, ok := captionCourt(full); ok {
+	c, namesCourt := captionCourt(full)
+	if namesCourt {
 		m.set(filing.FieldCourt, filing.FromCaption, false, func() { m.Court = c })
 	}
 	if name := captionCaseName(left, full); name != "" {
@@ -97,6 +100,7 @@ func (m *Meta) readCaption(pages []filing.Page) {
 		m.set(filing.FieldTitle, filing.FromTitleBlock, title == "", func() { m.Title = title })
 		m.set(filing.FieldType, filing.FromTitleBlock, false, func() { m.Type = typ })
 	}
+	return namesCourt
 }
 
 // captionCourt finds the first caption line (with the one or two after it, for names

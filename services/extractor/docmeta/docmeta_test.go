@@ -60,6 +60,18 @@ func TestClassify(t *testing.T) {
 		{"CIVIL MINUTES - GENERAL", filing.TypeMinuteEntry},
 		{"O R D E R", filing.TypeOrder},
 		{"Designation & Statement of Issues", filing.TypeOther},
+		{"Motion Order", filing.TypeOrder},
+		{"Summary Judgment Motion", filing.TypeMotion},
+		{"Stipulated Protective Order", filing.TypeOrder},
+		{"Motion for Entry of Judgment", filing.TypeMotion},
+		{"Order and Judgment", filing.TypeJudgment},
+		{"Case termination for order and judgment", filing.TypeJudgment},
+		{"Case termination for opinion", filing.TypeOpinion},
+		{"Reply Brief", filing.TypeReply},
+		{"Opening Brief", filing.TypeBrief},
+		{"So-Ordered Stipulation of Dismissal", filing.TypeOrder},
+		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
+		{"ANSWER to Complaint with Jury Demand", filing.TypeAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {

@@ -2,6 +2,8 @@ package docmeta
 
 import (
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -23,6 +25,7 @@ var (
 		{regexp.MustCompile(`(?i)^\W*(?:response|objections?)\b.*\b(?:to|opposing)\b.*\bmotion\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\bminute\s+(?:entry|entries)\b|\bminutes\b|\bcivil\s+minutes\b`), filing.TypeMinuteEntry},
 		{regexp.MustCompile(`(?i)\b(?:notice\s+of\s+)?(?:entry\s+of\s+)?appearance\b`), filing.TypeNotice},
+		{regexp.MustCompile(`(?i)\bso[-\s]ordered\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)\(slip opinion\)|\bt\.\s?c\.\s+memo\b|\bper\s+curiam\b`), filing.TypeOpinion},
 	}
 	typeWords = []struct {
@@ -46,11 +49,19 @@ var (
 		{regexp.MustCompile(`(?i)\btranscript\b`), filing.TypeTranscript},
 		{regexp.MustCompile(`(?i)\b(?:affirmed|reversed|vacated|remanded|dismissed)\b`), filing.TypeOpinion},
 	}
+	letterDate = regexp.MustCompile(`^(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$`)
 	salutation = regexp.MustCompile(`^(?:Dear\s|To\s+All\s+Parties|Re:|RE:)`)
 	judgesLine = regexp.MustCompile(`^Before\b.*|.*\b(?:Circuit|District|Chief)\s+Judges?\b.*`)
 )
 
-// Classify returns the type a title names, TypeOther when it names none.
+// Classify returns the type a title names, TypeOther when it names none. Titles and
+// CM/ECF event labels are read alike: the first phrase of the title that names a type
+// decides (phrases end at a preposition: "Motion for Entry of Judgment" is a motion), and
+// in it the head noun, which in English comes last ("Motion Order" is an order, "Summary
+// Judgment Motion" a motion); a generic carrier (brief, memorandum) yields to a
+// specific kind before it ("Reply Brief" is a reply). Of papers joined by "and", a
+// judgment decides ("Order and Judgment", "Opinion and Judgment"), otherwise the first.
+// The combinations of typeCombos are tried first.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
 	for _, c := range typeCombos {
@@ -58,18 +69,77 @@ func Classify(title string) filing.DocType {
 			return c.typ
 		}
 	}
-	best, at := filing.TypeOther, len(title)+1
+	var words []typeWordAt
 	for _, w := range typeWords {
-		if loc := w.re.FindStringIndex(title); loc != nil && loc[0] < at {
-			best, at = w.typ, loc[0]
+		for _, loc := range w.re.FindAllStringIndex(title, -1) {
+			words = append(words, typeWordAt{at: loc[0], typ: w.typ})
 		}
 	}
-	return best
+	if len(words) == 0 {
+		return filing.TypeOther
+	}
+	sort.Slice(words, func(i, j int) bool { return words[i].at < words[j].at })
+	phrase, part := boundaries(title, phraseEnd), boundaries(title, conjunction)
+	first := phrase(words[0].at)
+	var heads []filing.DocType // the head of each part of the first typed phrase
+	for i, w := range words {
+		if phrase(w.at) != first {
+			break
+		}
+		if i == 0 || part(w.at) != part(words[i-1].at) {
+			heads = append(heads, w.typ)
+			continue
+		}
+		// A later noun of the same part is its head, except a carrier after a specific
+		// kind ("Reply Brief").
+		if h := &heads[len(heads)-1]; !isCarrier(w.typ) || isCarrier(*h) {
+			*h = w.typ
+		}
+	}
+	if slices.Contains(heads, filing.TypeJudgment) {
+		return filing.TypeJudgment
+	}
+	return heads[0]
+}
+
+type typeWordAt struct {
+	at  int
+	typ filing.DocType
+}
+
+var (
+	// phraseEnd ends a title's phrase: what follows a preposition or participle is the
+	// paper's object ("to Compel", "for Summary Judgment", "granting Motion"), not its kind.
+	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|regarding|concerning|granting|denying|by|upon|from|with|against|under|pursuant)\b`)
+	// conjunction joins two papers filed as one ("Stipulation and Order").
+	conjunction = regexp.MustCompile(`(?i)\band\b|&|,`)
+)
+
+// boundaries returns a function numbering the segment of s that an offset falls in, the
+// segments being separated by matches of sep.
+func boundaries(s string, sep *regexp.Regexp) func(at int) int {
+	cuts := sep.FindAllStringIndex(s, -1)
+	return func(at int) int {
+		n := 0
+		for _, c := range cuts {
+			if c[0] < at {
+				n++
+			}
+		}
+		return n
+	}
+}
+
+// isCarrier says whether t names the form of a paper rather than its purpose: a brief or
+// memorandum in reply is a reply.
+func isCarrier(t filing.DocType) bool {
+	return t == filing.TypeBrief || t == filing.TypeMemorandum
 }
 
 // titleBlock finds the title of a document among the top lines of its first page: the
 // first line in capitals (with the capital lines that continue it) that names a type.
-// Without one, a letter is known by its salutation and an opinion by its panel of judges.
+// Without one, a letter is known by its salutation or by a date standing alone at its head
+// (under the letterhead, above the addressees), and an opinion by its panel of judges.
 func titleBlock(lines []string) (string, filing.DocType) {
 	for i, l := range lines {
 		if l == "" || upperShare(l) < 0.8 || courtWord.MatchString(l) && !strings.Contains(strings.ToLower(l), "order") {
@@ -86,11 +156,11 @@ func titleBlock(lines []string) (string, filing.DocType) {
 			return collapseSpaced(title), typ
 		}
 	}
-	for _, l := range lines {
+	for i, l := range lines {
 		switch {
 		case Classify(l) == filing.TypeOpinion && len(strings.Fields(l)) <= 6:
 			return collapseSpaced(l), filing.TypeOpinion
-		case salutation.MatchString(l):
+		case salutation.MatchString(l), i < letterDateLines && letterDate.MatchString(l):
 			return "", filing.TypeLetter
 		case judgesLine.MatchString(l), argued.MatchString(l):
 			return "", filing.TypeOpinion
@@ -98,6 +168,10 @@ func titleBlock(lines []string) (string, filing.DocType) {
 	}
 	return "", ""
 }
+
+// letterDateLines is how far down a letter's date stands: below a letterhead of a few
+// lines, above the addressees.
+const letterDateLines = 15
 
 // argued marks the head of an appellate opinion: when the case was argued or heard, and
 // the counsel who appeared ("…, for plaintiff-appellants.").
