@@ -24,7 +24,7 @@ var (
 	courtWord       = regexp.MustCompile(`(?i)\b(court|circuit|appeals|panel|board|tribunal)\b`)
 	versusLine      = regexp.MustCompile(`(?i)^[-–—]?\s*(v\.?|vs\.?|versus|against)\s*[-–—]?(?:\s+(?:No\.?\s*)?[\d:-]+\S*)?$`)
 	inReLine        = regexp.MustCompile(`(?i)^(?:in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
-	labelled        = regexp.MustCompile(`(?i)^(?:case\s+name|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
+	labelled        = regexp.MustCompile(`(?i)^(?:case\s+(?:name|title)|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
 	roleLine        = regexp.MustCompile(`(?i)^[\s,]*(?:(?:and\s+)?(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?|debtors?|claimants?|intervenors?|movants?|cross|counter|third[- ]party|real\s+part(?:y|ies)\s+in\s+interest)[\s,\-/–]*)+[.,;]?$`)
 	trailingRole    = regexp.MustCompile(`(?i)[,\s]+(?:(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?)[\s,\-/–]*)+[.,]?$`)
 	docketInCaption = regexp.MustCompile(`(?i)\b(?:Case|Civil(?:\s+Action)?|Criminal(?:\s+Action)?|Docket|Adv(?:ersary)?\.?(?:\s+Pro(?:c|ceeding))?|Bankruptcy|Appeal)?\s*(?:Nos?\.|Numbers?|#)\s*:?\s*(\d{4}-\d{2}-\d{4}|(?:\d{1,2}:)?\d{2}-[A-Za-z]{2,4}-\d{3,6}|\d{2}-\d{3,6}|\d{3,6}[A-Z]?\d{0,2}-\d{1,2})\b`)
@@ -156,7 +156,8 @@ func stampCourt(mark string) (string, bool) {
 }
 
 // captionCaseName reads "PARTY v. PARTY" or "In re PARTY" from a caption, whichever comes
-// first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter.
+// first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter, or else a
+// short title standing on its own line.
 func captionCaseName(left, full []string) string {
 	for i, l := range left {
 		if l == "" {
@@ -204,10 +205,23 @@ func captionCaseName(left, full []string) string {
 			return filing.HarmonizeCaseName(strings.Join(name, " "))
 		}
 	}
+	// "West American Insurance Company v. Gifford et al": the case's short title on a
+	// line of its own (a docket sheet, a cover page).
+	for _, l := range left {
+		if m := titleLine.FindStringSubmatch(l); m != nil && upperShare(l) <= 0.7 {
+			return caseName(m[1], m[2])
+		}
+	}
 	return ""
 }
 
 var (
+	// titleLine is a line that is nothing but a case name in mixed case, each side a few
+	// capitalised words (a sentence that cites a case goes on, or ends in a comma).
+	titleLine = regexp.MustCompile(`^((?:\(\w+\)\s+)?[A-Z][^\s,;:]*(?:,?\s+[^\s,;:]+){0,7}?)(?:,?\s+et\s+al\.?)?\s+(?:v\.?|vs\.?)\s+([A-Z][^\s,;:]*(?:,?\s+[^\s,;:]+){0,9}?)(?:,?\s+et\s+al\.?)?$`)
+	// fieldLine is a labelled field of a form or docket sheet ("Assigned to: …"): no part
+	// of a party's name.
+	fieldLine = regexp.MustCompile(`^[A-Z][a-z]+(?:\s+[A-Za-z]+){0,3}:\s+\S`)
 	// numberInName starts the case number that a caption line runs into after the name
 	// ("IN RE: Bard IVC Filters Products No. MDL 15-02641-PHX-DGC").
 	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-`)
@@ -301,7 +315,7 @@ func isTitleLine(l string) bool {
 }
 
 func boundary(l string) bool {
-	return boundaryLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
+	return boundaryLine.MatchString(l) || fieldLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
 }
 
 // caseName joins two parties the way CourtListener spells case names.

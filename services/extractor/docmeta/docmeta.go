@@ -53,7 +53,7 @@ func Read(doc filing.Document, pages []filing.Page) Meta {
 	if doc.Attachment > 0 || doc.Description != "" {
 		desc = doc.Description
 	}
-	if typ := Classify(desc); typ != filing.TypeOther {
+	if typ := classifyEvent(desc); typ != filing.TypeOther {
 		m.set(filing.FieldType, filing.FromSource, false, func() { m.Type = typ })
 	}
 	fileName := ""

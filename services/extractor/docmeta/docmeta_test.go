@@ -72,11 +72,43 @@ func TestClassify(t *testing.T) {
 		{"So-Ordered Stipulation of Dismissal", filing.TypeOrder},
 		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
 		{"ANSWER to Complaint with Jury Demand", filing.TypeAnswer},
+		{"Letter Motion", filing.TypeMotion},
+		{"Order on Letter Motion", filing.TypeOrder},
+		{"Scheduling Order (Will Generate PDF Notice to BNC)", filing.TypeOrder},
+		{"Order Approving Application to Pay Filing Fee", filing.TypeOrder},
+		{"Stipulation and Order of Dismissal", filing.TypeOrder},
+		{"OPINION AND ORDER", filing.TypeOpinion},
+		{"AFFIDAVIT of Service of Summons", filing.TypeNotice},
+		{"MOTION to Dismiss with Certificate of Service", filing.TypeMotion},
+		{"Voluntary Petition (Chapter 7)", filing.TypeComplaint},
+		{"Objection to Claim", filing.TypeOpposition},
+		{"Affirmation in Support (non-motion)", filing.TypeDeclaration},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
 			if got := Classify(tt.title); got != tt.want {
 				t.Errorf("Classify(%q) = %q; want %q", tt.title, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassifyEvent(t *testing.T) {
+	tests := []struct {
+		label string
+		want  filing.DocType
+	}{
+		{"Dismiss", filing.TypeMotion},
+		{"Extension of Time to File Answer", filing.TypeMotion},
+		{"Answer to Complaint", filing.TypeAnswer},
+		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
+		{"Statement of Relatedness", filing.TypeOther},
+		{"Strike Order", filing.TypeOrder},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			if got := classifyEvent(tt.label); got != tt.want {
+				t.Errorf("classifyEvent(%q) = %q; want %q", tt.label, got, tt.want)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package docmeta
 
 import (
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -26,6 +25,8 @@ var (
 		{regexp.MustCompile(`(?i)\bminute\s+(?:entry|entries)\b|\bminutes\b|\bcivil\s+minutes\b`), filing.TypeMinuteEntry},
 		{regexp.MustCompile(`(?i)\b(?:notice\s+of\s+)?(?:entry\s+of\s+)?appearance\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\bso[-\s]ordered\b`), filing.TypeOrder},
+		{regexp.MustCompile(`(?i)^\W*(?:affidavit|declaration|proof)\s+of\s+service\b`), filing.TypeNotice},
+		{regexp.MustCompile(`(?i)\b(?:voluntary|involuntary)\s+petition\b|\bpetition\s+for\s+(?:a\s+)?writ\s+of\s+habeas\b`), filing.TypeComplaint},
 		{regexp.MustCompile(`(?i)\(slip opinion\)|\bt\.\s?c\.\s+memo\b|\bper\s+curiam\b`), filing.TypeOpinion},
 	}
 	typeWords = []struct {
@@ -35,18 +36,19 @@ var (
 		{regexp.MustCompile(`(?i)\bcomplaint\b`), filing.TypeComplaint},
 		{regexp.MustCompile(`(?i)\banswer\b`), filing.TypeAnswer},
 		{regexp.MustCompile(`(?i)\bmotion\b|\bapplication\s+(?:for|to)\b|\bpetition\s+for\b`), filing.TypeMotion},
-		{regexp.MustCompile(`(?i)\bopposition\b`), filing.TypeOpposition},
+		{regexp.MustCompile(`(?i)\bopposition\b|\bobjections?\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\breply\b`), filing.TypeReply},
 		{regexp.MustCompile(`(?i)\bmemorandum\b`), filing.TypeMemorandum},
 		{regexp.MustCompile(`(?i)\border\b|\bo\s?r\s?d\s?e\s?r\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)\bopinion\b`), filing.TypeOpinion},
 		{regexp.MustCompile(`(?i)\bjudgment\b|\bjudgement\b`), filing.TypeJudgment},
-		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b`), filing.TypeDeclaration},
+		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b|\baffirmation\b`), filing.TypeDeclaration},
 		{regexp.MustCompile(`(?i)^\W*exhibit\b`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bbrief\b`), filing.TypeBrief},
 		{regexp.MustCompile(`(?i)\bnotice\b|\bsummons\b|\bproof\s+of\s+service\b|\bcertificate\s+of\s+service\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\bstipulat(?:ion|ed)\b`), filing.TypeStipulation},
 		{regexp.MustCompile(`(?i)\btranscript\b`), filing.TypeTranscript},
+		{regexp.MustCompile(`(?i)\bletter\b`), filing.TypeLetter},
 		{regexp.MustCompile(`(?i)\b(?:affirmed|reversed|vacated|remanded|dismissed)\b`), filing.TypeOpinion},
 	}
 	letterDate = regexp.MustCompile(`^(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$`)
@@ -60,7 +62,8 @@ var (
 // in it the head noun, which in English comes last ("Motion Order" is an order, "Summary
 // Judgment Motion" a motion); a generic carrier (brief, memorandum) yields to a
 // specific kind before it ("Reply Brief" is a reply). Of papers joined by "and", a
-// judgment decides ("Order and Judgment", "Opinion and Judgment"), otherwise the first.
+// the court's act decides ("Stipulation and Order" as entered is an order, "Order and
+// Judgment" a judgment), otherwise the first ("Opinion and Order").
 // The combinations of typeCombos are tried first.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
@@ -96,10 +99,25 @@ func Classify(title string) filing.DocType {
 			*h = w.typ
 		}
 	}
-	if slices.Contains(heads, filing.TypeJudgment) {
-		return filing.TypeJudgment
+	best := heads[0]
+	for _, h := range heads[1:] {
+		if decides(h) > decides(best) {
+			best = h
+		}
 	}
-	return heads[0]
+	return best
+}
+
+// decides ranks what a court's act makes of papers filed together: a judgment above an
+// order or opinion, those above what the parties file.
+func decides(t filing.DocType) int {
+	switch t {
+	case filing.TypeJudgment:
+		return 2
+	case filing.TypeOrder, filing.TypeOpinion:
+		return 1
+	}
+	return 0
 }
 
 type typeWordAt struct {
@@ -108,9 +126,10 @@ type typeWordAt struct {
 }
 
 var (
-	// phraseEnd ends a title's phrase: what follows a preposition or participle is the
-	// paper's object ("to Compel", "for Summary Judgment", "granting Motion"), not its kind.
-	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|regarding|concerning|granting|denying|by|upon|from|with|against|under|pursuant)\b`)
+	// phraseEnd ends a title's phrase: what follows a preposition, a participle or an
+	// opening bracket is the paper's object or an aside ("to Compel", "for Summary
+	// Judgment", "Approving Application", "(Will Generate PDF Notice)"), not its kind.
+	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]`)
 	// conjunction joins two papers filed as one ("Stipulation and Order").
 	conjunction = regexp.MustCompile(`(?i)\band\b|&|,`)
 )
@@ -134,6 +153,22 @@ func boundaries(s string, sep *regexp.Regexp) func(at int) int {
 // memorandum in reply is a reply.
 func isCarrier(t filing.DocType) bool {
 	return t == filing.TypeBrief || t == filing.TypeMemorandum
+}
+
+// reliefEvent is a CM/ECF motion event named by the relief it asks ("Dismiss", "Adjourn
+// Conference", "In Limine", "Extension of Time to File Answer"): district courts name
+// their motion events so, and a feed or docket carries the name alone.
+var reliefEvent = regexp.MustCompile(`(?i)^\W*(?:dismiss|adjourn|compel|strike|stay|seal|withdraw|extend|extension\s+of\s+time|remand|consolidate|continue|vacate|reconsider(?:ation)?|quash|intervene|substitute|expedite|in\s+limine|leave\s+to|sanctions)\b`)
+
+// classifyEvent returns the type a source's description of an entry names: a motion when
+// it is an event named by its relief ("Strike" asks, a "Strike Order" rules), else what
+// Classify reads in it.
+func classifyEvent(desc string) filing.DocType {
+	typ := Classify(desc)
+	if reliefEvent.MatchString(desc) && decides(typ) == 0 {
+		return filing.TypeMotion
+	}
+	return typ
 }
 
 // titleBlock finds the title of a document among the top lines of its first page: the
