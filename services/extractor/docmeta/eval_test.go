@@ -317,12 +317,20 @@ func TestGoldEvaluation(t *testing.T) {
 	}
 	t.Log(board.table())
 	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
-	targets := map[string]float64{"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90}
-	for _, naming := range []string{"original", "neutral"} {
-		for f, want := range targets {
-			s := board["dev/"+naming+"/all"][f]
-			if got := float64(s.right) / float64(s.total); got < want {
-				t.Errorf("dev, %s names: %s accuracy %.0f%% (%d/%d); want at least %.0f%%", naming, f, 100*got, s.right, s.total, 100*want)
+	// Issue 18's targets hold for the development set; the held-out final part is held to
+	// a little under what it gave (EVAL.md), so that a change that loses on documents
+	// nobody tuned on fails here.
+	floors := map[string]map[string]float64{
+		"dev":            {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
+		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.60, "type": 0.70},
+	}
+	for set, targets := range floors {
+		for _, naming := range []string{"original", "neutral"} {
+			for f, want := range targets {
+				s := board[set+"/"+naming+"/all"][f]
+				if got := float64(s.right) / float64(s.total); got < want {
+					t.Errorf("%s, %s names: %s accuracy %.0f%% (%d/%d); want at least %.0f%%", set, naming, f, 100*got, s.right, s.total, 100*want)
+				}
 			}
 		}
 	}
