@@ -23,7 +23,7 @@ var (
 	courtPhrase     = regexp.MustCompile(`(?i)(?:united\s+states\s+|u\.\s?s\.\s+)?(?:court\s+of\s+appeals|district\s+court|bankruptcy\s+court)`)
 	courtWord       = regexp.MustCompile(`(?i)\b(court|circuit|appeals|panel|board|tribunal)\b`)
 	versusLine      = regexp.MustCompile(`(?i)^[-–—]?\s*(v\.?|vs\.?|versus|against)\s*[-–—]?(?:\s+(?:No\.?\s*)?[\d:-]+\S*)?$`)
-	inReLine        = regexp.MustCompile(`(?i)^(?:in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
+	inReLine        = regexp.MustCompile(`(?i)^(in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
 	labelled        = regexp.MustCompile(`(?i)^(?:case\s+(?:name|title)|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
 	roleLine        = regexp.MustCompile(`(?i)^[\s,]*(?:(?:and\s+)?(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?|debtors?|claimants?|intervenors?|movants?|cross|counter|third[- ]party|real\s+part(?:y|ies)\s+in\s+interest)[\s,\-/–]*)+[.,;]?$`)
 	trailingRole    = regexp.MustCompile(`(?i)[,\s]+(?:(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?)[\s,\-/–]*)+[.,]?$`)
@@ -164,13 +164,13 @@ func captionCaseName(left, full []string) string {
 			continue
 		}
 		if m := inReLine.FindStringSubmatch(l); m != nil {
-			parts := append([]string{m[1]}, partyBelow(left, i+1)...)
+			parts := append([]string{m[2]}, partyBelow(left, i+1)...)
 			for j, p := range parts {
 				if loc := numberInName.FindStringIndex(p); loc != nil {
 					parts[j] = p[:loc[0]]
 				}
 			}
-			return "In re " + shortParty(strings.Join(parts, " "), false)
+			return inRePrefix(m[1]) + " " + shortParty(strings.Join(parts, " "), false)
 		}
 		if versusLine.MatchString(l) {
 			a, b := partyAbove(left, i-1), partyBelow(left, i+1)
@@ -213,6 +213,18 @@ func captionCaseName(left, full []string) string {
 		}
 	}
 	return ""
+}
+
+// inRePrefix writes the head of a name without an adverse party as CourtListener keeps
+// it: "In re", "In the Matter of" or "Ex parte", whatever the caption's case.
+func inRePrefix(head string) string {
+	switch strings.ToLower(strings.Join(strings.Fields(head), " ")) {
+	case "in the matter of":
+		return "In the Matter of"
+	case "ex parte":
+		return "Ex parte"
+	}
+	return "In re"
 }
 
 var (

@@ -126,6 +126,11 @@ func TestCaptionCaseName(t *testing.T) {
 			"In re Widget Holdings LLC"},
 		{"united states", "UNITED STATES OF AMERICA,\nPlaintiff,\nv.\nROBERT DOE,\nDefendant.", "United States v. Doe"},
 		{"labelled", "Re: Case No. 21-1234, Alpha Corp. v. Beta LLC, et al", "Alpha Corp. v. Beta LLC"},
+		{"in the matter of", "UNITED STATES DISTRICT COURT\nSOUTHERN DISTRICT OF NEW YORK\n\nIN THE MATTER OF SEARCH WARRANTS\nEXECUTED ON APRIL 9, 2018\n\nORDER",
+			"In the Matter of Search Warrants Executed on April 9, 2018"},
+		{"short title line", "U.S. District Court\nDistrict of Alaska (Anchorage)\nCIVIL DOCKET FOR CASE #: 3:08-cv-00284-TMB\nWest American Insurance Company v. Gifford et al\nAssigned to: Judge A",
+			"West American Insurance Company v. Gifford"},
+		{"case title label", "CRIMINAL DOCKET FOR CASE #: 2:17-cr-00378-SPL-1\nCase title: USA v. Santana-Esmeralda\nDate Filed: 03/15/2017", "United States v. Santana-Esmeralda"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
