@@ -73,6 +73,8 @@ func TestClassify(t *testing.T) {
 		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
 		{"ANSWER to Complaint with Jury Demand", filing.TypeAnswer},
 		{"Letter Motion", filing.TypeMotion},
+		{"Exhibit 1 Certificate of Service", filing.TypeExhibit},
+		{"COMPLAINT filed. Summons issued and Notice pursuant to 28 U.S.C. 636(c).", filing.TypeComplaint},
 		{"Order on Letter Motion", filing.TypeOrder},
 		{"Scheduling Order (Will Generate PDF Notice to BNC)", filing.TypeOrder},
 		{"Order Approving Application to Pay Filing Fee", filing.TypeOrder},

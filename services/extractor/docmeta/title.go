@@ -16,6 +16,7 @@ var (
 		re  *regexp.Regexp
 		typ filing.DocType
 	}{
+		{regexp.MustCompile(`(?i)^\W*exhibit\s+(?:[a-z]{1,2}|\d+[a-z]?)\b`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bnotice\s+of\s+(?:\w+\s+){0,3}motion\b`), filing.TypeMotion},
 		{regexp.MustCompile(`(?i)^\W*(?:proposed\W*)?(?:memorandum|brief)\b.*\b(?:in\s+)?opposition\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|brief)\b.*\breply\b`), filing.TypeReply},
@@ -64,7 +65,8 @@ var (
 // specific kind before it ("Reply Brief" is a reply). Of papers joined by "and", a
 // the court's act decides ("Stipulation and Order" as entered is an order, "Order and
 // Judgment" a judgment), otherwise the first ("Opinion and Order").
-// The combinations of typeCombos are tried first.
+// The combinations of typeCombos are tried first: "Exhibit 1 Certificate of Service" is
+// an exhibit, whatever it shows.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
 	for _, c := range typeCombos {
@@ -128,8 +130,9 @@ type typeWordAt struct {
 var (
 	// phraseEnd ends a title's phrase: what follows a preposition, a participle or an
 	// opening bracket is the paper's object or an aside ("to Compel", "for Summary
-	// Judgment", "Approving Application", "(Will Generate PDF Notice)"), not its kind.
-	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]`)
+	// Judgment", "Approving Application", "(Will Generate PDF Notice)"), not its kind; a
+	// docket text's first sentence is its event ("COMPLAINT filed. Summons issued").
+	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]|\.\s`)
 	// conjunction joins two papers filed as one ("Stipulation and Order").
 	conjunction = regexp.MustCompile(`(?i)\band\b|&|,`)
 )
