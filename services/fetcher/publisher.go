@@ -34,13 +34,61 @@ type Publisher struct {
 	seen jetstream.KeyValue
 }
 
-// NewPublisher opens the seen bucket; bus.Setup must have run.
+// NewPublisher opens the seen bucket, and brings one written by a release before the two
+// routes were merged up to date (keyOldBlobs); bus.Setup must have run.
 func NewPublisher(ctx context.Context, js jetstream.JetStream) (*Publisher, error) {
 	seen, err := bus.KV(ctx, js, bus.BucketSeen)
 	if err != nil {
 		return nil, err
 	}
-	return &Publisher{js: js, seen: seen}, nil
+	p := &Publisher{js: js, seen: seen}
+	if err := p.keyOldBlobs(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// oldBlobsKeyed marks a seen bucket whose documents all have their PDF key (sha256Key);
+// it is no sha256, so it names no PDF.
+const oldBlobsKeyed = "pdfsha256/old-blobs-keyed"
+
+// keyOldBlobs writes the PDF key of every document the seen bucket knows that has none.
+// Releases before the two routes were merged recorded a document's PDF in its own record
+// only, so the same bytes arriving later by another route (a local copy of a filing
+// indexed from CourtListener) would have become a second document; keyed, they are
+// merged into the one indexed. It walks the bucket once (a marker records that it did);
+// two processes walking it at once key each PDF once, the first document keeping it as
+// in remember. Documents that already arrived twice before stay two.
+func (p *Publisher) keyOldBlobs(ctx context.Context) error {
+	if _, err := p.seen.Get(ctx, oldBlobsKeyed); err == nil {
+		return nil
+	} else if !bus.IsNotFound(err) {
+		return bus.Unavailable(fmt.Errorf("checking the seen bucket's PDF keys: %w", err))
+	}
+	keys, err := p.seen.ListKeys(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		return bus.Unavailable(fmt.Errorf("listing the seen bucket: %w", err))
+	}
+	if keys != nil {
+		for key := range keys.Keys() {
+			id, err := filing.ParseKey(key)
+			if err != nil || strings.HasPrefix(key, "pdfsha") {
+				continue // a PDF's key, not a document's
+			}
+			rec, err := p.get(ctx, id)
+			if err == nil && rec.Alias == "" {
+				err = p.remember(ctx, id, filing.Document{ID: id, Blob: rec.Blob})
+			}
+			if err != nil {
+				_ = keys.Stop()
+				return err
+			}
+		}
+	}
+	if _, err := p.seen.Put(ctx, oldBlobsKeyed, nil); err != nil {
+		return bus.Unavailable(fmt.Errorf("marking the seen bucket's PDF keys written: %w", err))
+	}
+	return nil
 }
 
 // Publish stores doc on FILINGS unless the same version was published before, and

@@ -2,10 +2,12 @@ package fetcher
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
@@ -85,6 +87,32 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 		}
 		if got := docs[1]; got.ID != fromCL.ID || got.Docket.Court != "ca9" || got.Docket.CaseName != fromCL.Docket.CaseName || got.Source != "courtlistener" {
 			t.Errorf("merged document %+v; want the CourtListener document with the user's court", got)
+		}
+	})
+
+	t.Run("a document of a release before the merge, then CourtListener", func(t *testing.T) {
+		env := startNATS(t)
+		seen, err := bus.KV(ctx, env.js, bus.BucketSeen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Those releases kept the PDF in the document's own record only, and the oldest
+		// kept a bare content hash.
+		old, _ := json.Marshal(seenRecord{Hash: "0123", Blob: local.Blob})
+		if _, err := seen.Put(ctx, local.ID.Key(), old); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := seen.Put(ctx, filing.SourceDocID("cl", "rd:1").Key(), []byte("4567")); err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPublisher(ctx, env.js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		publish(t, p, fromCL, false)
+		docs := filings(t, env.js)
+		if len(docs) != 1 || docs[0].ID != local.ID || docs[0].Docket.CaseName != fromCL.Docket.CaseName {
+			t.Fatalf("got %v; want CourtListener's metadata on the document indexed before, %s", docs, local.ID)
 		}
 	})
 

@@ -23,8 +23,8 @@ var (
 	courtPhrase     = regexp.MustCompile(`(?i)(?:united\s+states\s+|u\.\s?s\.\s+)?(?:court\s+of\s+appeals|district\s+court|bankruptcy\s+court)`)
 	courtWord       = regexp.MustCompile(`(?i)\b(court|circuit|appeals|panel|board|tribunal)\b`)
 	versusLine      = regexp.MustCompile(`(?i)^[-–—]?\s*(v\.?|vs\.?|versus|against)\s*[-–—]?(?:\s+(?:No\.?\s*)?[\d:-]+\S*)?$`)
-	inReLine        = regexp.MustCompile(`(?i)^(?:in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
-	labelled        = regexp.MustCompile(`(?i)^(?:case\s+name|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
+	inReLine        = regexp.MustCompile(`(?i)^(in\s+re|in\s+the\s+matter\s+of|ex\s+parte)\b[:,]?\s*(.*)$`)
+	labelled        = regexp.MustCompile(`(?i)^(?:case\s+(?:name|title)|short\s+title|re|in\s+re|caption)\s*:\s*(.+)$`)
 	roleLine        = regexp.MustCompile(`(?i)^[\s,]*(?:(?:and\s+)?(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?|debtors?|claimants?|intervenors?|movants?|cross|counter|third[- ]party|real\s+part(?:y|ies)\s+in\s+interest)[\s,\-/–]*)+[.,;]?$`)
 	trailingRole    = regexp.MustCompile(`(?i)[,\s]+(?:(?:plaintiffs?|defendants?|appell(?:ee|ant)s?|petitioners?|respondents?)[\s,\-/–]*)+[.,]?$`)
 	docketInCaption = regexp.MustCompile(`(?i)\b(?:Case|Civil(?:\s+Action)?|Criminal(?:\s+Action)?|Docket|Adv(?:ersary)?\.?(?:\s+Pro(?:c|ceeding))?|Bankruptcy|Appeal)?\s*(?:Nos?\.|Numbers?|#)\s*:?\s*(\d{4}-\d{2}-\d{4}|(?:\d{1,2}:)?\d{2}-[A-Za-z]{2,4}-\d{3,6}|\d{2}-\d{3,6}|\d{3,6}[A-Z]?\d{0,2}-\d{1,2})\b`)
@@ -63,12 +63,15 @@ func captionText(pages []filing.Page) (full, left []string) {
 	return nil, nil
 }
 
-func (m *Meta) readCaption(pages []filing.Page) {
+// readCaption reads the caption and title block of the first page with text; it reports
+// whether the page names its court at its head (a caption or a court's letterhead).
+func (m *Meta) readCaption(pages []filing.Page) (namesCourt bool) {
 	full, left := captionText(pages)
 	if len(full) == 0 {
-		return
+		return false
 	}
-	if c, ok := captionCourt(full); ok {
+	c, namesCourt := captionCourt(full)
+	if namesCourt {
 		m.set(filing.FieldCourt, filing.FromCaption, false, func() { m.Court = c })
 	}
 	if name := captionCaseName(left, full); name != "" {
@@ -97,6 +100,7 @@ func (m *Meta) readCaption(pages []filing.Page) {
 		m.set(filing.FieldTitle, filing.FromTitleBlock, title == "", func() { m.Title = title })
 		m.set(filing.FieldType, filing.FromTitleBlock, false, func() { m.Type = typ })
 	}
+	return namesCourt
 }
 
 // captionCourt finds the first caption line (with the one or two after it, for names
@@ -152,20 +156,21 @@ func stampCourt(mark string) (string, bool) {
 }
 
 // captionCaseName reads "PARTY v. PARTY" or "In re PARTY" from a caption, whichever comes
-// first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter.
+// first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter, or else a
+// short title standing on its own line.
 func captionCaseName(left, full []string) string {
 	for i, l := range left {
 		if l == "" {
 			continue
 		}
 		if m := inReLine.FindStringSubmatch(l); m != nil {
-			parts := append([]string{m[1]}, partyBelow(left, i+1)...)
+			parts := append([]string{m[2]}, partyBelow(left, i+1)...)
 			for j, p := range parts {
 				if loc := numberInName.FindStringIndex(p); loc != nil {
 					parts[j] = p[:loc[0]]
 				}
 			}
-			return "In re " + shortParty(strings.Join(parts, " "), false)
+			return inRePrefix(m[1]) + " " + shortParty(strings.Join(parts, " "), false)
 		}
 		if versusLine.MatchString(l) {
 			a, b := partyAbove(left, i-1), partyBelow(left, i+1)
@@ -200,10 +205,35 @@ func captionCaseName(left, full []string) string {
 			return filing.HarmonizeCaseName(strings.Join(name, " "))
 		}
 	}
+	// "West American Insurance Company v. Gifford et al": the case's short title on a
+	// line of its own (a docket sheet, a cover page).
+	for _, l := range left {
+		if m := titleLine.FindStringSubmatch(l); m != nil && upperShare(l) <= 0.7 {
+			return caseName(m[1], m[2])
+		}
+	}
 	return ""
 }
 
+// inRePrefix writes the head of a name without an adverse party as CourtListener keeps
+// it: "In re", "In the Matter of" or "Ex parte", whatever the caption's case.
+func inRePrefix(head string) string {
+	switch strings.ToLower(strings.Join(strings.Fields(head), " ")) {
+	case "in the matter of":
+		return "In the Matter of"
+	case "ex parte":
+		return "Ex parte"
+	}
+	return "In re"
+}
+
 var (
+	// titleLine is a line that is nothing but a case name in mixed case, each side a few
+	// capitalised words (a sentence that cites a case goes on, or ends in a comma).
+	titleLine = regexp.MustCompile(`^((?:\(\w+\)\s+)?[A-Z][^\s,;:]*(?:,?\s+[^\s,;:]+){0,7}?)(?:,?\s+et\s+al\.?)?\s+(?:v\.?|vs\.?)\s+([A-Z][^\s,;:]*(?:,?\s+[^\s,;:]+){0,9}?)(?:,?\s+et\s+al\.?)?$`)
+	// fieldLine is a labelled field of a form or docket sheet ("Assigned to: …"): no part
+	// of a party's name.
+	fieldLine = regexp.MustCompile(`^[A-Z][a-z]+(?:\s+[A-Za-z]+){0,3}:\s+\S`)
 	// numberInName starts the case number that a caption line runs into after the name
 	// ("IN RE: Bard IVC Filters Products No. MDL 15-02641-PHX-DGC").
 	numberInName = regexp.MustCompile(`(?i)\s+(?:case\s+|civil\s+action\s+)?nos?\.\s|\s+\d{1,2}:\d{2}-`)
@@ -297,7 +327,7 @@ func isTitleLine(l string) bool {
 }
 
 func boundary(l string) bool {
-	return boundaryLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
+	return boundaryLine.MatchString(l) || fieldLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
 }
 
 // caseName joins two parties the way CourtListener spells case names.

@@ -125,7 +125,7 @@ func FindCourt(text string) (*Court, bool) {
 	if t.err != nil {
 		return nil, false
 	}
-	s := normaliseCourtText(turnPACERDistrict(text))
+	s := normaliseCourtText(turnPACERDistrict(usAbbrev.ReplaceAllString(text, "United States $1")))
 	lower := strings.ToLower(s)
 	bankruptcy := strings.Contains(lower, "bankruptcy")
 	var best *Court
@@ -148,6 +148,10 @@ func FindCourt(text string) (*Court, bool) {
 	// A match of a few letters is a fragment ("Court of Appeals"), not a court's name.
 	return best, best != nil && bestLen >= 12
 }
+
+// usAbbrev is "U.S." before a kind of court ("U.S. BANKRUPTCY COURT"), which not every
+// pattern of courts-db allows for.
+var usAbbrev = regexp.MustCompile(`(?i)\bU\.\s?S\.\s+(bankruptcy|district|court)\b`)
 
 // genericCourts are courts-db entries for a kind of court rather than a court ("United
 // States District Court"): a caption that names only the kind names no court.

@@ -9,7 +9,7 @@ import (
 // Version names the rules that read metadata. It is part of the extractor's version
 // string (filing.Text.Extractor), so bumping it makes re-extraction republish documents
 // that were read by older rules.
-const Version = "meta/1"
+const Version = "meta/2"
 
 // Meta is what a document says about itself, each value with the origin it was read from
 // (by filing.Field* name). Zero values were not found.
@@ -53,7 +53,7 @@ func Read(doc filing.Document, pages []filing.Page) Meta {
 	if doc.Attachment > 0 || doc.Description != "" {
 		desc = doc.Description
 	}
-	if typ := Classify(desc); typ != filing.TypeOther {
+	if typ := classifyEvent(desc); typ != filing.TypeOther {
 		m.set(filing.FieldType, filing.FromSource, false, func() { m.Type = typ })
 	}
 	fileName := ""
@@ -70,8 +70,26 @@ func Read(doc filing.Document, pages []filing.Page) Meta {
 		m.PacerCaseID = f.PacerCaseID
 	}
 	m.readStamp(pages)
-	m.readCaption(pages)
+	if !m.readCaption(pages) {
+		m.attachmentIsExhibit()
+	}
 	return m
+}
+
+// attachmentIsExhibit types an attachment of an entry as an exhibit when its head names
+// no court (Read calls it then) and it has no title of its own: a paper of the case
+// names its court in its caption or letterhead, so an attachment that does not (a
+// letter, a form, a receipt) was brought from outside as evidence, while a clerk's
+// letter attached to an appellate entry, or a titled "[Proposed] Order", is not.
+func (m *Meta) attachmentIsExhibit() {
+	if m.Attachment == 0 || m.Title != "" {
+		return
+	}
+	if o, ok := m.Origins[filing.FieldType]; ok && o != filing.FromTitleBlock {
+		return
+	}
+	m.Type = filing.TypeExhibit
+	m.Origins[filing.FieldType] = filing.FromTitleBlock
 }
 
 func (m *Meta) readStamp(pages []filing.Page) {

@@ -60,11 +60,57 @@ func TestClassify(t *testing.T) {
 		{"CIVIL MINUTES - GENERAL", filing.TypeMinuteEntry},
 		{"O R D E R", filing.TypeOrder},
 		{"Designation & Statement of Issues", filing.TypeOther},
+		{"Motion Order", filing.TypeOrder},
+		{"Summary Judgment Motion", filing.TypeMotion},
+		{"Stipulated Protective Order", filing.TypeOrder},
+		{"Motion for Entry of Judgment", filing.TypeMotion},
+		{"Order and Judgment", filing.TypeJudgment},
+		{"Case termination for order and judgment", filing.TypeJudgment},
+		{"Case termination for opinion", filing.TypeOpinion},
+		{"Reply Brief", filing.TypeReply},
+		{"Opening Brief", filing.TypeBrief},
+		{"So-Ordered Stipulation of Dismissal", filing.TypeOrder},
+		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
+		{"ANSWER to Complaint with Jury Demand", filing.TypeAnswer},
+		{"Letter Motion", filing.TypeMotion},
+		{"Exhibit 1 Certificate of Service", filing.TypeExhibit},
+		{"COMPLAINT filed. Summons issued and Notice pursuant to 28 U.S.C. 636(c).", filing.TypeComplaint},
+		{"Order on Letter Motion", filing.TypeOrder},
+		{"Scheduling Order (Will Generate PDF Notice to BNC)", filing.TypeOrder},
+		{"Order Approving Application to Pay Filing Fee", filing.TypeOrder},
+		{"Stipulation and Order of Dismissal", filing.TypeOrder},
+		{"OPINION AND ORDER", filing.TypeOpinion},
+		{"AFFIDAVIT of Service of Summons", filing.TypeNotice},
+		{"MOTION to Dismiss with Certificate of Service", filing.TypeMotion},
+		{"Voluntary Petition (Chapter 7)", filing.TypeComplaint},
+		{"Objection to Claim", filing.TypeOpposition},
+		{"Affirmation in Support (non-motion)", filing.TypeDeclaration},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
 			if got := Classify(tt.title); got != tt.want {
 				t.Errorf("Classify(%q) = %q; want %q", tt.title, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassifyEvent(t *testing.T) {
+	tests := []struct {
+		label string
+		want  filing.DocType
+	}{
+		{"Dismiss", filing.TypeMotion},
+		{"Extension of Time to File Answer", filing.TypeMotion},
+		{"Answer to Complaint", filing.TypeAnswer},
+		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
+		{"Statement of Relatedness", filing.TypeOther},
+		{"Strike Order", filing.TypeOrder},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			if got := classifyEvent(tt.label); got != tt.want {
+				t.Errorf("classifyEvent(%q) = %q; want %q", tt.label, got, tt.want)
 			}
 		})
 	}
@@ -82,6 +128,11 @@ func TestCaptionCaseName(t *testing.T) {
 			"In re Widget Holdings LLC"},
 		{"united states", "UNITED STATES OF AMERICA,\nPlaintiff,\nv.\nROBERT DOE,\nDefendant.", "United States v. Doe"},
 		{"labelled", "Re: Case No. 21-1234, Alpha Corp. v. Beta LLC, et al", "Alpha Corp. v. Beta LLC"},
+		{"in the matter of", "UNITED STATES DISTRICT COURT\nSOUTHERN DISTRICT OF NEW YORK\n\nIN THE MATTER OF SEARCH WARRANTS\nEXECUTED ON APRIL 9, 2018\n\nORDER",
+			"In the Matter of Search Warrants Executed on April 9, 2018"},
+		{"short title line", "U.S. District Court\nDistrict of Alaska (Anchorage)\nCIVIL DOCKET FOR CASE #: 3:08-cv-00284-TMB\nWest American Insurance Company v. Gifford et al\nAssigned to: Judge A",
+			"West American Insurance Company v. Gifford"},
+		{"case title label", "CRIMINAL DOCKET FOR CASE #: 2:17-cr-00378-SPL-1\nCase title: USA v. Santana-Esmeralda\nDate Filed: 03/15/2017", "United States v. Santana-Esmeralda"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,26 +9,35 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor/pdfextract"
+	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 )
 
 var dumpGold = flag.Bool("dump", false, "print what is read from each gold document")
 
-// goldDoc is one document of testdata/gold.json: where it is in the shared corpus, the
-// true metadata, and for each field where the truth comes from (the upstream fixture or
-// the corpus manifest, or "printed" for a value only the document itself states).
+// goldDoc is one document of testdata/gold.json or testdata/heldout.json: where it is in
+// the shared corpus, the true metadata, and for each field where the truth comes from
+// (the upstream fixture or the corpus manifest, or "printed" for a value only the
+// document itself states).
 type goldDoc struct {
-	File     string            `json:"file"`
-	Kind     string            `json:"kind"` // "pdf", "nef" (PACER notice e-mail) or "rss" (PACER RSS item)
+	File string `json:"file"`
+	// Kind is "pdf", "nef" (a PACER notice e-mail), "rss" (a PACER RSS item), "docket"
+	// (a PACER docket sheet read as a document) or "entry" (a docket entry as
+	// CourtListener announces it).
+	Kind string `json:"kind"`
+	// Part is empty for the development gold; "probe" or "final" for the held-out gold
+	// (testdata/README.md).
+	Part     string            `json:"part,omitempty"`
 	Item     int               `json:"item,omitempty"`
 	Court    string            `json:"court"`
 	Docket   string            `json:"docket,omitempty"`
@@ -86,11 +95,13 @@ func goldInput(t testing.TB, corpus string, g goldDoc) (filing.Document, []filin
 			t.Fatalf("%s: %v", g.File, err)
 		}
 		return filing.Document{Source: "localdir", Blob: &filing.BlobRef{Name: name}}, res.Pages
-	case "nef":
+	case "nef", "docket":
 		return filing.Document{Source: "localdir", Blob: &filing.BlobRef{Name: filepath.Base(path)}},
 			[]filing.Page{{Number: 1, Text: htmlText(string(data))}}
 	case "rss":
 		return rssItem(t, data, g.Item), nil
+	case "entry":
+		return docketEntry(t, data, g.Item), nil
 	}
 	t.Fatalf("%s: unknown kind %q", g.File, g.Kind)
 	return filing.Document{}, nil
@@ -135,36 +146,54 @@ func htmlText(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-var (
-	rssItemRe  = regexp.MustCompile(`(?s)<item>(.*?)</item>`)
-	rssTitle   = regexp.MustCompile(`(?s)<title>(.*?)</title>`)
-	rssDesc    = regexp.MustCompile(`(?s)<description>(.*?)</description>`)
-	rssCourtRe = regexp.MustCompile(`https?://ecf\.([a-z0-9]+)\.uscourts\.gov`)
-	rssBracket = regexp.MustCompile(`^\s*\[([^\]]*)\]`)
-)
+var rssItemRe = regexp.MustCompile(`(?s)<item>.*?</item>`)
 
-// rssItem is the document a PACER RSS item announces, as the pacerrss source reads it:
-// court from the feed's address, docket number and case name from the title, the entry's
-// description from the item.
+// rssItem is the document the pacerrss source makes of item n of a PACER RSS feed: the
+// feed is cut down to that item and parsed as the source parses it.
 func rssItem(t testing.TB, data []byte, n int) filing.Document {
 	t.Helper()
-	items := rssItemRe.FindAllSubmatch(data, -1)
+	items := rssItemRe.FindAllIndex(data, -1)
 	if n >= len(items) {
 		t.Fatalf("rss item %d of %d", n, len(items))
 	}
-	item := string(items[n][1])
-	title := html.UnescapeString(strings.TrimSpace(rssTitle.FindStringSubmatch(item)[1]))
-	docket, name, _ := strings.Cut(title, " ")
-	desc := html.UnescapeString(rssDesc.FindStringSubmatch(item)[1])
-	if m := rssBracket.FindStringSubmatch(desc); m != nil {
-		desc = m[1]
+	one := slices.Concat(data[:items[0][0]], data[items[n][0]:items[n][1]], []byte("</channel></rss>"))
+	court, ok := pacerrss.CourtOfFeed(data)
+	if !ok {
+		t.Fatal("feed names no court")
 	}
-	doc := filing.Document{Source: "pacerrss", Docket: filing.Docket{Number: docket, CaseName: filing.HarmonizeCaseName(name)},
-		Entry: filing.Entry{Description: desc}}
-	if m := rssCourtRe.FindStringSubmatch(item); m != nil {
-		doc.Docket.Court = m[1]
+	feed, err := pacerrss.Parse(court, bytes.NewReader(one))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return doc
+	docs := feed.Documents(time.Time{})
+	if len(docs) != 1 {
+		t.Fatalf("rss item %d: %d documents (dropped: %v)", n, len(docs), feed.Dropped)
+	}
+	return docs[0]
+}
+
+// docketEntry is the document of entry n of a juriscraper docket fixture as the
+// CourtListener source announces it: the docket's court, number and case name, and the
+// entry's docket text.
+func docketEntry(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	var d struct {
+		Court   string `json:"court_id"`
+		Docket  string `json:"docket_number"`
+		Name    string `json:"case_name"`
+		Entries []struct {
+			Description string `json:"description"`
+		} `json:"docket_entries"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(d.Entries) {
+		t.Fatalf("docket entry %d of %d", n, len(d.Entries))
+	}
+	return filing.Document{Source: "courtlistener",
+		Docket: filing.Docket{Court: d.Court, Number: d.Docket, CaseName: d.Name},
+		Entry:  filing.Entry{Description: d.Entries[n].Description}}
 }
 
 var (
@@ -196,62 +225,144 @@ func (t tally) String() string {
 	return fmt.Sprintf("%3.0f%% (%d/%d)", 100*float64(t.right)/float64(t.total), t.right, t.total)
 }
 
+// goldSets are the sets evaluated: the development gold the rules were written against,
+// and the held-out gold (testdata/README.md), whose probe part may be looked at and
+// whose final part is only ever reported as figures, never miss by miss.
+var goldSets = []struct {
+	name, file, part string
+	showMisses       bool
+}{
+	{"dev", "testdata/gold.json", "", true},
+	{"held-out-probe", "testdata/heldout.json", "probe", true},
+	{"held-out-final", "testdata/heldout.json", "final", false},
+}
+
+var goldFields = []string{"court", "docket", "case_name", "type"}
+
+// scoreboard counts right answers by "set/names/documents" and field.
+type scoreboard map[string]map[string]*tally
+
+func (b scoreboard) add(key, field string, ok bool) {
+	if b[key] == nil {
+		b[key] = map[string]*tally{}
+	}
+	if b[key][field] == nil {
+		b[key][field] = &tally{}
+	}
+	b[key][field].total++
+	if ok {
+		b[key][field].right++
+	}
+}
+
+func (b scoreboard) table() string {
+	keys := slices.Sorted(maps.Keys(b))
+	var out strings.Builder
+	fmt.Fprintf(&out, "\n%-38s", "set/names/documents")
+	for _, f := range goldFields {
+		fmt.Fprintf(&out, " %-16s", f)
+	}
+	for _, k := range keys {
+		fmt.Fprintf(&out, "\n%-38s", k)
+		for _, f := range goldFields {
+			s := tally{}
+			if p := b[k][f]; p != nil {
+				s = *p
+			}
+			fmt.Fprintf(&out, " %-16s", s)
+		}
+	}
+	return out.String()
+}
+
+func loadGold(t testing.TB, file, part string) []goldDoc {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []goldDoc
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var gold []goldDoc
+	for _, g := range all {
+		if g.Part == part {
+			gold = append(gold, g)
+		}
+	}
+	return gold
+}
+
 // TestGoldEvaluation reads every gold document twice, under its own file name and under a
 // neutral one (only a real RECAP name may carry an answer), and prints the accuracy of
-// each field per kind of document; the targets hold for the neutral names.
+// each field per set and kind of document; issue 18's targets hold for the development
+// set under neutral names.
 func TestGoldEvaluation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("extracts and OCRs the gold PDFs")
 	}
 	corpus := filepath.Join(sharedDir(t), "corpus")
-	b, err := os.ReadFile("testdata/gold.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gold []goldDoc
-	if err := json.Unmarshal(b, &gold); err != nil {
-		t.Fatal(err)
-	}
-	if len(gold) < 40 {
-		t.Fatalf("gold has %d documents; want at least 40", len(gold))
-	}
-	fields := []string{"court", "docket", "case_name", "type"}
+	board := scoreboard{}
 	var readTime time.Duration
 	reads := 0
-	scores := map[string]map[string]*tally{} // "names/kind" → field → tally
-	score := func(key, field string, ok bool) {
-		if scores[key] == nil {
-			scores[key] = map[string]*tally{}
+	for _, set := range goldSets {
+		gold := loadGold(t, set.file, set.part)
+		if len(gold) < 25 {
+			t.Fatalf("%s has %d documents; want at least 25", set.name, len(gold))
 		}
-		if scores[key][field] == nil {
-			scores[key][field] = &tally{}
-		}
-		scores[key][field].total++
-		if ok {
-			scores[key][field].right++
+		d, n := evaluateSet(t, corpus, set.name, set.showMisses, gold, board)
+		readTime += d
+		reads += n
+	}
+	t.Log(board.table())
+	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
+	// Issue 18's targets hold for the development set; the held-out final part is held to
+	// a little under what it gave (EVAL.md), so that a change that loses on documents
+	// nobody tuned on fails here.
+	floors := map[string]map[string]float64{
+		"dev":            {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
+		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.60, "type": 0.70},
+	}
+	for set, targets := range floors {
+		for _, naming := range []string{"original", "neutral"} {
+			for f, want := range targets {
+				s := board[set+"/"+naming+"/all"][f]
+				if got := float64(s.right) / float64(s.total); got < want {
+					t.Errorf("%s, %s names: %s accuracy %.0f%% (%d/%d); want at least %.0f%%", set, naming, f, 100*got, s.right, s.total, 100*want)
+				}
+			}
 		}
 	}
+}
+
+// evaluateSet reads and scores every document of one gold set into board; it logs the
+// misses under neutral names when showMisses, and returns the time spent reading.
+func evaluateSet(t *testing.T, corpus, set string, showMisses bool, gold []goldDoc, board scoreboard) (time.Duration, int) {
+	var readTime time.Duration
+	reads := 0
 	for i, g := range gold {
 		doc, pages := goldInput(t, corpus, g)
 		for _, naming := range []string{"original", "neutral"} {
 			d := doc
 			if naming == "neutral" && d.Blob != nil {
-				d.Blob = &filing.BlobRef{Name: fmt.Sprintf("document-%02d%s", i, filepath.Ext(d.Blob.Name))}
+				d.Blob = &filing.BlobRef{Name: fmt.Sprintf("document-%03d%s", i, filepath.Ext(d.Blob.Name))}
 			}
 			began := time.Now()
 			got := Apply(d, Read(d, pages))
 			readTime += time.Since(began)
 			reads++
-			if *dumpGold && naming == "neutral" {
+			if *dumpGold && showMisses && naming == "neutral" {
 				t.Logf("%s: court=%q docket=%q case=%q type=%q title=%q origins=%v", g.File, got.Docket.Court, got.Docket.Number, got.Docket.CaseName, got.Type, got.Title, got.Origins)
 			}
+			values := map[string]string{"court": got.Docket.Court, "docket": got.Docket.Number, "case_name": got.Docket.CaseName, "type": string(got.Type)}
 			check := map[string]bool{
 				"court":     got.Docket.Court == g.Court,
 				"docket":    normDocket(got.Docket.Number) == normDocket(g.Docket),
 				"case_name": normName(got.Docket.CaseName) == normName(g.CaseName),
 				"type":      got.Type == g.Type,
 			}
-			for _, f := range fields {
+			for _, f := range goldFields {
 				if g.Truth[f] == "" {
 					continue // no known true value
 				}
@@ -260,47 +371,14 @@ func TestGoldEvaluation(t *testing.T) {
 				if g.Truth[f] == "printed" {
 					sub = "printed"
 				}
-				for _, key := range []string{naming + "/" + g.Kind, naming + "/all-" + sub, naming + "/all"} {
-					score(key, f, check[f])
+				for _, key := range []string{g.Kind, "all-" + sub, "all"} {
+					board.add(set+"/"+naming+"/"+key, f, check[f])
 				}
-				if !check[f] && naming == "neutral" {
-					t.Logf("miss %-9s %s: got %q", f, g.File, map[string]string{"court": got.Docket.Court, "docket": got.Docket.Number, "case_name": got.Docket.CaseName, "type": string(got.Type)}[f])
+				if !check[f] && showMisses && naming == "neutral" {
+					t.Logf("miss %-9s %s %s#%d: got %q; want %q", f, set, g.File, g.Item, values[f], map[string]string{"court": g.Court, "docket": g.Docket, "case_name": g.CaseName, "type": string(g.Type)}[f])
 				}
 			}
 		}
 	}
-	keys := make([]string, 0, len(scores))
-	for k := range scores {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out strings.Builder
-	fmt.Fprintf(&out, "\n%-22s", "names/documents")
-	for _, f := range fields {
-		fmt.Fprintf(&out, " %-16s", f)
-	}
-	for _, k := range keys {
-		fmt.Fprintf(&out, "\n%-22s", k)
-		for _, f := range fields {
-			s := tally{}
-			if p := scores[k][f]; p != nil {
-				s = *p
-			}
-			fmt.Fprintf(&out, " %-16s", s)
-		}
-	}
-	t.Log(out.String())
-	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
-	// Issue 18's targets, except type: 90% is asked, 80% is reached (the RSS items' PACER
-	// event labels, "Motion Order", "Case termination for order and judgment", are read
-	// by their first type word), so the floor guards what is reached.
-	targets := map[string]float64{"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.78}
-	for _, naming := range []string{"original", "neutral"} {
-		for f, want := range targets {
-			s := scores[naming+"/all"][f]
-			if got := float64(s.right) / float64(s.total); got < want {
-				t.Errorf("%s names: %s accuracy %.0f%% (%d/%d); want at least %.0f%%", naming, f, 100*got, s.right, s.total, 100*want)
-			}
-		}
-	}
+	return readTime, reads
 }

@@ -12,9 +12,10 @@ var (
 	parenthetical = regexp.MustCompile(`\s*[(\[][^)\]]*[)\]]`)
 	footnoteMark  = regexp.MustCompile(`([A-Za-z.])\d{1,2}\b`)
 	etAlAnywhere  = regexp.MustCompile(`(?i),?\s+et\.?\s+al\.?,?`)
-	// What may follow a comma inside one party's name: "Power Boats, Inc.", "Nichols, Jr.".
-	nameSuffix   = regexp.MustCompile(`(?i)^\s*(?:inc|llc|l\.l\.c|ltd|co|corp|n\.a|llp|l\.l\.p|lp|l\.p|p\.c|pllc|plc|s\.a|a\.g|gmbh|jr|sr|ii|iii|iv)\b\.?`)
-	orgWord      = regexp.MustCompile(`(?i)\b(?:inc|llc|ltd|co|corp|corporation|company|bank|association|assn|trust|fund|group|partners|holdings|county|city|state|states|department|dept|commission|commissioner|board|agency|authority|district|university|school|church|chapel|union|society|council|office|service|services|systems?|insurance|america|national|international|federal|republic|government|committee|estate|litigation|products|foundation|center|hospital|l\.?p|n\.a)\b\.?`)
+	// What may follow a comma inside one party's name: "Power Boats, Inc.", "Nichols, Jr.",
+	// the year of a date ("Executed on April 9, 2018").
+	nameSuffix   = regexp.MustCompile(`(?i)^\s*(?:(?:19|20)\d\d|inc|llc|l\.l\.c|ltd|co|corp|n\.a|llp|l\.l\.p|lp|l\.p|p\.c|pllc|plc|s\.a|a\.g|gmbh|jr|sr|ii|iii|iv)\b\.?`)
+	orgWord      = regexp.MustCompile(`(?i)\b(?:inc|llc|ltd|co|corp|corporation|company|bank|association|assn|trust|fund|group|partners|holdings|county|city|state|states|department|dept|commission|commissioner|board|agency|authority|district|university|school|church|chapel|union|society|council|office|service|services|systems?|insurance|america|national|international|federal|republic|government|committee|estate|litigation|products|foundation|center|hospital|limited|private|l\.?p|n\.a)\b\.?`)
 	periodAbbrev = map[string]bool{"inc": true, "corp": true, "co": true, "ltd": true, "jr": true, "sr": true, "bros": true, "assn": true, "dept": true}
 	initial      = regexp.MustCompile(`^[A-Za-z]\.?$`)
 	smallWords   = map[string]bool{"a": true, "an": true, "and": true, "as": true, "at": true, "by": true, "for": true, "in": true,

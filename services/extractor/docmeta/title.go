@@ -2,6 +2,7 @@ package docmeta
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -15,6 +16,7 @@ var (
 		re  *regexp.Regexp
 		typ filing.DocType
 	}{
+		{regexp.MustCompile(`(?i)^\W*exhibit\s+(?:[a-z]{1,2}|\d+[a-z]?)\b`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bnotice\s+of\s+(?:\w+\s+){0,3}motion\b`), filing.TypeMotion},
 		{regexp.MustCompile(`(?i)^\W*(?:proposed\W*)?(?:memorandum|brief)\b.*\b(?:in\s+)?opposition\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|brief)\b.*\breply\b`), filing.TypeReply},
@@ -23,6 +25,9 @@ var (
 		{regexp.MustCompile(`(?i)^\W*(?:response|objections?)\b.*\b(?:to|opposing)\b.*\bmotion\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\bminute\s+(?:entry|entries)\b|\bminutes\b|\bcivil\s+minutes\b`), filing.TypeMinuteEntry},
 		{regexp.MustCompile(`(?i)\b(?:notice\s+of\s+)?(?:entry\s+of\s+)?appearance\b`), filing.TypeNotice},
+		{regexp.MustCompile(`(?i)\bso[-\s]ordered\b`), filing.TypeOrder},
+		{regexp.MustCompile(`(?i)^\W*(?:affidavit|declaration|proof)\s+of\s+service\b`), filing.TypeNotice},
+		{regexp.MustCompile(`(?i)\b(?:voluntary|involuntary)\s+petition\b|\bpetition\s+for\s+(?:a\s+)?writ\s+of\s+habeas\b`), filing.TypeComplaint},
 		{regexp.MustCompile(`(?i)\(slip opinion\)|\bt\.\s?c\.\s+memo\b|\bper\s+curiam\b`), filing.TypeOpinion},
 	}
 	typeWords = []struct {
@@ -32,25 +37,36 @@ var (
 		{regexp.MustCompile(`(?i)\bcomplaint\b`), filing.TypeComplaint},
 		{regexp.MustCompile(`(?i)\banswer\b`), filing.TypeAnswer},
 		{regexp.MustCompile(`(?i)\bmotion\b|\bapplication\s+(?:for|to)\b|\bpetition\s+for\b`), filing.TypeMotion},
-		{regexp.MustCompile(`(?i)\bopposition\b`), filing.TypeOpposition},
+		{regexp.MustCompile(`(?i)\bopposition\b|\bobjections?\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\breply\b`), filing.TypeReply},
 		{regexp.MustCompile(`(?i)\bmemorandum\b`), filing.TypeMemorandum},
 		{regexp.MustCompile(`(?i)\border\b|\bo\s?r\s?d\s?e\s?r\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)\bopinion\b`), filing.TypeOpinion},
 		{regexp.MustCompile(`(?i)\bjudgment\b|\bjudgement\b`), filing.TypeJudgment},
-		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b`), filing.TypeDeclaration},
+		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b|\baffirmation\b`), filing.TypeDeclaration},
 		{regexp.MustCompile(`(?i)^\W*exhibit\b`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bbrief\b`), filing.TypeBrief},
 		{regexp.MustCompile(`(?i)\bnotice\b|\bsummons\b|\bproof\s+of\s+service\b|\bcertificate\s+of\s+service\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\bstipulat(?:ion|ed)\b`), filing.TypeStipulation},
 		{regexp.MustCompile(`(?i)\btranscript\b`), filing.TypeTranscript},
+		{regexp.MustCompile(`(?i)\bletter\b`), filing.TypeLetter},
 		{regexp.MustCompile(`(?i)\b(?:affirmed|reversed|vacated|remanded|dismissed)\b`), filing.TypeOpinion},
 	}
+	letterDate = regexp.MustCompile(`^(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$`)
 	salutation = regexp.MustCompile(`^(?:Dear\s|To\s+All\s+Parties|Re:|RE:)`)
 	judgesLine = regexp.MustCompile(`^Before\b.*|.*\b(?:Circuit|District|Chief)\s+Judges?\b.*`)
 )
 
-// Classify returns the type a title names, TypeOther when it names none.
+// Classify returns the type a title names, TypeOther when it names none. Titles and
+// CM/ECF event labels are read alike: the first phrase of the title that names a type
+// decides (phrases end at a preposition: "Motion for Entry of Judgment" is a motion), and
+// in it the head noun, which in English comes last ("Motion Order" is an order, "Summary
+// Judgment Motion" a motion); a generic carrier (brief, memorandum) yields to a
+// specific kind before it ("Reply Brief" is a reply). Of papers joined by "and", a
+// the court's act decides ("Stipulation and Order" as entered is an order, "Order and
+// Judgment" a judgment), otherwise the first ("Opinion and Order").
+// The combinations of typeCombos are tried first: "Exhibit 1 Certificate of Service" is
+// an exhibit, whatever it shows.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
 	for _, c := range typeCombos {
@@ -58,18 +74,110 @@ func Classify(title string) filing.DocType {
 			return c.typ
 		}
 	}
-	best, at := filing.TypeOther, len(title)+1
+	var words []typeWordAt
 	for _, w := range typeWords {
-		if loc := w.re.FindStringIndex(title); loc != nil && loc[0] < at {
-			best, at = w.typ, loc[0]
+		for _, loc := range w.re.FindAllStringIndex(title, -1) {
+			words = append(words, typeWordAt{at: loc[0], typ: w.typ})
+		}
+	}
+	if len(words) == 0 {
+		return filing.TypeOther
+	}
+	sort.Slice(words, func(i, j int) bool { return words[i].at < words[j].at })
+	phrase, part := boundaries(title, phraseEnd), boundaries(title, conjunction)
+	first := phrase(words[0].at)
+	var heads []filing.DocType // the head of each part of the first typed phrase
+	for i, w := range words {
+		if phrase(w.at) != first {
+			break
+		}
+		if i == 0 || part(w.at) != part(words[i-1].at) {
+			heads = append(heads, w.typ)
+			continue
+		}
+		// A later noun of the same part is its head, except a carrier after a specific
+		// kind ("Reply Brief").
+		if h := &heads[len(heads)-1]; !isCarrier(w.typ) || isCarrier(*h) {
+			*h = w.typ
+		}
+	}
+	best := heads[0]
+	for _, h := range heads[1:] {
+		if decides(h) > decides(best) {
+			best = h
 		}
 	}
 	return best
 }
 
+// decides ranks what a court's act makes of papers filed together: a judgment above an
+// order or opinion, those above what the parties file.
+func decides(t filing.DocType) int {
+	switch t {
+	case filing.TypeJudgment:
+		return 2
+	case filing.TypeOrder, filing.TypeOpinion:
+		return 1
+	}
+	return 0
+}
+
+type typeWordAt struct {
+	at  int
+	typ filing.DocType
+}
+
+var (
+	// phraseEnd ends a title's phrase: what follows a preposition, a participle or an
+	// opening bracket is the paper's object or an aside ("to Compel", "for Summary
+	// Judgment", "Approving Application", "(Will Generate PDF Notice)"), not its kind; a
+	// docket text's first sentence is its event ("COMPLAINT filed. Summons issued").
+	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]|\.\s`)
+	// conjunction joins two papers filed as one ("Stipulation and Order").
+	conjunction = regexp.MustCompile(`(?i)\band\b|&|,`)
+)
+
+// boundaries returns a function numbering the segment of s that an offset falls in, the
+// segments being separated by matches of sep.
+func boundaries(s string, sep *regexp.Regexp) func(at int) int {
+	cuts := sep.FindAllStringIndex(s, -1)
+	return func(at int) int {
+		n := 0
+		for _, c := range cuts {
+			if c[0] < at {
+				n++
+			}
+		}
+		return n
+	}
+}
+
+// isCarrier says whether t names the form of a paper rather than its purpose: a brief or
+// memorandum in reply is a reply.
+func isCarrier(t filing.DocType) bool {
+	return t == filing.TypeBrief || t == filing.TypeMemorandum
+}
+
+// reliefEvent is a CM/ECF motion event named by the relief it asks ("Dismiss", "Adjourn
+// Conference", "In Limine", "Extension of Time to File Answer"): district courts name
+// their motion events so, and a feed or docket carries the name alone.
+var reliefEvent = regexp.MustCompile(`(?i)^\W*(?:dismiss|adjourn|compel|strike|stay|seal|withdraw|extend|extension\s+of\s+time|remand|consolidate|continue|vacate|reconsider(?:ation)?|quash|intervene|substitute|expedite|in\s+limine|leave\s+to|sanctions)\b`)
+
+// classifyEvent returns the type a source's description of an entry names: a motion when
+// it is an event named by its relief ("Strike" asks, a "Strike Order" rules), else what
+// Classify reads in it.
+func classifyEvent(desc string) filing.DocType {
+	typ := Classify(desc)
+	if reliefEvent.MatchString(desc) && decides(typ) == 0 {
+		return filing.TypeMotion
+	}
+	return typ
+}
+
 // titleBlock finds the title of a document among the top lines of its first page: the
 // first line in capitals (with the capital lines that continue it) that names a type.
-// Without one, a letter is known by its salutation and an opinion by its panel of judges.
+// Without one, a letter is known by its salutation or by a date standing alone at its head
+// (under the letterhead, above the addressees), and an opinion by its panel of judges.
 func titleBlock(lines []string) (string, filing.DocType) {
 	for i, l := range lines {
 		if l == "" || upperShare(l) < 0.8 || courtWord.MatchString(l) && !strings.Contains(strings.ToLower(l), "order") {
@@ -86,11 +194,11 @@ func titleBlock(lines []string) (string, filing.DocType) {
 			return collapseSpaced(title), typ
 		}
 	}
-	for _, l := range lines {
+	for i, l := range lines {
 		switch {
 		case Classify(l) == filing.TypeOpinion && len(strings.Fields(l)) <= 6:
 			return collapseSpaced(l), filing.TypeOpinion
-		case salutation.MatchString(l):
+		case salutation.MatchString(l), i < letterDateLines && letterDate.MatchString(l):
 			return "", filing.TypeLetter
 		case judgesLine.MatchString(l), argued.MatchString(l):
 			return "", filing.TypeOpinion
@@ -98,6 +206,10 @@ func titleBlock(lines []string) (string, filing.DocType) {
 	}
 	return "", ""
 }
+
+// letterDateLines is how far down a letter's date stands: below a letterhead of a few
+// lines, above the addressees.
+const letterDateLines = 15
 
 // argued marks the head of an appellate opinion: when the case was argued or heard, and
 // the counsel who appeared ("…, for plaintiff-appellants.").
