@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -75,6 +74,15 @@ func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
 	return store, closeFn, nil
 }
 
+// existingRuleStore is ruleStore for a verb that reads rules: it refuses a data
+// directory where docketwatch never ran (common.requireIndex).
+func existingRuleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
+	if err := c.requireIndex(); err != nil {
+		return nil, nil, err
+	}
+	return ruleStore(ctx, c)
+}
+
 // checkQuery refuses a query the index could not parse, before it is saved, saying
 // where the mistake is.
 func checkQuery(q string) error {
@@ -92,9 +100,8 @@ func checkQuery(q string) error {
 }
 
 func alertsAdd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts add", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts add")
 	name := fs.String("name", "", "the rule's name")
 	q := fs.String("query", "", "the query, in the search syntax")
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
@@ -153,16 +160,12 @@ func alertsAdd(ctx context.Context, args []string) error {
 }
 
 func alertsList(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts list", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts list")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := c.requireIndex(); err != nil {
-		return err
-	}
-	st, closeFn, err := ruleStore(ctx, c)
+	st, closeFn, err := existingRuleStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -220,8 +223,8 @@ func ruleNotes(r alert.Rule) string {
 	return "  [" + strings.Join(n, "; ") + "]"
 }
 
-func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
-	c.register(fs)
+func oneRuleArg(verb string, args []string, c *common) (string, error) {
+	fs := c.flagSet(verb)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return "", err
@@ -235,14 +238,11 @@ func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
 // onRule runs do on the rule named by the verb's one argument, in the rule store.
 func onRule(ctx context.Context, verb string, args []string, do func(c common, st *alert.Store, id string) error) error {
 	var c common
-	id, err := oneRuleArg(flag.NewFlagSet(verb, flag.ContinueOnError), args, &c)
+	id, err := oneRuleArg(verb, args, &c)
 	if err != nil {
 		return err
 	}
-	if err := c.requireIndex(); err != nil {
-		return err
-	}
-	st, closeFn, err := ruleStore(ctx, c)
+	st, closeFn, err := existingRuleStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -275,9 +275,8 @@ func alertsRemove(ctx context.Context, args []string) error {
 }
 
 func alertsTest(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts test", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts test")
 	days := fs.Int("days", 30, "how many days back, ending today (without --since)")
 	since := fs.String("since", "", "first day of the range, YYYY-MM-DD (any range: counted by day, month or year)")
 	until := fs.String("until", "", "last day of the range, YYYY-MM-DD (default today)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,9 +20,8 @@ import (
 )
 
 func cmdSearch(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("search")
 	limit := fs.Int("limit", 20, "hits to show")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")

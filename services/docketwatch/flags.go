@@ -25,6 +25,13 @@ type common struct {
 	extractor extractor.Config
 }
 
+// flagSet is a verb's flag set, with the flags every verb takes registered into c.
+func (c *common) flagSet(verb string) *flag.FlagSet {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	c.register(fs)
+	return fs
+}
+
 func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
 	c.registerSettings(fs)
