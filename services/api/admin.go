@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -65,8 +64,7 @@ type admin struct {
 	AdminDeps
 	auth *Auth
 
-	mu   sync.Mutex
-	jobs *job.Store
+	jobs Opened[job.Store]
 }
 
 // guard checks the token; session admits a web session (reads only).
@@ -85,16 +83,7 @@ func (a *admin) guard(session bool, h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (a *admin) store(ctx context.Context) (*job.Store, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.jobs == nil {
-		s, err := job.NewStore(ctx, a.JS)
-		if err != nil {
-			return nil, err
-		}
-		a.jobs = s
-	}
-	return a.jobs, nil
+	return a.jobs.Get(func() (*job.Store, error) { return job.NewStore(ctx, a.JS) })
 }
 
 func (a *admin) withStore(w http.ResponseWriter, r *http.Request, f func(context.Context, *job.Store)) {

@@ -50,24 +50,43 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Total-Hits", strconv.FormatUint(res.Total, 10))
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
+	err = StreamPages(w, res, func(after string) (*search.Result, error) {
+		q.After = after
+		return page()
+	}, func(hits []search.Hit) error {
+		for i := range hits {
+			if err := enc.Encode(&hits[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.Log.Error("export", "q", q.Q, "err", err)
+		_ = enc.Encode(map[string]string{"error": err.Error()})
+	}
+}
+
+// StreamPages is the loop of an export: it hands write the hits of res and of every
+// page after it (Result.Next), flushing w after each page so that the client sees the
+// export grow and memory holds one page; next fetches the page after a cursor. It
+// returns the error of a page that could not be had (the status is sent by then: the
+// caller says so in the body) and nil when write fails: the client went away.
+func StreamPages(w http.ResponseWriter, res *search.Result, next func(after string) (*search.Result, error), write func([]search.Hit) error) error {
 	flusher, _ := w.(http.Flusher)
 	for {
-		for i := range res.Hits {
-			if err := enc.Encode(&res.Hits[i]); err != nil {
-				return // the client went away
-			}
+		if err := write(res.Hits); err != nil {
+			return nil
 		}
 		if flusher != nil {
 			flusher.Flush()
 		}
 		if res.Next == "" {
-			return
+			return nil
 		}
-		q.After = res.Next
-		if res, err = page(); err != nil {
-			s.Log.Error("export", "q", q.Q, "err", err)
-			_ = enc.Encode(map[string]string{"error": err.Error()})
-			return
+		var err error
+		if res, err = next(res.Next); err != nil {
+			return err
 		}
 	}
 }
