@@ -267,15 +267,25 @@ func safeHandle(ctx context.Context, msg jetstream.Msg, h Handler) (err error) {
 
 // heartbeat tells the server the message is still being worked on, so that long work
 // (a 500-page OCR) is not redelivered to another worker.
-func heartbeat(ctx context.Context, msg jetstream.Msg, every time.Duration) {
-	t := time.NewTicker(every)
+func heartbeat(ctx context.Context, msg jetstream.Msg, interval time.Duration) {
+	every(ctx, interval, func() bool {
+		_ = msg.InProgress()
+		return true
+	})
+}
+
+// every calls f every interval until ctx ends or f returns false.
+func every(ctx context.Context, interval time.Duration, f func() bool) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = msg.InProgress()
+		}
+		if !f() {
+			return
 		}
 	}
 }
