@@ -11,6 +11,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
@@ -71,7 +72,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		deps.Now = time.Now
 	}
 	if deps.Sleep == nil {
-		deps.Sleep = sleepCtx
+		deps.Sleep = clock.Sleep
 	}
 	s := &Service{
 		cfg: cfg, js: deps.JS, blobs: deps.Blobs, log: deps.Log.With("stage", "fetcher"),
@@ -84,20 +85,6 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		s.status.update(pacerrss.Source, pacerrss.CourtListenerID(c), func(*CourtStatus) {})
 	}
 	return s, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // init opens the buckets and builds the clients, once.
