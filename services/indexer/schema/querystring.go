@@ -423,17 +423,13 @@ func (p *parser) or(field *fieldSpec, depth int) (node, error) {
 	if p.peek().kind != tokOr {
 		return first, nil
 	}
-	alts := []query.Query{asQuery(first)}
-	for p.peek().kind == tokOr {
-		op := p.next()
-		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
-			return node{}, qerr(op.pos, "%q is missing what it applies to", op.raw)
-		}
-		n, err := p.and(field, depth)
-		if err != nil {
-			return node{}, err
-		}
-		alts = append(alts, asQuery(n))
+	nodes, err := p.operands(tokOr, first, func() (node, error) { return p.and(field, depth) })
+	if err != nil {
+		return node{}, err
+	}
+	alts := make([]query.Query, len(nodes))
+	for i, n := range nodes {
+		alts[i] = asQuery(n)
 	}
 	d := bleve.NewDisjunctionQuery(alts...)
 	d.SetMin(1)
@@ -451,17 +447,9 @@ func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 	if p.peek().kind != tokAnd {
 		return first, nil
 	}
-	nodes := []node{first}
-	for p.peek().kind == tokAnd {
-		op := p.next()
-		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
-			return node{}, qerr(op.pos, "%q is missing what it applies to", op.raw)
-		}
-		n, err := p.unary(field, depth)
-		if err != nil {
-			return node{}, err
-		}
-		nodes = append(nodes, n)
+	nodes, err := p.operands(tokAnd, first, func() (node, error) { return p.unary(field, depth) })
+	if err != nil {
+		return node{}, err
 	}
 	var must, mustNot []query.Query
 	for _, n := range nodes {
@@ -472,6 +460,24 @@ func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 		}
 	}
 	return node{q: combine(must, mustNot), pos: first.pos}, nil
+}
+
+// operands reads the chain `first op operand op operand …` of one binary operator (OR,
+// AND) and returns its operands; an operator with nothing after it is an error.
+func (p *parser) operands(op tokKind, first node, operand func() (node, error)) ([]node, error) {
+	nodes := []node{first}
+	for p.peek().kind == op {
+		t := p.next()
+		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
+			return nil, qerr(t.pos, "%q is missing what it applies to", t.raw)
+		}
+		n, err := operand()
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
 }
 
 // asQuery turns a negated clause inside AND/OR into a query of its own.
