@@ -131,3 +131,29 @@ func TestParkedSource(t *testing.T) {
 		t.Errorf("parkedSource(junk) = %q; want empty", got)
 	}
 }
+
+// TestQueryVerbsNeedAQuery: search and alerts test without a query exit 2 saying so,
+// with the top-level usage, before they open anything; an unknown verb does the same.
+func TestQueryVerbsNeedAQuery(t *testing.T) {
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"search", "--limit", "3"}, []string{"search needs a query"}},
+		{[]string{"alerts", "test", "--days", "7"}, []string{"alerts test needs a query"}},
+		{[]string{"no-such-verb"}, []string{`unknown command "no-such-verb"`}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			cmd := docketwatch(t, tc.args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Fatalf("exit: %v; want status 2", err)
+			}
+			for _, w := range append(tc.want, "docketwatch watches US federal courts") {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}

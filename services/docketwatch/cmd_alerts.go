@@ -284,12 +284,9 @@ func alertsTest(ctx context.Context, args []string) error {
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number")
-	words, err := parse(fs, args)
+	words, err := parseQuery(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(words) == 0 {
-		return usageError{"alerts test needs a query"}
 	}
 	from, to, err := testRange(*since, *until, *days, time.Now())
 	if err != nil {

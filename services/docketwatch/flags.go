@@ -94,6 +94,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
+// parseQuery is parse for a verb whose arguments are a query (search, alerts test): it
+// refuses none.
+func parseQuery(fs *flag.FlagSet, args []string) ([]string, error) {
+	words, err := parse(fs, args)
+	if err == nil && len(words) == 0 {
+		err = usageError{fs.Name() + " needs a query"}
+	}
+	return words, err
+}
+
 // flagError is a flag a verb does not take, or takes otherwise: main prints it with that
 // verb's own flags, not the top-level usage, so the fix is on the screen.
 type flagError struct {
