@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/services/fetcher/courthttp"
 )
 
 // The public CourtListener endpoints.
@@ -111,16 +111,10 @@ func New(cfg Config) (*Client, error) {
 		cfg.Budget = &l
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 60 * time.Second,
-			MaxIdleConnsPerHost:   4,
-		}}
+		cfg.HTTPClient = courthttp.Client(10*time.Second, 60*time.Second, 4)
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "docketwatch/1 (court filing monitor)"
+		cfg.UserAgent = courthttp.UserAgent
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 5
