@@ -20,15 +20,7 @@ import (
 func TestWrongFlagPrintsVerbUsage(t *testing.T) {
 	for _, verb := range []string{"search", "ingest", "dead", "jobs"} {
 		t.Run(verb, func(t *testing.T) {
-			cmd := docketwatch(t, verb, "--no-such-flag", "x")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit: %v; want status 2", err)
-			}
-			out := stderr.String()
+			out := usageFailure(t, verb, "--no-such-flag", "x")
 			if !strings.Contains(out, "flag provided but not defined: -no-such-flag") || !strings.Contains(out, "Flags of docketwatch "+verb+":") || !strings.Contains(out, "-data") {
 				t.Errorf("stderr does not name the bad flag and the verb's flags:\n%s", out)
 			}
@@ -141,19 +133,27 @@ func TestQueryVerbsNeedAQuery(t *testing.T) {
 		{[]string{"no-such-verb"}, []string{`unknown command "no-such-verb"`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			cmd := docketwatch(t, tc.args...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit: %v; want status 2", err)
-			}
+			out := usageFailure(t, tc.args...)
 			for _, w := range append(tc.want, "docketwatch watches US federal courts") {
-				if !strings.Contains(stderr.String(), w) {
-					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				if !strings.Contains(out, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, out)
 				}
 			}
 		})
 	}
+}
+
+// usageFailure runs docketwatch with args, which it must refuse as a usage error (exit
+// status 2), and returns what it said on stderr.
+func usageFailure(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := docketwatch(t, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("docketwatch %s: exit %v; want status 2", strings.Join(args, " "), err)
+	}
+	return stderr.String()
 }

@@ -2,12 +2,35 @@ package schema
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/docketwatch/docketwatch/pkg/search"
 )
+
+// FuzzParseQueryString feeds the query parser arbitrary text: it returns a query or a
+// QueryError whose position lies inside the text, never panics.
+func FuzzParseQueryString(f *testing.F) {
+	for _, s := range []string{
+		`"Inbox API" AND netflix`, `court:cand +exhibit:true -"motion to dismiss"`, `filed:>=2024-04 (meta OR facebook)`,
+		`entity.person:"Reed Hastings"`, `3:20-cv-08570`, `netfli~2 gra*`, `"unterminated`, `a AND (b OR`, `court:`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := ParseQueryString(s)
+		if err == nil {
+			return
+		}
+		var qe *search.QueryError
+		if !errors.As(err, &qe) {
+			t.Fatalf("%q: error %v is not a QueryError", s, err)
+		}
+		if qe.Position < -1 || qe.Position > len(s) {
+			t.Fatalf("%q: position %d outside the query", s, qe.Position)
+		}
+	})
+}
 
 // TestOperatorChains checks the chains of one operator: OR makes a disjunction of every
 // operand, AND a conjunction with the negated operands excluded, and an operator with
@@ -49,15 +72,15 @@ func TestOperatorChains(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct {
-		q   string
-		pos int
+		q, op string
+		pos   int
 	}{
-		{"meta OR", 5},
-		{"meta AND", 5},
-		{"meta OR facebook OR", 17},
-		{"(meta AND facebook AND) x", 19},
-		{"(meta OR) facebook", 6},
-		{"meta OR AND facebook", 5},
+		{"meta OR", "OR", 5},
+		{"meta AND", "AND", 5},
+		{"meta OR facebook OR", "OR", 17},
+		{"(meta AND facebook AND) x", "AND", 19},
+		{"(meta OR) facebook", "OR", 6},
+		{"meta OR AND facebook", "OR", 5},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			_, err := ParseQueryString(tc.q)
@@ -65,8 +88,9 @@ func TestOperatorChains(t *testing.T) {
 			if !errors.As(err, &qe) {
 				t.Fatalf("err = %v; want a QueryError", err)
 			}
-			if qe.Position != tc.pos || !strings.Contains(qe.Message, "missing what it applies to") {
-				t.Errorf("error %q at %d; want \"... is missing what it applies to\" at %d", qe.Message, qe.Position, tc.pos)
+			want := `"` + tc.op + `" is missing what it applies to`
+			if qe.Position != tc.pos || qe.Message != want {
+				t.Errorf("error %q at %d; want %q at %d", qe.Message, qe.Position, want, tc.pos)
 			}
 		})
 	}
