@@ -124,8 +124,13 @@ func (a *admin) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) showJob(w http.ResponseWriter, r *http.Request) {
+	a.onJob(w, r, func(ctx context.Context, s *job.Store, id string) (*job.Job, error) { return s.Get(ctx, id) })
+}
+
+// onJob answers with the job op returns for the id in the path, or op's error.
+func (a *admin) onJob(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, s *job.Store, id string) (*job.Job, error)) {
 	a.withStore(w, r, func(ctx context.Context, s *job.Store) {
-		j, err := s.Get(ctx, r.PathValue("id"))
+		j, err := op(ctx, s, r.PathValue("id"))
 		if err != nil {
 			a.jobError(w, err)
 			return
@@ -172,14 +177,12 @@ func (a *admin) startJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) cancelJob(w http.ResponseWriter, r *http.Request) {
-	a.withStore(w, r, func(ctx context.Context, s *job.Store) {
-		j, err := s.Cancel(ctx, r.PathValue("id"))
-		if err != nil {
-			a.jobError(w, err)
-			return
+	a.onJob(w, r, func(ctx context.Context, s *job.Store, id string) (*job.Job, error) {
+		j, err := s.Cancel(ctx, id)
+		if err == nil {
+			a.Log.Info("job cancelled over http", "job", j.ID)
 		}
-		a.Log.Info("job cancelled over http", "job", j.ID)
-		writeJSON(w, http.StatusOK, j)
+		return j, err
 	})
 }
 

@@ -416,16 +416,12 @@ func combine(must, mustNot []query.Query) query.Query {
 }
 
 func (p *parser) or(field *fieldSpec, depth int) (node, error) {
-	first, err := p.and(field, depth)
+	nodes, err := p.chain(tokOr, func() (node, error) { return p.and(field, depth) })
 	if err != nil {
 		return node{}, err
 	}
-	if p.peek().kind != tokOr {
-		return first, nil
-	}
-	nodes, err := p.operands(tokOr, first, func() (node, error) { return p.and(field, depth) })
-	if err != nil {
-		return node{}, err
+	if len(nodes) == 1 {
+		return nodes[0], nil
 	}
 	alts := make([]query.Query, len(nodes))
 	for i, n := range nodes {
@@ -433,23 +429,19 @@ func (p *parser) or(field *fieldSpec, depth int) (node, error) {
 	}
 	d := bleve.NewDisjunctionQuery(alts...)
 	d.SetMin(1)
-	return node{q: d, pos: first.pos}, nil
+	return node{q: d, pos: nodes[0].pos}, nil
 }
 
 func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 	if t := p.peek(); t.kind == tokAnd || t.kind == tokOr {
 		return node{}, qerr(t.pos, "%q is missing what comes before it", t.raw)
 	}
-	first, err := p.unary(field, depth)
+	nodes, err := p.chain(tokAnd, func() (node, error) { return p.unary(field, depth) })
 	if err != nil {
 		return node{}, err
 	}
-	if p.peek().kind != tokAnd {
-		return first, nil
-	}
-	nodes, err := p.operands(tokAnd, first, func() (node, error) { return p.unary(field, depth) })
-	if err != nil {
-		return node{}, err
+	if len(nodes) == 1 {
+		return nodes[0], nil
 	}
 	var must, mustNot []query.Query
 	for _, n := range nodes {
@@ -459,25 +451,27 @@ func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 			must = append(must, n.q)
 		}
 	}
-	return node{q: combine(must, mustNot), pos: first.pos}, nil
+	return node{q: combine(must, mustNot), pos: nodes[0].pos}, nil
 }
 
-// operands reads the chain `first op operand op operand …` of one binary operator (OR,
-// AND) and returns its operands; an operator with nothing after it is an error.
-func (p *parser) operands(op tokKind, first node, operand func() (node, error)) ([]node, error) {
-	nodes := []node{first}
-	for p.peek().kind == op {
-		t := p.next()
-		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
-			return nil, qerr(t.pos, "%q is missing what it applies to", t.raw)
-		}
+// chain reads `operand op operand op …`, a chain of one binary operator (OR, AND), and
+// returns its operands, at least one; an operator with nothing after it is an error.
+func (p *parser) chain(op tokKind, operand func() (node, error)) ([]node, error) {
+	var nodes []node
+	for {
 		n, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, n)
+		if p.peek().kind != op {
+			return nodes, nil
+		}
+		t := p.next()
+		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
+			return nil, qerr(t.pos, "%q is missing what it applies to", t.raw)
+		}
 	}
-	return nodes, nil
 }
 
 // asQuery turns a negated clause inside AND/OR into a query of its own.
