@@ -55,6 +55,15 @@ type fieldSpec struct {
 	kind fieldKind
 }
 
+// fold is a wildcard pattern or fuzzy term v as field's terms are written: lowercase,
+// but for a keyword field's, which keep their case; f is nil for the default fields.
+func (f *fieldSpec) fold(v string) string {
+	if f != nil && f.kind == kindKeyword {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
 // queryFields are the field names a query string may use.
 var queryFields = func() map[string]fieldSpec {
 	m := map[string]fieldSpec{
@@ -722,10 +731,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 		if strings.Trim(v, "*?") == "" {
 			return nil, qerr(pos, "a wildcard needs at least one letter")
 		}
-		pat := v
-		if field == nil || field.kind != kindKeyword {
-			pat = strings.ToLower(pat)
-		}
+		pat := field.fold(v)
 		return onFields(field, func(f string) query.Query {
 			q := bleve.NewWildcardQuery(pat)
 			q.SetField(f)
@@ -734,10 +740,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 	}
 	v = unescape(v)
 	if fuzzy >= 0 {
-		term := v
-		if field == nil || field.kind != kindKeyword {
-			term = strings.ToLower(term)
-		}
+		term := field.fold(v)
 		return onFields(field, func(f string) query.Query {
 			q := bleve.NewFuzzyQuery(term)
 			q.SetFuzziness(fuzzy)
