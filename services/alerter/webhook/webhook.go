@@ -11,7 +11,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,25 +245,9 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 			d.ends.forget(seq) // settled for good: no more deliveries to tell apart
 		}
 	}()
-	var e alert.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		return fault.Permanentf("decoding alert event: %v", err)
-	}
-	if err := e.Check(); err != nil {
-		return fault.PermanentErr(err)
-	}
-	if e.Alert != nil && e.Alert.Overflow {
-		return nil // over the daily cap: the day's digest carries it
-	}
-	r, _, err := d.store.Get(ctx, e.RuleID())
-	if errors.Is(err, alert.ErrNotFound) {
-		return nil // the rule was deleted: nobody to tell
-	}
-	if err != nil {
+	e, r, ok, err := d.store.ToDeliver(ctx, msg.Data())
+	if !ok || r.Webhook == nil || r.Webhook.Disabled {
 		return err
-	}
-	if r.Webhook == nil || r.Webhook.Disabled {
-		return nil
 	}
 	// A delivery deferred because the endpoint was busy never reached it: not an attempt.
 	attempt := max(delivered-d.ends.deferrals(seq), 1)
