@@ -203,44 +203,40 @@ func (a *admin) listDead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"parked": parked})
 }
 
-// seq reads the {seq} of the path; it answers the client itself when it cannot.
-func seq(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+// onParked runs op on the parked message whose sequence number the path names ({seq}),
+// answering a bad number or op's error itself.
+func (a *admin) onParked(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, seq uint64) error) {
 	n, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil || n == 0 {
 		writeError(w, http.StatusBadRequest, "a parked message is named by its sequence number, a positive whole number", nil)
-		return 0, false
+		return
 	}
-	return n, true
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	if err := op(ctx, n); err != nil {
+		a.deadError(w, n, err)
+	}
 }
 
 func (a *admin) showDead(w http.ResponseWriter, r *http.Request) {
-	n, ok := seq(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	p, err := bus.GetParked(ctx, a.JS, n)
-	if err != nil {
-		a.deadError(w, n, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.onParked(w, r, func(ctx context.Context, n uint64) error {
+		p, err := bus.GetParked(ctx, a.JS, n)
+		if err == nil {
+			writeJSON(w, http.StatusOK, p)
+		}
+		return err
+	})
 }
 
 func (a *admin) retryDead(w http.ResponseWriter, r *http.Request) {
-	n, ok := seq(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	if err := bus.RetryParked(ctx, a.JS, n); err != nil {
-		a.deadError(w, n, err)
-		return
-	}
-	a.Log.Info("parked message retried over http", "seq", n)
-	writeJSON(w, http.StatusOK, map[string]any{"retried": n})
+	a.onParked(w, r, func(ctx context.Context, n uint64) error {
+		err := bus.RetryParked(ctx, a.JS, n)
+		if err == nil {
+			a.Log.Info("parked message retried over http", "seq", n)
+			writeJSON(w, http.StatusOK, map[string]any{"retried": n})
+		}
+		return err
+	})
 }
 
 func (a *admin) deadError(w http.ResponseWriter, n uint64, err error) {
