@@ -36,12 +36,8 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Limit = search.MaxLimit
 	q.Facets = nil
-	page := func() (*search.Result, error) {
-		ctx, cancel := context.WithTimeout(r.Context(), exportPageTimeout)
-		defer cancel()
-		return s.Searcher.Search(ctx, q)
-	}
-	res, err := page()
+	page := ExportPage(r.Context(), s.Searcher, q, exportPageTimeout)
+	res, err := page(q.After)
 	if err != nil {
 		s.searchError(w, q, err)
 		return
@@ -50,10 +46,7 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Total-Hits", strconv.FormatUint(res.Total, 10))
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
-	err = StreamPages(w, res, func(after string) (*search.Result, error) {
-		q.After = after
-		return page()
-	}, func(hits []search.Hit) error {
+	err = StreamPages(w, res, page, func(hits []search.Hit) error {
 		for i := range hits {
 			if err := enc.Encode(&hits[i]); err != nil {
 				return err
@@ -64,6 +57,18 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Log.Error("export", "q", q.Q, "err", err)
 		_ = enc.Encode(map[string]string{"error": err.Error()})
+	}
+}
+
+// ExportPage searches the page of q after a cursor (q.After for the first one), each
+// page within timeout: the pages of an export, which as a whole runs as long as the
+// client reads.
+func ExportPage(ctx context.Context, s search.Searcher, q search.Query, timeout time.Duration) func(after string) (*search.Result, error) {
+	return func(after string) (*search.Result, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		q.After = after
+		return s.Search(ctx, q)
 	}
 }
 

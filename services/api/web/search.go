@@ -487,12 +487,8 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.Limit = search.MaxLimit
-	next := func() (*search.Result, error) {
-		ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
-		defer cancel()
-		return u.Searcher.Search(ctx, q)
-	}
-	res, err := next()
+	next := api.ExportPage(r.Context(), u.Searcher, q, searchTimeout)
+	res, err := next(q.After)
 	if err != nil {
 		u.fail(w, r, http.StatusServiceUnavailable, "The search could not run: "+err.Error())
 		return
@@ -527,10 +523,7 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 	}
-	err = api.StreamPages(w, res, func(after string) (*search.Result, error) {
-		q.After = after
-		return next()
-	}, write)
+	err = api.StreamPages(w, res, next, write)
 	if err != nil {
 		// The status is sent: say so in the file, where whoever opens it sees it.
 		u.Log.Error("web export", "q", q.Q, "err", err)
