@@ -451,24 +451,25 @@ type Event struct {
 
 // ID is the event's idempotency key.
 func (e Event) ID() string {
-	switch {
-	case e.Alert != nil:
-		return e.Alert.ID
-	case e.Digest != nil:
-		return e.Digest.ID
-	}
-	return ""
+	id, _ := e.ids()
+	return id
 }
 
 // RuleID is the rule the event belongs to.
 func (e Event) RuleID() string {
+	_, rule := e.ids()
+	return rule
+}
+
+// ids are the event's key and its rule's, whichever payload it carries.
+func (e Event) ids() (id, rule string) {
 	switch {
 	case e.Alert != nil:
-		return e.Alert.RuleID
+		return e.Alert.ID, e.Alert.RuleID
 	case e.Digest != nil:
-		return e.Digest.RuleID
+		return e.Digest.ID, e.Digest.RuleID
 	}
-	return ""
+	return "", ""
 }
 
 // Check reports whether an event read from ALERTS can be handled by this build.

@@ -7,19 +7,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// alertsStream is bus.Alerts; pkg/bus is not imported so that this package stays a leaf
-// the API can use without the whole contract.
-const alertsStream = "ALERTS"
 
 // Published reports whether ALERTS holds a message on subject: the authority on whether
 // an alert went out, with no duplicate window to expire.
 func Published(ctx context.Context, js jetstream.JetStream, subject string) (bool, error) {
-	s, err := js.Stream(ctx, alertsStream)
+	s, err := js.Stream(ctx, bus.Alerts)
 	if err != nil {
-		return false, fmt.Errorf("opening %s: %w", alertsStream, err)
+		return false, fmt.Errorf("opening %s: %w", bus.Alerts, err)
 	}
 	_, err = s.GetLastMsgForSubject(ctx, subject)
 	switch {
@@ -88,54 +85,20 @@ func Overflowed(ctx context.Context, js jetstream.JetStream, ruleID, day string)
 // scan reads the events on subject stored since start, in order, until each returns
 // false or the stream holds no more, through an ephemeral consumer deleted afterwards.
 func scan(ctx context.Context, js jetstream.JetStream, subject string, start time.Time, each func(Event, time.Time) bool) error {
-	cfg := jetstream.ConsumerConfig{
-		FilterSubject: subject, AckPolicy: jetstream.AckNonePolicy, MemoryStorage: true,
-		InactiveThreshold: time.Minute, DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
+	cfg := jetstream.ConsumerConfig{FilterSubject: subject, DeliverPolicy: jetstream.DeliverAllPolicy}
 	if !start.IsZero() {
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
 	}
-	cons, err := js.CreateConsumer(ctx, alertsStream, cfg)
+	// Bounded by bytes: an alert is a few KB, a digest up to MaxDigest of them.
+	err := bus.Scan(ctx, js, bus.Alerts, cfg, 256, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		var e Event
+		if json.Unmarshal(m.Data(), &e) != nil || e.Check() != nil {
+			return true
+		}
+		return each(e, md.Timestamp)
+	})
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", subject, err)
-	}
-	name := cons.CachedInfo().Name
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = js.DeleteConsumer(dctx, alertsStream, name)
-	}()
-	pending := cons.CachedInfo().NumPending
-	for pending > 0 {
-		// Bounded by bytes: an alert is a few KB, a digest up to MaxDigest of them.
-		// Ask for no more than is pending: a fetch waits until it has its count or
-		// its wait runs out.
-		msgs, err := cons.Fetch(int(min(uint64(256), pending)), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", subject, err)
-		}
-		n := 0
-		for m := range msgs.Messages() {
-			n++
-			md, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			pending = md.NumPending
-			var e Event
-			if json.Unmarshal(m.Data(), &e) != nil || e.Check() != nil {
-				continue
-			}
-			if !each(e, md.Timestamp) {
-				return nil
-			}
-		}
-		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return fmt.Errorf("reading %s: %w", subject, err)
-		}
-		if n == 0 {
-			break
-		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
@@ -87,12 +88,8 @@ func Retry(ctx context.Context, backoff func(attempt int) time.Duration, try fun
 		if try(wait) {
 			return nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := clock.Sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }
@@ -271,15 +268,25 @@ func safeHandle(ctx context.Context, msg jetstream.Msg, h Handler) (err error) {
 
 // heartbeat tells the server the message is still being worked on, so that long work
 // (a 500-page OCR) is not redelivered to another worker.
-func heartbeat(ctx context.Context, msg jetstream.Msg, every time.Duration) {
-	t := time.NewTicker(every)
+func heartbeat(ctx context.Context, msg jetstream.Msg, interval time.Duration) {
+	every(ctx, interval, func() bool {
+		_ = msg.InProgress()
+		return true
+	})
+}
+
+// every calls f every interval until ctx ends or f returns false.
+func every(ctx context.Context, interval time.Duration, f func() bool) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = msg.InProgress()
+		}
+		if !f() {
+			return
 		}
 	}
 }

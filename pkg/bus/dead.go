@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
@@ -35,31 +34,16 @@ func ListParked(ctx context.Context, js jetstream.JetStream, limit int) ([]Parke
 	if left == 0 {
 		return out, nil
 	}
-	cons, err := js.OrderedConsumer(ctx, Dead, jetstream.OrderedConsumerConfig{})
+	err = Scan(ctx, js, Dead, jetstream.ConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}, 500, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		p := ParkedMsg{Seq: md.Sequence.Stream}
+		if err := json.Unmarshal(m.Data(), &p.Parked); err != nil {
+			p.Reason = "unreadable parked message: " + err.Error()
+		}
+		out = append(out, p)
+		return uint64(len(out)) < left
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading DEAD: %w", err)
-	}
-	for uint64(len(out)) < left {
-		batch, err := cons.Fetch(int(min(left-uint64(len(out)), 500)), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("reading DEAD: %w", err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			md, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			p := ParkedMsg{Seq: md.Sequence.Stream}
-			if err := json.Unmarshal(m.Data(), &p.Parked); err != nil {
-				p.Reason = "unreadable parked message: " + err.Error()
-			}
-			out = append(out, p)
-		}
-		if got == 0 {
-			break // the stream shrank while we read it
-		}
 	}
 	return out, nil
 }

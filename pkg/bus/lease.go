@@ -139,14 +139,25 @@ func (l *Lease) take(ctx context.Context) error {
 		return fmt.Errorf("reading lease %s: %w", l.key, err)
 	}
 	if holderOf(string(e.Value())) != l.holder {
-		return fmt.Errorf("%w: %s holds %s", ErrLeaseHeld, holderOf(string(e.Value())), l.key)
+		return l.heldBy(e)
 	}
-	rev, err = l.kv.Update(ctx, l.key, []byte(l.value), e.Revision())
+	return l.reclaim(ctx, e, "taking back")
+}
+
+// reclaim writes the lease over e, the key's entry, which is this holder's: a restart's
+// (take) or one whose last renewal was lost on the way (renewOnce).
+func (l *Lease) reclaim(ctx context.Context, e jetstream.KeyValueEntry, action string) error {
+	rev, err := l.kv.Update(ctx, l.key, []byte(l.value), e.Revision())
 	if err != nil {
-		return fmt.Errorf("taking back lease %s: %w", l.key, err)
+		return fmt.Errorf("%s lease %s: %w", action, l.key, err)
 	}
 	l.held(rev)
 	return nil
+}
+
+// heldBy is the error of a lease that e, the key's entry, says another holder has.
+func (l *Lease) heldBy(e jetstream.KeyValueEntry) error {
+	return fmt.Errorf("%w: %s holds %s", ErrLeaseHeld, holderOf(string(e.Value())), l.key)
 }
 
 func (l *Lease) held(rev uint64) {
@@ -165,14 +176,7 @@ func holderOf(value string) string {
 // process holds, even a restart of this worker, is lost for good.
 func (l *Lease) renew(ctx context.Context) {
 	defer close(l.done)
-	t := time.NewTicker(leaseRenewEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, leaseRenewEvery, func() bool {
 		l.mu.Lock()
 		err := l.renewOnce(ctx)
 		l.mu.Unlock()
@@ -181,11 +185,12 @@ func (l *Lease) renew(ctx context.Context) {
 		case errors.Is(err, ErrLeaseHeld):
 			l.log.Error("lease lost", "lease", l.key, "err", err)
 			close(l.lost)
-			return
+			return false
 		default:
 			l.log.Warn("renewing lease", "lease", l.key, "err", err)
 		}
-	}
+		return true
+	})
 }
 
 func (l *Lease) renewOnce(ctx context.Context) error {
@@ -207,15 +212,10 @@ func (l *Lease) renewOnce(ctx context.Context) error {
 	case gerr != nil:
 		return fmt.Errorf("renewing lease %s: %w", l.key, err)
 	case string(e.Value()) != l.value:
-		return fmt.Errorf("%w: %s holds %s", ErrLeaseHeld, holderOf(string(e.Value())), l.key)
+		return l.heldBy(e)
 	}
 	// Still ours (the update was lost on the way): renew from what the key holds.
-	rev, err = l.kv.Update(ctx, l.key, []byte(l.value), e.Revision())
-	if err != nil {
-		return fmt.Errorf("renewing lease %s: %w", l.key, err)
-	}
-	l.held(rev)
-	return nil
+	return l.reclaim(ctx, e, "renewing")
 }
 
 // Valid says whether the lease is surely still this process's: renewed within the TTL,

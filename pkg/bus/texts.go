@@ -58,48 +58,17 @@ func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, i
 	if batch <= 0 {
 		batch = 256
 	}
-	cons, err := f.JS.CreateConsumer(ctx, Texts, jetstream.ConsumerConfig{
-		FilterSubject: subject, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start,
-		AckPolicy: jetstream.AckNonePolicy, HeadersOnly: true, MemoryStorage: true,
-		// Deleted below; the threshold only cleans up after a crash of this process.
-		InactiveThreshold: time.Minute,
+	var seqs []uint64
+	err := Scan(ctx, f.JS, Texts, jetstream.ConsumerConfig{
+		FilterSubject: subject, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start, HeadersOnly: true,
+	}, batch, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		if m.Headers().Get(HeaderDocID) == string(id) {
+			seqs = append(seqs, md.Sequence.Stream)
+		}
+		return true
 	})
 	if err != nil {
 		return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
-	}
-	name := cons.CachedInfo().Name
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = f.JS.DeleteConsumer(dctx, Texts, name)
-	}()
-	pending := cons.CachedInfo().NumPending
-	var seqs []uint64
-	for pending > 0 {
-		// Ask for no more than is pending: a fetch waits until it has its count or
-		// its wait runs out.
-		msgs, err := cons.Fetch(int(min(uint64(batch), pending)), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
-		}
-		n := 0
-		for m := range msgs.Messages() {
-			n++
-			md, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			pending = md.NumPending
-			if m.Headers().Get(HeaderDocID) == string(id) {
-				seqs = append(seqs, md.Sequence.Stream)
-			}
-		}
-		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
-		}
-		if n == 0 {
-			break
-		}
 	}
 	if len(seqs) == 0 {
 		return filing.Text{}, ErrTextNotFound

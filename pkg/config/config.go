@@ -14,8 +14,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -78,13 +79,8 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var errs []error
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		fl := fs.Lookup(k)
 		switch {
 		case fl == nil || k == FileFlag:

@@ -30,6 +30,17 @@ type response struct {
 	Error      string      `json:"error,omitempty"`
 }
 
+// err is the error a shard answered, if any: the query's (a *QueryError) or the index's.
+func (r *response) err() error {
+	switch {
+	case r.QueryError != nil:
+		return r.QueryError
+	case r.Error != "":
+		return errors.New(r.Error)
+	}
+	return nil
+}
+
 // headerOp says what a request on the search subject asks for: absent for a search,
 // opDocument for a document by id, opStats for a shard's TermStats of a query, opScored
 // for a search scored with the collection's TermStats. One subject keeps one queue group
@@ -117,12 +128,10 @@ func (r *Remote) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	var results []*Result
 	for _, resp := range resps {
-		switch {
-		case resp.QueryError != nil:
-			return nil, resp.QueryError
-		case resp.Error != "":
-			return nil, errors.New(resp.Error)
-		case resp.Result == nil:
+		if err := resp.err(); err != nil {
+			return nil, err
+		}
+		if resp.Result == nil {
 			return nil, errors.New("search reply holds neither a result nor an error")
 		}
 		results = append(results, resp.Result)
@@ -210,12 +219,10 @@ func (r *Remote) Document(ctx context.Context, id filing.DocID, withText bool) (
 	}
 	// The document lives on one shard; the others answer that they lack it.
 	for _, resp := range resps {
-		switch {
-		case resp.QueryError != nil:
-			return nil, resp.QueryError
-		case resp.Error != "":
-			return nil, errors.New(resp.Error)
-		case resp.Record != nil:
+		if err := resp.err(); err != nil {
+			return nil, err
+		}
+		if resp.Record != nil {
 			return resp.Record, nil
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -65,8 +64,7 @@ type admin struct {
 	AdminDeps
 	auth *Auth
 
-	mu   sync.Mutex
-	jobs *job.Store
+	jobs Opened[job.Store]
 }
 
 // guard checks the token; session admits a web session (reads only).
@@ -85,16 +83,7 @@ func (a *admin) guard(session bool, h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (a *admin) store(ctx context.Context) (*job.Store, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.jobs == nil {
-		s, err := job.NewStore(ctx, a.JS)
-		if err != nil {
-			return nil, err
-		}
-		a.jobs = s
-	}
-	return a.jobs, nil
+	return a.jobs.Get(func() (*job.Store, error) { return job.NewStore(ctx, a.JS) })
 }
 
 func (a *admin) withStore(w http.ResponseWriter, r *http.Request, f func(context.Context, *job.Store)) {
@@ -135,8 +124,13 @@ func (a *admin) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) showJob(w http.ResponseWriter, r *http.Request) {
+	a.onJob(w, r, func(ctx context.Context, s *job.Store, id string) (*job.Job, error) { return s.Get(ctx, id) })
+}
+
+// onJob answers with the job op returns for the id in the path, or op's error.
+func (a *admin) onJob(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, s *job.Store, id string) (*job.Job, error)) {
 	a.withStore(w, r, func(ctx context.Context, s *job.Store) {
-		j, err := s.Get(ctx, r.PathValue("id"))
+		j, err := op(ctx, s, r.PathValue("id"))
 		if err != nil {
 			a.jobError(w, err)
 			return
@@ -183,14 +177,12 @@ func (a *admin) startJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) cancelJob(w http.ResponseWriter, r *http.Request) {
-	a.withStore(w, r, func(ctx context.Context, s *job.Store) {
-		j, err := s.Cancel(ctx, r.PathValue("id"))
-		if err != nil {
-			a.jobError(w, err)
-			return
+	a.onJob(w, r, func(ctx context.Context, s *job.Store, id string) (*job.Job, error) {
+		j, err := s.Cancel(ctx, id)
+		if err == nil {
+			a.Log.Info("job cancelled over http", "job", j.ID)
 		}
-		a.Log.Info("job cancelled over http", "job", j.ID)
-		writeJSON(w, http.StatusOK, j)
+		return j, err
 	})
 }
 
@@ -211,44 +203,40 @@ func (a *admin) listDead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"parked": parked})
 }
 
-// seq reads the {seq} of the path; it answers the client itself when it cannot.
-func seq(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+// onParked runs op on the parked message whose sequence number the path names ({seq}),
+// answering a bad number or op's error itself.
+func (a *admin) onParked(w http.ResponseWriter, r *http.Request, op func(ctx context.Context, seq uint64) error) {
 	n, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil || n == 0 {
 		writeError(w, http.StatusBadRequest, "a parked message is named by its sequence number, a positive whole number", nil)
-		return 0, false
+		return
 	}
-	return n, true
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	if err := op(ctx, n); err != nil {
+		a.deadError(w, n, err)
+	}
 }
 
 func (a *admin) showDead(w http.ResponseWriter, r *http.Request) {
-	n, ok := seq(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	p, err := bus.GetParked(ctx, a.JS, n)
-	if err != nil {
-		a.deadError(w, n, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.onParked(w, r, func(ctx context.Context, n uint64) error {
+		p, err := bus.GetParked(ctx, a.JS, n)
+		if err == nil {
+			writeJSON(w, http.StatusOK, p)
+		}
+		return err
+	})
 }
 
 func (a *admin) retryDead(w http.ResponseWriter, r *http.Request) {
-	n, ok := seq(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	if err := bus.RetryParked(ctx, a.JS, n); err != nil {
-		a.deadError(w, n, err)
-		return
-	}
-	a.Log.Info("parked message retried over http", "seq", n)
-	writeJSON(w, http.StatusOK, map[string]any{"retried": n})
+	a.onParked(w, r, func(ctx context.Context, n uint64) error {
+		err := bus.RetryParked(ctx, a.JS, n)
+		if err == nil {
+			a.Log.Info("parked message retried over http", "seq", n)
+			writeJSON(w, http.StatusOK, map[string]any{"retried": n})
+		}
+		return err
+	})
 }
 
 func (a *admin) deadError(w http.ResponseWriter, n uint64, err error) {

@@ -141,15 +141,21 @@ func (a *alerts) create(w http.ResponseWriter, r *http.Request) {
 
 func (a *alerts) get(w http.ResponseWriter, r *http.Request) (alert.Rule, bool) {
 	rule, _, err := a.Store.Get(r.Context(), r.PathValue("id"))
+	return rule, !ruleFailed(w, err, http.StatusServiceUnavailable)
+}
+
+// ruleFailed answers the error of a rule store call, if any: 404 for a rule that is not
+// there, else status. It reports whether it answered.
+func ruleFailed(w http.ResponseWriter, err error, status int) bool {
 	switch {
 	case errors.Is(err, alert.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such rule", nil)
-		return rule, false
 	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, err.Error(), nil)
-		return rule, false
+		writeError(w, status, err.Error(), nil)
+	default:
+		return false
 	}
-	return rule, true
+	return true
 }
 
 func (a *alerts) show(w http.ResponseWriter, r *http.Request) {
@@ -167,12 +173,7 @@ func (a *alerts) show(w http.ResponseWriter, r *http.Request) {
 
 func (a *alerts) remove(w http.ResponseWriter, r *http.Request) {
 	err := a.Store.Delete(r.Context(), r.PathValue("id"))
-	switch {
-	case errors.Is(err, alert.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such rule", nil)
-	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, err.Error(), nil)
-	default:
+	if !ruleFailed(w, err, http.StatusServiceUnavailable) {
 		a.Log.Info("rule deleted", "rule", r.PathValue("id"))
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -187,12 +188,7 @@ func (a *alerts) enable(w http.ResponseWriter, r *http.Request) {
 		rule.UpdatedAt = time.Now().UTC()
 		return nil
 	})
-	switch {
-	case errors.Is(err, alert.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such rule", nil)
-	case err != nil:
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
-	default:
+	if !ruleFailed(w, err, http.StatusBadRequest) {
 		writeJSON(w, http.StatusOK, rule.Redacted())
 	}
 }

@@ -40,10 +40,7 @@ func Handler(d HandlerDeps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.Documents == nil {
-		d.Documents, _ = d.Searcher.(search.Documents)
-	}
-	d.Searcher = d.Gate.Searcher(d.Searcher)
+	d.Searcher, d.Documents = d.Gate.Readers(d.Searcher, d.Documents)
 	s := &server{d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -124,6 +121,20 @@ func (s *server) searchError(w http.ResponseWriter, q search.Query, err error) {
 	}
 }
 
+// ListParam is the values of parameter k, repeated (court=a&court=b) or separated by
+// commas (court=a,b), trimmed, the empty ones dropped.
+func ListParam(v map[string][]string, k string) []string {
+	var out []string
+	for _, c := range v[k] {
+		for _, part := range strings.Split(c, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
 // ParseQuery reads a search.Query from URL parameters:
 //
 //	q            the query string
@@ -148,17 +159,7 @@ func ParseQuery(v map[string][]string) (search.Query, error) {
 		}
 		return v[k][0]
 	}
-	list := func(k string) []string {
-		var out []string
-		for _, c := range v[k] {
-			for _, part := range strings.Split(c, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					out = append(out, part)
-				}
-			}
-		}
-		return out
-	}
+	list := func(k string) []string { return ListParam(v, k) }
 	q := search.Query{Q: get("q"), Docket: strings.TrimSpace(get("docket")), After: get("after"),
 		Court: list("court"), DocTypes: list("doc_type"), Facets: list("facets"), Sort: get("sort")}
 	for _, e := range v["entity"] {

@@ -36,12 +36,8 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Limit = search.MaxLimit
 	q.Facets = nil
-	page := func() (*search.Result, error) {
-		ctx, cancel := context.WithTimeout(r.Context(), exportPageTimeout)
-		defer cancel()
-		return s.Searcher.Search(ctx, q)
-	}
-	res, err := page()
+	page := ExportPage(r.Context(), s.Searcher, q, exportPageTimeout)
+	res, err := page(q.After)
 	if err != nil {
 		s.searchError(w, q, err)
 		return
@@ -50,24 +46,52 @@ func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Total-Hits", strconv.FormatUint(res.Total, 10))
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
+	err = StreamPages(w, res, page, func(hits []search.Hit) error {
+		for i := range hits {
+			if err := enc.Encode(&hits[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.Log.Error("export", "q", q.Q, "err", err)
+		_ = enc.Encode(map[string]string{"error": err.Error()})
+	}
+}
+
+// ExportPage searches the page of q after a cursor (q.After for the first one), each
+// page within timeout: the pages of an export, which as a whole runs as long as the
+// client reads.
+func ExportPage(ctx context.Context, s search.Searcher, q search.Query, timeout time.Duration) func(after string) (*search.Result, error) {
+	return func(after string) (*search.Result, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		q.After = after
+		return s.Search(ctx, q)
+	}
+}
+
+// StreamPages is the loop of an export: it hands write the hits of res and of every
+// page after it (Result.Next), flushing w after each page so that the client sees the
+// export grow and memory holds one page; next fetches the page after a cursor. It
+// returns the error of a page that could not be had (the status is sent by then: the
+// caller says so in the body) and nil when write fails: the client went away.
+func StreamPages(w http.ResponseWriter, res *search.Result, next func(after string) (*search.Result, error), write func([]search.Hit) error) error {
 	flusher, _ := w.(http.Flusher)
 	for {
-		for i := range res.Hits {
-			if err := enc.Encode(&res.Hits[i]); err != nil {
-				return // the client went away
-			}
+		if err := write(res.Hits); err != nil {
+			return nil
 		}
 		if flusher != nil {
 			flusher.Flush()
 		}
 		if res.Next == "" {
-			return
+			return nil
 		}
-		q.After = res.Next
-		if res, err = page(); err != nil {
-			s.Log.Error("export", "q", q.Q, "err", err)
-			_ = enc.Encode(map[string]string{"error": err.Error()})
-			return
+		var err error
+		if res, err = next(res.Next); err != nil {
+			return err
 		}
 	}
 }

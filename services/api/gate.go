@@ -182,6 +182,15 @@ func (g *SearchGate) Searcher(s search.Searcher) search.Searcher {
 	return gatedSearcher{s, g}
 }
 
+// Readers are what a handler reads the index through: s behind the gate, and docs, or
+// s's own documents when docs is nil (a local or remote index serves both).
+func (g *SearchGate) Readers(s search.Searcher, docs search.Documents) (search.Searcher, search.Documents) {
+	if docs == nil {
+		docs, _ = s.(search.Documents)
+	}
+	return g.Searcher(s), docs
+}
+
 type gatedSearcher struct {
 	search.Searcher
 	gate *SearchGate

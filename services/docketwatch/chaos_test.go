@@ -299,7 +299,7 @@ func ingestRound(t *testing.T, url, dir string) (*ingest.Summary, error) {
 		return nil, err
 	}
 	defer nc.Close()
-	deps, err := clientDeps(ctx, nc)
+	deps, _, err := clientDeps(ctx, nc)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -77,6 +76,15 @@ func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
 	return store, closeFn, nil
 }
 
+// existingRuleStore is ruleStore for a verb that reads rules: it refuses a data
+// directory where docketwatch never ran (common.requireIndex).
+func existingRuleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
+	if err := c.requireIndex(); err != nil {
+		return nil, nil, err
+	}
+	return ruleStore(ctx, c)
+}
+
 // checkQuery refuses a query the index could not parse, before it is saved, saying
 // where the mistake is.
 func checkQuery(q string) error {
@@ -94,9 +102,8 @@ func checkQuery(q string) error {
 }
 
 func alertsAdd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts add", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts add")
 	name := fs.String("name", "", "the rule's name")
 	q := fs.String("query", "", "the query, in the search syntax")
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
@@ -155,16 +162,12 @@ func alertsAdd(ctx context.Context, args []string) error {
 }
 
 func alertsList(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts list", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts list")
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}
-	if err := c.requireIndex(); err != nil {
-		return err
-	}
-	st, closeFn, err := ruleStore(ctx, c)
+	st, closeFn, err := existingRuleStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -224,8 +227,8 @@ func ruleNotes(r alert.Rule) string {
 	return "  [" + strings.Join(n, "; ") + "]"
 }
 
-func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
-	c.register(fs)
+func oneRuleArg(verb string, args []string, c *common) (string, error) {
+	fs := c.flagSet(verb)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return "", err
@@ -239,14 +242,11 @@ func oneRuleArg(fs *flag.FlagSet, args []string, c *common) (string, error) {
 // onRule runs do on the rule named by the verb's one argument, in the rule store.
 func onRule(ctx context.Context, verb string, args []string, do func(c common, st *alert.Store, id string) error) error {
 	var c common
-	id, err := oneRuleArg(flag.NewFlagSet(verb, flag.ContinueOnError), args, &c)
+	id, err := oneRuleArg(verb, args, &c)
 	if err != nil {
 		return err
 	}
-	if err := c.requireIndex(); err != nil {
-		return err
-	}
-	st, closeFn, err := ruleStore(ctx, c)
+	st, closeFn, err := existingRuleStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -322,9 +322,8 @@ func alertsRemove(ctx context.Context, args []string) error {
 }
 
 func alertsTest(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("alerts test", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("alerts test")
 	days := fs.Int("days", 30, "how many days back, ending today (without --since)")
 	since := fs.String("since", "", "first day of the range, YYYY-MM-DD (any range: counted by day, month or year)")
 	until := fs.String("until", "", "last day of the range, YYYY-MM-DD (default today)")
@@ -332,12 +331,9 @@ func alertsTest(ctx context.Context, args []string) error {
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number")
-	words, err := parse(fs, args)
+	words, err := parseQuery(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(words) == 0 {
-		return badUsage(fs, "alerts test needs a query")
 	}
 	from, to, err := testRange(*since, *until, *days, time.Now())
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -17,9 +16,8 @@ import (
 // cmdBackfill fetches one court's documents of a date range from CourtListener into the
 // pipeline. It resumes: the same range again picks up where an interrupted run stopped.
 func cmdBackfill(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("backfill")
 	var cfg fetcher.Config
 	cfg.RegisterFlags(fs)
 	court := fs.String("court", "", "CourtListener court id (cand, nysd, ca9, ...)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -15,9 +14,8 @@ import (
 // cmdBuy shows what the purchase rules would buy (--dry-run) and what was bought
 // (ledger). Purchases themselves are made by the running fetcher role (run --buy).
 func cmdBuy(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("buy", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("buy")
 	var fc fetcher.Config
 	fc.RegisterFlags(fs)
 	var rc recap.Config

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -18,9 +17,8 @@ import (
 
 // cmdDead lists, shows and retries the work parked in DEAD.
 func cmdDead(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("dead", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("dead")
 	all := fs.Bool("all", false, "retry: every parked message")
 	pos, err := parse(fs, args)
 	if err != nil {

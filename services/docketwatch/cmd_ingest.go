@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -22,9 +21,8 @@ import (
 )
 
 func cmdIngest(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("ingest")
 	verbose := fs.Bool("v", false, "print every file's outcome")
 	var known localdir.Known
 	fs.StringVar(&known.Court, "court", "", "the files' court, a CourtListener court id (ca9, cand, nysb); wins over what is read")
@@ -138,12 +136,7 @@ func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error)
 		if err != nil {
 			return ingest.Deps{}, nil, err
 		}
-		deps, err := clientDeps(ctx, nc)
-		if err != nil {
-			nc.Close()
-			return ingest.Deps{}, nil, err
-		}
-		return deps, nc.Close, nil
+		return clientDeps(ctx, nc)
 	}
 	n, err := node.Start(ctx, node.Config{DataDir: c.data, Extractor: c.extractor, Log: c.logger()})
 	if err == nil {
@@ -156,24 +149,25 @@ func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error)
 	if err != nil {
 		return ingest.Deps{}, nil, err
 	}
-	deps, err := clientDeps(ctx, nc)
+	deps, closeFn, err := clientDeps(ctx, nc)
+	if err == nil {
+		deps.Lost = datadir.Closed(nc, c.data)
+	}
+	return deps, closeFn, err
+}
+
+// clientDeps are a pipeline's handles over one client connection, and what closes them;
+// nc is closed when they cannot be had.
+func clientDeps(ctx context.Context, nc *nats.Conn) (ingest.Deps, func(), error) {
+	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
 		return ingest.Deps{}, nil, err
 	}
-	deps.Lost = datadir.Closed(nc, c.data)
-	return deps, nc.Close, nil
-}
-
-// clientDeps are a pipeline's handles over one client connection.
-func clientDeps(ctx context.Context, nc *nats.Conn) (ingest.Deps, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return ingest.Deps{}, err
-	}
 	blobs, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
 	if err != nil {
-		return ingest.Deps{}, err
+		nc.Close()
+		return ingest.Deps{}, nil, err
 	}
-	return ingest.Deps{JS: js, Blobs: blobs, Searcher: search.NewRemote(nc, bus.SearchSubject)}, nil
+	return ingest.Deps{JS: js, Blobs: blobs, Searcher: search.NewRemote(nc, bus.SearchSubject)}, nc.Close, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -25,9 +24,8 @@ import (
 // either way it is recorded in the jobs bucket, and a job cut short (Ctrl-C, a crash)
 // resumes where it was the next time a docketwatch runs on the data.
 func cmdJobStart(ctx context.Context, kind string, args []string) error {
-	fs := flag.NewFlagSet(kind, flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet(kind)
 	var sel job.Selection
 	fs.StringVar(&sel.Court, "court", "", "only this court (CourtListener id, e.g. cand)")
 	since := fs.String("since", "", "only documents filed on or after this day (YYYY-MM-DD)")
@@ -129,9 +127,8 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 
 // cmdJobs lists, shows, follows and cancels jobs.
 func cmdJobs(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("jobs", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("jobs")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

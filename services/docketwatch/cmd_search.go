@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,9 +21,8 @@ import (
 )
 
 func cmdSearch(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	var c common
-	c.register(fs)
+	fs := c.flagSet("search")
 	limit := fs.Int("limit", 20, "hits to show")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")
@@ -43,12 +42,9 @@ func cmdSearch(ctx context.Context, args []string) error {
 	facets := fs.String("facets", "", "counts to show over all hits: court, doc_type, year, entity.person, ...")
 	export := fs.Bool("export", false, "print every hit as one JSON line (NDJSON), paging through all of them")
 	after := fs.String("after", "", "cursor of the next page (printed after a full page)")
-	words, err := parse(fs, args)
+	words, err := parseQuery(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(words) == 0 {
-		return badUsage(fs, "search needs a query")
 	}
 	q := search.Query{Q: strings.Join(words, " "), Limit: *limit, Exhibits: *exhibits, After: *after,
 		Docket: *docket, Sort: *sortBy, Entities: entities}
@@ -156,7 +152,7 @@ func printHits(res *search.Result) {
 	if res.DidYouMean != "" {
 		fmt.Printf("Did you mean: %s\n", res.DidYouMean)
 	}
-	for _, name := range sortedKeys(res.Facets) {
+	for _, name := range slices.Sorted(maps.Keys(res.Facets)) {
 		f := res.Facets[name]
 		var terms []string
 		for _, t := range f.Terms {
@@ -184,15 +180,6 @@ func printHits(res *search.Result) {
 
 func unescape(s string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&quot;", `"`).Replace(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // facetName shows a facet value by its label and, when they differ, the value a filter

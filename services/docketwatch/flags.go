@@ -25,6 +25,13 @@ type common struct {
 	extractor extractor.Config
 }
 
+// flagSet is a verb's flag set, with the flags every verb takes registered into c.
+func (c *common) flagSet(verb string) *flag.FlagSet {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	c.register(fs)
+	return fs
+}
+
 func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.jsonOut, "json", false, "print JSON")
 	c.registerSettings(fs)
@@ -85,6 +92,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, err
 	}
 	return pos, nil
+}
+
+// parseQuery is parse for a verb whose arguments are a query (search, alerts test): it
+// refuses none.
+func parseQuery(fs *flag.FlagSet, args []string) ([]string, error) {
+	words, err := parse(fs, args)
+	if err == nil && len(words) == 0 {
+		err = badUsage(fs, "%s needs a query", fs.Name())
+	}
+	return words, err
 }
 
 // requireIndex refuses a read verb (search, alerts list/show/test, dead, jobs) a data

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/docketwatch/docketwatch/services/indexer"
@@ -55,38 +56,15 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var err error
-	switch verb, args := os.Args[1], os.Args[2:]; verb {
-	case "run", "extractor", "indexer", "api", "fetcher", "alerter":
-		err = cmdRun(ctx, verb, args)
-	case "ingest":
-		err = cmdIngest(ctx, args)
-	case "search":
-		err = cmdSearch(ctx, args)
-	case "alerts":
-		err = cmdAlerts(ctx, args)
-	case "dead":
-		err = cmdDead(ctx, args)
-	case "reextract":
-		err = cmdJobStart(ctx, verb, args)
-	case "reindex":
-		err = cmdJobStart(ctx, indexer.ReindexKind, args)
-	case "jobs":
-		err = cmdJobs(ctx, args)
-	case "backfill":
-		err = cmdBackfill(ctx, args)
-	case "buy":
-		err = cmdBuy(ctx, args)
-	case "extract":
-		err = cmdExtract(ctx, args)
-	case "pacer":
-		err = cmdPacer(ctx, args)
-	case "config-example":
-		err = cmdConfigExample(args)
-	case "help", "-h", "--help":
+	verb, args := os.Args[1], os.Args[2:]
+	if verb == "help" || verb == "-h" || verb == "--help" {
 		fmt.Print(usage)
 		return
-	default:
+	}
+	var err error
+	if cmd, ok := commands[verb]; ok {
+		err = cmd(ctx, verb, args)
+	} else {
 		err = usageError{msg: fmt.Sprintf("unknown command %q", verb)}
 	}
 	if errors.Is(err, flag.ErrHelp) {
@@ -105,6 +83,40 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// command runs one verb; it gets the name it was called by (`run` and the role verbs
+// share one, the job kinds another).
+type command func(ctx context.Context, verb string, args []string) error
+
+// commands are the verbs of the binary: `run` and a verb for each role (node.Roles),
+// then the others.
+var commands = func() map[string]command {
+	m := map[string]command{
+		"ingest":    withoutVerb(cmdIngest),
+		"search":    withoutVerb(cmdSearch),
+		"alerts":    withoutVerb(cmdAlerts),
+		"dead":      withoutVerb(cmdDead),
+		"reextract": cmdJobStart,
+		"reindex": func(ctx context.Context, _ string, args []string) error {
+			return cmdJobStart(ctx, indexer.ReindexKind, args)
+		},
+		"jobs":           withoutVerb(cmdJobs),
+		"backfill":       withoutVerb(cmdBackfill),
+		"buy":            withoutVerb(cmdBuy),
+		"extract":        withoutVerb(cmdExtract),
+		"pacer":          withoutVerb(cmdPacer),
+		"config-example": func(_ context.Context, _ string, args []string) error { return cmdConfigExample(args) },
+	}
+	for _, role := range append([]string{"run"}, node.Roles...) {
+		m[role] = cmdRun
+	}
+	return m
+}()
+
+// withoutVerb adapts a command that has only one name.
+func withoutVerb(cmd func(context.Context, []string) error) command {
+	return func(ctx context.Context, _ string, args []string) error { return cmd(ctx, args) }
 }
 
 // exitError ends the process with its own code: an outcome a script must be able to

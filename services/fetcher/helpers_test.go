@@ -15,6 +15,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
@@ -23,7 +24,7 @@ import (
 
 // fastSleep waits a two-hundredth of what is asked: a Retry-After of 1 s or a 5 s
 // backoff passes in milliseconds, and the code paths stay the real ones.
-func fastSleep(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d/200) }
+func fastSleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d/200) }
 
 func testLogger(tb testing.TB) *slog.Logger {
 	if os.Getenv("FETCHER_TEST_LOG") != "" {

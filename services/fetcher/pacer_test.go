@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/sourcestatus"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -233,7 +234,7 @@ func TestPACERFeeds(t *testing.T) {
 	}
 }
 
-func courtStatus(t testing.TB, svc *Service, source, court string) CourtStatus {
+func courtStatus(t testing.TB, svc *Service, source, court string) sourcestatus.Court {
 	t.Helper()
 	for _, st := range svc.Status() {
 		if st.Source == source && st.Court == court {
@@ -241,7 +242,7 @@ func courtStatus(t testing.TB, svc *Service, source, court string) CourtStatus {
 		}
 	}
 	t.Fatalf("no status for %s %s in %+v", source, court, svc.Status())
-	return CourtStatus{}
+	return sourcestatus.Court{}
 }
 
 // A court without a feed (404) stops its loop with a permanent error; with no other

@@ -56,14 +56,18 @@ func (s *Service) fetchPDF(ctx context.Context, rawURL, wantSHA1 string, wantSiz
 }
 
 // sha1Key is where the seen bucket maps a PDF's SHA-1 (CourtListener's) to its blob.
-func sha1Key(sha1 string) (string, bool) {
-	if len(sha1) != 40 {
+func sha1Key(sha1 string) (string, bool) { return digestKey("pdfsha1/", sha1, 40) }
+
+// digestKey is the seen bucket's key of a digest under prefix, when the digest is
+// digits hexadecimal digits (any case).
+func digestKey(prefix, digest string, digits int) (string, bool) {
+	if len(digest) != digits {
 		return "", false
 	}
-	if _, err := hex.DecodeString(sha1); err != nil {
+	if _, err := hex.DecodeString(digest); err != nil {
 		return "", false
 	}
-	return "pdfsha1/" + strings.ToLower(sha1), true
+	return prefix + strings.ToLower(digest), true
 }
 
 // knownPDF returns the blob of a PDF stored before under its SHA-1 and size.

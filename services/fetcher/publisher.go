@@ -223,15 +223,7 @@ func (p *Publisher) get(ctx context.Context, id filing.DocID) (seenRecord, error
 
 // sha256Key is where the seen bucket maps a PDF's SHA-256 to the document holding it,
 // beside sha1Key's entries; no court is named "pdfsha256", so no DocID's key collides.
-func sha256Key(sum string) (string, bool) {
-	if len(sum) != 64 {
-		return "", false
-	}
-	if _, err := hex.DecodeString(sum); err != nil {
-		return "", false
-	}
-	return "pdfsha256/" + strings.ToLower(sum), true
-}
+func sha256Key(sum string) (string, bool) { return digestKey("pdfsha256/", sum, 64) }
 
 // metadataOf is what the seen record keeps of a published document for a later merge:
 // its metadata, not its discovery time.

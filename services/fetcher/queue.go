@@ -11,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/sourcestatus"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -185,7 +186,7 @@ func (s *Service) park(ctx context.Context, key string, e jetstream.KeyValueEntr
 	var id filing.DocID
 	if j.PDF != nil {
 		id = j.PDF.Doc.ID
-		s.status.update(courtlistener.SourceName, j.PDF.Doc.Docket.Court, func(st *CourtStatus) { st.Parked++ })
+		s.status.update(courtlistener.SourceName, j.PDF.Doc.Docket.Court, func(st *sourcestatus.Court) { st.Parked++ })
 	}
 	s.log.Error("parking queued job", "key", key, "doc_id", id, "attempts", j.Attempts, "err", cause)
 	retry := j

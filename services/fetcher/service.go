@@ -11,8 +11,10 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/sourcestatus"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 	"github.com/nats-io/nats.go/jetstream"
@@ -71,33 +73,19 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		deps.Now = time.Now
 	}
 	if deps.Sleep == nil {
-		deps.Sleep = sleepCtx
+		deps.Sleep = clock.Sleep
 	}
 	s := &Service{
 		cfg: cfg, js: deps.JS, blobs: deps.Blobs, log: deps.Log.With("stage", "fetcher"),
 		now: deps.Now, sleep: deps.Sleep, wake: make(chan struct{}, 1),
 	}
 	for _, c := range cfg.CourtListener.Courts {
-		s.status.update(courtlistener.SourceName, c, func(*CourtStatus) {})
+		s.status.update(courtlistener.SourceName, c, func(*sourcestatus.Court) {})
 	}
 	for _, c := range cfg.PACER.Courts {
-		s.status.update(pacerrss.Source, pacerrss.CourtListenerID(c), func(*CourtStatus) {})
+		s.status.update(pacerrss.Source, pacerrss.CourtListenerID(c), func(*sourcestatus.Court) {})
 	}
 	return s, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // init opens the buckets and builds the clients, once.
@@ -222,7 +210,7 @@ func (s *Service) loop(ctx context.Context, source, court string, poll func(cont
 			wait = fault.RetryAfter(err)
 		case fault.IsPermanent(err):
 			s.log.Error("source stopped", "source", source, "court", court, "err", err)
-			s.status.update(source, court, func(st *CourtStatus) { st.Stopped = true })
+			s.status.update(source, court, func(st *sourcestatus.Court) { st.Stopped = true })
 			return fmt.Errorf("%s %s: %w", source, court, err)
 		default:
 			wait = bo.next()
@@ -231,7 +219,7 @@ func (s *Service) loop(ctx context.Context, source, court string, poll func(cont
 			}
 			s.log.Warn("poll failed", "source", source, "court", court, "err", err, "retry_in", wait)
 		}
-		s.status.update(source, court, func(st *CourtStatus) { st.NextPoll = s.now().Add(wait) })
+		s.status.update(source, court, func(st *sourcestatus.Court) { st.NextPoll = s.now().Add(wait) })
 		if s.sleep(ctx, wait) != nil {
 			return nil
 		}
@@ -275,7 +263,7 @@ func (s *Service) emitter(source, court string, onNew func(filing.DocID)) func(c
 			if onNew != nil {
 				onNew(doc.ID)
 			}
-			s.status.update(source, court, func(st *CourtStatus) {
+			s.status.update(source, court, func(st *sourcestatus.Court) {
 				st.Published++
 				st.LastNew = s.now()
 			})
@@ -286,7 +274,7 @@ func (s *Service) emitter(source, court string, onNew func(filing.DocID)) func(c
 
 // record notes the outcome of one poll in the status board.
 func (s *Service) record(source, court string, at time.Time, err error) {
-	s.status.update(source, court, func(st *CourtStatus) {
+	s.status.update(source, court, func(st *sourcestatus.Court) {
 		st.LastPoll = at
 		if err == nil {
 			st.LastSuccess, st.Errors = at, 0
@@ -354,7 +342,7 @@ func (s *Service) pollPACER(ctx context.Context, pacerCourt string) (bool, error
 		return false, err
 	}
 	// Freshness survives a restart: the feed state remembers it.
-	s.status.update(pacerrss.Source, court, func(cs *CourtStatus) {
+	s.status.update(pacerrss.Source, court, func(cs *sourcestatus.Court) {
 		if cs.LastNew.IsZero() {
 			cs.LastNew = st.LastNew
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/facet"
 	index "github.com/blevesearch/bleve_index_api"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
@@ -273,13 +274,9 @@ func (r *statsReader) withCollectionTerms(d index.FieldDict, field string, match
 	defer d.Close()
 	var entries []index.DictEntry
 	own := map[string]bool{}
-	for {
-		e, err := d.Next()
+	for e, err := range schema.DictEntries(d) {
 		if err != nil {
 			return nil, err
-		}
-		if e == nil {
-			break
 		}
 		entries = append(entries, *e)
 		own[e.Term] = true

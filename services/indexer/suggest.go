@@ -61,13 +61,9 @@ func wordSuggestions(ctx context.Context, snap *scorch.IndexSnapshot, w schema.W
 	}
 	defer d.Close()
 	var out []search.Suggestion
-	for {
-		e, err := d.Next()
+	for e, err := range schema.DictEntries(d) {
 		if err != nil {
 			return nil, err
-		}
-		if e == nil {
-			break
 		}
 		ok, dist := auto.MatchAndDistance(e.Term)
 		if !ok {

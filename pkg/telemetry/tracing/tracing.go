@@ -154,14 +154,7 @@ func InjectHTTP(ctx context.Context, h http.Header) {
 // records.
 func StartPublish(ctx context.Context, subject string, h nats.Header, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	ctx, span := tracer().Start(ctx, publishName(subject), asProducer...)
-	if span.IsRecording() {
-		span.SetAttributes(
-			semconv.MessagingSystemKey.String("nats"),
-			semconv.MessagingOperationTypeSend,
-			semconv.MessagingDestinationName(subject),
-		)
-		span.SetAttributes(attrs...)
-	}
+	messaging(span, semconv.MessagingOperationTypeSend, semconv.MessagingDestinationName(subject), attrs)
 	Inject(ctx, h)
 	return ctx, span
 }
@@ -172,15 +165,18 @@ func StartPublish(ctx context.Context, subject string, h nats.Header, attrs ...a
 // publishes continues the trace. attrs are added only when the span records.
 func StartConsume(ctx context.Context, stage string, h nats.Header, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	ctx, span := tracer().Start(Extract(ctx, h), stage, asConsumer...)
+	messaging(span, semconv.MessagingOperationTypeProcess, AttrStage.String(stage), attrs)
+	return ctx, span
+}
+
+// messaging gives a message's span the attributes of a NATS operation, op on where,
+// and attrs: only when it records, so that an unsampled message builds no attribute
+// list.
+func messaging(span trace.Span, op, where attribute.KeyValue, attrs []attribute.KeyValue) {
 	if span.IsRecording() {
-		span.SetAttributes(
-			semconv.MessagingSystemKey.String("nats"),
-			semconv.MessagingOperationTypeProcess,
-			AttrStage.String(stage),
-		)
+		span.SetAttributes(semconv.MessagingSystemKey.String("nats"), op, where)
 		span.SetAttributes(attrs...)
 	}
-	return ctx, span
 }
 
 // StartClient opens a client span for an outgoing request named name ("webhook POST");

@@ -6,7 +6,6 @@ package email
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -135,32 +134,15 @@ func (d *Deliverer) Run(ctx context.Context) error {
 }
 
 func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) error {
-	var e alert.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		return fault.Permanentf("decoding alert event: %v", err)
-	}
-	if err := e.Check(); err != nil {
-		return fault.PermanentErr(err)
-	}
-	return d.deliver(ctx, e)
-}
-
-// deliver mails event e to its rule's addresses, unless the rule or its email is gone,
-// and records how it went on the rule.
-func (d *Deliverer) deliver(ctx context.Context, e alert.Event) error {
-	if e.Alert != nil && e.Alert.Overflow {
-		return nil
-	}
-	r, _, err := d.store.Get(ctx, e.RuleID())
-	if errors.Is(err, alert.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	e, r, ok, err := d.store.ToDeliver(ctx, msg.Data())
+	if !ok || r.Email == nil || len(r.Email.To) == 0 {
 		return err
 	}
-	if r.Email == nil || len(r.Email.To) == 0 {
-		return nil
-	}
+	return d.deliver(ctx, e, r)
+}
+
+// deliver mails event e to rule r's addresses and records how it went on the rule.
+func (d *Deliverer) deliver(ctx context.Context, e alert.Event, r alert.Rule) error {
 	m, err := Message(d.cfg.From, r.Email.To, e)
 	if err != nil {
 		return fault.PermanentErr(err)

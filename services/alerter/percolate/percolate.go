@@ -201,14 +201,10 @@ func (p *Percolator) candidates(idx bleve.Index) ([]*rules.Compiled, int, error)
 		if err != nil {
 			return nil, 0, err
 		}
-		for {
-			e, err := dict.Next()
+		for e, err := range schema.DictEntries(dict) {
 			if err != nil {
 				dict.Close()
 				return nil, 0, err
-			}
-			if e == nil {
-				break
 			}
 			t := rules.Term{Field: f, Term: e.Term}
 			terms[t] = true

@@ -11,7 +11,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -251,32 +250,16 @@ func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg) (err error) {
 			d.ends.forget(seq) // settled for good: no more deliveries to tell apart
 		}
 	}()
-	var e alert.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		return fault.Permanentf("decoding alert event: %v", err)
-	}
-	if err := e.Check(); err != nil {
-		return fault.PermanentErr(err)
-	}
-	return d.deliver(ctx, msg, e, delivered, seq)
-}
-
-// deliver sends event e of msg, its delivered-th delivery, unless its rule or webhook is
-// gone or disabled, and records how it went on the rule.
-func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Event, delivered int, seq uint64) error {
-	if e.Alert != nil && e.Alert.Overflow {
-		return nil // over the daily cap: the day's digest carries it
-	}
-	r, _, err := d.store.Get(ctx, e.RuleID())
-	if errors.Is(err, alert.ErrNotFound) {
-		return nil // the rule was deleted: nobody to tell
-	}
-	if err != nil {
+	e, r, ok, err := d.store.ToDeliver(ctx, msg.Data())
+	if !ok || r.Webhook == nil || r.Webhook.Disabled {
 		return err
 	}
-	if r.Webhook == nil || r.Webhook.Disabled {
-		return nil
-	}
+	return d.deliver(ctx, msg, e, r, delivered, seq)
+}
+
+// deliver sends event e of msg, its delivered-th delivery, to rule r's webhook, and
+// records how it went on the rule.
+func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Event, r alert.Rule, delivered int, seq uint64) error {
 	// A delivery deferred because the endpoint was busy never reached it: not an attempt.
 	attempt := max(delivered-d.ends.deferrals(seq), 1)
 	endpoint := endpointOf(r.Webhook.URL)
@@ -291,7 +274,7 @@ func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Even
 	}
 	defer d.ends.release(endpoint)
 	// The stored bytes are the body: what was signed is exactly what was stored.
-	err = d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
+	err := d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
 	if err == nil {
 		d.delivery("delivered")
 		d.status.Delivered(ctx, r)

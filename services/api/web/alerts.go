@@ -207,10 +207,10 @@ func ruleParams(r alert.Rule) url.Values {
 // save form, which carries the same names).
 func ruleFromForm(v url.Values) (alert.Rule, error) {
 	r := alert.Rule{Name: strings.TrimSpace(v.Get("name")), Query: strings.TrimSpace(v.Get("q"))}
-	r.Filters.Courts = values(v, "court")
+	r.Filters.Courts = api.ListParam(v, "court")
 	r.Filters.Docket = strings.TrimSpace(v.Get("docket"))
 	r.Filters.ExhibitsOnly, _ = strconv.ParseBool(v.Get("exhibits"))
-	r.Filters.Types = values(v, "doc_type")
+	r.Filters.Types = api.ListParam(v, "doc_type")
 	for _, e := range v["entity"] {
 		if e = strings.TrimSpace(e); e != "" {
 			r.Filters.Entities = append(r.Filters.Entities, e)

@@ -142,24 +142,11 @@ func withParams(path string, v url.Values, edit func(url.Values)) string {
 	return path + "?" + c.Encode()
 }
 
-// values splits repeated and comma-separated values, as api.ParseQuery reads them.
-func values(v url.Values, k string) []string {
-	var out []string
-	for _, s := range v[k] {
-		for _, part := range strings.Split(s, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
-
 func readForm(v url.Values) searchForm {
-	f := searchForm{Q: v.Get("q"), Court: strings.Join(values(v, "court"), ", "), FiledFrom: v.Get("filed_from"),
+	f := searchForm{Q: v.Get("q"), Court: strings.Join(api.ListParam(v, "court"), ", "), FiledFrom: v.Get("filed_from"),
 		FiledTo: v.Get("filed_to"), Sort: v.Get("sort")}
 	f.Exhibits, _ = strconv.ParseBool(v.Get("exhibits"))
-	if types := values(v, "doc_type"); len(types) > 0 {
+	if types := api.ListParam(v, "doc_type"); len(types) > 0 {
 		f.DocType = types[0]
 		for _, t := range types[1:] {
 			f.Hidden = append(f.Hidden, kv{"doc_type", t})
@@ -255,7 +242,7 @@ func (u *ui) searchPage(w http.ResponseWriter, r *http.Request) {
 	d.Took = d.Result.Took.Round(time.Millisecond).String()
 	d.Active = activeFilters(v)
 	d.Facets = facetViews(v, d.Result)
-	d.DocTypes = docTypeOptions(d.Result, values(v, "doc_type"))
+	d.DocTypes = docTypeOptions(d.Result, api.ListParam(v, "doc_type"))
 	d.Hits = u.hitViews(r.Context(), v, d.Result.Hits)
 	if d.Result.Next != "" {
 		next := url.Values{}
@@ -286,7 +273,7 @@ func activeFilters(v url.Values) []chip {
 	drop := func(k, val string) string {
 		return withParams("/", v, func(c url.Values) {
 			var keep []string
-			for _, s := range values(c, k) {
+			for _, s := range api.ListParam(c, k) {
 				if s != val {
 					keep = append(keep, s)
 				}
@@ -302,10 +289,10 @@ func activeFilters(v url.Values) []chip {
 			c[k] = keep
 		})
 	}
-	for _, c := range values(v, "court") {
+	for _, c := range api.ListParam(v, "court") {
 		out = append(out, chip{"Court", c, drop("court", c)})
 	}
-	for _, t := range values(v, "doc_type") {
+	for _, t := range api.ListParam(v, "doc_type") {
 		out = append(out, chip{"Type", t, drop("doc_type", t)})
 	}
 	for _, e := range v["entity"] {
@@ -337,10 +324,10 @@ func facetViews(v url.Values, res *search.Result) []facetView {
 			tv := facetTermView{Term: t.Term, Label: cmp.Or(t.Label, t.Term), Count: t.Count}
 			switch {
 			case pf.name == search.FacetCourt:
-				tv.Active = slices.Contains(values(v, "court"), t.Term)
+				tv.Active = slices.Contains(api.ListParam(v, "court"), t.Term)
 				tv.URL = withParams("/", v, func(c url.Values) { c.Set("court", t.Term) })
 			case pf.name == search.FacetDocType:
-				tv.Active = slices.Contains(values(v, "doc_type"), t.Term)
+				tv.Active = slices.Contains(api.ListParam(v, "doc_type"), t.Term)
 				tv.URL = withParams("/", v, func(c url.Values) { c.Set("doc_type", t.Term) })
 			case pf.name == search.FacetYear:
 				from, to := t.Term+"-01-01", t.Term+"-12-31"
@@ -500,12 +487,8 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.Limit = search.MaxLimit
-	next := func() (*search.Result, error) {
-		ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
-		defer cancel()
-		return u.Searcher.Search(ctx, q)
-	}
-	res, err := next()
+	next := api.ExportPage(r.Context(), u.Searcher, q, searchTimeout)
+	res, err := next(q.After)
 	if err != nil {
 		u.fail(w, r, http.StatusServiceUnavailable, "The search could not run: "+err.Error())
 		return
@@ -518,63 +501,60 @@ func (u *ui) export(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("X-Total-Hits", strconv.FormatUint(res.Total, 10))
-	var write func(h *search.Hit) error
-	var flush func()
+	var write func(hits []search.Hit) error
 	if format == "csv" {
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"id", "title", "case_name", "docket", "court", "court_name", "filed", "entry", "exhibit_label", "doc_type", "pages", "page", "snippet", "description", "link"})
-		write = func(h *search.Hit) error {
-			entry := ""
-			if h.Entry > 0 {
-				entry = strconv.Itoa(h.Entry)
+		write = func(hits []search.Hit) error {
+			for i := range hits {
+				_ = cw.Write(csvRow(&hits[i]))
 			}
-			filed := ""
-			if !h.Filed.IsZero() {
-				filed = h.Filed.UTC().Format(time.DateOnly)
-			}
-			page := ""
-			if h.Page > 0 {
-				page = strconv.Itoa(h.Page)
-			}
-			row := []string{string(h.ID), h.Title, h.CaseName, h.Docket, h.Court, h.CourtName, filed, entry, h.ExhibitLabel, h.DocType,
-				strconv.Itoa(h.Pages), page, snippetText(h.Snippet), h.Description, docPath(h.ID)}
-			for i, c := range row {
-				row[i] = csvSafe(c)
-			}
-			return cw.Write(row)
+			cw.Flush()
+			return cw.Error()
 		}
-		flush = cw.Flush
 	} else {
 		enc := json.NewEncoder(w)
-		write = func(h *search.Hit) error { return enc.Encode(h) }
-		flush = func() {}
-	}
-	flusher, _ := w.(http.Flusher)
-	for {
-		for i := range res.Hits {
-			if err := write(&res.Hits[i]); err != nil {
-				return // the client went away
+		write = func(hits []search.Hit) error {
+			for i := range hits {
+				if err := enc.Encode(&hits[i]); err != nil {
+					return err
+				}
 			}
-		}
-		flush()
-		if flusher != nil {
-			flusher.Flush()
-		}
-		if res.Next == "" {
-			return
-		}
-		q.After = res.Next
-		if res, err = next(); err != nil {
-			// The status is sent: say so in the file, where whoever opens it sees it.
-			u.Log.Error("web export", "q", q.Q, "err", err)
-			if format == "csv" {
-				_, _ = w.Write([]byte("# export stopped: " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n"))
-			} else {
-				_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
-			}
-			return
+			return nil
 		}
 	}
+	err = api.StreamPages(w, res, next, write)
+	if err != nil {
+		// The status is sent: say so in the file, where whoever opens it sees it.
+		u.Log.Error("web export", "q", q.Q, "err", err)
+		if format == "csv" {
+			_, _ = w.Write([]byte("# export stopped: " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n"))
+		} else {
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		}
+	}
+}
+
+// csvRow is a hit as a row of the CSV export.
+func csvRow(h *search.Hit) []string {
+	entry := ""
+	if h.Entry > 0 {
+		entry = strconv.Itoa(h.Entry)
+	}
+	filed := ""
+	if !h.Filed.IsZero() {
+		filed = h.Filed.UTC().Format(time.DateOnly)
+	}
+	page := ""
+	if h.Page > 0 {
+		page = strconv.Itoa(h.Page)
+	}
+	row := []string{string(h.ID), h.Title, h.CaseName, h.Docket, h.Court, h.CourtName, filed, entry, h.ExhibitLabel, h.DocType,
+		strconv.Itoa(h.Pages), page, snippetText(h.Snippet), h.Description, docPath(h.ID)}
+	for i, c := range row {
+		row[i] = csvSafe(c)
+	}
+	return row
 }
 
 // csvSafe keeps a spreadsheet from running a cell as a formula (a case name or

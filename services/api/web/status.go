@@ -14,6 +14,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/sourcestatus"
 	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -58,20 +59,10 @@ type parkedRow struct {
 	Title string
 }
 
-// sourceRow is one source's freshness, as GET /api/v1/sources answers it.
+// sourceRow is one source's freshness, as GET /api/v1/sources answers it, and its
+// times as the page says them.
 type sourceRow struct {
-	Source      string    `json:"source"`
-	Court       string    `json:"court"`
-	LastPoll    time.Time `json:"last_poll"`
-	LastSuccess time.Time `json:"last_success"`
-	LastNew     time.Time `json:"last_new"`
-	Published   int64     `json:"published"`
-	Errors      int       `json:"errors"`
-	LastError   string    `json:"last_error"`
-	NextPoll    time.Time `json:"next_poll"`
-	Quiet       bool      `json:"quiet"`
-	Stopped     bool      `json:"stopped"`
-
+	sourcestatus.Court
 	SuccessAgo, NewAgo, NextIn string
 }
 

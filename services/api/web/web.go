@@ -25,7 +25,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -104,10 +103,7 @@ func Handler(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.Documents == nil {
-		d.Documents, _ = d.Searcher.(search.Documents)
-	}
-	d.Searcher = d.Gate.Searcher(d.Searcher)
+	d.Searcher, d.Documents = d.Gate.Readers(d.Searcher, d.Documents)
 	if d.APIPrefix == "" {
 		d.APIPrefix = "/api/v1"
 	}
@@ -146,9 +142,8 @@ type ui struct {
 	rates *rates
 	auth  *api.Auth
 
-	storeMu sync.Mutex
-	rules   *alert.Store
-	jobs    *job.Store
+	rules api.Opened[alert.Store]
+	jobs  api.Opened[job.Store]
 }
 
 // guard sets the headers every answer carries and turns a panic into an error page: a
@@ -324,37 +319,21 @@ func seeOther(w http.ResponseWriter, r *http.Request, path string, params url.Va
 
 // ruleStore opens the rule store once JetStream answers.
 func (u *ui) ruleStore(ctx context.Context) (*alert.Store, error) {
-	u.storeMu.Lock()
-	defer u.storeMu.Unlock()
-	if u.rules != nil {
-		return u.rules, nil
-	}
 	if u.JS == nil {
 		return nil, errors.New("alert rules are not reachable from this node")
 	}
-	rules, err := alert.OpenStore(ctx, u.JS)
-	if err != nil {
-		return nil, err
-	}
-	u.rules = rules
-	return u.rules, nil
+	return u.rules.Get(func() (*alert.Store, error) { return alert.OpenStore(ctx, u.JS) })
 }
 
 // jobStore opens the job store once JetStream answers.
 func (u *ui) jobStore(ctx context.Context) (*job.Store, error) {
-	u.storeMu.Lock()
-	defer u.storeMu.Unlock()
-	if u.jobs != nil {
-		return u.jobs, nil
-	}
 	if u.JS == nil {
 		return nil, errors.New("jobs are not reachable from this node")
 	}
-	s, err := job.NewStore(ctx, u.JS)
+	s, err := u.jobs.Get(func() (*job.Store, error) { return job.NewStore(ctx, u.JS) })
 	if err != nil {
 		return nil, fmt.Errorf("opening the jobs: %w", err)
 	}
-	u.jobs = s
 	return s, nil
 }
 

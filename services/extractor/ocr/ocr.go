@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/fanout"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler/proc"
@@ -201,38 +202,20 @@ func (e *Engine) Pages(ctx context.Context, doc *poppler.Doc, pages []int, progr
 	var (
 		mu   sync.Mutex
 		done int
-		wg   sync.WaitGroup
 	)
 	// One goroutine per page would park thousands of goroutines on a long scan; the
 	// semaphore in Page bounds the processes, this bounds the goroutines.
-	next := make(chan int)
-	for range min(e.opt.Workers, len(pages)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i], errs[i] = e.Page(ctx, doc, pages[i])
-				mu.Lock()
-				done++
-				d := done
-				mu.Unlock()
-				if progress != nil {
-					progress(d, len(pages))
-				}
-			}
-		}()
-	}
-feed:
-	for i := range pages {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	err = fanout.Each(ctx, len(pages), e.opt.Workers, func(i int) {
+		results[i], errs[i] = e.Page(ctx, doc, pages[i])
+		mu.Lock()
+		done++
+		d := done
+		mu.Unlock()
+		if progress != nil {
+			progress(d, len(pages))
 		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return results, errs, nil

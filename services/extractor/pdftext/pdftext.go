@@ -13,8 +13,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/docketwatch/docketwatch/pkg/fanout"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/ledongthuc/pdf"
@@ -92,33 +92,15 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	if r.Trailer().Key("Encrypt").Kind() == pdf.Null {
 		doc.file = body
 	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := getPageWorker()
-			defer putPageWorker(w)
-			for i := range next {
-				pl, err := w.pageText(doc, nodes[i])
-				lines[i] = normaliseLines(pl)
-				pages[i].LineNumbers = pl.lineNumbers
-				errs[i] = err
-			}
-		}()
-	}
-feed:
-	for i := range nodes {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err = fanout.Each(ctx, len(nodes), workers, func(i int) {
+		w := getPageWorker()
+		defer putPageWorker(w)
+		pl, err := w.pageText(doc, nodes[i])
+		lines[i] = normaliseLines(pl)
+		pages[i].LineNumbers = pl.lineNumbers
+		errs[i] = err
+	})
+	if err != nil {
 		return nil, err
 	}
 	vocab := map[string]bool{}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,7 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/services/fetcher/courthttp"
 )
 
 // The public CourtListener endpoints.
@@ -110,16 +111,10 @@ func New(cfg Config) (*Client, error) {
 		cfg.Budget = &l
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 60 * time.Second,
-			MaxIdleConnsPerHost:   4,
-		}}
+		cfg.HTTPClient = courthttp.Client(10*time.Second, 60*time.Second, 4)
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "docketwatch/1 (court filing monitor)"
+		cfg.UserAgent = courthttp.UserAgent
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 5
@@ -149,20 +144,9 @@ func New(cfg Config) (*Client, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = clock.Sleep
 	}
 	return &Client{cfg: cfg, base: base, storage: storage, budget: newBudget(*cfg.Budget, cfg.BudgetLog), dockets: map[int64]Docket{}}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // endpoint returns the absolute URL of an API path with a query.

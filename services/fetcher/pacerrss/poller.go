@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/fetcher/courthttp"
 )
 
 // ErrTooSoon is returned (as a fault.RateLimited error whose RetryAfter says how long to
@@ -84,19 +84,11 @@ type Poller struct {
 // NewPoller returns a Poller with cfg's defaults filled in.
 func NewPoller(cfg Config) *Poller {
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{
-			Timeout: 30 * time.Second,
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-				TLSHandshakeTimeout:   5 * time.Second,
-				ResponseHeaderTimeout: 20 * time.Second,
-				MaxIdleConnsPerHost:   2,
-			},
-		}
+		cfg.Client = courthttp.Client(5*time.Second, 20*time.Second, 2)
+		cfg.Client.Timeout = 30 * time.Second // a feed is small: bound the whole request
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "docketwatch/1 (court filing monitor)"
+		cfg.UserAgent = courthttp.UserAgent
 	}
 	if cfg.MinInterval == 0 {
 		cfg.MinInterval = 5 * time.Minute

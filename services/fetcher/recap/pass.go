@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -32,13 +33,8 @@ func (s *Service) Pass(ctx context.Context) error {
 	for _, w := range due {
 		byCourt[w.Court] = append(byCourt[w.Court], w)
 	}
-	courts := make([]string, 0, len(byCourt))
-	for c := range byCourt {
-		courts = append(courts, c)
-	}
-	sort.Strings(courts)
 	var errs []error
-	for _, court := range courts {
+	for _, court := range slices.Sorted(maps.Keys(byCourt)) {
 		if err := s.lookup(ctx, court, byCourt[court]); err != nil {
 			errs = append(errs, err)
 		}

@@ -70,12 +70,15 @@ func EntityField(t filing.EntityType) string { return FieldEntityTypePrefix + st
 // show a snippet. Query-time analysis uses the same analysers, because bleve's match
 // queries analyse with the field's mapping.
 func Mapping() mapping.IndexMapping {
+	// Every field stays out of the _all field: a query names the fields it searches.
+	field := func(f *mapping.FieldMapping, store bool) *mapping.FieldMapping {
+		f.IncludeInAll, f.Store = false, store
+		return f
+	}
 	text := func(store bool) *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
+		f := field(bleve.NewTextFieldMapping(), store)
 		f.Analyzer = en.AnalyzerName
-		f.Store = store
 		f.IncludeTermVectors = true
-		f.IncludeInAll = false
 		f.DocValues = false
 		return f
 	}
@@ -86,25 +89,17 @@ func Mapping() mapping.IndexMapping {
 		return f
 	}
 	kw := func(name string) *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
+		f := field(bleve.NewKeywordFieldMapping(), true)
 		f.Analyzer = keyword.Name
-		f.IncludeInAll = false
-		f.Store = true
 		f.Name = name
 		return f
 	}
+	// stored is kept for the hit, not searched.
 	stored := func() *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
+		f := field(bleve.NewTextFieldMapping(), true)
 		f.Index = false
-		f.Store = true
-		f.IncludeInAll = false
 		f.IncludeTermVectors = false
 		f.DocValues = false
-		return f
-	}
-	number := func() *mapping.FieldMapping {
-		f := bleve.NewNumericFieldMapping()
-		f.IncludeInAll = false
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()
@@ -118,17 +113,11 @@ func Mapping() mapping.IndexMapping {
 	for _, t := range search.EntityTypes {
 		doc.AddFieldMappingsAt(EntityField(t), kw(""))
 	}
-	doc.AddFieldMappingsAt(FieldEntry, number())
-	doc.AddFieldMappingsAt(FieldPages, number())
-	b := bleve.NewBooleanFieldMapping()
-	b.IncludeInAll = false
-	b.Store = true
-	doc.AddFieldMappingsAt(FieldExhibit, b)
+	doc.AddFieldMappingsAt(FieldEntry, field(bleve.NewNumericFieldMapping(), true))
+	doc.AddFieldMappingsAt(FieldPages, field(bleve.NewNumericFieldMapping(), true))
+	doc.AddFieldMappingsAt(FieldExhibit, field(bleve.NewBooleanFieldMapping(), true))
 	for _, name := range []string{FieldFiled, FieldIndexed} {
-		d := bleve.NewDateTimeFieldMapping()
-		d.IncludeInAll = false
-		d.Store = true
-		doc.AddFieldMappingsAt(name, d)
+		doc.AddFieldMappingsAt(name, field(bleve.NewDateTimeFieldMapping(), true))
 	}
 	for _, name := range []string{FieldPageStarts, FieldPagesJSON, FieldDocumentJSON, FieldEntitiesJSON} {
 		doc.AddFieldMappingsAt(name, stored())

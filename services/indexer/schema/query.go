@@ -21,13 +21,7 @@ func BuildQuery(q search.Query) (query.Query, error) {
 	}
 	var filters []query.Query
 	if len(q.Court) > 0 {
-		var any []query.Query
-		for _, c := range q.Court {
-			t := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(c)))
-			t.SetField(FieldCourt)
-			any = append(any, t)
-		}
-		filters = append(filters, bleve.NewDisjunctionQuery(any...))
+		filters = append(filters, anyKeyword(FieldCourt, q.Court))
 	}
 	if q.Docket != "" {
 		t := bleve.NewTermQuery(strings.TrimSpace(q.Docket))
@@ -57,13 +51,7 @@ func BuildQuery(q search.Query) (query.Query, error) {
 		filters = append(filters, EntityFilter(e.Type, e.Name))
 	}
 	if len(q.DocTypes) > 0 {
-		var any []query.Query
-		for _, t := range q.DocTypes {
-			tq := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(t)))
-			tq.SetField(FieldDocType)
-			any = append(any, tq)
-		}
-		filters = append(filters, bleve.NewDisjunctionQuery(any...))
+		filters = append(filters, anyKeyword(FieldDocType, q.DocTypes))
 	}
 	if len(filters) == 0 {
 		return user, nil
@@ -76,4 +64,16 @@ func BuildQuery(q search.Query) (query.Query, error) {
 		b.AddFilter(bleve.NewConjunctionQuery(filters...))
 	}
 	return b, nil
+}
+
+// anyKeyword matches a document whose keyword field holds any of values (lowercase
+// keywords: court ids, document types).
+func anyKeyword(field string, values []string) query.Query {
+	terms := make([]query.Query, len(values))
+	for i, v := range values {
+		t := bleve.NewTermQuery(strings.ToLower(strings.TrimSpace(v)))
+		t.SetField(field)
+		terms[i] = t
+	}
+	return bleve.NewDisjunctionQuery(terms...)
 }

@@ -55,6 +55,15 @@ type fieldSpec struct {
 	kind fieldKind
 }
 
+// fold is a wildcard pattern or fuzzy term v as field's terms are written: lowercase,
+// but for a keyword field's, which keep their case; f is nil for the default fields.
+func (f *fieldSpec) fold(v string) string {
+	if f != nil && f.kind == kindKeyword {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
 // queryFields are the field names a query string may use.
 var queryFields = func() map[string]fieldSpec {
 	m := map[string]fieldSpec{
@@ -416,52 +425,32 @@ func combine(must, mustNot []query.Query) query.Query {
 }
 
 func (p *parser) or(field *fieldSpec, depth int) (node, error) {
-	first, err := p.and(field, depth)
+	nodes, err := p.chain(tokOr, func() (node, error) { return p.and(field, depth) })
 	if err != nil {
 		return node{}, err
 	}
-	if p.peek().kind != tokOr {
-		return first, nil
+	if len(nodes) == 1 {
+		return nodes[0], nil
 	}
-	alts := []query.Query{asQuery(first)}
-	for p.peek().kind == tokOr {
-		op := p.next()
-		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
-			return node{}, qerr(op.pos, "%q is missing what it applies to", op.raw)
-		}
-		n, err := p.and(field, depth)
-		if err != nil {
-			return node{}, err
-		}
-		alts = append(alts, asQuery(n))
+	alts := make([]query.Query, len(nodes))
+	for i, n := range nodes {
+		alts[i] = asQuery(n)
 	}
 	d := bleve.NewDisjunctionQuery(alts...)
 	d.SetMin(1)
-	return node{q: d, pos: first.pos}, nil
+	return node{q: d, pos: nodes[0].pos}, nil
 }
 
 func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 	if t := p.peek(); t.kind == tokAnd || t.kind == tokOr {
 		return node{}, qerr(t.pos, "%q is missing what comes before it", t.raw)
 	}
-	first, err := p.unary(field, depth)
+	nodes, err := p.chain(tokAnd, func() (node, error) { return p.unary(field, depth) })
 	if err != nil {
 		return node{}, err
 	}
-	if p.peek().kind != tokAnd {
-		return first, nil
-	}
-	nodes := []node{first}
-	for p.peek().kind == tokAnd {
-		op := p.next()
-		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
-			return node{}, qerr(op.pos, "%q is missing what it applies to", op.raw)
-		}
-		n, err := p.unary(field, depth)
-		if err != nil {
-			return node{}, err
-		}
-		nodes = append(nodes, n)
+	if len(nodes) == 1 {
+		return nodes[0], nil
 	}
 	var must, mustNot []query.Query
 	for _, n := range nodes {
@@ -471,7 +460,27 @@ func (p *parser) and(field *fieldSpec, depth int) (node, error) {
 			must = append(must, n.q)
 		}
 	}
-	return node{q: combine(must, mustNot), pos: first.pos}, nil
+	return node{q: combine(must, mustNot), pos: nodes[0].pos}, nil
+}
+
+// chain reads `operand op operand op …`, a chain of one binary operator (OR, AND), and
+// returns its operands, at least one; an operator with nothing after it is an error.
+func (p *parser) chain(op tokKind, operand func() (node, error)) ([]node, error) {
+	var nodes []node
+	for {
+		n, err := operand()
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
+		if p.peek().kind != op {
+			return nodes, nil
+		}
+		t := p.next()
+		if k := p.peek().kind; k == tokEOF || k == tokRParen || k == tokOr || k == tokAnd {
+			return nil, qerr(t.pos, "%q is missing what it applies to", t.raw)
+		}
+	}
 }
 
 // asQuery turns a negated clause inside AND/OR into a query of its own.
@@ -722,10 +731,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 		if strings.Trim(v, "*?") == "" {
 			return nil, qerr(pos, "a wildcard needs at least one letter")
 		}
-		pat := v
-		if field == nil || field.kind != kindKeyword {
-			pat = strings.ToLower(pat)
-		}
+		pat := field.fold(v)
 		return onFields(field, func(f string) query.Query {
 			q := bleve.NewWildcardQuery(pat)
 			q.SetField(f)
@@ -734,10 +740,7 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 	}
 	v = unescape(v)
 	if fuzzy >= 0 {
-		term := v
-		if field == nil || field.kind != kindKeyword {
-			term = strings.ToLower(term)
-		}
+		term := field.fold(v)
 		return onFields(field, func(f string) query.Query {
 			q := bleve.NewFuzzyQuery(term)
 			q.SetFuzziness(fuzzy)

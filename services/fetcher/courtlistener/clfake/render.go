@@ -1,6 +1,7 @@
 package clfake
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -150,6 +151,23 @@ func parseTimeBound(q url.Values, field string) (timeBound, error) {
 	return b, nil
 }
 
+// dateFilters are q's date_created and date_modified bounds, or the 400 answer to a bad
+// one (st is 0 when both are good).
+func dateFilters(q url.Values) (created, modified timeBound, st int, body any) {
+	for _, f := range []struct {
+		name string
+		into *timeBound
+	}{{"date_created", &created}, {"date_modified", &modified}} {
+		b, err := parseTimeBound(q, f.name)
+		if err != nil {
+			st, body = badRequest(f.name, err)
+			return
+		}
+		*f.into = b
+	}
+	return
+}
+
 func badRequest(field string, err error) (int, any) {
 	return 400, map[string]any{field: []string{"Enter a valid date/time."}, "detail": err.Error()}
 }
@@ -163,16 +181,12 @@ func (s *Server) listDocuments(r *http.Request) (int, any) {
 	if !ok {
 		return 400, map[string]any{"detail": "Invalid ordering."}
 	}
-	created, err := parseTimeBound(q, "date_created")
-	if err != nil {
-		return badRequest("date_created", err)
+	created, modified, st, body := dateFilters(q)
+	if st != 0 {
+		return st, body
 	}
-	modified, err := parseTimeBound(q, "date_modified")
-	if err != nil {
-		return badRequest("date_modified", err)
-	}
-	court := first(q.Get("docket_entry__docket__court"), q.Get("docket_entry__docket__court__id"))
-	docket := first(q.Get("docket_entry__docket"), q.Get("docket_entry__docket__id"))
+	court := cmp.Or(q.Get("docket_entry__docket__court"), q.Get("docket_entry__docket__court__id"))
+	docket := cmp.Or(q.Get("docket_entry__docket"), q.Get("docket_entry__docket__id"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var rows []row
@@ -189,13 +203,6 @@ func (s *Server) listDocuments(r *http.Request) (int, any) {
 		rows = append(rows, docRow(s, d, field))
 	}
 	return s.paginate(r, rows, desc)
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func idMatch(q url.Values, id int64) bool {
@@ -272,16 +279,12 @@ func (s *Server) listEntries(r *http.Request) (int, any) {
 		lo, _ = strconv.ParseInt(a, 10, 64)
 		hi, _ = strconv.ParseInt(b, 10, 64)
 	}
-	created, err := parseTimeBound(q, "date_created")
-	if err != nil {
-		return badRequest("date_created", err)
+	created, modified, st, body := dateFilters(q)
+	if st != 0 {
+		return st, body
 	}
-	modified, err := parseTimeBound(q, "date_modified")
-	if err != nil {
-		return badRequest("date_modified", err)
-	}
-	docket := first(q.Get("docket"), q.Get("docket__id"))
-	court := first(q.Get("docket__court"), q.Get("docket__court__id"))
+	docket := cmp.Or(q.Get("docket"), q.Get("docket__id"))
+	court := cmp.Or(q.Get("docket__court"), q.Get("docket__court__id"))
 	rdID := q.Get("recap_documents__id")
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -175,22 +175,24 @@ func (s *Server) Documents(court string) []Document {
 func (s *Server) Docket(id int64) (Docket, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.data.dockets[id]
-	if !ok {
-		return Docket{}, false
-	}
-	return *d, true
+	return copied(s.data.dockets[id])
 }
 
 // Entry returns a generated entry.
 func (s *Server) Entry(id int64) (Entry, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.data.entries[id]
-	if !ok {
-		return Entry{}, false
+	return copied(s.data.entries[id])
+}
+
+// copied is a copy of what p points to, which a caller may keep without the lock; false
+// when p is nil (no such record).
+func copied[T any](p *T) (T, bool) {
+	if p == nil {
+		var zero T
+		return zero, false
 	}
-	return *e, true
+	return *p, true
 }
 
 // File files n more documents in court at time at, as new filings arriving upstream,
