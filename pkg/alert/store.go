@@ -1,11 +1,12 @@
 package alert
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -97,28 +98,12 @@ func (s *Store) Get(ctx context.Context, id string) (Rule, uint64, error) {
 
 // List returns every rule, by name.
 func (s *Store) List(ctx context.Context) ([]Rule, error) {
-	keys, err := s.kv.ListKeys(ctx)
+	rules, err := bus.List(ctx, s.kv, ">", func(e jetstream.KeyValueEntry) (Rule, error) { return decodeRule(e.Value()) },
+		func(a, b Rule) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
 	if err != nil {
 		return nil, fmt.Errorf("listing rules: %w", err)
 	}
-	var out []Rule
-	for k := range keys.Keys() {
-		r, _, err := s.Get(ctx, k)
-		if errors.Is(err, ErrNotFound) {
-			continue // deleted while listing
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
+	return rules, nil
 }
 
 // Update applies edit to the current rule and stores the result if nobody changed the

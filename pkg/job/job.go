@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -116,30 +115,28 @@ func (s *Store) Get(ctx context.Context, id string) (*Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading job %s: %w", id, err)
 	}
-	var j Job
-	if err := json.Unmarshal(e.Value(), &j); err != nil {
-		return nil, fmt.Errorf("job %s is unreadable: %w", id, err)
+	j, err := decode(e)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", id, err)
 	}
-	j.revision = e.Revision()
-	return &j, nil
+	return j, nil
 }
 
 // List returns every job, newest first.
 func (s *Store) List(ctx context.Context) ([]*Job, error) {
-	keys, err := s.kv.ListKeys(ctx)
+	jobs, err := bus.List(ctx, s.kv, ">", decode, func(a, b *Job) int { return b.Created.Compare(a.Created) })
 	if err != nil {
 		return nil, fmt.Errorf("listing jobs: %w", err)
 	}
-	var out []*Job
-	for k := range keys.Keys() {
-		j, err := s.Get(ctx, k)
-		if err != nil {
-			continue // deleted since listed
-		}
-		out = append(out, j)
+	return jobs, nil
+}
+
+func decode(e jetstream.KeyValueEntry) (*Job, error) {
+	j := &Job{revision: e.Revision()}
+	if err := json.Unmarshal(e.Value(), j); err != nil {
+		return nil, fmt.Errorf("unreadable: %w", err)
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Created.After(out[b].Created) })
-	return out, nil
+	return j, nil
 }
 
 // Update writes j if nobody changed it since it was read.

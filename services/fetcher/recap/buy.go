@@ -320,22 +320,14 @@ type Planned struct {
 // estimated at the per-document cap (the status page, which must not spend the request
 // budget).
 func (s *Service) Plan(ctx context.Context, ask bool) ([]Planned, error) {
-	lister, err := s.kv.ListKeysFiltered(ctx, "want.>")
+	ws, err := s.wants(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing wanted documents: %w", err)
+		return nil, err
 	}
 	rules := s.cfg.Rules
 	rules.Enabled = true // a dry run shows what the rules would do once enabled
 	var out []Planned
-	for k := range lister.Keys() {
-		e, err := s.kv.Get(ctx, k)
-		if err != nil {
-			continue
-		}
-		var w want
-		if json.Unmarshal(e.Value(), &w) != nil {
-			continue
-		}
+	for _, w := range ws {
 		if _, _, err := s.ledger.Get(ctx, w.Doc.ID); err == nil {
 			continue // in the ledger already
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -226,11 +225,17 @@ func (l *Ledger) Get(ctx context.Context, id filing.DocID) (Purchase, uint64, er
 	if err != nil {
 		return Purchase{}, 0, err
 	}
-	var p Purchase
-	if err := json.Unmarshal(e.Value(), &p); err != nil {
+	p, err := decodePurchase(e)
+	if err != nil {
 		return Purchase{}, 0, fmt.Errorf("reading ledger record of %s: %w", id, err)
 	}
 	return p, e.Revision(), nil
+}
+
+func decodePurchase(e jetstream.KeyValueEntry) (Purchase, error) {
+	var p Purchase
+	err := json.Unmarshal(e.Value(), &p)
+	return p, err
 }
 
 // put writes p if the record is still at rev, and returns the new revision; a record
@@ -320,26 +325,10 @@ func (l *Ledger) Spend(ctx context.Context) (Month, error) {
 
 // Purchases lists every ledger record, newest first.
 func (l *Ledger) Purchases(ctx context.Context) ([]Purchase, error) {
-	lister, err := l.kv.ListKeysFiltered(ctx, "buy.>")
+	out, err := bus.List(ctx, l.kv, "buy.>", decodePurchase, func(a, b Purchase) int { return b.ReservedAt.Compare(a.ReservedAt) })
 	if err != nil {
 		return nil, fmt.Errorf("listing the ledger: %w", err)
 	}
-	var out []Purchase
-	for k := range lister.Keys() {
-		id, err := filing.ParseKey(k[len("buy."):])
-		if err != nil {
-			continue
-		}
-		p, _, err := l.Get(ctx, id)
-		if bus.IsNotFound(err) || errors.Is(err, jetstream.ErrKeyDeleted) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ReservedAt.After(out[j].ReservedAt) })
 	return out, nil
 }
 

@@ -44,22 +44,23 @@ func (s *Service) Pass(ctx context.Context) error {
 
 // due returns the wanted documents whose lookup time has come.
 func (s *Service) due(ctx context.Context) ([]want, error) {
-	lister, err := s.kv.ListKeysFiltered(ctx, "want.>")
-	if err != nil {
-		return nil, fmt.Errorf("listing wanted documents: %w", err)
-	}
+	ws, err := s.wants(ctx)
 	now := s.now()
+	return slices.DeleteFunc(ws, func(w want) bool { return now.Before(w.Next) }), err
+}
+
+// wants returns every wanted document. One whose record cannot be read is left out, as
+// getWant would refuse it too.
+func (s *Service) wants(ctx context.Context) ([]want, error) {
 	var out []want
-	for k := range lister.Keys() {
-		e, err := s.kv.Get(ctx, k)
+	for e, err := range bus.Entries(ctx, s.kv, "want.>") {
 		if err != nil {
-			continue // removed meanwhile
+			return nil, fmt.Errorf("listing wanted documents: %w", err)
 		}
 		var w want
-		if json.Unmarshal(e.Value(), &w) != nil || now.Before(w.Next) {
-			continue
+		if json.Unmarshal(e.Value(), &w) == nil {
+			out = append(out, w)
 		}
-		out = append(out, w)
 	}
 	return out, nil
 }

@@ -1,0 +1,73 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Entries yields the entry of every key of kv that matches filter (a subject wildcard:
+// ">" for every key), in the order the bucket lists them. A key deleted between the
+// listing and its read is left out. A failure to list or read is yielded once, with a
+// nil entry, and ends the sequence; so does ctx ending, which would otherwise cut the
+// listing short without a word.
+func Entries(ctx context.Context, kv jetstream.KeyValue, filter string) iter.Seq2[jetstream.KeyValueEntry, error] {
+	return func(yield func(jetstream.KeyValueEntry, error) bool) {
+		lister, err := kv.ListKeysFiltered(ctx, filter)
+		if err != nil {
+			yield(nil, fmt.Errorf("listing keys %s: %w", filter, err))
+			return
+		}
+		keys := lister.Keys()
+		// The lister's goroutine sends into a bounded channel: when the caller stops
+		// early, stopping the lister and draining that channel (in the background, as
+		// the lister closes it only once its subscription has closed) lets it end.
+		defer func() {
+			_ = lister.Stop()
+			go func() {
+				for range keys {
+				}
+			}()
+		}()
+		for key := range keys {
+			e, err := kv.Get(ctx, key)
+			if IsNotFound(err) || errors.Is(err, jetstream.ErrKeyDeleted) {
+				continue
+			}
+			if err != nil {
+				err = fmt.Errorf("reading %s: %w", key, err)
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(nil, fmt.Errorf("listing keys %s: %w", filter, err))
+		}
+	}
+}
+
+// List decodes every entry Entries yields and returns the values sorted by cmp (nil:
+// in the bucket's order). A value decode refuses ends the list with an error naming its
+// key.
+func List[T any](ctx context.Context, kv jetstream.KeyValue, filter string, decode func(jetstream.KeyValueEntry) (T, error), cmp func(a, b T) int) ([]T, error) {
+	var out []T
+	for e, err := range Entries(ctx, kv, filter) {
+		if err != nil {
+			return nil, err
+		}
+		v, err := decode(e)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", e.Key(), err)
+		}
+		out = append(out, v)
+	}
+	if cmp != nil {
+		slices.SortStableFunc(out, cmp)
+	}
+	return out, nil
+}
