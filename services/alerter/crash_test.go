@@ -18,6 +18,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -175,7 +176,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 
 	whCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), AllowPrivate: true}, js, store, quietLog())
+	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second)}, AllowPrivate: true}, js, store, quietLog())
 	go wh.Run(whCtx)
 
 	startChild(t, e, "published:2").killAtCrashPoint(t)

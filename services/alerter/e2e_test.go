@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/extractor"
 	"github.com/docketwatch/docketwatch/services/extractor/worker"
@@ -169,7 +170,7 @@ func startPipeline(t *testing.T) *pipeline {
 	}
 	exJS := conn("extractor")
 	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
-	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second,
+	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
 		AllowPrivate: true}, // the webhook receiver listens on loopback
 		conn("webhook"), p.store, quietLog())
 	for _, run := range []func(context.Context) error{

@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"go.opentelemetry.io/otel"
 )
@@ -37,7 +38,7 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wh := webhook.New(webhook.Config{Timeout: 5 * time.Second, AllowPrivate: true}, js, store, quietLog())
+	wh := webhook.New(webhook.Config{Policy: status.Policy{Timeout: 5 * time.Second}, AllowPrivate: true}, js, store, quietLog())
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{s.Run, wh.Run} {

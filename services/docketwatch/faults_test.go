@@ -29,6 +29,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/nats-io/nats.go/jetstream"
@@ -237,7 +238,7 @@ func TestHangingWebhook(t *testing.T) {
 	}
 	const timeout = 300 * time.Millisecond
 	backoff := bus.ExponentialBackoff(200*time.Millisecond, 3*time.Second)
-	cfg := webhook.Config{AllowPrivate: true, Timeout: timeout, MaxAttempts: 30, DisableAfter: 1000, Backoff: backoff}
+	cfg := webhook.Config{AllowPrivate: true, DisableAfter: 1000, Policy: status.Policy{Timeout: timeout, MaxAttempts: 30, Backoff: backoff}}
 	d := webhook.New(cfg, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -373,13 +374,13 @@ func TestRefusingSMTP(t *testing.T) {
 	var backoffs []time.Duration
 	const maxAttempts = 4
 	d, err := email.New(email.Config{Host: "127.0.0.1", Port: port, TLS: email.NoTLS, From: "docketwatch@example.org",
-		Timeout: 2 * time.Second, MaxAttempts: maxAttempts, Backoff: func(n int) time.Duration {
+		Policy: status.Policy{Timeout: 2 * time.Second, MaxAttempts: maxAttempts, Backoff: func(n int) time.Duration {
 			b := bus.ExponentialBackoff(100*time.Millisecond, time.Second)(n)
 			bmu.Lock()
 			backoffs = append(backoffs, b)
 			bmu.Unlock()
 			return b
-		}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

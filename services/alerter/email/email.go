@@ -39,17 +39,9 @@ type Config struct {
 	Password string
 	From     string
 	TLS      string
-	// Timeout bounds one delivery (default 30 s).
-	Timeout time.Duration
-	// MaxAttempts is how often one event is tried before it is parked (default 8).
-	MaxAttempts int
-	Backoff     func(attempt int) time.Duration
-	// Observe, when set, is told how each event's message ended and how long it took;
-	// OnDelivery how each sending went: "delivered" or "failed". The stage's metrics.
-	Observe    func(stage, outcome string, took time.Duration)
-	OnDelivery func(outcome string)
-	// Now is the clock of the recorded delivery status (default time.Now).
-	Now func() time.Time
+	// Policy bounds, retries and measures the sendings (Timeout 30 s and Backoff 5 s
+	// doubling to 15 min unless set).
+	status.Policy
 }
 
 // TLSModes are the values of Config.TLS.
@@ -88,15 +80,7 @@ func (c Config) withDefaults() Config {
 			c.Port = 465
 		}
 	}
-	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 8
-	}
-	if c.Backoff == nil {
-		c.Backoff = bus.ExponentialBackoff(5*time.Second, 15*time.Minute)
-	}
+	c.Policy = c.Policy.WithDefaults(30*time.Second, bus.ExponentialBackoff(5*time.Second, 15*time.Minute))
 	return c
 }
 
@@ -114,18 +98,17 @@ func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logge
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("email channel: %w", err)
 	}
-	d := &Deliverer{cfg: cfg.withDefaults(), js: js, store: store, log: log}
+	cfg = cfg.withDefaults()
+	d := &Deliverer{cfg: cfg, js: js, store: store, log: log}
 	d.status = status.New(alert.ChannelEmail, store, cfg.Now, log)
 	return d, nil
 }
 
 // Consumer is the channel's durable consumer of ALERTS.
 func (d *Deliverer) Consumer() bus.Consumer {
-	return bus.Consumer{
-		Stage: "email", Stream: bus.Alerts, Durable: "alerter-email", Filter: "alerts.>",
-		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts, Concurrency: 2,
-		Backoff: d.cfg.Backoff, Observe: d.cfg.Observe, Settled: d.status.Settled,
-	}
+	c := d.cfg.Consumer(d.status)
+	c.Concurrency = 2
+	return c
 }
 
 // Run delivers until ctx ends.
@@ -148,22 +131,15 @@ func (d *Deliverer) deliver(ctx context.Context, e alert.Event, r alert.Rule) er
 		return fault.PermanentErr(err)
 	}
 	if err := d.send(ctx, m); err != nil {
-		d.delivery("failed")
+		d.cfg.Delivery("failed")
 		d.log.Info("email failed", "rule", r.ID, "event", e.ID(), "err", err)
 		d.status.Failed(ctx, r.ID, err, nil)
 		return err
 	}
-	d.delivery("delivered")
+	d.cfg.Delivery("delivered")
 	d.status.Delivered(ctx, r)
 	d.log.Debug("email sent", "rule", r.ID, "event", e.ID(), "to", len(r.Email.To))
 	return nil
-}
-
-// delivery records how one sending went.
-func (d *Deliverer) delivery(outcome string) {
-	if d.cfg.OnDelivery != nil {
-		d.cfg.OnDelivery(outcome)
-	}
 }
 
 func (d *Deliverer) send(ctx context.Context, m *mail.Msg) error {

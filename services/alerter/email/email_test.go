@@ -18,6 +18,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
 
 func TestDeliversAlertsBySMTP(t *testing.T) {
@@ -50,7 +51,7 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 
 	_, portText, _ := net.SplitHostPort(smtp.Addr())
 	port, _ := strconv.Atoi(portText)
-	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Timeout: 5 * time.Second},
+	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Policy: status.Policy{Timeout: 5 * time.Second}},
 		js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +118,8 @@ func TestDeliveryStatus(t *testing.T) {
 	}
 	_, portText, _ := net.SplitHostPort(smtp.Addr())
 	port, _ := strconv.Atoi(portText)
-	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Timeout: 5 * time.Second,
-		Backoff: func(int) time.Duration { return time.Second }}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test",
+		Policy: status.Policy{Timeout: 5 * time.Second, Backoff: func(int) time.Duration { return time.Second }}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // success and last failure with its reason (alert.Delivery, stored with the rule), and
 // the events waiting to be retried (the store's retry queue). Every channel that pushes
 // (webhook, email) records through it, so that the API, the CLI and the Alerts page read
-// one status whatever the channel.
+// one status whatever the channel, and delivers under its Policy (policy.go).
 package status
 
 import (

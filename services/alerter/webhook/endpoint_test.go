@@ -19,6 +19,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
 
 // endpoint is a test receiver that records each request's Idempotency-Key and attempt
@@ -96,9 +97,9 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	}
 	const perEndpoint, maxAttempts = 2, 2
 	d := New(Config{AllowPrivate: true,
-		Concurrency: 4, PerEndpoint: perEndpoint, MaxAttempts: maxAttempts,
-		Timeout: time.Minute, // the hanging endpoint never times out during the test
-		Backoff: func(int) time.Duration { return time.Hour }, DeferDelay: 50 * time.Millisecond,
+		Concurrency: 4, PerEndpoint: perEndpoint, DeferDelay: 50 * time.Millisecond, Policy: status.Policy{MaxAttempts: maxAttempts,
+			Timeout: time.Minute, // the hanging endpoint never times out during the test
+			Backoff: func(int) time.Duration { return time.Hour }},
 	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -193,7 +194,7 @@ func TestLastAttemptIsParked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := New(Config{AllowPrivate: true, MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}, js, store,
+	d := New(Config{AllowPrivate: true, Policy: status.Policy{MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}}, js, store,
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -272,7 +273,7 @@ func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
 				t.Fatalf("saving a rule with a loopback webhook: %v; want it saved (delivery decides)", err)
 			}
 			before := calls.Load()
-			d := New(Config{AllowPrivate: allow, MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }},
+			d := New(Config{AllowPrivate: allow, Policy: status.Policy{MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }}},
 				js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			runCtx, cancel := context.WithCancel(ctx)
 			defer cancel()

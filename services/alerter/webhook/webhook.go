@@ -96,12 +96,11 @@ func Verify(secret string, body []byte, header string, now time.Time) error {
 
 // Config tunes delivery.
 type Config struct {
-	// Timeout bounds one request (default 10 s).
-	Timeout time.Duration
-	// MaxAttempts is how often one event is tried before it is parked (default 8).
-	MaxAttempts int
-	// Backoff is the wait before the n-th retry (default 2 s doubling to 10 min).
-	Backoff func(attempt int) time.Duration
+	// Policy bounds, retries and measures the requests (Timeout 10 s and Backoff 2 s
+	// doubling to 10 min unless set); its OnDelivery also hears "deferred", an event put
+	// back because its endpoint was busy. Its Now is also the clock deliveries are
+	// signed with.
+	status.Policy
 	// DisableAfter is how many consecutive failed attempts, across events, disable the
 	// endpoint (default 20).
 	DisableAfter int
@@ -116,13 +115,6 @@ type Config struct {
 	// events do not all come back at once. Unlike Backoff it does not grow with the
 	// deliveries: a busy endpoint is a working one, and each of its events may be next.
 	DeferDelay time.Duration
-	// Observe, when set, is told how each event's message ended and how long it took;
-	// OnDelivery how each delivery attempt went: "delivered", "failed" or "deferred"
-	// (the endpoint was busy). The stage's metrics.
-	Observe    func(stage, outcome string, took time.Duration)
-	OnDelivery func(outcome string)
-	// Now is the clock deliveries are signed with (default time.Now).
-	Now func() time.Time
 	// AllowPrivate lets deliveries reach loopback and private addresses (the alerter's
 	// --webhook-allow-private). This is the one place that decides: rules are saved
 	// without the check, and a refusal is recorded as the rule's webhook last_error.
@@ -133,15 +125,7 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Timeout <= 0 {
-		c.Timeout = 10 * time.Second
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 8
-	}
-	if c.Backoff == nil {
-		c.Backoff = bus.ExponentialBackoff(2*time.Second, 10*time.Minute)
-	}
+	c.Policy = c.Policy.WithDefaults(10*time.Second, bus.ExponentialBackoff(2*time.Second, 10*time.Minute))
 	if c.DisableAfter <= 0 {
 		c.DisableAfter = 20
 	}
@@ -157,9 +141,6 @@ func (c Config) withDefaults() Config {
 	c.PerEndpoint = min(c.PerEndpoint, c.Concurrency)
 	if c.Client == nil {
 		c.Client = SafeClient(c.Timeout, c.AllowPrivate)
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	return c
 }
@@ -217,20 +198,17 @@ func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logge
 
 // Consumer is the channel's durable consumer of ALERTS.
 func (d *Deliverer) Consumer() bus.Consumer {
-	return bus.Consumer{
-		Stage: "webhook", Stream: bus.Alerts, Durable: "alerter-webhook", Filter: "alerts.>",
-		// Deliveries deferred for a busy endpoint are not attempts (handle counts them
-		// apart), but the server counts every delivery.
-		AckWait: d.cfg.Timeout + 30*time.Second, MaxDeliver: d.cfg.MaxAttempts + d.cfg.maxDeferrals(),
-		Concurrency: d.cfg.Concurrency, Backoff: d.cfg.Backoff,
-		// An event waiting out its backoff counts as unacknowledged. With the default bound
-		// (4 × Concurrency) one failing endpoint with a few events in backoff stopped every
-		// other rule's deliveries until its retries ran out; events are small, so room for
-		// many lets the others through.
-		MaxAckPending: maxAckPending,
-		Observe:       d.cfg.Observe,
-		Settled:       d.status.Settled,
-	}
+	c := d.cfg.Consumer(d.status)
+	// Deliveries deferred for a busy endpoint are not attempts (handle counts them
+	// apart), but the server counts every delivery.
+	c.MaxDeliver += d.cfg.maxDeferrals()
+	c.Concurrency = d.cfg.Concurrency
+	// An event waiting out its backoff counts as unacknowledged. With the default bound
+	// (4 × Concurrency) one failing endpoint with a few events in backoff stopped every
+	// other rule's deliveries until its retries ran out; events are small, so room for
+	// many lets the others through.
+	c.MaxAckPending = maxAckPending
+	return c
 }
 
 const maxAckPending = 1000
@@ -269,19 +247,19 @@ func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Even
 		// delivery and would keep the event away minutes after a slot freed. Nothing was
 		// sent, so nothing can arrive twice.
 		d.ends.deferOnce(seq)
-		d.delivery("deferred")
+		d.cfg.Delivery("deferred")
 		return bus.RetryIn(busyError(endpoint, d.cfg.PerEndpoint), d.cfg.deferDelay())
 	}
 	defer d.ends.release(endpoint)
 	// The stored bytes are the body: what was signed is exactly what was stored.
 	err := d.post(ctx, *r.Webhook, e, msg.Data(), attempt)
 	if err == nil {
-		d.delivery("delivered")
+		d.cfg.Delivery("delivered")
 		d.status.Delivered(ctx, r)
 		d.log.Debug("webhook delivered", "rule", r.ID, "event", e.ID(), "attempt", attempt)
 		return nil
 	}
-	d.delivery("failed")
+	d.cfg.Delivery("failed")
 	err = d.failed(ctx, r, e, attempt, err)
 	if !fault.IsPermanent(err) && attempt >= d.cfg.MaxAttempts {
 		// The consumer's own limit is above MaxAttempts (deferrals): the last attempt is ours to park.
@@ -299,13 +277,6 @@ func (c Config) deferDelay() time.Duration {
 // on top of MaxAttempts real attempts: often enough that it waits deferWindow at least.
 func (c Config) maxDeferrals() int {
 	return int(deferWindow / c.DeferDelay)
-}
-
-// delivery records how one delivery attempt went.
-func (d *Deliverer) delivery(outcome string) {
-	if d.cfg.OnDelivery != nil {
-		d.cfg.OnDelivery(outcome)
-	}
 }
 
 // failed counts a failed attempt on the rule, disables the endpoint when it has failed

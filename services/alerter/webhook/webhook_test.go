@@ -16,6 +16,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
 
 func TestSignature(t *testing.T) {
@@ -71,14 +72,14 @@ func TestRefusesPrivateAddressesByDefault(t *testing.T) {
 // rule and the event is parked in DEAD; an endpoint that recovers resets the count.
 func TestRetriesThenDisables(t *testing.T) {
 	var mu sync.Mutex
-	status, calls := http.StatusInternalServerError, 0
+	code, calls := http.StatusInternalServerError, 0
 	var keys []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
 		keys = append(keys, r.Header.Get(HeaderIdempotency))
-		w.WriteHeader(status)
+		w.WriteHeader(code)
 	}))
 	defer srv.Close()
 
@@ -99,15 +100,15 @@ func TestRetriesThenDisables(t *testing.T) {
 	}
 	var backoffs []int
 	var bmu sync.Mutex
-	d := New(Config{AllowPrivate: true,
-		MaxAttempts: 10, DisableAfter: 4, Timeout: 2 * time.Second,
+	d := New(Config{AllowPrivate: true, DisableAfter: 4, Policy: status.Policy{
+		MaxAttempts: 10, Timeout: 2 * time.Second,
 		Backoff: func(n int) time.Duration {
 			bmu.Lock()
 			backoffs = append(backoffs, n)
 			bmu.Unlock()
 			return bus.ExponentialBackoff(10*time.Millisecond, 80*time.Millisecond)(n)
 		},
-	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go d.Run(runCtx)
@@ -150,7 +151,7 @@ func TestRetriesThenDisables(t *testing.T) {
 	if calls != 4 {
 		t.Errorf("a disabled webhook was called: %d attempts", calls)
 	}
-	status = http.StatusNoContent
+	code = http.StatusNoContent
 	mu.Unlock()
 
 	// Re-enabled, and the endpoint works again: delivered once.
@@ -202,7 +203,7 @@ func TestPendingRetries(t *testing.T) {
 	}
 	// The second failure of each event waits 2 s: long enough to be seen waiting.
 	backoff := func(n int) time.Duration { return time.Duration(n) * time.Second }
-	d := New(Config{AllowPrivate: true, MaxAttempts: 10, DisableAfter: 100, Timeout: 2 * time.Second, Backoff: backoff},
+	d := New(Config{AllowPrivate: true, DisableAfter: 100, Policy: status.Policy{MaxAttempts: 10, Timeout: 2 * time.Second, Backoff: backoff}},
 		js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -33,6 +33,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -94,7 +95,7 @@ func startEnv(t *testing.T) *env {
 	n, err := node.Start(ctx, node.Config{DataDir: t.TempDir(),
 		Roles: []string{node.RoleIndexer, node.RoleExtractor, node.RoleAlerter, node.RoleAPI},
 		Alerter: alerter.Config{WebhookAllowPrivate: true, SMTP: email.Config{Host: host, Port: portN, TLS: email.NoTLS,
-			From: "alerts@docketwatch.test", Backoff: bus.ExponentialBackoff(time.Second, 4*time.Second)}},
+			From: "alerts@docketwatch.test", Policy: status.Policy{Backoff: bus.ExponentialBackoff(time.Second, 4*time.Second)}}},
 		API: api.Config{HTTP: "127.0.0.1:0", Policy: api.Policy{Token: browserToken, PublicReads: true, Rate: -1}},
 		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	alertrules "github.com/docketwatch/docketwatch/services/alerter/rules"
+	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/api/web"
@@ -467,7 +468,7 @@ func (n *Node) initAlerter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wh := webhook.New(webhook.Config{Observe: n.observe.Observe, OnDelivery: n.deliveries.For("webhook"),
+	wh := webhook.New(webhook.Config{Policy: n.measured(status.Policy{}, alert.ChannelWebhook),
 		AllowPrivate: n.cfg.Alerter.WebhookAllowPrivate}, whJS, rules, n.cfg.Log)
 	n.runStage("webhook", wh.Run)
 	if cfg.SMTP.Host == "" {
@@ -478,13 +479,19 @@ func (n *Node) initAlerter(ctx context.Context) error {
 		return err
 	}
 	smtp := cfg.SMTP
-	smtp.Observe, smtp.OnDelivery = n.observe.Observe, n.deliveries.For("email")
+	smtp.Policy = n.measured(smtp.Policy, alert.ChannelEmail)
 	em, err := email.New(smtp, emJS, rules, n.cfg.Log)
 	if err != nil {
 		return err
 	}
 	n.runStage("email", em.Run)
 	return nil
+}
+
+// measured hooks the delivery policy p of channel to the node's metrics.
+func (n *Node) measured(p status.Policy, channel string) status.Policy {
+	p.Observe, p.OnDelivery = n.observe.Observe, n.deliveries.For(channel)
+	return p
 }
 
 // initAPI serves the API and the web UI on API.HTTP, when set.
