@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -277,30 +276,25 @@ func alertsShow(ctx context.Context, args []string) error {
 // delivers, and how each channel's deliveries go (alert.Rule.DeliveryStatus, as the
 // Alerts page says it).
 func printRule(w io.Writer, r alert.Rule) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
-		}
-	}
-	row("rule", r.ID)
-	row("name", r.Name)
-	row("query", r.Query)
-	row("filters", strings.TrimSuffix(strings.TrimPrefix(ruleNotes(alert.Rule{Filters: r.Filters, DailyCap: r.DailyCap}), "  ["), "]"))
+	f := newFieldWriter(w)
+	f.row("rule", r.ID)
+	f.row("name", r.Name)
+	f.row("query", r.Query)
+	f.row("filters", strings.TrimSuffix(strings.TrimPrefix(ruleNotes(alert.Rule{Filters: r.Filters, DailyCap: r.DailyCap}), "  ["), "]"))
 	if r.Paused {
-		row("paused", "yes: matches nothing until resumed")
+		f.row("paused", "yes: matches nothing until resumed")
 	}
-	row("created", r.CreatedAt.Format(time.DateTime))
+	f.row("created", r.CreatedAt.Format(time.DateTime))
 	if r.Webhook != nil {
-		row("webhook", r.Webhook.URL)
-		row("  delivery", deliveryText(r, alert.ChannelWebhook))
+		f.row("webhook", r.Webhook.URL)
+		f.row("  delivery", deliveryText(r, alert.ChannelWebhook))
 	}
 	if r.Email != nil {
-		row("email", strings.Join(r.Email.To, ", "))
-		row("  delivery", deliveryText(r, alert.ChannelEmail))
+		f.row("email", strings.Join(r.Email.To, ", "))
+		f.row("  delivery", deliveryText(r, alert.ChannelEmail))
 	}
-	row("feed", "/api/v1/alerts/"+r.ID+"/feed.atom (fetched by readers: nothing delivered, no status)")
-	return tw.Flush()
+	f.row("feed", "/api/v1/alerts/"+r.ID+"/feed.atom (fetched by readers: nothing delivered, no status)")
+	return f.flush()
 }
 
 // deliveryText is the channel's status for people, without whether it is failing.

@@ -198,28 +198,23 @@ func cmdJobs(ctx context.Context, args []string) error {
 
 // printJob writes a job as aligned "field: value" lines, what was asked and how far it got.
 func printJob(w io.Writer, j *job.Job) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
-		}
-	}
-	row("job", j.ID)
-	row("kind", j.Kind)
-	row("state", string(j.State))
-	row("selection", describeSelection(j.Selection))
-	row("progress", fmt.Sprintf("%d of %d looked at, %d selected, %s", j.Done, j.Total, j.Selected, plural(int(j.Errors), "error")))
-	row("message", j.Message)
-	row("owner", j.Owner)
-	row("created", j.Created.Format(time.DateTime))
-	row("updated", j.Updated.Format(time.DateTime))
+	f := newFieldWriter(w)
+	f.row("job", j.ID)
+	f.row("kind", j.Kind)
+	f.row("state", string(j.State))
+	f.row("selection", describeSelection(j.Selection))
+	f.row("progress", fmt.Sprintf("%d of %d looked at, %d selected, %s", j.Done, j.Total, j.Selected, plural(int(j.Errors), "error")))
+	f.row("message", j.Message)
+	f.row("owner", j.Owner)
+	f.row("created", j.Created.Format(time.DateTime))
+	f.row("updated", j.Updated.Format(time.DateTime))
 	if !j.Finished.IsZero() {
-		row("finished", j.Finished.Format(time.DateTime))
+		f.row("finished", j.Finished.Format(time.DateTime))
 	}
 	for _, k := range slices.Sorted(maps.Keys(j.Detail)) {
-		row(k, j.Detail[k])
+		f.row(k, j.Detail[k])
 	}
-	return tw.Flush()
+	return f.flush()
 }
 
 // describeSelection says in words which documents a job works on.
