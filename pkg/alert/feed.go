@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -31,9 +32,7 @@ func Published(ctx context.Context, js jetstream.JetStream, subject string) (boo
 // Recent returns up to limit events of a rule stored since since, newest first: the
 // content of the rule's Atom feed.
 func Recent(ctx context.Context, js jetstream.JetStream, ruleID string, since time.Time, limit int) ([]Event, error) {
-	if limit <= 0 {
-		limit = 50
-	}
+	limit = config.Default(limit, 50)
 	ring := make([]Event, 0, limit)
 	next := 0
 	err := scan(ctx, js, RuleSubjects(ruleID), since, func(e Event, _ time.Time) bool {

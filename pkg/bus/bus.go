@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/sync/errgroup"
 	"log/slog"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -87,12 +89,8 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Replicas <= 0 {
-		o.Replicas = 1
-	}
-	if o.Duplicates <= 0 {
-		o.Duplicates = 10 * time.Minute
-	}
+	o.Replicas = config.Default(o.Replicas, 1)
+	o.Duplicates = config.Default(o.Duplicates, 10*time.Minute)
 	return o
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/clock"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
@@ -49,18 +50,10 @@ type Consumer struct {
 }
 
 func (c Consumer) withDefaults() Consumer {
-	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
-	}
-	if c.MaxDeliver <= 0 {
-		c.MaxDeliver = 5
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 1
-	}
-	if c.MaxAckPending <= 0 {
-		c.MaxAckPending = 4 * c.Concurrency
-	}
+	c.AckWait = config.Default(c.AckWait, 30*time.Second)
+	c.MaxDeliver = config.Default(c.MaxDeliver, 5)
+	c.Concurrency = config.Default(c.Concurrency, 1)
+	c.MaxAckPending = config.Default(c.MaxAckPending, 4*c.Concurrency)
 	if c.Backoff == nil {
 		c.Backoff = ExponentialBackoff(time.Second, 5*time.Minute)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/nats-io/nats.go/jetstream"
@@ -39,10 +40,7 @@ type TextFinder struct {
 // Find returns the Text of id at version, published on court's TEXTS subject. It returns
 // an error wrapping ErrTextNotFound, classified permanent, when TEXTS does not hold it.
 func (f TextFinder) Find(ctx context.Context, court string, id filing.DocID, version int64) (filing.Text, error) {
-	skew := f.Skew
-	if skew <= 0 {
-		skew = 5 * time.Second
-	}
+	skew := config.Default(f.Skew, 5*time.Second)
 	at := time.Unix(0, version)
 	for _, start := range []time.Time{at.Add(-skew), at.Add(-24 * time.Hour)} {
 		t, err := f.scan(ctx, Subject(Texts, filing.CourtToken(court)), start, id, version)
@@ -54,10 +52,7 @@ func (f TextFinder) Find(ctx context.Context, court string, id filing.DocID, ver
 }
 
 func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, id filing.DocID, version int64) (filing.Text, error) {
-	batch := f.Batch
-	if batch <= 0 {
-		batch = 256
-	}
+	batch := config.Default(f.Batch, 256)
 	var seqs []uint64
 	err := Scan(ctx, f.JS, Texts, jetstream.ConsumerConfig{
 		FilterSubject: subject, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start, HeadersOnly: true,

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/nats-io/nats.go"
@@ -269,10 +270,7 @@ func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string, 
 	wait := ctx
 	first := time.Duration(0) // the bound on the first answer, when ctx gives none
 	if _, ok := ctx.Deadline(); !ok {
-		first = r.Timeout
-		if first <= 0 {
-			first = 30 * time.Second
-		}
+		first = config.Default(r.Timeout, 30*time.Second)
 		var cancel context.CancelFunc
 		wait, cancel = context.WithTimeout(ctx, first)
 		defer cancel()
@@ -310,10 +308,7 @@ func (r *Remote) gatherAnswers(ctx context.Context, m *nats.Msg, action string, 
 			shards = max(resp.Shards, 1)
 			r.shards.Store(int32(shards))
 			if first > 0 {
-				d := r.ShardWait
-				if d <= 0 {
-					d = 10 * time.Second
-				}
+				d := config.Default(r.ShardWait, 10*time.Second)
 				var cancel context.CancelFunc
 				wait, cancel = context.WithTimeout(ctx, d)
 				defer cancel()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
@@ -199,9 +200,7 @@ func IsQueryError(err error) bool {
 
 // Normalize applies defaults and bounds, and rejects what no index could answer.
 func (q Query) Normalize() (Query, error) {
-	if q.Limit <= 0 {
-		q.Limit = 20
-	}
+	q.Limit = config.Default(q.Limit, 20)
 	if q.Limit > MaxLimit {
 		q.Limit = MaxLimit
 	}
@@ -216,9 +215,7 @@ func (q Query) Normalize() (Query, error) {
 	default:
 		return q, &QueryError{Message: fmt.Sprintf("sort %q is not one of relevance, newest, oldest", q.Sort), Position: -1}
 	}
-	if q.FacetSize <= 0 {
-		q.FacetSize = 10
-	}
+	q.FacetSize = config.Default(q.FacetSize, 10)
 	q.FacetSize = min(q.FacetSize, MaxFacetSize)
 	for _, f := range q.Facets {
 		if !knownFacet(f) {

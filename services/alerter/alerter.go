@@ -94,18 +94,10 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Concurrency <= 0 {
-		c.Concurrency = 2
-	}
-	if c.FreshFor <= 0 {
-		c.FreshFor = 7 * 24 * time.Hour
-	}
-	if c.DigestEvery <= 0 {
-		c.DigestEvery = time.Minute
-	}
-	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
-	}
+	c.Concurrency = config.Default(c.Concurrency, 2)
+	c.FreshFor = config.Default(c.FreshFor, 7*24*time.Hour)
+	c.DigestEvery = config.Default(c.DigestEvery, time.Minute)
+	c.AckWait = config.Default(c.AckWait, 30*time.Second)
 	return c
 }
 

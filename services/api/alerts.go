@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -50,12 +51,8 @@ func AlertRoutes(mux *http.ServeMux, d AlertDeps) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	if d.FeedWindow <= 0 {
-		d.FeedWindow = 90 * 24 * time.Hour
-	}
-	if d.FeedSize <= 0 {
-		d.FeedSize = 50
-	}
+	d.FeedWindow = config.Default(d.FeedWindow, 90*24*time.Hour)
+	d.FeedSize = config.Default(d.FeedSize, 50)
 	a := &alerts{d}
 	mux.HandleFunc("GET /api/v1/alerts", a.list)
 	mux.HandleFunc("POST /api/v1/alerts", a.authorised(a.create))

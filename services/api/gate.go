@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/search"
 )
 
@@ -40,15 +41,9 @@ var ErrTooManySearches = errors.New("too many searches under way")
 // least 2), perClient of them for one client (0: half of total, at least 1), and
 // maxWaiting searches queued per client (0: 16).
 func NewSearchGate(total, perClient, maxWaiting int) *SearchGate {
-	if total <= 0 {
-		total = max(runtime.GOMAXPROCS(0), 2)
-	}
-	if perClient <= 0 {
-		perClient = max(total/2, 1)
-	}
-	if maxWaiting <= 0 {
-		maxWaiting = 16
-	}
+	total = config.Default(total, max(runtime.GOMAXPROCS(0), 2))
+	perClient = config.Default(perClient, max(total/2, 1))
+	maxWaiting = config.Default(maxWaiting, 16)
 	return &SearchGate{total: total, perClient: min(perClient, total), maxWaiting: maxWaiting, clients: map[netip.Addr]*gateClient{}}
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"golang.org/x/time/rate"
 )
 
@@ -84,27 +85,17 @@ func (p Policy) Validate() error {
 }
 
 func (p *Policy) defaults() {
-	if p.MaxBodyBytes <= 0 {
-		p.MaxBodyBytes = 1 << 20
-	}
-	if p.MaxURLBytes <= 0 {
-		p.MaxURLBytes = 8 << 10
-	}
+	p.MaxBodyBytes = config.Default(p.MaxBodyBytes, 1<<20)
+	p.MaxURLBytes = config.Default(p.MaxURLBytes, 8<<10)
 	if p.Rate == 0 {
 		p.Rate = 20
 	}
-	if p.Burst <= 0 {
-		p.Burst = 60
-	}
-	if p.MaxClients <= 0 {
-		p.MaxClients = 10000
-	}
+	p.Burst = config.Default(p.Burst, 60)
+	p.MaxClients = config.Default(p.MaxClients, 10000)
 	if p.WebhookSources == nil {
 		p.WebhookSources = CourtListenerWebhookSources
 	}
-	if p.WebhookMaxBody <= 0 {
-		p.WebhookMaxBody = 4 << 20
-	}
+	p.WebhookMaxBody = config.Default(p.WebhookMaxBody, 4<<20)
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}

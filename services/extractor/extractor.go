@@ -82,15 +82,9 @@ type Deps struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Concurrency <= 0 {
-		c.Concurrency = runtime.NumCPU()
-	}
-	if c.MaxPDFBytes <= 0 {
-		c.MaxPDFBytes = 512 << 20
-	}
-	if c.Workers.Size <= 0 {
-		c.Workers.Size = c.Concurrency
-	}
+	c.Concurrency = config.Default(c.Concurrency, runtime.NumCPU())
+	c.MaxPDFBytes = config.Default(c.MaxPDFBytes, 512<<20)
+	c.Workers.Size = config.Default(c.Workers.Size, c.Concurrency)
 	c.Workers.Env = append(c.Workers.Env, EngineEnv(c.Engine, c.NoOCR)...)
 	return c
 }

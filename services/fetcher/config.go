@@ -118,40 +118,22 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.QuietAfter <= 0 {
-		c.QuietAfter = DefaultQuietAfter
-	}
-	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = 10 * time.Minute
-	}
+	c.QuietAfter = config.Default(c.QuietAfter, DefaultQuietAfter)
+	c.MaxBackoff = config.Default(c.MaxBackoff, 10*time.Minute)
 	if c.SpoolDir == "" {
 		c.SpoolDir = os.TempDir()
 	}
-	if c.SpoolMemory <= 0 {
-		c.SpoolMemory = 8 << 20
-	}
-	if c.JobRetryInterval <= 0 {
-		c.JobRetryInterval = time.Minute
-	}
-	if c.JobAttempts <= 0 {
-		c.JobAttempts = 6
-	}
-	if c.BackfillMaxFailures <= 0 {
-		c.BackfillMaxFailures = 20
-	}
+	c.SpoolMemory = config.Default(c.SpoolMemory, 8<<20)
+	c.JobRetryInterval = config.Default(c.JobRetryInterval, time.Minute)
+	c.JobAttempts = config.Default(c.JobAttempts, 6)
+	c.BackfillMaxFailures = config.Default(c.BackfillMaxFailures, 20)
 	cl := &c.CourtListener
-	if cl.PollInterval <= 0 {
-		cl.PollInterval = DefaultCLPollInterval
-	}
+	cl.PollInterval = config.Default(cl.PollInterval, DefaultCLPollInterval)
 	if cl.Field == "" {
 		cl.Field = courtlistener.DateModified
 	}
-	if cl.Lookback <= 0 {
-		cl.Lookback = DefaultLookback
-	}
-	if c.PACER.Interval <= 0 {
-		c.PACER.Interval = DefaultPACERInterval
-	}
+	cl.Lookback = config.Default(cl.Lookback, DefaultLookback)
+	c.PACER.Interval = config.Default(c.PACER.Interval, DefaultPACERInterval)
 	return c
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/search"
@@ -63,12 +64,8 @@ type ReindexOptions struct {
 }
 
 func (o ReindexOptions) withDefaults() ReindexOptions {
-	if o.MaxDocs <= 0 {
-		o.MaxDocs = 2000
-	}
-	if o.MaxBytes <= 0 {
-		o.MaxBytes = 16 << 20
-	}
+	o.MaxDocs = config.Default(o.MaxDocs, 2000)
+	o.MaxBytes = config.Default(o.MaxBytes, 16<<20)
 	if o.CatchUpGap == 0 {
 		o.CatchUpGap = 100
 	}

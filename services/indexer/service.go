@@ -6,17 +6,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/telemetry"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -44,15 +45,9 @@ type Config struct {
 var ErrNotHolding = errors.New("this indexer no longer holds its shard: stopped so that another can")
 
 func (c Config) withDefaults() Config {
-	if c.MaxDocs <= 0 {
-		c.MaxDocs = 500
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = 8 << 20
-	}
-	if c.FlushInterval <= 0 {
-		c.FlushInterval = 200 * time.Millisecond
-	}
+	c.MaxDocs = config.Default(c.MaxDocs, 500)
+	c.MaxBytes = config.Default(c.MaxBytes, 8<<20)
+	c.FlushInterval = config.Default(c.FlushInterval, 200*time.Millisecond)
 	return c
 }
 

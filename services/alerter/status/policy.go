@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 )
 
 // Policy is how a channel delivers: how long one attempt may take, how often and how far
@@ -28,12 +29,8 @@ type Policy struct {
 
 // WithDefaults fills what p leaves unset, with the channel's own timeout and backoff.
 func (p Policy) WithDefaults(timeout time.Duration, backoff func(attempt int) time.Duration) Policy {
-	if p.Timeout <= 0 {
-		p.Timeout = timeout
-	}
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 8
-	}
+	p.Timeout = config.Default(p.Timeout, timeout)
+	p.MaxAttempts = config.Default(p.MaxAttempts, 8)
 	if p.Backoff == nil {
 		p.Backoff = backoff
 	}

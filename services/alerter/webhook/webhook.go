@@ -25,6 +25,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
@@ -126,18 +127,10 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	c.Policy = c.Policy.WithDefaults(10*time.Second, bus.ExponentialBackoff(2*time.Second, 10*time.Minute))
-	if c.DisableAfter <= 0 {
-		c.DisableAfter = 20
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 8
-	}
-	if c.DeferDelay <= 0 {
-		c.DeferDelay = time.Second
-	}
-	if c.PerEndpoint <= 0 {
-		c.PerEndpoint = max(1, c.Concurrency/4)
-	}
+	c.DisableAfter = config.Default(c.DisableAfter, 20)
+	c.Concurrency = config.Default(c.Concurrency, 8)
+	c.DeferDelay = config.Default(c.DeferDelay, time.Second)
+	c.PerEndpoint = config.Default(c.PerEndpoint, max(1, c.Concurrency/4))
 	c.PerEndpoint = min(c.PerEndpoint, c.Concurrency)
 	if c.Client == nil {
 		c.Client = SafeClient(c.Timeout, c.AllowPrivate)

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fanout"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
@@ -98,21 +99,13 @@ type Engine struct {
 
 // New returns an Engine.
 func New(opt Options) *Engine {
-	if opt.Workers <= 0 {
-		opt.Workers = runtime.NumCPU()
-	}
+	opt.Workers = config.Default(opt.Workers, runtime.NumCPU())
 	if opt.Lang == "" {
 		opt.Lang = DefaultLang
 	}
-	if opt.DPI <= 0 {
-		opt.DPI = DefaultDPI
-	}
-	if opt.MaxPixels <= 0 {
-		opt.MaxPixels = DefaultMaxPixels
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = DefaultTimeout
-	}
+	opt.DPI = config.Default(opt.DPI, DefaultDPI)
+	opt.MaxPixels = config.Default(opt.MaxPixels, DefaultMaxPixels)
+	opt.Timeout = config.Default(opt.Timeout, DefaultTimeout)
 	if opt.MemoryLimit == 0 {
 		opt.MemoryLimit = poppler.DefaultMemoryLimit
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/extractor/ocr"
@@ -85,9 +86,7 @@ func Extract(ctx context.Context, data []byte, opt Options) (Result, error) {
 		opt.OCR = defaultOCR()
 	}
 	popt := opt.Poppler
-	if popt.MaxPages <= 0 {
-		popt.MaxPages = opt.MaxPages
-	}
+	popt.MaxPages = config.Default(popt.MaxPages, opt.MaxPages)
 	switch opt.Engine {
 	case "", Auto:
 		return auto(ctx, data, opt, popt)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fanout"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -79,11 +80,7 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 	if err != nil {
 		return nil, fault.PermanentErr(fmt.Errorf("reading page tree: %w", err))
 	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, max(len(nodes), 1))
+	workers := min(config.Default(opt.Workers, runtime.GOMAXPROCS(0)), max(len(nodes), 1))
 
 	pages = make([]PageResult, len(nodes))
 	lines := make([][]string, len(nodes))

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -129,21 +130,13 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Size <= 0 {
-		c.Size = 1
-	}
-	if c.Timeout <= 0 {
-		c.Timeout = 2 * time.Minute
-	}
-	if c.TimeoutPerMB <= 0 {
-		c.TimeoutPerMB = 30 * time.Second
-	}
+	c.Size = config.Default(c.Size, 1)
+	c.Timeout = config.Default(c.Timeout, 2*time.Minute)
+	c.TimeoutPerMB = config.Default(c.TimeoutPerMB, 30*time.Second)
 	if c.MaxMemory == 0 {
 		c.MaxMemory = 3 << 30
 	}
-	if c.MaxUses <= 0 {
-		c.MaxUses = 500
-	}
+	c.MaxUses = config.Default(c.MaxUses, 500)
 	return c
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/clock"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/services/fetcher/courthttp"
 )
@@ -119,24 +120,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 5
 	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = time.Second
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = time.Minute
-	}
-	if cfg.MaxWait <= 0 {
-		cfg.MaxWait = 2 * time.Minute
-	}
-	if cfg.MaxResponseBytes <= 0 {
-		cfg.MaxResponseBytes = 32 << 20
-	}
-	if cfg.MaxPDFBytes <= 0 {
-		cfg.MaxPDFBytes = 1 << 30
-	}
-	if cfg.DocketCache <= 0 {
-		cfg.DocketCache = 4096
-	}
+	cfg.Backoff = config.Default(cfg.Backoff, time.Second)
+	cfg.MaxBackoff = config.Default(cfg.MaxBackoff, time.Minute)
+	cfg.MaxWait = config.Default(cfg.MaxWait, 2*time.Minute)
+	cfg.MaxResponseBytes = config.Default(cfg.MaxResponseBytes, 32<<20)
+	cfg.MaxPDFBytes = config.Default(cfg.MaxPDFBytes, 1<<30)
+	cfg.DocketCache = config.Default(cfg.DocketCache, 4096)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
@@ -150,12 +151,8 @@ type Source struct {
 
 // NewSource returns a Source reading through c.
 func NewSource(c *Client, cfg SourceConfig) *Source {
-	if cfg.MaxPages <= 0 {
-		cfg.MaxPages = 10
-	}
-	if cfg.FetchAttempts <= 0 {
-		cfg.FetchAttempts = 2
-	}
+	cfg.MaxPages = config.Default(cfg.MaxPages, 10)
+	cfg.FetchAttempts = config.Default(cfg.FetchAttempts, 2)
 	if cfg.Overlap == 0 {
 		cfg.Overlap = DefaultOverlap
 	}

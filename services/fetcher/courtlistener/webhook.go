@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/fault"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/pkg/fault"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -66,10 +68,7 @@ func (m *MemorySeen) Mark(_ context.Context, key string) error {
 	if _, ok := m.keys[key]; ok {
 		return nil
 	}
-	limit := m.Max
-	if limit <= 0 {
-		limit = 100000
-	}
+	limit := config.Default(m.Max, 100000)
 	for len(m.order) >= limit {
 		delete(m.keys, m.order[0])
 		m.order = m.order[1:]
@@ -126,9 +125,7 @@ func NewWebhookHandler(cfg WebhookConfig) (*WebhookHandler, error) {
 	if cfg.Seen == nil || cfg.Queue == nil {
 		return nil, errors.New("webhook handler: Seen and Queue are required")
 	}
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = 4 << 20
-	}
+	cfg.MaxBody = config.Default(cfg.MaxBody, 4<<20)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/fetcher/courthttp"
@@ -93,12 +94,8 @@ func NewPoller(cfg Config) *Poller {
 	if cfg.MinInterval == 0 {
 		cfg.MinInterval = 5 * time.Minute
 	}
-	if cfg.MaxSeen <= 0 {
-		cfg.MaxSeen = 2000
-	}
-	if cfg.MaxBytes <= 0 {
-		cfg.MaxBytes = MaxFeedBytes
-	}
+	cfg.MaxSeen = config.Default(cfg.MaxSeen, 2000)
+	cfg.MaxBytes = config.Default(cfg.MaxBytes, MaxFeedBytes)
 	if cfg.URL == nil {
 		cfg.URL = FeedURL
 	}

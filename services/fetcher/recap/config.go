@@ -48,15 +48,9 @@ func (c Config) withDefaults() Config {
 	if len(c.Recheck) == 0 {
 		c.Recheck = []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 168 * time.Hour}
 	}
-	if c.Interval <= 0 {
-		c.Interval = time.Minute
-	}
-	if c.Poll <= 0 {
-		c.Poll = 5 * time.Minute
-	}
-	if c.Lease <= 0 {
-		c.Lease = 2 * time.Minute
-	}
+	c.Interval = config.Default(c.Interval, time.Minute)
+	c.Poll = config.Default(c.Poll, 5*time.Minute)
+	c.Lease = config.Default(c.Lease, 2*time.Minute)
 	return c
 }
 

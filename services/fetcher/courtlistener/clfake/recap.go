@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/config"
 )
 
 // This file fakes RECAP's document APIs: recap-query/ (the fast lookup of what RECAP
@@ -69,9 +71,7 @@ type fetchRow struct {
 
 // SetRECAP configures purchases.
 func (s *Server) SetRECAP(cfg RECAPConfig) {
-	if cfg.Step <= 0 {
-		cfg.Step = 20 * time.Millisecond
-	}
+	cfg.Step = config.Default(cfg.Step, 20*time.Millisecond)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recapLocked().cfg = cfg

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/config"
 )
 
 // Config configures the fake. Zero fields take the defaults noted.
@@ -96,18 +98,12 @@ func New(cfg Config) *Server {
 	if len(cfg.Courts) == 0 {
 		cfg.Courts = []string{"nysd", "cand", "nysb", "ca9"}
 	}
-	if cfg.DocketsPerCourt <= 0 {
-		cfg.DocketsPerCourt = 25
-	}
-	if cfg.DocumentsPerCourt <= 0 {
-		cfg.DocumentsPerCourt = 500
-	}
+	cfg.DocketsPerCourt = config.Default(cfg.DocketsPerCourt, 25)
+	cfg.DocumentsPerCourt = config.Default(cfg.DocumentsPerCourt, 500)
 	if cfg.Start.IsZero() {
 		cfg.Start = time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
 	}
-	if cfg.Span <= 0 {
-		cfg.Span = 30 * 24 * time.Hour
-	}
+	cfg.Span = config.Default(cfg.Span, 30*24*time.Hour)
 	if cfg.Token == "" {
 		cfg.Token = strings.Repeat("a", 40)
 	}
@@ -320,10 +316,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.ThrottleEvery > 0 && n%f.ThrottleEvery == 0 {
-		ra := f.RetryAfter
-		if ra <= 0 {
-			ra = 1
-		}
+		ra := config.Default(f.RetryAfter, 1)
 		s.throttled(rec, "5/min", ra)
 		return
 	}
