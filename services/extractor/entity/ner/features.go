@@ -41,6 +41,8 @@ const (
 	fKindPrevGaz
 	fWordKind
 	fDocCase
+	fPhrase
+	fPhraseMode
 )
 
 // Word kinds by capitalisation.
@@ -72,6 +74,9 @@ type seq struct {
 	first []bool   // first word of its line
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
+	// phrase is the gazetteer entry the word stands in: its classes (gazLoc, gazOrg,
+	// gazPer, shifted down) and the word's place in it (phraseB, I, L or U), 0 for none.
+	phrase []uint8
 	// common is the set of words the training data writes in lower case: a capitalised
 	// word in it is likelier a defined term or a heading's word than a name.
 	common wordSet
@@ -84,12 +89,13 @@ func (s *seq) reset(n int) {
 	grow := func(k int) bool { return cap(s.lower) < k }
 	if grow(n) {
 		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
-			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n), common: s.common}
+			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n),
+			phrase: make([]uint8, n), common: s.common}
 		return
 	}
 	s.hw = s.hw[:n]
 	s.lower, s.shape, s.kind, s.gaz, s.mode, s.first = s.lower[:n], s.shape[:n], s.kind[:n], s.gaz[:n], s.mode[:n], s.first[:n]
-	s.doc = s.doc[:n]
+	s.doc, s.phrase = s.doc[:n], s.phrase[:n]
 }
 
 // prepare fills s for words standing on the given lines, in a document of context ctx
@@ -107,12 +113,13 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
-		s.gaz[i] = gz[s.hw[i]]
+		s.gaz[i] = gz.get(s.hw[i])
 		s.doc[i] = ctx[s.hw[i]]
 		if s.common.has(s.hw[i]) {
 			s.doc[i] |= ctxCommon
 		}
 	}
+	s.matchPhrases(lines, need, gz)
 	for i := 0; i < len(words); {
 		j := i + 1
 		for j < len(words) && lines[j] == lines[i] {
@@ -123,6 +130,52 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 			s.mode[k] = m
 		}
 		i = j
+	}
+}
+
+// A word's place in a gazetteer entry.
+const (
+	phraseB = 1 + iota // first of several
+	phraseI
+	phraseL // last of several
+	phraseU // the entry's only word
+)
+
+// matchPhrases marks the longest gazetteer entries of places, organisations and people,
+// left to right: an entry starts and ends with a capitalised word of one line.
+func (s *seq) matchPhrases(lines []int, need []bool, gz *hashTable) {
+	clear(s.phrase)
+	capital := func(i int) bool { return s.kind[i] == kindTitle || s.kind[i] == kindCaps }
+	for i := 0; i < len(s.kind); i++ {
+		if !capital(i) || need != nil && !need[i] || s.gaz[i]&(gazPhrase|gazPrefix) == 0 {
+			continue
+		}
+		n, classes := 0, s.gaz[i]&gazPhrase
+		if classes != 0 {
+			n = 1
+		}
+		h, v := s.hw[i], s.gaz[i]
+		for j := i + 1; v&gazPrefix != 0 && j < len(s.kind) && j-i < MaxGazWords && (need == nil || need[j]) && lines[j] == lines[i]; j++ {
+			h = hashStr(h, s.lower[j])
+			v = gz.get(h)
+			if v&gazPhrase != 0 && capital(j) {
+				n, classes = j-i+1, v&gazPhrase
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		c := uint8(classes/gazLoc) << 2
+		if n == 1 {
+			s.phrase[i] = c | phraseU
+			continue
+		}
+		s.phrase[i] = c | phraseB
+		for k := i + 1; k < i+n-1; k++ {
+			s.phrase[k] = c | phraseI
+		}
+		s.phrase[i+n-1] = c | phraseL
+		i += n - 1
 	}
 }
 
@@ -296,7 +349,7 @@ func hashStr(h uint32, s string) uint32 {
 }
 
 // seeds are the templates' hash seeds.
-var seeds = func() (s [fDocCase + 1]uint32) {
+var seeds = func() (s [fPhraseMode + 1]uint32) {
 	for t := range s {
 		s[t] = hashU32(fnvOffset, uint32(t))
 	}
@@ -381,6 +434,10 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
 		hashU32(hashU32(seeds[fDocCase], s.kindAt(i)), uint32(s.doc[i])),
 	)
+	if ph := s.phrase[i]; ph != 0 {
+		out = append(out, hashU32(seeds[fPhrase], uint32(ph)),
+			hashU32(hashU32(seeds[fPhraseMode], uint32(ph)), uint32(s.mode[i])))
+	}
 	if n := len(w); n >= 4 {
 		out = append(out,
 			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
