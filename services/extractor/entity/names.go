@@ -227,14 +227,16 @@ func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span)
 }
 
 // onlyRoles says whether words are all roles or words of procedure ("Employer", "ET
-// AL."): no name.
+// AL."): no name, unless together they name a place ("United States").
 func onlyRoles(text string, ws []ner.Token) bool {
-	for _, w := range ws {
-		if !ner.IsRole(strings.ToLower(text[w.Start:w.End])) {
+	words := make([]string, len(ws))
+	for i, w := range ws {
+		words[i] = text[w.Start:w.End]
+		if !ner.IsRole(strings.ToLower(words[i])) {
 			return false
 		}
 	}
-	return true
+	return !ner.IsGazetteerPlace(words)
 }
 
 // joinSuffixed joins a name to the company name right after it on the same line when a

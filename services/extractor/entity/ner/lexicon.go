@@ -120,6 +120,16 @@ func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 
 // "borrower", "employer"), which alone is no name.
 func IsRole(lower string) bool { return roles[lower] }
 
+// IsGazetteerPlace says whether words (as Tokenize splits them, in any case) name a
+// place of the gazetteer ("United States", whose words are each words of procedure).
+func IsGazetteerPlace(words []string) bool {
+	h := uint32(fnvOffset)
+	for _, w := range words {
+		h = hashStr(h, strings.ToLower(w))
+	}
+	return len(words) > 0 && gazetteers().get(h)&gazLoc != 0
+}
+
 // gazetteer returns the classes of a lower-cased word.
 func gazetteer(lower string) uint32 { return gazetteers().get(hashStr(fnvOffset, lower)) }
 
