@@ -14,25 +14,6 @@ import (
 //go:embed data/firstnames.txt
 var firstNamesTxt string
 
-// gazetteerTxt lists names of places, organisations and people, and the words of
-// people's and companies' names, from openly licensed lists (cmd/build-gazetteer,
-// data/ATTRIBUTION.md): a class, a tab and the entry's lower-cased words a line.
-//
-//go:embed data/gazetteer.txt
-var gazetteerTxt string
-
-// The classes of gazetteer.txt.
-const (
-	GazLoc     = "loc"     // a place: country, subdivision, city, river, mountain
-	GazOrg     = "org"     // an organisation
-	GazPer     = "per"     // a person
-	GazName    = "name"    // a word of a person's name, first or last
-	GazCompany = "company" // a word of a company's name
-)
-
-// MaxGazWords is the length, in words, of the longest gazetteer entry.
-const MaxGazWords = 5
-
 // Gazetteer classes, as bits.
 const (
 	gazFirstName = 1 << iota
@@ -53,8 +34,6 @@ const (
 	numGaz    = iota
 	gazPhrase = gazLoc | gazOrg | gazPer
 )
-
-var gazClasses = map[string]uint32{GazLoc: gazLoc, GazOrg: gazOrg, GazPer: gazPer, GazName: gazName, GazCompany: gazCompany}
 
 // CorpSuffixes are the lower-cased legal forms of companies ("inc.", "llc").
 var CorpSuffixes = setOf("inc", "inc.", "incorporated", "llc", "l.l.c.", "corp", "corp.", "corporation", "co", "co.",
@@ -135,15 +114,14 @@ func gazetteer(lower string) uint32 { return gazetteers().get(hashStr(fnvOffset,
 
 // gazetteers merges the classes into one table, so that a word costs one look-up, by
 // the hash of its lower case that the features take anyway. An entry of several words
-// is keyed by their chained hash (phraseHash), and each of its proper prefixes is marked
+// is keyed by the chained hash of its words, and each of its proper prefixes is marked
 // gazPrefix, so that matching stops at the first word that starts no entry.
 var gazetteers = sync.OnceValue(func() *hashTable {
-	m := newHashTable(1 << 18)
-	for l := range strings.SplitSeq(firstNamesTxt, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m.or(hashStr(fnvOffset, l), gazFirstName)
-		}
+	m := newHashTable(gazSlots)
+	if err := m.addCompiled(gazetteerBin); err != nil {
+		panic(err) // the embedded file, checked by TestCompiledGazetteer
 	}
+	m.addEntries(firstNamesTxt, gazFirstName)
 	for _, c := range []struct {
 		bit uint32
 		set map[string]bool
@@ -153,64 +131,5 @@ var gazetteers = sync.OnceValue(func() *hashTable {
 			m.or(hashStr(fnvOffset, w), c.bit)
 		}
 	}
-	for l := range strings.SplitSeq(gazetteerTxt, "\n") {
-		class, entry, ok := strings.Cut(l, "\t")
-		if !ok {
-			continue
-		}
-		h := uint32(fnvOffset)
-		for {
-			w, rest, more := strings.Cut(entry, " ")
-			h = hashStr(h, w)
-			if !more {
-				break
-			}
-			m.or(h, gazPrefix)
-			entry = rest
-		}
-		m.or(h, gazClasses[class])
-	}
 	return m
 })
-
-// hashTable maps hashes to class bits by open addressing: faster to fill and to read
-// than a map, as every capitalised word of every document is looked up.
-type hashTable struct {
-	keys, vals []uint32
-	mask       uint32
-}
-
-func newHashTable(size int) *hashTable {
-	return &hashTable{keys: make([]uint32, size), vals: make([]uint32, size), mask: uint32(size - 1)}
-}
-
-func (t *hashTable) get(h uint32) uint32 {
-	if h == 0 {
-		h = 1 // 0 marks a free slot
-	}
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch t.keys[i] {
-		case h:
-			return t.vals[i]
-		case 0:
-			return 0
-		}
-	}
-}
-
-// or adds bits to h's classes; the table must keep a free slot.
-func (t *hashTable) or(h, bits uint32) {
-	if h == 0 {
-		h = 1
-	}
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch t.keys[i] {
-		case h:
-			t.vals[i] |= bits
-			return
-		case 0:
-			t.keys[i], t.vals[i] = h, bits
-			return
-		}
-	}
-}

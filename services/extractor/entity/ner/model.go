@@ -74,7 +74,11 @@ type Model struct {
 	version func() string // the file's hash, taken when first asked
 }
 
-const magic = "docketwatch-ner/3\n"
+const magic = "docketwatch-ner/4\n"
+
+// header is the size of what follows the magic line: the table bits, the scale and the
+// sum of the gazetteer the model was trained with.
+const header = 16
 
 // vocabBits sizes the vocabulary bit set: 2^20 bits, 128 KiB.
 const vocabBits = 20
@@ -84,12 +88,17 @@ func (m *Model) Version() string { return m.version() }
 
 // Load reads a model file as WriteTo writes it.
 func Load(b []byte) (*Model, error) {
-	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+8 {
+	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+header {
 		return nil, errors.New("loading ner model: not a model file")
 	}
 	p := b[len(magic):]
 	m := &Model{bits: binary.LittleEndian.Uint32(p), scale: math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))}
-	p = p[8:]
+	// The features read the gazetteer: a model trained with another would score with
+	// features it never learnt.
+	if sum := binary.LittleEndian.Uint64(p[8:]); sum != gazetteerSum() {
+		return nil, fmt.Errorf("loading ner model: trained with gazetteer %016x, this build has %016x: run scripts/train-ner", sum, gazetteerSum())
+	}
+	p = p[header:]
 	if m.bits < 8 || m.bits > 24 {
 		return nil, fmt.Errorf("loading ner model: table of 2^%d rows", m.bits)
 	}
@@ -115,13 +124,15 @@ func Load(b []byte) (*Model, error) {
 	return m, nil
 }
 
-// WriteTo writes the model file: a magic line, the table size, the scale, then the
+// WriteTo writes the model file: a magic line, the table size, the scale, the
+// gazetteer's sum, then the
 // transition and feature weights, little-endian.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights))+8*(len(m.vocab)+len(m.common)))
+	b := make([]byte, 0, len(magic)+header+2*(len(m.trans)+len(m.weights))+8*(len(m.vocab)+len(m.common)))
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint32(b, m.bits)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scale))
+	b = binary.LittleEndian.AppendUint64(b, gazetteerSum())
 	for _, v := range m.trans {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
@@ -332,3 +343,9 @@ func mentionsOf(tags []int) []Mention {
 
 // known says whether a word, by the hash of its lower case, is in the vocabulary.
 func (m *Model) known(hw uint32) bool { return m.vocab.has(hw) }
+
+// gazetteerSum identifies the embedded gazetteer.
+var gazetteerSum = sync.OnceValue(func() uint64 {
+	sum := sha256.Sum256(gazetteerBin)
+	return binary.LittleEndian.Uint64(sum[:])
+})

@@ -2,6 +2,7 @@ package ner
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -93,6 +94,34 @@ func TestModelFile(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte("not a model"), b.Bytes()[:b.Len()-1]} {
 		if _, err := Load(bad); err == nil {
 			t.Errorf("Load of %d bytes: got no error", len(bad))
+		}
+	}
+}
+
+// TestCompiledGazetteer checks that the embedded gazetteer.bin is gazetteer.txt
+// compiled, and that the table answers for an entry of one word and one of several.
+func TestCompiledGazetteer(t *testing.T) {
+	txt, err := os.ReadFile("data/gazetteer.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(CompileGazetteer(string(txt)), gazetteerBin) {
+		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled: run scripts/build-gazetteer")
+	}
+	for _, tc := range []struct {
+		words []string
+		want  uint32
+	}{
+		{[]string{"France"}, gazLoc},
+		{[]string{"United", "States"}, gazLoc},
+		{[]string{"United"}, gazPrefix},
+	} {
+		h := uint32(fnvOffset)
+		for _, w := range tc.words {
+			h = hashStr(h, strings.ToLower(w))
+		}
+		if got := gazetteers().get(h); got&tc.want == 0 {
+			t.Errorf("%q has classes %b; want %b among them", tc.words, got, tc.want)
 		}
 	}
 }

