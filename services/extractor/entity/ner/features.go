@@ -80,6 +80,9 @@ type seq struct {
 	// common is the set of words the training data writes in lower case: a capitalised
 	// word in it is likelier a defined term or a heading's word than a name.
 	common wordSet
+	// hide are gazetteer classes the features do not see: training hides the lists of
+	// names from some sentences (TrainOptions.HideLists).
+	hide uint32
 	// arena holds lower-case words: a string made from it stays valid, as the arena is
 	// only appended to, and a full one is replaced, never reused.
 	arena []byte
@@ -113,7 +116,7 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
-		s.gaz[i] = gz.get(s.hw[i])
+		s.gaz[i] = gz.get(s.hw[i]) &^ s.hide
 		s.doc[i] = ctx[s.hw[i]]
 		if s.common.has(s.hw[i]) {
 			s.doc[i] |= ctxCommon

@@ -33,6 +33,8 @@ const (
 	gazPrefix // the first words of a longer entry
 	numGaz    = iota
 	gazPhrase = gazLoc | gazOrg | gazPer
+	// nameLists are the classes that list names rather than kinds of words.
+	nameLists = gazFirstName | gazLoc | gazOrg | gazPer | gazName | gazCompany | gazPrefix
 )
 
 // CorpSuffixes are the lower-cased legal forms of companies ("inc.", "llc").
