@@ -409,9 +409,43 @@ func (s *seq) gazAt(i int) uint32 {
 // once, so that the model learns what an unseen word's shape and context say, as it
 // must for a name it has never met.
 func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
+	return s.contextFeatures(i, s.wordFeatures(i, out, rare), rare)
+}
+
+// wordFeatures appends the features that word i's spelling alone decides (its lower
+// case, shape and kind, and so its gazetteer classes): the tagger sums their weights
+// once per distinct word (Tagger.wordEmission).
+func (s *seq) wordFeatures(i int, out []uint32, rare bool) []uint32 {
 	w, hw := s.lower[i], s.hw[i]
 	if rare {
 		w, hw = "<rare>", rareHash
+	}
+	out = append(out,
+		seeds[fBias],
+		hashU32(seeds[fWord], hw),
+		hashU32(seeds[fShape], s.shape[i]),
+		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
+	)
+	if n := len(w); n >= 4 {
+		out = append(out,
+			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
+			hashStr(seeds[fPrefix3], prefixRunes(w, 3)),
+			hashStr(seeds[fSuffix2], suffixRunes(w, 2)),
+			hashStr(seeds[fSuffix3], suffixRunes(w, 3)),
+			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
+		)
+	}
+	for b := s.gaz[i]; b != 0; b &= b - 1 {
+		out = append(out, hashU32(seeds[fGaz], uint32(bits.TrailingZeros32(b))))
+	}
+	return out
+}
+
+// contextFeatures appends the features of word i in its context.
+func (s *seq) contextFeatures(i int, out []uint32, rare bool) []uint32 {
+	hw := s.hw[i]
+	if rare {
+		hw = rareHash
 	}
 	first := uint32(0)
 	if s.first[i] {
@@ -419,9 +453,6 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 	}
 	prev, next := s.wordHash(i-1), s.wordHash(i+1)
 	out = append(out,
-		seeds[fBias],
-		hashU32(seeds[fWord], hw),
-		hashU32(seeds[fShape], s.shape[i]),
 		hashU32(hashU32(hashU32(seeds[fKindInLine], s.kindAt(i)), uint32(s.mode[i])), first),
 		hashU32(seeds[fPrevWord], prev),
 		hashU32(seeds[fNextWord], next),
@@ -434,24 +465,14 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 		hashU32(hashU32(hashU32(seeds[fKinds], s.kindAt(i-1)), s.kindAt(i)), s.kindAt(i+1)),
 		hashU32(hashU32(seeds[fKindNextGaz], s.kindAt(i)), s.gazAt(i+1)),
 		hashU32(hashU32(seeds[fKindPrevGaz], s.kindAt(i)), s.gazAt(i-1)),
-		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
 		hashU32(hashU32(seeds[fDocCase], s.kindAt(i)), uint32(s.doc[i])),
 	)
 	if ph := s.phrase[i]; ph != 0 {
 		out = append(out, hashU32(seeds[fPhrase], uint32(ph)),
 			hashU32(hashU32(seeds[fPhraseMode], uint32(ph)), uint32(s.mode[i])))
 	}
-	if n := len(w); n >= 4 {
-		out = append(out,
-			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
-			hashStr(seeds[fPrefix3], prefixRunes(w, 3)),
-			hashStr(seeds[fSuffix2], suffixRunes(w, 2)),
-			hashStr(seeds[fSuffix3], suffixRunes(w, 3)),
-			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
-		)
-	}
 	for _, g := range [...]struct{ seed, bits uint32 }{
-		{seeds[fGaz], s.gaz[i]}, {seeds[fNextGaz], s.gazAt(i + 1)}, {seeds[fPrevGaz], s.gazAt(i - 1)}, {seeds[fNext2Gaz], s.gazAt(i + 2)},
+		{seeds[fNextGaz], s.gazAt(i + 1)}, {seeds[fPrevGaz], s.gazAt(i - 1)}, {seeds[fNext2Gaz], s.gazAt(i + 2)},
 	} {
 		for b := g.bits; b != 0; b &= b - 1 {
 			out = append(out, hashU32(g.seed, uint32(bits.TrailingZeros32(b))))

@@ -170,13 +170,54 @@ type Tagger struct {
 	need  []bool
 	tags  []int
 	spans []Span
+	// cache keeps the summed weights of the word features (seq.wordFeatures) of the
+	// words met lately, by their lower case's hash, shape and kind: direct-mapped, a
+	// word evicting another of its slot.
+	cache *wordCache
+}
+
+const wordCacheSize = 1 << 12
+
+type wordCache struct {
+	keys [wordCacheSize]uint64
+	emit [wordCacheSize][numTags]int32
 }
 
 // Model is the tagger's model.
 func (t *Tagger) Model() *Model { return t.m }
 
 // NewTagger returns a tagger of m.
-func (m *Model) NewTagger() *Tagger { return &Tagger{m: m, s: seq{common: m.common}} }
+func (m *Model) NewTagger() *Tagger {
+	return &Tagger{m: m, s: seq{common: m.common}, cache: new(wordCache)}
+}
+
+// wordEmission returns the summed weights of word i's word features, from the cache
+// when the word was met lately.
+func (t *Tagger) wordEmission(i int, mask uint32) *[numTags]int32 {
+	s := &t.s
+	key := uint64(s.hw[i])<<32 | uint64(hashU32(s.shape[i], uint32(s.kind[i])))
+	key |= 1 // 0 marks a free slot
+	slot := (s.hw[i] ^ s.shape[i]) & (wordCacheSize - 1)
+	e := &t.cache.emit[slot]
+	if t.cache.keys[slot] == key {
+		return e
+	}
+	t.feats = s.wordFeatures(i, t.feats[:0], !t.m.known(s.hw[i]))
+	*e = [numTags]int32{}
+	t.sum(e, mask)
+	t.cache.keys[slot] = key
+	return e
+}
+
+// sum adds the weights of the features t.feats to e.
+func (t *Tagger) sum(e *[numTags]int32, mask uint32) {
+	for _, f := range t.feats {
+		row := (*[numTags]int16)(t.m.weights[(f&mask)*numTags:])
+		for k := range e {
+			e[k] += int32(row[k])
+		}
+	}
+}
 
 // Tag finds the names among text's tokens, in a document of context ctx. The spans are
 // valid until the next call.
@@ -249,14 +290,9 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 		}
 		emit := t.emit[:(b-a)*numTags]
 		for i := a; i < b; i++ {
-			t.feats = t.s.features(i, t.feats[:0], !t.m.known(t.s.hw[i]))
-			var e [numTags]int32
-			for _, f := range t.feats {
-				row := (*[numTags]int16)(t.m.weights[(f&mask)*numTags:])
-				for k := range e {
-					e[k] += int32(row[k])
-				}
-			}
+			e := *t.wordEmission(i, mask)
+			t.feats = t.s.contextFeatures(i, t.feats[:0], !t.m.known(t.s.hw[i]))
+			t.sum(&e, mask)
 			copy(emit[(i-a)*numTags:], e[:])
 		}
 		start := 0 // after an O
