@@ -39,7 +39,7 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	tagged := doc.boolBuf2(len(toks))
 	var parts []ner.Span
 	doc.spans = splitLines(doc.spans[:0], text, toks, doc.tagger.Tag(text, toks, doc.context))
-	for _, sp := range joinSuffixed(text, toks, doc.spans) {
+	for _, sp := range joinSuffixed(text, toks, joinOf(text, toks, doc.spans)) {
 		parts = parts[:0]
 		for _, p := range splitPersonOf(nil, text, toks, sp) {
 			parts = splitAnd(parts, text, toks, p)
@@ -227,16 +227,18 @@ func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span)
 }
 
 // onlyRoles says whether words are all roles or words of procedure ("Employer", "ET
-// AL."): no name, unless together they name a place ("United States").
+// AL."), or in capitals all generic words ("OFFICE OF THE CLERK", a heading): no name,
+// unless together they name a place ("United States").
 func onlyRoles(text string, ws []ner.Token) bool {
 	words := make([]string, len(ws))
+	roles, generic := true, true
 	for i, w := range ws {
 		words[i] = text[w.Start:w.End]
-		if !ner.IsRole(strings.ToLower(words[i])) {
-			return false
-		}
+		lw := strings.ToLower(words[i])
+		roles = roles && ner.IsRole(lw)
+		generic = generic && ner.IsGeneric(lw) && isAllCaps(words[i])
 	}
-	return !ner.IsGazetteerPlace(words)
+	return (roles || generic) && !ner.IsGazetteerPlace(words)
 }
 
 // joinSuffixed joins a name to the company name right after it on the same line when a
@@ -254,6 +256,33 @@ func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 			}
 		}
 		out = append(out, sp)
+	}
+	return out
+}
+
+// joinOf extends an organisation whose name ends with the head noun of institutions
+// over "of" and the capitalised name after it on the same line, tagged or not: "First
+// Presbyterian Church of Dover", "Bureau of Fisheries" are one name each.
+func joinOf(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
+	out := spans[:0]
+	for i := 0; i < len(spans); i++ {
+		sp := spans[i]
+		of := sp.End
+		if sp.Type != "ORG" || of+1 >= len(toks) || word(of) != "of" || !ner.IsOrgHead(strings.ToLower(word(of-1))) ||
+			toks[of+1].Line != toks[of].Line || toks[of].Line != toks[of-1].Line || !isCap(word(of+1)) {
+			out = append(out, sp)
+			continue
+		}
+		e := of + 1
+		for e < len(toks) && toks[e].Line == toks[of].Line && isCap(word(e)) && !isCorpSuffix(word(e)) {
+			e++
+		}
+		for i+1 < len(spans) && spans[i+1].Start < e { // the name after "of", tagged
+			i++
+			e = max(e, spans[i].End)
+		}
+		out = append(out, ner.Span{Type: "ORG", Start: sp.Start, End: e})
 	}
 	return out
 }

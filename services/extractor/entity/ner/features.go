@@ -75,7 +75,8 @@ type seq struct {
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
 	// phrase is the gazetteer entry the word stands in: its classes (gazLoc, gazOrg,
-	// gazPer, shifted down) and the word's place in it (phraseB, I, L or U), 0 for none.
+	// gazPer, shifted to bits 3-5) and the word's place in it (phraseB, I, L or U in
+	// bits 0-2), 0 for none.
 	phrase []uint8
 	// common is the set of words the training data writes in lower case: a capitalised
 	// word in it is likelier a defined term or a heading's word than a name.
@@ -168,7 +169,7 @@ func (s *seq) matchPhrases(lines []int, need []bool, gz *hashTable) {
 		if n == 0 {
 			continue
 		}
-		c := uint8(classes/gazLoc) << 2
+		c := uint8(classes/gazLoc) << 3
 		if n == 1 {
 			s.phrase[i] = c | phraseU
 			continue

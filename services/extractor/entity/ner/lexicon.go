@@ -7,9 +7,11 @@ import (
 )
 
 // The gazetteers are word classes the tagger weighs as features; a word in one is
-// evidence, never a decision. None lists the name of a particular party: the classes are
-// first names (data/SOURCES.md), the legal forms of companies, the head nouns of
-// institutions, US states and countries, and the vocabulary of procedure.
+// evidence, never a decision. The classes here are first names (data/SOURCES.md), the
+// legal forms of companies, the head nouns of institutions, US states and countries,
+// and the vocabulary of procedure; gazetteer.go adds general lists of the world's
+// places, organisations and people from openly licensed sources. None lists a name
+// taken from the corpora, the tests or the issues.
 
 //go:embed data/firstnames.txt
 var firstNamesTxt string
@@ -100,6 +102,15 @@ func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 
 // IsRole says whether a lower-cased word is a role or a word of procedure ("plaintiff",
 // "borrower", "employer"), which alone is no name.
 func IsRole(lower string) bool { return roles[lower] }
+
+// IsOrgHead says whether a lower-cased word is the head noun of institutions
+// ("church", "bureau", "office").
+func IsOrgHead(lower string) bool { return orgHeads[lower] }
+
+// IsGeneric says whether a lower-cased word is a role, a word of procedure, the head
+// noun of institutions or a function word: a run of such words ("OFFICE OF THE CLERK")
+// names no one in particular.
+func IsGeneric(lower string) bool { return roles[lower] || orgHeads[lower] || functionWords[lower] }
 
 // IsGazetteerPlace says whether words (as Tokenize splits them, in any case) name a
 // place of the gazetteer ("United States", whose words are each words of procedure).
