@@ -147,7 +147,7 @@ const (
 
 // matchPhrases marks the longest gazetteer entries of places, organisations and people,
 // left to right: an entry starts and ends with a capitalised word of one line.
-func (s *seq) matchPhrases(lines []int, need []bool, gz *hashTable) {
+func (s *seq) matchPhrases(lines []int, need []bool, gz gazTable) {
 	clear(s.phrase)
 	capital := func(i int) bool { return s.kind[i] == kindTitle || s.kind[i] == kindCaps }
 	for i := 0; i < len(s.kind); i++ {

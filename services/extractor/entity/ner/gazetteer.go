@@ -1,11 +1,10 @@
 package ner
 
 import (
-	"cmp"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/binary"
 	"errors"
-	"slices"
 	"strings"
 )
 
@@ -13,9 +12,9 @@ import (
 // people's and companies' names, from openly licensed lists (cmd/build-gazetteer,
 // data/ATTRIBUTION.md). data/gazetteer.txt is its readable form: under a "[class]"
 // line, the lower-cased words of an entry a line. data/gazetteer.bin, compiled from it
-// by CompileGazetteer, is what the binary embeds: the entries' hashes and classes in
-// the order of their slots, which fill the table in one sequential pass where hashing
-// the text took 10 ms of each process's first recognition.
+// by CompileGazetteer, is what the binary embeds: the lookup table itself (2 MiB),
+// read in place, where building it from the text took 10 ms of each process's first
+// recognition.
 //
 //go:embed data/gazetteer.bin
 var gazetteerBin []byte
@@ -34,42 +33,53 @@ const MaxGazWords = 5
 
 var gazClasses = map[string]uint32{GazLoc: gazLoc, GazOrg: gazOrg, GazPer: gazPer, GazName: gazName, GazCompany: gazCompany}
 
-// gazSlots is the size of the gazetteers' table: about 110,000 entries fill 42% of it.
+// gazSlots is the size of the gazetteers' table: its 95,000 entries, the first names
+// and the word classes of lexicon.go fill 40% of it.
 const gazSlots = 1 << 18
 
-const gazMagic = "docketwatch-gazetteer/1\n"
+const gazMagic = "docketwatch-gazetteer/3\n"
 
-// CompileGazetteer compiles gazetteer.txt into gazetteer.bin: the magic line, then
-// each entry's hash and classes (two little-endian uint32), in slot order.
+// CompileGazetteer compiles gazetteer.txt, with the word classes of lexicon.go and the
+// first names, into gazetteer.bin: the magic line, the table's sum (the first 8 bytes
+// of the SHA-256 of what follows, which a model records), then the table's slots,
+// little-endian.
 func CompileGazetteer(txt string) []byte {
 	t := newHashTable(gazSlots)
 	t.addEntries(txt, 0)
-	var es [][2]uint32
+	t.addLexicon()
+	slots := make([]byte, 0, 8*len(t.slots))
 	for _, s := range t.slots {
-		if s != 0 {
-			es = append(es, [2]uint32{uint32(s), uint32(s >> 32)})
-		}
+		slots = binary.LittleEndian.AppendUint64(slots, s)
 	}
-	slices.SortFunc(es, func(a, b [2]uint32) int {
-		return cmp.Or(cmp.Compare(a[0]&t.mask, b[0]&t.mask), cmp.Compare(a[0], b[0]))
-	})
-	b := append(make([]byte, 0, len(gazMagic)+8*len(es)), gazMagic...)
-	for _, e := range es {
-		b = binary.LittleEndian.AppendUint32(b, e[0])
-		b = binary.LittleEndian.AppendUint32(b, e[1])
-	}
-	return b
+	sum := sha256.Sum256(slots)
+	return append(append([]byte(gazMagic), sum[:8]...), slots...)
 }
 
-// addCompiled adds the entries of a compiled gazetteer.
-func (t *hashTable) addCompiled(b []byte) error {
-	if !strings.HasPrefix(string(b), gazMagic) || (len(b)-len(gazMagic))%8 != 0 {
-		return errors.New("loading gazetteer: not a compiled gazetteer")
+// gazTable is a compiled gazetteer's slots, read in place.
+type gazTable []byte
+
+// loadCompiled returns the table of a compiled gazetteer.
+func loadCompiled(b []byte) (gazTable, error) {
+	if !strings.HasPrefix(string(b), gazMagic) || len(b) != len(gazMagic)+8+8*gazSlots {
+		return nil, errors.New("loading gazetteer: not a compiled gazetteer")
 	}
-	for p := b[len(gazMagic):]; len(p) > 0; p = p[8:] {
-		t.or(binary.LittleEndian.Uint32(p), binary.LittleEndian.Uint32(p[4:]))
+	return gazTable(b[len(gazMagic)+8:]), nil
+}
+
+// get returns the classes of the word or words of hash h, as hashTable.get.
+func (g gazTable) get(h uint32) uint32 {
+	if h == 0 {
+		h = 1
 	}
-	return nil
+	for i := h & (gazSlots - 1); ; i = (i + 1) & (gazSlots - 1) {
+		s := binary.LittleEndian.Uint64(g[8*i:])
+		switch uint32(s) {
+		case h:
+			return uint32(s >> 32)
+		case 0:
+			return 0
+		}
+	}
 }
 
 // addEntries adds a list of entries, one a line, their words apart by one space, of the
@@ -106,8 +116,8 @@ func (t *hashTable) addEntries(txt string, bit uint32) {
 }
 
 // hashTable maps hashes to class bits by open addressing, a slot holding a hash (low
-// half) and its bits (high half): faster to fill and to read than a map, as every
-// capitalised word of every document is looked up.
+// half) and its bits (high half): CompileGazetteer fills one, and gazTable reads it
+// (faster than a map, as every capitalised word of every document is looked up).
 type hashTable struct {
 	slots []uint64
 	mask  uint32
@@ -115,20 +125,6 @@ type hashTable struct {
 
 func newHashTable(size int) *hashTable {
 	return &hashTable{slots: make([]uint64, size), mask: uint32(size - 1)}
-}
-
-func (t *hashTable) get(h uint32) uint32 {
-	if h == 0 {
-		h = 1 // 0 marks a free slot
-	}
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch s := t.slots[i]; uint32(s) {
-		case h:
-			return uint32(s >> 32)
-		case 0:
-			return 0
-		}
-	}
 }
 
 // or adds bits to h's classes; the table must keep a free slot.

@@ -2,6 +2,8 @@ package ner
 
 import (
 	_ "embed"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -125,24 +127,29 @@ func IsGazetteerPlace(words []string) bool {
 // gazetteer returns the classes of a lower-cased word.
 func gazetteer(lower string) uint32 { return gazetteers().get(hashStr(fnvOffset, lower)) }
 
-// gazetteers merges the classes into one table, so that a word costs one look-up, by
-// the hash of its lower case that the features take anyway. An entry of several words
+// gazetteers is the table of every word class, by the hash of a word's lower case that
+// the features take anyway, so that a word costs one look-up: an entry of several words
 // is keyed by the chained hash of its words, and each of its proper prefixes is marked
-// gazPrefix, so that matching stops at the first word that starts no entry.
-var gazetteers = sync.OnceValue(func() *hashTable {
-	m := newHashTable(gazSlots)
-	if err := m.addCompiled(gazetteerBin); err != nil {
+// gazPrefix, so that matching stops at the first word that starts no entry. It is the
+// embedded gazetteer.bin, read in place: the process pays only for the pages it reads.
+var gazetteers = sync.OnceValue(func() gazTable {
+	g, err := loadCompiled(gazetteerBin)
+	if err != nil {
 		panic(err) // the embedded file, checked by TestCompiledGazetteer
 	}
-	m.addEntries(firstNamesTxt, gazFirstName)
+	return g
+})
+
+// addLexicon adds the word classes of this file and the first names.
+func (t *hashTable) addLexicon() {
+	t.addEntries(firstNamesTxt, gazFirstName)
 	for _, c := range []struct {
 		bit uint32
 		set map[string]bool
 	}{{gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
 		{gazRole, roles}, {gazTitle, titles}, {gazMonth, months}, {gazFunction, functionWords}, {gazPlaceSuffix, placeSuffixes}} {
-		for w := range c.set {
-			m.or(hashStr(fnvOffset, w), c.bit)
+		for _, w := range slices.Sorted(maps.Keys(c.set)) { // in order: the same table each time
+			t.or(hashStr(fnvOffset, w), c.bit)
 		}
 	}
-	return m
-})
+}

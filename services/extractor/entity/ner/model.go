@@ -380,8 +380,11 @@ func mentionsOf(tags []int) []Mention {
 // known says whether a word, by the hash of its lower case, is in the vocabulary.
 func (m *Model) known(hw uint32) bool { return m.vocab.has(hw) }
 
-// gazetteerSum identifies the embedded gazetteer.
-var gazetteerSum = sync.OnceValue(func() uint64 {
-	sum := sha256.Sum256(gazetteerBin)
-	return binary.LittleEndian.Uint64(sum[:])
-})
+// gazetteerSum identifies the embedded gazetteer (word classes and first names
+// included): the sum its compiled form records.
+func gazetteerSum() uint64 {
+	if len(gazetteerBin) < len(gazMagic)+8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(gazetteerBin[len(gazMagic):])
+}

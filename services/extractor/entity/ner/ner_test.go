@@ -103,14 +103,14 @@ func TestModelFile(t *testing.T) {
 }
 
 // TestCompiledGazetteer checks that the embedded gazetteer.bin is gazetteer.txt
-// compiled, and that the table answers for an entry of one word and one of several.
+// compiled with lexicon.go's classes and the first names, and that the table answers for an entry of one word and one of several.
 func TestCompiledGazetteer(t *testing.T) {
 	txt, err := os.ReadFile("data/gazetteer.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(CompileGazetteer(string(txt)), gazetteerBin) {
-		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled: run scripts/build-gazetteer")
+		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled with the classes of lexicon.go and data/firstnames.txt: run scripts/build-gazetteer")
 	}
 	for _, tc := range []struct {
 		words []string

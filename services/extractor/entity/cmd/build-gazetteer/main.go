@@ -207,7 +207,8 @@ func (g gazetteer) readWords(file, class string) error {
 }
 
 // write writes the readable form, each class as a "[class]" line and its entries in
-// order, and beside it (.bin for .txt) the compiled form that the binary embeds.
+// order, and beside it (.bin for .txt) the compiled form that the binary embeds, which
+// holds the word classes of package ner's lexicon.go and its first names too.
 func (g gazetteer) write(file string) error {
 	var b strings.Builder
 	for _, class := range slices.Sorted(maps.Keys(g)) {
