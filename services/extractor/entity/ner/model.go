@@ -1,6 +1,7 @@
 package ner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -88,7 +88,7 @@ func (m *Model) Version() string { return m.version() }
 
 // Load reads a model file as WriteTo writes it.
 func Load(b []byte) (*Model, error) {
-	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+header {
+	if !bytes.HasPrefix(b, []byte(magic)) || len(b) < len(magic)+header {
 		return nil, errors.New("loading ner model: not a model file")
 	}
 	p := b[len(magic):]
