@@ -230,15 +230,21 @@ func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span)
 // AL."), or in capitals all generic words ("OFFICE OF THE CLERK", a heading): no name,
 // unless together they name a place ("United States").
 func onlyRoles(text string, ws []ner.Token) bool {
-	words := make([]string, len(ws))
 	roles, generic := true, true
+	for _, w := range ws {
+		word := text[w.Start:w.End]
+		lw := strings.ToLower(word)
+		roles = roles && ner.IsRole(lw)
+		generic = generic && isAllCaps(word) && ner.IsGeneric(lw)
+		if !roles && !generic {
+			return false
+		}
+	}
+	words := make([]string, len(ws))
 	for i, w := range ws {
 		words[i] = text[w.Start:w.End]
-		lw := strings.ToLower(words[i])
-		roles = roles && ner.IsRole(lw)
-		generic = generic && ner.IsGeneric(lw) && isAllCaps(words[i])
 	}
-	return (roles || generic) && !ner.IsGazetteerPlace(words)
+	return !ner.IsGazetteerPlace(words)
 }
 
 // joinSuffixed joins a name to the company name right after it on the same line when a

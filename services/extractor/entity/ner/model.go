@@ -211,11 +211,17 @@ func (t *Tagger) wordEmission(i int, mask uint32) *[numTags]int32 {
 
 // sum adds the weights of the features t.feats to e.
 func (t *Tagger) sum(e *[numTags]int32, mask uint32) {
+	w := t.m.weights
 	for _, f := range t.feats {
-		row := (*[numTags]int16)(t.m.weights[(f&mask)*numTags:])
-		for k := range e {
-			e[k] += int32(row[k])
-		}
+		row := (*[numTags]int16)(w[(f&mask)*numTags:])
+		// Written out: the loop over the tags was a third of the sum's time.
+		e[0] += int32(row[0])
+		e[1] += int32(row[1])
+		e[2] += int32(row[2])
+		e[3] += int32(row[3])
+		e[4] += int32(row[4])
+		e[5] += int32(row[5])
+		e[6] += int32(row[6])
 	}
 }
 
