@@ -266,22 +266,30 @@ func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 	return out
 }
 
-// joinOf extends an organisation whose name ends with the head noun of institutions
-// over "of" and the capitalised name after it on the same line, tagged or not: "First
-// Presbyterian Church of Dover", "Bureau of Fisheries" are one name each.
+// joinOf extends an organisation whose name ends with the head noun of institutions or
+// a legal form over "of" (in any case, and a "the" after it) and the capitalised name
+// after it on the same line, tagged or not: "First Presbyterian Church of Dover",
+// "Office of the Solicitor", "ASSURANCE CO. OF OHIO" are one name each.
 func joinOf(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
+	sameLine := func(a, b int) bool { return b < len(toks) && toks[a].Line == toks[b].Line }
 	out := spans[:0]
 	for i := 0; i < len(spans); i++ {
 		sp := spans[i]
-		of := sp.End
-		if sp.Type != "ORG" || of+1 >= len(toks) || word(of) != "of" || !ner.IsOrgHead(strings.ToLower(word(of-1))) ||
-			toks[of+1].Line != toks[of].Line || toks[of].Line != toks[of-1].Line || !isCap(word(of+1)) {
+		of, e := sp.End, sp.End+1
+		if sameLine(of, e) && strings.EqualFold(word(e), "the") {
+			e++
+		}
+		head := ""
+		if of < len(toks) {
+			head = strings.ToLower(word(of - 1))
+		}
+		if sp.Type != "ORG" || !sameLine(of-1, of) || !sameLine(of, e) || !strings.EqualFold(word(of), "of") ||
+			!ner.IsOrgHead(head) && !isCorpSuffix(head) || !isCap(word(e)) {
 			out = append(out, sp)
 			continue
 		}
-		e := of + 1
-		for e < len(toks) && toks[e].Line == toks[of].Line && isCap(word(e)) && !isCorpSuffix(word(e)) {
+		for sameLine(of, e) && isCap(word(e)) && !isCorpSuffix(word(e)) {
 			e++
 		}
 		for i+1 < len(spans) && spans[i+1].Start < e { // the name after "of", tagged
