@@ -13,6 +13,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/nats-io/nats.go/jetstream"
@@ -191,7 +192,7 @@ func TestRetryInIgnoresBackoff(t *testing.T) {
 	deliveries := map[string]int{}
 	c := bus.Consumer{Stage: "test", Stream: bus.Filings, Durable: "retry-in", MaxDeliver: 3, Concurrency: 2,
 		Backoff: func(int) time.Duration { return time.Hour }}
-	logs := &logBuffer{} // at Info, where a failure's retries are logged
+	logs := &runtest.Buffer{} // at Info, where a failure's retries are logged
 	go c.Consume(ctx, js, slog.New(slog.NewTextHandler(logs, nil)), func(ctx context.Context, msg jetstream.Msg) error {
 		name := msg.Subject()[len("filings."):]
 		mu.Lock()

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
@@ -25,7 +27,7 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 		t.Skipf("cannot mount a small volume here: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	startServing(t, data, out)
 	owner := readOwnerHTTP(t, data)
 

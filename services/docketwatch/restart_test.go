@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/nats-io/nats.go"
@@ -19,7 +20,7 @@ import (
 )
 
 // startServing starts `docketwatch run` on data and waits until it serves.
-func startServing(t *testing.T, data string, out *syncBuffer) *exec.Cmd {
+func startServing(t *testing.T, data string, out *runtest.Buffer) *exec.Cmd {
 	t.Helper()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
 	stdout, _ := run.StdoutPipe()
@@ -51,10 +52,10 @@ func writeFilings(t *testing.T, n int, title, body string) string {
 
 // startIngest starts `docketwatch ingest` on dir for the data directory, and returns
 // its combined output and a channel that receives how it ended.
-func startIngest(t *testing.T, data, dir string) (*syncBuffer, <-chan error) {
+func startIngest(t *testing.T, data, dir string) (*runtest.Buffer, <-chan error) {
 	t.Helper()
 	ingest := docketwatch(t, "ingest", "--data", data, dir)
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	ingest.Stdout, ingest.Stderr = out, out
 	if err := ingest.Start(); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestIngestFollowsARestartedRun(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	data := t.TempDir()
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	run := startServing(t, data, out)
 
 	const files = 8

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -11,33 +10,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/nats-io/nats-server/v2/server"
 )
-
-// syncBuffer collects a child's output from two pipes at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // leaks reports each secret found in text.
 func leaks(t *testing.T, where, text string, secrets map[string]string) {
@@ -102,7 +83,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	_, smtpPort, _ := net.SplitHostPort(smtp.Addr().String())
 
 	data := t.TempDir()
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0", "--log", "debug",
 		"--courtlistener-courts", "cand", "--courtlistener-url", cl.URL, "--courtlistener-budget", "none",
 		"--smtp-host", "127.0.0.1", "--smtp-port", smtpPort, "--smtp-user", "docketwatch", "--smtp-from", "dw@example.com", "--smtp-tls", "none")
@@ -212,7 +193,7 @@ func TestNATSPasswordStaysOutOfLogs(t *testing.T) {
 	}
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
 	for _, pw := range []string{password, "wrong-" + password} {
-		out := &syncBuffer{}
+		out := &runtest.Buffer{}
 		cmd := docketwatch(t, "api", "--nats", srv.ClientURL(), "--nats-user", user, "--http", "127.0.0.1:0", "--log", "debug")
 		cmd.Env = append(cmd.Env, "DOCKETWATCH_NATS_PASSWORD="+pw)
 		cmd.Stdout, cmd.Stderr = out, out

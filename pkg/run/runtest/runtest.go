@@ -1,6 +1,7 @@
 // Package runtest runs a docketwatch role (`docketwatch ROLE`) as a child process, the way
-// operators run it, and reads its metrics and probes: what the role process tests need,
-// and nothing for production code.
+// operators run it, and reads its metrics and probes; or runs the test binary itself as a
+// child that a test can kill mid-work (StartChild): what the process tests need, and
+// nothing for production code.
 package runtest
 
 import (

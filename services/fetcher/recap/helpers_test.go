@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
@@ -42,13 +44,9 @@ func newEnv(tb testing.TB) testEnv {
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass})
 	e := bustest.Server(tb)
 	_, js := bustest.JetStream(tb, e)
-	blobs, err := blob.NewNATS(context.Background(), js, bus.ObjectPDFs)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	tb.Setenv(EnvPACERUsername, testUser)
 	tb.Setenv(EnvPACERPassword, testPass)
-	return testEnv{srv: srv, nats: e, js: js, blobs: blobs}
+	return testEnv{srv: srv, nats: e, js: js, blobs: blobtest.PDFs(tb, js)}
 }
 
 func testLog() *slog.Logger {
@@ -165,28 +163,8 @@ func announce(tb testing.TB, js jetstream.JetStream, doc filing.Document) {
 // published returns the versions of a document on FILINGS, oldest first.
 func published(tb testing.TB, js jetstream.JetStream, id filing.DocID) []filing.Document {
 	tb.Helper()
-	ctx := context.Background()
-	str, err := js.Stream(ctx, bus.Filings)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	info, err := str.Info(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var out []filing.Document
-	if info.State.Msgs == 0 {
-		return out
-	}
-	cons, err := js.OrderedConsumer(ctx, bus.Filings, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	batch, err := cons.Fetch(int(info.State.Msgs), jetstream.FetchMaxWait(2*time.Second))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for m := range batch.Messages() {
+	for _, m := range bustest.Messages(tb, js, bus.Filings) {
 		var d filing.Document
 		if json.Unmarshal(m.Data(), &d) == nil && d.ID == id {
 			out = append(out, d)
@@ -195,23 +173,11 @@ func published(tb testing.TB, js jetstream.JetStream, id filing.DocID) []filing.
 	return out
 }
 
-// waitFor polls cond (a condition on real state, not a fixed sleep) until it holds.
-func waitFor(tb testing.TB, what string, d time.Duration, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // withBlob waits for the version of id that carries its PDF.
 func withBlob(tb testing.TB, js jetstream.JetStream, id filing.DocID, d time.Duration) filing.Document {
 	tb.Helper()
 	var got filing.Document
-	waitFor(tb, string(id)+" with its PDF on FILINGS", d, func() bool {
+	poll.Until(tb, d, string(id)+" with its PDF on FILINGS", func() bool {
 		for _, v := range published(tb, js, id) {
 			if v.Blob != nil {
 				got = v

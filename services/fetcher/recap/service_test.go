@@ -8,6 +8,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -48,7 +49,7 @@ func TestMissingDocumentIsLookedUpAgain(t *testing.T) {
 	s := e.service(t, Config{Recheck: []time.Duration{time.Hour, 6 * time.Hour}}, clock.Now)
 	run(t, s)
 	announce(t, e.js, doc)
-	waitFor(t, "the first lookup", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the first lookup", func() bool {
 		w, err := s.getWant(context.Background(), doc.ID)
 		return err == nil && w.Lookups == 1
 	})
@@ -84,7 +85,7 @@ func TestRuleMatchedExhibitIsBought(t *testing.T) {
 		t.Fatalf("bought %+v; want document %d once", buys, d.ID)
 	}
 	var p Purchase
-	waitFor(t, "the purchase to be recorded", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the purchase to be recorded", func() bool {
 		p, _, _ = s.Ledger().Get(context.Background(), doc.ID)
 		return p.State == StateSucceeded
 	})
@@ -114,7 +115,7 @@ func TestFailedPurchaseIsParkedAndRetryable(t *testing.T) {
 	announce(t, e.js, doc)
 
 	var dead []bus.ParkedMsg
-	waitFor(t, "the failed purchase to be parked", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the failed purchase to be parked", func() bool {
 		dead = parked(t, e.js)
 		return len(dead) == 1
 	})
@@ -146,7 +147,7 @@ func TestPACERLoginFailureIsParked(t *testing.T) {
 	run(t, s)
 	announce(t, e.js, doc)
 	var dead []bus.ParkedMsg
-	waitFor(t, "the refused purchase to be parked", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the refused purchase to be parked", func() bool {
 		dead = parked(t, e.js)
 		return len(dead) == 1
 	})
@@ -168,7 +169,7 @@ func TestDryRunSpendsNothing(t *testing.T) {
 	s := e.service(t, cfg, nil)
 	run(t, s)
 	announce(t, e.js, doc)
-	waitFor(t, "the lookup", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the lookup", func() bool {
 		w, err := s.getWant(context.Background(), doc.ID)
 		return err == nil && w.Lookups == 1
 	})

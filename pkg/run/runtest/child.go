@@ -1,0 +1,169 @@
+package runtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Buffer is a bytes.Buffer that a process's output, or a logger's goroutines, write while
+// the test reads it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String is what has been written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// The variables a parent test gives the child it starts.
+const (
+	childRoleVar  = "DOCKETWATCH_TEST_CHILD"
+	childNATSVar  = "DOCKETWATCH_TEST_NATS_URL"
+	childTokenVar = "DOCKETWATCH_TEST_NATS_TOKEN"
+)
+
+// ChildRole is the role the parent test gave this process with StartChild, "" in the
+// parent: a package's TestMain runs that role instead of the tests.
+func ChildRole() string { return os.Getenv(childRoleVar) }
+
+// ChildNATS is the environment that lets a child join e with JoinNATS.
+func ChildNATS(e *bus.Embedded) []string {
+	return []string{childNATSVar + "=" + e.ClientURL(), childTokenVar + "=" + e.Token}
+}
+
+// Joined is a child's connection to its parent's NATS server.
+type Joined struct {
+	JS    jetstream.JetStream
+	Blobs *blob.NATS
+	nc    *nats.Conn
+}
+
+// JoinNATS is the child's side of ChildNATS: it connects as name to the parent's
+// server and opens the PDF store, as a stage process does.
+func JoinNATS(ctx context.Context, name string) (*Joined, error) {
+	nc, err := bus.Connect(os.Getenv(childNATSVar), name, nats.Token(os.Getenv(childTokenVar)))
+	if err != nil {
+		return nil, err
+	}
+	j := &Joined{nc: nc}
+	if j.JS, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	if j.Blobs, err = blob.NewNATS(ctx, j.JS, bus.ObjectPDFs); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("opening the PDF store: %w", err)
+	}
+	return j, nil
+}
+
+// Close closes the connection.
+func (j *Joined) Close() { j.nc.Close() }
+
+// Child is the test binary run again as a child process in role, for a test that kills
+// a process in the middle of its work (SIGKILL leaves no chance to clean up).
+type Child struct {
+	cmd  *exec.Cmd
+	out  Buffer
+	done chan struct{}
+	err  error // how it exited, once done is closed
+}
+
+// StartChild starts the test binary with role and env ("KEY=value") added to the
+// environment and no test to run: the package's TestMain sees ChildRole and plays the
+// role. The child is killed at the end of the test if it still runs; its output is shown
+// if the test failed.
+func StartChild(t testing.TB, role string, env ...string) *Child {
+	t.Helper()
+	c := &Child{cmd: exec.Command(os.Args[0], "-test.run=^$"), done: make(chan struct{})}
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	c.cmd.Env = append(append(os.Environ(), childRoleVar+"="+role), env...)
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		c.err = c.cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() {
+		c.cmd.Process.Kill()
+		<-c.done
+		if t.Failed() {
+			t.Logf("%s child output:\n%s", role, c.out.String())
+		}
+	})
+	return c
+}
+
+// Exited reports whether the child has exited, and how.
+func (c *Child) Exited() (bool, error) {
+	select {
+	case <-c.done:
+		return true, c.err
+	default:
+		return false, nil
+	}
+}
+
+// Until waits for cond like poll.Until, and fails the test at once if the child exits
+// first: what it waits for is the child's work.
+func (c *Child) Until(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	poll.Until(t, within, what, func() bool {
+		if exited, err := c.Exited(); exited {
+			t.Fatalf("the child exited (%v) while the test waited for %s", err, what)
+		}
+		return cond()
+	})
+}
+
+// Wait waits for the child to exit and returns how; after within it kills the child and
+// fails the test.
+func (c *Child) Wait(t testing.TB, within time.Duration) error {
+	t.Helper()
+	select {
+	case <-c.done:
+		return c.err
+	case <-time.After(within):
+		t.Fatalf("the child still runs after %v", within)
+		return nil
+	}
+}
+
+// Kill sends SIGKILL and waits for the child to die. It fails the test if the child had
+// already finished on its own: the kill would then prove nothing.
+func (c *Child) Kill(t testing.TB) {
+	t.Helper()
+	if exited, err := c.Exited(); exited {
+		t.Fatalf("the child exited (%v) before it was killed; the test proves nothing", err)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Wait(t, 10*time.Second); err == nil {
+		t.Fatal("the child finished before it was killed; the test proves nothing")
+	}
+}
