@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -58,23 +59,6 @@ func corpusFeed(t testing.TB, name string) string {
 	return string(b)
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // withNewItem rebuilds a feed with one more item and a later lastBuildDate, as PACER
 // does when an entry is filed.
 func withNewItem(t testing.TB, feed, oldBuild, newBuild, item string) string {
@@ -108,14 +92,14 @@ func TestPACERFeeds(t *testing.T) {
 	hs := httptest.NewServer(fake)
 	defer hs.Close()
 	env := startNATS(t)
-	clk := &testClock{t: time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC))
 	cfg := Config{PACER: PACERConfig{
 		Courts:     []string{"sdny", "ca10", "nysb"},
 		HTTPClient: hs.Client(),
 		URL:        func(court string) (string, error) { return hs.URL + "/" + court, nil },
 	}, QuietAfter: time.Hour}
 	newSvc := func() *Service {
-		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now})
+		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.Now})
 		if err := svc.init(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +145,7 @@ func TestPACERFeeds(t *testing.T) {
 	if _, err := svc.pollPACER(ctx, "sdny"); !errors.Is(err, pacerrss.ErrTooSoon) {
 		t.Errorf("immediate re-poll: %v; want ErrTooSoon", err)
 	}
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	pollAll(svc)
 	if n := filingsCount(t, env.js); n != first {
 		t.Errorf("unchanged feeds published %d more", n-first)
@@ -170,7 +154,7 @@ func TestPACERFeeds(t *testing.T) {
 	// 3. A changed feed: only the new entry is published.
 	changed := withNewItem(t, corpusFeed(t, "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
 	fake.set("sdny", changed)
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	pollAll(svc)
 	docs = filings(t, env.js)
 	if len(docs) != first+1 || docs[len(docs)-1].ID != "sdny/1:18-cv-09999/1/0" {
@@ -182,13 +166,13 @@ func TestPACERFeeds(t *testing.T) {
 	// as read.
 	repaired := withNewItem(t, changed, "Wed, 18 Apr 2018 00:31:00 GMT", "Wed, 18 Apr 2018 00:40:00 GMT", newItem("499998", "9998", "9998"))
 	fake.set("sdny", repaired[:len(repaired)*2/3])
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	_, err := svc.pollPACER(ctx, "sdny")
 	if err == nil || fault.IsPermanent(err) || !strings.Contains(err.Error(), "sdny") {
 		t.Fatalf("broken feed: err %v; want a transient error naming the court", err)
 	}
 	st := courtStatus(t, svc, pacerrss.Source, "sdny")
-	if st.Errors != 1 || st.LastError == "" || st.LastErrorAt != clk.now() {
+	if st.Errors != 1 || st.LastError == "" || st.LastErrorAt != clk.Now() {
 		t.Errorf("status after the broken feed: %+v", st)
 	}
 	if n := filingsCount(t, env.js); n != first+1 {
@@ -207,7 +191,7 @@ func TestPACERFeeds(t *testing.T) {
 	// 5. The whole feed, read by a restarted fetcher: the entry the broken feed carried
 	// is published, nothing else.
 	fake.set("sdny", repaired)
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	svc2 := newSvc()
 	pollAll(svc2)
 	docs = filings(t, env.js)
@@ -215,7 +199,7 @@ func TestPACERFeeds(t *testing.T) {
 		t.Errorf("after the repair: %d messages, last %s; want %d, sdny/1:18-cv-09998/1/0", len(docs), docs[len(docs)-1].ID, first+2)
 	}
 	st = courtStatus(t, svc2, pacerrss.Source, "sdny")
-	if st.Errors != 0 || st.LastSuccess != clk.now() || st.LastNew != clk.now() {
+	if st.Errors != 0 || st.LastSuccess != clk.Now() || st.LastNew != clk.Now() {
 		t.Errorf("status after the repair: %+v", st)
 	}
 
@@ -224,7 +208,7 @@ func TestPACERFeeds(t *testing.T) {
 	if st := courtStatus(t, svc2, pacerrss.Source, "sdny"); st.Quiet {
 		t.Errorf("sdny status %+v; want not quiet right after a new entry", st)
 	}
-	clk.advance(time.Hour + time.Minute)
+	clk.Advance(time.Hour + time.Minute)
 	if st := courtStatus(t, svc2, pacerrss.Source, "ca10"); !st.Quiet {
 		t.Errorf("ca10 status %+v; want quiet", st)
 	}
