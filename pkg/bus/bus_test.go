@@ -13,9 +13,9 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
