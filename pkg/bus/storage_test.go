@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -60,12 +61,7 @@ func TestFullDiskHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Shutdown)
-	nc, err := e.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, js := bustest.Client(t, e, "test")
 	if err := bus.Setup(context.Background(), js, bus.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -116,9 +112,7 @@ func TestSmallVolumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer e.Shutdown()
-		nc, _ := e.Connect("test")
-		defer nc.Close()
-		js, _ := jetstream.New(nc)
+		_, js := bustest.Client(t, e, "test")
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := bus.Setup(ctx, js, bus.Options{}); err != nil {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -53,16 +53,8 @@ func TestOpsHandler(t *testing.T) {
 // TestReadiness walks a process's readiness through its life: setting up, up, a check
 // failing, a connection lost, stopping.
 func TestReadiness(t *testing.T) {
-	srv, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	nc, err := srv.Connect("stage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv := bustest.Server(t)
+	nc, _ := bustest.Client(t, srv, "stage")
 
 	r := NewReadiness(errors.New("setting up"))
 	r.Watch(nc)

@@ -59,15 +59,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	conn := func(name string) jetstream.JetStream {
-		nc, err := e.Connect(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		return js
-	}
+	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(b, e, name); return js }
 	idx, err := indexer.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)

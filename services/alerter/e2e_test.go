@@ -17,6 +17,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -141,9 +142,7 @@ func startPipeline(t *testing.T) *pipeline {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if p.blobs, err = blob.NewNATS(ctx, js, bus.ObjectPDFs); err != nil {
-		t.Fatal(err)
-	}
+	p.blobs = blobtest.PDFs(t, js)
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
@@ -158,17 +157,9 @@ func startPipeline(t *testing.T) *pipeline {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	p.cancel = cancel
-	conn := func(name string) jetstream.JetStream {
-		nc, err := e.Connect(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		return js
-	}
+	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(t, e, name); return js }
 	exJS := conn("extractor")
-	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
+	exBlobs := blobtest.PDFs(t, exJS)
 	wh := webhook.New(webhook.Config{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second,
 		AllowPrivate: true}, // the webhook receiver listens on loopback
 		conn("webhook"), p.store, quietLog())

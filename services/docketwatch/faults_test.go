@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -458,15 +459,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	nc, err := bus.Connect(srv.url, "disk-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := bustest.Dial(t, srv.url, "disk-test")
 	unacked := func() (ack, redelivered int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/indexer"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestSecondIndexerOfAShardWaits starts two indexers of one shard against one NATS
@@ -74,12 +74,7 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 	// Another process of the same worker takes the lease (a restart while the old one
 	// still runs): the old one finds it lost at its next renewal and stops for good, no
 	// longer live, for its supervisor to restart it.
-	nc, err := e.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, js := bustest.Client(t, e, "test")
 	host, _ := os.Hostname()
 	dir, _ := filepath.Abs(filepath.Join(secondDir, "index"))
 	taker, err := bus.TryLease(context.Background(), js, "indexer-shard-1-of-2", host+":"+dir, slog.New(slog.DiscardHandler))

@@ -28,7 +28,7 @@ import (
 // NATS, and the HTTP API asks it through search.Remote.
 func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, x, 4), Blobs: blobs}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, bustest.Server(t), x, 4), Blobs: blobs}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -297,21 +297,12 @@ func TestAPIDidYouMean(t *testing.T) {
 	}
 }
 
-// remoteSearcher serves x's searches over NATS, with concurrency answers at once, and
-// returns the client side, as the API of `docketwatch run` asks the index.
-func remoteSearcher(t *testing.T, x *Index, concurrency int) *search.Remote {
+// remoteSearcher serves x's searches over NATS server e, with concurrency answers at
+// once, and returns the client side, as the API of `docketwatch run` asks the index.
+func remoteSearcher(t testing.TB, e *bus.Embedded, x *Index, concurrency int) *search.Remote {
 	t.Helper()
-	e := bustest.Server(t)
-	serverNC, err := e.Connect("index")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(serverNC.Close)
-	clientNC, err := e.Connect("api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(clientNC.Close)
+	serverNC, _ := bustest.Client(t, e, "index")
+	clientNC, _ := bustest.Client(t, e, "api")
 	if _, err := search.Serve(serverNC, bus.SearchSubject, x, concurrency, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}

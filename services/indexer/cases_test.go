@@ -384,6 +384,23 @@ func paragraphs(t testing.TB, path string) []string {
 	return out
 }
 
+// entryDocument is document i of a set generated from entries, with id prefix:000000
+// on: entry i mod len, its filed date shifted by a day per pass over the entries, so
+// that many documents share a date and many differ.
+func entryDocument(t testing.TB, prefix, source string, i int, entries []corpusEntry) filing.Document {
+	t.Helper()
+	e := entries[i%len(entries)]
+	filed, err := time.Parse("2006-01-02", e.Filed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filing.Document{
+		Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("%s:%06d", prefix, i)), Source: source,
+		Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
+		Entry:  filing.Entry{Number: e.Number, Filed: filed.AddDate(0, 0, i/len(entries)), Description: e.Description},
+	}
+}
+
 // generateTexts builds n documents from real docket entries (court, docket, case name,
 // description, filed date) and real filing text: document i takes entry i mod len and a
 // page of two paragraphs of the text, and every seventh is an exhibit. Dates shift by
@@ -395,16 +412,7 @@ func generateTexts(t testing.TB, n int, entriesPath, textPath string) []filing.T
 	out := make([]filing.Text, 0, n)
 	for i := range n {
 		e := entries[i%len(entries)]
-		filed, err := time.Parse("2006-01-02", e.Filed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filed = filed.AddDate(0, 0, i/len(entries))
-		doc := filing.Document{
-			Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("gen:%06d", i)), Source: "bench",
-			Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
-			Entry:  filing.Entry{Number: e.Number, Filed: filed, Description: e.Description},
-		}
+		doc := entryDocument(t, "gen", "bench", i, entries)
 		if i%7 == 3 {
 			doc.Attachment, doc.Exhibit = 1+i%5, true
 			doc.ExhibitLabel = fmt.Sprintf("Exhibit %d", 1+i%5)

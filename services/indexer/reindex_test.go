@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
@@ -110,17 +111,9 @@ func newEnv(t testing.TB) *env {
 
 func (v *env) conn(name string) jetstream.JetStream {
 	v.t.Helper()
-	nc, err := v.e.Connect(name)
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	v.t.Cleanup(nc.Close)
+	nc, js := bustest.Client(v.t, v.e, name)
 	if id, err := nc.GetClientID(); err == nil && os.Getenv("REINDEX_LOG") != "" {
 		fmt.Fprintf(os.Stderr, "conn %s = [%d]\n", name, id)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		v.t.Fatal(err)
 	}
 	return js
 }
@@ -227,15 +220,7 @@ func finished(j *job.Job) bool { return j.State.Finished() }
 
 func (v *env) streamMsgs(name string) uint64 {
 	v.t.Helper()
-	s, err := v.js.Stream(context.Background(), name)
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	return info.State.Msgs
+	return uint64(bustest.Count(v.t, v.js, name))
 }
 
 // liveYear dates the documents ingested during a re-index, after every initial one: a
@@ -252,18 +237,9 @@ func smallTexts(t testing.TB, prefix string, n int) []filing.Text {
 	out := make([]filing.Text, 0, n)
 	for i := range n {
 		e := entries[i%len(entries)]
-		filed, err := time.Parse("2006-01-02", e.Filed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filed = filed.AddDate(0, 0, i/len(entries))
+		doc := entryDocument(t, prefix, "test", i, entries)
 		if prefix != "gen" {
-			filed = time.Date(liveYear, 1, 1+i%300, 0, 0, 0, 0, time.UTC)
-		}
-		doc := filing.Document{
-			Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("%s:%06d", prefix, i)), Source: "test",
-			Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
-			Entry:  filing.Entry{Number: e.Number, Filed: filed, Description: e.Description},
+			doc.Entry.Filed = time.Date(liveYear, 1, 1+i%300, 0, 0, 0, 0, time.UTC)
 		}
 		out = append(out, filing.Text{
 			Schema: filing.Schema, Document: doc, Version: 1, Extractor: "test/1",

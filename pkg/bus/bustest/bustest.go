@@ -44,26 +44,26 @@ func JetStream(tb testing.TB, e *bus.Embedded) (*nats.Conn, jetstream.JetStream)
 // Client opens one more connection to e, named name, for a component that must not
 // share the test's (a second buyer, a stage of its own); it closes when the test ends.
 // Unlike JetStream it sets nothing up.
-func Client(tb testing.TB, e *bus.Embedded, name string) jetstream.JetStream {
+func Client(tb testing.TB, e *bus.Embedded, name string) (*nats.Conn, jetstream.JetStream) {
 	tb.Helper()
 	nc, err := e.Connect(name)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(nc.Close)
-	return handle(tb, nc)
+	return nc, handle(tb, nc)
 }
 
 // Dial connects to the server or cluster at urls (one another process runs) as name, the
 // way a docketwatch component does (bus.Connect); the connection closes when the test ends.
-func Dial(tb testing.TB, urls, name string, opts ...nats.Option) jetstream.JetStream {
+func Dial(tb testing.TB, urls, name string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream) {
 	tb.Helper()
 	nc, err := bus.Connect(urls, name, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(nc.Close)
-	return handle(tb, nc)
+	return nc, handle(tb, nc)
 }
 
 func handle(tb testing.TB, nc *nats.Conn) jetstream.JetStream {

@@ -22,8 +22,9 @@ func TestLedgerCapHoldsWithTwoBuyersRacing(t *testing.T) {
 	e := newEnv(t)
 	ledgers := make([]*Ledger, 2)
 	for i := range ledgers {
+		_, js := bustest.Client(t, e.nats, fmt.Sprintf("buyer-%d", i))
 		var err error
-		if ledgers[i], err = NewLedger(context.Background(), bustest.Client(t, e.nats, fmt.Sprintf("buyer-%d", i)), nil); err != nil {
+		if ledgers[i], err = NewLedger(context.Background(), js, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -92,7 +93,7 @@ func TestCapHoldsWithTwoServicesRacing(t *testing.T) {
 	var svcs []*Service
 	for i := range 2 {
 		ee := e
-		ee.js = bustest.Client(t, e.nats, fmt.Sprintf("recap-%d", i))
+		_, ee.js = bustest.Client(t, e.nats, fmt.Sprintf("recap-%d", i))
 		svcs = append(svcs, ee.service(t, cfg, nil))
 	}
 	e.webhook(t, svcs[0], clfake.RECAPConfig{})
