@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -27,8 +27,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
-	kv := bustest.KV(b, js, bus.BucketRules)
-	store := alert.NewStore(kv)
+	store := alerttest.Rules(b, js)
 	got := make(chan time.Time, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))
 	defer srv.Close()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -138,15 +139,11 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	rulesKV := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(rulesKV)
+	store := alerttest.Rules(t, js)
 	recv := newReceiver(t)
 	var ruleIDs []string
 	for _, q := range []string{`"Inbox API"`, `"Graph API"`} {
-		r, err := store.Create(ctx, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := alerttest.Create(t, store, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
 		ruleIDs = append(ruleIDs, r.ID)
 	}
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 )
 
@@ -16,14 +16,9 @@ import (
 // three times, and checks that one alert goes out alone and the other two in the day's
 // digest, published once the day is over, and only once.
 func TestDailyCapRollsIntoOneDigest(t *testing.T) {
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	r, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
 	s, err := open(ctx, Config{DigestEvery: time.Hour}, js)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -146,8 +147,7 @@ func startPipeline(t *testing.T) *pipeline {
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	kv := bustest.KV(t, js, bus.BucketRules)
-	p.store = alert.NewStore(kv)
+	p.store = alerttest.Rules(t, js)
 	idx, err := indexer.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

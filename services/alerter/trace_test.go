@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
@@ -23,16 +23,10 @@ import (
 // the deliverer's request span: a receiver that traces joins docketwatch's trace.
 func TestWebhookJoinsTheTrace(t *testing.T) {
 	rec := tracingtest.Record(t)
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
 	recv := newReceiver(t)
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
-	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
-		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: `"Inbox API"`, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
 	s, err := open(ctx, Config{}, js)
 	if err != nil {
 		t.Fatal(err)

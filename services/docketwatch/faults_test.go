@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -223,27 +225,15 @@ func TestHangingWebhook(t *testing.T) {
 	hanging, working := newRecorder(t), newRecorder(t)
 	hanging.hang.Store(true)
 
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
-	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast, err := store.Create(ctx, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: working.srv.URL, Secret: "b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	slow := alerttest.Create(t, store, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
+	fast := alerttest.Create(t, store, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: working.srv.URL, Secret: "b"}})
 	const timeout = 300 * time.Millisecond
 	backoff := bus.ExponentialBackoff(200*time.Millisecond, 3*time.Second)
 	cfg := webhook.Config{AllowPrivate: true, Timeout: timeout, MaxAttempts: 30, DisableAfter: 1000, Backoff: backoff}
 	d := webhook.New(cfg, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop := runtest.Go(t, d.Run)
 
 	// More alerts for the hanging endpoint than the deliverer has workers and room for
 	// unacknowledged messages, then the other rule's.
@@ -333,20 +323,14 @@ func TestHangingWebhook(t *testing.T) {
 	}
 	hanging.mu.Unlock()
 	t.Logf("hanging endpoint: %d alerts delivered after %d attempts", slowAlerts, attempts)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("the deliverer stopped with %v", err)
 	}
 }
 
 func publishAlert(t *testing.T, js jetstream.JetStream, r alert.Rule, doc filing.DocID) string {
 	t.Helper()
-	a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, MatchedAt: time.Now().UTC(), Terms: []string{"x"}}
-	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), MsgID: "alert:" + a.ID, DocID: doc,
-		Value: alert.Event{Schema: alert.Schema, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
-	return a.ID
+	return alerttest.Publish(t, js, r, alert.Alert{DocID: doc, Terms: []string{"x"}}).ID
 }
 
 // TestRefusingSMTP: a relay that turns the deliverer away is retried with backoff, and
@@ -356,19 +340,10 @@ func publishAlert(t *testing.T, js jetstream.JetStream, r alert.Rule, doc filing
 func TestRefusingSMTP(t *testing.T) {
 	relay := smtptest.Start(t, "gone@example.org")
 	relay.Refusing.Store(true)
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv)
-	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone, err := store.Create(ctx, alert.Rule{Name: "gone", Query: "x", Email: &alert.Email{To: []string{"gone@example.org"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ok := alerttest.Create(t, store, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
+	gone := alerttest.Create(t, store, alert.Rule{Name: "gone", Query: "x", Email: &alert.Email{To: []string{"gone@example.org"}}})
 	_, portText, _ := net.SplitHostPort(relay.Addr())
 	port, _ := strconv.Atoi(portText)
 	var bmu sync.Mutex
@@ -385,10 +360,7 @@ func TestRefusingSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop := runtest.Go(t, d.Run)
 
 	refusedID := publishAlert(t, js, ok, "test:refused")
 	poll.Until(t, 30*time.Second, "the refused alert parked", func() bool {
@@ -436,8 +408,7 @@ func TestRefusingSMTP(t *testing.T) {
 	if want, id := strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(refusedID), relay.Messages()[1].MessageID; !strings.Contains(id, want) {
 		t.Errorf("the retried message has Message-ID %s; want one derived from %s", id, refusedID)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("the email deliverer stopped with %v", err)
 	}
 }

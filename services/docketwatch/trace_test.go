@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,15 +33,8 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 	defer recv.Close()
 
 	n := startNode(t, t.TempDir(), "")
-	ctx := context.Background()
-	kv, err := bus.KV(ctx, n.JS, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alert.NewStore(kv).Create(ctx, alert.Rule{Name: "sealing", Query: `"motion to seal"`,
-		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Create(t, alerttest.Rules(t, n.JS), alert.Rule{Name: "sealing", Query: `"motion to seal"`,
+		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}})
 	in := t.TempDir()
 	writeFile(t, filepath.Join(in, "order.pdf"), testpdf.New("ORDER granting the motion to seal the exhibit."))
 	ingestPaths(t, n, in)
