@@ -22,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
 	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
-	serveAlerterIfChild()
+	runtest.ServeChild(map[string]func() error{"alerter": serveAlerter})
 	os.Exit(m.Run())
 }
 

@@ -2,7 +2,6 @@ package fetcher
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -16,13 +15,7 @@ import (
 // backfill against the NATS server and the fake CourtListener of the parent test, which
 // can then kill it with SIGKILL like any process.
 func TestMain(m *testing.M) {
-	if runtest.ChildRole() == "backfill" {
-		if err := childBackfill(); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	runtest.ServeChild(map[string]func() error{"backfill": childBackfill})
 	os.Exit(m.Run())
 }
 

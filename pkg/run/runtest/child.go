@@ -23,9 +23,21 @@ const (
 	childTokenVar = "DOCKETWATCH_TEST_NATS_TOKEN"
 )
 
-// ChildRole is the role the parent test gave this process with StartChild, "" in the
-// parent: a package's TestMain runs that role instead of the tests.
-func ChildRole() string { return os.Getenv(childRoleVar) }
+// ServeChild plays the role the parent test gave this process with StartChild, and
+// exits: 0 when the role returns nil, 1 (the error on standard error) otherwise. In the
+// parent, or in a child of a role not in roles, it returns at once. A package's TestMain
+// calls it first.
+func ServeChild(roles map[string]func() error) {
+	role, ok := roles[os.Getenv(childRoleVar)]
+	if !ok {
+		return
+	}
+	if err := role(); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
 
 // ChildNATS is the environment that lets a child join e with JoinNATS.
 func ChildNATS(e *bus.Embedded) []string {
@@ -71,8 +83,7 @@ type Child struct {
 }
 
 // StartChild starts the test binary with role and env ("KEY=value") added to the
-// environment and no test to run: the package's TestMain sees ChildRole and plays the
-// role. The child is killed at the end of the test if it still runs; its output is shown
+// environment and no test to run: the package's TestMain plays the role (ServeChild). The child is killed at the end of the test if it still runs; its output is shown
 // if the test failed.
 func StartChild(t testing.TB, role string, env ...string) *Child {
 	t.Helper()
@@ -95,6 +106,9 @@ func StartChild(t testing.TB, role string, env ...string) *Child {
 	})
 	return c
 }
+
+// Output is what the child has written so far, standard output and error together.
+func (c *Child) Output() string { return c.out.String() }
 
 // Exited reports whether the child has exited, and how.
 func (c *Child) Exited() (bool, error) {
@@ -129,6 +143,19 @@ func (c *Child) Wait(t testing.TB, within time.Duration) error {
 		t.Fatalf("the child still runs after %v", within)
 		return nil
 	}
+}
+
+// Stop sends SIGTERM, as an operator stopping the process would, and waits up to within
+// for the child to exit; it returns how the child exited.
+func (c *Child) Stop(t testing.TB, within time.Duration) error {
+	t.Helper()
+	if exited, err := c.Exited(); exited {
+		return err
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	return c.Wait(t, within)
 }
 
 // Kill sends SIGKILL and waits for the child to die. It fails the test if the child had

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -21,13 +20,7 @@ import (
 // Service against the parent's NATS server and CourtListener fake, configured from the
 // DOCKETWATCH_* environment as `docketwatch run` would be, until it is killed.
 func TestMain(m *testing.M) {
-	if runtest.ChildRole() == "buyer" {
-		if err := childBuyer(); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	runtest.ServeChild(map[string]func() error{"buyer": childBuyer})
 	os.Exit(m.Run())
 }
 
