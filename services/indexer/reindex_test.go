@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,65 +21,58 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// childEnv, when set, makes the test binary a re-index child process (TestMain): the
-// value is a JSON childSpec. The kill test runs the job there and kills it with SIGKILL.
-const childEnv = "DOCKETWATCH_REINDEX_CHILD"
+// specVar gives a re-index child process (TestMain) its childSpec, in JSON. The kill
+// test runs the job there and kills it with SIGKILL.
+const specVar = "DOCKETWATCH_REINDEX_CHILD"
 
 type childSpec struct {
-	NATS, Token, Root string
-	MaxDocs           int
-	BatchPause        time.Duration
+	Root       string
+	MaxDocs    int
+	BatchPause time.Duration
 }
 
 func TestMain(m *testing.M) {
-	if spec := os.Getenv(childEnv); spec != "" {
-		os.Exit(reindexChild(spec))
-	}
+	runtest.ServeChild(map[string]func() error{"reindex": reindexChild})
 	os.Exit(m.Run())
 }
 
 // reindexChild owns the index as a node does: the live writer and a job runner with the
 // re-index handler, until it is killed.
-func reindexChild(spec string) int {
+func reindexChild() error {
 	var s childSpec
-	if err := json.Unmarshal([]byte(spec), &s); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
+	if err := json.Unmarshal([]byte(os.Getenv(specVar)), &s); err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	x, err := Open(s.Root)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
-	}
-	connect := func(name string) jetstream.JetStream {
-		nc, err := nats.Connect(s.NATS, nats.Token(s.Token), nats.Name(name))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(2)
-		}
-		js, _ := jetstream.New(nc)
-		return js
+		return err
 	}
 	ctx := context.Background()
-	go stage(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
-	jobJS := connect("jobs")
-	store, err := job.NewStore(ctx, jobJS)
+	live, err := runtest.JoinNATS(ctx, "indexer")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
+		return err
+	}
+	jobs, err := runtest.JoinNATS(ctx, "jobs")
+	if err != nil {
+		return err
+	}
+	go stage(Config{FlushInterval: 20 * time.Millisecond}, live.JS, x, log).Run(ctx)
+	store, err := job.NewStore(ctx, jobs.JS)
+	if err != nil {
+		return err
 	}
 	runner := job.NewRunner(store, log, map[string]job.Handler{
-		ReindexKind: ReindexJob(x, jobJS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
+		ReindexKind: ReindexJob(x, jobs.JS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
 	})
 	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
 	runner.Run(ctx)
-	return 0
+	return nil
 }
 
 // env is a JetStream server, an index under a root directory, its live writer, and job
@@ -457,20 +448,8 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	v.close() // the child owns the index now
 	indexedBefore := v.streamMsgs(bus.Indexed)
 
-	spec, _ := json.Marshal(childSpec{NATS: v.e.ClientURL(), Token: v.e.Token, Root: v.root, MaxDocs: 250, BatchPause: 150 * time.Millisecond})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
+	spec, _ := json.Marshal(childSpec{Root: v.root, MaxDocs: 250, BatchPause: 150 * time.Millisecond})
+	child := runtest.StartChild(t, "reindex", append(runtest.ChildNATS(v.e), specVar+"="+string(spec))...)
 	j, err := v.store.Create(context.Background(), ReindexKind, job.Selection{})
 	if err != nil {
 		t.Fatal(err)
@@ -481,11 +460,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	if mid.State.Finished() {
 		t.Fatalf("the job ended (%s) before it could be killed", mid.State)
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	killed = true
+	child.Kill(t)
 	partial := filepath.Join(v.root, mid.Detail["version"])
 	if _, err := os.Stat(partial); err != nil {
 		t.Fatalf("no partial index after the kill: %v", err)
