@@ -3,7 +3,6 @@ package bus_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,37 +11,9 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// smallVolume mounts a tmpfs of size (as mount's size= takes it) for the test, or skips
-// where mounting is not allowed (the tests need root, as CI has).
-func smallVolume(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small volume here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes a file until the volume is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			return path
-		}
-	}
-}
 
 func publishWithin(js jetstream.JetStream, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -55,7 +26,7 @@ func publishWithin(js jetstream.JetStream, d time.Duration) error {
 // retried, never parked) and the server says its disk is full; once space is freed,
 // JetStream restarts by itself and stores again, with what it held before.
 func TestFullDiskHeals(t *testing.T) {
-	dir := smallVolume(t, "128m")
+	dir := runtest.SmallVolume(t, "128m")
 	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +40,7 @@ func TestFullDiskHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	filler := fillDisk(t, dir)
+	filler := runtest.FillDisk(t, dir)
 	err = publishWithin(js, 3*time.Second)
 	if err == nil || !fault.IsUnavailable(err) {
 		t.Fatalf("publishing on a full disk: %v; want an Unavailable error", err)
@@ -106,7 +77,7 @@ func TestFullDiskHeals(t *testing.T) {
 // than it can have); a volume too small to run says so at once.
 func TestSmallVolumes(t *testing.T) {
 	t.Run("64 MiB", func(t *testing.T) {
-		dir := smallVolume(t, "64m")
+		dir := runtest.SmallVolume(t, "64m")
 		e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +91,7 @@ func TestSmallVolumes(t *testing.T) {
 		}
 	})
 	t.Run("16 MiB", func(t *testing.T) {
-		dir := smallVolume(t, "16m")
+		dir := runtest.SmallVolume(t, "16m")
 		start := time.Now()
 		_, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 		if err == nil || !strings.Contains(err.Error(), "needs at least") || time.Since(start) > 5*time.Second {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,27 +21,12 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("mounts a small volume and starts child processes")
 	}
-	data := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small volume here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
+	data := runtest.SmallVolume(t, "160m")
 	out := &runtest.Buffer{}
 	startServing(t, data, out)
 	owner := readOwnerHTTP(t, data)
 
-	filler := filepath.Join(data, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1<<20)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			break
-		}
-	}
-	f.Close()
+	filler := runtest.FillDisk(t, data)
 
 	const files = 6
 	ingestOut, ended := startIngest(t, data, writeFilings(t, files, "ORDER", "the reservoir spillway inspection is continued."))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -421,7 +419,7 @@ func TestDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	data := mountTmpfs(t, "32m")
+	data := runtest.SmallVolume(t, "32m")
 	srv := startNATSServer(t, t.TempDir())
 	indexer := newStage(t, "indexer", "--nats", srv.url, "--http", "", "--data", data)
 	api := newStage(t, "api", "--nats", srv.url, "--http", "127.0.0.1:0")
@@ -453,7 +451,7 @@ func TestDiskFull(t *testing.T) {
 	if st := ingestOK(t, srv.url, in); st.Count[ingest.Indexed] != before {
 		t.Fatalf("before the disk filled: %v", st.Count)
 	}
-	ballast := fillDisk(t, data)
+	ballast := runtest.FillDisk(t, data)
 	t.Logf("disk full: %s", dfLine(data))
 	for i := range during {
 		writeFile(t, filepath.Join(in, fmt.Sprintf("during-%02d.pdf", i)), testpdf.New("UNITED STATES DISTRICT COURT", fmt.Sprintf("Order %d while the disk was full.", i)))
@@ -523,40 +521,6 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("full for %v: %d documents held unacknowledged (redelivered up to %d), all %d in the index after space returned and a SIGKILL",
 		45*time.Second, during, maxRedelivered, all.Total)
-}
-
-// mountTmpfs mounts a tmpfs of size under a temporary directory, or skips the test.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes a file into dir until the file system is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "ballast")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return path
-		}
-	}
 }
 
 func dfLine(dir string) string {
