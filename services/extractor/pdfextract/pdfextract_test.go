@@ -1,7 +1,6 @@
 package pdfextract
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/ocr"
 	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
@@ -38,24 +38,6 @@ func needOCR(t testing.TB) {
 	if err := ocr.Available(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-}
-
-// damagedXref returns a copy of a PDF whose startxref offset points into the middle of
-// the file: the Go engine's library has no reconstruction and rejects it; poppler
-// rebuilds the table by scanning.
-func damagedXref(t testing.TB, data []byte) []byte {
-	t.Helper()
-	out := bytes.Clone(data)
-	i := bytes.LastIndex(out, []byte("startxref"))
-	if i < 0 {
-		t.Fatal("no startxref in the test file")
-	}
-	for j := i + len("startxref"); j < len(out) && out[j] != '%'; j++ {
-		if out[j] >= '0' && out[j] <= '9' {
-			out[j] = '1'
-		}
-	}
-	return out
 }
 
 // TestScans checks the OCR decision on real scans: the OCR'd text holds what doctor's
@@ -137,7 +119,7 @@ func TestBornDigitalNeverOCR(t *testing.T) {
 // TestFallbackDocument checks a file only poppler can read comes out through poppler.
 func TestFallbackDocument(t *testing.T) {
 	needPoppler(t)
-	data := damagedXref(t, readFile(t, "../poppler/testdata/ca2_1-1.pdf"))
+	data := testpdf.DamagedXref(t, readFile(t, "../poppler/testdata/ca2_1-1.pdf"))
 	if _, err := pdftext.Extract(context.Background(), data, pdftext.Options{}); err == nil {
 		t.Skip("skipping: the go engine now reads a damaged xref; the fallback is not exercised")
 	}
@@ -238,7 +220,7 @@ func TestErrors(t *testing.T) {
 func TestWithoutTools(t *testing.T) {
 	scan := readFile(t, "../ocr/testdata/ocr_pdf_variation.pdf")
 	digital := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
-	broken := damagedXref(t, digital)
+	broken := testpdf.DamagedXref(t, digital)
 	t.Setenv("PATH", t.TempDir())
 
 	res, err := Extract(context.Background(), digital, Options{})

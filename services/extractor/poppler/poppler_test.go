@@ -1,7 +1,6 @@
 package poppler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler/proc"
 )
 
@@ -115,17 +115,7 @@ func TestRender(t *testing.T) {
 func TestDamaged(t *testing.T) {
 	needPoppler(t)
 	orig := readFile(t, "ca2_1-1.pdf")
-	badXref := bytes.Clone(orig)
-	i := bytes.LastIndex(badXref, []byte("startxref"))
-	if i < 0 {
-		t.Fatal("no startxref in the test file")
-	}
-	// Overwrite the offset's digits with other digits, keeping the length.
-	for j := i + len("startxref"); j < len(badXref) && badXref[j] != '%'; j++ {
-		if badXref[j] >= '0' && badXref[j] <= '9' {
-			badXref[j] = '1'
-		}
-	}
+	badXref := testpdf.DamagedXref(t, orig)
 	for name, data := range map[string][]byte{"bad xref offset": badXref} {
 		t.Run(name, func(t *testing.T) {
 			pages, err := Extract(context.Background(), data, Options{})
