@@ -275,13 +275,7 @@ func benchCommand(b *testing.B, bin []string, args ...string) *exec.Cmd {
 	if bin != nil {
 		return exec.Command(bin[0], append(bin[1:], args...)...)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), "DOCKETWATCH_TEST_MAIN=1")
-	return cmd
+	return docketwatch(b, args...)
 }
 
 // startBenchProc starts `bin verb args…` and waits until it says it runs: a docketwatch

@@ -530,7 +530,8 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	}
 }
 
-func docketwatch(t *testing.T, args ...string) *exec.Cmd {
+// docketwatch is the command running this test binary as docketwatch (TestMain) with args.
+func docketwatch(t testing.TB, args ...string) *exec.Cmd {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {

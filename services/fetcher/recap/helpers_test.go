@@ -197,6 +197,17 @@ func buyRules(doc filing.Document) Config {
 	}
 }
 
+// parkedOne waits for the recap stage to park what (one message) in DEAD, and returns it.
+func parkedOne(tb testing.TB, js jetstream.JetStream, what string) bus.ParkedMsg {
+	tb.Helper()
+	var dead []bus.ParkedMsg
+	poll.Until(tb, 10*time.Second, what, func() bool {
+		dead = parked(tb, js)
+		return len(dead) == 1
+	})
+	return dead[0]
+}
+
 // parked returns DEAD's messages of the recap stage.
 func parked(tb testing.TB, js jetstream.JetStream) []bus.ParkedMsg {
 	tb.Helper()

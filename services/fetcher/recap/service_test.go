@@ -114,13 +114,9 @@ func TestFailedPurchaseIsParkedAndRetryable(t *testing.T) {
 	run(t, s)
 	announce(t, e.js, doc)
 
-	var dead []bus.ParkedMsg
-	poll.Until(t, 10*time.Second, "the failed purchase to be parked", func() bool {
-		dead = parked(t, e.js)
-		return len(dead) == 1
-	})
-	if !strings.Contains(dead[0].Reason, "Unable to get PDF for RECAP Document") || dead[0].ID != doc.ID {
-		t.Errorf("parked %s: %q; want %s with CourtListener's message", dead[0].ID, dead[0].Reason, doc.ID)
+	dead := parkedOne(t, e.js, "the failed purchase to be parked")
+	if !strings.Contains(dead.Reason, "Unable to get PDF for RECAP Document") || dead.ID != doc.ID {
+		t.Errorf("parked %s: %q; want %s with CourtListener's message", dead.ID, dead.Reason, doc.ID)
 	}
 	p, _, _ := s.Ledger().Get(context.Background(), doc.ID)
 	if m, _ := s.Ledger().Spend(context.Background()); p.State != StateFailed || m.Cents != 0 {
@@ -128,7 +124,7 @@ func TestFailedPurchaseIsParkedAndRetryable(t *testing.T) {
 	}
 
 	e.webhook(t, s, clfake.RECAPConfig{}) // unsealed
-	if err := bus.RetryParked(context.Background(), e.js, dead[0].Seq); err != nil {
+	if err := bus.RetryParked(context.Background(), e.js, dead.Seq); err != nil {
 		t.Fatal(err)
 	}
 	withBlob(t, e.js, doc.ID, 10*time.Second)
@@ -146,15 +142,11 @@ func TestPACERLoginFailureIsParked(t *testing.T) {
 	s := e.service(t, buyRules(doc), nil)
 	run(t, s)
 	announce(t, e.js, doc)
-	var dead []bus.ParkedMsg
-	poll.Until(t, 10*time.Second, "the refused purchase to be parked", func() bool {
-		dead = parked(t, e.js)
-		return len(dead) == 1
-	})
-	if !strings.Contains(dead[0].Reason, "PacerLoginException: Invalid username/password") {
-		t.Errorf("reason %q; want CourtListener's PacerLoginException", dead[0].Reason)
+	dead := parkedOne(t, e.js, "the refused purchase to be parked")
+	if !strings.Contains(dead.Reason, "PacerLoginException: Invalid username/password") {
+		t.Errorf("reason %q; want CourtListener's PacerLoginException", dead.Reason)
 	}
-	if strings.Contains(dead[0].Reason, "wrong") {
+	if strings.Contains(dead.Reason, "wrong") {
 		t.Error("the parked reason shows the password")
 	}
 }
