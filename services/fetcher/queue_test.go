@@ -2,13 +2,14 @@ package fetcher
 
 import (
 	"context"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
