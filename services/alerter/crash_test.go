@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,14 +27,7 @@ const crashAtVar = "DOCKETWATCH_ALERTER_TEST_CRASH_AT"
 // serveAlerter is the child role "alerter": an alerter against the parent test's NATS
 // server until SIGTERM. At the crash point it says so on standard output and waits there
 // for the parent's kill -9.
-func serveAlerter() error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	nats, err := runtest.JoinNATS(ctx, "alerter-child")
-	if err != nil {
-		return err
-	}
-	defer nats.Close()
+func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 	s, err := open(ctx, Config{AckWait: time.Second}, nats.JS)
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
 	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
-	runtest.ServeChild(map[string]func() error{"alerter": serveAlerter})
+	runtest.ServeChild(map[string]runtest.Role{"alerter": serveAlerter})
 	os.Exit(m.Run())
 }
 

@@ -15,19 +15,13 @@ import (
 // backfill against the NATS server and the fake CourtListener of the parent test, which
 // can then kill it with SIGKILL like any process.
 func TestMain(m *testing.M) {
-	runtest.ServeChild(map[string]func() error{"backfill": childBackfill})
+	runtest.ServeChild(map[string]runtest.Role{"backfill": childBackfill})
 	os.Exit(m.Run())
 }
 
 // childBackfill is the fetcher process: connect, backfill every court in turn.
-func childBackfill() error {
+func childBackfill(ctx context.Context, nats *runtest.Joined) error {
 	env := func(k string) string { return os.Getenv("FETCHER_TEST_" + k) }
-	ctx := context.Background()
-	nats, err := runtest.JoinNATS(ctx, "fetcher-child")
-	if err != nil {
-		return err
-	}
-	defer nats.Close()
 	since, err := time.Parse(time.RFC3339, env("SINCE"))
 	if err != nil {
 		return err

@@ -37,13 +37,13 @@ type childSpec struct {
 }
 
 func TestMain(m *testing.M) {
-	runtest.ServeChild(map[string]func() error{"reindex": reindexChild})
+	runtest.ServeChild(map[string]runtest.Role{"reindex": reindexChild})
 	os.Exit(m.Run())
 }
 
 // reindexChild owns the index as a node does: the live writer and a job runner with the
 // re-index handler, until it is killed.
-func reindexChild() error {
+func reindexChild(ctx context.Context, live *runtest.Joined) error {
 	var s childSpec
 	if err := json.Unmarshal([]byte(os.Getenv(specVar)), &s); err != nil {
 		return err
@@ -53,15 +53,11 @@ func reindexChild() error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	live, err := runtest.JoinNATS(ctx, "indexer")
-	if err != nil {
-		return err
-	}
 	jobs, err := runtest.JoinNATS(ctx, "jobs")
 	if err != nil {
 		return err
 	}
+	defer jobs.Close()
 	go stage(Config{FlushInterval: 20 * time.Millisecond}, live.JS, x, log).Run(ctx)
 	store, err := job.NewStore(ctx, jobs.JS)
 	if err != nil {

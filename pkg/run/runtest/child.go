@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 	"testing"
 	"time"
@@ -23,16 +24,29 @@ const (
 	childTokenVar = "DOCKETWATCH_TEST_NATS_TOKEN"
 )
 
+// A Role is what a child process started by StartChild does, on the parent's NATS
+// server (joined for it, under the role's name). It returns when its work is done or
+// ctx ends (at SIGTERM), unless the parent kills the process first.
+type Role func(ctx context.Context, nats *Joined) error
+
 // ServeChild plays the role the parent test gave this process with StartChild, and
 // exits: 0 when the role returns nil, 1 (the error on standard error) otherwise. In the
 // parent, or in a child of a role not in roles, it returns at once. A package's TestMain
 // calls it first.
-func ServeChild(roles map[string]func() error) {
-	role, ok := roles[os.Getenv(childRoleVar)]
+func ServeChild(roles map[string]Role) {
+	name := os.Getenv(childRoleVar)
+	role, ok := roles[name]
 	if !ok {
 		return
 	}
-	if err := role(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	nats, err := JoinNATS(ctx, name)
+	if err == nil {
+		err = role(ctx, nats)
+		nats.Close()
+	}
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(1)
 	}
@@ -83,8 +97,9 @@ type Child struct {
 }
 
 // StartChild starts the test binary with role and env ("KEY=value") added to the
-// environment and no test to run: the package's TestMain plays the role (ServeChild). The child is killed at the end of the test if it still runs; its output is shown
-// if the test failed.
+// environment and no test to run: the package's TestMain plays the role (ServeChild).
+// The child is killed at the end of the test if it still runs; its output is shown if
+// the test failed.
 func StartChild(t testing.TB, role string, env ...string) *Child {
 	t.Helper()
 	c := &Child{cmd: exec.Command(os.Args[0], "-test.run=^$"), done: make(chan struct{})}

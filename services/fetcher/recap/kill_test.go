@@ -20,18 +20,12 @@ import (
 // Service against the parent's NATS server and CourtListener fake, configured from the
 // DOCKETWATCH_* environment as `docketwatch run` would be, until it is killed.
 func TestMain(m *testing.M) {
-	runtest.ServeChild(map[string]func() error{"buyer": childBuyer})
+	runtest.ServeChild(map[string]runtest.Role{"buyer": childBuyer})
 	os.Exit(m.Run())
 }
 
-func childBuyer() error {
+func childBuyer(ctx context.Context, nats *runtest.Joined) error {
 	env := func(k string) string { return os.Getenv("RECAP_TEST_" + k) }
-	ctx := context.Background()
-	nats, err := runtest.JoinNATS(ctx, "recap-child")
-	if err != nil {
-		return err
-	}
-	defer nats.Close()
 	var cfg Config
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
