@@ -17,6 +17,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/api"
@@ -141,16 +142,10 @@ func TestBuyDryRunCommandSpendsNothing(t *testing.T) {
 	}
 	entry, _ := strconv.Atoi(ex.DocumentNumber)
 	id := filing.NewDocID("nysd", pacerrss.NormalizeDocketNumber(dk.DocketNumber), entry, ex.AttachmentNumber)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := kv.Get(context.Background(), "want."+id.Key()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the RECAP stage never noted the missing exhibit")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Until(t, 60*time.Second, "the RECAP stage to note the missing exhibit", func() bool {
+		_, err := kv.Get(context.Background(), "want."+id.Key())
+		return err == nil
+	})
 	n.Close()
 
 	cmd := docketwatch(t, "buy", "--dry-run", "--json", "--data", data, "--buy-dockets", watched, "--buy-exhibits-only",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,18 +127,12 @@ func TestSearchRequestJoinsTheCallersTrace(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("search: %s", resp.Status)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var found bool
+	poll.Until(t, 5*time.Second, "the index's answer in the caller's trace", func() bool {
 		for _, s := range tracingtest.Find(rec, "search shard 0/1") {
-			found = found || s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736"
+			if s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" {
+				return true
+			}
 		}
-		if found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the index's answer is not in the caller's trace")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
