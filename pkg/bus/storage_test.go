@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -45,22 +47,16 @@ func TestFullDiskHeals(t *testing.T) {
 	if err == nil || !fault.IsUnavailable(err) {
 		t.Fatalf("publishing on a full disk: %v; want an Unavailable error", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for e.Storage() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := e.Storage(); err == nil || !strings.Contains(err.Error(), "full") {
-		t.Fatalf("Storage() = %v on a full disk; want it to say so", err)
-	}
+	poll.UntilGot(t, 10*time.Second, "Storage() to say the disk is full", func() (bool, string) {
+		err := e.Storage()
+		return err != nil && strings.Contains(err.Error(), "full"), fmt.Sprint(err)
+	})
 
 	os.Remove(filler)
-	deadline = time.Now().Add(20 * time.Second)
-	for e.Storage() != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := e.Storage(); err != nil {
-		t.Fatalf("20 s after freeing space: %v", err)
-	}
+	poll.UntilGot(t, 20*time.Second, "Storage() healthy after freeing space", func() (bool, string) {
+		err := e.Storage()
+		return err == nil, fmt.Sprint(err)
+	})
 	if err := publishWithin(js, 10*time.Second); err != nil {
 		t.Fatalf("publishing after the disk healed: %v", err)
 	}

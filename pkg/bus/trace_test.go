@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go"
@@ -204,19 +206,15 @@ func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
 // acknowledgement, a moment after the handler returns).
 func waitSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if s := tracingtest.Find(rec, name); len(s) > 0 {
-			if len(s) > 1 {
-				t.Errorf("%d spans named %q; want 1", len(s), name)
-			}
-			return s[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no span named %q ended; spans: %v", name, names(rec))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var s []sdktrace.ReadOnlySpan
+	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("a span named %q ended", name), func() (bool, string) {
+		s = tracingtest.Find(rec, name)
+		return len(s) > 0, fmt.Sprint(names(rec))
+	})
+	if len(s) > 1 {
+		t.Errorf("%d spans named %q; want 1", len(s), name)
 	}
+	return s[0]
 }
 
 func names(rec *tracetest.SpanRecorder) []string {

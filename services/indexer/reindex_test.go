@@ -171,36 +171,24 @@ func (v *env) publish(texts []filing.Text) {
 // waitCount waits until the live index holds n documents.
 func (v *env) waitCount(n uint64, within time.Duration) {
 	v.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	poll.UntilGot(v.t, within, fmt.Sprintf("the index to hold %d documents", n), func() (bool, string) {
 		c, err := v.x.DocCount()
-		if err == nil && c == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			v.t.Fatalf("index holds %d documents after %s; want %d (%v)", c, within, n, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && c == n, fmt.Sprintf("%d (%v)", c, err)
+	})
 }
 
 // waitJob waits until the job satisfies ok.
 func (v *env) waitJob(id string, within time.Duration, ok func(*job.Job) bool) *job.Job {
 	v.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		j, err := v.store.Get(context.Background(), id)
-		if err != nil {
+	var j *job.Job
+	poll.UntilGot(v.t, within, "job "+id, func() (bool, string) {
+		var err error
+		if j, err = v.store.Get(context.Background(), id); err != nil {
 			v.t.Fatal(err)
 		}
-		if ok(j) {
-			return j
-		}
-		if time.Now().After(deadline) {
-			v.t.Fatalf("job %s after %s: state %s, phase %s, position %d, %s", id, within, j.State, j.Detail["phase"], j.Position, j.Message)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok(j), fmt.Sprintf("state %s, phase %s, position %d, %s", j.State, j.Detail["phase"], j.Position, j.Message)
+	})
+	return j
 }
 
 func finished(j *job.Job) bool { return j.State.Finished() }
@@ -413,13 +401,10 @@ func TestReindexWhileSearching(t *testing.T) {
 	}
 	// INDEXED holds the live writer's announcements only, once each.
 	want := indexedBefore + uint64(len(live)+len(revised))
-	deadline := time.Now().Add(5 * time.Second)
-	for v.streamMsgs(bus.Indexed) != want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if got := v.streamMsgs(bus.Indexed); got != want {
-		t.Errorf("INDEXED holds %d messages; want %d (initial + live, none from the replay)", got, want)
-	}
+	poll.UntilGot(t, 5*time.Second, fmt.Sprintf("INDEXED to hold %d messages (initial + live, none from the replay)", want), func() (bool, string) {
+		got := v.streamMsgs(bus.Indexed)
+		return got == want, fmt.Sprint(got)
+	})
 }
 
 // TestReindexResumesAfterKill kills the process running a re-index (SIGKILL) in the
@@ -504,8 +489,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 // waitAcked waits until the live writer has acknowledged the first n messages of TEXTS.
 func waitAcked(t testing.TB, js jetstream.JetStream, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("the ack floor at %d", n), func() (bool, string) {
 		c, err := js.Consumer(context.Background(), bus.Texts, Durable(search.Shard{}))
 		if err != nil {
 			t.Fatal(err)
@@ -514,14 +498,8 @@ func waitAcked(t testing.TB, js jetstream.JetStream, n uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.AckFloor.Stream >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ack floor %d; want %d", info.AckFloor.Stream, n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return info.AckFloor.Stream >= n, fmt.Sprint(info.AckFloor.Stream)
+	})
 }
 
 // TestReindexCancel cancels a re-index under way: its partial index is removed and the
@@ -539,30 +517,18 @@ func TestReindexCancel(t *testing.T) {
 	// Cancel as soon as the build has begun: wherever the job is then, up to its swap,
 	// it must stop and remove its partial index.
 	partial := filepath.Join(v.root, "v2")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(partial); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no partial index 30 s after the job was created")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, 30*time.Second, "a partial index after the job was created", func() bool {
+		_, err := os.Stat(partial)
+		return err == nil
+	})
 	if _, err := v.store.Cancel(context.Background(), j.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The job sees the cancel at its next report, after the batch under way.
-	deadline = time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(partial); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the partial index is still there 60 s after the cancel")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, 60*time.Second, "the partial index removed after the cancel", func() bool {
+		_, err := os.Stat(partial)
+		return errors.Is(err, os.ErrNotExist)
+	})
 	if j, _ := v.store.Get(context.Background(), j.ID); j.State != job.Cancelled {
 		t.Errorf("job %s; want cancelled", j.State)
 	}
