@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -69,10 +70,7 @@ func TestReadiness(t *testing.T) {
 	wantErr(t, "the check passing", r.Check(), "")
 
 	srv.Shutdown()
-	deadline := time.Now().Add(5 * time.Second)
-	for nc.IsConnected() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, 5*time.Second, "the connection to see the server gone", func() bool { return !nc.IsConnected() })
 	wantErr(t, "server gone", r.Check(), "nats connection stage is")
 	r.Stop()
 	wantErr(t, "stopping", r.Check(), "stopping")

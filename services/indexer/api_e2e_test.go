@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/nats-io/nats.go/jetstream"
@@ -224,20 +226,13 @@ func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
 	}
 	waitFor := func(q string, want uint64) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		poll.UntilGot(t, 10*time.Second, fmt.Sprintf("%s: %d hits", q, want), func() (bool, string) {
 			res, err := x.Search(context.Background(), search.Query{Q: q})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Total == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d hits; want %d", q, res.Total, want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return res.Total == want, fmt.Sprint(res.Total)
+		})
 	}
 	publish(2, "second version mentions arbitration")
 	waitFor("arbitration", 1)
