@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 )
 
@@ -41,17 +42,10 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.UntilGot(t, 30*time.Second, "/readyz to answer 503 naming the full disk", func() (bool, string) {
 		code, body := get("/readyz")
-		if code == http.StatusServiceUnavailable && strings.Contains(body, "disk") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz answers %d %q 30 s into a full disk; want 503 naming the disk\nrun's log:\n%s", code, body, out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk"), fmt.Sprintf("%d %q; run's log:\n%s", code, body, out)
+	})
 	if _, body := get("/metrics"); !strings.Contains(body, "docketwatch_nats_disk_full 1") {
 		t.Errorf("/metrics does not show the full disk")
 	}

@@ -136,12 +136,9 @@ func waitLog(t *testing.T, stages []*stage, want string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for _, s := range stages {
-		for !strings.Contains(s.logs.all(), want) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never logged %q: %s", s.name, want, s.logs.tail())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("%s to log %q", s.name, want), func() (bool, string) {
+			return strings.Contains(s.logs.all(), want), s.logs.tail()
+		})
 	}
 }
 
@@ -246,18 +243,11 @@ func TestHangingWebhook(t *testing.T) {
 
 	// The working endpoint is not held up by the hanging one for good. (It waits behind
 	// the hanging endpoint's timeouts, which share the deliverer's workers: ~20 s here.)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, _ := working.counts(); n == fastAlerts {
-			break
-		}
-		if time.Now().After(deadline) {
-			n, _ := working.counts()
-			_, tried := hanging.counts()
-			t.Fatalf("the working endpoint got %d of %d alerts in 60s while the hanging one was tried for %d; want all of them", n, fastAlerts, tried)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.UntilGot(t, 60*time.Second, fmt.Sprintf("the working endpoint to get its %d alerts", fastAlerts), func() (bool, string) {
+		n, _ := working.counts()
+		_, tried := hanging.counts()
+		return n == fastAlerts, fmt.Sprintf("%d while the hanging one was tried %d times", n, tried)
+	})
 	t.Logf("the working endpoint got its %d alerts %v after they were published, beside a hanging one", fastAlerts, time.Since(publishedFast).Round(10*time.Millisecond))
 
 	// The hanging endpoint: retried, with growing delays, under one key per alert.

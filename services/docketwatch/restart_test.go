@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // startServing starts `docketwatch run` on data and waits until it serves.
@@ -86,22 +87,11 @@ func TestIngestFollowsARestartedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := bus.Connect(owner.NATS, "test", nats.Token(owner.Token), nats.MaxReconnects(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(nc)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	nc, js := bustest.Dial(t, owner.NATS, "test", nats.Token(owner.Token), nats.MaxReconnects(0))
+	poll.UntilGot(t, 60*time.Second, "the ingest to hand over its files", func() (bool, string) {
 		str, err := js.Stream(context.Background(), bus.Filings)
-		if err == nil && str.CachedInfo().State.Msgs >= files {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the ingest did not hand over its files in 60 s\n%s", ingestOut)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && str.CachedInfo().State.Msgs >= files, ingestOut.String()
+	})
 	nc.Close()
 	run.Process.Kill()
 	run.Wait()
