@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/testclock"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -49,16 +49,6 @@ func (f *rssServer) set(court, body string) {
 	f.feeds[court] = body
 }
 
-// The corpus feeds come from pacerrss's test data (juriscraper's examples).
-func corpusFeed(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("pacerrss/testdata/rss/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // withNewItem rebuilds a feed with one more item and a later lastBuildDate, as PACER
 // does when an entry is filed.
 func withNewItem(t testing.TB, feed, oldBuild, newBuild, item string) string {
@@ -87,7 +77,7 @@ func TestPACERFeeds(t *testing.T) {
 	feeds := map[string]string{"sdny": "sdny_1.xml", "ca10": "ca10.xml", "nysb": "nysb_1.xml"}
 	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
 	for court, name := range feeds {
-		fake.set(court, corpusFeed(t, name))
+		fake.set(court, testfile.Text(t, "pacerrss/testdata/rss", name))
 	}
 	hs := httptest.NewServer(fake)
 	defer hs.Close()
@@ -121,7 +111,7 @@ func TestPACERFeeds(t *testing.T) {
 	docs := filings(t, env.js)
 	got := docIDs(docs)
 	for court, name := range feeds {
-		feed, err := pacerrss.Parse(court, strings.NewReader(corpusFeed(t, name)))
+		feed, err := pacerrss.Parse(court, strings.NewReader(testfile.Text(t, "pacerrss/testdata/rss", name)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +142,7 @@ func TestPACERFeeds(t *testing.T) {
 	}
 
 	// 3. A changed feed: only the new entry is published.
-	changed := withNewItem(t, corpusFeed(t, "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
+	changed := withNewItem(t, testfile.Text(t, "pacerrss/testdata/rss", "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
 	fake.set("sdny", changed)
 	clk.Advance(5 * time.Minute)
 	pollAll(svc)

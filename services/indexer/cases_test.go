@@ -15,6 +15,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
@@ -87,7 +88,7 @@ func TestSearchCases(t *testing.T) {
 			x := openTemp(t)
 			indexTexts(t, x, docs)
 			var searches []caseSearch
-			readJSON(t, filepath.Join(dir, "searches.json"), &searches)
+			testfile.JSON(t, filepath.Join(dir, "searches.json"), &searches)
 			for _, s := range searches {
 				t.Run(s.Name, func(t *testing.T) { runCaseSearch(t, x, s) })
 			}
@@ -245,17 +246,6 @@ func findHit(hits []search.Hit, id string) *search.Hit {
 	return nil
 }
 
-func readJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatalf("decoding %s: %v", path, err)
-	}
-}
-
 func loadCaseDocs(t testing.TB, path string) []filing.Text {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -264,7 +254,7 @@ func loadCaseDocs(t testing.TB, path string) []filing.Text {
 	}
 	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
 		var ref caseDocs
-		readJSON(t, path, &ref)
+		testfile.JSON(t, path, &ref)
 		switch {
 		case ref.Include != "":
 			return loadCaseDocs(t, filepath.Join(filepath.Dir(path), ref.Include))
@@ -275,7 +265,7 @@ func loadCaseDocs(t testing.TB, path string) []filing.Text {
 		t.Fatalf("%s: neither a list, an include nor a generator", path)
 	}
 	var docs []caseDoc
-	readJSON(t, path, &docs)
+	testfile.JSON(t, path, &docs)
 	out := make([]filing.Text, 0, len(docs))
 	for _, d := range docs {
 		out = append(out, d.text(t))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler/proc"
 )
@@ -22,19 +23,10 @@ func needPoppler(t testing.TB) {
 	}
 }
 
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestText(t *testing.T) {
 	needPoppler(t)
 	ctx := context.Background()
-	d, err := Open(readFile(t, "ca2_1-1.pdf"), Options{})
+	d, err := Open(testfile.Read(t, "testdata", "ca2_1-1.pdf"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +106,7 @@ func TestRender(t *testing.T) {
 // offset points nowhere, and a body cut short. Poppler rebuilds the table by scanning.
 func TestDamaged(t *testing.T) {
 	needPoppler(t)
-	orig := readFile(t, "ca2_1-1.pdf")
+	orig := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	badXref := testpdf.DamagedXref(t, orig)
 	for name, data := range map[string][]byte{"bad xref offset": badXref} {
 		t.Run(name, func(t *testing.T) {
@@ -131,7 +123,7 @@ func TestDamaged(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	needPoppler(t)
-	data := readFile(t, "ca2_1-1.pdf")
+	data := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	tests := []struct {
 		name    string
 		data    []byte

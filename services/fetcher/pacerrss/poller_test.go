@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testclock"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // feedServer serves one feed body, switchable between calls, and records the
@@ -54,15 +54,6 @@ func (f *feedServer) set(fn func(*feedServer)) {
 	fn(f)
 }
 
-func readFeed(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/rss/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func newTestPoller(t testing.TB, srv *httptest.Server, clk *testclock.Clock) *Poller {
 	t.Helper()
 	return NewPoller(Config{
@@ -92,7 +83,7 @@ func (c *collector) emit(_ context.Context, d filing.Document) error {
 }
 
 func TestPollerEmitsEachEntryOnce(t *testing.T) {
-	body := readFeed(t, "sdny_1.xml")
+	body := testfile.Text(t, "testdata/rss", "sdny_1.xml")
 	fs := &feedServer{body: body}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
@@ -194,7 +185,7 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 }
 
 func TestPollerFailures(t *testing.T) {
-	body := readFeed(t, "ca2_1.xml")
+	body := testfile.Text(t, "testdata/rss", "ca2_1.xml")
 	tests := []struct {
 		name          string
 		serve         func(*feedServer)
@@ -229,7 +220,7 @@ func TestPollerFailures(t *testing.T) {
 }
 
 func TestPollerConditionalRequest(t *testing.T) {
-	fs := &feedServer{body: readFeed(t, "ca10.xml"), etag: `"v1"`}
+	fs := &feedServer{body: testfile.Text(t, "testdata/rss", "ca10.xml"), etag: `"v1"`}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
 	clk := testclock.New(time.Now())
