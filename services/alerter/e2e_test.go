@@ -22,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -227,29 +228,19 @@ type stage struct{ durable, stream string }
 func settle(t testing.TB, js jetstream.JetStream, consumers []stage) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		done := true
+	poll.UntilGot(t, 60*time.Second, "the pipeline to settle", func() (bool, string) {
 		for _, st := range consumers {
 			c, err := js.Consumer(ctx, st.stream, st.durable)
 			if err != nil {
-				done = false
-				break
+				return false, fmt.Sprintf("%s: %v", st.durable, err)
 			}
 			info, err := c.Info(ctx)
 			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				done = false
-				break
+				return false, fmt.Sprintf("%s: %d pending, %d unacknowledged (%v)", st.durable, info.NumPending, info.NumAckPending, err)
 			}
 		}
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pipeline did not settle in 60s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true, ""
+	})
 }
 
 var allStages = []stage{{"extractor", bus.Filings}, {"indexer", bus.Texts}, {"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}}
