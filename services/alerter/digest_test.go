@@ -3,12 +3,14 @@ package alerter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 )
 
@@ -23,9 +25,7 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { s.Run(runCtx); close(done) }()
+	stop := runtest.Go(t, s.Run)
 	docs, _ := corpus.Docs(3, 1)
 	for _, d := range docs {
 		d.Pages[0].Text += "\nthe Inbox API"
@@ -35,8 +35,9 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 		publishIndexed(t, js, d)
 	}
 	settle(t, js, []stage{{"alerter", bus.Indexed}})
-	cancel()
-	<-done
+	if err := stop(); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("the alerter stopped with %v", err)
+	}
 
 	events := func() []alert.Event {
 		ev, err := alert.Recent(ctx, js, r.ID, time.Time{}, 100)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
@@ -83,16 +83,7 @@ func (e testEnv) service(tb testing.TB, cfg Config, now func() time.Time) *Servi
 }
 
 // run runs s until the test ends.
-func run(tb testing.TB, s *Service) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = s.Run(ctx)
-	}()
-	tb.Cleanup(func() { cancel(); wg.Wait() })
-}
+func run(tb testing.TB, s *Service) { runtest.Go(tb, s.Run) }
 
 // webhook points the fake's RECAP-fetch events at s.
 func (e testEnv) webhook(tb testing.TB, s *Service, cfg clfake.RECAPConfig) {
