@@ -32,3 +32,26 @@ func JSON(t testing.TB, path string, v any) {
 		t.Fatalf("decoding %s: %v", path, err)
 	}
 }
+
+// File is a file read by Glob.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Glob reads the files matching pattern (filepath.Glob) of at most maxSize bytes, in
+// name order: the seeds of a fuzz test, which mutate faster when small.
+func Glob(t testing.TB, pattern string, maxSize int) []File {
+	t.Helper()
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []File
+	for _, p := range paths {
+		if data := Read(t, p); len(data) <= maxSize {
+			out = append(out, File{Path: p, Data: data})
+		}
+	}
+	return out
+}
