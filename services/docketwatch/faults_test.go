@@ -145,23 +145,19 @@ func waitLog(t *testing.T, stages []*stage, want string, within time.Duration) {
 // waitReady polls /readyz until it answers status and returns the body.
 func waitReady(t *testing.T, api string, status int, within time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(within)
 	client := &http.Client{Timeout: 5 * time.Second}
-	for {
+	var body string
+	poll.UntilGot(t, within, fmt.Sprintf("/readyz to answer %d", status), func() (bool, string) {
 		resp, err := client.Get(api + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == status {
-				return string(body)
-			}
-			err = fmt.Errorf("%s: %s", resp.Status, body)
+		if err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz never answered %d in %v: %v", status, within, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return resp.StatusCode == status, resp.Status + ": " + body
+	})
+	return body
 }
 
 // recorder is a webhook endpoint that records each attempt and can hang until the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
@@ -115,14 +117,10 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	if o, err := docketwatch(t, "ingest", "--data", data, exhibit).CombinedOutput(); err != nil {
 		t.Fatalf("ingest: %v: %s", err, o)
 	}
-	deadline := time.Now().Add(40 * time.Second)
-	for (hooks.Load() < 2 || smtp.Refused() < 1 || !clAuth.Load()) && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if hooks.Load() < 2 || smtp.Refused() < 1 || !clAuth.Load() {
-		t.Fatalf("not every secret was put to use: %d webhook attempts, %d SMTP connections, CourtListener saw the token: %v\n%s",
-			hooks.Load(), smtp.Refused(), clAuth.Load(), out)
-	}
+	poll.UntilGot(t, 40*time.Second, "every secret put to use", func() (bool, string) {
+		return hooks.Load() >= 2 && smtp.Refused() >= 1 && clAuth.Load(),
+			fmt.Sprintf("%d webhook attempts, %d SMTP connections, CourtListener saw the token: %v\n%s", hooks.Load(), smtp.Refused(), clAuth.Load(), out)
+	})
 
 	// What the process shows of itself: the rules, status pages, metrics, the CLI.
 	shown := map[string]string{}

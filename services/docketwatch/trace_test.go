@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -54,23 +55,16 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 	trace := fields[1]
 	deadline := time.Now().Add(10 * time.Second)
 	for _, stage := range []string{"extractor", "indexer", "alerter"} {
-		for {
-			found := false
-			for _, s := range tracingtest.Find(rec, stage) {
-				found = found || s.SpanContext().TraceID().String() == trace
-			}
-			if found {
-				break
-			}
-			if time.Now().After(deadline) {
-				var seen []string
-				for _, s := range rec.Ended() {
-					seen = append(seen, s.Name()+"@"+s.SpanContext().TraceID().String()[:8])
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("a %s span in the webhook's trace %s", stage, trace), func() (bool, string) {
+			var seen []string
+			for _, s := range rec.Ended() {
+				if s.Name() == stage && s.SpanContext().TraceID().String() == trace {
+					return true, ""
 				}
-				t.Fatalf("no %s span in the webhook's trace %s; spans: %v", stage, trace, seen)
+				seen = append(seen, s.Name()+"@"+s.SpanContext().TraceID().String()[:8])
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return false, fmt.Sprint(seen)
+		})
 	}
 
 	for {
