@@ -5,15 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
+
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -81,24 +83,6 @@ func waitDrained(t *testing.T, js jetstream.JetStream, name string, delivered ui
 	})
 }
 
-// logBuffer collects a logger's lines across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestExhaustedDeliveriesAreParked: a message whose every delivery was taken by a holder
 // that died (fetched, never answered) until the server's MaxDeliver ran out is parked in
 // DEAD with the reason, once, though two watchers (two replicas of the stage) run; a
@@ -110,7 +94,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	_, js2 := bustest.JetStream(t, e)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logs := &logBuffer{}
+	logs := &runtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	c := holder("holder")

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -90,17 +93,12 @@ func TestAckPolicy(t *testing.T) {
 		return err
 	})
 
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		dead, _ := js.Stream(ctx, bus.Dead)
-		if dead.CachedInfo().State.Msgs == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("DEAD holds %d messages; want 3 (attempts %v)", dead.CachedInfo().State.Msgs, attempts)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.UntilGot(t, 20*time.Second, "three messages in DEAD", func() (bool, string) {
+		n := bustest.Count(t, js, bus.Dead)
+		mu.Lock()
+		defer mu.Unlock()
+		return n == 3, fmt.Sprintf("%d (attempts %v)", n, attempts)
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if !done["ok"] || !done["flaky"] || attempts["flaky"] != 2 {
@@ -192,7 +190,7 @@ func TestRetryInIgnoresBackoff(t *testing.T) {
 	deliveries := map[string]int{}
 	c := bus.Consumer{Stage: "test", Stream: bus.Filings, Durable: "retry-in", MaxDeliver: 3, Concurrency: 2,
 		Backoff: func(int) time.Duration { return time.Hour }}
-	logs := &logBuffer{} // at Info, where a failure's retries are logged
+	logs := &runtest.Buffer{} // at Info, where a failure's retries are logged
 	go c.Consume(ctx, js, slog.New(slog.NewTextHandler(logs, nil)), func(ctx context.Context, msg jetstream.Msg) error {
 		name := msg.Subject()[len("filings."):]
 		mu.Lock()
@@ -201,20 +199,14 @@ func TestRetryInIgnoresBackoff(t *testing.T) {
 		mu.Unlock()
 		return errIf(name == "always" || n < 2, bus.RetryIn(errors.New("no room"), 50*time.Millisecond))
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	poll.UntilGot(t, 10*time.Second, `"once" delivered twice, "always" three times and parked`, func() (bool, string) {
 		mu.Lock()
 		once, always := deliveries["once"], deliveries["always"]
 		mu.Unlock()
 		parked, err := bus.ListParked(ctx, js, 0)
-		if err == nil && once == 2 && always == 3 && len(parked) == 1 && parked[0].ID == "x:always" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10s: once delivered %d times (want 2), always %d (want 3), DEAD %+v (%v) (want x:always)", once, always, parked, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && once == 2 && always == 3 && len(parked) == 1 && parked[0].ID == "x:always",
+			fmt.Sprintf("once %d, always %d, DEAD %+v (%v)", once, always, parked, err)
+	})
 	if out := logs.String(); strings.Contains(out, "retrying later") {
 		t.Errorf("a message put back with RetryIn was logged at Info:\n%s", out)
 	}

@@ -2,46 +2,20 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// smallVolume mounts a tmpfs of size (as mount's size= takes it) for the test, or skips
-// where mounting is not allowed (the tests need root, as CI has).
-func smallVolume(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small volume here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes a file until the volume is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			return path
-		}
-	}
-}
 
 func publishWithin(js jetstream.JetStream, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -54,18 +28,13 @@ func publishWithin(js jetstream.JetStream, d time.Duration) error {
 // retried, never parked) and the server says its disk is full; once space is freed,
 // JetStream restarts by itself and stores again, with what it held before.
 func TestFullDiskHeals(t *testing.T) {
-	dir := smallVolume(t, "128m")
+	dir := runtest.SmallVolume(t, "128m")
 	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Shutdown)
-	nc, err := e.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, js := bustest.Client(t, e, "test")
 	if err := bus.Setup(context.Background(), js, bus.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,27 +42,21 @@ func TestFullDiskHeals(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	filler := fillDisk(t, dir)
+	filler := runtest.FillDisk(t, dir)
 	err = publishWithin(js, 3*time.Second)
 	if err == nil || !fault.IsUnavailable(err) {
 		t.Fatalf("publishing on a full disk: %v; want an Unavailable error", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for e.Storage() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := e.Storage(); err == nil || !strings.Contains(err.Error(), "full") {
-		t.Fatalf("Storage() = %v on a full disk; want it to say so", err)
-	}
+	poll.UntilGot(t, 10*time.Second, "Storage() to say the disk is full", func() (bool, string) {
+		err := e.Storage()
+		return err != nil && strings.Contains(err.Error(), "full"), fmt.Sprint(err)
+	})
 
 	os.Remove(filler)
-	deadline = time.Now().Add(20 * time.Second)
-	for e.Storage() != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := e.Storage(); err != nil {
-		t.Fatalf("20 s after freeing space: %v", err)
-	}
+	poll.UntilGot(t, 20*time.Second, "Storage() healthy after freeing space", func() (bool, string) {
+		err := e.Storage()
+		return err == nil, fmt.Sprint(err)
+	})
 	if err := publishWithin(js, 10*time.Second); err != nil {
 		t.Fatalf("publishing after the disk healed: %v", err)
 	}
@@ -110,15 +73,13 @@ func TestFullDiskHeals(t *testing.T) {
 // than it can have); a volume too small to run says so at once.
 func TestSmallVolumes(t *testing.T) {
 	t.Run("64 MiB", func(t *testing.T) {
-		dir := smallVolume(t, "64m")
+		dir := runtest.SmallVolume(t, "64m")
 		e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer e.Shutdown()
-		nc, _ := e.Connect("test")
-		defer nc.Close()
-		js, _ := jetstream.New(nc)
+		_, js := bustest.Client(t, e, "test")
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := bus.Setup(ctx, js, bus.Options{}); err != nil {
@@ -126,7 +87,7 @@ func TestSmallVolumes(t *testing.T) {
 		}
 	})
 	t.Run("16 MiB", func(t *testing.T) {
-		dir := smallVolume(t, "16m")
+		dir := runtest.SmallVolume(t, "16m")
 		start := time.Now()
 		_, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
 		if err == nil || !strings.Contains(err.Error(), "needs at least") || time.Since(start) > 5*time.Second {

@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go"
@@ -29,11 +32,7 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	rootCtx, root := otel.Tracer("test").Start(ctx, "poll cand")
-	if _, err := bus.Publish(rootCtx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:1", Value: "filing"}); err != nil {
-		t.Fatal(err)
-	}
-	root.End()
+	root := publishUnderSpan(t, ctx, js, "x:1")
 
 	inHandler := make(chan trace.SpanContext, 1)
 	c := bus.Consumer{Stage: "extractor", Stream: bus.Filings, Durable: "trace", AckWait: 5 * time.Second}
@@ -78,6 +77,18 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	}
 }
 
+// publishUnderSpan publishes a filing of doc on FILINGS under a span of its own, as a
+// source polling a court does, and returns the ended span.
+func publishUnderSpan(t *testing.T, ctx context.Context, js jetstream.JetStream, doc filing.DocID) trace.Span {
+	t.Helper()
+	ctx, root := otel.Tracer("test").Start(ctx, "poll cand")
+	defer root.End()
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: doc, Value: "filing"}); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
 // TestParkedMessageCarriesTrace: a message parked by Consume, or by a caller's own loop
 // through Settle without a span, is stored in DEAD with the trace it arrived with.
 func TestParkedMessageCarriesTrace(t *testing.T) {
@@ -86,11 +97,7 @@ func TestParkedMessageCarriesTrace(t *testing.T) {
 		_, js := bustest.JetStream(t, bustest.Server(t))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		pctx, root := otel.Tracer("test").Start(ctx, "poll cand")
-		if _, err := bus.Publish(pctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:bad", Value: "filing"}); err != nil {
-			t.Fatal(err)
-		}
-		root.End()
+		root := publishUnderSpan(t, ctx, js, "x:bad")
 		c := bus.Consumer{Stage: "extractor", Stream: bus.Filings, Durable: "park", MaxDeliver: 1}
 		go c.Consume(ctx, js, quiet, func(context.Context, jetstream.Msg) error { return fault.Permanentf("not a PDF") })
 
@@ -199,19 +206,15 @@ func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
 // acknowledgement, a moment after the handler returns).
 func waitSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if s := tracingtest.Find(rec, name); len(s) > 0 {
-			if len(s) > 1 {
-				t.Errorf("%d spans named %q; want 1", len(s), name)
-			}
-			return s[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no span named %q ended; spans: %v", name, names(rec))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var s []sdktrace.ReadOnlySpan
+	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("a span named %q ended", name), func() (bool, string) {
+		s = tracingtest.Find(rec, name)
+		return len(s) > 0, fmt.Sprint(names(rec))
+	})
+	if len(s) > 1 {
+		t.Errorf("%d spans named %q; want 1", len(s), name)
 	}
+	return s[0]
 }
 
 func names(rec *tracetest.SpanRecorder) []string {

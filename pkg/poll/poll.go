@@ -13,9 +13,23 @@ const Interval = 20 * time.Millisecond
 // Until returns once cond holds, or fails t after within, saying what it waited for.
 func Until(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
+	UntilGot(t, within, what, func() (bool, string) { return cond(), "" })
+}
+
+// UntilGot is Until for a condition that says what it saw while it did not hold: the
+// failure shows the last of it.
+func UntilGot(t testing.TB, within time.Duration, what string, cond func() (ok bool, got string)) {
+	t.Helper()
 	deadline := time.Now().Add(within)
-	for !cond() {
+	for {
+		ok, got := cond()
+		if ok {
+			return
+		}
 		if time.Now().After(deadline) {
+			if got != "" {
+				t.Fatalf("not within %v: %s (got %s)", within, what, got)
+			}
 			t.Fatalf("not within %v: %s", within, what)
 		}
 		time.Sleep(Interval)

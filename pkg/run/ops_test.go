@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -53,16 +54,8 @@ func TestOpsHandler(t *testing.T) {
 // TestReadiness walks a process's readiness through its life: setting up, up, a check
 // failing, a connection lost, stopping.
 func TestReadiness(t *testing.T) {
-	srv, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	nc, err := srv.Connect("stage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	srv := bustest.Server(t)
+	nc, _ := bustest.Client(t, srv, "stage")
 
 	r := NewReadiness(errors.New("setting up"))
 	r.Watch(nc)
@@ -77,10 +70,7 @@ func TestReadiness(t *testing.T) {
 	wantErr(t, "the check passing", r.Check(), "")
 
 	srv.Shutdown()
-	deadline := time.Now().Add(5 * time.Second)
-	for nc.IsConnected() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, 5*time.Second, "the connection to see the server gone", func() bool { return !nc.IsConnected() })
 	wantErr(t, "server gone", r.Check(), "nats connection stage is")
 	r.Stop()
 	wantErr(t, "stopping", r.Check(), "stopping")

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // TestSearchTraceReachesEveryShard: a search made in a traced request (the API's) is
@@ -21,20 +23,14 @@ func TestSearchTraceReachesEveryShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	root.End()
-	deadline := time.Now().Add(5 * time.Second)
 	for _, name := range []string{"search shard 0/2", "search shard 1/2"} {
-		for {
-			spans := tracingtest.Find(rec, name)
-			if len(spans) == 1 {
-				if spans[0].SpanContext().TraceID() != root.SpanContext().TraceID() {
-					t.Errorf("%s is in trace %s; want the request's %s", name, spans[0].SpanContext().TraceID(), root.SpanContext().TraceID())
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no span %s", name)
-			}
-			time.Sleep(10 * time.Millisecond)
+		var spans []sdktrace.ReadOnlySpan
+		poll.Until(t, 5*time.Second, "a span "+name, func() bool {
+			spans = tracingtest.Find(rec, name)
+			return len(spans) == 1
+		})
+		if spans[0].SpanContext().TraceID() != root.SpanContext().TraceID() {
+			t.Errorf("%s is in trace %s; want the request's %s", name, spans[0].SpanContext().TraceID(), root.SpanContext().TraceID())
 		}
 	}
 	if req := tracingtest.Find(rec, "search request"); len(req) != 1 || req[0].Parent().SpanID() != root.SpanContext().SpanID() {

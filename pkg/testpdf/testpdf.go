@@ -1,11 +1,13 @@
 // Package testpdf writes small, valid PDFs with known text, for tests and benchmarks
-// that need many distinct filings: one page per string, Helvetica, WinAnsi text.
+// that need many distinct filings (one page per string, Helvetica, WinAnsi text), and
+// damaged copies of real ones.
 package testpdf
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
+	"testing"
 )
 
 // New returns a PDF whose page i shows pages[i], one line per "\n".
@@ -51,4 +53,23 @@ func New(pages ...string) []byte {
 
 func escape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(s)
+}
+
+// DamagedXref returns a copy of a PDF whose startxref offset points into the middle of
+// the file (its digits overwritten with others, the length kept): a reader without
+// reconstruction rejects it; poppler rebuilds the table by scanning. It fails the test
+// if data has no startxref.
+func DamagedXref(t testing.TB, data []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(data)
+	i := bytes.LastIndex(out, []byte("startxref"))
+	if i < 0 {
+		t.Fatal("no startxref in the PDF")
+	}
+	for j := i + len("startxref"); j < len(out) && out[j] != '%'; j++ {
+		if out[j] >= '0' && out[j] <= '9' {
+			out[j] = '1'
+		}
+	}
+	return out
 }

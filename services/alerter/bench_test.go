@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -27,8 +27,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
-	kv := bustest.KV(b, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
+	store := alerttest.Rules(b, js)
 	got := make(chan time.Time, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- time.Now() }))
 	defer srv.Close()
@@ -59,15 +58,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	conn := func(name string) jetstream.JetStream {
-		nc, err := e.Connect(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		return js
-	}
+	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(b, e, name); return js }
 	idx, err := indexer.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)

@@ -1,58 +1,39 @@
 package alerter
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Environment of an alerter child process.
-const (
-	envChild   = "DOCKETWATCH_ALERTER_TEST_CHILD"
-	envNATS    = "DOCKETWATCH_ALERTER_TEST_NATS"
-	envToken   = "DOCKETWATCH_ALERTER_TEST_TOKEN"
-	envCrashAt = "DOCKETWATCH_ALERTER_TEST_CRASH_AT" // "point:n": stop at the n-th time the point is reached
-)
+// crashAtVar tells an alerter child where to stop: "point:n", at the n-th time the
+// point is reached.
+const crashAtVar = "DOCKETWATCH_ALERTER_TEST_CRASH_AT"
 
-// serveAlerterIfChild runs an alerter against the parent test's NATS server when this
-// test binary was started as its child, and never returns. At the crash point it says
-// so on standard output and waits there for the parent's kill -9.
-func serveAlerterIfChild() {
-	if os.Getenv(envChild) != "1" {
-		return
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	nc, err := nats.Connect(os.Getenv(envNATS), nats.Token(os.Getenv(envToken)))
+// serveAlerter is the child role "alerter": an alerter against the parent test's NATS
+// server until SIGTERM. At the crash point it says so on standard output and waits there
+// for the parent's kill -9.
+func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
+	s, err := open(ctx, Config{AckWait: time.Second}, nats.JS)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(3)
+		return err
 	}
-	js, _ := jetstream.New(nc)
-	s, err := open(ctx, Config{AckWait: time.Second}, js)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(3)
-	}
-	if at := os.Getenv(envCrashAt); at != "" {
+	if at := os.Getenv(crashAtVar); at != "" {
 		point, nstr, _ := strings.Cut(at, ":")
 		target, _ := strconv.Atoi(nstr)
 		seen := 0
@@ -66,64 +47,21 @@ func serveAlerterIfChild() {
 			}
 		}
 	}
-	err = s.Run(ctx)
-	nc.Close()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	return s.Run(ctx)
 }
 
-// child is an alerter in a child process.
-type child struct {
-	cmd   *exec.Cmd
-	lines chan string
-}
-
-func startChild(t *testing.T, e *bus.Embedded, crashAt string) *child {
+// startAlerter starts an alerter child on e that stops at crashAt ("" for never).
+func startAlerter(t *testing.T, e *bus.Embedded, crashAt string) *runtest.Child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envChild+"=1", envNATS+"="+e.ClientURL(), envToken+"="+e.Token, envCrashAt+"="+crashAt)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, lines: make(chan string, 16)}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-		close(c.lines)
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return c
+	return runtest.StartChild(t, "alerter", append(runtest.ChildNATS(e), crashAtVar+"="+crashAt)...)
 }
 
 // killAtCrashPoint waits for the child to reach its crash point and kills it with
 // SIGKILL: no deferred function, no drain, no acknowledgement runs.
-func (c *child) killAtCrashPoint(t *testing.T) {
+func killAtCrashPoint(t *testing.T, c *runtest.Child) {
 	t.Helper()
-	select {
-	case line := <-c.lines:
-		if !strings.HasPrefix(line, "CRASHPOINT") {
-			t.Fatalf("child said %q; want CRASHPOINT", line)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("child never reached its crash point")
-	}
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	err := c.cmd.Wait()
-	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended with %v; want killed by SIGKILL", err)
-	}
+	c.Until(t, 60*time.Second, "the child at its crash point", func() bool { return strings.Contains(c.Output(), "CRASHPOINT") })
+	c.Kill(t)
 }
 
 // TestCrashBetweenMatchAndDelivery kills alerter processes with SIGKILL at the two
@@ -139,15 +77,11 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	rulesKV := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(rulesKV, nil)
+	store := alerttest.Rules(t, js)
 	recv := newReceiver(t)
 	var ruleIDs []string
 	for _, q := range []string{`"Inbox API"`, `"Graph API"`} {
-		r, err := store.Create(ctx, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := alerttest.Create(t, store, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
 		ruleIDs = append(ruleIDs, r.ID)
 	}
 
@@ -179,12 +113,14 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second)}, AllowPrivate: true}, js, store, quietLog())
 	go wh.Run(whCtx)
 
-	startChild(t, e, "published:2").killAtCrashPoint(t)
-	startChild(t, e, "publishing:2").killAtCrashPoint(t)
+	killAtCrashPoint(t, startAlerter(t, e, "published:2"))
+	killAtCrashPoint(t, startAlerter(t, e, "publishing:2"))
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
-	last := startChild(t, e, "")
+	last := startAlerter(t, e, "")
 	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})
-	_ = last.cmd.Process.Signal(syscall.SIGTERM)
+	if err := last.Stop(t, 30*time.Second); err != nil {
+		t.Errorf("the last alerter stopped with %v", err)
+	}
 
 	got := map[string]int{}
 	for _, d := range recv.deliveries() {

@@ -3,12 +3,14 @@ package alerter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 )
 
@@ -16,21 +18,14 @@ import (
 // three times, and checks that one alert goes out alone and the other two in the day's
 // digest, published once the day is over, and only once.
 func TestDailyCapRollsIntoOneDigest(t *testing.T) {
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	r, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
 	s, err := open(ctx, Config{DigestEvery: time.Hour}, js)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { s.Run(runCtx); close(done) }()
+	stop := runtest.Go(t, s.Run)
 	docs, _ := corpus.Docs(3, 1)
 	for _, d := range docs {
 		d.Pages[0].Text += "\nthe Inbox API"
@@ -40,8 +35,9 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 		publishIndexed(t, js, d)
 	}
 	settle(t, js, []stage{{"alerter", bus.Indexed}})
-	cancel()
-	<-done
+	if err := stop(); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("the alerter stopped with %v", err)
+	}
 
 	events := func() []alert.Event {
 		ev, err := alert.Recent(ctx, js, r.ID, time.Time{}, 100)

@@ -16,10 +16,14 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -35,7 +39,7 @@ func TestMain(m *testing.M) {
 	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
 	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
-	serveAlerterIfChild()
+	runtest.ServeChild(map[string]runtest.Role{"alerter": serveAlerter})
 	os.Exit(m.Run())
 }
 
@@ -142,14 +146,11 @@ func startPipeline(t *testing.T) *pipeline {
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if p.blobs, err = blob.NewNATS(ctx, js, bus.ObjectPDFs); err != nil {
-		t.Fatal(err)
-	}
+	p.blobs = blobtest.PDFs(t, js)
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	kv := bustest.KV(t, js, bus.BucketRules)
-	p.store = alert.NewStore(kv, nil)
+	p.store = alerttest.Rules(t, js)
 	idx, err := indexer.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -159,17 +160,9 @@ func startPipeline(t *testing.T) *pipeline {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	p.cancel = cancel
-	conn := func(name string) jetstream.JetStream {
-		nc, err := e.Connect(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		return js
-	}
+	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(t, e, name); return js }
 	exJS := conn("extractor")
-	exBlobs, _ := blob.NewNATS(ctx, exJS, bus.ObjectPDFs)
+	exBlobs := blobtest.PDFs(t, exJS)
 	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
 		AllowPrivate: true}, // the webhook receiver listens on loopback
 		conn("webhook"), p.store, quietLog())
@@ -236,29 +229,19 @@ type stage struct{ durable, stream string }
 func settle(t testing.TB, js jetstream.JetStream, consumers []stage) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		done := true
+	poll.UntilGot(t, 60*time.Second, "the pipeline to settle", func() (bool, string) {
 		for _, st := range consumers {
 			c, err := js.Consumer(ctx, st.stream, st.durable)
 			if err != nil {
-				done = false
-				break
+				return false, fmt.Sprintf("%s: %v", st.durable, err)
 			}
 			info, err := c.Info(ctx)
 			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				done = false
-				break
+				return false, fmt.Sprintf("%s: %d pending, %d unacknowledged (%v)", st.durable, info.NumPending, info.NumAckPending, err)
 			}
 		}
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pipeline did not settle in 60s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true, ""
+	})
 }
 
 var allStages = []stage{{"extractor", bus.Filings}, {"indexer", bus.Texts}, {"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}}

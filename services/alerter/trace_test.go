@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
@@ -24,16 +25,10 @@ import (
 // the deliverer's request span: a receiver that traces joins docketwatch's trace.
 func TestWebhookJoinsTheTrace(t *testing.T) {
 	rec := tracingtest.Record(t)
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
 	recv := newReceiver(t)
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	if _, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: `"Inbox API"`,
-		Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: `"Inbox API"`, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
 	s, err := open(ctx, Config{}, js)
 	if err != nil {
 		t.Fatal(err)
@@ -65,22 +60,14 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	}
 	indexSpan.End()
 
-	deadline := time.Now().Add(30 * time.Second)
-	for len(recv.deliveries()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no webhook was delivered")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, 30*time.Second, "a webhook delivered", func() bool { return len(recv.deliveries()) > 0 })
 	got := recv.deliveries()[0].header.Get("Traceparent")
 	want := "00-" + indexSpan.SpanContext().TraceID().String() + "-"
 	if !strings.HasPrefix(got, want) {
 		t.Fatalf("webhook traceparent = %q; want the INDEXED message's trace %s", got, indexSpan.SpanContext().TraceID())
 	}
 	// The request span ends just after the answer is read.
-	for time.Now().Before(deadline) && len(tracingtest.Find(rec, "webhook POST")) == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, "the webhook request span ended", func() bool { return len(tracingtest.Find(rec, "webhook POST")) > 0 })
 	posts := tracingtest.Find(rec, "webhook POST")
 	if len(posts) != 1 || !strings.Contains(got, "-"+posts[0].SpanContext().SpanID().String()+"-") {
 		t.Errorf("webhook traceparent %q; want the parent to be the deliverer's request span (spans %d)", got, len(posts))

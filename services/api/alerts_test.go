@@ -1,31 +1,23 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
 func TestAlertRoutes(t *testing.T) {
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
-	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
+	js, store := alerttest.Start(t)
 	mux := http.NewServeMux()
-	AlertRoutes(mux, AlertDeps{Store: alert.NewStore(kv, nil), JS: js, Token: "tok", BaseURL: "http://dw.test",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test", Log: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -77,12 +69,9 @@ func TestAlertRoutes(t *testing.T) {
 	}
 
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
-	a := alert.Alert{ID: alert.AlertID(created.ID, doc), RuleID: created.ID, RuleName: "inbox", DocID: doc, Kind: alert.NewlyFiled,
+	a := alerttest.Publish(t, js, created, alert.Alert{RuleName: "inbox", DocID: doc, Kind: alert.NewlyFiled,
 		Docket: "3:20-cv-08570", ExhibitLabel: "Exhibit 12", Terms: []string{"Inbox", "API"}, Page: 2,
-		Snippet: "the <mark>Inbox</mark> <mark>API</mark> &amp; more", Link: "http://dw.test/api/v1/documents/x?page=2", MatchedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(created.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
+		Snippet: "the <mark>Inbox</mark> <mark>API</mark> &amp; more", Link: "http://dw.test/api/v1/documents/x?page=2"})
 	code, body = do("GET", "/api/v1/alerts/"+created.ID+"/feed.atom", "", "")
 	var feed struct {
 		Title   string `xml:"title"`

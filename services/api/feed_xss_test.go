@@ -11,33 +11,23 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
 // TestFeedEscapesMarkup: a case name, description, entity-bearing snippet or source URL
 // carrying markup (a hostile source, a filing quoting a script) comes out of the Atom
 // feed as text: no element a feed reader would run, no javascript: link.
 func TestFeedEscapesMarkup(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	rule, err := store.Create(ctx, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rule := alerttest.Create(t, store, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
 	const script = `<script>alert(document.cookie)</script>`
-	doc := filing.DocID("cand/3:20-cv-08570/736/12")
-	a := alert.Alert{ID: alert.AlertID(rule.ID, doc), RuleID: rule.ID, DocID: doc, Kind: alert.NewlyFiled,
+	a := alerttest.Publish(t, js, rule, alert.Alert{DocID: "cand/3:20-cv-08570/736/12", Kind: alert.NewlyFiled,
 		CaseName: "Doe v. " + script, Docket: "3:20-cv-08570", ExhibitLabel: `Exhibit "<b>1</b>"`,
 		Description: script, Page: 3,
 		Snippet:   `the <mark>Inbox</mark> of ` + script + ` &lt;i&gt;Meta&lt;/i&gt; <a href="javascript:alert(1)">x</a>`,
-		SourceURL: "javascript:alert(1)", MatchedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(rule.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
+		SourceURL: "javascript:alert(1)"})
 	day := alert.Day(time.Now())
 	dg := alert.Digest{ID: alert.DigestID(rule.ID, day), RuleID: rule.ID, Day: day, Alerts: []alert.Alert{a}, CreatedAt: time.Now()}
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.DigestSubject(rule.ID, day), Value: alert.Event{Schema: 1, Type: alert.TypeDigest, Digest: &dg}}); err != nil {

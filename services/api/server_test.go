@@ -2,12 +2,15 @@ package api
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 )
 
 // serveLimited serves h on loopback with a cap of max connections.
@@ -158,11 +161,8 @@ func TestOverRateClosesTheConnection(t *testing.T) {
 
 func waitOpen(t *testing.T, conns *ConnLimit, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for conns.Open() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections open; want %d", conns.Open(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.UntilGot(t, 5*time.Second, fmt.Sprintf("%d connections open", n), func() (bool, string) {
+		open := conns.Open()
+		return open == n, fmt.Sprint(open)
+	})
 }

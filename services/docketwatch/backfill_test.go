@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
@@ -33,17 +35,10 @@ func TestBackfillFromCourtListener(t *testing.T) {
 	}
 
 	n := startNode(t, data, "")
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	poll.UntilGot(t, 60*time.Second, fmt.Sprintf("the index to hold the %d documents", len(docs)), func() (bool, string) {
 		res, err := n.Searcher.Search(context.Background(), search.Query{})
-		if err == nil && res.Total == uint64(len(docs)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the index holds %v documents (%v); want %d", res, err, len(docs))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err == nil && res.Total == uint64(len(docs)), fmt.Sprintf("%v (%v)", res, err)
+	})
 	for _, d := range docs[:10] {
 		q := search.Query{Q: d.PacerDocID}
 		if !d.IsAvailable {

@@ -18,10 +18,9 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // mergedEnv, set to 1, adds the corpus's 464-page bench/merged-text-filings.pdf to the
@@ -245,15 +244,7 @@ func benchNATSServer(b *testing.B, bin string) *natsServer {
 // waitConsumer waits until the durable consumer exists: the extractors are pulling.
 func waitConsumer(b *testing.B, url, stream, durable string) {
 	b.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, js := bustest.Dial(b, url, "bench-watch")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -284,13 +275,7 @@ func benchCommand(b *testing.B, bin []string, args ...string) *exec.Cmd {
 	if bin != nil {
 		return exec.Command(bin[0], append(bin[1:], args...)...)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), "DOCKETWATCH_TEST_MAIN=1")
-	return cmd
+	return docketwatch(b, args...)
 }
 
 // startBenchProc starts `bin verb args…` and waits until it says it runs: a docketwatch

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/docketwatch/docketwatch/services/alerter"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -12,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/services/alerter"
+
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/api"
@@ -37,19 +40,7 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 		t.Skip("runs the whole pipeline")
 	}
 	const phrase = "Halvorsen reconciliation ledger"
-	fake := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
-	defer fake.Close()
-	var ex clfake.Document
-	for _, d := range fake.Documents("nysd") {
-		if d.AttachmentNumber > 0 && strings.HasPrefix(d.Description, "Exhibit") {
-			ex = d
-			break
-		}
-	}
-	if ex.ID == 0 {
-		t.Fatal("the fake has no exhibit")
-	}
-	fake.MakeUnavailable(ex.ID)
+	fake, ex := fakeWithMissingExhibit(t)
 	fake.SetPDF(ex.ID, testpdf.New("EXHIBIT "+ex.DocumentNumber+"\n\nThe "+phrase+" shows the transfers of March."))
 	dk, _ := fake.Docket(ex.DocketID)
 	t.Setenv(recap.EnvPACERUsername, "clerk")
@@ -79,14 +70,8 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	hits := make(chan struct{}, 8)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits <- struct{}{} }))
 	defer recv.Close()
-	kv, err := bus.KV(context.Background(), n.JS, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alert.NewStore(kv, nil).Create(context.Background(), alert.Rule{Name: "ledger", Query: `"` + phrase + `"`,
-		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Create(t, alerttest.Rules(t, n.JS), alert.Rule{Name: "ledger", Query: `"` + phrase + `"`,
+		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}})
 
 	select {
 	case <-hits:
@@ -114,22 +99,29 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	}
 }
 
+// fakeWithMissingExhibit is a CourtListener fake of one court whose first exhibit has
+// no PDF: RECAP lacks it, and only a purchase from PACER brings it.
+func fakeWithMissingExhibit(t *testing.T) (*clfake.Server, clfake.Document) {
+	t.Helper()
+	fake := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
+	t.Cleanup(fake.Close)
+	for _, d := range fake.Documents("nysd") {
+		if d.AttachmentNumber > 0 && strings.HasPrefix(d.Description, "Exhibit") {
+			fake.MakeUnavailable(d.ID)
+			return fake, d
+		}
+	}
+	t.Fatal("the fake has no exhibit")
+	return nil, clfake.Document{}
+}
+
 // `docketwatch buy --dry-run` lists the documents the rules would buy with PACER's
 // estimate, from what the RECAP stage found missing, and buys nothing.
 func TestBuyDryRunCommandSpendsNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	fake := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
-	defer fake.Close()
-	var ex clfake.Document
-	for _, d := range fake.Documents("nysd") {
-		if d.AttachmentNumber > 0 && strings.HasPrefix(d.Description, "Exhibit") {
-			ex = d
-			break
-		}
-	}
-	fake.MakeUnavailable(ex.ID)
+	fake, ex := fakeWithMissingExhibit(t)
 	fake.SetRECAP(clfake.RECAPConfig{PACERUsername: "clerk", PACERPassword: "s3cret-pacer"})
 	dk, _ := fake.Docket(ex.DocketID)
 	watched := "nysd/" + pacerrss.NormalizeDocketNumber(dk.DocketNumber)
@@ -150,16 +142,10 @@ func TestBuyDryRunCommandSpendsNothing(t *testing.T) {
 	}
 	entry, _ := strconv.Atoi(ex.DocumentNumber)
 	id := filing.NewDocID("nysd", pacerrss.NormalizeDocketNumber(dk.DocketNumber), entry, ex.AttachmentNumber)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := kv.Get(context.Background(), "want."+id.Key()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the RECAP stage never noted the missing exhibit")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Until(t, 60*time.Second, "the RECAP stage to note the missing exhibit", func() bool {
+		_, err := kv.Get(context.Background(), "want."+id.Key())
+		return err == nil
+	})
 	n.Close()
 
 	cmd := docketwatch(t, "buy", "--dry-run", "--json", "--data", data, "--buy-dockets", watched, "--buy-exhibits-only",

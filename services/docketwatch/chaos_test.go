@@ -22,6 +22,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
@@ -96,15 +97,7 @@ func TestChaos(t *testing.T) {
 	}
 
 	// The watcher's own connection reads progress and, at the end, the streams.
-	nc, err := bus.Connect(srv.url, "chaos-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := bustest.Dial(t, srv.url, "chaos-test")
 
 	// Faults are spread over the ingest by progress, so that each one lands while there
 	// is work in flight whatever the machine's speed: kill victims[k] once k/(n+1) of the
@@ -347,35 +340,9 @@ func waitDrained(t *testing.T, js jetstream.JetStream, consumers map[string]stri
 // countByDocID reads a whole stream and counts its messages by Doc-Id header.
 func countByDocID(t *testing.T, js jetstream.JetStream, stream string) map[filing.DocID]int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	left := s.CachedInfo().State.Msgs
 	out := map[filing.DocID]int{}
-	if left == 0 {
-		return out
-	}
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for left > 0 {
-		batch, err := cons.Fetch(int(min(left, 500)), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatalf("reading %s: %v", stream, err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			out[filing.DocID(m.Headers().Get(bus.HeaderDocID))]++
-		}
-		if got == 0 {
-			t.Fatalf("reading %s: %d messages never came", stream, left)
-		}
-		left -= uint64(got)
+	for _, m := range bustest.Messages(t, js, stream) {
+		out[filing.DocID(m.Headers().Get(bus.HeaderDocID))]++
 	}
 	return out
 }

@@ -19,11 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
-	"github.com/nats-io/nats.go"
 )
 
 // TestCluster runs docketwatch distributed: a real three-node NATS cluster (nats-server
@@ -53,11 +53,7 @@ func TestCluster(t *testing.T) {
 
 	cluster := startNATSCluster(t, 3)
 	urls := strings.Join(cluster.urls, ",")
-	nc, err := nats.Connect(urls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	bustest.Dial(t, urls, "cluster-test") // the cluster takes clients before the roles start
 
 	var indexers []*role
 	for i := range 2 {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 )
 
@@ -36,7 +36,7 @@ func TestPacerParse(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			feed := filepath.Join("testdata", "pacer", name+".xml")
 			var want []juriscraperDocket
-			readJSON(t, filepath.Join("testdata", "pacer", name+".json"), &want)
+			testfile.JSON(t, filepath.Join("testdata", "pacer", name+".json"), &want)
 			out, err := docketwatch(t, "pacer", "parse", "--json", feed).Output()
 			if err != nil {
 				t.Fatalf("pacer parse: %v", err)
@@ -102,24 +102,13 @@ func TestPacerParseText(t *testing.T) {
 		t.Fatalf("pacer parse: %v", err)
 	}
 	var want []juriscraperDocket
-	readJSON(t, filepath.Join("testdata", "pacer", "cafc.json"), &want)
+	testfile.JSON(t, filepath.Join("testdata", "pacer", "cafc.json"), &want)
 	text := string(out)
 	if !strings.Contains(text, "Transtex Inc. v. Vidal") || !strings.Contains(text, "feed cafc ") || !strings.Contains(text, plural(len(want), "document")) {
 		t.Errorf("text output lacks a case name or the count:\n%s", text)
 	}
 	if out, err := docketwatch(t, "pacer", "parse", "--court", "not a court", filepath.Join("testdata", "pacer", "cafc.xml")).CombinedOutput(); err == nil || !strings.Contains(string(out), "not a court id") {
 		t.Errorf("a bad --court: %v: %s; want a refusal", err, out)
-	}
-}
-
-func readJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 }
 

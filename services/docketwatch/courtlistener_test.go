@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
@@ -214,13 +215,10 @@ func TestCourtListenerSoak(t *testing.T) {
 	truth := fake.Documents("")
 
 	// Wait until the index holds every document, then read it with the process stopped.
-	deadline := time.Now().Add(70 * time.Second)
-	for indexedTotal(t, addr) < len(truth) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the index holds %d of %d documents after 70 s", indexedTotal(t, addr), len(truth))
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	poll.UntilGot(t, 70*time.Second, fmt.Sprintf("the index to hold the %d documents", len(truth)), func() (bool, string) {
+		n := indexedTotal(t, addr)
+		return n >= len(truth), fmt.Sprint(n)
+	})
 	dw.interrupt() // it drains: the last index batch is committed
 	n := startNode(t, data, "")
 	ctx := context.Background()

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
@@ -20,27 +22,12 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("mounts a small volume and starts child processes")
 	}
-	data := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small volume here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", data).Run() })
-	out := &syncBuffer{}
+	data := runtest.SmallVolume(t, "160m")
+	out := &runtest.Buffer{}
 	startServing(t, data, out)
 	owner := readOwnerHTTP(t, data)
 
-	filler := filepath.Join(data, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1<<20)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			break
-		}
-	}
-	f.Close()
+	filler := runtest.FillDisk(t, data)
 
 	const files = 6
 	ingestOut, ended := startIngest(t, data, writeFilings(t, files, "ORDER", "the reservoir spillway inspection is continued."))
@@ -55,17 +42,10 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.UntilGot(t, 30*time.Second, "/readyz to answer 503 naming the full disk", func() (bool, string) {
 		code, body := get("/readyz")
-		if code == http.StatusServiceUnavailable && strings.Contains(body, "disk") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz answers %d %q 30 s into a full disk; want 503 naming the disk\nrun's log:\n%s", code, body, out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "disk"), fmt.Sprintf("%d %q; run's log:\n%s", code, body, out)
+	})
 	if _, body := get("/metrics"); !strings.Contains(body, "docketwatch_nats_disk_full 1") {
 		t.Errorf("/metrics does not show the full disk")
 	}

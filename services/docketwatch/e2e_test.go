@@ -20,6 +20,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter"
@@ -502,17 +503,10 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	if out, err := docketwatch(t, "dead", "retry", "--all", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("dead retry: %v: %s", err, out)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	poll.UntilGot(t, 20*time.Second, "the retried file parked again under a new sequence", func() (bool, string) {
 		again := listParked()
-		if len(again) == 1 && again[0]["seq"] != parked[0]["seq"] {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after a retry, DEAD holds %v; want the file parked again under a new sequence", again)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return len(again) == 1 && again[0]["seq"] != parked[0]["seq"], fmt.Sprint(again)
+	})
 
 	run.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
@@ -530,7 +524,8 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	}
 }
 
-func docketwatch(t *testing.T, args ...string) *exec.Cmd {
+// docketwatch is the command running this test binary as docketwatch (TestMain) with args.
+func docketwatch(t testing.TB, args ...string) *exec.Cmd {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {

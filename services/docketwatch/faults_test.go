@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +17,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -136,35 +137,28 @@ func waitLog(t *testing.T, stages []*stage, want string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for _, s := range stages {
-		for !strings.Contains(s.logs.all(), want) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never logged %q: %s", s.name, want, s.logs.tail())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("%s to log %q", s.name, want), func() (bool, string) {
+			return strings.Contains(s.logs.all(), want), s.logs.tail()
+		})
 	}
 }
 
 // waitReady polls /readyz until it answers status and returns the body.
 func waitReady(t *testing.T, api string, status int, within time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(within)
 	client := &http.Client{Timeout: 5 * time.Second}
-	for {
+	var body string
+	poll.UntilGot(t, within, fmt.Sprintf("/readyz to answer %d", status), func() (bool, string) {
 		resp, err := client.Get(api + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == status {
-				return string(body)
-			}
-			err = fmt.Errorf("%s: %s", resp.Status, body)
+		if err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz never answered %d in %v: %v", status, within, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return resp.StatusCode == status, resp.Status + ": " + body
+	})
+	return body
 }
 
 // recorder is a webhook endpoint that records each attempt and can hang until the
@@ -223,27 +217,15 @@ func TestHangingWebhook(t *testing.T) {
 	hanging, working := newRecorder(t), newRecorder(t)
 	hanging.hang.Store(true)
 
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast, err := store.Create(ctx, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: working.srv.URL, Secret: "b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	slow := alerttest.Create(t, store, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
+	fast := alerttest.Create(t, store, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: working.srv.URL, Secret: "b"}})
 	const timeout = 300 * time.Millisecond
 	backoff := bus.ExponentialBackoff(200*time.Millisecond, 3*time.Second)
 	cfg := webhook.Config{AllowPrivate: true, DisableAfter: 1000, Policy: status.Policy{Timeout: timeout, MaxAttempts: 30, Backoff: backoff}}
 	d := webhook.New(cfg, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop := runtest.Go(t, d.Run)
 
 	// More alerts for the hanging endpoint than the deliverer has workers and room for
 	// unacknowledged messages, then the other rule's.
@@ -258,18 +240,11 @@ func TestHangingWebhook(t *testing.T) {
 
 	// The working endpoint is not held up by the hanging one for good. (It waits behind
 	// the hanging endpoint's timeouts, which share the deliverer's workers: ~20 s here.)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, _ := working.counts(); n == fastAlerts {
-			break
-		}
-		if time.Now().After(deadline) {
-			n, _ := working.counts()
-			_, tried := hanging.counts()
-			t.Fatalf("the working endpoint got %d of %d alerts in 60s while the hanging one was tried for %d; want all of them", n, fastAlerts, tried)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.UntilGot(t, 60*time.Second, fmt.Sprintf("the working endpoint to get its %d alerts", fastAlerts), func() (bool, string) {
+		n, _ := working.counts()
+		_, tried := hanging.counts()
+		return n == fastAlerts, fmt.Sprintf("%d while the hanging one was tried %d times", n, tried)
+	})
 	t.Logf("the working endpoint got its %d alerts %v after they were published, beside a hanging one", fastAlerts, time.Since(publishedFast).Round(10*time.Millisecond))
 
 	// The hanging endpoint: retried, with growing delays, under one key per alert.
@@ -333,20 +308,14 @@ func TestHangingWebhook(t *testing.T) {
 	}
 	hanging.mu.Unlock()
 	t.Logf("hanging endpoint: %d alerts delivered after %d attempts", slowAlerts, attempts)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("the deliverer stopped with %v", err)
 	}
 }
 
 func publishAlert(t *testing.T, js jetstream.JetStream, r alert.Rule, doc filing.DocID) string {
 	t.Helper()
-	a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, MatchedAt: time.Now().UTC(), Terms: []string{"x"}}
-	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), MsgID: "alert:" + a.ID, DocID: doc,
-		Value: alert.Event{Schema: alert.Schema, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
-	return a.ID
+	return alerttest.Publish(t, js, r, alert.Alert{DocID: doc, Terms: []string{"x"}}).ID
 }
 
 // TestRefusingSMTP: a relay that turns the deliverer away is retried with backoff, and
@@ -356,18 +325,10 @@ func publishAlert(t *testing.T, js jetstream.JetStream, r alert.Rule, doc filing
 func TestRefusingSMTP(t *testing.T) {
 	relay := smtptest.Start(t, "gone@example.org")
 	relay.Refusing.Store(true)
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
-	ok, err := store.Create(ctx, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone, err := store.Create(ctx, alert.Rule{Name: "gone", Query: "x", Email: &alert.Email{To: []string{"gone@example.org"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ok := alerttest.Create(t, store, alert.Rule{Name: "clerk", Query: "x", Email: &alert.Email{To: []string{"clerk@example.org"}}})
+	gone := alerttest.Create(t, store, alert.Rule{Name: "gone", Query: "x", Email: &alert.Email{To: []string{"gone@example.org"}}})
 	_, portText, _ := net.SplitHostPort(relay.Addr())
 	port, _ := strconv.Atoi(portText)
 	var bmu sync.Mutex
@@ -384,10 +345,7 @@ func TestRefusingSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop := runtest.Go(t, d.Run)
 
 	refusedID := publishAlert(t, js, ok, "test:refused")
 	poll.Until(t, 30*time.Second, "the refused alert parked", func() bool {
@@ -452,8 +410,7 @@ func TestRefusingSMTP(t *testing.T) {
 	if want, id := strings.NewReplacer(":", ".", "/", ".", "=", "-").Replace(refusedID), relay.Messages()[1].MessageID; !strings.Contains(id, want) {
 		t.Errorf("the retried message has Message-ID %s; want one derived from %s", id, refusedID)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("the email deliverer stopped with %v", err)
 	}
 }
@@ -466,7 +423,7 @@ func TestDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	data := mountTmpfs(t, "32m")
+	data := runtest.SmallVolume(t, "32m")
 	srv := startNATSServer(t, t.TempDir())
 	indexer := newStage(t, "indexer", "--nats", srv.url, "--http", "", "--data", data)
 	api := newStage(t, "api", "--nats", srv.url, "--http", "127.0.0.1:0")
@@ -475,15 +432,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	nc, err := bus.Connect(srv.url, "disk-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := bustest.Dial(t, srv.url, "disk-test")
 	unacked := func() (ack, redelivered int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -506,7 +455,7 @@ func TestDiskFull(t *testing.T) {
 	if st := ingestOK(t, srv.url, in); st.Count[ingest.Indexed] != before {
 		t.Fatalf("before the disk filled: %v", st.Count)
 	}
-	ballast := fillDisk(t, data)
+	ballast := runtest.FillDisk(t, data)
 	t.Logf("disk full: %s", dfLine(data))
 	for i := range during {
 		writeFile(t, filepath.Join(in, fmt.Sprintf("during-%02d.pdf", i)), testpdf.New("UNITED STATES DISTRICT COURT", fmt.Sprintf("Order %d while the disk was full.", i)))
@@ -576,40 +525,6 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Logf("full for %v: %d documents held unacknowledged (redelivered up to %d), all %d in the index after space returned and a SIGKILL",
 		45*time.Second, during, maxRedelivered, all.Total)
-}
-
-// mountTmpfs mounts a tmpfs of size under a temporary directory, or skips the test.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes a file into dir until the file system is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "ballast")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return path
-		}
-	}
 }
 
 func dfLine(dir string) string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 )
 
@@ -25,7 +26,7 @@ func TestConnectionFloodLeavesTheServiceWorking(t *testing.T) {
 	}
 	const openFiles, flood = 1024, 3000
 	data := t.TempDir()
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	self := docketwatch(t).Path
 	run := docketwatch(t)
 	// The child gets a small descriptor table (soft and hard: the Go runtime raises the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,10 +13,11 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/indexer"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestSecondIndexerOfAShardWaits starts two indexers of one shard against one NATS
@@ -40,8 +42,8 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		t.Cleanup(n.Close)
 		return n
 	}
-	readyz := func(n *node.Node) (int, string) {
-		resp, err := http.Get(n.OpsURL + "/readyz")
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,6 +51,7 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	readyz := func(n *node.Node) (int, string) { return get(n.OpsURL + "/readyz") }
 	first := start(t.TempDir())
 	if code, body := readyz(first); code != http.StatusOK {
 		t.Fatalf("the first indexer: %d %s", code, body)
@@ -59,27 +62,16 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		t.Fatalf("the second indexer of the shard: %d %s; want 503 naming the holder", code, body)
 	}
 	first.Close()
-	deadline := time.Now().Add(10 * time.Second) // a release wakes the waiter at once
-	for {
+	// A release wakes the waiter at once.
+	poll.UntilGot(t, 10*time.Second, "the second indexer ready after the first stopped", func() (bool, string) {
 		code, body := readyz(second)
-		if code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the second indexer after the first stopped: %d %s", code, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return code == http.StatusOK, fmt.Sprintf("%d %s", code, body)
+	})
 
 	// Another process of the same worker takes the lease (a restart while the old one
 	// still runs): the old one finds it lost at its next renewal and stops for good, no
 	// longer live, for its supervisor to restart it.
-	nc, err := e.Connect("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, js := bustest.Client(t, e, "test")
 	host, _ := os.Hostname()
 	dir, _ := filepath.Abs(filepath.Join(secondDir, "index"))
 	taker, err := bus.TryLease(context.Background(), js, "indexer-shard-1-of-2", host+":"+dir, slog.New(slog.DiscardHandler))
@@ -87,22 +79,10 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taker.Release()
-	deadline = time.Now().Add(bus.LeaseTTL)
-	for {
-		resp, err := http.Get(second.OpsURL + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusInternalServerError && strings.Contains(string(b), "lost the lease") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the indexer whose lease was taken: /healthz %d %s", resp.StatusCode, b)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll.UntilGot(t, bus.LeaseTTL, "the indexer whose lease was taken to fail /healthz, having lost it", func() (bool, string) {
+		code, body := get(second.OpsURL + "/healthz")
+		return code == http.StatusInternalServerError && strings.Contains(body, "lost the lease"), fmt.Sprintf("%d %s", code, body)
+	})
 	if code, body := readyz(second); code != http.StatusServiceUnavailable {
 		t.Errorf("the indexer whose lease was taken is ready: %d %s", code, body)
 	}

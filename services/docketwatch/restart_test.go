@@ -12,14 +12,16 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // startServing starts `docketwatch run` on data and waits until it serves.
-func startServing(t *testing.T, data string, out *syncBuffer) *exec.Cmd {
+func startServing(t *testing.T, data string, out *runtest.Buffer) *exec.Cmd {
 	t.Helper()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
 	stdout, _ := run.StdoutPipe()
@@ -51,10 +53,10 @@ func writeFilings(t *testing.T, n int, title, body string) string {
 
 // startIngest starts `docketwatch ingest` on dir for the data directory, and returns
 // its combined output and a channel that receives how it ended.
-func startIngest(t *testing.T, data, dir string) (*syncBuffer, <-chan error) {
+func startIngest(t *testing.T, data, dir string) (*runtest.Buffer, <-chan error) {
 	t.Helper()
 	ingest := docketwatch(t, "ingest", "--data", data, dir)
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	ingest.Stdout, ingest.Stderr = out, out
 	if err := ingest.Start(); err != nil {
 		t.Fatal(err)
@@ -74,7 +76,7 @@ func TestIngestFollowsARestartedRun(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	data := t.TempDir()
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	run := startServing(t, data, out)
 
 	const files = 8
@@ -85,22 +87,11 @@ func TestIngestFollowsARestartedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := bus.Connect(owner.NATS, "test", nats.Token(owner.Token), nats.MaxReconnects(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(nc)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	nc, js := bustest.Dial(t, owner.NATS, "test", nats.Token(owner.Token), nats.MaxReconnects(0))
+	poll.UntilGot(t, 60*time.Second, "the ingest to hand over its files", func() (bool, string) {
 		str, err := js.Stream(context.Background(), bus.Filings)
-		if err == nil && str.CachedInfo().State.Msgs >= files {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the ingest did not hand over its files in 60 s\n%s", ingestOut)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && str.CachedInfo().State.Msgs >= files, ingestOut.String()
+	})
 	nc.Close()
 	run.Process.Kill()
 	run.Wait()

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,33 +11,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/nats-io/nats-server/v2/server"
 )
-
-// syncBuffer collects a child's output from two pipes at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // leaks reports each secret found in text.
 func leaks(t *testing.T, where, text string, secrets map[string]string) {
@@ -81,28 +65,13 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		http.Error(w, "receiver down", http.StatusInternalServerError)
 	}))
 	defer receiver.Close()
-	// An SMTP server that refuses everyone after its greeting.
-	smtp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtp.Close()
-	var smtpConns atomic.Int32
-	go func() {
-		for {
-			c, err := smtp.Accept()
-			if err != nil {
-				return
-			}
-			smtpConns.Add(1)
-			io.WriteString(c, "554 5.7.1 no service for you\r\n")
-			c.Close()
-		}
-	}()
-	_, smtpPort, _ := net.SplitHostPort(smtp.Addr().String())
+	// An SMTP relay that turns everyone away.
+	smtp := smtptest.Start(t, "")
+	smtp.Refusing.Store(true)
+	_, smtpPort, _ := net.SplitHostPort(smtp.Addr())
 
 	data := t.TempDir()
-	out := &syncBuffer{}
+	out := &runtest.Buffer{}
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0", "--log", "debug",
 		"--courtlistener-courts", "cand", "--courtlistener-url", cl.URL, "--courtlistener-budget", "none",
 		"--smtp-host", "127.0.0.1", "--smtp-port", smtpPort, "--smtp-user", "docketwatch", "--smtp-from", "dw@example.com", "--smtp-tls", "none")
@@ -128,43 +97,35 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	// A rule with a webhook secret and an email, created over the API with the token.
 	rule := `{"name":"parcels","query":"\"ground package\"","webhook":{"url":"` + receiver.URL + `","secret":"` +
 		secrets["the webhook secret"] + `"},"email":{"to":["clerk@example.com"]}}`
-	req, _ := http.NewRequest("POST", base+"/api/v1/alerts", strings.NewReader(rule))
-	req.Header.Set("Authorization", "Bearer "+secrets["the API token"])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// withToken calls the API as its operator does, with the token.
+	withToken := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secrets["the API token"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
-	created, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("creating the rule: %d %s", resp.StatusCode, created)
+	if code, created := withToken("POST", "/api/v1/alerts", rule); code != http.StatusCreated {
+		t.Fatalf("creating the rule: %d %s", code, created)
 	}
 	exhibit := filepath.Join(t.TempDir(), "exhibit.pdf")
 	writeFile(t, exhibit, testpdf.New("EXHIBIT 4", "The ground package carrier classified its drivers as contractors."))
 	if o, err := docketwatch(t, "ingest", "--data", data, exhibit).CombinedOutput(); err != nil {
 		t.Fatalf("ingest: %v: %s", err, o)
 	}
-	deadline := time.Now().Add(40 * time.Second)
-	for (hooks.Load() < 2 || smtpConns.Load() < 1 || !clAuth.Load()) && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if hooks.Load() < 2 || smtpConns.Load() < 1 || !clAuth.Load() {
-		t.Fatalf("not every secret was put to use: %d webhook attempts, %d SMTP connections, CourtListener saw the token: %v\n%s",
-			hooks.Load(), smtpConns.Load(), clAuth.Load(), out)
-	}
+	poll.UntilGot(t, 40*time.Second, "every secret put to use", func() (bool, string) {
+		return hooks.Load() >= 2 && smtp.Refused() >= 1 && clAuth.Load(),
+			fmt.Sprintf("%d webhook attempts, %d SMTP connections, CourtListener saw the token: %v\n%s", hooks.Load(), smtp.Refused(), clAuth.Load(), out)
+	})
 
 	// What the process shows of itself: the rules, status pages, metrics, the CLI.
 	shown := map[string]string{}
 	for _, path := range []string{"/api/v1/alerts", "/api/v1/sources", "/status", "/metrics", "/healthz"} {
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+secrets["the API token"])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		shown["GET "+path] = string(b)
+		_, shown["GET "+path] = withToken("GET", path, "")
 	}
 	if !strings.Contains(shown["GET /api/v1/alerts"], "parcels") {
 		t.Errorf("the rule list does not show the rule: %s", shown["GET /api/v1/alerts"])
@@ -190,7 +151,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	for where, text := range shown {
 		leaks(t, where, text, secrets)
 	}
-	t.Logf("%d bytes of logs, %d webhook attempts, %d SMTP connections checked", len(logs), hooks.Load(), smtpConns.Load())
+	t.Logf("%d bytes of logs, %d webhook attempts, %d SMTP connections checked", len(logs), hooks.Load(), smtp.Refused())
 }
 
 // TestNATSPasswordStaysOutOfLogs runs a role against a NATS server that requires a user
@@ -212,7 +173,7 @@ func TestNATSPasswordStaysOutOfLogs(t *testing.T) {
 	}
 	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
 	for _, pw := range []string{password, "wrong-" + password} {
-		out := &syncBuffer{}
+		out := &runtest.Buffer{}
 		cmd := docketwatch(t, "api", "--nats", srv.ClientURL(), "--nats-user", user, "--http", "127.0.0.1:0", "--log", "debug")
 		cmd.Env = append(cmd.Env, "DOCKETWATCH_NATS_PASSWORD="+pw)
 		cmd.Stdout, cmd.Stderr = out, out

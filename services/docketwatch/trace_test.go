@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,15 +35,8 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 	defer recv.Close()
 
 	n := startNode(t, t.TempDir(), "")
-	ctx := context.Background()
-	kv, err := bus.KV(ctx, n.JS, bus.BucketRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "sealing", Query: `"motion to seal"`,
-		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Create(t, alerttest.Rules(t, n.JS), alert.Rule{Name: "sealing", Query: `"motion to seal"`,
+		Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}})
 	in := t.TempDir()
 	writeFile(t, filepath.Join(in, "order.pdf"), testpdf.New("ORDER granting the motion to seal the exhibit."))
 	ingestPaths(t, n, in)
@@ -61,23 +55,16 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 	trace := fields[1]
 	deadline := time.Now().Add(10 * time.Second)
 	for _, stage := range []string{"extractor", "indexer", "alerter"} {
-		for {
-			found := false
-			for _, s := range tracingtest.Find(rec, stage) {
-				found = found || s.SpanContext().TraceID().String() == trace
-			}
-			if found {
-				break
-			}
-			if time.Now().After(deadline) {
-				var seen []string
-				for _, s := range rec.Ended() {
-					seen = append(seen, s.Name()+"@"+s.SpanContext().TraceID().String()[:8])
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("a %s span in the webhook's trace %s", stage, trace), func() (bool, string) {
+			var seen []string
+			for _, s := range rec.Ended() {
+				if s.Name() == stage && s.SpanContext().TraceID().String() == trace {
+					return true, ""
 				}
-				t.Fatalf("no %s span in the webhook's trace %s; spans: %v", stage, trace, seen)
+				seen = append(seen, s.Name()+"@"+s.SpanContext().TraceID().String()[:8])
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return false, fmt.Sprint(seen)
+		})
 	}
 
 	for {
@@ -134,18 +121,12 @@ func TestSearchRequestJoinsTheCallersTrace(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("search: %s", resp.Status)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var found bool
+	poll.Until(t, 5*time.Second, "the index's answer in the caller's trace", func() bool {
 		for _, s := range tracingtest.Find(rec, "search shard 0/1") {
-			found = found || s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736"
+			if s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" {
+				return true
+			}
 		}
-		if found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the index's answer is not in the caller's trace")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/clock"
@@ -56,65 +57,28 @@ func startNATS(tb testing.TB) natsEnv {
 	tb.Helper()
 	e := bustest.Server(tb)
 	_, js := bustest.JetStream(tb, e)
-	blobs, err := blob.NewNATS(context.Background(), js, bus.ObjectPDFs)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return natsEnv{srv: e, js: js, blobs: blobs}
+	return natsEnv{srv: e, js: js, blobs: blobtest.PDFs(tb, js)}
 }
 
 // filingsCount returns how many messages FILINGS holds.
 func filingsCount(tb testing.TB, js jetstream.JetStream) int {
 	tb.Helper()
-	st, err := js.Stream(context.Background(), bus.Filings)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return int(info.State.Msgs)
+	return bustest.Count(tb, js, bus.Filings)
 }
 
 // filings reads every message on FILINGS, in order.
 func filings(tb testing.TB, js jetstream.JetStream) []filing.Document {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n := filingsCount(tb, js)
-	st, err := js.Stream(ctx, bus.Filings)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var out []filing.Document
-	for len(out) < n {
-		batch, err := c.Fetch(min(500, n-len(out)), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			tb.Fatal(err)
+	for _, m := range bustest.Messages(tb, js, bus.Filings) {
+		var d filing.Document
+		if err := json.Unmarshal(m.Data(), &d); err != nil {
+			tb.Fatalf("message %s: %v", m.Subject(), err)
 		}
-		got := 0
-		for m := range batch.Messages() {
-			var d filing.Document
-			if err := json.Unmarshal(m.Data(), &d); err != nil {
-				tb.Fatalf("message %s: %v", m.Subject(), err)
-			}
-			if h := m.Headers().Get(bus.HeaderDocID); h != string(d.ID) {
-				tb.Errorf("Doc-Id header %q; body id %q", h, d.ID)
-			}
-			out = append(out, d)
-			got++
+		if h := m.Headers().Get(bus.HeaderDocID); h != string(d.ID) {
+			tb.Errorf("Doc-Id header %q; body id %q", h, d.ID)
 		}
-		if batch.Error() != nil {
-			tb.Fatal(batch.Error())
-		}
-		if got == 0 {
-			tb.Fatalf("read %d of %d messages, then nothing", len(out), n)
-		}
+		out = append(out, d)
 	}
 	return out
 }

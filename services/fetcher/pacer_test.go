@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/sourcestatus"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -49,33 +50,6 @@ func (f *rssServer) set(court, body string) {
 	f.feeds[court] = body
 }
 
-// The corpus feeds come from pacerrss's test data (juriscraper's examples).
-func corpusFeed(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("pacerrss/testdata/rss/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // withNewItem rebuilds a feed with one more item and a later lastBuildDate, as PACER
 // does when an entry is filed.
 func withNewItem(t testing.TB, feed, oldBuild, newBuild, item string) string {
@@ -104,19 +78,19 @@ func TestPACERFeeds(t *testing.T) {
 	feeds := map[string]string{"sdny": "sdny_1.xml", "ca10": "ca10.xml", "nysb": "nysb_1.xml"}
 	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
 	for court, name := range feeds {
-		fake.set(court, corpusFeed(t, name))
+		fake.set(court, testfile.Text(t, "pacerrss/testdata/rss", name))
 	}
 	hs := httptest.NewServer(fake)
 	defer hs.Close()
 	env := startNATS(t)
-	clk := &testClock{t: time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC))
 	cfg := Config{PACER: PACERConfig{
 		Courts:     []string{"sdny", "ca10", "nysb"},
 		HTTPClient: hs.Client(),
 		URL:        func(court string) (string, error) { return hs.URL + "/" + court, nil },
 	}, QuietAfter: time.Hour}
 	newSvc := func() *Service {
-		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now})
+		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.Now})
 		if err := svc.init(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +112,7 @@ func TestPACERFeeds(t *testing.T) {
 	docs := filings(t, env.js)
 	got := docIDs(docs)
 	for court, name := range feeds {
-		feed, err := pacerrss.Parse(court, strings.NewReader(corpusFeed(t, name)))
+		feed, err := pacerrss.Parse(court, strings.NewReader(testfile.Text(t, "pacerrss/testdata/rss", name)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,16 +136,16 @@ func TestPACERFeeds(t *testing.T) {
 	if _, err := svc.pollPACER(ctx, "sdny"); !errors.Is(err, pacerrss.ErrTooSoon) {
 		t.Errorf("immediate re-poll: %v; want ErrTooSoon", err)
 	}
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	pollAll(svc)
 	if n := filingsCount(t, env.js); n != first {
 		t.Errorf("unchanged feeds published %d more", n-first)
 	}
 
 	// 3. A changed feed: only the new entry is published.
-	changed := withNewItem(t, corpusFeed(t, "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
+	changed := withNewItem(t, testfile.Text(t, "pacerrss/testdata/rss", "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
 	fake.set("sdny", changed)
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	pollAll(svc)
 	docs = filings(t, env.js)
 	if len(docs) != first+1 || docs[len(docs)-1].ID != "sdny/1:18-cv-09999/1/0" {
@@ -183,13 +157,13 @@ func TestPACERFeeds(t *testing.T) {
 	// as read.
 	repaired := withNewItem(t, changed, "Wed, 18 Apr 2018 00:31:00 GMT", "Wed, 18 Apr 2018 00:40:00 GMT", newItem("499998", "9998", "9998"))
 	fake.set("sdny", repaired[:len(repaired)*2/3])
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	_, err := svc.pollPACER(ctx, "sdny")
 	if err == nil || fault.IsPermanent(err) || !strings.Contains(err.Error(), "sdny") {
 		t.Fatalf("broken feed: err %v; want a transient error naming the court", err)
 	}
 	st := courtStatus(t, svc, pacerrss.Source, "sdny")
-	if st.Errors != 1 || st.LastError == "" || st.LastErrorAt != clk.now() {
+	if st.Errors != 1 || st.LastError == "" || st.LastErrorAt != clk.Now() {
 		t.Errorf("status after the broken feed: %+v", st)
 	}
 	if n := filingsCount(t, env.js); n != first+1 {
@@ -208,7 +182,7 @@ func TestPACERFeeds(t *testing.T) {
 	// 5. The whole feed, read by a restarted fetcher: the entry the broken feed carried
 	// is published, nothing else.
 	fake.set("sdny", repaired)
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	svc2 := newSvc()
 	pollAll(svc2)
 	docs = filings(t, env.js)
@@ -216,7 +190,7 @@ func TestPACERFeeds(t *testing.T) {
 		t.Errorf("after the repair: %d messages, last %s; want %d, sdny/1:18-cv-09998/1/0", len(docs), docs[len(docs)-1].ID, first+2)
 	}
 	st = courtStatus(t, svc2, pacerrss.Source, "sdny")
-	if st.Errors != 0 || st.LastSuccess != clk.now() || st.LastNew != clk.now() {
+	if st.Errors != 0 || st.LastSuccess != clk.Now() || st.LastNew != clk.Now() {
 		t.Errorf("status after the repair: %+v", st)
 	}
 
@@ -225,7 +199,7 @@ func TestPACERFeeds(t *testing.T) {
 	if st := courtStatus(t, svc2, pacerrss.Source, "sdny"); st.Quiet {
 		t.Errorf("sdny status %+v; want not quiet right after a new entry", st)
 	}
-	clk.advance(time.Hour + time.Minute)
+	clk.Advance(time.Hour + time.Minute)
 	if st := courtStatus(t, svc2, pacerrss.Source, "ca10"); !st.Quiet {
 		t.Errorf("ca10 status %+v; want quiet", st)
 	}

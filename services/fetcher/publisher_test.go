@@ -30,11 +30,7 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("local first, then CourtListener", func(t *testing.T) {
-		env := startNATS(t)
-		p, err := NewPublisher(ctx, env.js)
-		if err != nil {
-			t.Fatal(err)
-		}
+		env, p := startPublisher(t)
 		publish(t, p, local, false)
 		publish(t, p, fromCL, false)
 		docs := filings(t, env.js)
@@ -65,11 +61,7 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 	})
 
 	t.Run("CourtListener first, then a local copy", func(t *testing.T) {
-		env := startNATS(t)
-		p, err := NewPublisher(ctx, env.js)
-		if err != nil {
-			t.Fatal(err)
-		}
+		env, p := startPublisher(t)
 		publish(t, p, fromCL, false)
 		plain := local
 		plain.Docket, plain.Origins = filing.Docket{}, nil
@@ -117,11 +109,7 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 	})
 
 	t.Run("different bytes stay different documents", func(t *testing.T) {
-		env := startNATS(t)
-		p, err := NewPublisher(ctx, env.js)
-		if err != nil {
-			t.Fatal(err)
-		}
+		env, p := startPublisher(t)
 		other := fromCL
 		other.Blob = &filing.BlobRef{SHA256: strings.Repeat("cd", 32), Size: 10}
 		publish(t, p, local, false)
@@ -131,6 +119,17 @@ func TestPublisherMergesOneDocumentOfTwoRoutes(t *testing.T) {
 			t.Fatalf("got %d messages with ids %v; want two documents", len(docs), docs)
 		}
 	})
+}
+
+// startPublisher starts a JetStream for the test and a Publisher on it.
+func startPublisher(t *testing.T) (natsEnv, *Publisher) {
+	t.Helper()
+	env := startNATS(t)
+	p, err := NewPublisher(context.Background(), env.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, p
 }
 
 func publish(t *testing.T, p *Publisher, doc filing.Document, wantDup bool) {

@@ -2,13 +2,15 @@ package fetcher
 
 import (
 	"context"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -19,12 +21,9 @@ import (
 // run starts svc.Run and returns the function that stops it and checks its result.
 func run(t *testing.T, svc *Service) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	stopRun := runtest.Go(t, svc.Run)
 	return func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stopRun(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	}

@@ -3,11 +3,11 @@ package fetcher
 import (
 	"context"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
@@ -63,37 +63,16 @@ func TestFieldSwitchOnSavedCursor(t *testing.T) {
 	}
 }
 
-// sleepClock is a fake clock whose sleeps pass at once.
-type sleepClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func (c *sleepClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sleepClock) sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.slept += d
-	return ctx.Err()
-}
-
 // Issue 20 item 9: the request budget is kept in the KV store: a restarted fetcher, and
 // a second one running beside it, do not spend it again.
 func TestBudgetSurvivesRestart(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20})
 	defer srv.Close()
 	env := startNATS(t)
-	clk := &sleepClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	cl := clConfig(srv)
 	cl.Budget = &courtlistener.Limits{PerMinute: 5, PerHour: 50}
-	deps := Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.now, Sleep: clk.sleep}
+	deps := Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.Now, Sleep: clk.Sleep}
 	ctx := context.Background()
 	request := func(svc *Service, i int) {
 		t.Helper()
@@ -111,13 +90,13 @@ func TestBudgetSurvivesRestart(t *testing.T) {
 	second := mustNew(t, Config{CourtListener: cl}, deps) // beside it
 	request(second, 3)
 	request(second, 4)
-	if clk.slept != 0 {
-		t.Fatalf("slept %v within the budget", clk.slept)
+	if clk.Slept() != 0 {
+		t.Fatalf("slept %v within the budget", clk.Slept())
 	}
 	restarted := mustNew(t, Config{CourtListener: cl}, deps)
 	request(restarted, 5)
-	if clk.slept < time.Minute {
-		t.Errorf("the sixth request of the minute, after a restart, waited %v; want about a minute", clk.slept)
+	if clk.Slept() < time.Minute {
+		t.Errorf("the sixth request of the minute, after a restart, waited %v; want about a minute", clk.Slept())
 	}
 }
 

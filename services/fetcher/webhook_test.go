@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/nats-io/nats.go/jetstream"
@@ -28,7 +30,7 @@ import (
 // NATS, and the HTTP API asks it through search.Remote.
 func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, x, 4), Blobs: blobs}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, bustest.Server(t), x, 4), Blobs: blobs}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -224,20 +226,13 @@ func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
 	}
 	waitFor := func(q string, want uint64) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		poll.UntilGot(t, 10*time.Second, fmt.Sprintf("%s: %d hits", q, want), func() (bool, string) {
 			res, err := x.Search(context.Background(), search.Query{Q: q})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Total == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d hits; want %d", q, res.Total, want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return res.Total == want, fmt.Sprint(res.Total)
+		})
 	}
 	publish(2, "second version mentions arbitration")
 	waitFor("arbitration", 1)
@@ -297,21 +292,12 @@ func TestAPIDidYouMean(t *testing.T) {
 	}
 }
 
-// remoteSearcher serves x's searches over NATS, with concurrency answers at once, and
-// returns the client side, as the API of `docketwatch run` asks the index.
-func remoteSearcher(t *testing.T, x *Index, concurrency int) *search.Remote {
+// remoteSearcher serves x's searches over NATS server e, with concurrency answers at
+// once, and returns the client side, as the API of `docketwatch run` asks the index.
+func remoteSearcher(t testing.TB, e *bus.Embedded, x *Index, concurrency int) *search.Remote {
 	t.Helper()
-	e := bustest.Server(t)
-	serverNC, err := e.Connect("index")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(serverNC.Close)
-	clientNC, err := e.Connect("api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(clientNC.Close)
+	serverNC, _ := bustest.Client(t, e, "index")
+	clientNC, _ := bustest.Client(t, e, "api")
 	if _, err := search.Serve(serverNC, bus.SearchSubject, x, concurrency, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}

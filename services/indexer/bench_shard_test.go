@@ -43,13 +43,7 @@ func BenchmarkShards(b *testing.B) {
 	if testing.Short() {
 		b.Skip("indexes 20,000 documents twice")
 	}
-	n := 20000
-	if s := os.Getenv(shardDocsEnv); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
-			b.Fatalf("%s=%q: want a number of documents", shardDocsEnv, s)
-		}
-	}
+	n := benchDocs(b, shardDocsEnv, 20000)
 	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
 
 	// One index holding everything, and two shards splitting the same documents by the
@@ -272,4 +266,19 @@ func benchLoadAvg() string {
 	var l1, l5, l15 string
 	fmt.Sscan(string(b), &l1, &l5, &l15)
 	return l1 + " " + l5 + " " + l15
+}
+
+// benchDocs is how many documents a benchmark generates: the number in the environment
+// variable env, or def.
+func benchDocs(b *testing.B, env string, def int) int {
+	b.Helper()
+	s := os.Getenv(env)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a number of documents", env, s)
+	}
+	return n
 }

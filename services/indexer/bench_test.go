@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,13 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
+
 	"github.com/blevesearch/bleve/v2"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/api"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // benchDocsEnv sizes BenchmarkSearchStack; unset, the benchmark is skipped so that CI's
@@ -121,15 +121,7 @@ func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *b
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { x.Close() })
-	nc, err := e.Connect("indexer")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(nc.Close)
-	ijs, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, ijs := bustest.Client(b, e, "indexer")
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	start := time.Now()
@@ -157,22 +149,7 @@ type benchQuery struct {
 }
 
 func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) {
-	serverNC, err := e.Connect("search-server")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer serverNC.Close()
-	clientNC, err := e.Connect("api")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer clientNC.Close()
-	sub, err := search.Serve(serverNC, bus.SearchSubject, x, runtime.NumCPU()*2, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: search.NewRemote(clientNC, bus.SearchSubject)}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(b, e, x, runtime.NumCPU()*2)}))
 	defer srv.Close()
 	client := srv.Client()
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/extractor/docmeta"
 )
 
@@ -87,7 +88,7 @@ func TestSearchCases(t *testing.T) {
 			x := openTemp(t)
 			indexTexts(t, x, docs)
 			var searches []caseSearch
-			readJSON(t, filepath.Join(dir, "searches.json"), &searches)
+			testfile.JSON(t, filepath.Join(dir, "searches.json"), &searches)
 			for _, s := range searches {
 				t.Run(s.Name, func(t *testing.T) { runCaseSearch(t, x, s) })
 			}
@@ -245,17 +246,6 @@ func findHit(hits []search.Hit, id string) *search.Hit {
 	return nil
 }
 
-func readJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatalf("decoding %s: %v", path, err)
-	}
-}
-
 func loadCaseDocs(t testing.TB, path string) []filing.Text {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -264,7 +254,7 @@ func loadCaseDocs(t testing.TB, path string) []filing.Text {
 	}
 	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
 		var ref caseDocs
-		readJSON(t, path, &ref)
+		testfile.JSON(t, path, &ref)
 		switch {
 		case ref.Include != "":
 			return loadCaseDocs(t, filepath.Join(filepath.Dir(path), ref.Include))
@@ -275,7 +265,7 @@ func loadCaseDocs(t testing.TB, path string) []filing.Text {
 		t.Fatalf("%s: neither a list, an include nor a generator", path)
 	}
 	var docs []caseDoc
-	readJSON(t, path, &docs)
+	testfile.JSON(t, path, &docs)
 	out := make([]filing.Text, 0, len(docs))
 	for _, d := range docs {
 		out = append(out, d.text(t))
@@ -384,6 +374,23 @@ func paragraphs(t testing.TB, path string) []string {
 	return out
 }
 
+// entryDocument is document i of a set generated from entries, with id prefix:000000
+// on: entry i mod len, its filed date shifted by a day per pass over the entries, so
+// that many documents share a date and many differ.
+func entryDocument(t testing.TB, prefix, source string, i int, entries []corpusEntry) filing.Document {
+	t.Helper()
+	e := entries[i%len(entries)]
+	filed, err := time.Parse("2006-01-02", e.Filed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filing.Document{
+		Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("%s:%06d", prefix, i)), Source: source,
+		Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
+		Entry:  filing.Entry{Number: e.Number, Filed: filed.AddDate(0, 0, i/len(entries)), Description: e.Description},
+	}
+}
+
 // generateTexts builds n documents from real docket entries (court, docket, case name,
 // description, filed date) and real filing text: document i takes entry i mod len and a
 // page of two paragraphs of the text, and every seventh is an exhibit. Dates shift by
@@ -395,16 +402,7 @@ func generateTexts(t testing.TB, n int, entriesPath, textPath string) []filing.T
 	out := make([]filing.Text, 0, n)
 	for i := range n {
 		e := entries[i%len(entries)]
-		filed, err := time.Parse("2006-01-02", e.Filed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filed = filed.AddDate(0, 0, i/len(entries))
-		doc := filing.Document{
-			Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("gen:%06d", i)), Source: "bench",
-			Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
-			Entry:  filing.Entry{Number: e.Number, Filed: filed, Description: e.Description},
-		}
+		doc := entryDocument(t, "gen", "bench", i, entries)
 		if i%7 == 3 {
 			doc.Attachment, doc.Exhibit = 1+i%5, true
 			doc.ExhibitLabel = fmt.Sprintf("Exhibit %d", 1+i%5)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
@@ -54,7 +55,7 @@ func TestCostlyQueriesDoNotStarveOthers(t *testing.T) {
 
 	// The clients come through a trusted proxy that names them, as behind a load balancer.
 	policy := api.Policy{PublicReads: true, Rate: -1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
-	h := api.Protect(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, x, 8), Gate: api.NewSearchGate(0, 0, 0)}), policy)
+	h := api.Protect(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, bustest.Server(t), x, 8), Gate: api.NewSearchGate(0, 0, 0)}), policy)
 	conns := api.NewConnLimit(256)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

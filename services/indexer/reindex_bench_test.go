@@ -2,8 +2,6 @@ package indexer
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -22,13 +20,7 @@ const reindexDocsEnv = "DOCKETWATCH_BENCH_REINDEX_DOCS"
 // the job's creation until the new index is swapped in and the old one removed). It
 // reports both rates and their ratio; the target is a re-index at least 3× the ingest.
 func BenchmarkReindex(b *testing.B) {
-	n := 5000
-	if s := os.Getenv(reindexDocsEnv); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
-			b.Fatalf("%s=%q: want a number of documents", reindexDocsEnv, s)
-		}
-	}
+	n := benchDocs(b, reindexDocsEnv, 5000)
 	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
 	for range b.N {
 		// For reference, the live writer as it was before re-indexing came: each batch

@@ -5,82 +5,70 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/docketwatch/docketwatch/services/indexer/schema"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/services/indexer/schema"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// childEnv, when set, makes the test binary a re-index child process (TestMain): the
-// value is a JSON childSpec. The kill test runs the job there and kills it with SIGKILL.
-const childEnv = "DOCKETWATCH_REINDEX_CHILD"
+// specVar gives a re-index child process (TestMain) its childSpec, in JSON. The kill
+// test runs the job there and kills it with SIGKILL.
+const specVar = "DOCKETWATCH_REINDEX_CHILD"
 
 type childSpec struct {
-	NATS, Token, Root string
-	MaxDocs           int
-	BatchPause        time.Duration
+	Root       string
+	MaxDocs    int
+	BatchPause time.Duration
 }
 
 func TestMain(m *testing.M) {
-	if spec := os.Getenv(childEnv); spec != "" {
-		os.Exit(reindexChild(spec))
-	}
+	runtest.ServeChild(map[string]runtest.Role{"reindex": reindexChild})
 	os.Exit(m.Run())
 }
 
 // reindexChild owns the index as a node does: the live writer and a job runner with the
 // re-index handler, until it is killed.
-func reindexChild(spec string) int {
+func reindexChild(ctx context.Context, live *runtest.Joined) error {
 	var s childSpec
-	if err := json.Unmarshal([]byte(spec), &s); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
+	if err := json.Unmarshal([]byte(os.Getenv(specVar)), &s); err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	x, err := Open(s.Root)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
+		return err
 	}
-	connect := func(name string) jetstream.JetStream {
-		nc, err := nats.Connect(s.NATS, nats.Token(s.Token), nats.Name(name))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(2)
-		}
-		js, _ := jetstream.New(nc)
-		return js
-	}
-	ctx := context.Background()
-	go stage(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
-	jobJS := connect("jobs")
-	store, err := job.NewStore(ctx, jobJS)
+	jobs, err := runtest.JoinNATS(ctx, "jobs")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
+		return err
+	}
+	defer jobs.Close()
+	go stage(Config{FlushInterval: 20 * time.Millisecond}, live.JS, x, log).Run(ctx)
+	store, err := job.NewStore(ctx, jobs.JS)
+	if err != nil {
+		return err
 	}
 	runner := job.NewRunner(store, log, map[string]job.Handler{
-		ReindexKind: ReindexJob(x, jobJS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
+		ReindexKind: ReindexJob(x, jobs.JS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
 	})
 	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
 	runner.Run(ctx)
-	return 0
+	return nil
 }
 
 // env is a JetStream server, an index under a root directory, its live writer, and job
@@ -110,17 +98,9 @@ func newEnv(t testing.TB) *env {
 
 func (v *env) conn(name string) jetstream.JetStream {
 	v.t.Helper()
-	nc, err := v.e.Connect(name)
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	v.t.Cleanup(nc.Close)
+	nc, js := bustest.Client(v.t, v.e, name)
 	if id, err := nc.GetClientID(); err == nil && os.Getenv("REINDEX_LOG") != "" {
 		fmt.Fprintf(os.Stderr, "conn %s = [%d]\n", name, id)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		v.t.Fatal(err)
 	}
 	return js
 }
@@ -191,51 +171,31 @@ func (v *env) publish(texts []filing.Text) {
 // waitCount waits until the live index holds n documents.
 func (v *env) waitCount(n uint64, within time.Duration) {
 	v.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	poll.UntilGot(v.t, within, fmt.Sprintf("the index to hold %d documents", n), func() (bool, string) {
 		c, err := v.x.DocCount()
-		if err == nil && c == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			v.t.Fatalf("index holds %d documents after %s; want %d (%v)", c, within, n, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && c == n, fmt.Sprintf("%d (%v)", c, err)
+	})
 }
 
 // waitJob waits until the job satisfies ok.
 func (v *env) waitJob(id string, within time.Duration, ok func(*job.Job) bool) *job.Job {
 	v.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		j, err := v.store.Get(context.Background(), id)
-		if err != nil {
+	var j *job.Job
+	poll.UntilGot(v.t, within, "job "+id, func() (bool, string) {
+		var err error
+		if j, err = v.store.Get(context.Background(), id); err != nil {
 			v.t.Fatal(err)
 		}
-		if ok(j) {
-			return j
-		}
-		if time.Now().After(deadline) {
-			v.t.Fatalf("job %s after %s: state %s, phase %s, position %d, %s", id, within, j.State, j.Detail["phase"], j.Position, j.Message)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok(j), fmt.Sprintf("state %s, phase %s, position %d, %s", j.State, j.Detail["phase"], j.Position, j.Message)
+	})
+	return j
 }
 
 func finished(j *job.Job) bool { return j.State.Finished() }
 
 func (v *env) streamMsgs(name string) uint64 {
 	v.t.Helper()
-	s, err := v.js.Stream(context.Background(), name)
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		v.t.Fatal(err)
-	}
-	return info.State.Msgs
+	return uint64(bustest.Count(v.t, v.js, name))
 }
 
 // liveYear dates the documents ingested during a re-index, after every initial one: a
@@ -252,18 +212,9 @@ func smallTexts(t testing.TB, prefix string, n int) []filing.Text {
 	out := make([]filing.Text, 0, n)
 	for i := range n {
 		e := entries[i%len(entries)]
-		filed, err := time.Parse("2006-01-02", e.Filed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		filed = filed.AddDate(0, 0, i/len(entries))
+		doc := entryDocument(t, prefix, "test", i, entries)
 		if prefix != "gen" {
-			filed = time.Date(liveYear, 1, 1+i%300, 0, 0, 0, 0, time.UTC)
-		}
-		doc := filing.Document{
-			Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("%s:%06d", prefix, i)), Source: "test",
-			Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
-			Entry:  filing.Entry{Number: e.Number, Filed: filed, Description: e.Description},
+			doc.Entry.Filed = time.Date(liveYear, 1, 1+i%300, 0, 0, 0, 0, time.UTC)
 		}
 		out = append(out, filing.Text{
 			Schema: filing.Schema, Document: doc, Version: 1, Extractor: "test/1",
@@ -450,13 +401,10 @@ func TestReindexWhileSearching(t *testing.T) {
 	}
 	// INDEXED holds the live writer's announcements only, once each.
 	want := indexedBefore + uint64(len(live)+len(revised))
-	deadline := time.Now().Add(5 * time.Second)
-	for v.streamMsgs(bus.Indexed) != want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if got := v.streamMsgs(bus.Indexed); got != want {
-		t.Errorf("INDEXED holds %d messages; want %d (initial + live, none from the replay)", got, want)
-	}
+	poll.UntilGot(t, 5*time.Second, fmt.Sprintf("INDEXED to hold %d messages (initial + live, none from the replay)", want), func() (bool, string) {
+		got := v.streamMsgs(bus.Indexed)
+		return got == want, fmt.Sprint(got)
+	})
 }
 
 // TestReindexResumesAfterKill kills the process running a re-index (SIGKILL) in the
@@ -481,20 +429,8 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	v.close() // the child owns the index now
 	indexedBefore := v.streamMsgs(bus.Indexed)
 
-	spec, _ := json.Marshal(childSpec{NATS: v.e.ClientURL(), Token: v.e.Token, Root: v.root, MaxDocs: 250, BatchPause: 150 * time.Millisecond})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
+	spec, _ := json.Marshal(childSpec{Root: v.root, MaxDocs: 250, BatchPause: 150 * time.Millisecond})
+	child := runtest.StartChild(t, "reindex", append(runtest.ChildNATS(v.e), specVar+"="+string(spec))...)
 	j, err := v.store.Create(context.Background(), ReindexKind, job.Selection{})
 	if err != nil {
 		t.Fatal(err)
@@ -505,11 +441,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	if mid.State.Finished() {
 		t.Fatalf("the job ended (%s) before it could be killed", mid.State)
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	killed = true
+	child.Kill(t)
 	partial := filepath.Join(v.root, mid.Detail["version"])
 	if _, err := os.Stat(partial); err != nil {
 		t.Fatalf("no partial index after the kill: %v", err)
@@ -557,8 +489,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 // waitAcked waits until the live writer has acknowledged the first n messages of TEXTS.
 func waitAcked(t testing.TB, js jetstream.JetStream, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("the ack floor at %d", n), func() (bool, string) {
 		c, err := js.Consumer(context.Background(), bus.Texts, Durable(search.Shard{}))
 		if err != nil {
 			t.Fatal(err)
@@ -567,14 +498,8 @@ func waitAcked(t testing.TB, js jetstream.JetStream, n uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.AckFloor.Stream >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ack floor %d; want %d", info.AckFloor.Stream, n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return info.AckFloor.Stream >= n, fmt.Sprint(info.AckFloor.Stream)
+	})
 }
 
 // TestReindexCancel cancels a re-index under way: its partial index is removed and the
@@ -592,30 +517,18 @@ func TestReindexCancel(t *testing.T) {
 	// Cancel as soon as the build has begun: wherever the job is then, up to its swap,
 	// it must stop and remove its partial index.
 	partial := filepath.Join(v.root, "v2")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(partial); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no partial index 30 s after the job was created")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, 30*time.Second, "a partial index after the job was created", func() bool {
+		_, err := os.Stat(partial)
+		return err == nil
+	})
 	if _, err := v.store.Cancel(context.Background(), j.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The job sees the cancel at its next report, after the batch under way.
-	deadline = time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(partial); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the partial index is still there 60 s after the cancel")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll.Until(t, 60*time.Second, "the partial index removed after the cancel", func() bool {
+		_, err := os.Stat(partial)
+		return errors.Is(err, os.ErrNotExist)
+	})
 	if j, _ := v.store.Get(context.Background(), j.ID); j.State != job.Cancelled {
 		t.Errorf("job %s; want cancelled", j.State)
 	}

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -42,21 +44,14 @@ func TestShardedIndexers(t *testing.T) {
 	v.publish(texts)
 	waitShards := func(total int) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		poll.UntilGot(t, 30*time.Second, fmt.Sprintf("the shards to hold %d documents", total), func() (bool, string) {
 			var sum uint64
 			for _, x := range xs {
 				c, _ := x.DocCount()
 				sum += c
 			}
-			if sum == uint64(total) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the shards hold %d documents after 30s, want %d", sum, total)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return sum == uint64(total), fmt.Sprint(sum)
+		})
 	}
 	checkPartition := func(all []filing.Text) {
 		t.Helper()
@@ -174,17 +169,10 @@ func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
 		go func() {
 			done <- stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
 		}()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if c, _ := x.DocCount(); c == uint64(want) {
-				break
-			}
-			if time.Now().After(deadline) {
-				c, _ := x.DocCount()
-				t.Fatalf("the index in %s holds %d documents after 30s; want the shard's %d", dir, c, want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		poll.UntilGot(t, 30*time.Second, fmt.Sprintf("the index in %s to hold the shard's %d documents", dir, want), func() (bool, string) {
+			c, _ := x.DocCount()
+			return c == uint64(want), fmt.Sprint(c)
+		})
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)

@@ -1,4 +1,5 @@
-// Package blobtest is the conformance suite every blob.Store passes.
+// Package blobtest is the conformance suite every blob.Store passes, and the PDF store
+// tests run on.
 package blobtest
 
 import (
@@ -10,7 +11,19 @@ import (
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/nats-io/nats.go/jetstream"
 )
+
+// PDFs opens the contract's PDF object store (bus.ObjectPDFs) over js, as every stage does.
+func PDFs(tb testing.TB, js jetstream.JetStream) *blob.NATS {
+	tb.Helper()
+	s, err := blob.NewNATS(context.Background(), js, bus.ObjectPDFs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
 
 // Run checks the contract of blob.Store on a fresh store.
 func Run(t *testing.T, s blob.Store) {

@@ -1,6 +1,7 @@
 // Package runtest runs a docketwatch role (`docketwatch ROLE`) as a child process, the way
-// operators run it, and reads its metrics and probes: what the role process tests need,
-// and nothing for production code.
+// operators run it, and reads its metrics and probes; or runs the test binary itself as a
+// child that a test can kill mid-work (StartChild): what the process tests need, and
+// nothing for production code.
 package runtest
 
 import (
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 )
 
 // Build builds the main package in dir (usually ".") and returns the binary's path.
@@ -165,7 +168,7 @@ func (p *Process) Get(path string) (int, string) {
 // WaitReady waits up to 10 s for /readyz to answer code with a body holding want.
 func (p *Process) WaitReady(code int, want string) {
 	p.t.Helper()
-	WaitFor(p.t, fmt.Sprintf("/readyz %d %q", code, want), func() (bool, string) {
+	poll.UntilGot(p.t, 10*time.Second, fmt.Sprintf("/readyz %d %q", code, want), func() (bool, string) {
 		c, body := p.Get("/readyz")
 		return c == code && strings.Contains(body, want), fmt.Sprintf("%d %q", c, body)
 	})
@@ -175,7 +178,7 @@ func (p *Process) WaitReady(code int, want string) {
 // of an exposition line, such as `docketwatch_stream_messages{stream="INDEXED"} 1`).
 func (p *Process) WaitMetrics(want ...string) {
 	p.t.Helper()
-	WaitFor(p.t, "metrics", func() (bool, string) {
+	poll.UntilGot(p.t, 10*time.Second, "metrics", func() (bool, string) {
 		code, body := p.Get("/metrics")
 		if code != http.StatusOK {
 			return false, fmt.Sprintf("GET /metrics: %d %q", code, body)
@@ -187,23 +190,6 @@ func (p *Process) WaitMetrics(want ...string) {
 		}
 		return true, ""
 	})
-}
-
-// WaitFor polls cond for up to 10 s; cond returns whether it holds and, if not, what
-// it saw instead.
-func WaitFor(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ok, got := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: got %s", what, got)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // grep keeps the lines of s that start with prefix.

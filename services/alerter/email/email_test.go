@@ -13,37 +13,24 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
 
 func TestDeliversAlertsBySMTP(t *testing.T) {
 	smtp := smtptest.Start(t, "")
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
-	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	withEmail, err := store.Create(ctx, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	without, err := store.Create(ctx, alert.Rule{Name: "no email", Query: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, store := alerttest.Start(t)
+	withEmail := alerttest.Create(t, store, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
+	without := alerttest.Create(t, store, alert.Rule{Name: "no email", Query: "x"})
 	publish := func(r alert.Rule, doc filing.DocID, overflow bool) alert.Alert {
-		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, Kind: alert.NewlyAvailable,
+		return alerttest.Publish(t, js, r, alert.Alert{DocID: doc, Kind: alert.NewlyAvailable,
 			Docket: "3:20-cv-08570", ExhibitLabel: "Exhibit 12", Terms: []string{"Inbox", "API"}, Page: 2, Pages: []int{2},
-			Snippet: "restrict the <mark>Inbox</mark> <mark>API</mark> to partners &amp; vendors", Overflow: overflow, MatchedAt: time.Now()}
-		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-			t.Fatal(err)
-		}
-		return a
+			Snippet: "restrict the <mark>Inbox</mark> <mark>API</mark> to partners &amp; vendors", Overflow: overflow})
 	}
 	sent := publish(withEmail, "cand/3:20-cv-08570/736/12", false)
 	publish(withEmail, "cand/3:20-cv-08570/736/13", true) // over the cap: the digest's
@@ -52,20 +39,14 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 	_, portText, _ := net.SplitHostPort(smtp.Addr())
 	port, _ := strconv.Atoi(portText)
 	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Policy: status.Policy{Timeout: 5 * time.Second}},
-		js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		js, store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { d.Run(runCtx); close(done) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for len(smtp.Messages()) < 1 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	stop := runtest.Go(t, d.Run)
+	poll.Until(t, 20*time.Second, "a message at the relay", func() bool { return len(smtp.Messages()) >= 1 })
 	time.Sleep(300 * time.Millisecond) // room for a wrong second message to arrive
-	cancel()
-	<-done
+	stop()
 
 	msgs := smtp.Messages()
 	if len(msgs) != 1 {
@@ -102,14 +83,9 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 func TestDeliveryStatus(t *testing.T) {
 	smtp := smtptest.Start(t, "")
 	smtp.Refusing.Store(true)
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
-	r, err := store.Create(ctx, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
 	a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, Kind: alert.NewlyFiled,
 		Terms: []string{"Inbox"}, Snippet: "the <mark>Inbox</mark> API", MatchedAt: time.Now()}

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
+
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
@@ -83,42 +85,25 @@ func (ep *endpoint) answered() (keys, requests int) {
 func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	hanging, healthy := newEndpoint(t, true), newEndpoint(t, false)
 
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	slow, err := store.Create(ctx, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast, err := store.Create(ctx, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: healthy.srv.URL, Secret: "b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	slow := alerttest.Create(t, store, alert.Rule{Name: "slow", Query: "x", Webhook: &alert.Webhook{URL: hanging.srv.URL, Secret: "a"}})
+	fast := alerttest.Create(t, store, alert.Rule{Name: "fast", Query: "x", Webhook: &alert.Webhook{URL: healthy.srv.URL, Secret: "b"}})
 	const perEndpoint, maxAttempts = 2, 2
 	d := New(Config{AllowPrivate: true,
 		Concurrency: 4, PerEndpoint: perEndpoint, DeferDelay: 50 * time.Millisecond, Policy: status.Policy{MaxAttempts: maxAttempts,
 			Timeout: time.Minute, // the hanging endpoint never times out during the test
 			Backoff: func(int) time.Duration { return time.Hour }},
 	}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop := runtest.Go(t, d.Run)
 	defer func() {
 		hanging.release()
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	}()
 
-	publish := func(r alert.Rule, doc filing.DocID) {
-		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, MatchedAt: time.Now().UTC()}
-		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), MsgID: "alert:" + a.ID, DocID: doc,
-			Value: alert.Event{Schema: alert.Schema, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	publish := func(r alert.Rule, doc filing.DocID) { alerttest.Publish(t, js, r, alert.Alert{DocID: doc}) }
 	// The hanging endpoint's events first: without a per-endpoint bound they take every worker.
 	const slowEvents, fastEvents = 8, 20
 	for i := range slowEvents {
@@ -186,23 +171,13 @@ func TestLastAttemptIsParked(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway)
 	}))
 	defer srv.Close()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	store := alert.NewStore(kv, nil)
-	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	d := New(Config{AllowPrivate: true, Policy: status.Policy{MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}}, js, store,
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go d.Run(runCtx)
-	a := alert.Alert{ID: alert.AlertID(r.ID, "x:1"), RuleID: r.ID, DocID: "x:1", MatchedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, "x:1"), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
+		slog.New(slog.DiscardHandler))
+	runtest.Go(t, d.Run)
+	alerttest.Publish(t, js, r, alert.Alert{DocID: "x:1"})
 	var parked []bus.ParkedMsg
 	poll.Until(t, 20*time.Second, "one delivery parked", func() bool { parked, _ = bus.ListParked(ctx, js, 0); return len(parked) == 1 })
 	if n := calls.Load(); n != 3 {
@@ -265,23 +240,15 @@ func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
 	defer srv.Close()
 	for _, allow := range []bool{false, true} {
 		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
-			_, js := bustest.JetStream(t, bustest.Server(t))
+			js, store := alerttest.Start(t)
 			ctx := context.Background()
-			store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), nil)
-			r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
-			if err != nil {
-				t.Fatalf("saving a rule with a loopback webhook: %v; want it saved (delivery decides)", err)
-			}
+			// A rule with a loopback webhook is saved: the delivering server decides.
+			r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 			before := calls.Load()
 			d := New(Config{AllowPrivate: allow, Policy: status.Policy{MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }}},
-				js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			runCtx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			go d.Run(runCtx)
-			a := alert.Alert{ID: alert.AlertID(r.ID, "x:1"), RuleID: r.ID, DocID: "x:1", MatchedAt: time.Now()}
-			if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, "x:1"), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-				t.Fatal(err)
-			}
+				js, store, slog.New(slog.DiscardHandler))
+			runtest.Go(t, d.Run)
+			alerttest.Publish(t, js, r, alert.Alert{DocID: "x:1"})
 			if allow {
 				poll.Until(t, 20*time.Second, "the delivery", func() bool { return calls.Load() > before })
 				return

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
+
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 )
@@ -83,21 +85,10 @@ func TestRetriesThenDisables(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
-	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	publish := func(doc filing.DocID) string {
-		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, DocID: doc, MatchedAt: time.Now()}
-		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-			t.Fatal(err)
-		}
-		return a.ID
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	publish := func(doc filing.DocID) string { return alerttest.Publish(t, js, r, alert.Alert{DocID: doc}).ID }
 	var backoffs []int
 	var bmu sync.Mutex
 	d := New(Config{AllowPrivate: true, DisableAfter: 4, Policy: status.Policy{
@@ -108,10 +99,8 @@ func TestRetriesThenDisables(t *testing.T) {
 			bmu.Unlock()
 			return bus.ExponentialBackoff(10*time.Millisecond, 80*time.Millisecond)(n)
 		},
-	}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go d.Run(runCtx)
+	}}, js, store, slog.New(slog.DiscardHandler))
+	runtest.Go(t, d.Run)
 
 	first := publish("x:1")
 	poll.Until(t, 20*time.Second, "the endpoint disabled", func() bool {
@@ -187,14 +176,9 @@ func TestPendingRetries(t *testing.T) {
 		w.WriteHeader(code)
 	}))
 	defer srv.Close()
-	e := bustest.Server(t)
-	_, js := bustest.JetStream(t, e)
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	store := alert.NewStore(bustest.KV(t, js, bus.BucketRules), bustest.KV(t, js, bus.BucketRetries))
-	r, err := store.Create(ctx, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
 	for _, doc := range []filing.DocID{"x:1", "x:2"} {
 		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, DocID: doc, MatchedAt: time.Now()}
 		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -78,20 +80,13 @@ func noMarkup(t *testing.T, what, body string) {
 // TestPagesEscapeMarkup: case names, descriptions, entities, snippets, facet terms, rule
 // names and parked reasons with <script> render escaped on every page.
 func TestPagesEscapeMarkup(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	kv := bustest.KV(t, js, bus.BucketRules)
-	rule, err := alert.NewStore(kv, nil).Create(ctx, alert.Rule{Name: "watch " + hostile, Query: "inbox",
+	rule := alerttest.Create(t, store, alert.Rule{Name: "watch " + hostile, Query: "inbox",
 		Filters: alert.Filters{Entities: []string{"Meta " + hostile}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
-	a := alert.Alert{ID: alert.AlertID(rule.ID, doc), RuleID: rule.ID, DocID: doc, Kind: alert.NewlyFiled,
-		CaseName: "Doe v. " + hostile, ExhibitLabel: "Exhibit <b>12</b>", Snippet: hostile, MatchedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(rule.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.Publish(t, js, rule, alert.Alert{DocID: doc, Kind: alert.NewlyFiled,
+		CaseName: "Doe v. " + hostile, ExhibitLabel: "Exhibit <b>12</b>", Snippet: hostile})
 	parked := filing.Parked{Schema: 1, Stage: "extractor", ID: doc, Reason: "bad PDF " + hostile, Subject: "filings.cand", ParkedAt: time.Now()}
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Dead, "extractor"), Value: parked}); err != nil {
 		t.Fatal(err)

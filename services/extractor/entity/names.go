@@ -39,7 +39,7 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	tagged := doc.boolBuf2(len(toks))
 	var parts []ner.Span
 	doc.spans = splitLines(doc.spans[:0], text, toks, doc.tagger.Tag(text, toks, doc.context))
-	for _, sp := range joinSuffixed(text, toks, doc.spans) {
+	for _, sp := range joinSuffixed(text, toks, joinOf(text, toks, doc.spans)) {
 		parts = parts[:0]
 		for _, p := range splitPersonOf(nil, text, toks, sp) {
 			parts = splitAnd(parts, text, toks, p)
@@ -227,14 +227,24 @@ func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span)
 }
 
 // onlyRoles says whether words are all roles or words of procedure ("Employer", "ET
-// AL."): no name.
+// AL."), or in capitals all generic words ("OFFICE OF THE CLERK", a heading): no name,
+// unless together they name a place ("United States").
 func onlyRoles(text string, ws []ner.Token) bool {
+	roles, generic := true, true
 	for _, w := range ws {
-		if !ner.IsRole(strings.ToLower(text[w.Start:w.End])) {
+		word := text[w.Start:w.End]
+		lw := strings.ToLower(word)
+		roles = roles && ner.IsRole(lw)
+		generic = generic && isAllCaps(word) && ner.IsGeneric(lw)
+		if !roles && !generic {
 			return false
 		}
 	}
-	return true
+	words := make([]string, len(ws))
+	for i, w := range ws {
+		words[i] = text[w.Start:w.End]
+	}
+	return !ner.IsGazetteerPlace(words)
 }
 
 // joinSuffixed joins a name to the company name right after it on the same line when a
@@ -252,6 +262,41 @@ func joinSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 			}
 		}
 		out = append(out, sp)
+	}
+	return out
+}
+
+// joinOf extends an organisation whose name ends with the head noun of institutions or
+// a legal form over "of" (in any case, and a "the" after it) and the capitalised name
+// after it on the same line, tagged or not: "First Presbyterian Church of Dover",
+// "Office of the Solicitor", "ASSURANCE CO. OF OHIO" are one name each.
+func joinOf(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
+	sameLine := func(a, b int) bool { return b < len(toks) && toks[a].Line == toks[b].Line }
+	out := spans[:0]
+	for i := 0; i < len(spans); i++ {
+		sp := spans[i]
+		of, e := sp.End, sp.End+1
+		if sameLine(of, e) && strings.EqualFold(word(e), "the") {
+			e++
+		}
+		head := ""
+		if of < len(toks) {
+			head = strings.ToLower(word(of - 1))
+		}
+		if sp.Type != "ORG" || !sameLine(of-1, of) || !sameLine(of, e) || !strings.EqualFold(word(of), "of") ||
+			!ner.IsOrgHead(head) && !isCorpSuffix(head) || !isCap(word(e)) {
+			out = append(out, sp)
+			continue
+		}
+		for sameLine(of, e) && isCap(word(e)) && !isCorpSuffix(word(e)) {
+			e++
+		}
+		for i+1 < len(spans) && spans[i+1].Start < e { // the name after "of", tagged
+			i++
+			e = max(e, spans[i].End)
+		}
+		out = append(out, ner.Span{Type: "ORG", Start: sp.Start, End: e})
 	}
 	return out
 }

@@ -49,7 +49,7 @@ func TestNewsStyleCompanies(t *testing.T) {
 		{"MARROWDALE", filing.Organization, false},
 		{"Quillfeather", filing.Organization, false},
 		{"Marrowdale", filing.Organization, false},
-		{"Odalys Penhallow", filing.Person, true},
+		{"Odalys Penhallow", filing.Person, false},
 		{"Penhallow", filing.Person, false},
 		{"Tarnwell", filing.Organization, true},
 		{"Kelvaro", filing.Organization, true},

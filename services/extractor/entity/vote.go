@@ -90,17 +90,27 @@ func (d *docState) forgetRare(pages []filing.Page, perPage [][]span) {
 			}
 		}
 	}
+	// untagged counts the occurrences that no tagged name covers: one inside a longer
+	// name ("Montreal" in "Montreal Hockey Club") was not left untagged.
 	f := d.recurFinder()
-	seen := make([]int, len(f.names))
-	for _, p := range pages {
+	untagged := make([]int, len(f.names))
+	for pi, p := range pages {
+		mask := d.boolBuf(len(p.Text) + 1)
+		for _, s := range perPage[pi] {
+			for k := s.start; k < s.end && votes(s.typ); k++ {
+				mask[k] = true
+			}
+		}
 		for _, o := range d.occurrences(f, p.Text) {
-			seen[o.name]++
+			if !slices.Contains(mask[o.s:o.e], true) {
+				untagged[o.name]++
+			}
 		}
 	}
 	forget := map[string]bool{}
 	for n, name := range f.names {
 		t := tagged[name]
-		if t == 0 || seen[n]-t <= t {
+		if t == 0 || untagged[n] <= t {
 			continue
 		}
 		if _, ok := d.knownType(name); ok {

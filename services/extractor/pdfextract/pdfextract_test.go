@@ -1,29 +1,20 @@
 package pdfextract
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/ocr"
 	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
 )
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func needPoppler(t testing.TB) {
 	t.Helper()
@@ -38,24 +29,6 @@ func needOCR(t testing.TB) {
 	if err := ocr.Available(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-}
-
-// damagedXref returns a copy of a PDF whose startxref offset points into the middle of
-// the file: the Go engine's library has no reconstruction and rejects it; poppler
-// rebuilds the table by scanning.
-func damagedXref(t testing.TB, data []byte) []byte {
-	t.Helper()
-	out := bytes.Clone(data)
-	i := bytes.LastIndex(out, []byte("startxref"))
-	if i < 0 {
-		t.Fatal("no startxref in the test file")
-	}
-	for j := i + len("startxref"); j < len(out) && out[j] != '%'; j++ {
-		if out[j] >= '0' && out[j] <= '9' {
-			out[j] = '1'
-		}
-	}
-	return out
 }
 
 // TestScans checks the OCR decision on real scans: the OCR'd text holds what doctor's
@@ -75,7 +48,7 @@ func TestScans(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var progress atomic.Int32
-			res, err := Extract(context.Background(), readFile(t, tt.file), Options{
+			res, err := Extract(context.Background(), testfile.Read(t, tt.file), Options{
 				MaxPages: tt.maxPages,
 				Progress: func(done, total int) { progress.Add(1) },
 			})
@@ -112,7 +85,7 @@ func TestBornDigitalNeverOCR(t *testing.T) {
 	for _, file := range []string{"../poppler/testdata/ca2_1-1.pdf", "../poppler/testdata/ca3_003112692106.pdf", "testdata/ca8_.pdf"} {
 		t.Run(file, func(t *testing.T) {
 			var ocrd atomic.Int32
-			res, err := Extract(context.Background(), readFile(t, file), Options{Progress: func(int, int) { ocrd.Add(1) }})
+			res, err := Extract(context.Background(), testfile.Read(t, file), Options{Progress: func(int, int) { ocrd.Add(1) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +110,7 @@ func TestBornDigitalNeverOCR(t *testing.T) {
 // TestFallbackDocument checks a file only poppler can read comes out through poppler.
 func TestFallbackDocument(t *testing.T) {
 	needPoppler(t)
-	data := damagedXref(t, readFile(t, "../poppler/testdata/ca2_1-1.pdf"))
+	data := testpdf.DamagedXref(t, testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf"))
 	if _, err := pdftext.Extract(context.Background(), data, pdftext.Options{}); err == nil {
 		t.Skip("skipping: the go engine now reads a damaged xref; the fallback is not exercised")
 	}
@@ -160,7 +133,7 @@ func TestFallbackDocument(t *testing.T) {
 // checks that poppler's reading replaces only those pages.
 func TestFallbackPage(t *testing.T) {
 	needPoppler(t)
-	data := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
+	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
 	real, err := pdftext.Extract(context.Background(), data, pdftext.Options{})
 	if err != nil || len(real) != 2 {
 		t.Fatalf("go engine: %d pages, %v", len(real), err)
@@ -226,7 +199,7 @@ func TestErrors(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := Extract(ctx, readFile(t, "../poppler/testdata/ca2_1-1.pdf"), Options{})
+		_, err := Extract(ctx, testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf"), Options{})
 		if !errors.Is(err, context.Canceled) || fault.IsPermanent(err) {
 			t.Fatalf("got %v; want context.Canceled", err)
 		}
@@ -236,9 +209,9 @@ func TestErrors(t *testing.T) {
 // TestWithoutTools checks that missing poppler and tesseract narrow the choice with a
 // clear note instead of failing what the Go engine can read.
 func TestWithoutTools(t *testing.T) {
-	scan := readFile(t, "../ocr/testdata/ocr_pdf_variation.pdf")
-	digital := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
-	broken := damagedXref(t, digital)
+	scan := testfile.Read(t, "../ocr/testdata/ocr_pdf_variation.pdf")
+	digital := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
+	broken := testpdf.DamagedXref(t, digital)
 	t.Setenv("PATH", t.TempDir())
 
 	res, err := Extract(context.Background(), digital, Options{})
@@ -265,7 +238,7 @@ func TestWithoutTools(t *testing.T) {
 
 func TestNoOCR(t *testing.T) {
 	needOCR(t)
-	res, err := Extract(context.Background(), readFile(t, "../ocr/testdata/ocr_pdf_variation.pdf"), Options{NoOCR: true})
+	res, err := Extract(context.Background(), testfile.Read(t, "../ocr/testdata/ocr_pdf_variation.pdf"), Options{NoOCR: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +249,7 @@ func TestNoOCR(t *testing.T) {
 
 func TestSingleEngines(t *testing.T) {
 	needPoppler(t)
-	data := readFile(t, "../poppler/testdata/ca2_1-1.pdf")
+	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
 	for _, engine := range []string{Go, Poppler} {
 		t.Run(engine, func(t *testing.T) {
 			res, err := Extract(context.Background(), data, Options{Engine: engine})

@@ -2,24 +2,19 @@ package pdftext
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // FuzzExtract feeds the Go engine mutated filings: it must return pages or an error,
 // never panic, and finish (a hang shows as the fuzzer stalling on one input).
 func FuzzExtract(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.pdf")
-	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil || len(data) > 100<<10 {
-			continue // small seeds mutate faster
-		}
-		f.Add(data)
-		f.Add(data[:len(data)/2])
+	for _, seed := range testfile.Glob(f, "testdata/*.pdf", 100<<10) {
+		f.Add(seed.Data)
+		f.Add(seed.Data[:len(seed.Data)/2])
 	}
 	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj trailer << /Root 1 0 R >>"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // extractFile runs Extract on a testdata file with a deadline, failing the test on a hang.
@@ -142,7 +143,7 @@ func TestPleadingLineNumbers(t *testing.T) {
 		t.Errorf("body text lost: %.300q", text)
 	}
 	// A page without pleading numbers must not lose its numbers.
-	other, err := extractDetailed(context.Background(), mustRead(t, "ca1_00117684624.pdf"), Options{})
+	other, err := extractDetailed(context.Background(), testfile.Read(t, "testdata", "ca1_00117684624.pdf"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,15 +152,6 @@ func TestPleadingLineNumbers(t *testing.T) {
 			t.Errorf("ca1 page %d: line numbers reported on an appellate opinion", p.Page.Number)
 		}
 	}
-}
-
-func mustRead(t testing.TB, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 // TestTrailerSizeBelowTable reads a file whose trailer /Size is smaller than its xref

@@ -1,7 +1,6 @@
 package poppler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler/proc"
 )
 
@@ -22,19 +23,10 @@ func needPoppler(t testing.TB) {
 	}
 }
 
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestText(t *testing.T) {
 	needPoppler(t)
 	ctx := context.Background()
-	d, err := Open(readFile(t, "ca2_1-1.pdf"), Options{})
+	d, err := Open(testfile.Read(t, "testdata", "ca2_1-1.pdf"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,18 +106,8 @@ func TestRender(t *testing.T) {
 // offset points nowhere, and a body cut short. Poppler rebuilds the table by scanning.
 func TestDamaged(t *testing.T) {
 	needPoppler(t)
-	orig := readFile(t, "ca2_1-1.pdf")
-	badXref := bytes.Clone(orig)
-	i := bytes.LastIndex(badXref, []byte("startxref"))
-	if i < 0 {
-		t.Fatal("no startxref in the test file")
-	}
-	// Overwrite the offset's digits with other digits, keeping the length.
-	for j := i + len("startxref"); j < len(badXref) && badXref[j] != '%'; j++ {
-		if badXref[j] >= '0' && badXref[j] <= '9' {
-			badXref[j] = '1'
-		}
-	}
+	orig := testfile.Read(t, "testdata", "ca2_1-1.pdf")
+	badXref := testpdf.DamagedXref(t, orig)
 	for name, data := range map[string][]byte{"bad xref offset": badXref} {
 		t.Run(name, func(t *testing.T) {
 			pages, err := Extract(context.Background(), data, Options{})
@@ -141,7 +123,7 @@ func TestDamaged(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	needPoppler(t)
-	data := readFile(t, "ca2_1-1.pdf")
+	data := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	tests := []struct {
 		name    string
 		data    []byte

@@ -5,10 +5,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 func TestStripLineNumbersPleading(t *testing.T) {
-	raw := string(readFile(t, "azd-1085839-page1.layout.txt"))
+	raw := string(testfile.Read(t, "testdata", "azd-1085839-page1.layout.txt"))
 	lines := strings.Split(raw, "\n")
 	got := StripLineNumbers(lines)
 	margin := regexp.MustCompile(`^\s*\d{1,2}(\s{2,}|$)`)

@@ -1,20 +1,12 @@
 package quality
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-func readText(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+	"github.com/docketwatch/docketwatch/pkg/testfile"
+)
 
 // glue removes the spaces between words the way a text layer that positions words by
 // kerning loses them: within each line only every n-th gap is kept.
@@ -56,8 +48,8 @@ func symbolSoup(text string) string {
 }
 
 func TestCheck(t *testing.T) {
-	notice := readText(t, "ca2_1-1.page1.layout.txt")
-	opinion := readText(t, "vector-pdf.page1.layout.txt")
+	notice := testfile.Text(t, "testdata", "ca2_1-1.page1.layout.txt")
+	opinion := testfile.Text(t, "testdata", "vector-pdf.page1.layout.txt")
 	stampLine := strings.SplitN(strings.TrimSpace(notice), "\n", 2)[0]
 	fullScan := Images{Known: true, Count: 1, Coverage: 0.98}
 	logo := Images{Known: true, Count: 1, Coverage: 0.02}
@@ -140,7 +132,7 @@ func TestBetter(t *testing.T) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	text := readText(b, "vector-pdf.page1.layout.txt")
+	text := testfile.Text(b, "testdata", "vector-pdf.page1.layout.txt")
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		Check(text, "", Images{})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -19,7 +20,7 @@ func BenchmarkFetch(b *testing.B) {
 	for _, mode := range []string{"list-only", "resolve", "resolve+pdf"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
-				c := newTestClient(b, srv, &fakeClock{t: time.Now()}, nil)
+				c := newTestClient(b, srv, testclock.New(time.Now()), nil)
 				cfg := SourceConfig{MaxPages: 1000}
 				if mode == "resolve+pdf" {
 					cfg.Fetch = hashFetch(c)
@@ -75,7 +76,7 @@ func listOnly(b *testing.B, c *Client, src *Source, cur Cursor) int {
 func BenchmarkResume(b *testing.B) {
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 2000, Seed: 5})
 	defer srv.Close()
-	c := newTestClient(b, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(b, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 50})
 	saved, err := src.Poll(context.Background(), NewCursor("nysd", DateCreated, time.Time{}, time.Time{}), func(context.Context, filing.Document) error { return nil })
 	if err != nil {
@@ -84,7 +85,7 @@ func BenchmarkResume(b *testing.B) {
 	stop := func(context.Context, filing.Document) error { return errStop }
 	for b.Loop() {
 		// A new process: new client (cold docket cache), cursor as stored.
-		c2 := newTestClient(b, srv, &fakeClock{t: time.Now()}, nil)
+		c2 := newTestClient(b, srv, testclock.New(time.Now()), nil)
 		saved.Next = "" // assume the worst: the saved next link expired
 		if _, err := NewSource(c2, SourceConfig{}).Poll(context.Background(), saved, stop); err == nil {
 			b.Fatal("resume emitted nothing")

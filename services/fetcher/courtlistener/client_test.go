@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -36,7 +37,7 @@ func TestClientErrors(t *testing.T) {
 			srv := clfake.New(tc.fake)
 			defer srv.Close()
 			srv.SetFaults(tc.faults)
-			clk := &fakeClock{t: time.Now()}
+			clk := testclock.New(time.Now())
 			c := newTestClient(t, srv, clk, func(cfg *Config) {
 				if tc.token != "" {
 					cfg.Token = tc.token
@@ -63,7 +64,7 @@ func TestClientErrors(t *testing.T) {
 }
 
 func TestClientHonoursServerRateLimit(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30, Rates: clfake.Rates{PerMinute: 3}, Now: clk.Now})
 	defer srv.Close()
 	c := newTestClient(t, srv, clk, nil)
@@ -73,13 +74,13 @@ func TestClientHonoursServerRateLimit(t *testing.T) {
 		}
 	}
 	st := srv.Stats()
-	if st.Throttled == 0 || clk.slept < 2*time.Minute-10*time.Second {
-		t.Errorf("throttled %d times, slept %v; want 429s answered by waiting about 2 minutes", st.Throttled, clk.slept)
+	if st.Throttled == 0 || clk.Slept() < 2*time.Minute-10*time.Second {
+		t.Errorf("throttled %d times, slept %v; want 429s answered by waiting about 2 minutes", st.Throttled, clk.Slept())
 	}
 }
 
 func TestClientBudget(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
 	defer srv.Close()
 	c := newTestClient(t, srv, clk, func(cfg *Config) { cfg.Budget = &Limits{PerMinute: 2, PerHour: 3} })
@@ -89,11 +90,11 @@ func TestClientBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if clk.slept != 0 {
-		t.Fatalf("slept %v within the budget", clk.slept)
+	if clk.Slept() != 0 {
+		t.Fatalf("slept %v within the budget", clk.Slept())
 	}
-	if _, err := c.RECAPDocument(context.Background(), id); err != nil || clk.slept < 59*time.Second {
-		t.Fatalf("third request: err %v after sleeping %v; want a wait of about a minute", err, clk.slept)
+	if _, err := c.RECAPDocument(context.Background(), id); err != nil || clk.Slept() < 59*time.Second {
+		t.Fatalf("third request: err %v after sleeping %v; want a wait of about a minute", err, clk.Slept())
 	}
 	// The hour's three are spent: the next slot is an hour away, beyond MaxWait.
 	_, err := c.RECAPDocument(context.Background(), id)
@@ -108,7 +109,7 @@ func TestClientBudget(t *testing.T) {
 func TestClientRejectsForeignHostsAndBadFilters(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
 	defer srv.Close()
-	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	var v map[string]any
 	err := c.getJSON(context.Background(), "https://evil.example/api/rest/v4/dockets/", &v)
 	if !fault.IsPermanent(err) || !strings.Contains(err.Error(), "refusing to send the token") {

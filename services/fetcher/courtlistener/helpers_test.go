@@ -5,37 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
-// fakeClock is shared by the fake server's throttle and the client's sleeps, so that a
-// test can wait out a minute of rate limit instantly.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.slept += d
-	return ctx.Err()
-}
-
-func newTestClient(t testing.TB, srv *clfake.Server, clk *fakeClock, mod func(*Config)) *Client {
+func newTestClient(t testing.TB, srv *clfake.Server, clk *testclock.Clock, mod func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
 		BaseURL: srv.APIBase(), StorageURL: srv.StorageBase(), Token: srv.Token(),

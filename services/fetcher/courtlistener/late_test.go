@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -60,7 +61,7 @@ func (l *emitLog) last(id int64) (filing.Document, int) {
 func TestLatePDFArrivesByDefault(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 60, Seed: 5})
 	defer srv.Close()
-	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{Fetch: hashFetch(c)})
 	var log emitLog
 	cur := crawl(t, src, NewCursor("cand", "", dataStart(), time.Time{}), log.emit)
@@ -95,7 +96,7 @@ func TestLateCommittedDocuments(t *testing.T) {
 		t.Run(string(field), func(t *testing.T) {
 			srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 40, Seed: 6})
 			defer srv.Close()
-			c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+			c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 			src := NewSource(c, SourceConfig{Fetch: hashFetch(c)})
 			var log emitLog
 			cur := crawl(t, src, NewCursor("nysd", field, dataStart(), time.Time{}), log.emit)
@@ -135,7 +136,7 @@ func TestLateCommittedDocuments(t *testing.T) {
 func TestResumeAfterAPIURLChanged(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 120, Seed: 2})
 	defer srv.Close()
-	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 2})
 	var log emitLog
 	cur, err := src.Poll(context.Background(), NewCursor("cand", DateCreated, dataStart(), time.Time{}), log.emit)
@@ -145,7 +146,7 @@ func TestResumeAfterAPIURLChanged(t *testing.T) {
 	// The same data behind another address (a proxy, a moved mirror).
 	moved := httptest.NewServer(srv)
 	defer moved.Close()
-	c2 := newTestClient(t, srv, &fakeClock{t: time.Now()}, func(cfg *Config) {
+	c2 := newTestClient(t, srv, testclock.New(time.Now()), func(cfg *Config) {
 		cfg.BaseURL, cfg.StorageURL, cfg.HTTPClient = moved.URL+"/api/rest/v4/", moved.URL+"/storage/", moved.Client()
 	})
 	crawl(t, NewSource(c2, SourceConfig{MaxPages: 2}), cur, log.emit)
@@ -163,7 +164,7 @@ func TestResumeAfterAPIURLChanged(t *testing.T) {
 // from two courts at the window's edge are not throttled although the network delays
 // them unevenly (the server logs a request when it arrives, the client when it leaves).
 func TestBudgetMarginAtWindowEdge(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	var mu sync.Mutex
 	n := 0
 	arrival := func() time.Time {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -34,7 +35,7 @@ func TestBackfillExactlyOnceUnderFaults(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: courts, DocumentsPerCourt: 550, Seed: 7})
 	defer srv.Close()
 	srv.SetFaults(clfake.Faults{ServerErrorEvery: 7, ThrottleEvery: 11, TruncateEvery: 13, CorruptEvery: 17})
-	clk := &fakeClock{t: time.Now()}
+	clk := testclock.New(time.Now())
 	c := newTestClient(t, srv, clk, nil)
 	src := NewSource(c, SourceConfig{Fetch: hashFetch(c), MaxPages: 3})
 
@@ -136,7 +137,7 @@ func TestBackfillExactlyOnceUnderFaults(t *testing.T) {
 func TestResumeAfterCrash(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 300, Seed: 3})
 	defer srv.Close()
-	clk := &fakeClock{t: time.Now()}
+	clk := testclock.New(time.Now())
 	c := newTestClient(t, srv, clk, nil)
 	src := NewSource(c, SourceConfig{MaxPages: 2})
 	count := map[filing.DocID]int{}
@@ -187,7 +188,7 @@ func TestResumeAfterCrash(t *testing.T) {
 func TestExpiredCursorIsNotTheEnd(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 200, Seed: 9})
 	defer srv.Close()
-	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 1})
 	seen := map[string]int{}
 	emit := func(_ context.Context, d filing.Document) error { seen[d.SourceID]++; return nil }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -176,7 +177,7 @@ func TestWebhookRequests(t *testing.T) {
 func TestSearchAlertMoreDocs(t *testing.T) {
 	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 2, DocumentsPerCourt: 40, Seed: 4})
 	defer srv.Close()
-	c := newTestClient(t, srv, &fakeClock{t: time.Now()}, nil)
+	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	// Every document of one docket matched, from its fourth on.
 	var match []int64
 	var docket int64

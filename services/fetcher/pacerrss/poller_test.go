@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testclock"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // feedServer serves one feed body, switchable between calls, and records the
@@ -53,25 +54,12 @@ func (f *feedServer) set(fn func(*feedServer)) {
 	fn(f)
 }
 
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-func readFeed(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/rss/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func newTestPoller(t testing.TB, srv *httptest.Server, clk *clock) *Poller {
+func newTestPoller(t testing.TB, srv *httptest.Server, clk *testclock.Clock) *Poller {
 	t.Helper()
 	return NewPoller(Config{
 		Client: srv.Client(),
 		URL:    func(string) (string, error) { return srv.URL + "/rss", nil },
-		Now:    clk.now,
+		Now:    clk.Now,
 	})
 }
 
@@ -95,11 +83,11 @@ func (c *collector) emit(_ context.Context, d filing.Document) error {
 }
 
 func TestPollerEmitsEachEntryOnce(t *testing.T) {
-	body := readFeed(t, "sdny_1.xml")
+	body := testfile.Text(t, "testdata/rss", "sdny_1.xml")
 	fs := &feedServer{body: body}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	clk := &clock{t: time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC))
 	p := newTestPoller(t, srv, clk)
 	feed, err := Parse("sdny", strings.NewReader(body))
 	if err != nil {
@@ -142,7 +130,7 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 	if err := json.Unmarshal(raw, &restored); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	st, err = p.Poll(context.Background(), restored, c.emit)
 	if err != nil {
 		t.Fatalf("second poll: %v", err)
@@ -166,7 +154,7 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 	}
 
 	// Unchanged lastBuildDate: nothing is emitted.
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	if st, err = p.Poll(context.Background(), st, c.emit); err != nil || len(c.docs) != want {
 		t.Fatalf("unchanged feed: err %v, %d docs; want nil, %d", err, len(c.docs), want)
 	}
@@ -180,7 +168,7 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 	fs.set(func(f *feedServer) {
 		f.body = strings.Replace(strings.Replace(body, "<lastBuildDate>Wed, 18 Apr 2018 00:15:28 GMT", "<lastBuildDate>Wed, 18 Apr 2018 00:31:00 GMT", 1), "<item>", newItem+"\n<item>", 1)
 	})
-	clk.advance(5 * time.Minute)
+	clk.Advance(5 * time.Minute)
 	if st, err = p.Poll(context.Background(), st, c.emit); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +185,7 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 }
 
 func TestPollerFailures(t *testing.T) {
-	body := readFeed(t, "ca2_1.xml")
+	body := testfile.Text(t, "testdata/rss", "ca2_1.xml")
 	tests := []struct {
 		name          string
 		serve         func(*feedServer)
@@ -214,7 +202,7 @@ func TestPollerFailures(t *testing.T) {
 			tc.serve(fs)
 			srv := httptest.NewServer(fs)
 			defer srv.Close()
-			clk := &clock{t: time.Now()}
+			clk := testclock.New(time.Now())
 			p := newTestPoller(t, srv, clk)
 			c := &collector{}
 			st, err := p.Poll(context.Background(), FeedState{Court: "ca2", BuildDate: "before"}, c.emit)
@@ -232,24 +220,24 @@ func TestPollerFailures(t *testing.T) {
 }
 
 func TestPollerConditionalRequest(t *testing.T) {
-	fs := &feedServer{body: readFeed(t, "ca10.xml"), etag: `"v1"`}
+	fs := &feedServer{body: testfile.Text(t, "testdata/rss", "ca10.xml"), etag: `"v1"`}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	clk := &clock{t: time.Now()}
+	clk := testclock.New(time.Now())
 	p := newTestPoller(t, srv, clk)
 	c := &collector{}
 	st, err := p.Poll(context.Background(), FeedState{Court: "ca10"}, c.emit)
 	if err != nil || st.ETag != `"v1"` || len(c.docs) != 6 {
 		t.Fatalf("first poll: err %v, etag %q, %d docs", err, st.ETag, len(c.docs))
 	}
-	clk.advance(6 * time.Minute)
+	clk.Advance(6 * time.Minute)
 	if st, err = p.Poll(context.Background(), st, c.emit); err != nil || len(c.docs) != 6 {
 		t.Fatalf("second poll: err %v, %d docs", err, len(c.docs))
 	}
 	if got := fs.ifNoneMatch[1]; got != `"v1"` {
 		t.Errorf("second request If-None-Match = %q; want %q", got, `"v1"`)
 	}
-	if st.Quiet(clk.now(), time.Hour) || !st.Quiet(clk.now().Add(2*time.Hour), time.Hour) {
+	if st.Quiet(clk.Now(), time.Hour) || !st.Quiet(clk.Now().Add(2*time.Hour), time.Hour) {
 		t.Errorf("Quiet: wrong answer for last new %v", st.LastNew)
 	}
 }

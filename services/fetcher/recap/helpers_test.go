@@ -7,14 +7,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
+	"github.com/docketwatch/docketwatch/pkg/blob/blobtest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
@@ -42,13 +44,9 @@ func newEnv(tb testing.TB) testEnv {
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass})
 	e := bustest.Server(tb)
 	_, js := bustest.JetStream(tb, e)
-	blobs, err := blob.NewNATS(context.Background(), js, bus.ObjectPDFs)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	tb.Setenv(EnvPACERUsername, testUser)
 	tb.Setenv(EnvPACERPassword, testPass)
-	return testEnv{srv: srv, nats: e, js: js, blobs: blobs}
+	return testEnv{srv: srv, nats: e, js: js, blobs: blobtest.PDFs(tb, js)}
 }
 
 func testLog() *slog.Logger {
@@ -85,16 +83,7 @@ func (e testEnv) service(tb testing.TB, cfg Config, now func() time.Time) *Servi
 }
 
 // run runs s until the test ends.
-func run(tb testing.TB, s *Service) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = s.Run(ctx)
-	}()
-	tb.Cleanup(func() { cancel(); wg.Wait() })
-}
+func run(tb testing.TB, s *Service) { runtest.Go(tb, s.Run) }
 
 // webhook points the fake's RECAP-fetch events at s.
 func (e testEnv) webhook(tb testing.TB, s *Service, cfg clfake.RECAPConfig) {
@@ -165,28 +154,8 @@ func announce(tb testing.TB, js jetstream.JetStream, doc filing.Document) {
 // published returns the versions of a document on FILINGS, oldest first.
 func published(tb testing.TB, js jetstream.JetStream, id filing.DocID) []filing.Document {
 	tb.Helper()
-	ctx := context.Background()
-	str, err := js.Stream(ctx, bus.Filings)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	info, err := str.Info(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var out []filing.Document
-	if info.State.Msgs == 0 {
-		return out
-	}
-	cons, err := js.OrderedConsumer(ctx, bus.Filings, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	batch, err := cons.Fetch(int(info.State.Msgs), jetstream.FetchMaxWait(2*time.Second))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for m := range batch.Messages() {
+	for _, m := range bustest.Messages(tb, js, bus.Filings) {
 		var d filing.Document
 		if json.Unmarshal(m.Data(), &d) == nil && d.ID == id {
 			out = append(out, d)
@@ -195,23 +164,11 @@ func published(tb testing.TB, js jetstream.JetStream, id filing.DocID) []filing.
 	return out
 }
 
-// waitFor polls cond (a condition on real state, not a fixed sleep) until it holds.
-func waitFor(tb testing.TB, what string, d time.Duration, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // withBlob waits for the version of id that carries its PDF.
 func withBlob(tb testing.TB, js jetstream.JetStream, id filing.DocID, d time.Duration) filing.Document {
 	tb.Helper()
 	var got filing.Document
-	waitFor(tb, string(id)+" with its PDF on FILINGS", d, func() bool {
+	poll.Until(tb, d, string(id)+" with its PDF on FILINGS", func() bool {
 		for _, v := range published(tb, js, id) {
 			if v.Blob != nil {
 				got = v
@@ -229,6 +186,17 @@ func buyRules(doc filing.Document) Config {
 		Rules: Rules{Enabled: true, Dockets: []string{doc.Docket.Court + "/" + doc.Docket.Number}, ExhibitsOnly: true},
 		Caps:  Caps{Day: 500, Month: 2000},
 	}
+}
+
+// parkedOne waits for the recap stage to park what (one message) in DEAD, and returns it.
+func parkedOne(tb testing.TB, js jetstream.JetStream, what string) bus.ParkedMsg {
+	tb.Helper()
+	var dead []bus.ParkedMsg
+	poll.Until(tb, 10*time.Second, what, func() bool {
+		dead = parked(tb, js)
+		return len(dead) == 1
+	})
+	return dead[0]
 }
 
 // parked returns DEAD's messages of the recap stage.

@@ -1,56 +1,31 @@
 package recap
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/config"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
-// The test binary doubles as a buyer process: with RECAP_TEST_CHILD set it runs a
+// The test binary doubles as a buyer process: in the child role "buyer" it runs a
 // Service against the parent's NATS server and CourtListener fake, configured from the
 // DOCKETWATCH_* environment as `docketwatch run` would be, until it is killed.
 func TestMain(m *testing.M) {
-	if os.Getenv("RECAP_TEST_CHILD") != "" {
-		if err := childBuyer(); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	runtest.ServeChild(map[string]runtest.Role{"buyer": childBuyer})
 	os.Exit(m.Run())
 }
 
-func childBuyer() error {
+func childBuyer(ctx context.Context, nats *runtest.Joined) error {
 	env := func(k string) string { return os.Getenv("RECAP_TEST_" + k) }
-	nc, err := bus.Connect(env("NATS_URL"), "recap-child", nats.Token(env("NATS_TOKEN")))
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	blobs, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
-	if err != nil {
-		return err
-	}
 	var cfg Config
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
@@ -66,7 +41,7 @@ func childBuyer() error {
 	if err != nil {
 		return err
 	}
-	s, err := New(ctx, cfg, Deps{JS: js, Blobs: blobs, CL: cl})
+	s, err := New(ctx, cfg, Deps{JS: nats.JS, Blobs: nats.Blobs, CL: cl})
 	if err != nil {
 		return err
 	}
@@ -87,40 +62,22 @@ func TestKillBetweenReservationAndConfirmation(t *testing.T) {
 	// CourtListener takes the request and answers slowly: the child is killed waiting.
 	e.srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass, AnswerDelay: time.Hour})
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(),
-		"RECAP_TEST_CHILD=1",
-		"RECAP_TEST_NATS_URL="+e.nats.ClientURL(), "RECAP_TEST_NATS_TOKEN="+e.nats.Token,
+	child := runtest.StartChild(t, "buyer", append(runtest.ChildNATS(e.nats),
 		"RECAP_TEST_CL_URL="+e.srv.APIBase(), "RECAP_TEST_CL_STORAGE="+e.srv.StorageBase(), "RECAP_TEST_CL_TOKEN="+e.srv.Token(),
 		"DOCKETWATCH_BUY=true", "DOCKETWATCH_BUY_DOCKETS="+doc.Docket.Court+"/"+doc.Docket.Number, "DOCKETWATCH_BUY_EXHIBITS_ONLY=true",
 		"DOCKETWATCH_BUY_CAP_DAY=5.00", "DOCKETWATCH_BUY_CAP_MONTH=20",
-	)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	)...)
 	announce(t, e.js, doc)
 
 	l, err := NewLedger(context.Background(), e.js, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the child to send its purchase request", 20*time.Second, func() bool {
+	child.Until(t, 20*time.Second, "the child to send its purchase request", func() bool {
 		p, _, err := l.Get(context.Background(), doc.ID)
-		select {
-		case err := <-done:
-			t.Fatalf("child exited: %v\n%s", err, out.String())
-		default:
-		}
 		return err == nil && p.State == StateRequesting && e.srv.FetchRequests() == 1
 	})
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-done
+	child.Kill(t)
 
 	want, _ := Estimate(d.PageCount, false)
 	p, _, err := l.Get(context.Background(), doc.ID)
@@ -136,7 +93,7 @@ func TestKillBetweenReservationAndConfirmation(t *testing.T) {
 	s := e.service(t, buyRules(doc), nil)
 	run(t, s)
 	withBlob(t, e.js, doc.ID, 20*time.Second)
-	waitFor(t, "the purchase to be recorded", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the purchase to be recorded", func() bool {
 		p, _, _ = l.Get(context.Background(), doc.ID)
 		return p.State == StateSucceeded
 	})
@@ -172,7 +129,7 @@ func TestReservationCutShortIsCountedOnce(t *testing.T) {
 	run(t, s)
 	announce(t, e.js, doc)
 	withBlob(t, e.js, doc.ID, 10*time.Second)
-	waitFor(t, "the purchase to be recorded", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the purchase to be recorded", func() bool {
 		p, _, _ := s.Ledger().Get(context.Background(), doc.ID)
 		return p.State == StateSucceeded
 	})

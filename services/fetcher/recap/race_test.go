@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -20,15 +22,8 @@ func TestLedgerCapHoldsWithTwoBuyersRacing(t *testing.T) {
 	e := newEnv(t)
 	ledgers := make([]*Ledger, 2)
 	for i := range ledgers {
-		nc, err := e.nats.Connect(fmt.Sprintf("buyer-%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, js := bustest.Client(t, e.nats, fmt.Sprintf("buyer-%d", i))
+		var err error
 		if ledgers[i], err = NewLedger(context.Background(), js, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -97,17 +92,8 @@ func TestCapHoldsWithTwoServicesRacing(t *testing.T) {
 	cfg := Config{Rules: Rules{Enabled: true, Terms: []string{"exhibit"}, ExhibitsOnly: true}, Caps: Caps{Day: estimate / 2, Month: estimate}}
 	var svcs []*Service
 	for i := range 2 {
-		nc, err := e.nats.Connect(fmt.Sprintf("recap-%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		js, err := jetstream.New(nc)
-		if err != nil {
-			t.Fatal(err)
-		}
 		ee := e
-		ee.js = js
+		_, ee.js = bustest.Client(t, e.nats, fmt.Sprintf("recap-%d", i))
 		svcs = append(svcs, ee.service(t, cfg, nil))
 	}
 	e.webhook(t, svcs[0], clfake.RECAPConfig{})
@@ -118,7 +104,7 @@ func TestCapHoldsWithTwoServicesRacing(t *testing.T) {
 		run(t, s)
 	}
 	// Wait until every document is either bought or refused by the cap.
-	waitFor(t, "every document bought or capped", 20*time.Second, func() bool {
+	poll.Until(t, 20*time.Second, "every document bought or capped", func() bool {
 		all, err := svcs[0].Ledger().Purchases(context.Background())
 		if err != nil {
 			return false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -48,7 +49,7 @@ func TestMissingDocumentIsLookedUpAgain(t *testing.T) {
 	s := e.service(t, Config{Recheck: []time.Duration{time.Hour, 6 * time.Hour}}, clock.Now)
 	run(t, s)
 	announce(t, e.js, doc)
-	waitFor(t, "the first lookup", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the first lookup", func() bool {
 		w, err := s.getWant(context.Background(), doc.ID)
 		return err == nil && w.Lookups == 1
 	})
@@ -84,7 +85,7 @@ func TestRuleMatchedExhibitIsBought(t *testing.T) {
 		t.Fatalf("bought %+v; want document %d once", buys, d.ID)
 	}
 	var p Purchase
-	waitFor(t, "the purchase to be recorded", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the purchase to be recorded", func() bool {
 		p, _, _ = s.Ledger().Get(context.Background(), doc.ID)
 		return p.State == StateSucceeded
 	})
@@ -113,13 +114,9 @@ func TestFailedPurchaseIsParkedAndRetryable(t *testing.T) {
 	run(t, s)
 	announce(t, e.js, doc)
 
-	var dead []bus.ParkedMsg
-	waitFor(t, "the failed purchase to be parked", 10*time.Second, func() bool {
-		dead = parked(t, e.js)
-		return len(dead) == 1
-	})
-	if !strings.Contains(dead[0].Reason, "Unable to get PDF for RECAP Document") || dead[0].ID != doc.ID {
-		t.Errorf("parked %s: %q; want %s with CourtListener's message", dead[0].ID, dead[0].Reason, doc.ID)
+	dead := parkedOne(t, e.js, "the failed purchase to be parked")
+	if !strings.Contains(dead.Reason, "Unable to get PDF for RECAP Document") || dead.ID != doc.ID {
+		t.Errorf("parked %s: %q; want %s with CourtListener's message", dead.ID, dead.Reason, doc.ID)
 	}
 	p, _, _ := s.Ledger().Get(context.Background(), doc.ID)
 	if m, _ := s.Ledger().Spend(context.Background()); p.State != StateFailed || m.Cents != 0 {
@@ -127,7 +124,7 @@ func TestFailedPurchaseIsParkedAndRetryable(t *testing.T) {
 	}
 
 	e.webhook(t, s, clfake.RECAPConfig{}) // unsealed
-	if err := bus.RetryParked(context.Background(), e.js, dead[0].Seq); err != nil {
+	if err := bus.RetryParked(context.Background(), e.js, dead.Seq); err != nil {
 		t.Fatal(err)
 	}
 	withBlob(t, e.js, doc.ID, 10*time.Second)
@@ -145,15 +142,11 @@ func TestPACERLoginFailureIsParked(t *testing.T) {
 	s := e.service(t, buyRules(doc), nil)
 	run(t, s)
 	announce(t, e.js, doc)
-	var dead []bus.ParkedMsg
-	waitFor(t, "the refused purchase to be parked", 10*time.Second, func() bool {
-		dead = parked(t, e.js)
-		return len(dead) == 1
-	})
-	if !strings.Contains(dead[0].Reason, "PacerLoginException: Invalid username/password") {
-		t.Errorf("reason %q; want CourtListener's PacerLoginException", dead[0].Reason)
+	dead := parkedOne(t, e.js, "the refused purchase to be parked")
+	if !strings.Contains(dead.Reason, "PacerLoginException: Invalid username/password") {
+		t.Errorf("reason %q; want CourtListener's PacerLoginException", dead.Reason)
 	}
-	if strings.Contains(dead[0].Reason, "wrong") {
+	if strings.Contains(dead.Reason, "wrong") {
 		t.Error("the parked reason shows the password")
 	}
 }
@@ -168,7 +161,7 @@ func TestDryRunSpendsNothing(t *testing.T) {
 	s := e.service(t, cfg, nil)
 	run(t, s)
 	announce(t, e.js, doc)
-	waitFor(t, "the lookup", 10*time.Second, func() bool {
+	poll.Until(t, 10*time.Second, "the lookup", func() bool {
 		w, err := s.getWant(context.Background(), doc.ID)
 		return err == nil && w.Lookups == 1
 	})

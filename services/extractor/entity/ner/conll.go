@@ -81,6 +81,10 @@ func ReadCoNLL(r io.Reader, name string) ([]Doc, error) {
 //   - A place mention that runs over commas ("Santa Clara, California") is one place per
 //     comma-separated part, and the street part of an address (a part opening with a
 //     number: "3003 Tasman Drive") is no place, as in the filing gold's guidelines.
+//   - The SEC set leaves a company's legal form out of its name ("Akamai Technologies",
+//     ", Inc." untagged); wikigold and the filing gold keep it in, as docketwatch does
+//     (the form tells an organisation): an organisation runs over a legal form that
+//     follows it, with its comma.
 func Convert(s Sentence) Sentence {
 	out := Sentence{Words: s.Words, Tags: make([]string, len(s.Words))}
 	for i := 0; i < len(s.Words); {
@@ -95,6 +99,9 @@ func Convert(s Sentence) Sentence {
 		switch typ {
 		case "PER", "ORG":
 			if keepMention(s.Words[i:j]) {
+				if typ == "ORG" {
+					j = legalFormEnd(s, j)
+				}
 				mark(out.Tags[i:j], typ)
 			}
 		case "LOC":
@@ -149,6 +156,23 @@ func keepMention(words []string) bool {
 // contractRoles are the roles of a loan agreement's parties, which the SEC set tags as
 // persons.
 var contractRoles = map[string]bool{"borrower": true, "borrowers": true, "lender": true, "lenders": true}
+
+// legalFormEnd returns the end of an organisation's name ending before word j, over a
+// legal form ("Inc", ", L.L.C.") and the dot of its abbreviation that follow, if any.
+func legalFormEnd(s Sentence, j int) int {
+	k := j
+	if k < len(s.Words) && s.Words[k] == "," {
+		k++
+	}
+	if k >= len(s.Words) || ioType(s.Tags[k]) != "" || !CorpSuffixes[strings.ToLower(s.Words[k])] {
+		return j
+	}
+	k++
+	if k < len(s.Words) && s.Words[k] == "." && abbrevs[strings.ToLower(s.Words[k-1])] {
+		k++
+	}
+	return k
+}
 
 func startsWithDigit(w string) bool { return w != "" && w[0] >= '0' && w[0] <= '9' }
 

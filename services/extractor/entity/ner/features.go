@@ -41,6 +41,8 @@ const (
 	fKindPrevGaz
 	fWordKind
 	fDocCase
+	fPhrase
+	fPhraseMode
 )
 
 // Word kinds by capitalisation.
@@ -72,9 +74,16 @@ type seq struct {
 	first []bool   // first word of its line
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
 	hw    []uint32 // hash of lower
+	// phrase is the gazetteer entry the word stands in: its classes (gazLoc, gazOrg,
+	// gazPer, shifted to bits 3-5) and the word's place in it (phraseB, I, L or U in
+	// bits 0-2), 0 for none.
+	phrase []uint8
 	// common is the set of words the training data writes in lower case: a capitalised
 	// word in it is likelier a defined term or a heading's word than a name.
 	common wordSet
+	// hide are gazetteer classes the features do not see: training hides the lists of
+	// names from some sentences (TrainOptions.HideLists).
+	hide uint32
 	// arena holds lower-case words: a string made from it stays valid, as the arena is
 	// only appended to, and a full one is replaced, never reused.
 	arena []byte
@@ -84,12 +93,13 @@ func (s *seq) reset(n int) {
 	grow := func(k int) bool { return cap(s.lower) < k }
 	if grow(n) {
 		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
-			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n), common: s.common}
+			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n),
+			phrase: make([]uint8, n), common: s.common}
 		return
 	}
 	s.hw = s.hw[:n]
 	s.lower, s.shape, s.kind, s.gaz, s.mode, s.first = s.lower[:n], s.shape[:n], s.kind[:n], s.gaz[:n], s.mode[:n], s.first[:n]
-	s.doc = s.doc[:n]
+	s.doc, s.phrase = s.doc[:n], s.phrase[:n]
 }
 
 // prepare fills s for words standing on the given lines, in a document of context ctx
@@ -107,12 +117,13 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
-		s.gaz[i] = gz[s.hw[i]]
+		s.gaz[i] = gz.get(s.hw[i]) &^ s.hide
 		s.doc[i] = ctx[s.hw[i]]
 		if s.common.has(s.hw[i]) {
 			s.doc[i] |= ctxCommon
 		}
 	}
+	s.matchPhrases(lines, need, gz)
 	for i := 0; i < len(words); {
 		j := i + 1
 		for j < len(words) && lines[j] == lines[i] {
@@ -123,6 +134,52 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 			s.mode[k] = m
 		}
 		i = j
+	}
+}
+
+// A word's place in a gazetteer entry.
+const (
+	phraseB = 1 + iota // first of several
+	phraseI
+	phraseL // last of several
+	phraseU // the entry's only word
+)
+
+// matchPhrases marks the longest gazetteer entries of places, organisations and people,
+// left to right: an entry starts and ends with a capitalised word of one line.
+func (s *seq) matchPhrases(lines []int, need []bool, gz gazTable) {
+	clear(s.phrase)
+	capital := func(i int) bool { return s.kind[i] == kindTitle || s.kind[i] == kindCaps }
+	for i := 0; i < len(s.kind); i++ {
+		if !capital(i) || need != nil && !need[i] || s.gaz[i]&(gazPhrase|gazPrefix) == 0 {
+			continue
+		}
+		n, classes := 0, s.gaz[i]&gazPhrase
+		if classes != 0 {
+			n = 1
+		}
+		h, v := s.hw[i], s.gaz[i]
+		for j := i + 1; v&gazPrefix != 0 && j < len(s.kind) && j-i < MaxGazWords && (need == nil || need[j]) && lines[j] == lines[i]; j++ {
+			h = hashStr(h, s.lower[j])
+			v = gz.get(h)
+			if v&gazPhrase != 0 && capital(j) {
+				n, classes = j-i+1, v&gazPhrase
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		c := uint8(classes/gazLoc) << 3
+		if n == 1 {
+			s.phrase[i] = c | phraseU
+			continue
+		}
+		s.phrase[i] = c | phraseB
+		for k := i + 1; k < i+n-1; k++ {
+			s.phrase[k] = c | phraseI
+		}
+		s.phrase[i+n-1] = c | phraseL
+		i += n - 1
 	}
 }
 
@@ -296,7 +353,7 @@ func hashStr(h uint32, s string) uint32 {
 }
 
 // seeds are the templates' hash seeds.
-var seeds = func() (s [fDocCase + 1]uint32) {
+var seeds = func() (s [fPhraseMode + 1]uint32) {
 	for t := range s {
 		s[t] = hashU32(fnvOffset, uint32(t))
 	}
@@ -353,9 +410,43 @@ func (s *seq) gazAt(i int) uint32 {
 // once, so that the model learns what an unseen word's shape and context say, as it
 // must for a name it has never met.
 func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
+	return s.contextFeatures(i, s.wordFeatures(i, out, rare), rare)
+}
+
+// wordFeatures appends the features that word i's spelling alone decides (its lower
+// case, shape and kind, and so its gazetteer classes): the tagger sums their weights
+// once per distinct word (Tagger.wordEmission).
+func (s *seq) wordFeatures(i int, out []uint32, rare bool) []uint32 {
 	w, hw := s.lower[i], s.hw[i]
 	if rare {
 		w, hw = "<rare>", rareHash
+	}
+	out = append(out,
+		seeds[fBias],
+		hashU32(seeds[fWord], hw),
+		hashU32(seeds[fShape], s.shape[i]),
+		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
+	)
+	if n := len(w); n >= 4 {
+		out = append(out,
+			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
+			hashStr(seeds[fPrefix3], prefixRunes(w, 3)),
+			hashStr(seeds[fSuffix2], suffixRunes(w, 2)),
+			hashStr(seeds[fSuffix3], suffixRunes(w, 3)),
+			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
+		)
+	}
+	for b := s.gaz[i]; b != 0; b &= b - 1 {
+		out = append(out, hashU32(seeds[fGaz], uint32(bits.TrailingZeros32(b))))
+	}
+	return out
+}
+
+// contextFeatures appends the features of word i in its context.
+func (s *seq) contextFeatures(i int, out []uint32, rare bool) []uint32 {
+	hw := s.hw[i]
+	if rare {
+		hw = rareHash
 	}
 	first := uint32(0)
 	if s.first[i] {
@@ -363,9 +454,6 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 	}
 	prev, next := s.wordHash(i-1), s.wordHash(i+1)
 	out = append(out,
-		seeds[fBias],
-		hashU32(seeds[fWord], hw),
-		hashU32(seeds[fShape], s.shape[i]),
 		hashU32(hashU32(hashU32(seeds[fKindInLine], s.kindAt(i)), uint32(s.mode[i])), first),
 		hashU32(seeds[fPrevWord], prev),
 		hashU32(seeds[fNextWord], next),
@@ -378,20 +466,14 @@ func (s *seq) features(i int, out []uint32, rare bool) []uint32 {
 		hashU32(hashU32(hashU32(seeds[fKinds], s.kindAt(i-1)), s.kindAt(i)), s.kindAt(i+1)),
 		hashU32(hashU32(seeds[fKindNextGaz], s.kindAt(i)), s.gazAt(i+1)),
 		hashU32(hashU32(seeds[fKindPrevGaz], s.kindAt(i)), s.gazAt(i-1)),
-		hashU32(hashU32(seeds[fWordKind], hw), s.kindAt(i)),
 		hashU32(hashU32(seeds[fDocCase], s.kindAt(i)), uint32(s.doc[i])),
 	)
-	if n := len(w); n >= 4 {
-		out = append(out,
-			hashStr(seeds[fPrefix2], prefixRunes(w, 2)),
-			hashStr(seeds[fPrefix3], prefixRunes(w, 3)),
-			hashStr(seeds[fSuffix2], suffixRunes(w, 2)),
-			hashStr(seeds[fSuffix3], suffixRunes(w, 3)),
-			hashStr(seeds[fSuffix4], suffixRunes(w, 4)),
-		)
+	if ph := s.phrase[i]; ph != 0 {
+		out = append(out, hashU32(seeds[fPhrase], uint32(ph)),
+			hashU32(hashU32(seeds[fPhraseMode], uint32(ph)), uint32(s.mode[i])))
 	}
 	for _, g := range [...]struct{ seed, bits uint32 }{
-		{seeds[fGaz], s.gaz[i]}, {seeds[fNextGaz], s.gazAt(i + 1)}, {seeds[fPrevGaz], s.gazAt(i - 1)}, {seeds[fNext2Gaz], s.gazAt(i + 2)},
+		{seeds[fNextGaz], s.gazAt(i + 1)}, {seeds[fPrevGaz], s.gazAt(i - 1)}, {seeds[fNext2Gaz], s.gazAt(i + 2)},
 	} {
 		for b := g.bits; b != 0; b &= b - 1 {
 			out = append(out, hashU32(g.seed, uint32(bits.TrailingZeros32(b))))

@@ -2,14 +2,18 @@ package ner
 
 import (
 	_ "embed"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 )
 
 // The gazetteers are word classes the tagger weighs as features; a word in one is
-// evidence, never a decision. None lists the name of a particular party: the classes are
-// first names (data/SOURCES.md), the legal forms of companies, the head nouns of
-// institutions, US states and countries, and the vocabulary of procedure.
+// evidence, never a decision. The classes here are first names (data/SOURCES.md), the
+// legal forms of companies, the head nouns of institutions, US states and countries,
+// and the vocabulary of procedure; gazetteer.go adds general lists of the world's
+// places, organisations and people from openly licensed sources. None lists a name
+// taken from the corpora, the tests or the issues.
 
 //go:embed data/firstnames.txt
 var firstNamesTxt string
@@ -25,7 +29,16 @@ const (
 	gazMonth
 	gazFunction
 	gazPlaceSuffix
-	numGaz = iota
+	gazLoc // gazetteer.txt's classes
+	gazOrg
+	gazPer
+	gazName
+	gazCompany
+	gazPrefix // the first words of a longer entry
+	numGaz    = iota
+	gazPhrase = gazLoc | gazOrg | gazPer
+	// nameLists are the classes that list names rather than kinds of words.
+	nameLists = gazFirstName | gazLoc | gazOrg | gazPer | gazName | gazCompany | gazPrefix
 )
 
 // CorpSuffixes are the lower-cased legal forms of companies ("inc.", "llc").
@@ -92,26 +105,51 @@ func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 
 // "borrower", "employer"), which alone is no name.
 func IsRole(lower string) bool { return roles[lower] }
 
-// gazetteer returns the classes of a lower-cased word.
-func gazetteer(lower string) uint32 { return gazetteers()[hashStr(fnvOffset, lower)] }
+// IsOrgHead says whether a lower-cased word is the head noun of institutions
+// ("church", "bureau", "office").
+func IsOrgHead(lower string) bool { return orgHeads[lower] }
 
-// gazetteers merges the classes into one table, so that a word costs one look-up, by
-// the hash of its lower case that the features take anyway.
-var gazetteers = sync.OnceValue(func() map[uint32]uint32 {
-	m := make(map[uint32]uint32, 10000)
-	for l := range strings.SplitSeq(firstNamesTxt, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m[hashStr(fnvOffset, l)] |= gazFirstName
-		}
+// IsGeneric says whether a lower-cased word is a role, a word of procedure, the head
+// noun of institutions or a function word: a run of such words ("OFFICE OF THE CLERK")
+// names no one in particular.
+func IsGeneric(lower string) bool { return roles[lower] || orgHeads[lower] || functionWords[lower] }
+
+// IsGazetteerPlace says whether words (as Tokenize splits them, in any case) name a
+// place of the gazetteer ("United States", whose words are each words of procedure).
+func IsGazetteerPlace(words []string) bool {
+	h := uint32(fnvOffset)
+	for _, w := range words {
+		h = hashStr(h, strings.ToLower(w))
 	}
+	return len(words) > 0 && gazetteers().get(h)&gazLoc != 0
+}
+
+// gazetteer returns the classes of a lower-cased word.
+func gazetteer(lower string) uint32 { return gazetteers().get(hashStr(fnvOffset, lower)) }
+
+// gazetteers is the table of every word class, by the hash of a word's lower case that
+// the features take anyway, so that a word costs one look-up: an entry of several words
+// is keyed by the chained hash of its words, and each of its proper prefixes is marked
+// gazPrefix, so that matching stops at the first word that starts no entry. It is the
+// embedded gazetteer.bin, read in place: the process pays only for the pages it reads.
+var gazetteers = sync.OnceValue(func() gazTable {
+	g, err := loadCompiled(gazetteerBin)
+	if err != nil {
+		panic(err) // the embedded file, checked by TestCompiledGazetteer
+	}
+	return g
+})
+
+// addLexicon adds the word classes of this file and the first names.
+func (t *hashTable) addLexicon() {
+	t.addEntries(firstNamesTxt, gazFirstName)
 	for _, c := range []struct {
 		bit uint32
 		set map[string]bool
 	}{{gazCorpSuffix, CorpSuffixes}, {gazOrgHead, orgHeads}, {gazPlace, places},
 		{gazRole, roles}, {gazTitle, titles}, {gazMonth, months}, {gazFunction, functionWords}, {gazPlaceSuffix, placeSuffixes}} {
-		for w := range c.set {
-			m[hashStr(fnvOffset, w)] |= c.bit
+		for _, w := range slices.Sorted(maps.Keys(c.set)) { // in order: the same table each time
+			t.or(hashStr(fnvOffset, w), c.bit)
 		}
 	}
-	return m
-})
+}

@@ -1,6 +1,7 @@
 package ner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -74,7 +74,11 @@ type Model struct {
 	version func() string // the file's hash, taken when first asked
 }
 
-const magic = "docketwatch-ner/3\n"
+const magic = "docketwatch-ner/4\n"
+
+// header is the size of what follows the magic line: the table bits, the scale and the
+// sum of the gazetteer the model was trained with.
+const header = 16
 
 // vocabBits sizes the vocabulary bit set: 2^20 bits, 128 KiB.
 const vocabBits = 20
@@ -84,12 +88,17 @@ func (m *Model) Version() string { return m.version() }
 
 // Load reads a model file as WriteTo writes it.
 func Load(b []byte) (*Model, error) {
-	if !strings.HasPrefix(string(b), magic) || len(b) < len(magic)+8 {
+	if !bytes.HasPrefix(b, []byte(magic)) || len(b) < len(magic)+header {
 		return nil, errors.New("loading ner model: not a model file")
 	}
 	p := b[len(magic):]
 	m := &Model{bits: binary.LittleEndian.Uint32(p), scale: math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))}
-	p = p[8:]
+	// The features read the gazetteer: a model trained with another would score with
+	// features it never learnt.
+	if sum := binary.LittleEndian.Uint64(p[8:]); sum != gazetteerSum() {
+		return nil, fmt.Errorf("loading ner model: trained with gazetteer %016x, this build has %016x: run scripts/train-ner", sum, gazetteerSum())
+	}
+	p = p[header:]
 	if m.bits < 8 || m.bits > 24 {
 		return nil, fmt.Errorf("loading ner model: table of 2^%d rows", m.bits)
 	}
@@ -115,13 +124,15 @@ func Load(b []byte) (*Model, error) {
 	return m, nil
 }
 
-// WriteTo writes the model file: a magic line, the table size, the scale, then the
+// WriteTo writes the model file: a magic line, the table size, the scale, the
+// gazetteer's sum, then the
 // transition and feature weights, little-endian.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	b := make([]byte, 0, len(magic)+8+2*(len(m.trans)+len(m.weights))+8*(len(m.vocab)+len(m.common)))
+	b := make([]byte, 0, len(magic)+header+2*(len(m.trans)+len(m.weights))+8*(len(m.vocab)+len(m.common)))
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint32(b, m.bits)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scale))
+	b = binary.LittleEndian.AppendUint64(b, gazetteerSum())
 	for _, v := range m.trans {
 		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
@@ -159,13 +170,60 @@ type Tagger struct {
 	need  []bool
 	tags  []int
 	spans []Span
+	// cache keeps the summed weights of the word features (seq.wordFeatures) of the
+	// words met lately, by their lower case's hash, shape and kind: direct-mapped, a
+	// word evicting another of its slot.
+	cache *wordCache
+}
+
+const wordCacheSize = 1 << 12
+
+type wordCache struct {
+	keys [wordCacheSize]uint64
+	emit [wordCacheSize][numTags]int32
 }
 
 // Model is the tagger's model.
 func (t *Tagger) Model() *Model { return t.m }
 
 // NewTagger returns a tagger of m.
-func (m *Model) NewTagger() *Tagger { return &Tagger{m: m, s: seq{common: m.common}} }
+func (m *Model) NewTagger() *Tagger {
+	return &Tagger{m: m, s: seq{common: m.common}, cache: new(wordCache)}
+}
+
+// wordEmission returns the summed weights of word i's word features, from the cache
+// when the word was met lately.
+func (t *Tagger) wordEmission(i int, mask uint32) *[numTags]int32 {
+	s := &t.s
+	key := uint64(s.hw[i])<<32 | uint64(hashU32(s.shape[i], uint32(s.kind[i])))
+	key |= 1 // 0 marks a free slot
+	slot := (s.hw[i] ^ s.shape[i]) & (wordCacheSize - 1)
+	e := &t.cache.emit[slot]
+	if t.cache.keys[slot] == key {
+		return e
+	}
+	t.feats = s.wordFeatures(i, t.feats[:0], !t.m.known(s.hw[i]))
+	*e = [numTags]int32{}
+	t.sum(e, mask)
+	t.cache.keys[slot] = key
+	return e
+}
+
+// sum adds the weights of the features t.feats to e.
+func (t *Tagger) sum(e *[numTags]int32, mask uint32) {
+	w := t.m.weights
+	for _, f := range t.feats {
+		row := (*[numTags]int16)(w[(f&mask)*numTags:])
+		// Written out: the loop over the tags was a third of the sum's time.
+		e[0] += int32(row[0])
+		e[1] += int32(row[1])
+		e[2] += int32(row[2])
+		e[3] += int32(row[3])
+		e[4] += int32(row[4])
+		e[5] += int32(row[5])
+		e[6] += int32(row[6])
+	}
+}
 
 // Tag finds the names among text's tokens, in a document of context ctx. The spans are
 // valid until the next call.
@@ -238,14 +296,9 @@ func (t *Tagger) tagWords(words []string, lines []int, ctx Context) []int {
 		}
 		emit := t.emit[:(b-a)*numTags]
 		for i := a; i < b; i++ {
-			t.feats = t.s.features(i, t.feats[:0], !t.m.known(t.s.hw[i]))
-			var e [numTags]int32
-			for _, f := range t.feats {
-				row := (*[numTags]int16)(t.m.weights[(f&mask)*numTags:])
-				for k := range e {
-					e[k] += int32(row[k])
-				}
-			}
+			e := *t.wordEmission(i, mask)
+			t.feats = t.s.contextFeatures(i, t.feats[:0], !t.m.known(t.s.hw[i]))
+			t.sum(&e, mask)
 			copy(emit[(i-a)*numTags:], e[:])
 		}
 		start := 0 // after an O
@@ -332,3 +385,12 @@ func mentionsOf(tags []int) []Mention {
 
 // known says whether a word, by the hash of its lower case, is in the vocabulary.
 func (m *Model) known(hw uint32) bool { return m.vocab.has(hw) }
+
+// gazetteerSum identifies the embedded gazetteer (word classes and first names
+// included): the sum its compiled form records.
+func gazetteerSum() uint64 {
+	if len(gazetteerBin) < len(gazMagic)+8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(gazetteerBin[len(gazMagic):])
+}

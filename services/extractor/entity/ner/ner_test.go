@@ -2,6 +2,7 @@ package ner
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,10 @@ func TestConvert(t *testing.T) {
 		{"an address is its places", "at 3003 Tasman Drive , Santa Clara , California", "O I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC I-LOC",
 			"O O O O O B-LOC I-LOC O B-LOC"},
 		{"MISC is no type", "a Japanese band", "O I-MISC O", "O O O"},
+		{"a company keeps its legal form", "Akamai Technologies , Inc . agreed", "I-ORG I-ORG O O O O",
+			"B-ORG I-ORG I-ORG I-ORG I-ORG O"},
+		{"a legal form without a comma", "Acme Corp signed", "I-ORG O O", "B-ORG I-ORG O"},
+		{"no legal form follows", "Acme , Jane Roe", "I-ORG O I-PER I-PER", "B-ORG O B-PER I-PER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Convert(Sentence{Words: strings.Fields(tc.words), Tags: strings.Fields(tc.tags)})
@@ -93,6 +98,106 @@ func TestModelFile(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte("not a model"), b.Bytes()[:b.Len()-1]} {
 		if _, err := Load(bad); err == nil {
 			t.Errorf("Load of %d bytes: got no error", len(bad))
+		}
+	}
+}
+
+// TestCompiledGazetteer checks that the embedded gazetteer.bin is gazetteer.txt
+// compiled with lexicon.go's classes and the first names, and that the table answers for an entry of one word and one of several.
+func TestCompiledGazetteer(t *testing.T) {
+	txt, err := os.ReadFile("data/gazetteer.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(CompileGazetteer(string(txt)), gazetteerBin) {
+		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled with the classes of lexicon.go and data/firstnames.txt: run scripts/build-gazetteer")
+	}
+	for _, tc := range []struct {
+		words []string
+		want  uint32
+	}{
+		{[]string{"France"}, gazLoc},
+		{[]string{"United", "States"}, gazLoc},
+		{[]string{"United"}, gazPrefix},
+	} {
+		h := uint32(fnvOffset)
+		for _, w := range tc.words {
+			h = hashStr(h, strings.ToLower(w))
+		}
+		if got := gazetteers().get(h); got&tc.want == 0 {
+			t.Errorf("%q has classes %b; want %b among them", tc.words, got, tc.want)
+		}
+	}
+}
+
+// TestPhrases checks that gazetteer entries are matched as phrases, longest first,
+// only from and to capitalised words of one line.
+func TestPhrases(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want string // per word: -, or its place in a place's name
+	}{
+		{"flights from the United States to Sri Lanka", "- - - B L - B L"},
+		{"the united states of mind", "- - - - -"},
+		{"Paris\nFrance", "U U"},
+		{"New York City officials", "B I L -"},
+		{"in Rio de Janeiro", "- B I L"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			var s seq
+			words, lines := textWords(tc.text)
+			s.prepare(words, lines, nil, nil)
+			var got []string
+			for _, ph := range s.phrase {
+				if ph == 0 {
+					got = append(got, "-")
+					continue
+				}
+				pos := "?"
+				if ph>>3&uint8(gazLoc/gazLoc) != 0 {
+					pos = string("-BILU"[ph&7])
+				}
+				got = append(got, pos)
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %s; want %s", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
+
+func textWords(text string) ([]string, []int) {
+	toks := Tokenize(nil, text)
+	words, lines := make([]string, len(toks)), make([]int, len(toks))
+	for i, k := range toks {
+		words[i], lines[i] = text[k.Start:k.End], k.Line
+	}
+	return words, lines
+}
+
+// TestWordCache checks that the tagger's cached sums of the word features, with the
+// context features, add up to the weights of all the features of each word.
+func TestWordCache(t *testing.T) {
+	exs := []Example{{Words: strings.Fields("Jane Roe sued Acme Corp. in Ohio ."), Lines: make([]int, 8),
+		Tags: strings.Fields("B-PER I-PER O B-ORG I-ORG O B-LOC O")}}
+	m := Train(exs, TrainOptions{Bits: 10, Epochs: 5, Seed: 3, Rare: 1})
+	tg := m.NewTagger()
+	mask := uint32(1)<<m.bits - 1
+	text := "Jane Roe met Acme Corp. in Ohio, and Roe sued ACME in OHIO; Jane Roe won."
+	words, lines := textWords(text)
+	for pass := 0; pass < 2; pass++ { // cold, then warm
+		tg.s.prepare(words, lines, Context{}, nil)
+		for i := range words {
+			rare := !m.known(tg.s.hw[i])
+			got := *tg.wordEmission(i, mask)
+			tg.feats = tg.s.contextFeatures(i, tg.feats[:0], rare)
+			tg.sum(&got, mask)
+			var want [numTags]int32
+			tg.feats = tg.s.features(i, tg.feats[:0], rare)
+			tg.sum(&want, mask)
+			if got != want {
+				t.Fatalf("pass %d, %q: cached %v; want %v", pass, words[i], got, want)
+			}
 		}
 	}
 }

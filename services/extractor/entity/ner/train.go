@@ -45,6 +45,11 @@ type TrainOptions struct {
 	// Rare is the count below which a word of the training data is rare: it trains
 	// without its spelling, and is not in the vocabulary. 2 when 0.
 	Rare int
+	// HideLists is the share of the training sentences whose words are not looked up
+	// in the lists of names (the gazetteer, first names): most names of the training
+	// data are in them, and a model that always saw them would learn that a name
+	// missing from them is none. 0.5 when 0; a negative share hides none.
+	HideLists float64
 }
 
 // Train learns a model by the averaged structured perceptron: each example is decoded
@@ -60,6 +65,9 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	}
 	if opt.Epochs == 0 {
 		opt.Epochs = 8
+	}
+	if opt.HideLists == 0 {
+		opt.HideLists = 0.3
 	}
 	freq, lowerFreq := map[string]int{}, map[string]int{}
 	for _, ex := range exs {
@@ -79,7 +87,7 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	p := &perceptron{nt: (numTags + 1) * numTags, step: 1}
 	n := p.nt + (1<<opt.Bits)*numTags // transitions, then features
 	p.w, p.acc = make([]float64, n), make([]float64, n)
-	data := prepareExamples(exs, opt, freq, common)
+	data := prepareExamples(exs, opt, freq, common, rand.New(rand.NewPCG(opt.Seed, 0x68696465)))
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
 	order := make([]int, len(data))
 	for i := range order {
@@ -111,13 +119,17 @@ type prepared struct {
 
 // prepareExamples computes every example's features once, for all the passes. A word
 // seen fewer than opt.Rare times trains without its spelling.
-func prepareExamples(exs []Example, opt TrainOptions, freq map[string]int, common wordSet) []prepared {
+func prepareExamples(exs []Example, opt TrainOptions, freq map[string]int, common wordSet, rng *rand.Rand) []prepared {
 	mask := uint32(1)<<opt.Bits - 1
 	s := seq{common: common}
 	data := make([]prepared, len(exs))
 	for i, ex := range exs {
 		if len(ex.Words) == 0 {
 			continue
+		}
+		s.hide = 0
+		if rng.Float64() < opt.HideLists {
+			s.hide = nameLists
 		}
 		s.prepare(ex.Words, ex.Lines, ex.Context, nil)
 		p := prepared{feats: make([][]uint32, len(ex.Words)), gold: make([]int, len(ex.Words))}

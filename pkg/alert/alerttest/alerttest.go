@@ -1,0 +1,61 @@
+// Package alerttest saves rules and publishes alerts for the tests of what reads them (the
+// deliverers, the API, the web pages), on a real JetStream, the way the alerter does.
+package alerttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Start starts a JetStream server for the test (bustest) and returns it with the rule
+// store over its RULES bucket.
+func Start(tb testing.TB) (jetstream.JetStream, *alert.Store) {
+	tb.Helper()
+	_, js := bustest.JetStream(tb, bustest.Server(tb))
+	return js, Rules(tb, js)
+}
+
+// Rules is the rule store over js's RULES bucket, with its retry queue (RETRIES).
+func Rules(tb testing.TB, js jetstream.JetStream) *alert.Store {
+	tb.Helper()
+	return alert.NewStore(bustest.KV(tb, js, bus.BucketRules), bustest.KV(tb, js, bus.BucketRetries))
+}
+
+// Create saves r in s and returns it as saved (with its id); it fails the test if s
+// refuses r.
+func Create(tb testing.TB, s *alert.Store, r alert.Rule) alert.Rule {
+	tb.Helper()
+	saved, err := s.Create(context.Background(), r)
+	if err != nil {
+		tb.Fatalf("saving rule %q: %v", r.Name, err)
+	}
+	return saved
+}
+
+// Publish puts a on ALERTS as the alerter does: on its rule's and document's subject,
+// with the alert id as message id. An empty ID, RuleName or MatchedAt is filled in from
+// r and the clock. It returns the alert as published.
+func Publish(tb testing.TB, js jetstream.JetStream, r alert.Rule, a alert.Alert) alert.Alert {
+	tb.Helper()
+	a.RuleID = r.ID
+	if a.ID == "" {
+		a.ID = alert.AlertID(r.ID, a.DocID)
+	}
+	if a.RuleName == "" {
+		a.RuleName = r.Name
+	}
+	if a.MatchedAt.IsZero() {
+		a.MatchedAt = time.Now().UTC()
+	}
+	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: alert.AlertSubject(r.ID, a.DocID), MsgID: "alert:" + a.ID,
+		DocID: a.DocID, Value: alert.Event{Schema: alert.Schema, Type: alert.TypeAlert, Alert: &a}}); err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
