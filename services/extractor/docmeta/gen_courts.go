@@ -31,7 +31,7 @@ type court struct {
 	Patterns                         []pattern
 }
 
-// pattern is a regex with the lowercased literals of four letters or more that every
+// pattern is a regex with the lowercased literals of three letters or more that every
 // match of it contains.
 type pattern struct {
 	Regex    string
@@ -132,7 +132,7 @@ func line(w *bufio.Writer, fields ...string) {
 	w.WriteString(strings.Join(fields, "\t") + "\n")
 }
 
-// requiredLiterals returns literals of four letters or more that every match of re
+// requiredLiterals returns literals of three letters or more that every match of re
 // contains, lowercased; none when nothing is certain. Patterns that RE2 cannot parse
 // report ok false.
 func requiredLiterals(re string) (lits []string, ok bool) {
@@ -140,17 +140,29 @@ func requiredLiterals(re string) (lits []string, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	t = t.Simplify()
-	subs := []*syntax.Regexp{t}
-	if t.Op == syntax.OpConcat {
-		subs = t.Sub
-	}
-	for _, s := range subs {
-		if s.Op == syntax.OpLiteral && len(s.Rune) >= 4 {
-			lits = append(lits, strings.ToLower(string(s.Rune)))
+	return required(t.Simplify(), nil), true
+}
+
+// required appends the literals every match of t holds: those of a concatenation's
+// parts, through the groups and repeats of at least one that wrap them.
+func required(t *syntax.Regexp, lits []string) []string {
+	switch t.Op {
+	case syntax.OpLiteral:
+		if len(t.Rune) >= 3 {
+			lits = append(lits, strings.ToLower(string(t.Rune)))
+		}
+	case syntax.OpConcat:
+		for _, s := range t.Sub {
+			lits = required(s, lits)
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		lits = required(t.Sub[0], lits)
+	case syntax.OpRepeat:
+		if t.Min >= 1 {
+			lits = required(t.Sub[0], lits)
 		}
 	}
-	return lits, true
+	return lits
 }
 
 func read(path string, v any) {
