@@ -66,8 +66,10 @@ type extractEntity struct {
 	End       int               `json:"end"`
 }
 
-// cmdExtract runs the extractor on files without the pipeline: the same sandboxed child
-// process, engines, OCR and entities as the pipeline uses.
+// cmdExtract runs the extractor on files without the pipeline: the same engines, OCR and
+// entities as the pipeline uses, in this process confined as the pipeline's extraction
+// children are (worker.Local: the command holds nothing else, so it is its own sandbox);
+// it stops at the first file that fails.
 func cmdExtract(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	jsonOut := fs.Bool("json", false, "print one JSON object per file")
@@ -84,8 +86,7 @@ func cmdExtract(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool := worker.NewPool(worker.Config{Env: extractor.EngineEnv(cfg.Engine, cfg.NoOCR)})
-	defer pool.Close()
+	local := worker.NewLocal(extractor.ExtractPDF, worker.Config{Env: extractor.EngineEnv(cfg.Engine, cfg.NoOCR)})
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	for _, f := range files {
@@ -93,7 +94,7 @@ func cmdExtract(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		pages, eng, err := pool.Extract(ctx, data)
+		pages, eng, err := local.Extract(ctx, data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
