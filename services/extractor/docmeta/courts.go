@@ -28,7 +28,7 @@ type Court struct {
 	System string
 	Ended  bool
 
-	patterns []*pattern
+	patterns []pattern // a slice of the table's one array of patterns
 }
 
 // pattern is one of a court's regexes, compiled on first use and tried only on text that
@@ -61,26 +61,51 @@ type courtTable struct {
 }
 
 // courtsTable reads the table once per process (about 2,500 courts and 5,500 regexes,
-// each regex compiled on first use; the first caption read pays about 2 ms).
-var courtsTable = sync.OnceValue(func() *courtTable {
-	t := &courtTable{byID: map[string]*Court{}}
+// each regex compiled on first use).
+var courtsTable = sync.OnceValue(readCourtsTable)
+
+// readCourtsTable reads courts.tsv into one array of courts and one of patterns (a few
+// large allocations rather than one per line: this runs in every extracting process).
+func readCourtsTable() *courtTable {
+	nPatterns := strings.Count(courtsData, "\n\t")
+	nCourts := strings.Count(courtsData, "\n") - nPatterns
+	t := &courtTable{courts: make([]*Court, 0, nCourts), byID: make(map[string]*Court, nCourts)}
+	courts, patterns := make([]Court, 0, nCourts), make([]pattern, 0, nPatterns)
+	literals := make([]string, 0, strings.Count(courtsData, "\t")) // more than enough
 	var c *Court
 	for line := range strings.Lines(courtsData) {
-		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-		switch {
-		case f[0] != "" && len(f) == 6:
-			c = &Court{ID: f[0], Name: f[1], Citation: f[2], Type: f[3], System: f[4], Ended: f[5] == "1"}
-			t.courts = append(t.courts, c)
-			t.byID[c.ID] = c
-		case f[0] == "" && len(f) >= 2 && c != nil:
-			c.patterns = append(c.patterns, &pattern{src: f[1], literals: f[2:]})
-		default:
+		line = strings.TrimSuffix(line, "\n")
+		if rest, ok := strings.CutPrefix(line, "\t"); ok && c != nil && len(patterns) < nPatterns {
+			src, lits, _ := strings.Cut(rest, "\t")
+			start := len(literals)
+			for l := range strings.SplitSeq(lits, "\t") {
+				if l != "" {
+					literals = append(literals, l)
+				}
+			}
+			patterns = append(patterns, pattern{src: src, literals: literals[start:len(literals):len(literals)]})
+			c.patterns = patterns[len(patterns)-len(c.patterns)-1:]
+			continue
+		}
+		var f [6]string
+		n := 0
+		for field := range strings.SplitSeq(line, "\t") {
+			if n < len(f) {
+				f[n] = field
+			}
+			n++
+		}
+		if n != len(f) || f[0] == "" || len(courts) == nCourts {
 			t.err = fmt.Errorf("reading courts table: malformed line %q", line)
 			return t
 		}
+		courts = append(courts, Court{ID: f[0], Name: f[1], Citation: f[2], Type: f[3], System: f[4], Ended: f[5] == "1"})
+		c = &courts[len(courts)-1]
+		t.courts = append(t.courts, c)
+		t.byID[c.ID] = c
 	}
 	return t
-})
+}
 
 // CourtByID returns the court with a CourtListener id.
 func CourtByID(id string) (*Court, bool) {
@@ -106,8 +131,8 @@ func FindCourt(text string) (*Court, bool) {
 		if (c.Type == "bankruptcy") != bankruptcy || genericCourts[c.ID] {
 			continue
 		}
-		for _, p := range c.patterns {
-			loc := p.match(lower, s)
+		for i := range c.patterns {
+			loc := c.patterns[i].match(lower, s)
 			if loc == nil {
 				continue
 			}
