@@ -21,16 +21,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Config tunes batching. A batch is committed when it holds MaxDocs documents or
-// MaxBytes of message data, or FlushInterval after its first document arrived: bleve's
-// cost grows with batch bytes (a batch of 1,000 documents of 20 KB costs ~1 GB of RSS).
+// Config tunes batching. A batch is what waits when the indexer is ready to commit, up to
+// MaxDocs documents or MaxBytes of message data (bleve's cost grows with batch bytes: a
+// batch of 1,000 documents of 20 KB costs ~1 GB of RSS). Nothing waits for a batch to
+// fill: an idle indexer commits a lone document at once, a busy one commits what arrived
+// during its previous commit.
 type Config struct {
 	// Shard is the part of TEXTS this indexer indexes and serves; the zero value is all
 	// of it. The composition root opens the index as this shard (OpenShard).
-	Shard         search.Shard
-	MaxDocs       int
-	MaxBytes      int
-	FlushInterval time.Duration
+	Shard    search.Shard
+	MaxDocs  int
+	MaxBytes int
 	// Observe, when set, is told how each message ended (ack, retry, parked, or
 	// skipped: another shard's) and how long its batch took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
@@ -49,9 +50,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = 8 << 20
-	}
-	if c.FlushInterval <= 0 {
-		c.FlushInterval = 200 * time.Millisecond
 	}
 	return c
 }
@@ -177,22 +175,7 @@ func (s *Service) Run(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		batch, size := []jetstream.Msg{first}, len(first.Data())
-		timer := time.NewTimer(s.cfg.FlushInterval)
-	fill:
-		for len(batch) < s.cfg.MaxDocs && size < s.cfg.MaxBytes {
-			select {
-			case m, ok := <-msgs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, m)
-				size += len(m.Data())
-			case <-timer.C:
-				break fill
-			}
-		}
-		timer.Stop()
+		batch := s.fill(first, msgs)
 		if s.cfg.Holding != nil && !s.cfg.Holding() {
 			for _, m := range batch {
 				_ = m.Nak()
@@ -201,6 +184,25 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		s.commit(ctx, batch)
 	}
+}
+
+// fill returns first with the messages already waiting in msgs, up to a batch's bounds;
+// it never waits for more.
+func (s *Service) fill(first jetstream.Msg, msgs <-chan jetstream.Msg) []jetstream.Msg {
+	batch, size := []jetstream.Msg{first}, len(first.Data())
+	for len(batch) < s.cfg.MaxDocs && size < s.cfg.MaxBytes {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, m)
+			size += len(m.Data())
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commit writes a batch, then publishes INDEXED for every document in it, then

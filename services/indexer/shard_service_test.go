@@ -172,7 +172,7 @@ func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+			done <- stage(Config{}, v.conn("indexer"), x, quiet()).Run(ctx)
 		}()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
