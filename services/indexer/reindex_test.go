@@ -68,7 +68,7 @@ func reindexChild(spec string) int {
 		return js
 	}
 	ctx := context.Background()
-	go stage(Config{FlushInterval: 20 * time.Millisecond}, connect("indexer"), x, log).Run(ctx)
+	go stage(Config{}, connect("indexer"), x, log).Run(ctx)
 	jobJS := connect("jobs")
 	store, err := job.NewStore(ctx, jobJS)
 	if err != nil {
@@ -78,7 +78,7 @@ func reindexChild(spec string) int {
 	runner := job.NewRunner(store, log, map[string]job.Handler{
 		ReindexKind: ReindexJob(x, jobJS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
 	})
-	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
+	runner.LeaseFor = 2 * time.Second
 	runner.Run(ctx)
 	return 0
 }
@@ -147,14 +147,14 @@ func (v *env) run(x *Index, opt ReindexOptions) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+		stage(Config{}, v.conn("indexer"), x, quiet()).Run(ctx)
 	}()
 	jobJS := v.conn("jobs")
 	if opt.Log == nil {
 		opt.Log = quiet()
 	}
 	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{ReindexKindFor(x.Shard()): ReindexJob(x, jobJS, opt)})
-	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
+	runner.LeaseFor = 2 * time.Second
 	go func() { defer wg.Done(); runner.Run(ctx) }()
 	v.stop = append(v.stop, func() { cancel(); wg.Wait(); x.Close() })
 }
