@@ -390,7 +390,7 @@ func (b *batch) announce(runCtx context.Context) {
 		if b.newest[t.Document.ID] == i && b.stored[string(t.Document.ID)] <= schema.VersionKey(t.Version) {
 			// INDEXED continues the trace the document's TEXTS message carried.
 			dctx, span := tracing.StartConsume(context.Background(), b.c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
-			pending[i], b.errs[i] = b.s.announce(dctx, t, first[t.Document.ID])
+			pending[i], b.errs[i] = b.s.announce(dctx, t, first[t.Document.ID], it.msg)
 			tracing.End(span, "", b.errs[i])
 		}
 	}
@@ -441,12 +441,16 @@ const (
 const persistTimeout = 2 * time.Minute
 
 // announce publishes INDEXED for t without waiting for the stream's acknowledgement.
-func (s *Service) announce(ctx context.Context, t filing.Text, first bool) (jetstream.PubAckFuture, error) {
+func (s *Service) announce(ctx context.Context, t filing.Text, first bool, from jetstream.Msg) (jetstream.PubAckFuture, error) {
 	d := t.Document
-	data, err := json.Marshal(filing.Indexed{
+	ix := filing.Indexed{
 		Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
 		Exhibit: d.Exhibit, Pages: len(t.Pages), IndexedAt: s.now().UTC(),
-	})
+	}
+	if md, err := from.Metadata(); err == nil {
+		ix.TextSeq = md.Sequence.Stream
+	}
+	data, err := json.Marshal(ix)
 	if err != nil {
 		return nil, fmt.Errorf("encoding indexed %s: %w", d.ID, err)
 	}
