@@ -34,7 +34,7 @@ import (
 //	rules=10000    the probe rule among 9,999 others (a third one made-up word, the rest a
 //	               phrase of a made-up word and a word of the corpus's filings), idle
 //	rules=10000/ingest  the same while the corpus's born-digital PDFs are ingested
-//	               without pause, each round as new documents
+//	               one after another without pause, each round as new documents
 //
 //	scripts/bench webhook
 func BenchmarkWebhook(b *testing.B) {
@@ -170,11 +170,14 @@ func benchRules(b *testing.B, pages []filing.Page, n int) []string {
 	return qs
 }
 
-// ingestWithoutPause ingests files round after round until ctx ends, each round's
-// copies made new documents by a comment after their end (which PDF readers skip).
+// ingestWithoutPause ingests files one after another, round after round, until ctx
+// ends, each round's copies made new documents by a comment after their end (which PDF
+// readers skip). One file at a time keeps the pipeline busy without a backlog: behind a
+// backlog, a new filing's latency is the backlog's length (FILINGS is first in, first
+// out), which no matching speed changes.
 func ingestWithoutPause(ctx context.Context, b *testing.B, deps ingest.Deps, files []string) {
+	dir := b.TempDir()
 	for round := 0; ctx.Err() == nil; round++ {
-		dir := b.TempDir()
 		for i, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {
@@ -182,14 +185,17 @@ func ingestWithoutPause(ctx context.Context, b *testing.B, deps ingest.Deps, fil
 				return
 			}
 			data = fmt.Appendf(data, "\n%% benchmark round %d\n", round)
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.pdf", i)), data, 0o644); err != nil {
+			path := filepath.Join(dir, fmt.Sprintf("%d-%d.pdf", round, i))
+			if err := os.WriteFile(path, data, 0o644); err != nil {
 				b.Error(err)
 				return
 			}
-		}
-		if _, err := ingest.Run(ctx, deps, []string{dir}); err != nil && ctx.Err() == nil {
-			b.Error(err)
-			return
+			if _, err := ingest.Run(ctx, deps, []string{path}); err != nil {
+				if ctx.Err() == nil {
+					b.Error(err)
+				}
+				return
+			}
 		}
 	}
 }
