@@ -103,13 +103,19 @@ func benchWebhook(b *testing.B, files []string, nRules int, load bool) {
 		}
 	}
 	probe(-1) // the rules are loaded, the extraction child started
-	if load {
-		go ingestWithoutPause(ctx, b, deps, files)
-	}
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		if load {
+			ingestWithoutPause(ctx, b, deps, files)
+		}
+	}()
 	var lat []time.Duration
 	for i := 0; b.Loop(); i++ {
 		lat = append(lat, probe(i))
 	}
+	cancel() // the load ends before the node closes
+	<-loaded
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(pct(0.50), "p50-ms")
