@@ -103,19 +103,24 @@ func benchWebhook(b *testing.B, files []string, nRules int, load bool) {
 		}
 	}
 	probe(-1) // the rules are loaded, the extraction child started
-	loaded := make(chan struct{})
+	loaded := make(chan int, 1)
 	go func() {
-		defer close(loaded)
-		if load {
-			ingestWithoutPause(ctx, b, deps, files)
+		if !load {
+			loaded <- 0
+			return
 		}
+		loaded <- ingestWithoutPause(ctx, b, deps, files)
 	}()
 	var lat []time.Duration
+	start := time.Now()
 	for i := 0; b.Loop(); i++ {
 		lat = append(lat, probe(i))
 	}
+	took := time.Since(start)
 	cancel() // the load ends before the node closes
-	<-loaded
+	if n := <-loaded; load {
+		b.ReportMetric(float64(n)/took.Seconds(), "load-docs/s")
+	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(pct(0.50), "p50-ms")
@@ -181,27 +186,30 @@ func benchRules(b *testing.B, pages []filing.Page, n int) []string {
 // readers skip). One file at a time keeps the pipeline busy without a backlog: behind a
 // backlog, a new filing's latency is the backlog's length (FILINGS is first in, first
 // out), which no matching speed changes.
-func ingestWithoutPause(ctx context.Context, b *testing.B, deps ingest.Deps, files []string) {
+// It returns how many files were ingested.
+func ingestWithoutPause(ctx context.Context, b *testing.B, deps ingest.Deps, files []string) (n int) {
 	dir := b.TempDir()
 	for round := 0; ctx.Err() == nil; round++ {
 		for i, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {
 				b.Error(err)
-				return
+				return n
 			}
 			data = fmt.Appendf(data, "\n%% benchmark round %d\n", round)
 			path := filepath.Join(dir, fmt.Sprintf("%d-%d.pdf", round, i))
 			if err := os.WriteFile(path, data, 0o644); err != nil {
 				b.Error(err)
-				return
+				return n
 			}
 			if _, err := ingest.Run(ctx, deps, []string{path}); err != nil {
 				if ctx.Err() == nil {
 					b.Error(err)
 				}
-				return
+				return n
 			}
+			n++
 		}
 	}
+	return n
 }
