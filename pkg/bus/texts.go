@@ -20,13 +20,15 @@ var ErrTextNotFound = errors.New("text not found in TEXTS")
 // a stage that was told about the document by id and version only (the alerter, told by
 // INDEXED).
 //
-// TEXTS subjects name the court, not the document, so there is no direct get by
-// document: the finder scans the court's subject with a headers-only consumer, starting
-// a little before the version's extraction time (a Text's Version is its extraction time
-// in nanoseconds, taken before the message was published), picks the messages whose
-// Doc-Id header names the document, and fetches only those in full. The scan reads about
-// 200 bytes per message of the same court published while the document was being
-// extracted. Were INDEXED to carry the TEXTS stream sequence, this would be one direct get.
+// INDEXED names the TEXTS stream sequence of the text (filing.Indexed.TextSeq): one
+// direct get. Without it (an older indexer's message), or when that message is not the
+// text, the finder scans: TEXTS subjects name the court, not the document, so it reads
+// the court's subject with a headers-only consumer, starting a little before the
+// version's extraction time (a Text's Version is its extraction time in nanoseconds,
+// taken before the message was published), picks the messages whose Doc-Id header names
+// the document, and fetches only those in full. The scan reads about 200 bytes per
+// message of the same court published while the document was being extracted, and
+// creates and deletes a consumer: a few milliseconds, growing with the ingest rate.
 type TextFinder struct {
 	JS jetstream.JetStream
 	// Skew is how far before the version's timestamp the scan starts, to allow for the
@@ -37,9 +39,17 @@ type TextFinder struct {
 	Batch int
 }
 
-// Find returns the Text of id at version, published on court's TEXTS subject. It returns
-// an error wrapping ErrTextNotFound, classified permanent, when TEXTS does not hold it.
-func (f TextFinder) Find(ctx context.Context, court string, id filing.DocID, version int64) (filing.Text, error) {
+// Find returns the Text an INDEXED message announced: the version ix.Version of ix.ID,
+// published on ix.Court's TEXTS subject. It returns an error wrapping ErrTextNotFound,
+// classified permanent, when TEXTS does not hold it.
+func (f TextFinder) Find(ctx context.Context, ix filing.Indexed) (filing.Text, error) {
+	if ix.TextSeq > 0 {
+		t, err := f.get(ctx, []uint64{ix.TextSeq}, ix.ID, ix.Version)
+		if err == nil || !errors.Is(err, ErrTextNotFound) {
+			return t, err
+		}
+	}
+	court, id, version := ix.Court, ix.ID, ix.Version
 	skew := config.Default(f.Skew, 5*time.Second)
 	at := time.Unix(0, version)
 	for _, start := range []time.Time{at.Add(-skew), at.Add(-24 * time.Hour)} {
@@ -65,6 +75,12 @@ func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, i
 	if err != nil {
 		return filing.Text{}, fmt.Errorf("scanning %s for %s: %w", subject, id, err)
 	}
+	return f.get(ctx, seqs, id, version)
+}
+
+// get returns the text of id at version among the TEXTS messages seqs, newest first (a
+// re-extraction follows the first one).
+func (f TextFinder) get(ctx context.Context, seqs []uint64, id filing.DocID, version int64) (filing.Text, error) {
 	if len(seqs) == 0 {
 		return filing.Text{}, ErrTextNotFound
 	}
@@ -72,9 +88,11 @@ func (f TextFinder) scan(ctx context.Context, subject string, start time.Time, i
 	if err != nil {
 		return filing.Text{}, fmt.Errorf("opening %s: %w", Texts, err)
 	}
-	// The newest message is the likeliest: a re-extraction follows the first one.
 	for i := len(seqs) - 1; i >= 0; i-- {
 		raw, err := stream.GetMsg(ctx, seqs[i])
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // gone since (TEXTS keeps texts, but a message can be deleted)
+		}
 		if err != nil {
 			return filing.Text{}, fmt.Errorf("reading %s message %d: %w", Texts, seqs[i], err)
 		}

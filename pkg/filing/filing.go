@@ -151,6 +151,9 @@ type Indexed struct {
 	Exhibit   bool      `json:"exhibit,omitempty"`
 	Pages     int       `json:"pages"`
 	IndexedAt time.Time `json:"indexed_at"`
+	// TextSeq is the TEXTS stream sequence of the text indexed, so that a stage told by
+	// INDEXED reads the text in one direct get (0: not known, as from older indexers).
+	TextSeq uint64 `json:"text_seq,omitempty"`
 }
 
 // Parked is the message on DEAD: work a stage gave up on, with the reason, kept visible

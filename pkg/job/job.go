@@ -154,6 +154,46 @@ func (s *Store) Update(ctx context.Context, j *Job) error {
 	return nil
 }
 
+// Changes signals each change of a job (of the one job id when id is not empty) until
+// ctx ends, when it closes; it closes too when the watch itself ends. One signal may
+// stand for several changes: it says "look again", and a reader that is busy loses
+// nothing by reading it late. Runners and followers wait on it instead of polling.
+func (s *Store) Changes(ctx context.Context, id string) (<-chan struct{}, error) {
+	var w jetstream.KeyWatcher
+	var err error
+	if id == "" {
+		w, err = s.kv.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	} else {
+		w, err = s.kv.Watch(ctx, id, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("watching jobs: %w", err)
+	}
+	out := make(chan struct{}, 1)
+	go func() {
+		defer close(out)
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil {
+					continue // the end of the values before the watch: there are none
+				}
+				select {
+				case out <- struct{}{}:
+				default: // a signal already waits
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
 // Cancel asks a job to stop; its runner sees it at its next progress report.
 func (s *Store) Cancel(ctx context.Context, id string) (*Job, error) {
 	for {

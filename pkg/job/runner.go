@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/bus"
 )
 
 // Handler does one kind of job. It resumes from j.Position, calls report after each
@@ -27,47 +29,92 @@ type Runner struct {
 	// LeaseFor is how long a claim lasts without a report; a runner that dies is
 	// replaced after it.
 	LeaseFor time.Duration
-	// Poll is how often the runner looks for work.
-	Poll time.Duration
 }
 
 // NewRunner returns a runner for the given kinds. Registering a kind twice is an error.
 func NewRunner(store *Store, log *slog.Logger, kinds map[string]Handler) *Runner {
 	host, _ := os.Hostname()
 	return &Runner{store: store, handlers: kinds, log: log, owner: fmt.Sprintf("%s/%d", host, os.Getpid()),
-		LeaseFor: 30 * time.Second, Poll: time.Second}
+		LeaseFor: 30 * time.Second}
 }
 
-// Run looks for work until ctx ends; the job under way stops at its next report and
-// keeps its position for whoever runs it next.
+// Run runs jobs until ctx ends: those pending, those whose runner's lease ran out, and
+// each new one as soon as the jobs bucket says it was created (a watch, not a poll). The
+// job under way stops at its next report and keeps its position for whoever runs it next.
 func (r *Runner) Run(ctx context.Context) error {
-	t := time.NewTicker(r.Poll)
-	defer t.Stop()
-	for {
-		for r.runOne(ctx) {
+	for ctx.Err() == nil {
+		var changes <-chan struct{}
+		watch := func(retryIn time.Duration) bool {
+			var err error
+			if changes, err = r.store.Changes(ctx, ""); err != nil {
+				r.log.Warn("watching jobs", "err", err, "retry_in", retryIn)
+				return false
+			}
+			return true
 		}
-		select {
-		case <-ctx.Done():
+		if bus.Retry(ctx, bus.ExponentialBackoff(time.Second, 30*time.Second), watch) != nil {
 			return nil
-		case <-t.C:
+		}
+		r.serve(ctx, changes)
+	}
+	return nil
+}
+
+// serve runs the jobs there are, then waits for a change of the jobs or for the end of
+// the first lease that would let it take over a job, until ctx or the watch ends.
+func (r *Runner) serve(ctx context.Context, changes <-chan struct{}) {
+	for {
+		var leaseEnd time.Time
+		for ran := true; ran; {
+			ran, leaseEnd = r.runOne(ctx)
+		}
+		if !r.wait(ctx, changes, leaseEnd) {
+			return
 		}
 	}
 }
 
-// runOne claims and runs one job; it reports whether it found one.
-func (r *Runner) runOne(ctx context.Context) bool {
+// wait returns true at the next change of the jobs or at leaseEnd (when not zero), false
+// when ctx or the watch ends first.
+func (r *Runner) wait(ctx context.Context, changes <-chan struct{}, leaseEnd time.Time) bool {
+	var expired <-chan time.Time
+	if !leaseEnd.IsZero() {
+		t := time.NewTimer(leaseEnd.Sub(r.store.now()))
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case _, ok := <-changes:
+		return ok
+	case <-expired:
+		return true
+	}
+}
+
+// runOne claims and runs one job; it reports whether it found one and, when it did not,
+// the first end of another runner's lease on a job it could run (zero when none).
+func (r *Runner) runOne(ctx context.Context) (ran bool, leaseEnd time.Time) {
 	jobs, err := r.store.List(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log.Warn("listing jobs", "err", err)
 		}
-		return false
+		return false, r.store.now().Add(time.Second) // no change may come to say look again
+
 	}
 	now := r.store.now()
 	for i := len(jobs) - 1; i >= 0; i-- { // oldest first
 		j := jobs[i]
 		h, ok := r.handlers[j.Kind]
-		if !ok || j.State.Finished() || (j.State == Running && now.Before(j.Lease)) {
+		if !ok || j.State.Finished() {
+			continue
+		}
+		if j.State == Running && now.Before(j.Lease) {
+			if leaseEnd.IsZero() || j.Lease.Before(leaseEnd) {
+				leaseEnd = j.Lease
+			}
 			continue
 		}
 		if j.State == Running {
@@ -78,9 +125,9 @@ func (r *Runner) runOne(ctx context.Context) bool {
 			continue // another runner claimed it first
 		}
 		r.run(ctx, j, h)
-		return true
+		return true, time.Time{}
 	}
-	return false
+	return false, leaseEnd
 }
 
 func (r *Runner) run(ctx context.Context, j *Job, h Handler) {

@@ -262,7 +262,7 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	if s.perc.Len() == 0 {
 		return nil
 	}
-	text, err := s.texts.Find(ctx, ix.Court, ix.ID, ix.Version)
+	text, err := s.texts.Find(ctx, ix)
 	if err != nil {
 		return err
 	}

@@ -168,7 +168,7 @@ func startPipeline(t *testing.T) *pipeline {
 		conn("webhook"), p.store, quietLog())
 	for _, run := range []func(context.Context) error{
 		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,
-		indexStage(indexer.Config{FlushInterval: 20 * time.Millisecond}, conn("indexer"), idx).Run,
+		indexStage(indexer.Config{}, conn("indexer"), idx).Run,
 		wh.Run,
 	} {
 		p.wg.Add(1)

@@ -102,6 +102,12 @@ func reindex(b *testing.B, n *node.Node) time.Duration {
 	if err != nil {
 		b.Fatal(err)
 	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	changes, err := store.Changes(wctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
 	start := time.Now()
 	j, err := store.Create(ctx, indexer.ReindexKind, job.Selection{})
 	if err != nil {
@@ -117,6 +123,8 @@ func reindex(b *testing.B, n *node.Node) time.Duration {
 			}
 			return time.Since(start)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if _, ok := <-changes; !ok {
+			b.Fatal("the watch of the jobs ended")
+		}
 	}
 }

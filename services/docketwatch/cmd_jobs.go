@@ -85,12 +85,17 @@ func parseDay(s string) (time.Time, error) {
 }
 
 // follow shows a job's progress until it ends: a bar with docs/s and ETA (count lines
-// when standard error is no terminal), or JSON lines.
+// when standard error is no terminal), or JSON lines; it reads the job again each time
+// the job changes (a watch of its key).
 func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) error {
 	var bar *progress
 	enc := json.NewEncoder(os.Stdout)
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	changes, err := store.Changes(wctx, id)
+	if err != nil {
+		return err
+	}
 	for {
 		j, err := store.Get(ctx, id)
 		if err != nil {
@@ -116,12 +121,14 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 			}
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(os.Stderr, "\nstopped following job %s; it goes on (docketwatch jobs show %s)\n", id, id)
-			return nil
-		case <-t.C:
+		if _, ok := <-changes; ok {
+			continue
 		}
+		if ctx.Err() == nil {
+			return fmt.Errorf("following job %s: the watch of its changes ended", id)
+		}
+		fmt.Fprintf(os.Stderr, "\nstopped following job %s; it goes on (docketwatch jobs show %s)\n", id, id)
+		return nil
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -85,7 +84,10 @@ func replayFilings(ctx context.Context, js jetstream.JetStream, j *job.Job, repo
 		return fmt.Errorf("reading FILINGS: %w", err)
 	}
 	for j.Position < last {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
+		// Everything up to last is stored already: a fetch that waited for a full batch
+		// would wait out its deadline at the end of the stream, or after each last
+		// message of a court's subject.
+		batch, err := cons.FetchNoWait(256)
 		if err != nil {
 			return fmt.Errorf("reading FILINGS: %w", err)
 		}

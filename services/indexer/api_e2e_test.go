@@ -213,7 +213,7 @@ func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- stage(Config{MaxDocs: 2, FlushInterval: 20 * time.Millisecond}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
+		done <- stage(Config{MaxDocs: 2}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
 	}()
 	defer func() { cancel(); <-done }()
 

@@ -58,7 +58,7 @@ func reindexChild(ctx context.Context, live *runtest.Joined) error {
 		return err
 	}
 	defer jobs.Close()
-	go stage(Config{FlushInterval: 20 * time.Millisecond}, live.JS, x, log).Run(ctx)
+	go stage(Config{}, live.JS, x, log).Run(ctx)
 	store, err := job.NewStore(ctx, jobs.JS)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func reindexChild(ctx context.Context, live *runtest.Joined) error {
 	runner := job.NewRunner(store, log, map[string]job.Handler{
 		ReindexKind: ReindexJob(x, jobs.JS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
 	})
-	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
+	runner.LeaseFor = 2 * time.Second
 	runner.Run(ctx)
 	return nil
 }
@@ -127,14 +127,14 @@ func (v *env) run(x *Index, opt ReindexOptions) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+		stage(Config{}, v.conn("indexer"), x, quiet()).Run(ctx)
 	}()
 	jobJS := v.conn("jobs")
 	if opt.Log == nil {
 		opt.Log = quiet()
 	}
 	runner := job.NewRunner(v.store, quiet(), map[string]job.Handler{ReindexKindFor(x.Shard()): ReindexJob(x, jobJS, opt)})
-	runner.LeaseFor, runner.Poll = 2*time.Second, 50*time.Millisecond
+	runner.LeaseFor = 2 * time.Second
 	go func() { defer wg.Done(); runner.Run(ctx) }()
 	v.stop = append(v.stop, func() { cancel(); wg.Wait(); x.Close() })
 }

@@ -22,16 +22,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Config tunes batching. A batch is committed when it holds MaxDocs documents or
-// MaxBytes of message data, or FlushInterval after its first document arrived: bleve's
-// cost grows with batch bytes (a batch of 1,000 documents of 20 KB costs ~1 GB of RSS).
+// Config tunes batching. A batch is what waits when the indexer is ready to commit, up to
+// MaxDocs documents or MaxBytes of message data (bleve's cost grows with batch bytes: a
+// batch of 1,000 documents of 20 KB costs ~1 GB of RSS). Nothing waits for a batch to
+// fill: an idle indexer commits a lone document at once, a busy one commits what arrived
+// during its previous commit.
 type Config struct {
 	// Shard is the part of TEXTS this indexer indexes and serves; the zero value is all
 	// of it. The composition root opens the index as this shard (OpenShard).
-	Shard         search.Shard
-	MaxDocs       int
-	MaxBytes      int
-	FlushInterval time.Duration
+	Shard    search.Shard
+	MaxDocs  int
+	MaxBytes int
 	// Observe, when set, is told how each message ended (ack, retry, parked, or
 	// skipped: another shard's) and how long its batch took: the stage's metrics.
 	Observe func(stage, outcome string, took time.Duration)
@@ -47,7 +48,6 @@ var ErrNotHolding = errors.New("this indexer no longer holds its shard: stopped 
 func (c Config) withDefaults() Config {
 	c.MaxDocs = config.Default(c.MaxDocs, 500)
 	c.MaxBytes = config.Default(c.MaxBytes, 8<<20)
-	c.FlushInterval = config.Default(c.FlushInterval, 200*time.Millisecond)
 	return c
 }
 
@@ -172,22 +172,7 @@ func (s *Service) Run(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		batch, size := []jetstream.Msg{first}, len(first.Data())
-		timer := time.NewTimer(s.cfg.FlushInterval)
-	fill:
-		for len(batch) < s.cfg.MaxDocs && size < s.cfg.MaxBytes {
-			select {
-			case m, ok := <-msgs:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, m)
-				size += len(m.Data())
-			case <-timer.C:
-				break fill
-			}
-		}
-		timer.Stop()
+		batch := s.fill(first, msgs)
 		if s.cfg.Holding != nil && !s.cfg.Holding() {
 			for _, m := range batch {
 				_ = m.Nak()
@@ -196,6 +181,25 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		s.commit(ctx, batch)
 	}
+}
+
+// fill returns first with the messages already waiting in msgs, up to a batch's bounds;
+// it never waits for more.
+func (s *Service) fill(first jetstream.Msg, msgs <-chan jetstream.Msg) []jetstream.Msg {
+	batch, size := []jetstream.Msg{first}, len(first.Data())
+	for len(batch) < s.cfg.MaxDocs && size < s.cfg.MaxBytes {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, m)
+			size += len(m.Data())
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commit writes a batch, then publishes INDEXED for every document in it, then
@@ -383,7 +387,7 @@ func (b *batch) announce(runCtx context.Context) {
 		if b.newest[t.Document.ID] == i && b.stored[string(t.Document.ID)] <= schema.VersionKey(t.Version) {
 			// INDEXED continues the trace the document's TEXTS message carried.
 			dctx, span := tracing.StartConsume(context.Background(), b.c.Stage, it.msg.Headers(), tracing.AttrDocID.String(string(t.Document.ID)))
-			pending[i], b.errs[i] = b.s.announce(dctx, t, first[t.Document.ID])
+			pending[i], b.errs[i] = b.s.announce(dctx, t, first[t.Document.ID], it.msg)
 			tracing.End(span, "", b.errs[i])
 		}
 	}
@@ -434,12 +438,16 @@ const (
 const persistTimeout = 2 * time.Minute
 
 // announce publishes INDEXED for t without waiting for the stream's acknowledgement.
-func (s *Service) announce(ctx context.Context, t filing.Text, first bool) (jetstream.PubAckFuture, error) {
+func (s *Service) announce(ctx context.Context, t filing.Text, first bool, from jetstream.Msg) (jetstream.PubAckFuture, error) {
 	d := t.Document
-	data, err := json.Marshal(filing.Indexed{
+	ix := filing.Indexed{
 		Schema: filing.Schema, ID: d.ID, Court: d.Docket.Court, Version: t.Version, First: first,
 		Exhibit: d.Exhibit, Pages: len(t.Pages), IndexedAt: s.now().UTC(),
-	})
+	}
+	if md, err := from.Metadata(); err == nil {
+		ix.TextSeq = md.Sequence.Stream
+	}
+	data, err := json.Marshal(ix)
 	if err != nil {
 		return nil, fmt.Errorf("encoding indexed %s: %w", d.ID, err)
 	}

@@ -167,7 +167,7 @@ func TestNewIndexReadsTextsFromTheStart(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- stage(Config{FlushInterval: 20 * time.Millisecond}, v.conn("indexer"), x, quiet()).Run(ctx)
+			done <- stage(Config{}, v.conn("indexer"), x, quiet()).Run(ctx)
 		}()
 		poll.UntilGot(t, 30*time.Second, fmt.Sprintf("the index in %s to hold the shard's %d documents", dir, want), func() (bool, string) {
 			c, _ := x.DocCount()

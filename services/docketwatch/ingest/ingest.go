@@ -372,7 +372,17 @@ func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
 			w.stop()
 			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
 		}
-		w.stops = append(w.stops, cc.Stop)
+		stream := s.stream
+		w.stops = append(w.stops, func() {
+			cc.Stop()
+			// Stopping leaves the server's consumer for its inactive threshold (minutes),
+			// its last pull still answered into an inbox nobody reads: one per ingest.
+			if info := cons.CachedInfo(); info != nil {
+				dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = js.DeleteConsumer(dctx, stream, info.Name)
+			}
+		})
 	}
 	return w, nil
 }

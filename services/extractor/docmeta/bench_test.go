@@ -20,3 +20,13 @@ func BenchmarkRead(b *testing.B) {
 		Read(doc, []filing.Page{page})
 	}
 }
+
+// BenchmarkCourtsTable reads the courts table: what the first caption of every
+// extracting process pays.
+func BenchmarkCourtsTable(b *testing.B) {
+	for b.Loop() {
+		if t := readCourtsTable(); t.err != nil {
+			b.Fatal(t.err)
+		}
+	}
+}

@@ -1,38 +1,34 @@
 package docmeta
 
 import (
-	"bytes"
-	"compress/gzip"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"regexp/syntax"
 	"strings"
 	"sync"
 	"unicode"
 )
 
-// courts.json.gz is derived from courts-db (freelawproject/courts-db @ b8918b528a45,
+// courts.tsv is derived from courts-db (freelawproject/courts-db @ b8918b528a45,
 // BSD-2-Clause, see COURTS-DB-LICENSE) by gen_courts.go: every court with the regexes that
-// recognise its name, courts-db's ${variables} substituted.
+// recognise its name, courts-db's ${variables} substituted, each with the literals every
+// match of it holds.
 //
-//go:embed courts.json.gz
-var courtsData []byte
+//go:embed courts.tsv
+var courtsData string
 
 // Court is one court as courts-db knows it.
 type Court struct {
 	// ID is the CourtListener court id ("cacd", "ca9", "nysb").
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Citation string `json:"citation,omitempty"`
+	ID       string
+	Name     string
+	Citation string
 	// Type is courts-db's: "trial", "appellate", "bankruptcy", "special"…
-	Type   string   `json:"type,omitempty"`
-	System string   `json:"system,omitempty"`
-	Ended  bool     `json:"ended,omitempty"`
-	Regex  []string `json:"regex"`
+	Type   string
+	System string
+	Ended  bool
 
-	patterns []*pattern
+	patterns []pattern // a slice of the table's one array of patterns
 }
 
 // pattern is one of a court's regexes, compiled on first use and tried only on text that
@@ -58,57 +54,58 @@ func (p *pattern) match(lower, text string) []int {
 	return p.re.FindStringIndex(text)
 }
 
-// requiredLiterals returns literals of four letters or more that every match of re
-// contains, lowercased; none when nothing is certain. Patterns that RE2 cannot parse (a
-// few use Python-only syntax) report ok false and are left out.
-func requiredLiterals(re string) (lits []string, ok bool) {
-	t, err := syntax.Parse(re, syntax.Perl|syntax.FoldCase)
-	if err != nil {
-		return nil, false
-	}
-	t = t.Simplify()
-	subs := []*syntax.Regexp{t}
-	if t.Op == syntax.OpConcat {
-		subs = t.Sub
-	}
-	for _, s := range subs {
-		if s.Op == syntax.OpLiteral && len(s.Rune) >= 4 {
-			lits = append(lits, strings.ToLower(string(s.Rune)))
-		}
-	}
-	return lits, true
-}
-
 type courtTable struct {
 	courts []*Court
 	byID   map[string]*Court
 	err    error
 }
 
-// courtsTable decodes and compiles the table once per process (about 2,500 courts; the
-// first caption read pays for it).
-var courtsTable = sync.OnceValue(func() *courtTable {
-	t := &courtTable{byID: map[string]*Court{}}
-	zr, err := gzip.NewReader(bytes.NewReader(courtsData))
-	if err != nil {
-		t.err = fmt.Errorf("reading courts table: %w", err)
-		return t
-	}
-	if err := json.NewDecoder(zr).Decode(&t.courts); err != nil {
-		t.err = fmt.Errorf("decoding courts table: %w", err)
-		return t
-	}
-	for _, c := range t.courts {
-		t.byID[c.ID] = c
-		// courts-db matches case-insensitively.
-		for _, r := range c.Regex {
-			if lits, ok := requiredLiterals(r); ok {
-				c.patterns = append(c.patterns, &pattern{src: r, literals: lits})
+// courtsTable reads the table once per process (about 2,500 courts and 5,500 regexes,
+// each regex compiled on first use).
+var courtsTable = sync.OnceValue(readCourtsTable)
+
+// readCourtsTable reads courts.tsv into one array of courts and one of patterns (a few
+// large allocations rather than one per line: this runs in every extracting process).
+func readCourtsTable() *courtTable {
+	nPatterns := strings.Count(courtsData, "\n\t")
+	nCourts := strings.Count(courtsData, "\n") - nPatterns
+	t := &courtTable{courts: make([]*Court, 0, nCourts), byID: make(map[string]*Court, nCourts)}
+	courts, patterns := make([]Court, 0, nCourts), make([]pattern, 0, nPatterns)
+	literals := make([]string, 0, strings.Count(courtsData, "\t")) // more than enough
+	var c *Court
+	for line := range strings.Lines(courtsData) {
+		line = strings.TrimSuffix(line, "\n")
+		if rest, ok := strings.CutPrefix(line, "\t"); ok && c != nil && len(patterns) < nPatterns {
+			src, lits, _ := strings.Cut(rest, "\t")
+			start := len(literals)
+			for l := range strings.SplitSeq(lits, "\t") {
+				if l != "" {
+					literals = append(literals, l)
+				}
 			}
+			patterns = append(patterns, pattern{src: src, literals: literals[start:len(literals):len(literals)]})
+			c.patterns = patterns[len(patterns)-len(c.patterns)-1:]
+			continue
 		}
+		var f [6]string
+		n := 0
+		for field := range strings.SplitSeq(line, "\t") {
+			if n < len(f) {
+				f[n] = field
+			}
+			n++
+		}
+		if n != len(f) || f[0] == "" || len(courts) == nCourts {
+			t.err = fmt.Errorf("reading courts table: malformed line %q", line)
+			return t
+		}
+		courts = append(courts, Court{ID: f[0], Name: f[1], Citation: f[2], Type: f[3], System: f[4], Ended: f[5] == "1"})
+		c = &courts[len(courts)-1]
+		t.courts = append(t.courts, c)
+		t.byID[c.ID] = c
 	}
 	return t
-})
+}
 
 // CourtByID returns the court with a CourtListener id.
 func CourtByID(id string) (*Court, bool) {
@@ -134,8 +131,8 @@ func FindCourt(text string) (*Court, bool) {
 		if (c.Type == "bankruptcy") != bankruptcy || genericCourts[c.ID] {
 			continue
 		}
-		for _, p := range c.patterns {
-			loc := p.match(lower, s)
+		for i := range c.patterns {
+			loc := c.patterns[i].match(lower, s)
 			if loc == nil {
 				continue
 			}

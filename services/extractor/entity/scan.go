@@ -1,7 +1,6 @@
 package entity
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"sort"
 	"strings"
@@ -40,10 +39,10 @@ type rule struct {
 	back, fwd int
 
 	id       int
-	anchored *regexp.Regexp // ^(?:re)
+	anchored *lazyRE // ^(?:re), compiled when the rule first triggers
 	// midLine is anchored for a start inside a line, when re asserts a line start
 	// ((?m:^)): on its own input, a match would see a line start at its first byte.
-	midLine *regexp.Regexp
+	midLine *lazyRE
 	first   [256]bool // the bytes a match can start with
 }
 
@@ -75,10 +74,10 @@ var triggerOnce = sync.OnceValue(func() *trigger {
 	t := &trigger{rules: allRules(), byPrefix: map[[2]byte][]keyRef{}}
 	for i, r := range t.rules {
 		r.id = i
-		r.anchored = regexp.MustCompile(`^(?:` + r.re.String() + `)`)
+		r.anchored = lazy(`^(?:` + r.re.String() + `)`)
 		r.midLine = r.anchored
 		if strings.Contains(r.re.String(), "(?m:^)") {
-			r.midLine = regexp.MustCompile(`^(?:` + strings.ReplaceAll(r.re.String(), "(?m:^)", `[^\x00-\x{10FFFF}]`) + `)`)
+			r.midLine = lazy(`^(?:` + strings.ReplaceAll(r.re.String(), "(?m:^)", `[^\x00-\x{10FFFF}]`) + `)`)
 		}
 		r.first = startBytes(r.re.String())
 		for _, k := range r.keys {

@@ -56,12 +56,7 @@ func ServeIfChild(fn Func) {
 	}
 	var limit uint64
 	fmt.Sscan(os.Getenv(envChild+"_MEM"), &limit)
-	if limit > 0 {
-		// A hard cap on the address space makes a flate bomb fail here, not take the
-		// machine; the soft Go limit makes the collector work before that.
-		_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit})
-		debug.SetMemoryLimit(int64(limit) / 2)
-	}
+	capMemory(limit)
 	in, out := bufio.NewReader(os.Stdin), bufio.NewWriter(os.Stdout)
 	for {
 		data, err := readFrame(in)
@@ -72,6 +67,16 @@ func ServeIfChild(fn Func) {
 		if writeFrame(out, body) != nil || out.Flush() != nil {
 			os.Exit(2)
 		}
+	}
+}
+
+// capMemory caps this process's address space at limit bytes (none when 0): a hard cap
+// makes a flate bomb fail here, not take the machine; the soft Go limit makes the
+// collector work before that.
+func capMemory(limit uint64) {
+	if limit > 0 {
+		_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit})
+		debug.SetMemoryLimit(int64(limit) / 2)
 	}
 }
 
@@ -168,8 +173,7 @@ func (p *Pool) Extract(ctx context.Context, data []byte) ([]filing.Page, string,
 	if err != nil {
 		return nil, "", err
 	}
-	timeout := p.cfg.Timeout + time.Duration(len(data)>>20)*p.cfg.TimeoutPerMB
-	rep, err := c.do(ctx, data, timeout)
+	rep, err := c.do(ctx, data, p.cfg.timeout(len(data)))
 	if err != nil {
 		c.kill()
 		if ctx.Err() != nil {
@@ -178,13 +182,23 @@ func (p *Pool) Extract(ctx context.Context, data []byte) ([]filing.Page, string,
 		return nil, "", err
 	}
 	p.put(c)
-	if rep.Error != "" {
-		if rep.Permanent {
-			return nil, rep.Engine, fault.Permanentf("%s", rep.Error)
+	return rep.result()
+}
+
+// result is the reply as Extract returns it.
+func (r reply) result() ([]filing.Page, string, error) {
+	if r.Error != "" {
+		if r.Permanent {
+			return nil, r.Engine, fault.Permanentf("%s", r.Error)
 		}
-		return nil, rep.Engine, errors.New(rep.Error)
+		return nil, r.Engine, errors.New(r.Error)
 	}
-	return rep.Pages, rep.Engine, nil
+	return r.Pages, r.Engine, nil
+}
+
+// timeout is the deadline of one extraction of size bytes.
+func (c Config) timeout(size int) time.Duration {
+	return c.Timeout + time.Duration(size>>20)*c.TimeoutPerMB
 }
 
 func (p *Pool) get() (*child, error) {
@@ -299,7 +313,7 @@ func (c *child) do(ctx context.Context, data []byte, timeout time.Duration) (rep
 	}
 	if err != nil {
 		if time.Since(start) >= timeout {
-			return rep, fault.Permanentf("extraction took longer than %s (a looping or enormous PDF)", timeout)
+			return rep, errTooLong(timeout)
 		}
 		return rep, fault.Permanentf("extraction process died: %s", c.exitReason())
 	}
@@ -307,6 +321,10 @@ func (c *child) do(ctx context.Context, data []byte, timeout time.Duration) (rep
 		return rep, fault.Permanentf("extraction process answered nonsense: %v", err)
 	}
 	return rep, nil
+}
+
+func errTooLong(timeout time.Duration) error {
+	return fault.Permanentf("extraction took longer than %s (a looping or enormous PDF)", timeout)
 }
 
 // exitReason waits for a dead child and says how it ended.

@@ -2,7 +2,10 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +42,9 @@ func childFunc(ctx context.Context, data []byte) ([]filing.Page, string, error) 
 
 func TestMain(m *testing.M) {
 	ServeIfChild(childFunc)
+	if input, ok := os.LookupEnv(envLocalTest); ok {
+		serveLocalTest(input)
+	}
 	os.Exit(m.Run())
 }
 
@@ -105,4 +111,89 @@ func TestChildrenGetAMinimalEnvironment(t *testing.T) {
 			t.Errorf("the child's environment lacks %q:%s", strings.TrimSpace(want), env)
 		}
 	}
+}
+
+// envLocalTest makes the test binary a one-shot command that extracts its value with a
+// Local and prints the outcome (a Local confines its whole process, so the tests run it
+// in one of its own).
+const envLocalTest = "DOCKETWATCH_TEST_LOCAL"
+
+type localOutcome struct {
+	Pages     []filing.Page
+	Err       string
+	Permanent bool
+}
+
+func serveLocalTest(input string) {
+	l := NewLocal(childFunc, Config{Timeout: 500 * time.Millisecond, MaxMemory: 2 << 30, Env: []string{"DOCKETWATCH_ENGINE=go"}})
+	pages, _, err := l.Extract(context.Background(), []byte(input))
+	out := localOutcome{Pages: pages}
+	if err != nil {
+		out.Err, out.Permanent = err.Error(), fault.IsPermanent(err)
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
+	os.Exit(0)
+}
+
+// TestLocal: in-process extraction gives the pool's outcomes for what a process can
+// survive, and for what it cannot (a memory bomb) the process dies, not the machine.
+func TestLocal(t *testing.T) {
+	t.Setenv("DOCKETWATCH_SMTP_PASSWORD", "smtp-secret")
+	tests := []struct {
+		input     string
+		wantText  string
+		wantErr   string
+		permanent bool
+		wantDeath bool
+	}{
+		{input: "hello", wantText: "hello"},
+		{input: "panic", wantErr: "extraction panicked: parser blew up", permanent: true},
+		{input: "loop", wantErr: "extraction took longer than 500ms", permanent: true},
+		{input: "malformed", wantErr: "not a PDF", permanent: true},
+		{input: "flaky", wantErr: os.ErrDeadlineExceeded.Error()},
+		{input: "oom", wantDeath: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.input, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run", "^$")
+			cmd.Env = append(os.Environ(), envLocalTest+"="+tt.input)
+			b, err := cmd.Output()
+			if tt.wantDeath {
+				if err == nil {
+					t.Fatalf("the process survived a memory bomb: %s", b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("running a local extraction: %v", err)
+			}
+			var got localOutcome
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("reading %q: %v", b, err)
+			}
+			if !strings.Contains(got.Err, tt.wantErr) || (tt.wantErr == "") != (got.Err == "") || got.Permanent != tt.permanent {
+				t.Errorf("got error %q (permanent %v); want %q (permanent %v)", got.Err, got.Permanent, tt.wantErr, tt.permanent)
+			}
+			if tt.wantText != "" && (len(got.Pages) != 1 || got.Pages[0].Text != tt.wantText) {
+				t.Errorf("got pages %v; want one with %q", got.Pages, tt.wantText)
+			}
+		})
+	}
+	t.Run("env", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run", "^$")
+		cmd.Env = append(os.Environ(), envLocalTest+"=env")
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"smtp-secret", envLocalTest} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("the confined environment holds %q: %s", bad, b)
+			}
+		}
+		if !strings.Contains(string(b), "DOCKETWATCH_ENGINE=go") || !strings.Contains(string(b), "PATH=") {
+			t.Errorf("the confined environment lacks PATH or the engine: %s", b)
+		}
+	})
 }
