@@ -33,7 +33,6 @@ const (
 	FieldTextExact        = "text_exact"
 	FieldCaseName         = "case_name"
 	FieldCaseNameExact    = "case_name_exact"
-	FieldCaseNameKeyword  = "case"
 	FieldDescription      = "description"
 	FieldDescriptionExact = "description_exact"
 	FieldCourt            = "court"
@@ -66,9 +65,17 @@ const (
 func EntityField(t filing.EntityType) string { return FieldEntityTypePrefix + string(t) }
 
 // Mapping is the index mapping. Keyword fields hold what is matched exactly and counted
-// in facets (the text analyser would tokenise a docket number on ":" and "-"); the text is stored with term vectors so that a hit can name its page and
-// show a snippet. Query-time analysis uses the same analysers, because bleve's match
-// queries analyse with the field's mapping.
+// in facets (the text analyser would tokenise a docket number on ":" and "-"); the text
+// is stored with term vectors so that a hit can name its page and show a snippet, and
+// the "_exact" twins keep them for the positions phrases need. Query-time analysis uses
+// the same analysers, because bleve's match queries analyse with the field's mapping.
+//
+// Each field keeps only what search reads of it, because every stored value, term
+// vector and doc value is built for every document (they were most of the cost of an
+// index build): a field is stored when a hit or a record reads it back (search.go,
+// index.go), has doc values when hits are sorted or facets counted on it, and no
+// keyword, number or date has term vectors (only text is highlighted). bleve's "_all"
+// field is disabled: every field is searched by name.
 func Mapping() mapping.IndexMapping {
 	text := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
@@ -85,54 +92,39 @@ func Mapping() mapping.IndexMapping {
 		f.Analyzer = AnalyzerExact
 		return f
 	}
-	kw := func(name string) *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.IncludeInAll = false
-		f.Store = true
-		f.Name = name
-		return f
-	}
-	stored := func() *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
-		f.Index = false
-		f.Store = true
-		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = false
-		return f
-	}
-	number := func() *mapping.FieldMapping {
-		f := bleve.NewNumericFieldMapping()
-		f.IncludeInAll = false
-		return f
-	}
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(FieldText, text(true), exact(FieldTextExact))
-	doc.AddFieldMappingsAt(FieldCaseName, text(true), exact(FieldCaseNameExact), kw(FieldCaseNameKeyword))
+	doc.AddFieldMappingsAt(FieldCaseName, text(true), exact(FieldCaseNameExact))
 	doc.AddFieldMappingsAt(FieldDescription, text(true), exact(FieldDescriptionExact))
-	for _, name := range []string{FieldCourt, FieldDocket, FieldDocType, FieldExhibitLabel, FieldSource,
-		FieldVersion, FieldYear, FieldFiledSort, FieldDated, FieldEntity} {
-		doc.AddFieldMappingsAt(name, kw(""))
+	for _, f := range []struct {
+		name                string
+		indexed, store, dvs bool
+	}{
+		{FieldCourt, true, true, true},
+		{FieldDocType, true, true, true},
+		{FieldDocket, true, true, false},
+		{FieldExhibitLabel, true, true, false},
+		{FieldSource, true, true, false},
+		{FieldVersion, true, true, false},
+		{FieldYear, true, false, true},
+		{FieldFiledSort, true, false, true},
+		{FieldDated, true, false, true},
+		{FieldEntity, true, false, false},
+	} {
+		doc.AddFieldMappingsAt(f.name, only(bleve.NewKeywordFieldMapping(), f.indexed, f.store, f.dvs))
 	}
 	for _, t := range search.EntityTypes {
-		doc.AddFieldMappingsAt(EntityField(t), kw(""))
+		doc.AddFieldMappingsAt(EntityField(t), only(bleve.NewKeywordFieldMapping(), true, false, true))
 	}
-	doc.AddFieldMappingsAt(FieldEntry, number())
-	doc.AddFieldMappingsAt(FieldPages, number())
-	b := bleve.NewBooleanFieldMapping()
-	b.IncludeInAll = false
-	b.Store = true
-	doc.AddFieldMappingsAt(FieldExhibit, b)
-	for _, name := range []string{FieldFiled, FieldIndexed} {
-		d := bleve.NewDateTimeFieldMapping()
-		d.IncludeInAll = false
-		d.Store = true
-		doc.AddFieldMappingsAt(name, d)
-	}
+	doc.AddFieldMappingsAt(FieldEntry, only(bleve.NewNumericFieldMapping(), true, true, false))
+	doc.AddFieldMappingsAt(FieldPages, only(bleve.NewNumericFieldMapping(), true, true, false))
+	doc.AddFieldMappingsAt(FieldExhibit, only(bleve.NewBooleanFieldMapping(), true, true, false))
+	doc.AddFieldMappingsAt(FieldFiled, only(bleve.NewDateTimeFieldMapping(), true, true, false))
+	doc.AddFieldMappingsAt(FieldIndexed, only(bleve.NewDateTimeFieldMapping(), true, true, false))
 	for _, name := range []string{FieldPageStarts, FieldPagesJSON, FieldDocumentJSON, FieldEntitiesJSON} {
-		doc.AddFieldMappingsAt(name, stored())
+		doc.AddFieldMappingsAt(name, only(bleve.NewTextFieldMapping(), false, true, false))
 	}
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 
 	m := bleve.NewIndexMapping()
 	err := m.AddCustomAnalyzer(AnalyzerExact, map[string]any{
@@ -150,6 +142,17 @@ func Mapping() mapping.IndexMapping {
 	m.IndexDynamic = false
 	m.DocValuesDynamic = false
 	return m
+}
+
+// only is f indexed (searchable) or not, stored or not, with doc values or not, and with
+// neither term vectors nor a place in "_all".
+func only(f *mapping.FieldMapping, indexed, store, docValues bool) *mapping.FieldMapping {
+	f.Index, f.Store, f.DocValues = indexed, store, docValues
+	f.IncludeTermVectors, f.IncludeInAll = false, false
+	if f.Type == "text" {
+		f.Analyzer = keyword.Name
+	}
+	return f
 }
 
 // DocType is the doc_type of a document: its filing.Type, which the extractor reads
