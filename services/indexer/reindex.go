@@ -52,8 +52,8 @@ type ReindexOptions struct {
 	// MaxDocs and MaxBytes cut the build's batches: 1,000 documents or 4 MB of TEXTS
 	// data. Bigger than the live writer's, because nobody waits for one document, but
 	// bounded: a batch weighs about 50 times its text once analysed, and the heap grows
-	// to twice that before a collection. 2,000 documents or 16 MB built up to twice as
-	// fast on a loaded machine, but peaked at 1.1–1.3 GB of RSS re-indexing 5,000
+	// to twice that before a collection. 2,000 documents or 16 MB built 1.3–1.9× faster
+	// on a loaded machine (with the same CPU time), but peaked at 1.1–1.3 GB of RSS re-indexing 5,000
 	// documents, against 0.6–0.7 GB (scripts/bench memory).
 	MaxDocs  int
 	MaxBytes int
