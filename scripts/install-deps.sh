@@ -3,10 +3,11 @@
 # poppler-utils (pdftotext, pdftoppm, pdfinfo: the fallback text engine and page
 # rendering for OCR) and tesseract-ocr (OCR of scanned pages); with "test", also what the
 # tests use: Chromium for the browser tests of the web UI, groff, Ghostscript and
-# LibreOffice to produce PDFs the way filings are produced. Needs root or sudo on
+# LibreOffice to produce PDFs the way filings are produced; with "bench", also what the
+# benchmarks compare against (sqlite3's FTS5 for the index build). Needs root or sudo on
 # Debian/Ubuntu; elsewhere it says what to install and carries on (docketwatch then
 # extracts born-digital text only, and says so for scanned pages).
-#   scripts/install-deps.sh [test]
+#   scripts/install-deps.sh [test|bench]
 set -euo pipefail
 
 need=()
@@ -18,6 +19,9 @@ if [ "${1:-}" = test ]; then
 	command -v gropdf >/dev/null || need+=(groff)
 	command -v ps2pdf >/dev/null || need+=(ghostscript)
 	command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
+fi
+if [ "${1:-}" = bench ]; then
+	command -v sqlite3 >/dev/null || need+=(sqlite3)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -175,6 +176,17 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 				direct[bq.kind] = append(direct[bq.kind], d)
 				viaAPI[bq.kind] = append(viaAPI[bq.kind], a)
 			}
+			if bq.kind == "phrase" {
+				// The reference: the same request with bleve's own phrase searcher.
+				req.Query = blevePhrases(req.Query)
+				t0 := time.Now()
+				if _, err := x.alias.SearchInContext(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+				if record {
+					direct[blevePhraseKind] = append(direct[blevePhraseKind], time.Since(t0))
+				}
+			}
 		}
 	}
 	run(false) // warm caches and connections
@@ -186,6 +198,47 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 		b.Logf("%-22s %6d %10s %10s %10s %10s %8.2f", kind, len(direct[kind]), round(dp50), round(dp99), round(ap50), round(ap99), float64(ap99)/float64(dp99))
 		b.ReportMetric(float64(ap99)/float64(dp99), kind+"-api/bleve-p99")
 	}
+	dp50, dp99 := percentiles(direct[blevePhraseKind])
+	b.Logf("%-22s %6d %10s %10s", blevePhraseKind, len(direct[blevePhraseKind]), round(dp50), round(dp99))
+}
+
+// blevePhraseKind is the phrase queries run with bleve's phrase searcher.
+const blevePhraseKind = "phrase (bleve's plan)"
+
+// blevePhrases is q with bleve's MatchPhraseQuery in place of each schema.PhraseQuery.
+func blevePhrases(q query.Query) query.Query {
+	each := func(qs []query.Query) []query.Query {
+		out := make([]query.Query, len(qs))
+		for i, q := range qs {
+			out[i] = blevePhrases(q)
+		}
+		return out
+	}
+	switch q := q.(type) {
+	case *schema.PhraseQuery:
+		return q.MatchPhraseQuery
+	case *query.DisjunctionQuery:
+		c := *q
+		c.Disjuncts = each(q.Disjuncts)
+		return &c
+	case *query.ConjunctionQuery:
+		c := *q
+		c.Conjuncts = each(q.Conjuncts)
+		return &c
+	case *query.BooleanQuery:
+		c := *q
+		if q.Must != nil {
+			c.Must = blevePhrases(q.Must)
+		}
+		if q.Should != nil {
+			c.Should = blevePhrases(q.Should)
+		}
+		if q.MustNot != nil {
+			c.MustNot = blevePhrases(q.MustNot)
+		}
+		return &c
+	}
+	return q
 }
 
 func apiSearch(b *testing.B, client *http.Client, base string, q search.Query) {

@@ -39,6 +39,10 @@ type builder struct {
 	closed   bool
 }
 
+// maxUnpersisted bounds the flushes a builder has sent that are not on disk yet: enough
+// for the next batch to be analysed while the last ones are written.
+const maxUnpersisted = 2
+
 func newBuilder(idx bleve.Index, opt ReindexOptions) *builder {
 	b := &builder{idx: idx, opt: opt, parts: min(2, runtime.GOMAXPROCS(0))}
 	b.track.cond = sync.NewCond(&b.track.mu)
@@ -117,6 +121,13 @@ func (b *builder) flush(ctx context.Context) error {
 	if len(full) == 0 {
 		b.track.looked(seq)
 		return nil
+	}
+	// Batches return once searchable, before they are on disk; until then each is a
+	// segment in memory, and scorch merges those in memory before it writes them. Faster
+	// analysis than disk would pile them up without bound (issue 21: the heap peaked
+	// near 1 GB re-indexing 3,000 documents): a flush waits for all but the last few.
+	if err := b.track.waitBelow(maxUnpersisted); err != nil {
+		return err
 	}
 	n := b.track.sent(seq, len(full))
 	errs := make([]error, len(full))
@@ -237,6 +248,17 @@ func (t *tracker) durable() uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.done
+}
+
+// waitBelow blocks until fewer than n flushes are on their way to the disk, or one
+// failed.
+func (t *tracker) waitBelow(n int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.inflight) >= n && t.err == nil {
+		t.cond.Wait()
+	}
+	return t.err
 }
 
 // wait blocks until every batch sent is on disk, or one failed.

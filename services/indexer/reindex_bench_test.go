@@ -2,6 +2,13 @@ package indexer
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,3 +74,107 @@ func BenchmarkReindex(b *testing.B) {
 		v.close()
 	}
 }
+
+// reindexMemDocsEnv sizes BenchmarkReindexMemory (default 20,000 documents);
+// reindexMemProfilesEnv names a directory for its heap profiles (none when unset).
+const (
+	reindexMemDocsEnv     = "DOCKETWATCH_BENCH_REINDEX_MEM_DOCS"
+	reindexMemProfilesEnv = "DOCKETWATCH_BENCH_HEAP_PROFILES"
+)
+
+// BenchmarkReindexMemory indexes generated documents (real docket entries and real
+// filing text, see generateTexts) through the live writer, then re-indexes them three
+// times, and reports this process's resident memory (the embedded NATS server's
+// included, as in `docketwatch run`) and live heap after the first build, as the
+// reference, and after each re-index; the target is at most 1.2× the reference after
+// the third. Each figure is read after a collection, once the process has been idle for
+// a moment, as a monitoring tool would see it between jobs. With
+// DOCKETWATCH_BENCH_HEAP_PROFILES set, it writes a heap profile at each point there.
+func BenchmarkReindexMemory(b *testing.B) {
+	n := envInt(b, reindexMemDocsEnv, 20000)
+	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+	for range b.N {
+		v := newEnv(b)
+		v.publish(texts)
+		resetPeakResident(b)
+		v.open(ReindexOptions{})
+		v.waitCount(uint64(n), 30*time.Minute)
+		waitAcked(b, v.js, uint64(n))
+		peak := procStatus(b, "VmHWM")
+		ref := memoryNow(b, "build")
+		b.Logf("%d documents: build peak RSS %s; after it RSS %s, heap %s", n, mib(peak), mib(ref.rss), mib(ref.heap))
+		var last memory
+		for i := range 3 {
+			resetPeakResident(b)
+			j, err := v.store.Create(context.Background(), ReindexKind, job.Selection{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if j = v.waitJob(j.ID, 30*time.Minute, finished); j.State != job.Done {
+				b.Fatalf("job %s: %s", j.State, j.Message)
+			}
+			peak := procStatus(b, "VmHWM")
+			last = memoryNow(b, fmt.Sprintf("reindex%d", i+1))
+			b.Logf("re-index %d: peak RSS %s; after it RSS %s (%.2f× the build's), heap %s", i+1, mib(peak), mib(last.rss), float64(last.rss)/float64(ref.rss), mib(last.heap))
+		}
+		b.ReportMetric(float64(last.rss)/float64(ref.rss), "rss-reindex3/build")
+		v.close()
+	}
+}
+
+// memory is the process's resident set and live heap, in bytes.
+type memory struct{ rss, heap uint64 }
+
+// memoryNow reads the process's memory after a collection and a moment's idleness (the
+// runtime returns freed pages to the system in the background), writing a heap profile
+// named name when DOCKETWATCH_BENCH_HEAP_PROFILES is set.
+func memoryNow(tb testing.TB, name string) memory {
+	tb.Helper()
+	runtime.GC()
+	time.Sleep(2 * time.Second) // idleness is what is measured, not a wait for an event
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if dir := os.Getenv(reindexMemProfilesEnv); dir != "" {
+		f, err := os.Create(filepath.Join(dir, name+".heap"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return memory{rss: procStatus(tb, "VmRSS"), heap: ms.HeapInuse}
+}
+
+// resetPeakResident makes the peak resident set (VmHWM) start again from the current one.
+func resetPeakResident(tb testing.TB) {
+	tb.Helper()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		tb.Skipf("resetting the peak resident memory: %v", err)
+	}
+}
+
+// procStatus is a size in /proc/self/status (VmRSS: the resident set; VmHWM: its peak),
+// in bytes.
+func procStatus(tb testing.TB, field string) uint64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Skipf("resident memory is read from /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				tb.Fatalf("reading %s %q: %v", field, v, err)
+			}
+			return kb << 10
+		}
+	}
+	tb.Fatalf("no %s in /proc/self/status", field)
+	return 0
+}
+
+func mib(n uint64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }

@@ -136,6 +136,8 @@ func required(q query.Query, m mapping.IndexMapping) (cnf [][]Term, ok bool) {
 			return cnf, true
 		}
 		return [][]Term{terms}, true
+	case *schema.PhraseQuery:
+		return required(q.MatchPhraseQuery, m)
 	case *query.MatchPhraseQuery:
 		if q.Fuzziness != 0 {
 			return nil, false

@@ -790,11 +790,11 @@ func (p *parser) textTerm(field, v string, boost float64) query.Query {
 // analyser is named, not looked up: bleve resolves a field's analyser by property path,
 // and the twin shares its property with the stemmed field, so a lookup would analyse
 // the phrase with the stemmer and never match the twin's unstemmed words.
-func exactPhrase(field, s string) *query.MatchPhraseQuery {
+func exactPhrase(field, s string) *PhraseQuery {
 	q := bleve.NewMatchPhraseQuery(s)
 	q.SetField(field + ExactSuffix)
 	q.Analyzer = AnalyzerExact
-	return q
+	return &PhraseQuery{q}
 }
 
 // onFields applies a term-level query (wildcard, regexp, fuzzy) to a field: the unstemmed
