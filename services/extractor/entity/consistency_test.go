@@ -37,6 +37,18 @@ func TestSpanRules(t *testing.T) {
 			[]string{"Brask Wendel LLP", "One Harbor Plaza"}},
 		{"a name wrapped in prose", "The record shows that the Lakeshore Department of Agriculture and Rural\nAffairs announced new rules for small farms today.",
 			ner.Span{Type: "ORG", Start: 5, End: 12}, lines, []string{"Lakeshore Department of Agriculture and Rural\nAffairs"}},
+		{"a name ends at a sentence end", "Counsel wrote about the Orvane Portal. Kestrel Daybridge LLC answered.",
+			ner.Span{Type: "ORG", Start: 4, End: 10}, lines, []string{"Orvane Portal", "Kestrel Daybridge LLC"}},
+		{"an abbreviation's or an initial's dot ends no name", "a trust of Tessaly Fabric Co. Pension Fund, by P. Quillon Ardmore",
+			ner.Span{Type: "ORG", Start: 3, End: 8}, lines, []string{"Tessaly Fabric Co. Pension Fund"}},
+		{"a legal form on the caption's next line", "MARLOWE TIDE FREIGHT LINES, ]\nINC., ]\nDefendant. ]\n",
+			ner.Span{Type: "ORG", Start: 0, End: 7}, lines, []string{"MARLOWE TIDE FREIGHT LINES, ]\nINC."}},
+		{"a caption's column rule ends a line's name", "ARDEN VALE MILLS, ]\nTHORNBURY CARTAGE, ]\n",
+			ner.Span{Type: "ORG", Start: 0, End: 7}, lines, []string{"ARDEN VALE MILLS", "THORNBURY CARTAGE"}},
+		{"a column rule inside a line", "HOLLIS GRANGE ] Appeal from the Court\n",
+			ner.Span{Type: "ORG", Start: 0, End: 4}, lines, []string{"HOLLIS GRANGE", "Appeal"}},
+		{"a closing bracket the name opened stays", "sued Pellmoor Trading (Canada) and others",
+			ner.Span{Type: "ORG", Start: 1, End: 6}, lines, []string{"Pellmoor Trading (Canada)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := spanTexts(tc.text, tc.sp, tc.f)

@@ -102,9 +102,10 @@ func (d *docState) knownType(surface string) (filing.EntityType, bool) {
 }
 
 // learn records a typed name so that its later bare mentions are found too. A person's
-// surname is learnt with it ("Reed Hastings" → "Hastings").
+// surname is learnt with it ("Reed Hastings" → "Hastings"). A caption's column rule
+// inside the name is no part of it.
 func (d *docState) learn(t filing.EntityType, surface string) {
-	surface = normSpace(surface)
+	surface = normSpace(dropColumnRules(surface))
 	had, ok := d.learnt[surface]
 	if ok && had == t && t != filing.Person {
 		// Learnt already: only a person's surname has to point at the latest full name.
@@ -216,6 +217,23 @@ func collapseSpace(s string) string {
 		for k < len(s) && isBlank(s[k]) {
 			k++
 		}
+	}
+	return string(b)
+}
+
+// dropColumnRules removes from a name the column rules of a caption that it runs
+// across ("ACME WIDGETS, ]\nINC." is "ACME WIDGETS,\nINC."): a "]" or "|" with blanks
+// on both sides.
+func dropColumnRules(s string) string {
+	if !strings.ContainsAny(s, "]|") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if (s[i] == ']' || s[i] == '|') && i > 0 && isBlank(s[i-1]) && (i+1 == len(s) || isBlank(s[i+1])) {
+			continue
+		}
+		b = append(b, s[i])
 	}
 	return string(b)
 }
@@ -339,7 +357,7 @@ func (d *docState) merge(pages []filing.Page, perPage [][]span) []filing.Entity 
 		text := pages[pi].Text
 		for _, s := range ss {
 			surface := text[s.start:s.end]
-			name := collapseSpace(surface)
+			name := collapseSpace(dropColumnRules(surface))
 			canon := d.canonical(s, name)
 			k := key{s.typ, d.canonKey(s.typ, canon)}
 			i, ok := idx[k]

@@ -281,3 +281,43 @@ func TestConcurrentRecognize(t *testing.T) {
 		t.Errorf("%s: got a different number of mentions concurrently; want the serial result", id)
 	}
 }
+
+// A name ends where its sentence ends and runs over a caption's column rule to its
+// legal form on the next line; the canonical name holds no column rule.
+func TestNameBoundaries(t *testing.T) {
+	t.Run("sentence end", func(t *testing.T) {
+		text := "Note from Maren Oakes about the Orvane Portal. Kestrel Holdings LLC replied."
+		ents := recognize(t, Options{Aliases: map[string][]string{"Kestrel Group": {"Kestrel Holdings"}}}, text)
+		if find(ents, filing.Organization, "Kestrel Group") == nil {
+			t.Errorf("got %s; want the organisation Kestrel Group (its alias, after the sentence end)", entityList(ents))
+		}
+		for _, e := range ents {
+			for _, m := range e.Mentions {
+				if strings.Contains(m.Text, "Portal. ") {
+					t.Errorf("got %s %q across a sentence end", e.Type, m.Text)
+				}
+			}
+		}
+	})
+	t.Run("caption column rule", func(t *testing.T) {
+		text := "PERRIN LODE MINING, ] Appeal from the United\nINC., ] States District Court\nPlaintiff-Appellee, ]\n]\nv. ] No. 2:19-cv-00412\n]\n" +
+			"MARLOWE TIDE FREIGHT LINES, ]\nINC., ]\nDefendant-Appellant. ]\n"
+		ents := recognize(t, Options{}, text)
+		if find(ents, filing.Organization, "MARLOWE TIDE FREIGHT LINES, INC.") == nil {
+			t.Errorf("got %s; want the organisation MARLOWE TIDE FREIGHT LINES, INC.", entityList(ents))
+		}
+		for _, e := range ents {
+			if strings.ContainsAny(e.Canonical, "]") || e.Type == filing.Organization && e.Canonical == "INC." {
+				t.Errorf("got %s %q", e.Type, e.Canonical)
+			}
+		}
+	})
+}
+
+func entityList(ents []filing.Entity) string {
+	var b strings.Builder
+	for _, e := range ents {
+		b.WriteString(string(e.Type) + ":" + e.Canonical + "; ")
+	}
+	return b.String()
+}

@@ -201,30 +201,93 @@ func (d *docState) typeOf(surface string, tagged filing.EntityType, last string)
 // address block, where a name does not run on to the next line.
 const shortLine = 55
 
-// splitLines appends to out the tagged names, each split at the end of a short line:
-// in an address block or a caption every line is its own item ("Riker Danzig
-// LLP\nOne Speedwell Avenue"); in running text a name wraps.
+// splitLines appends to out the tagged names, each split where a name cannot go on:
+//   - at the end of a short line: in an address block or a caption every line is its
+//     own item ("Riker Danzig LLP\nOne Speedwell Avenue"), unless the next line holds
+//     only the name's legal form ("ACME WIDGETS,\nINC."); in running text a name wraps;
+//   - at a sentence end, a "." (or "!", "?") standing alone before a capitalised word:
+//     the tokenizer keeps the dot of an abbreviation ("Inc.", "Co.") or an initial
+//     with its word, so a dot alone ends a sentence ("… the Zeta API. Acme Corp
+//     replied." is two names);
+//   - at a caption's column rule ("]", "|") with words after it on its line.
+//
+// Signs at either end of a part ("ACME WIDGETS, ]") are no part of the name.
 func splitLines(out []ner.Span, text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
 	for _, sp := range spans {
 		a := sp.Start
 		for k := sp.Start + 1; k < sp.End; k++ {
-			if toks[k].Line == toks[k-1].Line {
-				continue
-			}
-			ls := strings.LastIndexByte(text[:toks[k-1].Start], '\n') + 1
-			le := toks[k].Start
-			if nl := strings.IndexByte(text[toks[k-1].End:], '\n'); nl >= 0 {
-				le = toks[k-1].End + nl
-			}
-			if le-ls < shortLine {
-				out = append(out, ner.Span{Type: sp.Type, Start: a, End: k})
+			switch {
+			case toks[k].Line != toks[k-1].Line:
+				if shortLineAt(text, toks, k) && !suffixLine(text, toks, k, sp.End) {
+					out = appendTrimmed(out, text, toks, ner.Span{Type: sp.Type, Start: a, End: k})
+					a = k
+				}
+			case sentenceEnd(word(k-1)) && isCap(word(k)) && !isCorpSuffix(word(k)),
+				columnRule(word(k - 1)):
+				out = appendTrimmed(out, text, toks, ner.Span{Type: sp.Type, Start: a, End: k - 1})
 				a = k
 			}
 		}
-		out = append(out, ner.Span{Type: sp.Type, Start: a, End: sp.End})
+		out = appendTrimmed(out, text, toks, ner.Span{Type: sp.Type, Start: a, End: sp.End})
 	}
 	return out
 }
+
+// shortLineAt says whether the line that token k-1 ends, before k's line, is short.
+func shortLineAt(text string, toks []ner.Token, k int) bool {
+	ls := strings.LastIndexByte(text[:toks[k-1].Start], '\n') + 1
+	le := toks[k].Start
+	if nl := strings.IndexByte(text[toks[k-1].End:], '\n'); nl >= 0 {
+		le = toks[k-1].End + nl
+	}
+	return le-ls < shortLine
+}
+
+// suffixLine says whether the words of a name from k, on k's line and before end, are a
+// legal form and signs only ("INC.,").
+func suffixLine(text string, toks []ner.Token, k, end int) bool {
+	if !isCorpSuffix(text[toks[k].Start:toks[k].End]) {
+		return false
+	}
+	for j := k + 1; j < end && toks[j].Line == toks[k].Line; j++ {
+		if isWordToken(text[toks[j].Start:toks[j].End]) {
+			return false
+		}
+	}
+	return true
+}
+
+// appendTrimmed appends sp to out without the signs at its ends, unless nothing is left.
+// A closing bracket or quote whose opening one the name holds stays ("Acme (USA)").
+func appendTrimmed(out []ner.Span, text string, toks []ner.Token, sp ner.Span) []ner.Span {
+	for sp.Start < sp.End && !isWordToken(text[toks[sp.Start].Start:toks[sp.Start].End]) {
+		sp.Start++
+	}
+	for sp.End > sp.Start {
+		w := text[toks[sp.End-1].Start:toks[sp.End-1].End]
+		if isWordToken(w) || w == ")" && strings.Contains(text[toks[sp.Start].Start:toks[sp.End-1].Start], "(") ||
+			w == "”" && strings.Contains(text[toks[sp.Start].Start:toks[sp.End-1].Start], "“") {
+			break
+		}
+		sp.End--
+	}
+	if sp.End > sp.Start {
+		out = append(out, sp)
+	}
+	return out
+}
+
+// isWordToken says whether a token holds a letter or a digit (or is "&", which joins
+// the words of a name: "Smith & Wesson").
+func isWordToken(w string) bool {
+	return w == "&" || strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+func sentenceEnd(w string) bool { return w == "." || w == "!" || w == "?" }
+
+// columnRule says whether a token is a sign that draws a caption's column ("]", "|").
+func columnRule(w string) bool { return w == "]" || w == "|" }
 
 // onlyRoles says whether words are all roles or words of procedure ("Employer", "ET
 // AL."), or in capitals all generic words ("OFFICE OF THE CLERK", a heading): no name,
