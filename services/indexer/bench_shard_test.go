@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +42,7 @@ func BenchmarkShards(b *testing.B) {
 	if testing.Short() {
 		b.Skip("indexes 20,000 documents twice")
 	}
-	n := benchDocs(b, shardDocsEnv, 20000)
+	n := envInt(b, shardDocsEnv, 20000)
 	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
 
 	// One index holding everything, and two shards splitting the same documents by the
@@ -266,19 +265,4 @@ func benchLoadAvg() string {
 	var l1, l5, l15 string
 	fmt.Sscan(string(b), &l1, &l5, &l15)
 	return l1 + " " + l5 + " " + l15
-}
-
-// benchDocs is how many documents a benchmark generates: the number in the environment
-// variable env, or def.
-func benchDocs(b *testing.B, env string, def int) int {
-	b.Helper()
-	s := os.Getenv(env)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a number of documents", env, s)
-	}
-	return n
 }

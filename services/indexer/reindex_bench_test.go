@@ -27,7 +27,7 @@ const reindexDocsEnv = "DOCKETWATCH_BENCH_REINDEX_DOCS"
 // the job's creation until the new index is swapped in and the old one removed). It
 // reports both rates and their ratio; the target is a re-index at least 3× the ingest.
 func BenchmarkReindex(b *testing.B) {
-	n := benchDocs(b, reindexDocsEnv, 5000)
+	n := envInt(b, reindexDocsEnv, 5000)
 	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
 	for range b.N {
 		// For reference, the live writer as it was before re-indexing came: each batch
