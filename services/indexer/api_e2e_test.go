@@ -104,7 +104,7 @@ func ptr(i int) *int { return &i }
 func TestAPIExport(t *testing.T) {
 	x := openTemp(t)
 	const n = 2300
-	indexTexts(t, x, generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt")))
+	indexTexts(t, x, corpusTexts(t, n))
 	srv := apiStack(t, x, nil)
 	for _, sort := range []string{"relevance", "newest"} {
 		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 (water OR court)"}, "sort": {sort}}.Encode())

@@ -40,18 +40,13 @@ const benchDocsEnv = "DOCKETWATCH_BENCH_DOCS"
 // Index.Search) and directly against bleve with the same request. It reports ratios,
 // never asserts times.
 func BenchmarkSearchStack(b *testing.B) {
-	n, _ := strconv.Atoi(os.Getenv(benchDocsEnv))
-	if n <= 0 {
+	if os.Getenv(benchDocsEnv) == "" {
 		b.Skipf("set %s to the number of documents (scripts/bench-search uses 100000)", benchDocsEnv)
 	}
+	texts := benchTexts(b, benchDocsEnv, 0)
+	n := len(texts)
 	for range b.N {
-		texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
-		var bytes int
-		for _, t := range texts {
-			for _, p := range t.Pages {
-				bytes += len(p.Text)
-			}
-		}
+		bytes := textBytes(texts)
 		b.Logf("%d documents, %.1f MB of text (%.0f bytes each), GOMAXPROCS %d", n, float64(bytes)/1e6, float64(bytes)/float64(n), runtime.GOMAXPROCS(0))
 		cfg := Config{}.withDefaults()
 
