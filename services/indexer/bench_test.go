@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -26,7 +24,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 )
 
 // benchDocsEnv sizes BenchmarkSearchStack; unset, the benchmark is skipped so that CI's
@@ -52,13 +50,13 @@ func BenchmarkSearchStack(b *testing.B) {
 
 		rawRate := rawIndexing(b, texts, cfg)
 		b.Logf("raw bleve batches:  %8.0f docs/s", rawRate)
-		x, e, pipeRate := pipelineIndexing(b, texts, cfg)
+		x, pipeRate := pipelineIndexing(b, texts, cfg)
 		b.Logf("indexing pipeline:  %8.0f docs/s (%.2f× raw bleve; target ≥ 0.8×)", pipeRate, pipeRate/rawRate)
 		b.ReportMetric(rawRate, "raw-docs/s")
 		b.ReportMetric(pipeRate, "pipeline-docs/s")
 		b.ReportMetric(pipeRate/rawRate, "pipeline/raw")
 
-		queryLatency(b, x, e, texts)
+		queryLatency(b, x, texts)
 	}
 }
 
@@ -97,7 +95,7 @@ func rawIndexing(b *testing.B, texts []filing.Text, cfg Config) float64 {
 
 // pipelineIndexing publishes texts to TEXTS (not timed), then times the Service from
 // start until every document is searchable.
-func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *bus.Embedded, float64) {
+func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, float64) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
@@ -135,7 +133,7 @@ func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *b
 	elapsed := time.Since(start)
 	cancel()
 	<-done
-	return x, e, float64(len(texts)) / elapsed.Seconds()
+	return x, float64(len(texts)) / elapsed.Seconds()
 }
 
 // benchQuery is one query of a kind, as the API takes it and as a search.Query.
@@ -144,10 +142,8 @@ type benchQuery struct {
 	q    search.Query
 }
 
-func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) {
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(b, e, x, runtime.NumCPU()*2)}))
-	defer srv.Close()
-	client := srv.Client()
+func queryLatency(b *testing.B, x *Index, texts []filing.Text) {
+	srv := apiStack(b, x, nil)
 
 	queries := benchQueries(b, texts)
 	direct := map[string][]time.Duration{}
@@ -165,7 +161,7 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 			}
 			d := time.Since(t0)
 			t1 := time.Now()
-			apiSearch(b, client, srv.URL, bq.q)
+			apiSearch(b, srv.URL, bq.q)
 			a := time.Since(t1)
 			if record {
 				direct[bq.kind] = append(direct[bq.kind], d)
@@ -236,7 +232,7 @@ func blevePhrases(q query.Query) query.Query {
 	return q
 }
 
-func apiSearch(b *testing.B, client *http.Client, base string, q search.Query) {
+func apiSearch(b *testing.B, base string, q search.Query) {
 	v := url.Values{"q": {q.Q}, "limit": {strconv.Itoa(q.Limit)}}
 	if len(q.Court) > 0 {
 		v.Set("court", strings.Join(q.Court, ","))
@@ -253,14 +249,8 @@ func apiSearch(b *testing.B, client *http.Client, base string, q search.Query) {
 	if q.NoHighlight {
 		v.Set("highlight", "false")
 	}
-	resp, err := client.Get(base + "/api/v1/search?" + v.Encode())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		b.Fatalf("%s: %d %s", v.Encode(), resp.StatusCode, body)
+	if r := webtest.Get(b, base+"/api/v1/search?"+v.Encode()); r.Status != http.StatusOK {
+		b.Fatalf("%s: %d %s", v.Encode(), r.Status, r.Body)
 	}
 }
 
