@@ -2,7 +2,6 @@ package bus_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,14 +10,12 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -47,9 +44,9 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the message never reached the handler")
 	}
-	cons := waitSpan(t, rec, "extractor")
-	pub := waitSpan(t, rec, "publish filings")
-	onward := waitSpan(t, rec, "publish texts")
+	cons := tracingtest.Wait(t, rec, "extractor")
+	pub := tracingtest.Wait(t, rec, "publish filings")
+	onward := tracingtest.Wait(t, rec, "publish texts")
 
 	traceID := root.SpanContext().TraceID()
 	for _, s := range []sdktrace.ReadOnlySpan{pub, cons, onward} {
@@ -72,7 +69,7 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	if onward.Parent().SpanID() != cons.SpanContext().SpanID() {
 		t.Errorf("onward publish's parent = %s; want the consumer span %s", onward.Parent().SpanID(), cons.SpanContext().SpanID())
 	}
-	if !hasAttr(cons, "docketwatch.outcome", "ack") || !hasAttr(cons, "docketwatch.doc_id", "x:1") {
+	if !tracingtest.HasAttr(cons, "docketwatch.outcome", "ack") || !tracingtest.HasAttr(cons, "docketwatch.doc_id", "x:1") {
 		t.Errorf("consumer span attributes = %v; want outcome ack and doc_id x:1", cons.Attributes())
 	}
 }
@@ -106,8 +103,8 @@ func TestParkedMessageCarriesTrace(t *testing.T) {
 		if !strings.HasPrefix(tp, "00-"+root.SpanContext().TraceID().String()+"-") {
 			t.Fatalf("parked message's traceparent = %q; want trace %s", tp, root.SpanContext().TraceID())
 		}
-		cons := waitSpan(t, rec, "extractor")
-		if !hasAttr(cons, "docketwatch.outcome", "parked") || cons.Status().Description != "not a PDF" {
+		cons := tracingtest.Wait(t, rec, "extractor")
+		if !tracingtest.HasAttr(cons, "docketwatch.outcome", "parked") || cons.Status().Description != "not a PDF" {
 			t.Errorf("consumer span: attributes %v, status %+v; want outcome parked and the cause", cons.Attributes(), cons.Status())
 		}
 
@@ -200,36 +197,4 @@ func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// waitSpan waits for the span named name to end (consumer spans end after the
-// acknowledgement, a moment after the handler returns).
-func waitSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
-	t.Helper()
-	var s []sdktrace.ReadOnlySpan
-	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("a span named %q ended", name), func() (bool, string) {
-		s = tracingtest.Find(rec, name)
-		return len(s) > 0, fmt.Sprint(names(rec))
-	})
-	if len(s) > 1 {
-		t.Errorf("%d spans named %q; want 1", len(s), name)
-	}
-	return s[0]
-}
-
-func names(rec *tracetest.SpanRecorder) []string {
-	var out []string
-	for _, s := range rec.Ended() {
-		out = append(out, s.Name())
-	}
-	return out
-}
-
-func hasAttr(s sdktrace.ReadOnlySpan, key, value string) bool {
-	for _, kv := range s.Attributes() {
-		if string(kv.Key) == key && kv.Value.Emit() == value {
-			return true
-		}
-	}
-	return false
 }

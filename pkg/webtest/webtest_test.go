@@ -11,13 +11,23 @@ import (
 // TestGetReadsAnyAnswer: an error status is an answer like any other, read whole with
 // its headers; only a missing answer fails the test.
 func TestGetReadsAnyAnswer(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Path", r.URL.Path)
-		http.Error(w, "no such thing", http.StatusNotFound)
-	}))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /found", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/csv")
+		w.Write([]byte("a,b\n1,2\n"))
+	})
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	r := webtest.Get(t, srv.URL+"/missing")
-	if r.Status != http.StatusNotFound || r.Header.Get("X-Path") != "/missing" || string(r.Body) != "no such thing\n" {
-		t.Errorf("got %d %v %q; want 404 with X-Path /missing and the message", r.Status, r.Header, r.Body)
+	for _, tt := range []struct {
+		path, wantType, wantBody string
+		wantStatus               int
+	}{
+		{"/found", "text/csv", "a,b\n1,2\n", http.StatusOK},
+		{"/missing", "text/plain; charset=utf-8", "404 page not found\n", http.StatusNotFound},
+	} {
+		r := webtest.Get(t, srv.URL+tt.path)
+		if r.Status != tt.wantStatus || r.Header.Get("Content-Type") != tt.wantType || string(r.Body) != tt.wantBody {
+			t.Errorf("GET %s: got %d %q %q; want %d %q %q", tt.path, r.Status, r.Header.Get("Content-Type"), r.Body, tt.wantStatus, tt.wantType, tt.wantBody)
+		}
 	}
 }
