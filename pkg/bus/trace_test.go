@@ -12,6 +12,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/nats-io/nats.go"
@@ -234,27 +235,9 @@ func fetchOne(t *testing.T, c bus.Consumer, js jetstream.JetStream) jetstream.Ms
 	return got[0]
 }
 
-// deadHeaders waits for the first message in DEAD and returns its headers.
+// deadHeaders waits for a message in DEAD and returns the first one's headers.
 func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		str, err := js.Stream(ctx, bus.Dead)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if str.CachedInfo().State.Msgs > 0 {
-			raw, err := str.GetMsg(ctx, str.CachedInfo().State.FirstSeq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return raw.Header
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("nothing was parked in DEAD")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	poll.Until(t, 10*time.Second, "a message parked in DEAD", func() bool { return bustest.Count(t, js, bus.Dead) > 0 })
+	return bustest.Messages(t, js, bus.Dead)[0].Headers()
 }
