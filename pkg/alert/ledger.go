@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -77,53 +78,24 @@ type DayCount struct {
 // Claim and before the alert is published leaves a slot taken by nothing, so a day may
 // roll one alert more than needed into the digest; it never loses one.
 func (l *Ledger) Claim(ctx context.Context, ruleID, day string, cap int) (overflow bool, err error) {
-	err = l.updateDay(ctx, ruleID, day, func(c *DayCount) {
+	err = bus.UpdateJSON(ctx, l.kv, dayKey(ruleID, day), func(c *DayCount) error {
 		overflow = c.Sent >= cap
 		if overflow {
 			c.Overflow++
 		} else {
 			c.Sent++
 		}
+		return nil
 	})
 	return overflow, err
 }
 
 // MarkDigested records that the day's digest is published.
 func (l *Ledger) MarkDigested(ctx context.Context, ruleID, day string) error {
-	return l.updateDay(ctx, ruleID, day, func(c *DayCount) { c.Digested = true })
-}
-
-func (l *Ledger) updateDay(ctx context.Context, ruleID, day string, edit func(*DayCount)) error {
-	key := dayKey(ruleID, day)
-	for attempt := 0; attempt < 50; attempt++ {
-		var c DayCount
-		var rev uint64
-		e, err := l.kv.Get(ctx, key)
-		switch {
-		case err == nil:
-			if err := json.Unmarshal(e.Value(), &c); err != nil {
-				return fmt.Errorf("decoding %s: %w", key, err)
-			}
-			rev = e.Revision()
-		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		default:
-			return fmt.Errorf("reading %s: %w", key, err)
-		}
-		edit(&c)
-		data, _ := json.Marshal(c)
-		if rev == 0 {
-			_, err = l.kv.Create(ctx, key, data)
-		} else {
-			_, err = l.kv.Update(ctx, key, data, rev)
-		}
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return fmt.Errorf("writing %s: %w", key, err)
-		}
-	}
-	return fmt.Errorf("writing %s: too many concurrent updates", key)
+	return bus.UpdateJSON(ctx, l.kv, dayKey(ruleID, day), func(c *DayCount) error {
+		c.Digested = true
+		return nil
+	})
 }
 
 // PendingDigest is a rule's day with overflow alerts and no digest yet.

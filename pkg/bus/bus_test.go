@@ -111,9 +111,7 @@ func TestAckPolicy(t *testing.T) {
 		t.Errorf("hopeless tried %d times; want MaxDeliver=3", attempts["hopeless"])
 	}
 	parked := map[filing.DocID]bool{}
-	dc, _ := js.OrderedConsumer(ctx, bus.Dead, jetstream.OrderedConsumerConfig{})
-	batch, _ := dc.Fetch(3, jetstream.FetchMaxWait(5*time.Second))
-	for m := range batch.Messages() {
+	for _, m := range bustest.Messages(t, js, bus.Dead) {
 		parked[filing.DocID(m.Headers().Get(bus.HeaderDocID))] = true
 	}
 	for _, id := range []filing.DocID{"x:malformed", "x:hopeless", "x:panics"} {
@@ -152,11 +150,13 @@ func TestRetryParked(t *testing.T) {
 		return nil
 	})
 	<-done
-	time.Sleep(100 * time.Millisecond) // parking follows the handler
-	parked, err := bus.ListParked(ctx, js, 0)
-	if err != nil || len(parked) != 1 || parked[0].ID != "x:bad" || parked[0].Reason != "not a PDF" || parked[0].Stage != "test" {
-		t.Fatalf("ListParked = %+v, %v; want x:bad parked by test with its reason", parked, err)
-	}
+	var parked []bus.ParkedMsg
+	poll.UntilGot(t, 10*time.Second, "x:bad parked by test with its reason", func() (bool, string) {
+		var err error
+		parked, err = bus.ListParked(ctx, js, 0) // parking follows the handler
+		return err == nil && len(parked) == 1 && parked[0].ID == "x:bad" && parked[0].Reason == "not a PDF" && parked[0].Stage == "test",
+			fmt.Sprintf("%+v, %v", parked, err)
+	})
 	fail.Store(false)
 	if err := bus.RetryParked(ctx, js, parked[0].Seq); err != nil {
 		t.Fatal(err)

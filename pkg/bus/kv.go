@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -70,4 +71,54 @@ func List[T any](ctx context.Context, kv jetstream.KeyValue, filter string, deco
 		slices.SortStableFunc(out, cmp)
 	}
 	return out, nil
+}
+
+// updateAttempts bounds UpdateJSON's rereads: past it the key is too contended to wait on.
+const updateAttempts = 50
+
+// UpdateJSON changes the JSON value of key in kv by a read, an edit and a write that
+// only lands if nobody wrote the key in between (Create for a key that does not exist,
+// Update at the revision read): on a conflict it reads again and edits again, up to 50
+// times. edit gets the zero T for a key that does not exist or was deleted; it must be
+// safe to run more than once, and an error from it is returned as it is, writing
+// nothing. The one way the product keeps a counter or a small record in a bucket that
+// several processes write.
+func UpdateJSON[T any](ctx context.Context, kv jetstream.KeyValue, key string, edit func(*T) error) error {
+	for range updateAttempts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var v T
+		var rev uint64
+		e, err := kv.Get(ctx, key)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(e.Value(), &v); err != nil {
+				return fmt.Errorf("decoding %s: %w", key, err)
+			}
+			rev = e.Revision()
+		case IsNotFound(err) || errors.Is(err, jetstream.ErrKeyDeleted):
+		default:
+			return fmt.Errorf("reading %s: %w", key, err)
+		}
+		if err := edit(&v); err != nil {
+			return err
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encoding %s: %w", key, err)
+		}
+		if rev == 0 {
+			_, err = kv.Create(ctx, key, data)
+		} else {
+			_, err = kv.Update(ctx, key, data, rev)
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return fmt.Errorf("writing %s: %w", key, err)
+		}
+	}
+	return fmt.Errorf("writing %s: %d conflicting writes in a row", key, updateAttempts)
 }

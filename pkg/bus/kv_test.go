@@ -2,10 +2,12 @@ package bus_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -68,4 +70,63 @@ func TestList(t *testing.T) {
 			t.Errorf("got %v; want context.Canceled", err)
 		}
 	})
+}
+
+// TestUpdateJSON: writers racing on one key each land exactly once; a missing key
+// starts from the zero value; an edit that fails writes nothing; a value that is not
+// the type's JSON is an error naming the key, not a fresh start.
+func TestUpdateJSON(t *testing.T) {
+	ctx := context.Background()
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	kv := bustest.KV(t, js, bus.BucketJobs)
+	type count struct{ N, Max int }
+	const writers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := range writers {
+		wg.Go(func() {
+			errs <- bus.UpdateJSON(ctx, kv, "counter", func(c *count) error {
+				c.N++
+				c.Max = max(c.Max, i)
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() count {
+		var c count
+		e, err := kv.Get(ctx, "counter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(e.Value(), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got := read(); got != (count{N: writers, Max: writers - 1}) {
+		t.Errorf("after %d racing writers: %+v; want N %d", writers, got, writers)
+	}
+
+	refused := errors.New("over the cap")
+	if err := bus.UpdateJSON(ctx, kv, "counter", func(c *count) error { c.N = 0; return refused }); !errors.Is(err, refused) {
+		t.Errorf("a failing edit: got %v; want its error", err)
+	}
+	if got := read(); got.N != writers {
+		t.Errorf("a failing edit wrote %+v", got)
+	}
+
+	if _, err := kv.PutString(ctx, "garbled", "{"); err != nil {
+		t.Fatal(err)
+	}
+	err := bus.UpdateJSON(ctx, kv, "garbled", func(c *count) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "garbled") {
+		t.Errorf("an undecodable value: got %v; want an error naming the key", err)
+	}
 }

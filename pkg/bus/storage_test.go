@@ -29,21 +29,14 @@ func publishWithin(js jetstream.JetStream, d time.Duration) error {
 // JetStream restarts by itself and stores again, with what it held before.
 func TestFullDiskHeals(t *testing.T) {
 	dir := runtest.SmallVolume(t, "128m")
-	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Shutdown)
-	_, js := bustest.Client(t, e, "test")
-	if err := bus.Setup(context.Background(), js, bus.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	e := bustest.ServerAt(t, filepath.Join(dir, "nats"))
+	_, js := bustest.JetStream(t, e)
 	if err := publishWithin(js, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
 	filler := runtest.FillDisk(t, dir)
-	err = publishWithin(js, 3*time.Second)
+	err := publishWithin(js, 3*time.Second)
 	if err == nil || !fault.IsUnavailable(err) {
 		t.Fatalf("publishing on a full disk: %v; want an Unavailable error", err)
 	}
@@ -74,12 +67,7 @@ func TestFullDiskHeals(t *testing.T) {
 func TestSmallVolumes(t *testing.T) {
 	t.Run("64 MiB", func(t *testing.T) {
 		dir := runtest.SmallVolume(t, "64m")
-		e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(dir, "nats")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Shutdown()
-		_, js := bustest.Client(t, e, "test")
+		_, js := bustest.Client(t, bustest.ServerAt(t, filepath.Join(dir, "nats")), "test")
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := bus.Setup(ctx, js, bus.Options{}); err != nil {

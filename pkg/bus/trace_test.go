@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +19,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -47,9 +47,9 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the message never reached the handler")
 	}
-	cons := waitSpan(t, rec, "extractor")
-	pub := waitSpan(t, rec, "publish filings")
-	onward := waitSpan(t, rec, "publish texts")
+	cons := tracingtest.Wait(t, rec, "extractor")
+	pub := tracingtest.Wait(t, rec, "publish filings")
+	onward := tracingtest.Wait(t, rec, "publish texts")
 
 	traceID := root.SpanContext().TraceID()
 	for _, s := range []sdktrace.ReadOnlySpan{pub, cons, onward} {
@@ -72,9 +72,67 @@ func TestTraceCrossesTheBus(t *testing.T) {
 	if onward.Parent().SpanID() != cons.SpanContext().SpanID() {
 		t.Errorf("onward publish's parent = %s; want the consumer span %s", onward.Parent().SpanID(), cons.SpanContext().SpanID())
 	}
-	if !hasAttr(cons, "docketwatch.outcome", "ack") || !hasAttr(cons, "docketwatch.doc_id", "x:1") {
+	if !tracingtest.HasAttr(cons, "docketwatch.outcome", "ack") || !tracingtest.HasAttr(cons, "docketwatch.doc_id", "x:1") {
 		t.Errorf("consumer span attributes = %v; want outcome ack and doc_id x:1", cons.Attributes())
 	}
+}
+
+// BenchmarkPublishConsumeTracing publishes b.N small messages and consumes them through
+// Consume, with tracing off (no provider: the default), propagating only (Setup without
+// a collector: ids made and carried, nothing recorded) and exporting every span to a
+// batch exporter that drops it (a fully sampled deployment, less the network). Compare ns/op of
+// the three: the ratio is tracing's overhead on the stage loop.
+//
+//	go test -run '^$' -bench PublishConsumeTracing -benchtime 5000x ./pkg/bus/
+func BenchmarkPublishConsumeTracing(b *testing.B) {
+	_, js := bustest.JetStream(b, bustest.Server(b))
+	var run atomic.Int64
+	for _, m := range tracingtest.Modes() {
+		b.Run(m.Name, func(b *testing.B) {
+			m.Install(b)
+			// Each run has its own subject and durable: the stream keeps earlier runs'.
+			token := fmt.Sprintf("bench-%s-%d", m.Name, run.Add(1))
+			publishConsume(b, js, token)
+		})
+	}
+}
+
+func publishConsume(b *testing.B, js jetstream.JetStream, token string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	subject := bus.Subject(bus.Filings, token)
+	var handled atomic.Int64
+	all := make(chan struct{})
+	c := bus.Consumer{Stage: "bench", Stream: bus.Filings, Durable: token, Filter: subject, Concurrency: 4, MaxAckPending: 256}
+	if _, err := c.Ensure(ctx, js); err != nil {
+		b.Fatal(err)
+	}
+	n := int64(b.N)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		c.Consume(ctx, js, quiet, func(ctx context.Context, msg jetstream.Msg) error {
+			if handled.Add(1) == n {
+				close(all)
+			}
+			return nil
+		})
+	}()
+	value := map[string]string{"court": "cand", "docket": "3:21-cv-03977-JD"}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: subject, DocID: "bench:1", Value: value}); err != nil {
+			b.Fatalf("publish %d: %v", i, err)
+		}
+	}
+	select {
+	case <-all:
+	case <-time.After(time.Minute):
+		b.Fatalf("consumed %d of %d", handled.Load(), n)
+	}
+	b.StopTimer()
+	cancel()
+	<-stopped
 }
 
 // publishUnderSpan publishes a filing of doc on FILINGS under a span of its own, as a
@@ -106,8 +164,8 @@ func TestParkedMessageCarriesTrace(t *testing.T) {
 		if !strings.HasPrefix(tp, "00-"+root.SpanContext().TraceID().String()+"-") {
 			t.Fatalf("parked message's traceparent = %q; want trace %s", tp, root.SpanContext().TraceID())
 		}
-		cons := waitSpan(t, rec, "extractor")
-		if !hasAttr(cons, "docketwatch.outcome", "parked") || cons.Status().Description != "not a PDF" {
+		cons := tracingtest.Wait(t, rec, "extractor")
+		if !tracingtest.HasAttr(cons, "docketwatch.outcome", "parked") || cons.Status().Description != "not a PDF" {
 			t.Errorf("consumer span: attributes %v, status %+v; want outcome parked and the cause", cons.Attributes(), cons.Status())
 		}
 
@@ -177,59 +235,9 @@ func fetchOne(t *testing.T, c bus.Consumer, js jetstream.JetStream) jetstream.Ms
 	return got[0]
 }
 
-// deadHeaders waits for the first message in DEAD and returns its headers.
+// deadHeaders waits for a message in DEAD and returns the first one's headers.
 func deadHeaders(t *testing.T, js jetstream.JetStream) nats.Header {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		str, err := js.Stream(ctx, bus.Dead)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if str.CachedInfo().State.Msgs > 0 {
-			raw, err := str.GetMsg(ctx, str.CachedInfo().State.FirstSeq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return raw.Header
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("nothing was parked in DEAD")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// waitSpan waits for the span named name to end (consumer spans end after the
-// acknowledgement, a moment after the handler returns).
-func waitSpan(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
-	t.Helper()
-	var s []sdktrace.ReadOnlySpan
-	poll.UntilGot(t, 10*time.Second, fmt.Sprintf("a span named %q ended", name), func() (bool, string) {
-		s = tracingtest.Find(rec, name)
-		return len(s) > 0, fmt.Sprint(names(rec))
-	})
-	if len(s) > 1 {
-		t.Errorf("%d spans named %q; want 1", len(s), name)
-	}
-	return s[0]
-}
-
-func names(rec *tracetest.SpanRecorder) []string {
-	var out []string
-	for _, s := range rec.Ended() {
-		out = append(out, s.Name())
-	}
-	return out
-}
-
-func hasAttr(s sdktrace.ReadOnlySpan, key, value string) bool {
-	for _, kv := range s.Attributes() {
-		if string(kv.Key) == key && kv.Value.Emit() == value {
-			return true
-		}
-	}
-	return false
+	poll.Until(t, 10*time.Second, "a message parked in DEAD", func() bool { return bustest.Count(t, js, bus.Dead) > 0 })
+	return bustest.Messages(t, js, bus.Dead)[0].Headers()
 }

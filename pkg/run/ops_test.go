@@ -13,6 +13,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -43,9 +44,9 @@ func TestOpsHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			why.Store(&tt.why)
-			code, body := get(t, srv.URL+tt.path)
-			if code != tt.wantCode || !strings.Contains(body, tt.wantBody) {
-				t.Errorf("GET %s: got %d %q; want %d with %q", tt.path, code, body, tt.wantCode, tt.wantBody)
+			r := webtest.Get(t, srv.URL+tt.path)
+			if r.Status != tt.wantCode || !strings.Contains(string(r.Body), tt.wantBody) {
+				t.Errorf("GET %s: got %d %q; want %d with %q", tt.path, r.Status, r.Body, tt.wantCode, tt.wantBody)
 			}
 		})
 	}
@@ -84,20 +85,6 @@ func wantErr(t testing.TB, when string, err error, want string) {
 	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 		t.Errorf("%s: got %v; want an error with %q", when, err, want)
 	}
-}
-
-func get(t testing.TB, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
 }
 
 // stuckCollector is a collector that hangs until released, saying when a scrape reached it.

@@ -3,13 +3,10 @@ package search
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"go.opentelemetry.io/otel"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // TestSearchTraceReachesEveryShard: a search made in a traced request (the API's) is
@@ -24,13 +21,8 @@ func TestSearchTraceReachesEveryShard(t *testing.T) {
 	}
 	root.End()
 	for _, name := range []string{"search shard 0/2", "search shard 1/2"} {
-		var spans []sdktrace.ReadOnlySpan
-		poll.Until(t, 5*time.Second, "a span "+name, func() bool {
-			spans = tracingtest.Find(rec, name)
-			return len(spans) == 1
-		})
-		if spans[0].SpanContext().TraceID() != root.SpanContext().TraceID() {
-			t.Errorf("%s is in trace %s; want the request's %s", name, spans[0].SpanContext().TraceID(), root.SpanContext().TraceID())
+		if s := tracingtest.Wait(t, rec, name); s.SpanContext().TraceID() != root.SpanContext().TraceID() {
+			t.Errorf("%s is in trace %s; want the request's %s", name, s.SpanContext().TraceID(), root.SpanContext().TraceID())
 		}
 	}
 	if req := tracingtest.Find(rec, "search request"); len(req) != 1 || req[0].Parent().SpanID() != root.SpanContext().SpanID() {

@@ -6,12 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,32 +20,21 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // apiStack serves x the way `docketwatch run` does: the index answers search.query over
-// NATS, and the HTTP API asks it through search.Remote.
-func apiStack(t *testing.T, x *Index, blobs blob.Store) *httptest.Server {
+// NATS, as many searches at once as the node serves (node.go), and the HTTP API asks it
+// through search.Remote.
+func apiStack(t testing.TB, x *Index, blobs blob.Store) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, bustest.Server(t), x, 4), Blobs: blobs}))
+	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(t, bustest.Server(t), x, runtime.NumCPU()*2), Blobs: blobs}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func get(t *testing.T, u string) (int, http.Header, []byte) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, body
 }
 
 func TestAPISearchErrorsAndFacets(t *testing.T) {
@@ -68,28 +56,28 @@ func TestAPISearchErrorsAndFacets(t *testing.T) {
 		{url.Values{"q": {"complaint"}, "court": {"nysd,txed"}, "facets": {"court,doc_type"}}, 200, nil},
 	}
 	for _, tt := range tests {
-		status, _, body := get(t, srv.URL+"/api/v1/search?"+tt.params.Encode())
-		if status != tt.wantStatus {
-			t.Errorf("%v: status %d (%s); want %d", tt.params, status, body, tt.wantStatus)
+		r := webtest.Get(t, srv.URL+"/api/v1/search?"+tt.params.Encode())
+		if r.Status != tt.wantStatus {
+			t.Errorf("%v: status %d (%s); want %d", tt.params, r.Status, r.Body, tt.wantStatus)
 			continue
 		}
-		if status != 200 {
+		if r.Status != 200 {
 			var e struct {
 				Error struct {
 					Message  string `json:"message"`
 					Position *int   `json:"position"`
 				} `json:"error"`
 			}
-			if err := json.Unmarshal(body, &e); err != nil || e.Error.Message == "" {
-				t.Errorf("%v: error body %s has no message", tt.params, body)
+			if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Message == "" {
+				t.Errorf("%v: error body %s has no message", tt.params, r.Body)
 			}
 			if tt.wantPos != nil && (e.Error.Position == nil || *e.Error.Position != *tt.wantPos) {
-				t.Errorf("%v: position %v; want %d (%s)", tt.params, e.Error.Position, *tt.wantPos, body)
+				t.Errorf("%v: position %v; want %d (%s)", tt.params, e.Error.Position, *tt.wantPos, r.Body)
 			}
 			continue
 		}
 		var res search.Result
-		if err := json.Unmarshal(body, &res); err != nil {
+		if err := json.Unmarshal(r.Body, &res); err != nil {
 			t.Fatal(err)
 		}
 		if res.Total != 4 || res.Facets["court"].Terms == nil || len(res.Facets["doc_type"].Terms) != 3 {
@@ -104,18 +92,18 @@ func ptr(i int) *int { return &i }
 func TestAPIExport(t *testing.T) {
 	x := openTemp(t)
 	const n = 2300
-	indexTexts(t, x, generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt")))
+	indexTexts(t, x, corpusTexts(t, n))
 	srv := apiStack(t, x, nil)
 	for _, sort := range []string{"relevance", "newest"} {
-		status, hdr, body := get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 (water OR court)"}, "sort": {sort}}.Encode())
-		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/x-ndjson") {
-			t.Fatalf("%s: status %d, type %s: %.200s", sort, status, hdr.Get("Content-Type"), body)
+		r := webtest.Get(t, srv.URL+"/api/v1/search/export?"+url.Values{"q": {"+filed:>=1900 (water OR court)"}, "sort": {sort}}.Encode())
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-ndjson") {
+			t.Fatalf("%s: status %d, type %s: %.200s", sort, r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
-		if hdr.Get("X-Total-Hits") != "2300" {
-			t.Errorf("%s: X-Total-Hits %q; want 2300", sort, hdr.Get("X-Total-Hits"))
+		if r.Header.Get("X-Total-Hits") != "2300" {
+			t.Errorf("%s: X-Total-Hits %q; want 2300", sort, r.Header.Get("X-Total-Hits"))
 		}
 		seen := map[filing.DocID]bool{}
-		sc := bufio.NewScanner(bytes.NewReader(body))
+		sc := bufio.NewScanner(bytes.NewReader(r.Body))
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			var h search.Hit
@@ -131,8 +119,8 @@ func TestAPIExport(t *testing.T) {
 			t.Errorf("%s: exported %d hits; want %d", sort, len(seen), n)
 		}
 	}
-	if status, _, body := get(t, srv.URL+"/api/v1/search/export?q=%22open"); status != 400 {
-		t.Errorf("a bad export query: status %d (%s); want 400", status, body)
+	if r := webtest.Get(t, srv.URL+"/api/v1/search/export?q=%22open"); r.Status != 400 {
+		t.Errorf("a bad export query: status %d (%s); want 400", r.Status, r.Body)
 	}
 }
 
@@ -162,30 +150,30 @@ func TestAPIDocuments(t *testing.T) {
 	srv := apiStack(t, x, blobs)
 	base := srv.URL + "/api/v1/documents/"
 
-	status, _, body := get(t, base+"ca1/20-1507/1/0")
+	r := webtest.Get(t, base+"ca1/20-1507/1/0")
 	var rec search.Record
-	if status != 200 || json.Unmarshal(body, &rec) != nil {
-		t.Fatalf("document: %d %s", status, body)
+	if r.Status != 200 || json.Unmarshal(r.Body, &rec) != nil {
+		t.Fatalf("document: %d %s", r.Status, r.Body)
 	}
 	if rec.Document.Docket.CaseName != withPDF.Document.Docket.CaseName || rec.PageCount != len(withPDF.Pages) ||
 		rec.DocType != "opinion" || len(rec.Entities) != 1 || rec.Entities[0].Mentions != nil || rec.Pages != nil {
 		t.Errorf("document: %+v", rec)
 	}
-	status, _, body = get(t, base+"ca1/20-1507/1/0/text")
+	r = webtest.Get(t, base+"ca1/20-1507/1/0/text")
 	var want []string
 	for _, p := range withPDF.Pages {
 		want = append(want, p.Text)
 	}
-	if status != 200 || string(body) != strings.Join(want, "\f") {
-		t.Errorf("text: %d, %d bytes; want the %d pages joined by form feeds", status, len(body), len(want))
+	if r.Status != 200 || string(r.Body) != strings.Join(want, "\f") {
+		t.Errorf("text: %d, %d bytes; want the %d pages joined by form feeds", r.Status, len(r.Body), len(want))
 	}
-	status, _, body = get(t, base+"ca1/20-1507/1/0/text?page=7")
-	if status != 200 || string(body) != withPDF.Pages[6].Text {
-		t.Errorf("page 7: %d %.100q", status, body)
+	r = webtest.Get(t, base+"ca1/20-1507/1/0/text?page=7")
+	if r.Status != 200 || string(r.Body) != withPDF.Pages[6].Text {
+		t.Errorf("page 7: %d %.100q", r.Status, r.Body)
 	}
-	status, hdr, body := get(t, base+"ca1/20-1507/1/0/pdf")
-	if status != 200 || !bytes.Equal(body, pdf) || hdr.Get("Content-Type") != "application/pdf" {
-		t.Errorf("pdf: %d, %d bytes, %s", status, len(body), hdr.Get("Content-Type"))
+	r = webtest.Get(t, base+"ca1/20-1507/1/0/pdf")
+	if r.Status != 200 || !bytes.Equal(r.Body, pdf) || r.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("pdf: %d, %d bytes, %s", r.Status, len(r.Body), r.Header.Get("Content-Type"))
 	}
 	for _, tt := range []struct {
 		path string
@@ -196,8 +184,8 @@ func TestAPIDocuments(t *testing.T) {
 		{"ca1/20-1507/1/0/text?page=99", 404},
 		{"ca1/20-1507/1/0/text?page=x", 400},
 	} {
-		if status, _, body := get(t, base+tt.path); status != tt.want {
-			t.Errorf("%s: %d %s; want %d", tt.path, status, body, tt.want)
+		if r := webtest.Get(t, base+tt.path); r.Status != tt.want {
+			t.Errorf("%s: %d %s; want %d", tt.path, r.Status, r.Body, tt.want)
 		}
 	}
 }
@@ -206,16 +194,9 @@ func TestAPIDocuments(t *testing.T) {
 // replaces an older one, an older one arriving late never replaces a newer one, a
 // redelivered version changes nothing, and INDEXED follows each commit.
 func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
-	e := bustest.Server(t)
-	nc, js := bustest.JetStream(t, e)
-	_ = nc
+	_, js := bustest.JetStream(t, bustest.Server(t))
 	x := openTemp(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- stage(Config{MaxDocs: 2}, js, x, slog.New(slog.DiscardHandler)).Run(ctx)
-	}()
-	defer func() { cancel(); <-done }()
+	runtest.Go(t, stage(Config{MaxDocs: 2}, js, x, slog.New(slog.DiscardHandler)).Run)
 
 	publish := func(version int64, body string) {
 		tx := caseDoc{ID: "cand/3:20-cv-08570/736/12", Court: "cand", Pages: []string{body}, Version: version}.text(t)
@@ -278,13 +259,13 @@ func TestAPIDidYouMean(t *testing.T) {
 	}
 	srv := apiStack(t, x, nil)
 	for q, want := range map[string]string{"Netflx": "netflix", "Netflx opposition": "netflix opposition", "Netflix": "", "zzyzx": ""} {
-		status, _, body := get(t, srv.URL+"/api/v1/search?"+url.Values{"q": {q}}.Encode())
+		r := webtest.Get(t, srv.URL+"/api/v1/search?"+url.Values{"q": {q}}.Encode())
 		var res search.Result
-		if err := json.Unmarshal(body, &res); status != 200 || err != nil {
-			t.Fatalf("%s: %d %s", q, status, body)
+		if err := json.Unmarshal(r.Body, &res); r.Status != 200 || err != nil {
+			t.Fatalf("%s: %d %s", q, r.Status, r.Body)
 		}
 		if res.DidYouMean != want {
-			t.Errorf("%s: did_you_mean %q (%s); want %q", q, res.DidYouMean, body, want)
+			t.Errorf("%s: did_you_mean %q (%s); want %q", q, res.DidYouMean, r.Body, want)
 		}
 		if want != "" && (len(res.Suggestions) == 0 || res.Suggestions[0].Term != "netflix" || res.Suggestions[0].Docs != 2) {
 			t.Errorf("%s: suggestions %+v; want netflix in 2 documents first", q, res.Suggestions)

@@ -42,8 +42,7 @@ func BenchmarkShards(b *testing.B) {
 	if testing.Short() {
 		b.Skip("indexes 20,000 documents twice")
 	}
-	n := envInt(b, shardDocsEnv, 20000)
-	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+	texts := benchTexts(b, shardDocsEnv, 20000)
 
 	// One index holding everything, and two shards splitting the same documents by the
 	// hash the indexer shards TEXTS with.
@@ -117,7 +116,7 @@ func BenchmarkShards(b *testing.B) {
 		pass(false) // warm caches and connections
 		pass(true)
 
-		b.Logf("%d documents (%s), GOMAXPROCS %d, load average %s", n, strings.Join(sizes, ", "), runtime.GOMAXPROCS(0), benchLoadAvg())
+		b.Logf("%d documents (%s), GOMAXPROCS %d, load average %s", len(texts), strings.Join(sizes, ", "), runtime.GOMAXPROCS(0), benchLoadAvg())
 		b.Logf("%-18s %5s %10s %10s %10s %10s %8s %8s", "query", "n", "1 p50", "1 p99", "2 p50", "2 p99", "p50 2/1", "p99 2/1")
 		for _, kind := range kinds {
 			p50a, p99a := percentiles(lat[0][kind])

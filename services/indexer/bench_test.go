@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -26,7 +24,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
-	"github.com/docketwatch/docketwatch/services/api"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 )
 
 // benchDocsEnv sizes BenchmarkSearchStack; unset, the benchmark is skipped so that CI's
@@ -40,30 +38,25 @@ const benchDocsEnv = "DOCKETWATCH_BENCH_DOCS"
 // Index.Search) and directly against bleve with the same request. It reports ratios,
 // never asserts times.
 func BenchmarkSearchStack(b *testing.B) {
-	n, _ := strconv.Atoi(os.Getenv(benchDocsEnv))
-	if n <= 0 {
+	if os.Getenv(benchDocsEnv) == "" {
 		b.Skipf("set %s to the number of documents (scripts/bench-search uses 100000)", benchDocsEnv)
 	}
+	texts := benchTexts(b, benchDocsEnv, 0)
+	n := len(texts)
 	for range b.N {
-		texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
-		var bytes int
-		for _, t := range texts {
-			for _, p := range t.Pages {
-				bytes += len(p.Text)
-			}
-		}
+		bytes := textBytes(texts)
 		b.Logf("%d documents, %.1f MB of text (%.0f bytes each), GOMAXPROCS %d", n, float64(bytes)/1e6, float64(bytes)/float64(n), runtime.GOMAXPROCS(0))
 		cfg := Config{}.withDefaults()
 
 		rawRate := rawIndexing(b, texts, cfg)
 		b.Logf("raw bleve batches:  %8.0f docs/s", rawRate)
-		x, e, pipeRate := pipelineIndexing(b, texts, cfg)
+		x, pipeRate := pipelineIndexing(b, texts, cfg)
 		b.Logf("indexing pipeline:  %8.0f docs/s (%.2f× raw bleve; target ≥ 0.8×)", pipeRate, pipeRate/rawRate)
 		b.ReportMetric(rawRate, "raw-docs/s")
 		b.ReportMetric(pipeRate, "pipeline-docs/s")
 		b.ReportMetric(pipeRate/rawRate, "pipeline/raw")
 
-		queryLatency(b, x, e, texts)
+		queryLatency(b, x, texts)
 	}
 }
 
@@ -102,7 +95,7 @@ func rawIndexing(b *testing.B, texts []filing.Text, cfg Config) float64 {
 
 // pipelineIndexing publishes texts to TEXTS (not timed), then times the Service from
 // start until every document is searchable.
-func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *bus.Embedded, float64) {
+func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, float64) {
 	e := bustest.Server(b)
 	_, js := bustest.JetStream(b, e)
 	ctx := context.Background()
@@ -140,7 +133,7 @@ func pipelineIndexing(b *testing.B, texts []filing.Text, cfg Config) (*Index, *b
 	elapsed := time.Since(start)
 	cancel()
 	<-done
-	return x, e, float64(len(texts)) / elapsed.Seconds()
+	return x, float64(len(texts)) / elapsed.Seconds()
 }
 
 // benchQuery is one query of a kind, as the API takes it and as a search.Query.
@@ -149,10 +142,8 @@ type benchQuery struct {
 	q    search.Query
 }
 
-func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) {
-	srv := httptest.NewServer(api.Handler(api.HandlerDeps{Searcher: remoteSearcher(b, e, x, runtime.NumCPU()*2)}))
-	defer srv.Close()
-	client := srv.Client()
+func queryLatency(b *testing.B, x *Index, texts []filing.Text) {
+	srv := apiStack(b, x, nil)
 
 	queries := benchQueries(b, texts)
 	direct := map[string][]time.Duration{}
@@ -170,7 +161,7 @@ func queryLatency(b *testing.B, x *Index, e *bus.Embedded, texts []filing.Text) 
 			}
 			d := time.Since(t0)
 			t1 := time.Now()
-			apiSearch(b, client, srv.URL, bq.q)
+			apiSearch(b, srv.URL, bq.q)
 			a := time.Since(t1)
 			if record {
 				direct[bq.kind] = append(direct[bq.kind], d)
@@ -241,7 +232,7 @@ func blevePhrases(q query.Query) query.Query {
 	return q
 }
 
-func apiSearch(b *testing.B, client *http.Client, base string, q search.Query) {
+func apiSearch(b *testing.B, base string, q search.Query) {
 	v := url.Values{"q": {q.Q}, "limit": {strconv.Itoa(q.Limit)}}
 	if len(q.Court) > 0 {
 		v.Set("court", strings.Join(q.Court, ","))
@@ -258,14 +249,8 @@ func apiSearch(b *testing.B, client *http.Client, base string, q search.Query) {
 	if q.NoHighlight {
 		v.Set("highlight", "false")
 	}
-	resp, err := client.Get(base + "/api/v1/search?" + v.Encode())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		b.Fatalf("%s: %d %s", v.Encode(), resp.StatusCode, body)
+	if r := webtest.Get(b, base+"/api/v1/search?"+v.Encode()); r.Status != http.StatusOK {
+		b.Fatalf("%s: %d %s", v.Encode(), r.Status, r.Body)
 	}
 }
 

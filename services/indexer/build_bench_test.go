@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,18 +42,12 @@ func BenchmarkIndexBuild(b *testing.B) {
 	if err != nil {
 		b.Skip("the sqlite3 command (apt-get install sqlite3) is the reference: not found")
 	}
-	n := envInt(b, buildDocsEnv, 20000)
+	texts := benchTexts(b, buildDocsEnv, 20000)
 	rounds := envInt(b, buildRoundsEnv, 2)
-	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
-	var bytes int
-	for _, t := range texts {
-		for _, p := range t.Pages {
-			bytes += len(p.Text)
-		}
-	}
 	sql := filepath.Join(b.TempDir(), "load.sql")
 	writeFTS5Load(b, sql, texts)
-	b.Logf("%d documents, %.1f MB of text", n, float64(bytes)/1e6)
+	n := len(texts)
+	b.Logf("%d documents, %.1f MB of text", n, float64(textBytes(texts))/1e6)
 	for range b.N {
 		var wall, cpu ratioRange
 		for r := range rounds {
@@ -93,20 +86,6 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// envInt reads a positive number from the environment variable name, def when unset.
-func envInt(tb testing.TB, name string, def int) int {
-	tb.Helper()
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		tb.Fatalf("%s=%q: want a positive number", name, s)
-	}
-	return n
 }
 
 // writeFTS5Load writes the SQL that loads texts into an FTS5 table in one transaction.

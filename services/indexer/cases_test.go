@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -389,6 +390,45 @@ func entryDocument(t testing.TB, prefix, source string, i int, entries []corpusE
 		Docket: filing.Docket{Court: e.Court, Number: e.Docket, CaseName: e.CaseName},
 		Entry:  filing.Entry{Number: e.Number, Filed: filed.AddDate(0, 0, i/len(entries)), Description: e.Description},
 	}
+}
+
+// corpusTexts is n documents generated (generateTexts) from the real docket entries and
+// the real slip opinion in testdata/corpus: what the benchmarks and the large tests index.
+func corpusTexts(t testing.TB, n int) []filing.Text {
+	t.Helper()
+	return generateTexts(t, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+}
+
+// benchTexts is the corpusTexts a benchmark runs on: as many as the environment variable
+// env says (envInt), def when it is unset.
+func benchTexts(b *testing.B, env string, def int) []filing.Text {
+	b.Helper()
+	return corpusTexts(b, envInt(b, env, def))
+}
+
+// envInt reads a positive number from the environment variable name, def when unset.
+func envInt(tb testing.TB, name string, def int) int {
+	tb.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		tb.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return n
+}
+
+// textBytes is how many bytes of page text texts hold.
+func textBytes(texts []filing.Text) int {
+	n := 0
+	for _, t := range texts {
+		for _, p := range t.Pages {
+			n += len(p.Text)
+		}
+	}
+	return n
 }
 
 // generateTexts builds n documents from real docket entries (court, docket, case name,

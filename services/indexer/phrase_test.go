@@ -18,7 +18,7 @@ import (
 // from the indexed text (common words, rare words, a word repeated, words that never
 // stand together, one word) on every text field.
 func TestPhraseQueryMatchesBleve(t *testing.T) {
-	texts := generateTexts(t, 400, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+	texts := corpusTexts(t, 400)
 	idx, err := bleve.NewUsing("", schema.Mapping(), scorch.Name, scorch.Name, nil)
 	if err != nil {
 		t.Fatal(err)

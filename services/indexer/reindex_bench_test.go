@@ -27,21 +27,19 @@ const reindexDocsEnv = "DOCKETWATCH_BENCH_REINDEX_DOCS"
 // the job's creation until the new index is swapped in and the old one removed). It
 // reports both rates and their ratio; the target is a re-index at least 3× the ingest.
 func BenchmarkReindex(b *testing.B) {
-	n := envInt(b, reindexDocsEnv, 5000)
-	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+	texts := benchTexts(b, reindexDocsEnv, 5000)
+	n := len(texts)
 	for range b.N {
 		// For reference, the live writer as it was before re-indexing came: each batch
 		// waited for the disk (scorch's default), not only its acknowledgement.
-		ref := newEnv(b)
-		ref.publish(texts)
+		ref := envWith(b, texts)
 		start := time.Now()
 		ref.openWith(map[string]any{"bolt_timeout": "1s"}, ReindexOptions{})
 		ref.waitCount(uint64(n), 30*time.Minute)
 		waiting := float64(n) / time.Since(start).Seconds()
 		ref.close()
 
-		v := newEnv(b)
-		v.publish(texts)
+		v := envWith(b, texts)
 		start = time.Now()
 		v.open(ReindexOptions{})
 		v.waitCount(uint64(n), 30*time.Minute)
@@ -91,11 +89,10 @@ const (
 // a moment, as a monitoring tool would see it between jobs. With
 // DOCKETWATCH_BENCH_HEAP_PROFILES set, it writes a heap profile at each point there.
 func BenchmarkReindexMemory(b *testing.B) {
-	n := envInt(b, reindexMemDocsEnv, 20000)
-	texts := generateTexts(b, n, corpusPath("docket-entries.jsonl"), corpusPath("scotus-slip-opinion.txt"))
+	texts := benchTexts(b, reindexMemDocsEnv, 20000)
+	n := len(texts)
 	for range b.N {
-		v := newEnv(b)
-		v.publish(texts)
+		v := envWith(b, texts)
 		resetPeakResident(b)
 		v.open(ReindexOptions{})
 		v.waitCount(uint64(n), 30*time.Minute)

@@ -96,6 +96,15 @@ func newEnv(t testing.TB) *env {
 	return v
 }
 
+// envWith is a new env whose TEXTS holds texts, its index not open yet: a benchmark
+// times the writer or the job from there.
+func envWith(t testing.TB, texts []filing.Text) *env {
+	t.Helper()
+	v := newEnv(t)
+	v.publish(texts)
+	return v
+}
+
 func (v *env) conn(name string) jetstream.JetStream {
 	v.t.Helper()
 	nc, js := bustest.Client(v.t, v.e, name)

@@ -16,7 +16,14 @@ import (
 // Server starts an embedded server in a temporary directory and stops it when the test ends.
 func Server(tb testing.TB) *bus.Embedded {
 	tb.Helper()
-	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: tb.TempDir(), Listen: true})
+	return ServerAt(tb, tb.TempDir())
+}
+
+// ServerAt starts an embedded server storing in dir (a small volume, the data directory
+// a process left behind) and stops it when the test ends.
+func ServerAt(tb testing.TB, dir string) *bus.Embedded {
+	tb.Helper()
+	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: dir, Listen: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -61,21 +60,12 @@ func TestConsumeIsChildOfPublish(t *testing.T) {
 	if c.Status().Code != codes.Error || c.Status().Description != "blob store down" {
 		t.Errorf("consumer status = %+v; want error \"blob store down\"", c.Status())
 	}
-	if !hasAttr(c, "docketwatch.outcome", "retry") || !hasAttr(c, "docketwatch.stage", "extractor") {
+	if !tracingtest.HasAttr(c, "docketwatch.outcome", "retry") || !tracingtest.HasAttr(c, "docketwatch.stage", "extractor") {
 		t.Errorf("consumer attributes = %v; want outcome retry and stage extractor", c.Attributes())
 	}
-	if !hasAttr(p, "messaging.destination.name", "filings.cand") || !hasAttr(p, "messaging.system", "nats") {
+	if !tracingtest.HasAttr(p, "messaging.destination.name", "filings.cand") || !tracingtest.HasAttr(p, "messaging.system", "nats") {
 		t.Errorf("producer attributes = %v; want the subject and nats", p.Attributes())
 	}
-}
-
-func hasAttr(s sdktrace.ReadOnlySpan, key, value string) bool {
-	for _, kv := range s.Attributes() {
-		if string(kv.Key) == key && kv.Value.Emit() == value {
-			return true
-		}
-	}
-	return false
 }
 
 func TestExtract(t *testing.T) {

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -218,13 +219,7 @@ func comparePositions(a, b search.Location) int {
 	if c := a.ArrayPositions.Compare(b.ArrayPositions); c != 0 {
 		return c
 	}
-	switch {
-	case a.Pos < b.Pos:
-		return -1
-	case a.Pos > b.Pos:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.Pos, b.Pos)
 }
 
 func (s *phraseSearcher) Weight() float64            { return s.must.Weight() }

@@ -5,8 +5,11 @@ package tracingtest
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -49,6 +52,42 @@ func Find(rec *tracetest.SpanRecorder, name string) []sdktrace.ReadOnlySpan {
 		}
 	}
 	return out
+}
+
+// Wait waits up to 10 s for a span named name to end and returns it; it fails the test
+// if none ends, or if more than one has (a span made twice is a bug the caller would
+// miss by looking at the first). Consumer and request spans end a moment after the
+// work they cover, so a test waits for them rather than finding them at once.
+func Wait(tb testing.TB, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
+	tb.Helper()
+	var spans []sdktrace.ReadOnlySpan
+	poll.UntilGot(tb, 10*time.Second, fmt.Sprintf("a span named %q ended", name), func() (bool, string) {
+		spans = Find(rec, name)
+		return len(spans) > 0, fmt.Sprint(names(rec))
+	})
+	if len(spans) > 1 {
+		tb.Errorf("%d spans named %q; want 1", len(spans), name)
+	}
+	return spans[0]
+}
+
+// names are the names of the ended spans, for a failure to show what did end.
+func names(rec *tracetest.SpanRecorder) []string {
+	var out []string
+	for _, s := range rec.Ended() {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+// HasAttr says whether span s carries the attribute key with value (as its string form).
+func HasAttr(s sdktrace.ReadOnlySpan, key, value string) bool {
+	for _, kv := range s.Attributes() {
+		if string(kv.Key) == key && kv.Value.Emit() == value {
+			return true
+		}
+	}
+	return false
 }
 
 // Discard installs, until tb ends, a provider that samples every span and hands it to a
