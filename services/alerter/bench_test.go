@@ -3,7 +3,6 @@ package alerter
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,8 +12,8 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -36,19 +35,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(5, 5))
-	name := func() string {
-		w := make([]byte, 5+rng.IntN(8))
-		for i := range w {
-			w[i] = byte('a' + rng.IntN(26))
-		}
-		return "q" + string(w)
-	}
-	for i := range 9999 {
-		q := `"` + name() + " " + words[rng.IntN(len(words))] + `"`
-		if i%3 == 0 {
-			q = name()
-		}
+	for i, q := range alerttest.NoiseQueries(words, 9999) {
 		if _, err := store.Create(ctx, alert.Rule{Name: fmt.Sprint(i), Query: q}); err != nil {
 			b.Fatal(err)
 		}
@@ -63,16 +50,10 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer idx.Close()
-	al, err := open(ctx, Config{}, conn("alerter"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go indexStage(indexer.Config{}, conn("indexer"), idx).Run(runCtx)
-	go al.Run(runCtx)
-	go webhook.New(webhook.Config{AllowPrivate: true}, conn("webhook"), store, quietLog()).Run(runCtx)
+	b.Cleanup(func() { idx.Close() })
+	runtest.Go(b, indexStage(indexer.Config{}, conn("indexer"), idx).Run)
+	al, _ := startStage(b, Config{}, conn("alerter"))
+	startDeliverer(b, conn("webhook"), store)
 	for al.Rules() < 10000 {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -86,8 +67,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		d := docs[i]
 		d.Pages[2].Text += "\nThis sentence is the latency probe."
-		d.ExtractedAt = time.Now().UTC()
-		d.Version = d.ExtractedAt.UnixNano()
+		newVersion(&d)
 		d.Document.DiscoveredAt = d.ExtractedAt
 		start := time.Now()
 		publishText(b, js, d)
