@@ -3,6 +3,7 @@ package alerter
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -35,7 +36,19 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i, q := range alerttest.NoiseQueries(words, 9999) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	name := func() string {
+		w := make([]byte, 5+rng.IntN(8))
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return "q" + string(w)
+	}
+	for i := range 9999 {
+		q := `"` + name() + " " + words[rng.IntN(len(words))] + `"`
+		if i%3 == 0 {
+			q = name()
+		}
 		if _, err := store.Create(ctx, alert.Rule{Name: fmt.Sprint(i), Query: q}); err != nil {
 			b.Fatal(err)
 		}

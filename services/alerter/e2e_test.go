@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +29,44 @@ import (
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// receiver is a webhook endpoint that records what it gets.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []delivery
+	status int // answered to every request; 0 means 200
+}
+
+type delivery struct {
+	header http.Header
+	body   []byte
+	event  alert.Event
+}
+
+func newReceiver(t testing.TB) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var e alert.Event
+		_ = json.Unmarshal(body, &e)
+		r.mu.Lock()
+		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, event: e})
+		status := r.status
+		r.mu.Unlock()
+		if status != 0 {
+			w.WriteHeader(status)
+		}
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
 
 // pipeline is a real docketwatch pipeline on an embedded JetStream: extractor (PDFs in
 // child processes), indexer (bleve on disk), alerter and webhook deliverer.

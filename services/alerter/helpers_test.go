@@ -2,14 +2,10 @@ package alerter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,44 +60,6 @@ func extractStage(cfg extractor.Config, js jetstream.JetStream, blobs blob.Store
 		panic(err)
 	}
 	return s
-}
-
-// receiver is a webhook endpoint that records what it gets.
-type receiver struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []delivery
-	status int // answered to every request; 0 means 200
-}
-
-type delivery struct {
-	header http.Header
-	body   []byte
-	event  alert.Event
-}
-
-func newReceiver(t testing.TB) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		var e alert.Event
-		_ = json.Unmarshal(body, &e)
-		r.mu.Lock()
-		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, event: e})
-		status := r.status
-		r.mu.Unlock()
-		if status != 0 {
-			w.WriteHeader(status)
-		}
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.got...)
 }
 
 // stage names a durable consumer and its stream.
