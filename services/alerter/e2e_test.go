@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/extractor"
@@ -75,13 +76,10 @@ type pipeline struct {
 	blobs   blob.Store
 	pub     *fetcher.Publisher
 	store   *alert.Store
-	cancel  context.CancelFunc
 	alerter *Service
-	wg      sync.WaitGroup
-	// The alerter runs under its own context, so that it can be stopped and restarted
-	// while the other stages go on.
-	alerterCancel context.CancelFunc
-	alerterWG     sync.WaitGroup
+	// stopAlerter stops the alerter, which runs apart so that it can be stopped and
+	// restarted while the other stages go on.
+	stopAlerter func() error
 }
 
 func startPipeline(t *testing.T) *pipeline {
@@ -101,53 +99,21 @@ func startPipeline(t *testing.T) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { idx.Close() }) // after the stages stop: cleanups run last first
 	if p.alerter, err = open(ctx, Config{BaseURL: "http://docketwatch.test"}, js); err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	p.cancel = cancel
 	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(t, e, name); return js }
 	exJS := conn("extractor")
 	exBlobs := blobtest.PDFs(t, exJS)
 	startDeliverer(t, conn("webhook"), p.store)
-	for _, run := range []func(context.Context) error{
-		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,
-		indexStage(indexer.Config{}, conn("indexer"), idx).Run,
-	} {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			if err := run(runCtx); err != nil {
-				t.Errorf("stage stopped: %v", err)
-			}
-		}()
-	}
+	runtest.Go(t, extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run)
+	runtest.Go(t, indexStage(indexer.Config{}, conn("indexer"), idx).Run)
 	p.startAlerter(t)
-	t.Cleanup(func() {
-		p.stopAlerter()
-		p.cancel()
-		p.wg.Wait()
-		idx.Close()
-	})
 	return p
 }
 
-func (p *pipeline) startAlerter(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	p.alerterCancel = cancel
-	p.alerterWG.Add(1)
-	go func() {
-		defer p.alerterWG.Done()
-		if err := p.alerter.Run(ctx); err != nil {
-			t.Errorf("alerter stopped: %v", err)
-		}
-	}()
-}
-
-func (p *pipeline) stopAlerter() {
-	p.alerterCancel()
-	p.alerterWG.Wait()
-}
+func (p *pipeline) startAlerter(t *testing.T) { p.stopAlerter = runtest.Go(t, p.alerter.Run) }
 
 // ingest writes a PDF of pages into a file and ingests it as `docketwatch ingest` does.
 func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.DocID {
@@ -238,7 +204,9 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	reextract(t, p.js, id)
 	settle(t, p.js, allStages)
-	p.stopAlerter()
+	if err := p.stopAlerter(); err != nil {
+		t.Errorf("alerter stopped: %v", err)
+	}
 	if err := p.js.DeleteConsumer(ctx, bus.Indexed, "alerter"); err != nil {
 		t.Fatal(err)
 	}
