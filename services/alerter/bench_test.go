@@ -13,8 +13,8 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -63,16 +63,10 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer idx.Close()
-	al, err := open(ctx, Config{}, conn("alerter"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go indexStage(indexer.Config{}, conn("indexer"), idx).Run(runCtx)
-	go al.Run(runCtx)
-	go webhook.New(webhook.Config{AllowPrivate: true}, conn("webhook"), store, quietLog()).Run(runCtx)
+	b.Cleanup(func() { idx.Close() })
+	runtest.Go(b, indexStage(indexer.Config{}, conn("indexer"), idx).Run)
+	al, _ := startStage(b, Config{}, conn("alerter"))
+	startDeliverer(b, conn("webhook"), store)
 	for al.Rules() < 10000 {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -86,8 +80,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		d := docs[i]
 		d.Pages[2].Text += "\nThis sentence is the latency probe."
-		d.ExtractedAt = time.Now().UTC()
-		d.Version = d.ExtractedAt.UnixNano()
+		newVersion(&d)
 		d.Document.DiscoveredAt = d.ExtractedAt
 		start := time.Now()
 		publishText(b, js, d)

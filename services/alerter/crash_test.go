@@ -13,12 +13,8 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/alerter/status"
-	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // crashAtVar tells an alerter child where to stop: "point:n", at the n-th time the
@@ -70,13 +66,7 @@ func killAtCrashPoint(t *testing.T, c *runtest.Child) {
 func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
-	ctx := context.Background()
-	s, _ := js.Stream(ctx, bus.Alerts)
-	cfg := s.CachedInfo().Config
-	cfg.Duplicates = 200 * time.Millisecond // exactly-once must not lean on Nats-Msg-Id
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	shortDuplicateWindow(t, js)
 	store := alerttest.Rules(t, js)
 	recv := newReceiver(t)
 	var ruleIDs []string
@@ -100,18 +90,13 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 			d.Pages[0].Text += "\nThe Graph API returned friends' data."
 			want[alert.AlertID(ruleIDs[1], d.Document.ID)] = true
 		}
-		d.ExtractedAt = time.Now().UTC()
-		d.Version = d.ExtractedAt.UnixNano()
+		newVersion(d)
 		publishText(t, js, *d)
 	}
 	for _, d := range docs {
-		publishIndexed(t, js, d)
+		publishIndexed(context.Background(), t, js, d)
 	}
-
-	whCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second)}, AllowPrivate: true}, js, store, quietLog())
-	go wh.Run(whCtx)
+	startDeliverer(t, js, store)
 
 	killAtCrashPoint(t, startAlerter(t, e, "published:2"))
 	killAtCrashPoint(t, startAlerter(t, e, "publishing:2"))
@@ -136,30 +121,9 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 			t.Errorf("unexpected alert %s delivered %d times", id, n)
 		}
 	}
-	info, _ := s.Info(ctx)
+	alerts, _ := js.Stream(context.Background(), bus.Alerts)
+	info, _ := alerts.Info(context.Background())
 	if info.State.Msgs != uint64(len(want)) {
 		t.Errorf("ALERTS holds %d messages; want %d", info.State.Msgs, len(want))
-	}
-}
-
-func publishText(t testing.TB, js jetstream.JetStream, d filing.Text) {
-	t.Helper()
-	if _, err := bus.Publish(context.Background(), js, bus.Out{
-		Subject: bus.Subject(bus.Texts, filing.CourtToken(d.Document.Docket.Court)),
-		MsgID:   bus.MsgID("test", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID, Value: d,
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func publishIndexed(t testing.TB, js jetstream.JetStream, d filing.Text) {
-	t.Helper()
-	if _, err := bus.Publish(context.Background(), js, bus.Out{
-		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Document.Docket.Court)),
-		MsgID:   bus.MsgID("test-indexed", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID,
-		Value: filing.Indexed{Schema: filing.Schema, ID: d.Document.ID, Court: d.Document.Docket.Court, Version: d.Version,
-			First: true, Exhibit: d.Document.Exhibit, Pages: len(d.Pages), IndexedAt: time.Now().UTC()},
-	}); err != nil {
-		t.Fatal(err)
 	}
 }

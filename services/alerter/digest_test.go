@@ -10,7 +10,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 )
 
@@ -21,18 +20,13 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 	js, store := alerttest.Start(t)
 	ctx := context.Background()
 	r := alerttest.Create(t, store, alert.Rule{Name: "capped", Query: `"Inbox API"`, DailyCap: 1})
-	s, err := open(ctx, Config{DigestEvery: time.Hour}, js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runtest.Go(t, s.Run)
+	s, stop := startStage(t, Config{DigestEvery: time.Hour}, js)
 	docs, _ := corpus.Docs(3, 1)
 	for _, d := range docs {
 		d.Pages[0].Text += "\nthe Inbox API"
-		d.ExtractedAt = time.Now().UTC()
-		d.Version = d.ExtractedAt.UnixNano()
+		newVersion(&d)
 		publishText(t, js, d)
-		publishIndexed(t, js, d)
+		publishIndexed(ctx, t, js, d)
 	}
 	settle(t, js, []stage{{"alerter", bus.Indexed}})
 	if err := stop(); err != nil && !errors.Is(err, context.Canceled) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,57 +21,15 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
-	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-func TestMain(m *testing.M) {
-	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
-	worker.ServeIfChild(extractor.ExtractPDF)
-	// The crash test runs the alerter in a child process of this test binary.
-	runtest.ServeChild(map[string]runtest.Role{"alerter": serveAlerter})
-	os.Exit(m.Run())
-}
-
-func quietLog() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// open is the stage over js, as the alerter role opens it.
-func open(ctx context.Context, cfg Config, js jetstream.JetStream) (*Service, error) {
-	deps, err := OpenDeps(ctx, js, quietLog())
-	if err != nil {
-		return nil, err
-	}
-	return New(cfg, deps)
-}
-
-// indexStage and extractStage are the stages before this one, for configurations the
-// tests know are valid: they panic otherwise.
-func indexStage(cfg indexer.Config, js jetstream.JetStream, idx *indexer.Index) *indexer.Service {
-	s, err := indexer.New(cfg, indexer.Deps{JS: js, Index: idx, Log: quietLog()})
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-func extractStage(cfg extractor.Config, js jetstream.JetStream, blobs blob.Store) *extractor.Service {
-	s, err := extractor.New(cfg, extractor.Deps{JS: js, Blobs: blobs, Log: quietLog()})
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
 
 // receiver is a webhook endpoint that records what it gets.
 type receiver struct {
@@ -119,13 +76,10 @@ type pipeline struct {
 	blobs   blob.Store
 	pub     *fetcher.Publisher
 	store   *alert.Store
-	cancel  context.CancelFunc
 	alerter *Service
-	wg      sync.WaitGroup
-	// The alerter runs under its own context, so that it can be stopped and restarted
-	// while the other stages go on.
-	alerterCancel context.CancelFunc
-	alerterWG     sync.WaitGroup
+	// stopAlerter stops the alerter, which runs apart so that it can be stopped and
+	// restarted while the other stages go on.
+	stopAlerter func() error
 }
 
 func startPipeline(t *testing.T) *pipeline {
@@ -134,19 +88,9 @@ func startPipeline(t *testing.T) *pipeline {
 	_, js := bustest.JetStream(t, e)
 	ctx := context.Background()
 	p := &pipeline{js: js}
-	// A short duplicate window on ALERTS, so that the test sees exactly-once come from
-	// the ledger and the per-alert subject, not from Nats-Msg-Id de-duplication (whose
-	// window a redelivery hours later would be outside of).
-	s, err := js.Stream(ctx, bus.Alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := s.CachedInfo().Config
-	cfg.Duplicates = 200 * time.Millisecond
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	shortDuplicateWindow(t, js)
 	p.blobs = blobtest.PDFs(t, js)
+	var err error
 	if p.pub, err = fetcher.NewPublisher(ctx, js); err != nil {
 		t.Fatal(err)
 	}
@@ -155,56 +99,21 @@ func startPipeline(t *testing.T) *pipeline {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { idx.Close() }) // after the stages stop: cleanups run last first
 	if p.alerter, err = open(ctx, Config{BaseURL: "http://docketwatch.test"}, js); err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	p.cancel = cancel
 	conn := func(name string) jetstream.JetStream { _, js := bustest.Client(t, e, name); return js }
 	exJS := conn("extractor")
 	exBlobs := blobtest.PDFs(t, exJS)
-	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
-		AllowPrivate: true}, // the webhook receiver listens on loopback
-		conn("webhook"), p.store, quietLog())
-	for _, run := range []func(context.Context) error{
-		extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run,
-		indexStage(indexer.Config{}, conn("indexer"), idx).Run,
-		wh.Run,
-	} {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			if err := run(runCtx); err != nil {
-				t.Errorf("stage stopped: %v", err)
-			}
-		}()
-	}
+	startDeliverer(t, conn("webhook"), p.store)
+	runtest.Go(t, extractStage(extractor.Config{Concurrency: 1}, exJS, exBlobs).Run)
+	runtest.Go(t, indexStage(indexer.Config{}, conn("indexer"), idx).Run)
 	p.startAlerter(t)
-	t.Cleanup(func() {
-		p.stopAlerter()
-		p.cancel()
-		p.wg.Wait()
-		idx.Close()
-	})
 	return p
 }
 
-func (p *pipeline) startAlerter(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	p.alerterCancel = cancel
-	p.alerterWG.Add(1)
-	go func() {
-		defer p.alerterWG.Done()
-		if err := p.alerter.Run(ctx); err != nil {
-			t.Errorf("alerter stopped: %v", err)
-		}
-	}()
-}
-
-func (p *pipeline) stopAlerter() {
-	p.alerterCancel()
-	p.alerterWG.Wait()
-}
+func (p *pipeline) startAlerter(t *testing.T) { p.stopAlerter = runtest.Go(t, p.alerter.Run) }
 
 // ingest writes a PDF of pages into a file and ingests it as `docketwatch ingest` does.
 func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.DocID {
@@ -218,30 +127,6 @@ func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.Doc
 		t.Fatal(out.Err)
 	}
 	return out.ID
-}
-
-// stage names a durable consumer and its stream.
-type stage struct{ durable, stream string }
-
-// settle waits until every durable consumer has handled everything in its stream. The
-// stages are checked upstream first: a stage publishes before it acknowledges, so once
-// a stage is seen idle its output is already visible to the next check.
-func settle(t testing.TB, js jetstream.JetStream, consumers []stage) {
-	t.Helper()
-	ctx := context.Background()
-	poll.UntilGot(t, 60*time.Second, "the pipeline to settle", func() (bool, string) {
-		for _, st := range consumers {
-			c, err := js.Consumer(ctx, st.stream, st.durable)
-			if err != nil {
-				return false, fmt.Sprintf("%s: %v", st.durable, err)
-			}
-			info, err := c.Info(ctx)
-			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				return false, fmt.Sprintf("%s: %d pending, %d unacknowledged (%v)", st.durable, info.NumPending, info.NumAckPending, err)
-			}
-		}
-		return true, ""
-	})
 }
 
 var allStages = []stage{{"extractor", bus.Filings}, {"indexer", bus.Texts}, {"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}}
@@ -319,7 +204,9 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	reextract(t, p.js, id)
 	settle(t, p.js, allStages)
-	p.stopAlerter()
+	if err := p.stopAlerter(); err != nil {
+		t.Errorf("alerter stopped: %v", err)
+	}
 	if err := p.js.DeleteConsumer(ctx, bus.Indexed, "alerter"); err != nil {
 		t.Fatal(err)
 	}
@@ -366,8 +253,7 @@ func reextract(t *testing.T, js jetstream.JetStream, id filing.DocID) {
 	if text.Document.ID != id {
 		t.Fatalf("no text of %s in TEXTS", id)
 	}
-	text.ExtractedAt = time.Now().UTC()
-	text.Version = text.ExtractedAt.UnixNano()
+	newVersion(&text)
 	text.Extractor += "+again"
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Texts, filing.CourtToken(text.Document.Docket.Court)),
 		MsgID: bus.MsgID("test-reextract", id, fmt.Sprint(text.Version)), DocID: id, Value: text}); err != nil {

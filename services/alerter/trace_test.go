@@ -2,21 +2,15 @@ package alerter
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
-	"github.com/docketwatch/docketwatch/pkg/bus"
-	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
-	"github.com/docketwatch/docketwatch/services/alerter/status"
-	"github.com/docketwatch/docketwatch/services/alerter/webhook"
 	"go.opentelemetry.io/otel"
 )
 
@@ -29,35 +23,17 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	ctx := context.Background()
 	recv := newReceiver(t)
 	alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: `"Inbox API"`, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
-	s, err := open(ctx, Config{}, js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wh := webhook.New(webhook.Config{Policy: status.Policy{Timeout: 5 * time.Second}, AllowPrivate: true}, js, store, quietLog())
-	runCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, run := range []func(context.Context) error{s.Run, wh.Run} {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = run(runCtx) }()
-	}
-	defer func() { cancel(); wg.Wait() }()
+	startStage(t, Config{}, js)
+	startDeliverer(t, js, store)
 
 	docs, _ := corpus.Docs(1, 1)
 	d := docs[0]
 	d.Pages[0].Text += "\nthe Inbox API"
-	d.ExtractedAt = time.Now().UTC()
-	d.Version = d.ExtractedAt.UnixNano()
+	newVersion(&d)
 	publishText(t, js, d)
 	// The indexer's announcement, under the indexer's span.
 	ictx, indexSpan := otel.Tracer("test").Start(ctx, "indexer")
-	if _, err := bus.Publish(ictx, js, bus.Out{
-		Subject: bus.Subject(bus.Indexed, filing.CourtToken(d.Document.Docket.Court)),
-		MsgID:   bus.MsgID("test-indexed", d.Document.ID, fmt.Sprint(d.Version)), DocID: d.Document.ID,
-		Value: filing.Indexed{Schema: filing.Schema, ID: d.Document.ID, Court: d.Document.Docket.Court, Version: d.Version,
-			First: true, Pages: len(d.Pages), IndexedAt: time.Now().UTC()},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	publishIndexed(ictx, t, js, d)
 	indexSpan.End()
 
 	poll.Until(t, 30*time.Second, "a webhook delivered", func() bool { return len(recv.deliveries()) > 0 })

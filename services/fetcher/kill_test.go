@@ -31,8 +31,9 @@ func childBackfill(ctx context.Context, nats *runtest.Joined) error {
 		return err
 	}
 	none, _ := ParseLimits("none")
+	cl := clfake.FromEnv()
 	cfg := Config{CourtListener: CourtListenerConfig{
-		Token: Secret(env("CL_TOKEN")), BaseURL: env("CL_URL"), StorageURL: env("CL_STORAGE"),
+		Token: Secret(cl.Token), BaseURL: cl.APIBase, StorageURL: cl.StorageBase,
 		Budget: &none, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxPages: 3,
 	}}
 	svc, err := New(cfg, Deps{JS: nats.JS, Blobs: nats.Blobs, Sleep: fastSleep})
@@ -99,10 +100,7 @@ func TestKillMidBackfill(t *testing.T) {
 // startChild starts a fetcher process backfilling courts from srv into env.
 func startChild(t *testing.T, env natsEnv, srv *clfake.Server, courts []string) *runtest.Child {
 	t.Helper()
-	return runtest.StartChild(t, "backfill", append(runtest.ChildNATS(env.srv),
-		"FETCHER_TEST_CL_URL="+srv.APIBase(),
-		"FETCHER_TEST_CL_STORAGE="+srv.StorageBase(),
-		"FETCHER_TEST_CL_TOKEN="+srv.Token(),
+	return runtest.StartChild(t, "backfill", append(append(runtest.ChildNATS(env.srv), srv.ChildEnv()...),
 		"FETCHER_TEST_COURTS="+strings.Join(courts, ","),
 		"FETCHER_TEST_SINCE="+dataStart.Format(time.RFC3339),
 		"FETCHER_TEST_UNTIL="+dataStart.AddDate(0, 3, 0).Format(time.RFC3339),

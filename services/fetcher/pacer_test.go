@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,80 +14,24 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss"
+	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss/pacerfake"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// rssServer is a fake PACER: one feed per court at /<court>, switchable while it runs.
-type rssServer struct {
-	mu     sync.Mutex
-	feeds  map[string]string
-	status map[string]int
-	hits   map[string]int
-}
-
-func (f *rssServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	court := strings.TrimPrefix(r.URL.Path, "/")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.hits[court]++
-	if code := f.status[court]; code != 0 {
-		w.WriteHeader(code)
-		return
-	}
-	body, ok := f.feeds[court]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "application/rss+xml")
-	_, _ = w.Write([]byte(body))
-}
-
-func (f *rssServer) set(court, body string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.feeds[court] = body
-}
-
-// withNewItem rebuilds a feed with one more item and a later lastBuildDate, as PACER
-// does when an entry is filed.
-func withNewItem(t testing.TB, feed, oldBuild, newBuild, item string) string {
-	t.Helper()
-	if !strings.Contains(feed, "<lastBuildDate>"+oldBuild) {
-		t.Fatalf("feed has no lastBuildDate %q", oldBuild)
-	}
-	feed = strings.Replace(feed, "<lastBuildDate>"+oldBuild, "<lastBuildDate>"+newBuild, 1)
-	return strings.Replace(feed, "<item>", item+"\n<item>", 1)
-}
-
 const sdnyBuild = "Wed, 18 Apr 2018 00:15:28 GMT"
-
-func newItem(caseID, docSeq, number string) string {
-	return `<item><title>1:18-cv-0` + number + ` Roe v. Acme Corp. et al</title>
-<link>https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?` + caseID + `</link>
-<description>[Complaint] (&#x3C;a href=&#x22;https://ecf.nysd.uscourts.gov/doc1/12712226` + docSeq + `?caseid=` + caseID + `&#x26;de_seq_num=3&#x22; &#x3E;1&#x3C;/a&#x3E;)</description>
-<guid isPermaLink="true">https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?` + caseID + `&#x26;3</guid>
-<pubDate>Wed, 18 Apr 2018 00:30:00 GMT</pubDate></item>`
-}
 
 // Corpus feeds, then a changed feed, then a broken one, then a repaired one: every
 // entry reaches FILINGS once, the broken feed is a clear error in Status and loses
 // nothing, and a restarted fetcher repeats nothing.
 func TestPACERFeeds(t *testing.T) {
 	feeds := map[string]string{"sdny": "sdny_1.xml", "ca10": "ca10.xml", "nysb": "nysb_1.xml"}
-	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
+	fake := pacerfake.Start(t)
 	for court, name := range feeds {
-		fake.set(court, testfile.Text(t, "pacerrss/testdata/rss", name))
+		fake.Set(court, testfile.Text(t, "pacerrss/testdata/rss", name), "")
 	}
-	hs := httptest.NewServer(fake)
-	defer hs.Close()
 	env := startNATS(t)
 	clk := testclock.New(time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC))
-	cfg := Config{PACER: PACERConfig{
-		Courts:     []string{"sdny", "ca10", "nysb"},
-		HTTPClient: hs.Client(),
-		URL:        func(court string) (string, error) { return hs.URL + "/" + court, nil },
-	}, QuietAfter: time.Hour}
+	cfg := Config{PACER: PACERConfig{Courts: []string{"sdny", "ca10", "nysb"}, HTTPClient: fake.Client(), URL: fake.URL}, QuietAfter: time.Hour}
 	newSvc := func() *Service {
 		svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Now: clk.Now})
 		if err := svc.init(context.Background()); err != nil {
@@ -143,8 +86,9 @@ func TestPACERFeeds(t *testing.T) {
 	}
 
 	// 3. A changed feed: only the new entry is published.
-	changed := withNewItem(t, testfile.Text(t, "pacerrss/testdata/rss", "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT", newItem("499999", "9999", "9999"))
-	fake.set("sdny", changed)
+	changed := pacerfake.WithNewItem(t, testfile.Text(t, "pacerrss/testdata/rss", "sdny_1.xml"), sdnyBuild, "Wed, 18 Apr 2018 00:31:00 GMT",
+		pacerfake.ComplaintItem("499999", "9999", "9999"))
+	fake.Set("sdny", changed, "")
 	clk.Advance(5 * time.Minute)
 	pollAll(svc)
 	docs = filings(t, env.js)
@@ -155,8 +99,9 @@ func TestPACERFeeds(t *testing.T) {
 	// 4. The next build of the feed arrives broken (cut off mid-item, as a dropped
 	// connection leaves it): a clear transient error, nothing published, nothing marked
 	// as read.
-	repaired := withNewItem(t, changed, "Wed, 18 Apr 2018 00:31:00 GMT", "Wed, 18 Apr 2018 00:40:00 GMT", newItem("499998", "9998", "9998"))
-	fake.set("sdny", repaired[:len(repaired)*2/3])
+	repaired := pacerfake.WithNewItem(t, changed, "Wed, 18 Apr 2018 00:31:00 GMT", "Wed, 18 Apr 2018 00:40:00 GMT",
+		pacerfake.ComplaintItem("499998", "9998", "9998"))
+	fake.Set("sdny", repaired[:len(repaired)*2/3], "")
 	clk.Advance(5 * time.Minute)
 	_, err := svc.pollPACER(ctx, "sdny")
 	if err == nil || fault.IsPermanent(err) || !strings.Contains(err.Error(), "sdny") {
@@ -181,7 +126,7 @@ func TestPACERFeeds(t *testing.T) {
 
 	// 5. The whole feed, read by a restarted fetcher: the entry the broken feed carried
 	// is published, nothing else.
-	fake.set("sdny", repaired)
+	fake.Set("sdny", repaired, "")
 	clk.Advance(5 * time.Minute)
 	svc2 := newSvc()
 	pollAll(svc2)
@@ -222,14 +167,9 @@ func courtStatus(t testing.TB, svc *Service, source, court string) sourcestatus.
 // A court without a feed (404) stops its loop with a permanent error; with no other
 // source, Run returns it.
 func TestPACERNoFeedStops(t *testing.T) {
-	fake := &rssServer{feeds: map[string]string{}, status: map[string]int{}, hits: map[string]int{}}
-	hs := httptest.NewServer(fake)
-	defer hs.Close()
+	fake := pacerfake.Start(t)
 	env := startNATS(t)
-	svc := mustNew(t, Config{PACER: PACERConfig{
-		Courts: []string{"cand"}, HTTPClient: hs.Client(),
-		URL: func(court string) (string, error) { return hs.URL + "/" + court, nil },
-	}}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, Config{PACER: PACERConfig{Courts: []string{"cand"}, HTTPClient: fake.Client(), URL: fake.URL}}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := svc.Run(ctx)

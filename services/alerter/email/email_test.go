@@ -1,8 +1,6 @@
 package email
 
 import (
-	"context"
-	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -14,18 +12,18 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestDeliversAlertsBySMTP(t *testing.T) {
 	smtp := smtptest.Start(t, "")
 	js, store := alerttest.Start(t)
-	withEmail := alerttest.Create(t, store, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
+	withEmail := emailRule(t, store)
 	without := alerttest.Create(t, store, alert.Rule{Name: "no email", Query: "x"})
 	publish := func(r alert.Rule, doc filing.DocID, overflow bool) alert.Alert {
 		return alerttest.Publish(t, js, r, alert.Alert{DocID: doc, Kind: alert.NewlyAvailable,
@@ -36,14 +34,7 @@ func TestDeliversAlertsBySMTP(t *testing.T) {
 	publish(withEmail, "cand/3:20-cv-08570/736/13", true) // over the cap: the digest's
 	publish(without, "cand/3:20-cv-08570/736/12", false)  // no email channel
 
-	_, portText, _ := net.SplitHostPort(smtp.Addr())
-	port, _ := strconv.Atoi(portText)
-	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Policy: status.Policy{Timeout: 5 * time.Second}},
-		js, store, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runtest.Go(t, d.Run)
+	stop := startDeliverer(t, smtp, status.Policy{Timeout: 5 * time.Second}, js, store)
 	poll.Until(t, 20*time.Second, "a message at the relay", func() bool { return len(smtp.Messages()) >= 1 })
 	time.Sleep(300 * time.Millisecond) // room for a wrong second message to arrive
 	stop()
@@ -84,39 +75,14 @@ func TestDeliveryStatus(t *testing.T) {
 	smtp := smtptest.Start(t, "")
 	smtp.Refusing.Store(true)
 	js, store := alerttest.Start(t)
-	ctx := context.Background()
-	r := alerttest.Create(t, store, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
-	doc := filing.DocID("cand/3:20-cv-08570/736/12")
-	a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, RuleName: r.Name, DocID: doc, Kind: alert.NewlyFiled,
-		Terms: []string{"Inbox"}, Snippet: "the <mark>Inbox</mark> API", MatchedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-		t.Fatal(err)
-	}
-	_, portText, _ := net.SplitHostPort(smtp.Addr())
-	port, _ := strconv.Atoi(portText)
-	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test",
-		Policy: status.Policy{Timeout: 5 * time.Second, Backoff: func(int) time.Duration { return time.Second }}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go d.Run(runCtx)
+	r := emailRule(t, store)
+	alerttest.Publish(t, js, r, alert.Alert{DocID: "cand/3:20-cv-08570/736/12", Kind: alert.NewlyFiled,
+		Terms: []string{"Inbox"}, Snippet: "the <mark>Inbox</mark> API"})
+	startDeliverer(t, smtp, status.Policy{Timeout: 5 * time.Second, Backoff: func(int) time.Duration { return time.Second }}, js, store)
 
-	status := func() alert.Rule {
-		got, _, err := store.Get(ctx, r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rules := []alert.Rule{got}
-		if err := store.WithRetries(ctx, rules); err != nil {
-			t.Fatal(err)
-		}
-		return rules[0]
-	}
 	var got alert.Rule
 	poll.Until(t, 20*time.Second, "the refusal recorded and the alert waiting", func() bool {
-		got = status()
+		got = alerttest.Status(t, store, r.ID)
 		return got.Email.Failures > 0 && got.Email.PendingRetries == 1
 	})
 	if !strings.Contains(got.Email.LastError, "421") || got.Email.LastFailureAt.IsZero() || !got.Email.LastDeliveryAt.IsZero() {
@@ -130,10 +96,30 @@ func TestDeliveryStatus(t *testing.T) {
 	}
 	smtp.Refusing.Store(false)
 	poll.Until(t, 20*time.Second, "the alert delivered and out of the queue", func() bool {
-		got = status()
+		got = alerttest.Status(t, store, r.ID)
 		return got.Email.PendingRetries == 0 && !got.Email.LastDeliveryAt.IsZero()
 	})
 	if got.Email.Failures != 0 || !strings.Contains(got.Email.LastError, "421") || len(smtp.Messages()) != 1 {
 		t.Errorf("got email status %+v and %d messages; want no failures, the last error kept, one message", got.Email.Delivery, len(smtp.Messages()))
 	}
+}
+
+// emailRule saves the rule "Inbox API", on that phrase, mailing counsel@example.com.
+func emailRule(t testing.TB, store *alert.Store) alert.Rule {
+	t.Helper()
+	return alerttest.Create(t, store, alert.Rule{Name: "Inbox API", Query: `"Inbox API"`, Email: &alert.Email{To: []string{"counsel@example.com"}}})
+}
+
+// startDeliverer runs a deliverer over js and store that sends through relay, as
+// alerts@docketwatch.test, with policy, until the test ends; stop stops it sooner.
+func startDeliverer(t testing.TB, relay *smtptest.Server, policy status.Policy, js jetstream.JetStream, store *alert.Store) (stop func() error) {
+	t.Helper()
+	_, portText, _ := net.SplitHostPort(relay.Addr())
+	port, _ := strconv.Atoi(portText)
+	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Policy: policy},
+		js, store, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runtest.Go(t, d.Run)
 }

@@ -2,10 +2,10 @@ package webhook
 
 import (
 	"context"
-	"io"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
-	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -73,25 +72,17 @@ func TestRefusesPrivateAddressesByDefault(t *testing.T) {
 // backoff, and after DisableAfter consecutive failures the endpoint is disabled on the
 // rule and the event is parked in DEAD; an endpoint that recovers resets the count.
 func TestRetriesThenDisables(t *testing.T) {
-	var mu sync.Mutex
-	code, calls := http.StatusInternalServerError, 0
-	var keys []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
-		keys = append(keys, r.Header.Get(HeaderIdempotency))
-		w.WriteHeader(code)
-	}))
-	defer srv.Close()
+	ep := newEndpoint(t, false)
+	ep.answer(http.StatusInternalServerError)
+	calls := func() int { _, n := ep.answered(); return n }
 
 	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	r := webhookRule(t, store, "r", ep.srv.URL)
 	publish := func(doc filing.DocID) string { return alerttest.Publish(t, js, r, alert.Alert{DocID: doc}).ID }
 	var backoffs []int
 	var bmu sync.Mutex
-	d := New(Config{AllowPrivate: true, DisableAfter: 4, Policy: status.Policy{
+	startDeliverer(t, Config{AllowPrivate: true, DisableAfter: 4, Policy: status.Policy{
 		MaxAttempts: 10, Timeout: 2 * time.Second,
 		Backoff: func(n int) time.Duration {
 			bmu.Lock()
@@ -99,8 +90,7 @@ func TestRetriesThenDisables(t *testing.T) {
 			bmu.Unlock()
 			return bus.ExponentialBackoff(10*time.Millisecond, 80*time.Millisecond)(n)
 		},
-	}}, js, store, slog.New(slog.DiscardHandler))
-	runtest.Go(t, d.Run)
+	}}, js, store)
 
 	first := publish("x:1")
 	poll.Until(t, 20*time.Second, "the endpoint disabled", func() bool {
@@ -112,16 +102,11 @@ func TestRetriesThenDisables(t *testing.T) {
 		got.Webhook.LastFailureAt.IsZero() || !got.Webhook.LastDeliveryAt.IsZero() {
 		t.Errorf("got webhook state %+v; want disabled after 4 failures with the last error and its time, never delivered", got.Webhook)
 	}
-	mu.Lock()
-	if calls != 4 {
-		t.Errorf("got %d attempts; want 4", calls)
+	ep.mu.Lock()
+	if len(ep.got) != 1 || len(ep.got[first]) != 4 {
+		t.Errorf("got attempt headers by Idempotency-Key %v; want 4 attempts, all with %q", ep.got, first)
 	}
-	for _, k := range keys {
-		if k != first {
-			t.Errorf("got Idempotency-Key %q on a retry; want %q every time", k, first)
-		}
-	}
-	mu.Unlock()
+	ep.mu.Unlock()
 	bmu.Lock()
 	if len(backoffs) < 3 || backoffs[0] != 1 || backoffs[2] != 3 {
 		t.Errorf("got backoff attempts %v; want one growing delay per retry", backoffs)
@@ -129,19 +114,17 @@ func TestRetriesThenDisables(t *testing.T) {
 	bmu.Unlock()
 	dead, _ := js.Stream(ctx, bus.Dead)
 	poll.Until(t, 20*time.Second, "one message in DEAD", func() bool { info, _ := dead.Info(ctx); return info.State.Msgs == 1 })
-	if got := withRetries(t, store, r.ID); got.Webhook.PendingRetries != 0 {
+	if got := alerttest.Status(t, store, r.ID); got.Webhook.PendingRetries != 0 {
 		t.Errorf("got %d pending retries after the event was parked; want 0", got.Webhook.PendingRetries)
 	}
 
 	// Disabled: further events are not attempted.
 	publish("x:2")
 	time.Sleep(300 * time.Millisecond)
-	mu.Lock()
-	if calls != 4 {
-		t.Errorf("a disabled webhook was called: %d attempts", calls)
+	if n := calls(); n != 4 {
+		t.Errorf("a disabled webhook was called: %d attempts", n)
 	}
-	code = http.StatusNoContent
-	mu.Unlock()
+	ep.answer(http.StatusNoContent)
 
 	// Re-enabled, and the endpoint works again: delivered once.
 	if _, err := store.Update(ctx, r.ID, func(r *alert.Rule) error {
@@ -151,7 +134,7 @@ func TestRetriesThenDisables(t *testing.T) {
 		t.Fatal(err)
 	}
 	publish("x:3")
-	poll.Until(t, 20*time.Second, "five calls", func() bool { mu.Lock(); defer mu.Unlock(); return calls == 5 })
+	poll.Until(t, 20*time.Second, "five calls", func() bool { return calls() == 5 })
 	// The delivery status says when it last worked, and still what failed before.
 	poll.Until(t, 20*time.Second, "the success recorded", func() bool {
 		got, _, _ = store.Get(ctx, r.ID)
@@ -167,50 +150,34 @@ func TestRetriesThenDisables(t *testing.T) {
 // they leave it. The failure count alone could not say this: two events failing twice
 // each are four failures and two pending retries.
 func TestPendingRetries(t *testing.T) {
-	var mu sync.Mutex
-	code, calls := http.StatusInternalServerError, 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
-		w.WriteHeader(code)
-	}))
-	defer srv.Close()
+	ep := newEndpoint(t, false)
+	ep.answer(http.StatusInternalServerError)
 	js, store := alerttest.Start(t)
-	ctx := context.Background()
-	r := alerttest.Create(t, store, alert.Rule{Name: "r", Query: "x", Webhook: &alert.Webhook{URL: srv.URL, Secret: "s"}})
+	r := webhookRule(t, store, "r", ep.srv.URL)
 	for _, doc := range []filing.DocID{"x:1", "x:2"} {
-		a := alert.Alert{ID: alert.AlertID(r.ID, doc), RuleID: r.ID, DocID: doc, MatchedAt: time.Now()}
-		if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.AlertSubject(r.ID, doc), Value: alert.Event{Schema: 1, Type: alert.TypeAlert, Alert: &a}}); err != nil {
-			t.Fatal(err)
-		}
+		alerttest.Publish(t, js, r, alert.Alert{DocID: doc})
 	}
 	// The second failure of each event waits 2 s: long enough to be seen waiting.
 	backoff := func(n int) time.Duration { return time.Duration(n) * time.Second }
-	d := New(Config{AllowPrivate: true, DisableAfter: 100, Policy: status.Policy{MaxAttempts: 10, Timeout: 2 * time.Second, Backoff: backoff}},
-		js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go d.Run(runCtx)
+	startDeliverer(t, Config{AllowPrivate: true, DisableAfter: 100, Policy: status.Policy{MaxAttempts: 10, Timeout: 2 * time.Second, Backoff: backoff}},
+		js, store)
 
 	var got alert.Rule
 	poll.Until(t, 20*time.Second, "each event failed twice", func() bool {
-		got = withRetries(t, store, r.ID)
+		got = alerttest.Status(t, store, r.ID)
 		return got.Webhook.Failures >= 4
 	})
 	start := time.Now()
-	got = withRetries(t, store, r.ID)
+	got = alerttest.Status(t, store, r.ID)
 	if got.Webhook.PendingRetries != 2 {
 		t.Errorf("got %d pending retries after %d failures; want 2 (the events waiting)", got.Webhook.PendingRetries, got.Webhook.Failures)
 	}
 	if next := got.Webhook.NextRetryAt; next.Before(start.Add(-3*time.Second)) || next.After(start.Add(3*time.Second)) {
 		t.Errorf("got the next attempt at %s; want within the 2 s backoff of now (%s)", next, start)
 	}
-	mu.Lock()
-	code = http.StatusNoContent
-	mu.Unlock()
+	ep.answer(http.StatusNoContent)
 	poll.Until(t, 20*time.Second, "both events delivered and out of the queue", func() bool {
-		got = withRetries(t, store, r.ID)
+		got = alerttest.Status(t, store, r.ID)
 		return got.Webhook.PendingRetries == 0 && got.Webhook.Failures == 0 && !got.Webhook.LastDeliveryAt.IsZero()
 	})
 	if !got.Webhook.NextRetryAt.IsZero() {
@@ -218,16 +185,184 @@ func TestPendingRetries(t *testing.T) {
 	}
 }
 
-// withRetries reads a rule with its retry queue, as the API shows it.
-func withRetries(t testing.TB, store *alert.Store, id string) alert.Rule {
-	t.Helper()
-	r, _, err := store.Get(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
+// TestHangingEndpointHoldsOnlyItsShare: one rule's endpoint hangs with more events than
+// the deliverer has workers; another rule's endpoint gets all its 20 events while the
+// first still hangs, the hanging one never sees more than PerEndpoint requests at once,
+// and once it answers, every one of its events arrives exactly once, as a first attempt
+// (the deliveries deferred while it was busy are not attempts, though there are more of
+// them than MaxAttempts), with its rule's failure count untouched and nothing parked.
+// A deferral waits DeferDelay, not the consumer's Backoff (an hour here, which would
+// keep the deferred events away for the whole test).
+func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
+	hanging, healthy := newEndpoint(t, true), newEndpoint(t, false)
+
+	js, store := alerttest.Start(t)
+	ctx := context.Background()
+	slow := webhookRule(t, store, "slow", hanging.srv.URL)
+	fast := webhookRule(t, store, "fast", healthy.srv.URL)
+	const perEndpoint, maxAttempts = 2, 2
+	d, stop := startDeliverer(t, Config{AllowPrivate: true,
+		Concurrency: 4, PerEndpoint: perEndpoint, DeferDelay: 50 * time.Millisecond, Policy: status.Policy{MaxAttempts: maxAttempts,
+			Timeout: time.Minute, // the hanging endpoint never times out during the test
+			Backoff: func(int) time.Duration { return time.Hour }},
+	}, js, store)
+	defer func() {
+		hanging.release()
+		if err := stop(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	publish := func(r alert.Rule, doc filing.DocID) { alerttest.Publish(t, js, r, alert.Alert{DocID: doc}) }
+	// The hanging endpoint's events first: without a per-endpoint bound they take every worker.
+	const slowEvents, fastEvents = 8, 20
+	for i := range slowEvents {
+		publish(slow, filing.DocID(fmt.Sprintf("x:slow-%d", i)))
 	}
-	rules := []alert.Rule{r}
-	if err := store.WithRetries(context.Background(), rules); err != nil {
-		t.Fatal(err)
+	for i := range fastEvents {
+		publish(fast, filing.DocID(fmt.Sprintf("x:fast-%d", i)))
 	}
-	return rules[0]
+
+	poll.Until(t, 20*time.Second, "every event of the healthy endpoint answered", func() bool { keys, _ := healthy.answered(); return keys == fastEvents })
+	if _, requests := hanging.answered(); requests != 0 {
+		t.Fatalf("the hanging endpoint answered %d requests before its release", requests)
+	}
+	if keys, requests := healthy.answered(); requests != fastEvents {
+		t.Errorf("the healthy endpoint got %d requests for %d events; want one each", requests, keys)
+	}
+	// Let the waiting events be deferred more often than MaxAttempts.
+	poll.Until(t, 20*time.Second, "an event deferred more often than maxAttempts", func() bool {
+		d.ends.mu.Lock()
+		defer d.ends.mu.Unlock()
+		for _, n := range d.ends.deferred {
+			if n > maxAttempts {
+				return true
+			}
+		}
+		return false
+	})
+
+	hanging.release()
+	poll.Until(t, 20*time.Second, "every event of the hanging endpoint answered", func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
+	// A second copy could only come from a message not yet acknowledged: wait until
+	// every event's message is.
+	poll.Until(t, 20*time.Second, "the consumer drained", func() bool {
+		cons, err := js.Consumer(ctx, bus.Alerts, d.Consumer().Durable)
+		if err != nil {
+			return false
+		}
+		ci, err := cons.Info(ctx)
+		return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
+	})
+	hanging.mu.Lock()
+	for key, attempts := range hanging.got {
+		if len(attempts) != 1 || attempts[0] != strconv.Itoa(1) {
+			t.Errorf("%s arrived with attempt headers %v; want one first attempt", key, attempts)
+		}
+	}
+	hanging.mu.Unlock()
+	if most := hanging.most.Load(); most > perEndpoint {
+		t.Errorf("the hanging endpoint had %d requests at once; want at most %d", most, perEndpoint)
+	}
+	if r, _, err := store.Get(ctx, slow.ID); err != nil || r.Webhook.Failures != 0 || r.Webhook.Disabled {
+		t.Errorf("slow rule's webhook %+v (%v); a busy endpoint is not a failing one", r.Webhook, err)
+	}
+	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 0 {
+		t.Errorf("DEAD holds %+v (%v); want nothing", parked, err)
+	}
+}
+
+// TestLastAttemptIsParked: deferrals raise the consumer's delivery limit, so the
+// deliverer itself parks an event after MaxAttempts failed attempts, with the cause.
+func TestLastAttemptIsParked(t *testing.T) {
+	ep := newEndpoint(t, false)
+	ep.answer(http.StatusBadGateway)
+	js, store := alerttest.Start(t)
+	ctx := context.Background()
+	r := webhookRule(t, store, "r", ep.srv.URL)
+	startDeliverer(t, Config{AllowPrivate: true, Policy: status.Policy{MaxAttempts: 3, Backoff: func(int) time.Duration { return 20 * time.Millisecond }}}, js, store)
+	alerttest.Publish(t, js, r, alert.Alert{DocID: "x:1"})
+	var parked []bus.ParkedMsg
+	poll.Until(t, 20*time.Second, "one delivery parked", func() bool { parked, _ = bus.ListParked(ctx, js, 0); return len(parked) == 1 })
+	if _, n := ep.answered(); n != 3 {
+		t.Errorf("endpoint called %d times; want MaxAttempts=3", n)
+	}
+	if want := "webhook failed 3 attempts, the last: webhook answered 502 Bad Gateway"; parked[0].Reason != want {
+		t.Errorf("reason %q; want %q", parked[0].Reason, want)
+	}
+}
+
+func TestEndpointOf(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"https://hooks.example.com/services/T1", "https://hooks.example.com:443/services/T2"},
+		{"HTTPS://Hooks.Example.COM/x", "https://hooks.example.com/y"},
+		{"http://h.example/x", "http://h.example:80/y"},
+		{"https://[2001:db8::1]/x", "https://[2001:db8::1]:443/y"},
+	}
+	for _, tt := range tests {
+		if a, b := endpointOf(tt.a), endpointOf(tt.b); a != b {
+			t.Errorf("endpointOf(%q) = %q, endpointOf(%q) = %q; want one endpoint", tt.a, a, tt.b, b)
+		}
+	}
+	apart := [][2]string{
+		{"https://h.example/x", "http://h.example/x"},       // another scheme, another port
+		{"https://h.example/x", "https://h.example:8443/x"}, // another port
+		{"https://h.example/x", "https://g.example/x"},
+	}
+	for _, p := range apart {
+		if a, b := endpointOf(p[0]), endpointOf(p[1]); a == b {
+			t.Errorf("endpointOf(%q) and endpointOf(%q) are both %q; want two endpoints", p[0], p[1], a)
+		}
+	}
+}
+
+// TestDeferDelayIsShortAndJittered: the wait of a deferred event is DeferDelay plus up
+// to half of it, and the default covers deferWindow with the deferrals the consumer
+// allows.
+func TestDeferDelayIsShortAndJittered(t *testing.T) {
+	c := Config{}.withDefaults()
+	lo, hi := time.Duration(1<<62), time.Duration(0)
+	for range 2000 {
+		d := c.deferDelay()
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo < time.Second || hi > 1500*time.Millisecond || hi-lo < 250*time.Millisecond {
+		t.Errorf("deferDelay ranged over [%v, %v]; want within [1s, 1.5s] and spread", lo, hi)
+	}
+	if got := time.Duration(c.maxDeferrals()) * c.DeferDelay; got < deferWindow {
+		t.Errorf("%d deferrals of at least %v wait %v; want at least %v", c.maxDeferrals(), c.DeferDelay, got, deferWindow)
+	}
+}
+
+// TestDeliveringServerDecidesPrivateAddresses: a rule whose webhook is on loopback is
+// saved whatever the saving process's environment; the deliverer's own AllowPrivate (the
+// alerter's --webhook-allow-private) decides, and a refusal is on the rule, with why.
+func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
+	t.Setenv("DOCKETWATCH_WEBHOOK_ALLOW_PRIVATE", "") // the saving side's environment plays no part
+	ep := newEndpoint(t, false)
+	calls := func() int { _, n := ep.answered(); return n }
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
+			js, store := alerttest.Start(t)
+			ctx := context.Background()
+			// A rule with a loopback webhook is saved: the delivering server decides.
+			r := webhookRule(t, store, "r", ep.srv.URL)
+			before := calls()
+			startDeliverer(t, Config{AllowPrivate: allow, Policy: status.Policy{MaxAttempts: 2, Backoff: func(int) time.Duration { return 10 * time.Millisecond }}},
+				js, store)
+			alerttest.Publish(t, js, r, alert.Alert{DocID: "x:1"})
+			if allow {
+				poll.Until(t, 20*time.Second, "the delivery", func() bool { return calls() > before })
+				return
+			}
+			var got alert.Rule
+			poll.Until(t, 20*time.Second, "the refusal on the rule", func() bool {
+				got, _, _ = store.Get(ctx, r.ID)
+				return got.Webhook.LastError != ""
+			})
+			if !strings.Contains(got.Webhook.LastError, "webhook-allow-private") || calls() != before {
+				t.Errorf("last error %q, %d calls; want the server's setting named and no call", got.Webhook.LastError, calls()-before)
+			}
+		})
+	}
 }

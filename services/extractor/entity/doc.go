@@ -37,21 +37,17 @@ type docState struct {
 }
 
 // boolBuf returns a cleared []bool of length n, reusing the document's buffer.
-func (d *docState) boolBuf(n int) []bool {
-	if cap(d.bools) < n {
-		d.bools = make([]bool, n)
-	}
-	b := d.bools[:n]
-	clear(b)
-	return b
-}
+func (d *docState) boolBuf(n int) []bool { return clearedBools(&d.bools, n) }
 
 // boolBuf2 is boolBuf's second buffer, for a mask needed beside the first.
-func (d *docState) boolBuf2(n int) []bool {
-	if cap(d.bools2) < n {
-		d.bools2 = make([]bool, n)
+func (d *docState) boolBuf2(n int) []bool { return clearedBools(&d.bools2, n) }
+
+// clearedBools returns (*buf)[:n] cleared, growing *buf first when it is too short.
+func clearedBools(buf *[]bool, n int) []bool {
+	if cap(*buf) < n {
+		*buf = make([]bool, n)
 	}
-	b := d.bools2[:n]
+	b := (*buf)[:n]
 	clear(b)
 	return b
 }

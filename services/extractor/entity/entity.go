@@ -313,15 +313,19 @@ func fold(s string) string {
 			b = utf8.AppendRune(b, unicode.ToLower(r))
 		}
 	}
-	f := strings.TrimPrefix(string(b), "the ")
+	return trimCorpSuffixes(strings.TrimPrefix(string(b), "the "))
+}
+
+// trimCorpSuffixes drops the folded legal-form suffixes ending f: "acme widgets co inc"
+// becomes "acme widgets".
+func trimCorpSuffixes(f string) string {
 	for {
 		i := strings.LastIndexByte(f, ' ')
 		if i < 0 || !corpSuffix[f[i+1:]] {
-			break
+			return f
 		}
 		f = f[:i]
 	}
-	return f
 }
 
 // corpSuffix lists the folded legal-form suffixes that do not distinguish entities.

@@ -253,15 +253,7 @@ func refFold(s string) string {
 			space = true
 		}
 	}
-	f := strings.TrimPrefix(b.String(), "the ")
-	for {
-		i := strings.LastIndexByte(f, ' ')
-		if i < 0 || !corpSuffix[f[i+1:]] {
-			break
-		}
-		f = f[:i]
-	}
-	return f
+	return trimCorpSuffixes(strings.TrimPrefix(b.String(), "the "))
 }
 
 func TestFold(t *testing.T) {

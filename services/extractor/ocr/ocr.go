@@ -124,31 +124,18 @@ func Available() error {
 }
 
 var versionOnce = sync.OnceValues(func() (string, error) {
-	out, err := proc.Combined(context.Background(), proc.Cmd{Tool: "tesseract", Args: []string{"--version"}, Timeout: 10 * time.Second})
-	if err != nil {
-		if errors.Is(err, proc.ErrNotFound) {
-			return "", fmt.Errorf("%w: %v", ErrNotInstalled, err)
-		}
-		return "", err
+	v, err := proc.Version(context.Background(), "tesseract", []string{"--version"}, regexp.MustCompile(`tesseract v?(\d+\.\d+(?:\.\d+)?)`))
+	if errors.Is(err, proc.ErrNotFound) {
+		return "", fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
-	m := regexp.MustCompile(`tesseract v?(\d+\.\d+(?:\.\d+)?)`).FindSubmatch(out)
-	if m == nil {
-		return "", fmt.Errorf("reading tesseract version from %q", out[:min(len(out), 80)])
-	}
-	return string(m[1]), nil
+	return v, err
 })
 
 // Version returns tesseract's version ("5.3.0"); it runs tesseract once per process.
 func Version() (string, error) { return versionOnce() }
 
 // Name names the OCR engine for per-page records: "tesseract/5.3.0".
-func Name() string {
-	v, err := Version()
-	if err != nil {
-		return "tesseract"
-	}
-	return "tesseract/" + v
-}
+func Name() string { return proc.VersionedName("tesseract", Version) }
 
 // Page recognises one page (from 1) of doc. It waits for a free worker; ctx bounds the
 // wait as well as the work.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // TestDebugDump prints a file's pages and the words that differ from pdftotext. It runs
@@ -15,10 +17,7 @@ func TestDebugDump(t *testing.T) {
 	if path == "" {
 		t.Skip("set DOCKETWATCH_DUMP=file.pdf to dump a file")
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, path)
 	res, err := extractDetailed(context.Background(), data, Options{})
 	if err != nil {
 		t.Logf("error: %v", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -126,10 +127,7 @@ func TestWordF1AgainstPdftotext(t *testing.T) {
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testfile.Read(t, path)
 			ref, _, err := pdftotext(path)
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the engine's current output")
@@ -105,10 +107,7 @@ func TestGoldenCorpus(t *testing.T) {
 // the output, since which files fail must not change either.
 func renderFile(t testing.TB, path string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, path)
 	res, err := extractDetailed(context.Background(), data, Options{})
 	out := renderPages(res)
 	if err != nil {

@@ -6,22 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // TestHostilePDFs feeds files built to break a parser. Each must end in a permanent error
 // or in pages without text — never a panic, a hang (extractBytes fails after 20 s) or
 // runaway memory.
 func TestHostilePDFs(t *testing.T) {
-	real, err := os.ReadFile(filepath.Join("testdata", "ca2_1-1.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	real := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	cases := map[string][]byte{
 		"zero bytes":      {},
 		"header only":     []byte("%PDF-1.4\n"),
@@ -157,10 +153,7 @@ func textBomb() []byte {
 }
 
 func TestExtractHonoursContext(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "ca1_00117684624.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, "testdata", "ca1_00117684624.pdf")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Extract(ctx, data, Options{}); !errors.Is(err, context.Canceled) {

@@ -2,6 +2,7 @@ package pdftext
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -110,25 +111,9 @@ func (lo *layouter) rotation(glyphs []textGlyph, rot int8) []textGlyph {
 
 // byYDown orders glyphs top to bottom; byX left to right. Sorts with them are stable,
 // and skipped when the glyphs are in order already, as content streams mostly draw them.
-func byYDown(a, b textGlyph) int {
-	switch {
-	case a.y > b.y:
-		return -1
-	case a.y < b.y:
-		return 1
-	}
-	return 0
-}
+func byYDown(a, b textGlyph) int { return cmp.Compare(b.y, a.y) }
 
-func byX(a, b textGlyph) int {
-	switch {
-	case a.x < b.x:
-		return -1
-	case a.x > b.x:
-		return 1
-	}
-	return 0
-}
+func byX(a, b textGlyph) int { return cmp.Compare(a.x, b.x) }
 
 // sortStable sorts gs stably by cmp. Lines and pages are mostly in order already, with
 // a few glyphs drawn out of it (a header drawn last, a superscript), so it merges the

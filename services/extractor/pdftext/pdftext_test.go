@@ -3,8 +3,6 @@ package pdftext
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +14,7 @@ import (
 // extractFile runs Extract on a testdata file with a deadline, failing the test on a hang.
 func extractFile(t testing.TB, name string, opt Options) ([]pageResult, error) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, "testdata", name)
 	return extractBytes(t, data, opt)
 }
 
@@ -119,10 +114,7 @@ func TestExtractRejectsNonPDF(t *testing.T) {
 // TestPleadingLineNumbers checks that the margin line numbers of pleading paper are
 // recognised and kept out of the text, while the body survives.
 func TestPleadingLineNumbers(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "gov.uscourts.azd.1085839.3.0.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, "testdata", "gov.uscourts.azd.1085839.3.0.pdf")
 	res, err := extractDetailed(context.Background(), data, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // producerText is a filing-like passage written for this test: sentences long enough to
@@ -70,10 +72,7 @@ func TestProducers(t *testing.T) {
 			if b, err := exec.CommandContext(ctx, cmd.Args[0], cmd.Args[1:]...).CombinedOutput(); err != nil {
 				t.Fatalf("producing the PDF: %v: %s", err, b)
 			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testfile.Read(t, out)
 			pages, err := Extract(context.Background(), data, Options{})
 			if err != nil {
 				t.Fatalf("extracting: %v", err)

@@ -2,10 +2,10 @@ package pdftext
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/ledongthuc/pdf"
 )
 
@@ -16,10 +16,7 @@ func TestStreamDecoderMatchesLibrary(t *testing.T) {
 	var sd streamDecoder
 	decoded := 0
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := testfile.Read(t, f)
 		r, body, err := open(data)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)

@@ -80,15 +80,8 @@ func Available() error {
 }
 
 var versionOnce = sync.OnceValues(func() (string, error) {
-	out, err := proc.Combined(context.Background(), proc.Cmd{Tool: "pdftotext", Args: []string{"-v"}, Timeout: 10 * time.Second})
-	if err != nil {
-		return "", notInstalled(err)
-	}
-	m := regexp.MustCompile(`version (\d+)\.(\d+)`).FindSubmatch(out)
-	if m == nil {
-		return "", fmt.Errorf("reading pdftotext version from %q", firstLine(out))
-	}
-	return string(m[1]) + "." + string(m[2]), nil
+	v, err := proc.Version(context.Background(), "pdftotext", []string{"-v"}, regexp.MustCompile(`version (\d+\.\d+)`))
+	return v, notInstalled(err)
 })
 
 // Version returns poppler's major.minor version ("22.12"), which changes when its text
@@ -96,13 +89,7 @@ var versionOnce = sync.OnceValues(func() (string, error) {
 func Version() (string, error) { return versionOnce() }
 
 // Engine names the engine for Result.Engine and per-page records: "poppler/22.12".
-func Engine() string {
-	v, err := Version()
-	if err != nil {
-		return "poppler"
-	}
-	return "poppler/" + v
-}
+func Engine() string { return proc.VersionedName("poppler", Version) }
 
 // Doc is one PDF on disk for the tools to read. Open writes it to a temporary file;
 // Close removes that file. A Doc is safe for concurrent use.
@@ -364,11 +351,4 @@ func notInstalled(err error) error {
 		return fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
 	return err
-}
-
-func firstLine(b []byte) string {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
 }

@@ -33,16 +33,7 @@ func BenchmarkFetch(b *testing.B) {
 						n += listOnly(b, c, src, cur)
 						continue
 					}
-					for {
-						var err error
-						cur, err = src.Poll(context.Background(), cur, func(context.Context, filing.Document) error { n++; return nil })
-						if err != nil {
-							b.Fatal(err)
-						}
-						if !cur.Pending() {
-							break
-						}
-					}
+					crawl(b, src, cur, func(context.Context, filing.Document) error { n++; return nil })
 				}
 				if n != total {
 					b.Fatalf("crawled %d documents; want %d", n, total)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/testclock"
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -35,11 +35,7 @@ func (stubAPI) DocketDocuments(context.Context, int64, time.Time) ([]RECAPDocume
 
 func loadEvent(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(strings.ReplaceAll(string(b), "{{ webhook_version }}", "2"))
+	return []byte(strings.ReplaceAll(testfile.Text(t, "testdata", name), "{{ webhook_version }}", "2"))
 }
 
 // queue is a WebhookConfig.Queue that keeps events in memory, failing while fail is set.

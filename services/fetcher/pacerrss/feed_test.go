@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 // expectedDocket is juriscraper's PacerRssFeed.data item, the oracle beside each feed.
@@ -57,10 +59,7 @@ func TestParseCorpus(t *testing.T) {
 	withOracle := 0
 	for _, path := range feeds {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := testfile.Read(t, path)
 			court := courtOf(path)
 			feed, err := Parse(court, bytes.NewReader(raw))
 			if err != nil {

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,52 +13,12 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testclock"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
+	"github.com/docketwatch/docketwatch/services/fetcher/pacerrss/pacerfake"
 )
 
-// feedServer serves one feed body, switchable between calls, and records the
-// conditional headers it received.
-type feedServer struct {
-	mu          sync.Mutex
-	body        string
-	status      int
-	etag        string
-	ifNoneMatch []string
-	hits        int
-}
-
-func (f *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.hits++
-	f.ifNoneMatch = append(f.ifNoneMatch, r.Header.Get("If-None-Match"))
-	if f.status != 0 {
-		w.WriteHeader(f.status)
-		return
-	}
-	if f.etag != "" {
-		if r.Header.Get("If-None-Match") == f.etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("ETag", f.etag)
-	}
-	w.Header().Set("Content-Type", "application/rss+xml")
-	_, _ = w.Write([]byte(f.body))
-}
-
-func (f *feedServer) set(fn func(*feedServer)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f)
-}
-
-func newTestPoller(t testing.TB, srv *httptest.Server, clk *testclock.Clock) *Poller {
+func newTestPoller(t testing.TB, fake *pacerfake.Server, clk *testclock.Clock) *Poller {
 	t.Helper()
-	return NewPoller(Config{
-		Client: srv.Client(),
-		URL:    func(string) (string, error) { return srv.URL + "/rss", nil },
-		Now:    clk.Now,
-	})
+	return NewPoller(Config{Client: fake.Client(), URL: fake.URL, Now: clk.Now})
 }
 
 // collector records emitted documents and can be told to fail.
@@ -84,11 +42,10 @@ func (c *collector) emit(_ context.Context, d filing.Document) error {
 
 func TestPollerEmitsEachEntryOnce(t *testing.T) {
 	body := testfile.Text(t, "testdata/rss", "sdny_1.xml")
-	fs := &feedServer{body: body}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fake := pacerfake.Start(t)
+	fake.Set("sdny", body, "")
 	clk := testclock.New(time.Date(2018, 4, 18, 1, 0, 0, 0, time.UTC))
-	p := newTestPoller(t, srv, clk)
+	p := newTestPoller(t, fake, clk)
 	feed, err := Parse("sdny", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -160,14 +117,8 @@ func TestPollerEmitsEachEntryOnce(t *testing.T) {
 	}
 
 	// A rebuilt feed with one new item: only that one is emitted.
-	newItem := `<item><title>1:18-cv-09999 Roe v. Acme Corp. et al</title>
-<link>https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?499999</link>
-<description>[Complaint] (&#x3C;a href=&#x22;https://ecf.nysd.uscourts.gov/doc1/127122269999?caseid=499999&#x26;de_seq_num=3&#x22; &#x3E;1&#x3C;/a&#x3E;)</description>
-<guid isPermaLink="true">https://ecf.nysd.uscourts.gov/cgi-bin/DktRpt.pl?499999&#x26;3</guid>
-<pubDate>Wed, 18 Apr 2018 00:30:00 GMT</pubDate></item>`
-	fs.set(func(f *feedServer) {
-		f.body = strings.Replace(strings.Replace(body, "<lastBuildDate>Wed, 18 Apr 2018 00:15:28 GMT", "<lastBuildDate>Wed, 18 Apr 2018 00:31:00 GMT", 1), "<item>", newItem+"\n<item>", 1)
-	})
+	fake.Set("sdny", pacerfake.WithNewItem(t, body, "Wed, 18 Apr 2018 00:15:28 GMT", "Wed, 18 Apr 2018 00:31:00 GMT",
+		pacerfake.ComplaintItem("499999", "9999", "9999")), "")
 	clk.Advance(5 * time.Minute)
 	if st, err = p.Poll(context.Background(), st, c.emit); err != nil {
 		t.Fatal(err)
@@ -188,22 +139,20 @@ func TestPollerFailures(t *testing.T) {
 	body := testfile.Text(t, "testdata/rss", "ca2_1.xml")
 	tests := []struct {
 		name          string
-		serve         func(*feedServer)
+		serve         func(*pacerfake.Server)
 		wantPermanent bool
 	}{
-		{"truncated feed", func(f *feedServer) { f.body = body[:len(body)/2] }, false},
-		{"not xml", func(f *feedServer) { f.body = "<html><body>PACER is down for maintenance" }, false},
-		{"server error", func(f *feedServer) { f.status = http.StatusBadGateway }, false},
-		{"no feed at this court", func(f *feedServer) { f.status = http.StatusNotFound }, true},
+		{"truncated feed", func(f *pacerfake.Server) { f.Set("ca2", body[:len(body)/2], "") }, false},
+		{"not xml", func(f *pacerfake.Server) { f.Set("ca2", "<html><body>PACER is down for maintenance", "") }, false},
+		{"server error", func(f *pacerfake.Server) { f.Fail("ca2", http.StatusBadGateway) }, false},
+		{"no feed at this court", func(*pacerfake.Server) {}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := &feedServer{}
-			tc.serve(fs)
-			srv := httptest.NewServer(fs)
-			defer srv.Close()
+			fake := pacerfake.Start(t)
+			tc.serve(fake)
 			clk := testclock.New(time.Now())
-			p := newTestPoller(t, srv, clk)
+			p := newTestPoller(t, fake, clk)
 			c := &collector{}
 			st, err := p.Poll(context.Background(), FeedState{Court: "ca2", BuildDate: "before"}, c.emit)
 			if err == nil {
@@ -220,11 +169,10 @@ func TestPollerFailures(t *testing.T) {
 }
 
 func TestPollerConditionalRequest(t *testing.T) {
-	fs := &feedServer{body: testfile.Text(t, "testdata/rss", "ca10.xml"), etag: `"v1"`}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fake := pacerfake.Start(t)
+	fake.Set("ca10", testfile.Text(t, "testdata/rss", "ca10.xml"), `"v1"`)
 	clk := testclock.New(time.Now())
-	p := newTestPoller(t, srv, clk)
+	p := newTestPoller(t, fake, clk)
 	c := &collector{}
 	st, err := p.Poll(context.Background(), FeedState{Court: "ca10"}, c.emit)
 	if err != nil || st.ETag != `"v1"` || len(c.docs) != 6 {
@@ -234,8 +182,8 @@ func TestPollerConditionalRequest(t *testing.T) {
 	if st, err = p.Poll(context.Background(), st, c.emit); err != nil || len(c.docs) != 6 {
 		t.Fatalf("second poll: err %v, %d docs", err, len(c.docs))
 	}
-	if got := fs.ifNoneMatch[1]; got != `"v1"` {
-		t.Errorf("second request If-None-Match = %q; want %q", got, `"v1"`)
+	if got := fake.IfNoneMatch("ca10"); len(got) != 2 || got[1] != `"v1"` {
+		t.Errorf("If-None-Match of the requests = %q; want the second %q", got, `"v1"`)
 	}
 	if st.Quiet(clk.Now(), time.Hour) || !st.Quiet(clk.Now().Add(2*time.Hour), time.Hour) {
 		t.Errorf("Quiet: wrong answer for last new %v", st.LastNew)

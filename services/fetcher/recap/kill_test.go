@@ -25,7 +25,6 @@ func TestMain(m *testing.M) {
 }
 
 func childBuyer(ctx context.Context, nats *runtest.Joined) error {
-	env := func(k string) string { return os.Getenv("RECAP_TEST_" + k) }
 	var cfg Config
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
@@ -37,7 +36,8 @@ func childBuyer(ctx context.Context, nats *runtest.Joined) error {
 		return err
 	}
 	cfg.Interval, cfg.Lease = 20*time.Millisecond, time.Second
-	cl, err := courtlistener.New(courtlistener.Config{BaseURL: env("CL_URL"), StorageURL: env("CL_STORAGE"), Token: env("CL_TOKEN"), Budget: &courtlistener.Limits{}})
+	fake := clfake.FromEnv()
+	cl, err := courtlistener.New(courtlistener.Config{BaseURL: fake.APIBase, StorageURL: fake.StorageBase, Token: fake.Token, Budget: &courtlistener.Limits{}})
 	if err != nil {
 		return err
 	}
@@ -62,8 +62,7 @@ func TestKillBetweenReservationAndConfirmation(t *testing.T) {
 	// CourtListener takes the request and answers slowly: the child is killed waiting.
 	e.srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass, AnswerDelay: time.Hour})
 
-	child := runtest.StartChild(t, "buyer", append(runtest.ChildNATS(e.nats),
-		"RECAP_TEST_CL_URL="+e.srv.APIBase(), "RECAP_TEST_CL_STORAGE="+e.srv.StorageBase(), "RECAP_TEST_CL_TOKEN="+e.srv.Token(),
+	child := runtest.StartChild(t, "buyer", append(append(runtest.ChildNATS(e.nats), e.srv.ChildEnv()...),
 		"DOCKETWATCH_BUY=true", "DOCKETWATCH_BUY_DOCKETS="+doc.Docket.Court+"/"+doc.Docket.Number, "DOCKETWATCH_BUY_EXHIBITS_ONLY=true",
 		"DOCKETWATCH_BUY_CAP_DAY=5.00", "DOCKETWATCH_BUY_CAP_MONTH=20",
 	)...)

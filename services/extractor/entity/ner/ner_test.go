@@ -2,9 +2,10 @@ package ner
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/docketwatch/docketwatch/pkg/testfile"
 )
 
 func TestTokenize(t *testing.T) {
@@ -105,10 +106,7 @@ func TestModelFile(t *testing.T) {
 // TestCompiledGazetteer checks that the embedded gazetteer.bin is gazetteer.txt
 // compiled with lexicon.go's classes and the first names, and that the table answers for an entry of one word and one of several.
 func TestCompiledGazetteer(t *testing.T) {
-	txt, err := os.ReadFile("data/gazetteer.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	txt := testfile.Read(t, "data/gazetteer.txt")
 	if !bytes.Equal(CompileGazetteer(string(txt)), gazetteerBin) {
 		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled with the classes of lexicon.go and data/firstnames.txt: run scripts/build-gazetteer")
 	}

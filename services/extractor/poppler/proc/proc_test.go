@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,35 @@ func TestRunMemoryLimit(t *testing.T) {
 	var ee *ExitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("limited: got %v; want the tool to fail for lack of memory", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	re := regexp.MustCompile(`version (\d+\.\d+)`)
+	tests := []struct {
+		name     string
+		tool     string
+		args     []string
+		want     string
+		wantErr  string
+		notFound bool
+	}{
+		{name: "on standard error", tool: "sh", args: []string{"-c", "echo 'pdftotext version 22.12.0' >&2"}, want: "22.12"},
+		{name: "no version printed", tool: "sh", args: []string{"-c", "echo 'usage: pdftotext'"}, wantErr: `reading sh version from "usage: pdftotext"`},
+		{name: "not installed", tool: "docketwatch-no-such-tool", notFound: true, wantErr: "docketwatch-no-such-tool"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Version(context.Background(), tc.tool, tc.args, re)
+			if got != tc.want || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Version = %q, %v; want %q, error with %q", got, err, tc.want, tc.wantErr)
+			}
+			if errors.Is(err, ErrNotFound) != tc.notFound {
+				t.Errorf("error %v wraps ErrNotFound: %v; want %v", err, errors.Is(err, ErrNotFound), tc.notFound)
+			}
+			if name := VersionedName("tool", func() (string, error) { return got, err }); (err == nil) != (name == "tool/"+tc.want) || (err != nil) != (name == "tool") {
+				t.Errorf("VersionedName = %q", name)
+			}
+		})
 	}
 }
