@@ -32,11 +32,13 @@ var dumpGold = flag.Bool("dump", false, "print what is read from each gold docum
 type goldDoc struct {
 	File string `json:"file"`
 	// Kind is "pdf", "nef" (a PACER notice e-mail), "rss" (a PACER RSS item), "docket"
-	// (a PACER docket sheet read as a document) or "entry" (a docket entry as
-	// CourtListener announces it).
+	// (a PACER docket sheet read as a document), "entry" (a docket entry as CourtListener
+	// announces it), "attachment" (an attachment of a PACER attachment page as
+	// CourtListener announces it), "report" (a row of a PACER free opinion report, as a
+	// docket entry) or "webhook" (a RECAP document of a CourtListener docket alert).
 	Kind string `json:"kind"`
-	// Part is empty for the development gold; "probe" or "final" for the held-out gold
-	// (testdata/README.md).
+	// Part is empty for the development gold; "probe" or "final" for the held-out gold,
+	// "fresh" for the fresh held-out sample (testdata/README.md).
 	Part     string            `json:"part,omitempty"`
 	Item     int               `json:"item,omitempty"`
 	Court    string            `json:"court"`
@@ -102,6 +104,12 @@ func goldInput(t testing.TB, corpus string, g goldDoc) (filing.Document, []filin
 		return rssItem(t, data, g.Item), nil
 	case "entry":
 		return docketEntry(t, data, g.Item), nil
+	case "attachment":
+		return attachmentOfPage(t, data, g.Item), nil
+	case "report":
+		return reportRow(t, data, g.Item), nil
+	case "webhook":
+		return webhookDocument(t, data, g.Item), nil
 	}
 	t.Fatalf("%s: unknown kind %q", g.File, g.Kind)
 	return filing.Document{}, nil
@@ -194,6 +202,83 @@ func docketEntry(t testing.TB, data []byte, n int) filing.Document {
 	return filing.Document{Source: "courtlistener",
 		Docket: filing.Docket{Court: d.Court, Number: d.Docket, CaseName: d.Name},
 		Entry:  filing.Entry{Description: d.Entries[n].Description}}
+}
+
+// attachmentOfPage is the document of attachment n of a juriscraper attachment page
+// fixture as the CourtListener source announces an attachment: its entry and number,
+// and its own description.
+func attachmentOfPage(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	var p struct {
+		Attachments []struct {
+			Number      int    `json:"attachment_number"`
+			Description string `json:"description"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(p.Attachments) {
+		t.Fatalf("attachment %d of %d", n, len(p.Attachments))
+	}
+	a := p.Attachments[n]
+	return filing.Document{Source: "courtlistener", Attachment: a.Number, Description: a.Description}
+}
+
+// reportRow is row n of a juriscraper free opinion report fixture as the CourtListener
+// source announces the entry: the row's court, number and case name, and its docket text.
+func reportRow(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	var rows []struct {
+		Court       string `json:"court_id"`
+		Docket      string `json:"docket_number"`
+		Name        string `json:"case_name"`
+		Description string `json:"description"`
+	}
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(rows) {
+		t.Fatalf("report row %d of %d", n, len(rows))
+	}
+	r := rows[n]
+	return filing.Document{Source: "courtlistener",
+		Docket: filing.Docket{Court: r.Court, Number: r.Docket, CaseName: r.Name},
+		Entry:  filing.Entry{Description: r.Description}}
+}
+
+// webhookDocument is RECAP document n of the first entry of a CourtListener docket-alert
+// webhook sample as the webhook resolver builds it (services/fetcher/courtlistener): the
+// document's own description and the entry's docket text.
+func webhookDocument(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	// The sample is a template: its version is a placeholder.
+	data = bytes.ReplaceAll(data, []byte("{{ webhook_version }}"), []byte("2"))
+	var ev struct {
+		Payload struct {
+			Results []struct {
+				Description string `json:"description"`
+				Documents   []struct {
+					Description string `json:"description"`
+					Attachment  *int   `json:"attachment_number"`
+				} `json:"recap_documents"`
+			} `json:"results"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Payload.Results) == 0 || n >= len(ev.Payload.Results[0].Documents) {
+		t.Fatalf("webhook document %d: not in the sample", n)
+	}
+	e := ev.Payload.Results[0]
+	d := e.Documents[n]
+	doc := filing.Document{Source: "courtlistener", Description: d.Description,
+		Entry: filing.Entry{Description: e.Description}}
+	if d.Attachment != nil {
+		doc.Attachment = *d.Attachment
+	}
+	return doc
 }
 
 var (
