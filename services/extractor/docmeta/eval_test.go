@@ -312,7 +312,7 @@ func (t tally) String() string {
 
 // goldSets are the sets evaluated: the development gold the rules were written against,
 // and the held-out gold (testdata/README.md), whose probe part may be looked at and
-// whose final part is only ever reported as figures, never miss by miss.
+// whose final part and fresh sample are reported as figures, never miss by miss.
 var goldSets = []struct {
 	name, file, part string
 	showMisses       bool
@@ -320,6 +320,7 @@ var goldSets = []struct {
 	{"dev", "testdata/gold.json", "", true},
 	{"held-out-probe", "testdata/heldout.json", "probe", true},
 	{"held-out-final", "testdata/heldout.json", "final", false},
+	{"held-out-fresh", "testdata/fresh.json", "fresh", false},
 }
 
 var goldFields = []string{"court", "docket", "case_name", "type"}
@@ -402,12 +403,13 @@ func TestGoldEvaluation(t *testing.T) {
 	}
 	t.Log(board.table())
 	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
-	// Issue 18's targets hold for the development set; the held-out final part is held to
-	// a little under what it gave (EVAL.md), so that a change that loses on documents
-	// nobody tuned on fails here.
+	// Issue 18's targets hold for the development set; the held-out final part and the
+	// fresh sample are held to a little under what they gave (EVAL.md), so that a change
+	// that loses on documents nobody tuned on fails here.
 	floors := map[string]map[string]float64{
 		"dev":            {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
-		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.60, "type": 0.70},
+		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.70},
+		"held-out-fresh": {"type": 0.85},
 	}
 	for set, targets := range floors {
 		for _, naming := range []string{"original", "neutral"} {
