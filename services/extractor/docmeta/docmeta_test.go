@@ -143,6 +143,7 @@ func TestCaptionCaseName(t *testing.T) {
 			"JOHN OKAFOR\nPlaintiff - Appellant\n12 Harbor Street Portland\nv.\nLAKEVIEW SAVINGS BANK\nDefendant - Appellee", "Okafor v. Lakeview Savings Bank"},
 		{"bankruptcy sheet names its debtor", "U.S. BANKRUPTCY COURT\nBankruptcy Petition #: 19-10001\nAssigned to: Judge D\nChapter 7\nDebtor\nPriya Raman\n10 Elm Road\nrepresented by\nA Lawyer", "Priya Raman"},
 		{"prosecuted person by surname", "UNITED STATES OF AMERICA,\nPlaintiff-Appellee,\nv.\nWEIMING ZHAO,\nDefendant-Appellant.", "United States v. Zhao"},
+		{"forfeited thing is no person", "UNITED STATES OF AMERICA,\nPlaintiff,\nv.\nREAL PROPERTY,\nDefendant.", "United States v. Real Property"},
 		{"addresses are no party", "ALPHA CORP.,\n100 Harbor Street\nv.\nBETA LLC,\n2 Mill Road Suite 5\nDefendant.", "Alpha Corp. v. Beta LLC"},
 	}
 	for _, tt := range tests {
