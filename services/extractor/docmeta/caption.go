@@ -83,6 +83,14 @@ func (m *Meta) readCaption(pages []filing.Page) (namesCourt bool) {
 		}
 	}
 	for _, l := range full {
+		// The Judicial Panel on Multidistrict Litigation numbers its dockets "MDL No. 2168",
+		// which its docket sheet's header prints.
+		if n := mdlNumber.FindStringSubmatch(l); n != nil && docketHeader.MatchString(l) {
+			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = "MDL No. " + n[1] })
+			break
+		}
+	}
+	for _, l := range full {
 		l = strings.NewReplacer("–", "-", "—", "-", "‐", "-").Replace(l)
 		if d := docketInCaption.FindStringSubmatch(l); d != nil {
 			m.set(filing.FieldDocket, filing.FromCaption, false, func() { m.Docket = strings.ToLower(d[1]) })
@@ -159,6 +167,9 @@ func stampCourt(mark string) (string, bool) {
 // first, or a labelled name ("Case Name: …", "Re: …") of a notice or letter, or else a
 // short title standing on its own line.
 func captionCaseName(left, full []string) string {
+	if name, ok := docketSheetTitle(full); ok {
+		return name
+	}
 	for i, l := range left {
 		if l == "" {
 			continue
@@ -213,6 +224,69 @@ func captionCaseName(left, full []string) string {
 		}
 	}
 	return ""
+}
+
+var (
+	// docketHeader heads a PACER docket sheet ("CIVIL DOCKET FOR CASE #: 1:09-cv-00515",
+	// "Court of Appeals Docket #: 10-1095", "Bankruptcy Petition #: 17-80033").
+	docketHeader     = regexp.MustCompile(`(?i)\bdocket\s+for\s+case\s+#|\bcourt\s+of\s+appeals\s+docket\s+#|\bbankruptcy\s+petition\s+#`)
+	bankruptcyHeader = regexp.MustCompile(`(?i)\bbankruptcy\s+petition\s+#`)
+	debtorLine       = regexp.MustCompile(`(?i)^debtor(?:[\s-]+in[\s-]+possession)?$`)
+	mdlNumber        = regexp.MustCompile(`(?i)#:\s*MDL\s+No\.?\s*(\d{1,5})\b`)
+	caseTitleLine    = regexp.MustCompile(`(?i)^case\s+(?:title|name)\s*:\s*(.+)$`)
+)
+
+// sheetTitleLines is how far under its header a docket sheet prints the case's title:
+// the district's title comes next, the appellate one after the dates and nature of suit.
+const sheetTitleLines = 8
+
+// docketSheetTitle reads the case's title from a PACER docket sheet, where the party
+// listing below (with addresses and counsel) is no caption. CourtListener's case_name
+// is the title PACER prints under the sheet's header, harmonised but not shortened
+// ("(PC) Mitchell v. Rennick et al" → "(PC) Mitchell v. Rennick", "Case title: In the
+// Matter of …"); a bankruptcy petition's sheet, which prints none, names the case by
+// its first debtor, as juriscraper's docket parser does. ok says the page is a sheet.
+func docketSheetTitle(lines []string) (name string, ok bool) {
+	for i, l := range lines {
+		if !docketHeader.MatchString(l) {
+			continue
+		}
+		for j := i + 1; j < min(len(lines), i+1+sheetTitleLines); j++ {
+			t := lines[j]
+			if roleLine.MatchString(t) || debtorLine.MatchString(t) {
+				break // the party listing begins
+			}
+			if m := caseTitleLine.FindStringSubmatch(t); m != nil {
+				return sheetName(m[1]), true
+			}
+			if _, _, vs := cutVersus(t); vs || inReLine.MatchString(t) {
+				// A long title wraps onto one more line, which holds no label.
+				if k := j + 1; k < len(lines) && lines[k] != "" && !strings.Contains(lines[k], ":") && !roleLine.MatchString(lines[k]) && upperShare(lines[k]) >= upperShare(t) {
+					t += " " + lines[k]
+				}
+				return sheetName(t), true
+			}
+		}
+		if bankruptcyHeader.MatchString(l) {
+			for j := i + 1; j+1 < len(lines); j++ {
+				if debtorLine.MatchString(lines[j]) {
+					return sheetName(lines[j+1]), true
+				}
+			}
+		}
+		return "", true
+	}
+	return "", false
+}
+
+// sheetName spells a docket sheet's title as CourtListener keeps it, re-cased when
+// PACER holds it in capitals.
+func sheetName(s string) string {
+	s = filing.HarmonizeCaseName(s)
+	if upperShare(s) > 0.7 {
+		s = titleCase(s)
+	}
+	return s
 }
 
 // inRePrefix writes the head of a name without an adverse party as CourtListener keeps
@@ -272,8 +346,9 @@ func cutVersus(s string) (before, after string, ok bool) {
 	return s[:loc[0]], s[loc[1]:], true
 }
 
-// partyAbove gathers the first party upward from line i: role lines ("Plaintiff,") are
-// skipped, and the name ends at a blank line, the court, or a case number.
+// partyAbove gathers the first party upward from line i: role and address lines
+// ("Plaintiff,", "12 Harbor Street") are skipped, and the name ends at a blank line, the
+// court, or a case number.
 func partyAbove(left []string, i int) string {
 	var got []string
 	for ; i >= 0; i-- {
@@ -283,7 +358,7 @@ func partyAbove(left []string, i int) string {
 			if len(got) > 0 {
 				return strings.Join(got, " ")
 			}
-		case roleLine.MatchString(l):
+		case roleLine.MatchString(l), addressLine.MatchString(l):
 			if len(got) > 0 {
 				return strings.Join(got, " ")
 			}
@@ -299,7 +374,8 @@ func partyAbove(left []string, i int) string {
 	return strings.Join(got, " ")
 }
 
-// partyBelow gathers the party that starts at line i, to its role line or a blank line.
+// partyBelow gathers the party that starts at line i, to its role or address line or a
+// blank line.
 func partyBelow(left []string, i int) []string {
 	var got []string
 	for ; i < len(left) && len(got) < 4; i++ {
@@ -309,7 +385,7 @@ func partyBelow(left []string, i int) []string {
 			if len(got) > 0 {
 				return got
 			}
-		case roleLine.MatchString(l), boundary(l), isTitleLine(l):
+		case roleLine.MatchString(l), addressLine.MatchString(l), boundary(l), isTitleLine(l):
 			return got
 		default:
 			got = append(got, l)
@@ -326,6 +402,10 @@ func isTitleLine(l string) bool {
 	return upperShare(l) > 0.8 && Classify(collapseSpaced(l)) != filing.TypeOther && len(strings.Fields(l)) <= 12
 }
 
+// addressLine is a line of a postal address (a street, a suite, a box, a city with its
+// state and ZIP code): counsel's or a party's address in a listing, no part of a name.
+var addressLine = regexp.MustCompile(`(?i)^\d{1,6}\s+(?:[nsew]\.?\s+)?[a-z][\w.']*(?:\s+[\w.']+){0,4}\s+(?:ave(?:nue)?|st(?:reet)?|r(?:oa)?d|blvd|boulevard|dr(?:ive)?|lane|ln|way|place|plaza|pkwy|parkway|hwy|highway|square|terrace)\b|\bsuite\s+\d|\bp\.?\s?o\.?\s+box\b|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$`)
+
 func boundary(l string) bool {
 	return boundaryLine.MatchString(l) || fieldLine.MatchString(l) || courtWord.MatchString(l) && strings.Contains(strings.ToLower(l), "court")
 }
@@ -336,6 +416,9 @@ func caseName(a, b string) string {
 	a, b = shortParty(a, true), shortParty(b, true)
 	if a == "" || b == "" {
 		return ""
+	}
+	if sovereign.MatchString(a) {
+		b = prosecuted(b)
 	}
 	return filing.HarmonizeCaseName(a + " v. " + b)
 }

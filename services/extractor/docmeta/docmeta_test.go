@@ -85,6 +85,10 @@ func TestClassify(t *testing.T) {
 		{"Voluntary Petition (Chapter 7)", filing.TypeComplaint},
 		{"Objection to Claim", filing.TypeOpposition},
 		{"Affirmation in Support (non-motion)", filing.TypeDeclaration},
+		{"Judgment order filed", filing.TypeJudgment},
+		{"ruling", filing.TypeOrder},
+		{"ruling letter sent", filing.TypeLetter},
+		{"Sentencing Submission", filing.TypeMemorandum},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
@@ -133,6 +137,14 @@ func TestCaptionCaseName(t *testing.T) {
 		{"short title line", "U.S. District Court\nDistrict of Alaska (Anchorage)\nCIVIL DOCKET FOR CASE #: 3:08-cv-00284-TMB\nWest American Insurance Company v. Gifford et al\nAssigned to: Judge A",
 			"West American Insurance Company v. Gifford"},
 		{"case title label", "CRIMINAL DOCKET FOR CASE #: 2:17-cr-00378-SPL-1\nCase title: USA v. Santana-Esmeralda\nDate Filed: 03/15/2017", "United States v. Santana-Esmeralda"},
+		{"sheet title kept whole", "CIVIL DOCKET FOR CASE #: 1:10-cv-00100\n(PC) Alvarado Ruiz v. Okafor et al\nAssigned to: Judge B", "(PC) Alvarado Ruiz v. Okafor"},
+		{"sheet title wrapped", "CIVIL DOCKET FOR CASE #: 2:99-cv-00200\nMARIA ELENA QUISPE V. NORTHWIND\nFABRICATORS\nAssigned to: Judge C", "Maria Elena Quispe v. Northwind Fabricators"},
+		{"appellate sheet, not its party listing", "Court of Appeals Docket #: 11-2000\nDocketed: 01/02/2011\nNature of Suit:\n3422 Appeal\nOkafor v. Lakeview Savings Bank\nAppeal From:\nDistrict of Maine\n" +
+			"JOHN OKAFOR\nPlaintiff - Appellant\n12 Harbor Street Portland\nv.\nLAKEVIEW SAVINGS BANK\nDefendant - Appellee", "Okafor v. Lakeview Savings Bank"},
+		{"bankruptcy sheet names its debtor", "U.S. BANKRUPTCY COURT\nBankruptcy Petition #: 19-10001\nAssigned to: Judge D\nChapter 7\nDebtor\nPriya Raman\n10 Elm Road\nrepresented by\nA Lawyer", "Priya Raman"},
+		{"prosecuted person by surname", "UNITED STATES OF AMERICA,\nPlaintiff-Appellee,\nv.\nWEIMING ZHAO,\nDefendant-Appellant.", "United States v. Zhao"},
+		{"forfeited thing is no person", "UNITED STATES OF AMERICA,\nPlaintiff,\nv.\nREAL PROPERTY,\nDefendant.", "United States v. Real Property"},
+		{"addresses are no party", "ALPHA CORP.,\n100 Harbor Street\nv.\nBETA LLC,\n2 Mill Road Suite 5\nDefendant.", "Alpha Corp. v. Beta LLC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

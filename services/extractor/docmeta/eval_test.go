@@ -32,11 +32,13 @@ var dumpGold = flag.Bool("dump", false, "print what is read from each gold docum
 type goldDoc struct {
 	File string `json:"file"`
 	// Kind is "pdf", "nef" (a PACER notice e-mail), "rss" (a PACER RSS item), "docket"
-	// (a PACER docket sheet read as a document) or "entry" (a docket entry as
-	// CourtListener announces it).
+	// (a PACER docket sheet read as a document), "entry" (a docket entry as CourtListener
+	// announces it), "attachment" (an attachment of a PACER attachment page as
+	// CourtListener announces it), "report" (a row of a PACER free opinion report, as a
+	// docket entry) or "webhook" (a RECAP document of a CourtListener docket alert).
 	Kind string `json:"kind"`
-	// Part is empty for the development gold; "probe" or "final" for the held-out gold
-	// (testdata/README.md).
+	// Part is empty for the development gold; "probe" or "final" for the held-out gold,
+	// "fresh" for the fresh held-out sample (testdata/README.md).
 	Part     string            `json:"part,omitempty"`
 	Item     int               `json:"item,omitempty"`
 	Court    string            `json:"court"`
@@ -102,6 +104,12 @@ func goldInput(t testing.TB, corpus string, g goldDoc) (filing.Document, []filin
 		return rssItem(t, data, g.Item), nil
 	case "entry":
 		return docketEntry(t, data, g.Item), nil
+	case "attachment":
+		return attachmentOfPage(t, data, g.Item), nil
+	case "report":
+		return reportRow(t, data, g.Item), nil
+	case "webhook":
+		return webhookDocument(t, data, g.Item), nil
 	}
 	t.Fatalf("%s: unknown kind %q", g.File, g.Kind)
 	return filing.Document{}, nil
@@ -196,6 +204,83 @@ func docketEntry(t testing.TB, data []byte, n int) filing.Document {
 		Entry:  filing.Entry{Description: d.Entries[n].Description}}
 }
 
+// attachmentOfPage is the document of attachment n of a juriscraper attachment page
+// fixture as the CourtListener source announces an attachment: its entry and number,
+// and its own description.
+func attachmentOfPage(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	var p struct {
+		Attachments []struct {
+			Number      int    `json:"attachment_number"`
+			Description string `json:"description"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(p.Attachments) {
+		t.Fatalf("attachment %d of %d", n, len(p.Attachments))
+	}
+	a := p.Attachments[n]
+	return filing.Document{Source: "courtlistener", Attachment: a.Number, Description: a.Description}
+}
+
+// reportRow is row n of a juriscraper free opinion report fixture as the CourtListener
+// source announces the entry: the row's court, number and case name, and its docket text.
+func reportRow(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	var rows []struct {
+		Court       string `json:"court_id"`
+		Docket      string `json:"docket_number"`
+		Name        string `json:"case_name"`
+		Description string `json:"description"`
+	}
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(rows) {
+		t.Fatalf("report row %d of %d", n, len(rows))
+	}
+	r := rows[n]
+	return filing.Document{Source: "courtlistener",
+		Docket: filing.Docket{Court: r.Court, Number: r.Docket, CaseName: r.Name},
+		Entry:  filing.Entry{Description: r.Description}}
+}
+
+// webhookDocument is RECAP document n of the first entry of a CourtListener docket-alert
+// webhook sample as the webhook resolver builds it (services/fetcher/courtlistener): the
+// document's own description and the entry's docket text.
+func webhookDocument(t testing.TB, data []byte, n int) filing.Document {
+	t.Helper()
+	// The sample is a template: its version is a placeholder.
+	data = bytes.ReplaceAll(data, []byte("{{ webhook_version }}"), []byte("2"))
+	var ev struct {
+		Payload struct {
+			Results []struct {
+				Description string `json:"description"`
+				Documents   []struct {
+					Description string `json:"description"`
+					Attachment  *int   `json:"attachment_number"`
+				} `json:"recap_documents"`
+			} `json:"results"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Payload.Results) == 0 || n >= len(ev.Payload.Results[0].Documents) {
+		t.Fatalf("webhook document %d: not in the sample", n)
+	}
+	e := ev.Payload.Results[0]
+	d := e.Documents[n]
+	doc := filing.Document{Source: "courtlistener", Description: d.Description,
+		Entry: filing.Entry{Description: e.Description}}
+	if d.Attachment != nil {
+		doc.Attachment = *d.Attachment
+	}
+	return doc
+}
+
 var (
 	judgeSuffix = regexp.MustCompile(`^((?:\d{1,2}:)?\d{2}-[a-z]{2,4}-\d{3,6})(?:-[a-z]{1,4})*$`)
 	nonWord     = regexp.MustCompile(`[^a-z0-9]+`)
@@ -227,7 +312,7 @@ func (t tally) String() string {
 
 // goldSets are the sets evaluated: the development gold the rules were written against,
 // and the held-out gold (testdata/README.md), whose probe part may be looked at and
-// whose final part is only ever reported as figures, never miss by miss.
+// whose final part and fresh sample are reported as figures, never miss by miss.
 var goldSets = []struct {
 	name, file, part string
 	showMisses       bool
@@ -235,6 +320,7 @@ var goldSets = []struct {
 	{"dev", "testdata/gold.json", "", true},
 	{"held-out-probe", "testdata/heldout.json", "probe", true},
 	{"held-out-final", "testdata/heldout.json", "final", false},
+	{"held-out-fresh", "testdata/fresh.json", "fresh", false},
 }
 
 var goldFields = []string{"court", "docket", "case_name", "type"}
@@ -317,12 +403,13 @@ func TestGoldEvaluation(t *testing.T) {
 	}
 	t.Log(board.table())
 	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
-	// Issue 18's targets hold for the development set; the held-out final part is held to
-	// a little under what it gave (EVAL.md), so that a change that loses on documents
-	// nobody tuned on fails here.
+	// Issue 18's targets hold for the development set; the held-out final part and the
+	// fresh sample are held to a little under what they gave (EVAL.md), so that a change
+	// that loses on documents nobody tuned on fails here.
 	floors := map[string]map[string]float64{
 		"dev":            {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
-		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.60, "type": 0.70},
+		"held-out-final": {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.70},
+		"held-out-fresh": {"type": 0.85},
 	}
 	for set, targets := range floors {
 		for _, naming := range []string{"original", "neutral"} {

@@ -87,6 +87,37 @@ func bySurname(s string) string {
 	return strings.TrimRight(strings.Join(rest, " "), ",")
 }
 
+var (
+	// sovereign is a party that prosecutes ("United States of America", "State of Ohio",
+	// "The People of the State of California", "Commonwealth of Virginia").
+	sovereign = regexp.MustCompile(`(?i)^(?:the\s+)?(?:united\s+states|usa|u\.s\.a?\.?|people|state|commonwealth)\b`)
+	// personWord is a word of a person's name: letters, with a hyphen, apostrophe or the
+	// period of an initial.
+	personWord = regexp.MustCompile(`^[A-Za-z][A-Za-z'.-]*,?$`)
+	// thingWord names what a forfeiture case is brought against ("United States v. Real
+	// Property"): no person.
+	thingWord = regexp.MustCompile(`(?i)\b(?:property|properties|premises|currency|funds|dollars|proceeds|vessel|vehicle|aircraft|parcel|acres|account|accounts|contents|sealed)\b`)
+)
+
+// prosecuted names the party a sovereign prosecutes by surname when it reads as a person
+// (two to four words of letters, none of an organisation's name or of a thing forfeited),
+// whether or not its first name is in the list bySurname knows: "Haitao Xiang" → "Xiang".
+func prosecuted(s string) string {
+	words := strings.Fields(s)
+	if len(words) < 2 || len(words) > 4 || orgWord.MatchString(s) || thingWord.MatchString(s) {
+		return s
+	}
+	for _, w := range words {
+		if !personWord.MatchString(w) || smallWords[strings.ToLower(w)] {
+			return s
+		}
+	}
+	if nameSuffix.MatchString(words[len(words)-1]) && len(words) > 2 {
+		words = words[:len(words)-1]
+	}
+	return strings.TrimRight(words[len(words)-1], ",")
+}
+
 func upperShare(s string) float64 {
 	var up, letters int
 	for _, r := range s {

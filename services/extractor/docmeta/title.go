@@ -39,8 +39,10 @@ var (
 		{regexp.MustCompile(`(?i)\bmotion\b|\bapplication\s+(?:for|to)\b|\bpetition\s+for\b`), filing.TypeMotion},
 		{regexp.MustCompile(`(?i)\bopposition\b|\bobjections?\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\breply\b`), filing.TypeReply},
-		{regexp.MustCompile(`(?i)\bmemorandum\b`), filing.TypeMemorandum},
-		{regexp.MustCompile(`(?i)\border\b|\bo\s?r\s?d\s?e\s?r\b`), filing.TypeOrder},
+		// A submission is a party's written argument ("Sentencing Submission").
+		{regexp.MustCompile(`(?i)\bmemorandum\b|\bsubmission\b`), filing.TypeMemorandum},
+		// A ruling is the court's order ("[ruling]" of an appellate feed).
+		{regexp.MustCompile(`(?i)\border\b|\bo\s?r\s?d\s?e\s?r\b|\bruling\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)\bopinion\b`), filing.TypeOpinion},
 		{regexp.MustCompile(`(?i)\bjudgment\b|\bjudgement\b`), filing.TypeJudgment},
 		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b|\baffirmation\b`), filing.TypeDeclaration},
@@ -84,7 +86,12 @@ func Classify(title string) filing.DocType {
 		return filing.TypeOther
 	}
 	sort.Slice(words, func(i, j int) bool { return words[i].at < words[j].at })
-	phrase, part := boundaries(title, phraseEnd), boundaries(title, conjunction)
+	// A type word ends no phrase ("ruling" is a noun, not a participle).
+	isWord := map[int]bool{}
+	for _, w := range words {
+		isWord[w.at] = true
+	}
+	phrase, part := boundaries(title, phraseEnd, isWord), boundaries(title, conjunction, nil)
 	first := phrase(words[0].at)
 	var heads []filing.DocType // the head of each part of the first typed phrase
 	for i, w := range words {
@@ -96,8 +103,10 @@ func Classify(title string) filing.DocType {
 			continue
 		}
 		// A later noun of the same part is its head, except a carrier after a specific
-		// kind ("Reply Brief").
-		if h := &heads[len(heads)-1]; !isCarrier(w.typ) || isCarrier(*h) {
+		// kind ("Reply Brief") and a court's act after a stronger one ("Judgment Order"
+		// is the judgment, entered as an order).
+		h := &heads[len(heads)-1]
+		if (!isCarrier(w.typ) || isCarrier(*h)) && (decides(w.typ) == 0 || decides(w.typ) >= decides(*h)) {
 			*h = w.typ
 		}
 	}
@@ -138,13 +147,14 @@ var (
 )
 
 // boundaries returns a function numbering the segment of s that an offset falls in, the
-// segments being separated by matches of sep.
-func boundaries(s string, sep *regexp.Regexp) func(at int) int {
+// segments being separated by matches of sep, except those starting at an offset of
+// except.
+func boundaries(s string, sep *regexp.Regexp, except map[int]bool) func(at int) int {
 	cuts := sep.FindAllStringIndex(s, -1)
 	return func(at int) int {
 		n := 0
 		for _, c := range cuts {
-			if c[0] < at {
+			if c[0] < at && !except[c[0]] {
 				n++
 			}
 		}
