@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -421,6 +422,8 @@ type natsServer struct {
 	url  string
 	mu   sync.Mutex
 	cmd  *exec.Cmd
+	// exited is closed when cmd has exited.
+	exited chan struct{}
 }
 
 // buildNATSServer builds nats-server from the module version we embed (Debian's 2.9
@@ -466,16 +469,61 @@ func (s *natsServer) start() error {
 	return s.ready(30 * time.Second)
 }
 
-// launch starts the process.
+// launch starts the process and waits until it listens. freePorts only found its ports
+// free: another test's process can take one before the server binds it, and a node that
+// exits at once would leave a cluster that never forms, noticed only by whatever waits
+// on it a minute later. Here it is an error that names the cause.
 func (s *natsServer) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	log := &serverLog{ready: make(chan struct{})}
 	cmd := exec.Command(s.bin, "-c", s.conf)
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	s.cmd = cmd
-	return nil
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-log.ready:
+		s.cmd, s.exited = cmd, exited
+		return nil
+	case <-exited:
+		return fmt.Errorf("nats-server %s exited before it listened: %s\n%s", s.url, cmd.ProcessState, log.tail())
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("nats-server %s did not listen within 30 s:\n%s", s.url, log.tail())
+	}
+}
+
+// serverLog keeps the end of a nats-server's log and closes ready once the server says
+// it listens for clients.
+type serverLog struct {
+	mu    sync.Mutex
+	last  []byte
+	ready chan struct{}
+	said  bool
+}
+
+func (l *serverLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last = append(l.last, p...)
+	if !l.said && bytes.Contains(l.last, []byte("Server is ready")) {
+		l.said = true
+		close(l.ready)
+	}
+	if len(l.last) > 4096 {
+		l.last = l.last[len(l.last)-4096:]
+	}
+	return len(p), nil
+}
+
+func (l *serverLog) tail() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.last)
 }
 
 // ready waits until JetStream answers through the server (in a cluster: the meta group
@@ -512,7 +560,7 @@ func (s *natsServer) kill() {
 	defer s.mu.Unlock()
 	if s.cmd != nil {
 		s.cmd.Process.Signal(syscall.SIGKILL)
-		s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }

@@ -354,10 +354,25 @@ func startNATSCluster(t *testing.T, n int) *natsCluster {
 }
 
 // launchNATSCluster starts n nats-server nodes on loopback with JetStream, routed to
-// each other, without waiting for them.
+// each other, without waiting for them to form a cluster. A node that could not bind the
+// ports freePorts chose (taken meanwhile by another process) is tried again on new ones.
 func launchNATSCluster(t *testing.T, n int) *natsCluster {
 	t.Helper()
 	bin := buildNATSServer(t)
+	var err error
+	for range 3 {
+		var c *natsCluster
+		if c, err = tryNATSCluster(t, bin, n); err == nil {
+			return c
+		}
+		t.Logf("launching a NATS cluster again on other ports: %v", err)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// tryNATSCluster launches n nodes on ports free now; on an error it kills those it started.
+func tryNATSCluster(t *testing.T, bin string, n int) (*natsCluster, error) {
 	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
 	c := &natsCluster{}
 	for i := range n {
@@ -370,12 +385,15 @@ func launchNATSCluster(t *testing.T, n int) *natsCluster {
 		cluster := fmt.Sprintf("cluster { name: docketwatch, listen: 127.0.0.1:%d, routes: [%s] }\n", routePorts[i], strings.Join(routes, ", "))
 		node := newNATSServer(t, bin, fmt.Sprintf("n%d", i+1), clientPorts[i], t.TempDir(), cluster)
 		if err := node.launch(); err != nil {
-			t.Fatal(err)
+			for _, started := range c.nodes {
+				started.kill()
+			}
+			return nil, err
 		}
 		c.nodes = append(c.nodes, node)
 		c.urls = append(c.urls, node.url)
 	}
-	return c
+	return c, nil
 }
 
 // waitReady waits until JetStream answers through every node: the meta group has a leader.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,18 +36,21 @@ func TestFreshClusterIsReadyQuickly(t *testing.T) {
 				err     error
 			}
 			results := make(chan started, len(roles))
-			for _, r := range roles {
+			var pending sync.Map // role index → its logs, until it reports
+			for i, r := range roles {
 				args := append(append([]string{r[0]}, r[1:]...), append(common, "--data", t.TempDir())...)
 				cmd := docketwatch(t, args...)
 				stdout, _ := cmd.StdoutPipe()
 				logs := &prefixWriter{t: t, prefix: r[0]}
 				cmd.Stderr = logs
+				pending.Store(i, logs)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 				go func() {
 					line, err := bufio.NewReader(stdout).ReadString('\n')
+					pending.Delete(i)
 					s := started{name: r[0], logs: logs, err: err}
 					if i := strings.Index(line, "metrics http://"); i >= 0 {
 						s.metrics = strings.TrimRight(strings.Fields(line[i+len("metrics "):])[0], ");")
@@ -60,7 +64,13 @@ func TestFreshClusterIsReadyQuickly(t *testing.T) {
 				select {
 				case s = <-results:
 				case <-time.After(time.Until(deadline) + 45*time.Second):
-					t.Fatalf("a role had not started a minute after the cluster")
+					var silent strings.Builder
+					pending.Range(func(_, v any) bool {
+						logs := v.(*prefixWriter)
+						fmt.Fprintf(&silent, "\n%s:\n%s", logs.prefix, logs.tail())
+						return true
+					})
+					t.Fatalf("a role had not started a minute after the cluster; its log:%s", silent.String())
 				}
 				if s.err != nil || s.metrics == "" {
 					t.Fatalf("%s did not start: %v\n%s", s.name, s.err, s.logs.tail())
