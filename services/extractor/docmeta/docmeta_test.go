@@ -89,6 +89,18 @@ func TestClassify(t *testing.T) {
 		{"ruling", filing.TypeOrder},
 		{"ruling letter sent", filing.TypeLetter},
 		{"Sentencing Submission", filing.TypeMemorandum},
+		{"Exhibit Declaration of John Roe", filing.TypeExhibit},
+		{"Exhibit Proposed Amended Complaint", filing.TypeExhibit},
+		{"Exhibit(s) C", filing.TypeExhibit},
+		{"Exhibit List", filing.TypeOther},
+		{"Appendix Vol. 2 Part 3", filing.TypeExhibit},
+		{"Roe Dep. Ex. 12", filing.TypeExhibit},
+		{"Ex Parte Application for Temporary Restraining Order", filing.TypeMotion},
+		{"Brief in Support of Motion to Dismiss", filing.TypeMemorandum},
+		{"BRIEF IN SUPPORT re 32 Order", filing.TypeBrief},
+		{"Reply Brief in Support of Motion to Dismiss", filing.TypeReply},
+		{"ORDER - The motion to transfer venue, ECF No. 4, is granted.", filing.TypeOrder},
+		{"REPLY -- (re: pldg. 3 ) Filed by deft. Acme - w/cert of svc", filing.TypeReply},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
@@ -110,6 +122,9 @@ func TestClassifyEvent(t *testing.T) {
 		{"ORDER granting 12 MOTION to Dismiss", filing.TypeOrder},
 		{"Statement of Relatedness", filing.TypeOther},
 		{"Strike Order", filing.TypeOrder},
+		{"Referral to Mediation Program re 12. Signed by Magistrate Judge Ann Roe on 4/2/2024.", filing.TypeOrder},
+		{"Case assigned to Magistrate Judge Ann Roe.", filing.TypeOther},
+		{"NOTICE of Hearing. Signed by Judge Ann Roe.", filing.TypeNotice},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

@@ -320,7 +320,7 @@ var goldSets = []struct {
 	{"dev", "testdata/gold.json", "", true},
 	{"held-out-probe", "testdata/heldout.json", "probe", true},
 	{"held-out-final", "testdata/heldout.json", "final", false},
-	{"held-out-fresh", "testdata/fresh.json", "fresh", false},
+	{"held-out-fresh", "testdata/fresh.json", "fresh", true},
 }
 
 var goldFields = []string{"court", "docket", "case_name", "type"}

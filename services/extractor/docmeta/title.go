@@ -16,10 +16,18 @@ var (
 		re  *regexp.Regexp
 		typ filing.DocType
 	}{
-		{regexp.MustCompile(`(?i)^\W*exhibit\s+(?:[a-z]{1,2}|\d+[a-z]?)\b`), filing.TypeExhibit},
+		// An index or list of exhibits lists evidence and is none; anything else that
+		// opens with "Exhibit" is one, whatever it shows: a label ("Exhibit 1 Certificate
+		// of Service") or the CM/ECF category an attachment was filed under, before its
+		// free description ("Exhibit Declaration of …", "Exhibit Proposed Sur-Reply").
+		{regexp.MustCompile(`(?i)^\W*exhibits?\s+(?:and\s+witness\s+)?(?:list|index)\b`), filing.TypeOther},
+		{regexp.MustCompile(`(?i)^\W*exhibit(?:s|\(s\))?(?:\W|$)`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bnotice\s+of\s+(?:\w+\s+){0,3}motion\b`), filing.TypeMotion},
 		{regexp.MustCompile(`(?i)^\W*(?:proposed\W*)?(?:memorandum|brief)\b.*\b(?:in\s+)?opposition\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|brief)\b.*\breply\b`), filing.TypeReply},
+		// A brief in support of a motion is a memorandum in support of a motion by the
+		// definitions (doc.go), which keep "brief" for an appeal's or amicus's.
+		{regexp.MustCompile(`(?i)^\W*brief\s+in\s+support\b.*\bmotion\b`), filing.TypeMemorandum},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|decision)\s+(?:and|&)\s+order\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|decision)\s+(?:opinion|and\s+opinion)\b`), filing.TypeOpinion},
 		{regexp.MustCompile(`(?i)^\W*(?:response|objections?)\b.*\b(?:to|opposing)\b.*\bmotion\b`), filing.TypeOpposition},
@@ -47,6 +55,9 @@ var (
 		{regexp.MustCompile(`(?i)\bjudgment\b|\bjudgement\b`), filing.TypeJudgment},
 		{regexp.MustCompile(`(?i)\bdeclaration\b|\baffidavit\b|\baffirmation\b`), filing.TypeDeclaration},
 		{regexp.MustCompile(`(?i)^\W*exhibit\b`), filing.TypeExhibit},
+		// An appendix holds record material; "Ex 47", "Exh. B" abbreviate an exhibit
+		// ("Dep Ex 47" is a deposition's exhibit).
+		{regexp.MustCompile(`(?i)\bappendix\b|\bex(?:h|hs|s)?(?:\.\s*|\s+)(?:\d+[a-z]?|[a-z])\b`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bbrief\b`), filing.TypeBrief},
 		{regexp.MustCompile(`(?i)\bnotice\b|\bsummons\b|\bproof\s+of\s+service\b|\bcertificate\s+of\s+service\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\bstipulat(?:ion|ed)\b`), filing.TypeStipulation},
@@ -67,8 +78,8 @@ var (
 // specific kind before it ("Reply Brief" is a reply). Of papers joined by "and", a
 // the court's act decides ("Stipulation and Order" as entered is an order, "Order and
 // Judgment" a judgment), otherwise the first ("Opinion and Order").
-// The combinations of typeCombos are tried first: "Exhibit 1 Certificate of Service" is
-// an exhibit, whatever it shows.
+// The combinations of typeCombos are tried first: "Exhibit 1 Certificate of Service" and
+// "Exhibit Declaration of …" are exhibits, whatever they show.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
 	for _, c := range typeCombos {
@@ -140,8 +151,9 @@ var (
 	// phraseEnd ends a title's phrase: what follows a preposition, a participle or an
 	// opening bracket is the paper's object or an aside ("to Compel", "for Summary
 	// Judgment", "Approving Application", "(Will Generate PDF Notice)"), not its kind; a
-	// docket text's first sentence is its event ("COMPLAINT filed. Summons issued").
-	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]|\.\s`)
+	// docket text's first sentence is its event ("COMPLAINT filed. Summons issued"), and
+	// so is what a dash sets off ("ORDER - The Joint Motion … is granted").
+	phraseEnd = regexp.MustCompile(`(?i)\b(?:to|for|of|on|in|re|by|upon|from|with|against|under|pursuant|[a-z]+ing)\b|[(\[]|\.\s|\s[-–—]{1,2}\s`)
 	// conjunction joins two papers filed as one ("Stipulation and Order").
 	conjunction = regexp.MustCompile(`(?i)\band\b|&|,`)
 )
@@ -173,13 +185,21 @@ func isCarrier(t filing.DocType) bool {
 // their motion events so, and a feed or docket carries the name alone.
 var reliefEvent = regexp.MustCompile(`(?i)^\W*(?:dismiss|adjourn|compel|strike|stay|seal|withdraw|extend|extension\s+of\s+time|remand|consolidate|continue|vacate|reconsider(?:ation)?|quash|intervene|substitute|expedite|in\s+limine|leave\s+to|sanctions)\b`)
 
+// signedByJudge marks a docket text of a paper a judge or clerk signed ("Judicial Referral
+// for Purpose of Determining Relationship of Cases re C-24-1468. Signed by Judge …").
+var signedByJudge = regexp.MustCompile(`(?i)\bsigned\s+by\s+(?:the\s+)?(?:(?:chief|senior|district|magistrate|bankruptcy|circuit|u\.\s?s\.|us)\s+)*(?:judge|justice|clerk)\b`)
+
 // classifyEvent returns the type a source's description of an entry names: a motion when
 // it is an event named by its relief ("Strike" asks, a "Strike Order" rules), else what
-// Classify reads in it.
+// Classify reads in it; an event that names no type but was signed by a judge or clerk
+// is an order (doc.go: "a ruling signed by a judge or clerk").
 func classifyEvent(desc string) filing.DocType {
 	typ := Classify(desc)
 	if reliefEvent.MatchString(desc) && decides(typ) == 0 {
 		return filing.TypeMotion
+	}
+	if typ == filing.TypeOther && signedByJudge.MatchString(desc) {
+		return filing.TypeOrder
 	}
 	return typ
 }
