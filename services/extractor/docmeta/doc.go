@@ -6,7 +6,10 @@
 // # Document types
 //
 // The type is one of the closed list of filing.DocTypes, for a title block, a docket
-// text or a CM/ECF event label alike (Classify). What each type holds:
+// text or a CM/ECF event label alike (Classify). A docket text is typed by the event that
+// opens it, never by a paper its object or a later sentence names: "Return of Service re
+// Final Order" is a notice, "Case assigned to Judge Roe. Counsel shall serve the
+// Complaint" is other. What each type holds:
 //
 //   - complaint: a pleading that opens a case or a claim: complaint (amended,
 //     third-party, counter-), a petition that opens a case (habeas, a bankruptcy
@@ -17,7 +20,8 @@
 //   - opposition: a response or objection opposing a motion, claim or request.
 //   - reply: a reply in support of a motion or brief.
 //   - memorandum: a party's memorandum of law or argument that is not itself an
-//     opposition or reply (in support of a motion, a sentencing memorandum).
+//     opposition or reply (in support of a motion, a sentencing memorandum, a response
+//     that opposes no motion).
 //   - order: a ruling signed by a judge or clerk: order, scheduling order, text order,
 //     so-ordered paper, "stipulation and order" as entered, an appellate clerk order.
 //   - opinion: a court's reasoned decision: opinion, memorandum opinion or disposition,
@@ -29,7 +33,7 @@
 //   - brief: an appellate or amicus brief that is not a reply.
 //   - notice: a notice (of appearance, appeal, removal, filing, hearing, voluntary
 //     dismissal), an appearance form, a summons, a certificate, proof or affidavit of
-//     service.
+//     service, a return or waiver of service, a certified mail receipt.
 //   - stipulation: a stipulation of the parties not yet ordered.
 //   - transcript: a transcript of proceedings.
 //   - letter: a letter to or from the court that is not a motion.

@@ -9,7 +9,7 @@ import (
 // Version names the rules that read metadata. It is part of the extractor's version
 // string (filing.Text.Extractor), so bumping it makes re-extraction republish documents
 // that were read by older rules.
-const Version = "meta/4"
+const Version = "meta/5"
 
 // Meta is what a document says about itself, each value with the origin it was read from
 // (by filing.Field* name). Zero values were not found.

@@ -101,6 +101,15 @@ func TestClassify(t *testing.T) {
 		{"Reply Brief in Support of Motion to Dismiss", filing.TypeReply},
 		{"ORDER - The motion to transfer venue, ECF No. 4, is granted.", filing.TypeOrder},
 		{"REPLY -- (re: pldg. 3 ) Filed by deft. Acme - w/cert of svc", filing.TypeReply},
+		{"Minute Order setting a status conference", filing.TypeMinuteEntry},
+		{"Memo in Support of Motion to Compel", filing.TypeMemorandum},
+		{"Memo Endorsement granting the request", filing.TypeOrder},
+		{"Waiver of Service", filing.TypeNotice},
+		{"Acknowledgment of Service", filing.TypeNotice},
+		{"Transcript Order Form", filing.TypeOther},
+		{"Response to Order to Show Cause", filing.TypeMemorandum},
+		{"Response to Motion to Dismiss", filing.TypeOpposition},
+		{"MOTION TO DISMISS; CERTIFICATE OF SERVICE", filing.TypeMotion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
@@ -125,6 +134,27 @@ func TestClassifyEvent(t *testing.T) {
 		{"Referral to Mediation Program re 12. Signed by Magistrate Judge Ann Roe on 4/2/2024.", filing.TypeOrder},
 		{"Case assigned to Magistrate Judge Ann Roe.", filing.TypeOther},
 		{"NOTICE of Hearing. Signed by Judge Ann Roe.", filing.TypeNotice},
+		// The event that opens a docket text names its paper, not a paper of its object
+		// or of a later sentence.
+		{"Return of Service upon the bank re 41 Final Order of Garnishment", filing.TypeNotice},
+		{"** SEALED ** RETURN OF SERVICE Executed for Order to Show Cause on 3/1/24", filing.TypeNotice},
+		{"WAIVER OF SERVICE Returned Executed. Waiver sent on 2/1/2024, answer due 4/1/2024.", filing.TypeNotice},
+		{"Case reassigned to Judge Ann Roe. Counsel shall serve a copy of this notice and the standing order.", filing.TypeOther},
+		{"STATUS REPORT filed by Acme Corp. re 12 Order. (Attachments: # 1 Certificate of Service)", filing.TypeOther},
+		{"Record on Appeal forwarded to the Court of Appeals regarding 30 Notice of Appeal", filing.TypeOther},
+		{"Set/Reset Deadlines as to 22 MOTION to Compel. Responses due by 5/1/2024.", filing.TypeOther},
+		{"NOTIFICATION: deadline set, relating to transcript order 14", filing.TypeOther},
+		{"CERTIFIED MAIL RECEIPT returned by appellant for order 7", filing.TypeNotice},
+		{"RESPONSE filed by Appellee Ann Roe to court order of 2/3/2024", filing.TypeMemorandum},
+		{"RESPONSE filed by Appellee Ann Roe to Appellant's Motion to Stay", filing.TypeOpposition},
+		{"NOTICE of Rescheduled Hearing. The dial-in line opens 10 minutes before the hearing.", filing.TypeNotice},
+		{"MINUTE ORDER granting 8 Motion for Extension of Time. Signed by Judge Ann Roe.", filing.TypeMinuteEntry},
+		{"ABSTRACT OF ORDER Releasing Defendant re 9 Hearing", filing.TypeOrder},
+		{"Received copy of U.S. District Court order", filing.TypeOrder},
+		{"Assented to MOTION for Leave to File Excess Pages", filing.TypeMotion},
+		{"[PROPOSED] ORDER granting leave by Acme Corp.", filing.TypeOrder},
+		{"Rule 7.1 - Disclosure Statement", filing.TypeOther},
+		{"Local Rule 9(b) - Affidavit", filing.TypeDeclaration},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

@@ -312,8 +312,8 @@ func (t tally) String() string {
 
 // goldSets are the sets evaluated: the development gold the rules were written against,
 // the held-out gold and the fresh samples (testdata/README.md). The probe part and the
-// first fresh sample have been tuned on and show their misses; the final part and the
-// second fresh sample are reported as figures, never miss by miss.
+// first two fresh samples have been tuned on and show their misses; the final part is
+// reported as figures, never miss by miss.
 var goldSets = []struct {
 	name, file, part string
 	showMisses       bool
@@ -322,7 +322,7 @@ var goldSets = []struct {
 	{"held-out-probe", "testdata/heldout.json", "probe", true},
 	{"held-out-final", "testdata/heldout.json", "final", false},
 	{"held-out-fresh", "testdata/fresh.json", "fresh", true},
-	{"held-out-fresh2", "testdata/fresh2.json", "fresh2", false},
+	{"held-out-fresh2", "testdata/fresh2.json", "fresh2", true},
 }
 
 var goldFields = []string{"court", "docket", "case_name", "type"}
@@ -407,13 +407,13 @@ func TestGoldEvaluation(t *testing.T) {
 	t.Logf("reading metadata took %v a document (mean of %d, the courts table's first use included)", readTime/time.Duration(reads), reads)
 	// Issue 18's targets hold for the development set; the held-out final part and the
 	// fresh samples are held to a little under what they gave (EVAL.md), so that a change
-	// that loses on documents nobody tuned on (or, for the first fresh sample, on the
+	// that loses on documents nobody tuned on (or, for the first two fresh samples, on the
 	// documents it was tuned on) fails here.
 	floors := map[string]map[string]float64{
 		"dev":             {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
 		"held-out-final":  {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.70},
 		"held-out-fresh":  {"type": 0.95},
-		"held-out-fresh2": {"type": 0.85},
+		"held-out-fresh2": {"type": 0.95},
 	}
 	for set, targets := range floors {
 		for _, naming := range []string{"original", "neutral"} {

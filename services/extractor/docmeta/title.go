@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
@@ -23,6 +24,8 @@ var (
 		{regexp.MustCompile(`(?i)^\W*exhibits?\s+(?:and\s+witness\s+)?(?:list|index)\b`), filing.TypeOther},
 		{regexp.MustCompile(`(?i)^\W*exhibit(?:s|\(s\))?(?:\W|$)`), filing.TypeExhibit},
 		{regexp.MustCompile(`(?i)\bnotice\s+of\s+(?:\w+\s+){0,3}motion\b`), filing.TypeMotion},
+		// A memo endorsed by the judge is the judge's ruling (S.D.N.Y.'s "Memo Endorsement").
+		{regexp.MustCompile(`(?i)\bmemo(?:randum)?\s+endorse(?:d|ment)\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)^\W*(?:proposed\W*)?(?:memorandum|brief)\b.*\b(?:in\s+)?opposition\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|brief)\b.*\breply\b`), filing.TypeReply},
 		// A brief in support of a motion is a memorandum in support of a motion by the
@@ -31,10 +34,15 @@ var (
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|decision)\s+(?:and|&)\s+order\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)^\W*(?:memorandum|decision)\s+(?:opinion|and\s+opinion)\b`), filing.TypeOpinion},
 		{regexp.MustCompile(`(?i)^\W*(?:response|objections?)\b.*\b(?:to|opposing)\b.*\bmotion\b`), filing.TypeOpposition},
-		{regexp.MustCompile(`(?i)\bminute\s+(?:entry|entries)\b|\bminutes\b|\bcivil\s+minutes\b`), filing.TypeMinuteEntry},
+		// A minute order records the court's ruling in its minutes (doc.go: a minute entry);
+		// a party's transcript order asks the reporter for a transcript and orders nothing.
+		{regexp.MustCompile(`(?i)\bminute\s+(?:entry|entries|orders?)\b|\bminutes\b|\bcivil\s+minutes\b`), filing.TypeMinuteEntry},
+		{regexp.MustCompile(`(?i)\btranscript\s+order\b`), filing.TypeOther},
 		{regexp.MustCompile(`(?i)\b(?:notice\s+of\s+)?(?:entry\s+of\s+)?appearance\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\bso[-\s]ordered\b`), filing.TypeOrder},
-		{regexp.MustCompile(`(?i)^\W*(?:affidavit|declaration|proof)\s+of\s+service\b`), filing.TypeNotice},
+		// Proofs of service: an affidavit, declaration, proof, certificate, return,
+		// acknowledgment or waiver of service returned, a certified mail receipt.
+		{regexp.MustCompile(`(?i)\b(?:affidavit|declaration|proof|certificate|return|acknowledge?ment|waiver)\s+of\s+service\b|\bcertified\s+mail\s+receipt\b`), filing.TypeNotice},
 		{regexp.MustCompile(`(?i)\b(?:voluntary|involuntary)\s+petition\b|\bpetition\s+for\s+(?:a\s+)?writ\s+of\s+habeas\b`), filing.TypeComplaint},
 		{regexp.MustCompile(`(?i)\(slip opinion\)|\bt\.\s?c\.\s+memo\b|\bper\s+curiam\b`), filing.TypeOpinion},
 	}
@@ -48,7 +56,10 @@ var (
 		{regexp.MustCompile(`(?i)\bopposition\b|\bobjections?\b`), filing.TypeOpposition},
 		{regexp.MustCompile(`(?i)\breply\b`), filing.TypeReply},
 		// A submission is a party's written argument ("Sentencing Submission").
-		{regexp.MustCompile(`(?i)\bmemorandum\b|\bsubmission\b`), filing.TypeMemorandum},
+		// A response that opposes no motion (to an order to show cause, to the court's
+		// questions) is a party's argument; a response to a motion is an opposition
+		// (typeCombos). "Memo" abbreviates a memorandum.
+		{regexp.MustCompile(`(?i)\bmemorandum\b|\bmemo\b|\bsubmission\b|\bresponse\b`), filing.TypeMemorandum},
 		// A ruling is the court's order ("[ruling]" of an appellate feed).
 		{regexp.MustCompile(`(?i)\border\b|\bo\s?r\s?d\s?e\s?r\b|\bruling\b`), filing.TypeOrder},
 		{regexp.MustCompile(`(?i)\bopinion\b`), filing.TypeOpinion},
@@ -82,21 +93,36 @@ var (
 // "Exhibit Declaration of …" are exhibits, whatever they show.
 func Classify(title string) filing.DocType {
 	title = strings.Join(strings.Fields(title), " ")
-	for _, c := range typeCombos {
-		if c.re.MatchString(title) {
-			return c.typ
-		}
-	}
+	return classifyUpTo(title, len(title))
+}
+
+// classifyUpTo is Classify reading only the words and combinations that begin before
+// end: a docket text's event, not its object (classifyEvent). A combination decides only
+// where it begins at or before the first type word, so that it is the paper's own name
+// ("Notice of Motion", "Certificate of Service") and not a paper it mentions ("MOTION to
+// Dismiss with Certificate of Service", "this line will be open 5 minutes prior").
+func classifyUpTo(title string, end int) filing.DocType {
 	var words []typeWordAt
 	for _, w := range typeWords {
 		for _, loc := range w.re.FindAllStringIndex(title, -1) {
-			words = append(words, typeWordAt{at: loc[0], typ: w.typ})
+			if loc[0] < end {
+				words = append(words, typeWordAt{at: loc[0], typ: w.typ})
+			}
+		}
+	}
+	sort.Slice(words, func(i, j int) bool { return words[i].at < words[j].at })
+	firstWord := end
+	if len(words) > 0 {
+		firstWord = words[0].at
+	}
+	for _, c := range typeCombos {
+		if loc := c.re.FindStringIndex(title); loc != nil && loc[0] <= firstWord && loc[0] < end {
+			return c.typ
 		}
 	}
 	if len(words) == 0 {
 		return filing.TypeOther
 	}
-	sort.Slice(words, func(i, j int) bool { return words[i].at < words[j].at })
 	// A type word ends no phrase ("ruling" is a noun, not a participle).
 	isWord := map[int]bool{}
 	for _, w := range words {
@@ -191,10 +217,11 @@ var signedByJudge = regexp.MustCompile(`(?i)\bsigned\s+by\s+(?:the\s+)?(?:(?:chi
 
 // classifyEvent returns the type a source's description of an entry names: a motion when
 // it is an event named by its relief ("Strike" asks, a "Strike Order" rules), else what
-// Classify reads in it; an event that names no type but was signed by a judge or clerk
-// is an order (doc.go: "a ruling signed by a judge or clerk").
+// Classify reads in its event (eventOf); an event that names no type but was signed by a
+// judge or clerk is an order (doc.go: "a ruling signed by a judge or clerk").
 func classifyEvent(desc string) filing.DocType {
-	typ := Classify(desc)
+	sentence, end := eventOf(desc)
+	typ := classifyUpTo(sentence, end)
 	if reliefEvent.MatchString(desc) && decides(typ) == 0 {
 		return filing.TypeMotion
 	}
@@ -202,6 +229,44 @@ func classifyEvent(desc string) filing.DocType {
 		return filing.TypeOrder
 	}
 	return typ
+}
+
+var (
+	// sentenceEnd ends a docket text's first sentence: a period after a word of two
+	// letters or more, not after an initial ("Ann C. Roe", "U.S. District Court").
+	sentenceEnd = regexp.MustCompile(`\w\w\.\s`)
+	// objectStart ends a docket text's event where what it concerns or who filed it
+	// begins: "Return of Service re Final Order", "SEALED DOCUMENT filed by …",
+	// "Record on Appeal … regarding Notice of Appeal", "(Attachments: # 1 Certificate of
+	// Service)", and a dash's aside. "Of" stays in the event ("Abstract of Order",
+	// "Notice of Appeal"), and so do "to" and "for", which name a paper's relief
+	// ("Motion to Dismiss", "Case termination for order and judgment"); a bracket opens an
+	// aside after a space only ("Rule 5(c)(3)" is a name).
+	objectStart = regexp.MustCompile(`(?i)\b(?:re|regarding|relat(?:ing|ed)\s+to|concerning|as\s+to|by|against|with|on\s+behalf\s+of)\b|\s[(\[]|` + dash)
+	dashRe      = regexp.MustCompile(`^` + dash)
+)
+
+const dash = `\s[-–—]{1,2}\s`
+
+// eventOf returns a docket text's first sentence and where its event ends in it: the
+// CM/ECF event that opens the text names the paper, and a noun of its object or of a later
+// sentence does not ("Case assigned to Judge Roe. Counsel shall serve the Complaint or
+// Notice of Removal" is no notice). A bracket or marker before the first word opens no
+// object ("[PROPOSED] ORDER"), and a dash after a heading that names no type sets off
+// the paper's name, not an aside ("Rule 5(c)(3) - Affidavit").
+func eventOf(desc string) (string, int) {
+	desc = strings.Join(strings.Fields(desc), " ")
+	if loc := sentenceEnd.FindStringIndex(desc); loc != nil {
+		desc = desc[:loc[0]+2]
+	}
+	start := strings.IndexFunc(desc, unicode.IsLetter)
+	for _, loc := range objectStart.FindAllStringIndex(desc, -1) {
+		if loc[0] <= start || dashRe.MatchString(desc[loc[0]:]) && classifyUpTo(desc, loc[0]) == filing.TypeOther {
+			continue
+		}
+		return desc, loc[0]
+	}
+	return desc, len(desc)
 }
 
 // titleBlock finds the title of a document among the top lines of its first page: the
