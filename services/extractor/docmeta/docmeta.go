@@ -1,6 +1,7 @@
 package docmeta
 
 import (
+	"regexp"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -54,6 +55,9 @@ func Read(doc filing.Document, pages []filing.Page) Meta {
 		desc = doc.Description
 	}
 	if typ := classifyEvent(desc); typ != filing.TypeOther {
+		if typ == filing.TypeBrief && !briefAt(doc.Docket.Court, desc) {
+			typ = filing.TypeMemorandum
+		}
 		m.set(filing.FieldType, filing.FromSource, false, func() { m.Type = typ })
 	}
 	fileName := ""
@@ -162,4 +166,17 @@ func Apply(doc filing.Document, m Meta) filing.Document {
 		doc.Origins = origins
 	}
 	return doc
+}
+
+// appealOrAmicus marks a brief that is one in a trial court too: an amicus's, or a
+// party's in an appeal the court hears ("Appellant's Brief" in a bankruptcy appeal).
+var appealOrAmicus = regexp.MustCompile(`(?i)\b(?:amicus|amici|appeal|appell(?:ant|ee)s?)\b`)
+
+// briefAt says whether a paper a docket text calls a brief is one by doc.go's definition
+// (an appeal's or an amicus's): a trial court's "Post-Hearing Brief" or "Brief in support
+// of vacating the conviction" is a party's memorandum. A court the source does not name,
+// or that courts-db does not know as a trial court, keeps the brief.
+func briefAt(court, desc string) bool {
+	c, ok := CourtByID(court)
+	return !ok || c.Type != "trial" || appealOrAmicus.MatchString(desc)
 }

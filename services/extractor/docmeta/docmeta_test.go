@@ -280,3 +280,28 @@ func TestApplyKeepsUserValues(t *testing.T) {
 		t.Errorf("Apply changed its argument's origins: %v", doc.Origins)
 	}
 }
+
+// A brief is an appeal's or an amicus's (doc.go): a trial court's other briefs are
+// memoranda, known from the court the source names.
+func TestBriefAtTrialCourt(t *testing.T) {
+	tests := []struct {
+		court, text string
+		want        filing.DocType
+	}{
+		{"ned", "BRIEF in support of the sentencing position by Defendant", filing.TypeMemorandum},
+		{"cand", "Post-Trial Brief of Plaintiff", filing.TypeMemorandum},
+		{"cand", "Amicus Brief of the Roe Foundation", filing.TypeBrief},
+		{"cand", "Appellant's Brief in the bankruptcy appeal", filing.TypeBrief},
+		{"ca9", "BRIEF filed by Appellee", filing.TypeBrief},
+		{"", "BRIEF filed by Plaintiff", filing.TypeBrief},
+	}
+	for _, tt := range tests {
+		t.Run(tt.court+" "+tt.text, func(t *testing.T) {
+			doc := filing.Document{Source: "courtlistener", Docket: filing.Docket{Court: tt.court},
+				Entry: filing.Entry{Description: tt.text}}
+			if got := Read(doc, nil).Type; got != tt.want {
+				t.Errorf("Read(%s: %q).Type = %q; want %q", tt.court, tt.text, got, tt.want)
+			}
+		})
+	}
+}
