@@ -38,7 +38,7 @@ type goldDoc struct {
 	// docket entry) or "webhook" (a RECAP document of a CourtListener docket alert).
 	Kind string `json:"kind"`
 	// Part is empty for the development gold; "probe" or "final" for the held-out gold,
-	// "fresh" and "fresh2" for the fresh samples (testdata/README.md).
+	// "fresh", "fresh2" and "fresh3" for the fresh samples (testdata/README.md).
 	Part     string            `json:"part,omitempty"`
 	Item     int               `json:"item,omitempty"`
 	Court    string            `json:"court"`
@@ -312,8 +312,8 @@ func (t tally) String() string {
 
 // goldSets are the sets evaluated: the development gold the rules were written against,
 // the held-out gold and the fresh samples (testdata/README.md). The probe part and the
-// first two fresh samples have been tuned on and show their misses; the final part is
-// reported as figures, never miss by miss.
+// first two fresh samples have been tuned on and show their misses; the final part and
+// the third fresh sample are reported as figures, never miss by miss.
 var goldSets = []struct {
 	name, file, part string
 	showMisses       bool
@@ -323,6 +323,7 @@ var goldSets = []struct {
 	{"held-out-final", "testdata/heldout.json", "final", false},
 	{"held-out-fresh", "testdata/fresh.json", "fresh", true},
 	{"held-out-fresh2", "testdata/fresh2.json", "fresh2", true},
+	{"held-out-fresh3", "testdata/fresh3.json", "fresh3", false},
 }
 
 var goldFields = []string{"court", "docket", "case_name", "type"}
@@ -411,9 +412,10 @@ func TestGoldEvaluation(t *testing.T) {
 	// documents it was tuned on) fails here.
 	floors := map[string]map[string]float64{
 		"dev":             {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
-		"held-out-final":  {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.70},
+		"held-out-final":  {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.80},
 		"held-out-fresh":  {"type": 0.95},
 		"held-out-fresh2": {"type": 0.95},
+		"held-out-fresh3": {"type": 0.90},
 	}
 	for set, targets := range floors {
 		for _, naming := range []string{"original", "neutral"} {
