@@ -340,14 +340,25 @@ func (w *watcher) stop() {
 	}
 }
 
-// watch follows INDEXED and DEAD from now on.
+// watch follows INDEXED and DEAD from now on, across reconnections.
 func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
 	w := &watcher{events: make(chan event, 1024)}
 	for _, s := range []struct {
 		stream string
 		status Status
 	}{{bus.Indexed, Indexed}, {bus.Dead, Parked}} {
-		cons, err := js.OrderedConsumer(ctx, s.stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		// From the sequence after the stream's last, not DeliverNew: an ordered consumer
+		// made again before it delivered anything (its server restarted: a `run` killed
+		// and started again) applies its deliver policy again, and DeliverNew would skip
+		// every outcome published in between (TestIngestFollowsARestartedRun).
+		str, err := js.Stream(ctx, s.stream)
+		if err != nil {
+			w.stop()
+			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
+		}
+		cons, err := js.OrderedConsumer(ctx, s.stream, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: str.CachedInfo().State.LastSeq + 1,
+		})
 		if err != nil {
 			w.stop()
 			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
