@@ -36,7 +36,8 @@ const (
 //
 // A core NATS event reaches only a connected subscriber: the events of a disconnection
 // are lost, so a reconnect counts as one. A durable consumer made other than by Consumer
-// sends no ack metric: its acks are seen only with the other events.
+// sends no ack metric: its acks are seen only with the other events. On a server that
+// limits what a user may subscribe to, the user needs $JS.EVENT.>.
 func AwaitSettled(ctx context.Context, js jetstream.JetStream, stream string) error {
 	nc := js.Conn()
 	changed := make(chan struct{}, 1)
