@@ -11,10 +11,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/docketwatch/docketwatch/pkg/fault"
-
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/fetcher"
