@@ -134,6 +134,9 @@ func (c Consumer) ensure(ctx context.Context, js jetstream.JetStream) (jetstream
 		MaxDeliver:    c.MaxDeliver + 1,
 		MaxAckPending: c.MaxAckPending,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
+		// Every acknowledgement sends an ack metric, the event AwaitSettled waits on
+		// (settled.go). The server encodes and sends one only while someone subscribes.
+		SampleFrequency: "100%",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating consumer %s on %s: %w", c.Durable, c.Stream, err)

@@ -2,14 +2,22 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
+	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/indexer"
 
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
@@ -127,4 +135,63 @@ func reindex(b *testing.B, n *node.Node) time.Duration {
 			b.Fatal("the watch of the jobs ended")
 		}
 	}
+}
+
+// probeBody fills a probe's page with words, as a filing's page is: a page of a few words
+// is looked at again for a scan under it (pdfextract), which a filing's page is not.
+var probeBody = strings.Repeat("The motion to dismiss the amended complaint is granted in part and denied in part.\n", 30)
+
+// BenchmarkIngestSearchable measures ingest → searchable at low load: one new one-page
+// PDF (a page of words) at a time handed to ingest.Run on an idle node (node.Start), until Run returns —
+// the document's INDEXED has come, so a search finds it (checked). The reference, in the
+// same run: the same PDF's text read in this process (pdftext), the work no pipeline
+// skips; the rest is the pipeline's own (NATS hops, the extraction child, the commit).
+//
+//	go test -run '^$' -bench '^BenchmarkIngestSearchable$' -benchtime 50x ./services/docketwatch/
+func BenchmarkIngestSearchable(b *testing.B) {
+	ctx := context.Background()
+	n, err := node.Start(ctx, node.Config{DataDir: b.TempDir(), Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	deps := ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}
+	dir := b.TempDir()
+	probe := func(i int) (ingested, extracted time.Duration) {
+		path := filepath.Join(dir, fmt.Sprintf("probe-%d.pdf", i))
+		pdf := testpdf.New(fmt.Sprintf("ORDER %d of run %d\n%s", i, time.Now().UnixNano(), probeBody))
+		if err := os.WriteFile(path, pdf, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		sum, err := ingest.Run(ctx, deps, []string{path})
+		ingested = time.Since(start)
+		if err != nil || sum.Count[ingest.Indexed] != 1 {
+			b.Fatalf("probe %d: %v %+v", i, err, sum)
+		}
+		res, err := n.Searcher.Search(ctx, search.Query{IDs: []filing.DocID{sum.Files[0].ID}, NoHighlight: true})
+		if err != nil || len(res.Hits) != 1 {
+			b.Fatalf("probe %d: ingest returned, the index does not hold it: %v", i, err)
+		}
+		start = time.Now()
+		if _, err := pdftext.Extract(ctx, pdf, pdftext.Options{Workers: 1}); err != nil {
+			b.Fatal(err)
+		}
+		return ingested, time.Since(start)
+	}
+	probe(-1) // the extraction child started
+	var lat, ext []time.Duration
+	for i := 0; b.Loop(); i++ {
+		l, e := probe(i)
+		lat, ext = append(lat, l), append(ext, e)
+	}
+	slices.Sort(lat)
+	slices.Sort(ext)
+	pct := func(d []time.Duration, p float64) float64 {
+		return float64(d[int(p*float64(len(d)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(lat, 0.50), "p50-ms")
+	b.ReportMetric(pct(lat, 0.99), "p99-ms")
+	b.ReportMetric(pct(lat, 1), "max-ms")
+	b.ReportMetric(pct(ext, 0.50), "extract-p50-ms")
 }

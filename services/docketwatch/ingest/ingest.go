@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/docketwatch/docketwatch/pkg/fault"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/fetcher"
@@ -104,7 +106,7 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 	if err := t.settleSeen(ctx, dups); err != nil {
 		return t.sum, err
 	}
-	return t.sum, t.wait(ctx, w)
+	return t.sum, t.wait(ctx, w, dups)
 }
 
 // tally is one ingest's files and what became of them.
@@ -221,13 +223,24 @@ func (t *tally) settleSeen(ctx context.Context, dups []filing.DocID) error {
 	return nil
 }
 
-// wait settles the pending documents as their outcomes come. Events are the fast path;
-// a look at the index and DEAD every few seconds is the sure one. An event can be missed
-// for good: after a crash the indexer writes a document again and its INDEXED message is
-// dropped as a duplicate of the one the crashed process had sent.
-func (t *tally) wait(ctx context.Context, w *watcher) error {
-	recheck := time.NewTicker(3 * time.Second)
-	defer recheck.Stop()
+// recheckEvery is how often a wait looks in the index for the documents published
+// before its watch of INDEXED began, the only ones whose event it can miss for good. The
+// first INDEXED of such a document may have come before the watch; the indexer
+// announces a batch once it is visible, before it is on disk (services/indexer
+// service.go, commit), so a crash can lose the write after the announcement; the
+// restarted indexer writes it again, and that INDEXED is dropped as a duplicate of the
+// first (same Nats-Msg-Id). No event marks the second write. A document published after
+// the watch began has its first INDEXED (or DEAD) after it, and the watch, an ordered
+// consumer, resumes after a reconnect from the last message it saw: events alone settle
+// it, with no look at the index.
+const recheckEvery = 3 * time.Second
+
+// wait settles the pending documents as their outcomes come. early are the documents
+// published before the watch began (seen before this ingest): those still pending are
+// also looked for in the index every recheckEvery.
+func (t *tally) wait(ctx context.Context, w *watcher, early []filing.DocID) error {
+	recheck, stop := t.earlyRecheck(early)
+	defer stop()
 	for len(t.pending) > 0 {
 		select {
 		case <-ctx.Done():
@@ -238,39 +251,48 @@ func (t *tally) wait(ctx context.Context, w *watcher) error {
 			if _, ok := t.pending[ev.id]; ok {
 				t.resolve(ev.id, ev.status, ev.reason, ev.pages)
 			}
-		case <-recheck.C:
-			t.recheck(ctx)
+		case <-recheck:
+			t.recheck(ctx, early)
 		}
 	}
 	return nil
 }
 
-// recheck resolves the pending documents the index or DEAD holds.
-func (t *tally) recheck(ctx context.Context) {
-	ids := make([]filing.DocID, 0, len(t.pending))
-	for id := range t.pending {
-		ids = append(ids, id)
+// earlyRecheck returns the ticks of the look at the index for the early documents still
+// pending, none when there are none, and the function that stops them.
+func (t *tally) earlyRecheck(early []filing.DocID) (<-chan time.Time, func()) {
+	for _, id := range early {
+		if _, ok := t.pending[id]; ok {
+			tick := time.NewTicker(recheckEvery)
+			return tick.C, tick.Stop
+		}
+	}
+	return nil, func() {}
+}
+
+// recheck resolves those of ids still pending that the index holds.
+func (t *tally) recheck(ctx context.Context, ids []filing.DocID) {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id filing.DocID) bool {
+		_, ok := t.pending[id]
+		return !ok
+	})
+	if len(ids) == 0 {
+		return
 	}
 	indexed, err := indexedAmong(ctx, t.d.Searcher, ids)
 	if err != nil {
-		return // the index is busy or restarting: the events still come
+		return // the index is busy or restarting: look again at the next tick
 	}
 	for id, pages := range indexed {
 		t.resolve(id, Indexed, "", pages)
-	}
-	if parked, err := parkedReasons(ctx, t.d.JS); err == nil {
-		for id, reason := range parked {
-			if _, ok := t.pending[id]; ok {
-				t.resolve(id, Parked, reason, 0)
-			}
-		}
 	}
 }
 
 // Await waits until each of ids is indexed or parked, or ctx ends, and returns those
 // parked with their reasons. The documents may have been published before it was
-// called (a backfill's): the index and DEAD are read at once, then on events and every
-// few seconds.
+// called (a backfill's): the index and DEAD are read once the watch has begun, then
+// events settle them, and the index is looked at again every recheckEvery for the
+// event a crash can lose (recheckEvery says how).
 func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]string, error) {
 	w, err := watch(ctx, d.JS)
 	if err != nil {
@@ -282,27 +304,23 @@ func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]st
 		pending[id] = true
 	}
 	out := map[filing.DocID]string{}
-	check := func() {
-		ids := make([]filing.DocID, 0, len(pending))
-		for id := range pending {
-			ids = append(ids, id)
-		}
-		if indexed, err := indexedAmong(ctx, d.Searcher, ids); err == nil {
-			for id := range indexed {
+	indexed := func() {
+		if found, err := indexedAmong(ctx, d.Searcher, slices.Collect(maps.Keys(pending))); err == nil {
+			for id := range found {
 				delete(pending, id)
 			}
 		}
-		if parked, err := parkedReasons(ctx, d.JS); err == nil {
-			for id, reason := range parked {
-				if pending[id] {
-					out[id] = reason
-					delete(pending, id)
-				}
+	}
+	indexed()
+	if parked, err := parkedReasons(ctx, d.JS); err == nil {
+		for id, reason := range parked {
+			if pending[id] {
+				out[id] = reason
+				delete(pending, id)
 			}
 		}
 	}
-	check()
-	recheck := time.NewTicker(3 * time.Second)
+	recheck := time.NewTicker(recheckEvery)
 	defer recheck.Stop()
 	for len(pending) > 0 {
 		select {
@@ -316,7 +334,7 @@ func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]st
 				delete(pending, ev.id)
 			}
 		case <-recheck.C:
-			check()
+			indexed()
 		}
 	}
 	return out, nil
@@ -340,14 +358,25 @@ func (w *watcher) stop() {
 	}
 }
 
-// watch follows INDEXED and DEAD from now on.
+// watch follows INDEXED and DEAD from now on, across reconnections.
 func watch(ctx context.Context, js jetstream.JetStream) (*watcher, error) {
 	w := &watcher{events: make(chan event, 1024)}
 	for _, s := range []struct {
 		stream string
 		status Status
 	}{{bus.Indexed, Indexed}, {bus.Dead, Parked}} {
-		cons, err := js.OrderedConsumer(ctx, s.stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		// From the sequence after the stream's last, not DeliverNew: an ordered consumer
+		// made again before it delivered anything (its server restarted: a `run` killed
+		// and started again) applies its deliver policy again, and DeliverNew would skip
+		// every outcome published in between (TestIngestFollowsARestartedRun).
+		str, err := js.Stream(ctx, s.stream)
+		if err != nil {
+			w.stop()
+			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
+		}
+		cons, err := js.OrderedConsumer(ctx, s.stream, jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: str.CachedInfo().State.LastSeq + 1,
+		})
 		if err != nil {
 			w.stop()
 			return nil, fmt.Errorf("watching %s: %w", s.stream, err)
