@@ -79,7 +79,7 @@ func RetryParked(ctx context.Context, js jetstream.JetStream, seq uint64) error 
 	}
 	// The retry goes on in the trace the message was parked in.
 	tracing.Inject(tracing.Extract(ctx, p.header), msg.Header)
-	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("retry:"+strconv.FormatUint(seq, 10))); err != nil {
+	if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(MsgIDRetry+strconv.FormatUint(seq, 10))); err != nil {
 		return fmt.Errorf("republishing parked message %d: %w", seq, err)
 	}
 	str, err := js.Stream(ctx, Dead)

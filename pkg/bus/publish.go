@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing"
@@ -60,6 +61,22 @@ func Publish(ctx context.Context, js jetstream.JetStream, m Out) (duplicate bool
 
 // attrDuplicate marks a publish the stream dropped as a repeat of a stored message.
 var attrDuplicate = attribute.Bool("docketwatch.duplicate", true)
+
+// Prefixes of the Nats-Msg-Id of copies put back on a stream whose originals stay in it
+// (FILINGS keeps every message): a re-extraction's (services/extractor/reextract.go) and
+// a parked message's retry (RetryParked).
+const (
+	MsgIDReextract = "reextract:"
+	MsgIDRetry     = "retry:"
+)
+
+// IsCopy reports whether a stored message is such a copy. A replay of a stream reads
+// originals only: one that took the copies too would do each document once more for
+// every earlier replay, doubling with each.
+func IsCopy(h nats.Header) bool {
+	id := h.Get(jetstream.MsgIDHeader)
+	return strings.HasPrefix(id, MsgIDReextract) || strings.HasPrefix(id, MsgIDRetry)
+}
 
 // MsgID builds a message's Nats-Msg-Id: stage, document and content hash, so that
 // the same stage publishing the same content for the same document is one message.

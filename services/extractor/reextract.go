@@ -100,9 +100,9 @@ func replayFilings(ctx context.Context, js jetstream.JetStream, j *job.Job, repo
 				break
 			}
 			j.Done++
-			if selectsDocument(j.Selection, m.Data()) {
+			if !bus.IsCopy(m.Headers()) && selectsDocument(j.Selection, m.Data()) {
 				_, err := bus.Publish(ctx, js, bus.Out{
-					Subject: m.Subject(), MsgID: "reextract:" + j.ID + ":" + strconv.FormatUint(md.Sequence.Stream, 10),
+					Subject: m.Subject(), MsgID: bus.MsgIDReextract + j.ID + ":" + strconv.FormatUint(md.Sequence.Stream, 10),
 					DocID: filing.DocID(m.Headers().Get(bus.HeaderDocID)), Value: json.RawMessage(m.Data()),
 				})
 				if err != nil {

@@ -65,3 +65,44 @@ func TestReextractResumes(t *testing.T) {
 		t.Errorf("after a second run FILINGS holds %d; want still 37", n)
 	}
 }
+
+// TestReextractReplaysOriginalsOnly: a second re-extraction of the same selection puts
+// back the same documents, not also the copies the first one (or a retry of a parked
+// message) left on FILINGS; before, each run selected twice as many as the one before.
+func TestReextractReplaysOriginalsOnly(t *testing.T) {
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	ctx := context.Background()
+	for i := range 3 {
+		doc := filing.Document{Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("t:%d", i)), Source: "test", Docket: filing.Docket{Court: "cand"}}
+		if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: doc.ID, Value: doc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A parked message retried: a copy of document 0 under a retry's message id.
+	retried := filing.Document{Schema: filing.Schema, ID: "t:0", Source: "test", Docket: filing.Docket{Court: "cand"}}
+	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), MsgID: bus.MsgIDRetry + "7", DocID: retried.ID, Value: retried}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := job.NewStore(ctx, js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := uint64(4)
+	for run := range 3 {
+		j, err := store.Create(ctx, ReextractKind, job.Selection{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ReextractJob(js)(ctx, j, func() error { return nil }); err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+		if j.Selected != 3 {
+			t.Errorf("run %d selected %d documents; want the 3 originals", run+1, j.Selected)
+		}
+		stored += j.Selected
+		info, _ := js.Stream(ctx, bus.Filings)
+		if n := info.CachedInfo().State.Msgs; n != stored {
+			t.Errorf("after run %d FILINGS holds %d messages; want %d", run+1, n, stored)
+		}
+	}
+}
