@@ -13,7 +13,6 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/scorer"
-	"github.com/blevesearch/bleve/v2/search/searcher"
 	"github.com/blevesearch/bleve/v2/size"
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -53,29 +52,44 @@ func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		}
 		terms[i] = string(t.Term)
 	}
-	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 {
+	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 || !plainTermScores(ctx, field) {
 		return q.MatchPhraseQuery.Searcher(ctx, r, m, options)
 	}
 	return newPhraseSearcher(ctx, r, terms, field, q.BoostVal.Value(), options)
 }
 
+// plainTermScores reports whether bleve's term searchers on field score by tf-idf
+// without synonyms: the scores phraseSearcher computes itself, as they do
+// (searcher.NewTermSearcher).
+func plainTermScores(ctx context.Context, field string) bool {
+	if ctx == nil {
+		return true
+	}
+	if model, ok := ctx.Value(search.GetScoringModelCallbackKey).(search.GetScoringModelCallbackFn); ok {
+		if m := model(); m != "" && m != index.TFIDFScoring {
+			return false
+		}
+	}
+	synonyms, ok := ctx.Value(search.FieldTermSynonymMapKey).(search.FieldTermSynonymMap)
+	return !ok || synonyms[field] == nil
+}
+
 // phraseSearcher returns the documents whose field holds the words of a phrase in a
 // row, scored as bleve's phrase searcher scores them (the sum of one term searcher per
 // word), each with the locations of its occurrences of the phrase. It reads each word's
-// postings three ways, each only as far as it must:
+// postings two ways, each only as far as it must:
 //   - document numbers only, to find the documents holding every word, led by the
 //     rarest word and advancing the others to its documents;
-//   - locations, only for those documents, to see whether the words stand in a row;
-//   - frequencies and norms, through bleve's term searchers, only for the documents
-//     that hold the phrase, for their scores.
+//   - locations, frequencies and norms, only for those documents, to see whether the
+//     words stand in a row and, where they do, to score the document.
 type phraseSearcher struct {
 	// terms are the distinct words of the phrase, rarest first; words are the phrase's
 	// words in order (a repeated word appears twice, as one term).
 	terms []*phraseTerm
 	words []*phraseTerm
-	// scoring has one term searcher per word, in the order bleve's conjunction sorts
-	// them, so that scores add up in the same order to the same bits.
-	scoring []search.Searcher
+	// scoring has one term scorer per word, in the order bleve's conjunction sorts its
+	// term searchers, so that scores add up in the same order to the same bits.
+	scoring byCount
 	scorer  *scorer.ConjunctionQueryScorer
 	// examined says the lead term is on a document already looked at.
 	examined bool
@@ -90,17 +104,32 @@ var _ search.Searcher = (*phraseSearcher)(nil)
 
 // phraseTerm is one distinct word of a phrase and its two readers.
 type phraseTerm struct {
-	term string
+	term  string
+	count uint64 // documents holding the word
 	// docs reads document numbers only; doc is its current document (ID nil before
 	// the first, done after the last).
 	docs index.TermFieldReader
 	doc  index.TermFieldDoc
 	done bool
-	// positions reads locations, moved only to documents holding every word; at is
-	// its current document.
+	// positions reads locations, frequencies and norms, moved only to documents
+	// holding every word; at is its current document.
 	positions index.TermFieldReader
 	at        index.TermFieldDoc
 }
+
+// wordScorer scores one word of the phrase as bleve's term searcher for it would.
+type wordScorer struct {
+	*scorer.TermQueryScorer
+	term *phraseTerm
+}
+
+// byCount orders word scorers as searcher.OrderedSearcherList orders term searchers (by
+// the number of documents holding the word), for sort.Sort to permute them alike.
+type byCount []wordScorer
+
+func (b byCount) Len() int           { return len(b) }
+func (b byCount) Less(i, j int) bool { return b[i].term.count < b[j].term.count }
+func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
 
 func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
 	s := &phraseSearcher{scorer: scorer.NewConjunctionQueryScorer(options)}
@@ -117,28 +146,31 @@ func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string,
 			if pt.docs, err = r.TermFieldReader(ctx, []byte(t), field, false, false, false); err != nil {
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}
-			if pt.positions, err = r.TermFieldReader(ctx, []byte(t), field, false, false, true); err != nil {
+			if pt.positions, err = r.TermFieldReader(ctx, []byte(t), field, true, true, true); err != nil {
 				_ = pt.docs.Close()
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}
+			pt.count = pt.docs.Count()
 			distinct[t] = pt
 			s.terms = append(s.terms, pt)
 		}
 		s.words = append(s.words, pt)
 	}
-	slices.SortStableFunc(s.terms, func(a, b *phraseTerm) int { return cmp.Compare(a.docs.Count(), b.docs.Count()) })
+	slices.SortStableFunc(s.terms, func(a, b *phraseTerm) int { return cmp.Compare(a.count, b.count) })
 
-	// Scores need neither locations (the positions readers have them) nor, for a
-	// document without the phrase, anything at all.
-	options.IncludeTermVectors = false
-	for _, t := range terms {
-		ts, err := searcher.NewTermSearcher(ctx, r, t, field, boost, options)
-		if err != nil {
-			return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
-		}
-		s.scoring = append(s.scoring, ts)
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("phrase searcher: %w", err)
 	}
-	sort.Sort(searcher.OrderedSearcherList(s.scoring)) // as NewConjunctionSearcher does
+	for _, w := range s.words {
+		// Each word counts against bleve's limit on term searchers, as its own would.
+		if err := search.RecordTermSearcher(ctx); err != nil {
+			return nil, err
+		}
+		sc := scorer.NewTermQueryScorer([]byte(w.term), field, boost, docs, w.count, 0, options)
+		s.scoring = append(s.scoring, wordScorer{sc, w})
+	}
+	sort.Sort(s.scoring) // as NewConjunctionSearcher sorts its term searchers
 	// bleve's phrase searcher normalises its conjunction's weight before anything else
 	// does: the same here, for the same scores.
 	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
@@ -249,15 +281,10 @@ func (s *phraseSearcher) check(ctx *search.SearchContext, id index.IndexInternal
 	if !s.findPhrase() {
 		return nil, nil
 	}
-	for i, ts := range s.scoring {
-		m, err := ts.Advance(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if m == nil || !m.IndexInternalID.Equals(id) {
-			return nil, fmt.Errorf("phrase searcher: no score for a document holding the phrase")
-		}
-		s.matches[i] = m
+	for i, w := range s.scoring {
+		// Without the locations, which the hit gets cut down to the phrase's below.
+		at := index.TermFieldDoc{ID: w.term.at.ID, Freq: w.term.at.Freq, Norm: w.term.at.Norm}
+		s.matches[i] = w.Score(ctx, &at)
 	}
 	hit := s.scorer.Score(ctx, s.matches)
 	for _, m := range s.matches {
@@ -324,23 +351,23 @@ func comparePositions(a, b *index.TermFieldVector) int {
 // Weight and SetQueryNorm are those of bleve's conjunction of the term searchers.
 func (s *phraseSearcher) Weight() float64 {
 	var w float64
-	for _, ts := range s.scoring {
-		w += ts.Weight()
+	for _, ws := range s.scoring {
+		w += ws.Weight()
 	}
 	return w
 }
 
 func (s *phraseSearcher) SetQueryNorm(qn float64) {
-	for _, ts := range s.scoring {
-		ts.SetQueryNorm(qn)
+	for _, ws := range s.scoring {
+		ws.SetQueryNorm(qn)
 	}
 }
 
 // Count is, as bleve's conjunction counts, the sum of the words' counts.
 func (s *phraseSearcher) Count() uint64 {
 	var n uint64
-	for _, ts := range s.scoring {
-		n += ts.Count()
+	for _, ws := range s.scoring {
+		n += ws.term.count
 	}
 	return n
 }
@@ -353,9 +380,6 @@ func (s *phraseSearcher) Close() error {
 	for _, t := range s.terms {
 		errs = append(errs, t.docs.Close(), t.positions.Close())
 	}
-	for _, ts := range s.scoring {
-		errs = append(errs, ts.Close())
-	}
 	return errors.Join(errs...)
 }
 
@@ -364,8 +388,8 @@ func (s *phraseSearcher) Size() int {
 	for _, t := range s.terms {
 		n += size.SizeOfString + len(t.term) + t.docs.Size() + t.positions.Size() + t.doc.Size() + t.at.Size()
 	}
-	for _, ts := range s.scoring {
-		n += ts.Size()
+	for _, ws := range s.scoring {
+		n += ws.TermQueryScorer.Size() + size.SizeOfPtr
 	}
 	return n
 }
