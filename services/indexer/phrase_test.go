@@ -111,7 +111,9 @@ func TestPhraseQueryInSearchesMatchesBleve(t *testing.T) {
 	}
 }
 
-// phraseIndex is an in-memory index of texts.
+// phraseIndex is an in-memory index of texts in several segments, some documents
+// deleted and some replaced (a replaced document's text is another's), so that
+// searchers step over segments and deleted documents.
 func phraseIndex(t *testing.T, texts []filing.Text) bleve.Index {
 	t.Helper()
 	idx, err := bleve.NewUsing("", schema.Mapping(), scorch.Name, scorch.Name, nil)
@@ -127,6 +129,18 @@ func phraseIndex(t *testing.T, texts []filing.Text) bleve.Index {
 	}
 	if err := idx.Batch(b); err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(texts); i += 40 {
+		b := idx.NewBatch()
+		b.Delete(string(texts[i].Document.ID))
+		replaced := texts[i+1]
+		replaced.Pages = texts[(i+7)%len(texts)].Pages
+		if err := b.Index(string(replaced.Document.ID), schema.IndexDocument(replaced, time.Unix(0, 0))); err != nil {
+			t.Fatal(err)
+		}
+		if err := idx.Batch(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return idx
 }
