@@ -95,7 +95,7 @@ type phraseSearcher struct {
 	examined bool
 	matches  []*search.DocumentMatch
 	// found holds, per occurrence of the phrase in the current document, the location
-	// of each word; next, per word, how far findPhrase has read its locations.
+	// of each word; cursor, per word, how far findPhrase has read its locations.
 	found  []*index.TermFieldVector
 	cursor []int
 }
