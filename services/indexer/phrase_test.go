@@ -34,6 +34,9 @@ func TestPhraseQueryMatchesBleve(t *testing.T) {
 	}
 	c := countWords(texts)
 	rareCommon, commonRare, apart := c.pairs()
+	if rareCommon == "" || commonRare == "" || apart == "" {
+		t.Fatalf("picked %q, %q, %q: want a rare word then a common one, a common then a rare, two common never in a row", rareCommon, commonRare, apart)
+	}
 	phrases = append(phrases, rareCommon, commonRare, apart)
 	if n := hitCount(t, idx, schemaPhrase(schema.FieldText, apart).MatchPhraseQuery); n != 0 {
 		t.Fatalf("%q: %d hits; the words were picked never to stand in a row", apart, n)
