@@ -3,14 +3,16 @@ package schema
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	"github.com/blevesearch/bleve/v2/search/searcher"
+	"github.com/blevesearch/bleve/v2/search/scorer"
 	"github.com/blevesearch/bleve/v2/size"
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -18,12 +20,12 @@ import (
 // PhraseQuery is bleve's MatchPhraseQuery (the words of a phrase in order), answered
 // with the same documents, scores and match locations by a cheaper searcher.
 //
-// bleve's phrase searcher finds the documents holding every word of the phrase (a
-// conjunction led by the rarest word), then, for each of them, turns every location of
-// every word into maps (DocumentMatch.Complete) before looking for the words in a row:
+// bleve's phrase searcher runs a conjunction of term searchers that read the locations
+// of every document they pass, turns them into maps, then looks for the words in a row:
 // about 4 µs per document holding the words, most of a phrase query's time when its
-// words are common (issue 21). phraseSearcher keeps the conjunction and checks the
-// positions on the locations as the conjunction returns them, without maps.
+// words are common (issue 21). phraseSearcher finds the documents holding every word
+// from their document numbers alone, reads locations only for those, and scores only
+// the documents where the words stand in a row.
 type PhraseQuery struct{ *query.MatchPhraseQuery }
 
 // Searcher analyses the phrase as MatchPhraseQuery does; a phrase it cannot check
@@ -50,192 +52,344 @@ func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		}
 		terms[i] = string(t.Term)
 	}
-	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 {
+	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 || !plainTermScores(ctx, field) {
 		return q.MatchPhraseQuery.Searcher(ctx, r, m, options)
 	}
 	return newPhraseSearcher(ctx, r, terms, field, q.BoostVal.Value(), options)
 }
 
-// phraseSearcher returns the documents of a conjunction of term searchers (one per word
-// of the phrase, with their locations, exactly as bleve's phrase searcher builds it)
-// whose words stand in a row, each with the locations of its occurrences of the phrase.
+// plainTermScores reports whether bleve's term searchers on field score by tf-idf
+// without synonyms: the scores phraseSearcher computes itself, as they do
+// (searcher.NewTermSearcher).
+func plainTermScores(ctx context.Context, field string) bool {
+	if ctx == nil {
+		return true
+	}
+	if model, ok := ctx.Value(search.GetScoringModelCallbackKey).(search.GetScoringModelCallbackFn); ok {
+		if m := model(); m != "" && m != index.TFIDFScoring {
+			return false
+		}
+	}
+	synonyms, ok := ctx.Value(search.FieldTermSynonymMapKey).(search.FieldTermSynonymMap)
+	return !ok || synonyms[field] == nil
+}
+
+// phraseSearcher returns the documents whose field holds the words of a phrase in a
+// row, scored as bleve's phrase searcher scores them (the sum of one term searcher per
+// word), each with the locations of its occurrences of the phrase. It reads each word's
+// postings two ways, each only as far as it must:
+//   - document numbers only, to find the documents holding every word, led by the
+//     rarest word and advancing the others to its documents;
+//   - locations, frequencies and norms, only for those documents, to see whether the
+//     words stand in a row and, where they do, to score the document.
 type phraseSearcher struct {
-	must    search.Searcher
-	terms   []string
-	current *search.DocumentMatch
-	started bool
-	// at holds, per word, the indices in the current match's FieldTermLocations of its
-	// locations: reused from one document to the next.
-	at [][]int
+	// terms are the distinct words of the phrase, rarest first; words are the phrase's
+	// words in order (a repeated word appears twice, as one term).
+	terms []*phraseTerm
+	words []*phraseTerm
+	// scoring has one term scorer per word, in the order bleve's conjunction sorts its
+	// term searchers, so that scores add up in the same order to the same bits.
+	scoring byCount
+	scorer  *scorer.ConjunctionQueryScorer
+	// examined says the lead term is on a document already looked at.
+	examined bool
+	matches  []*search.DocumentMatch
+	// found holds, per occurrence of the phrase in the current document, the location
+	// of each word; cursor, per word, how far findPhrase has read its locations.
+	found  []*index.TermFieldVector
+	cursor []int
 }
 
 var _ search.Searcher = (*phraseSearcher)(nil)
 
-func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string, field string, boost float64, options search.SearcherOptions) (*phraseSearcher, error) {
-	options.IncludeTermVectors = true
-	words := make([]search.Searcher, 0, len(terms))
-	closeAll := func() {
-		for _, s := range words {
+// phraseTerm is one distinct word of a phrase and its two readers.
+type phraseTerm struct {
+	term  string
+	count uint64 // documents holding the word
+	// docs reads document numbers only; doc is its current document (ID nil before
+	// the first, done after the last).
+	docs index.TermFieldReader
+	doc  index.TermFieldDoc
+	done bool
+	// positions reads locations, frequencies and norms, moved only to documents
+	// holding every word; at is its current document.
+	positions index.TermFieldReader
+	at        index.TermFieldDoc
+}
+
+// wordScorer scores one word of the phrase as bleve's term searcher for it would.
+type wordScorer struct {
+	*scorer.TermQueryScorer
+	term *phraseTerm
+}
+
+// byCount orders word scorers as searcher.OrderedSearcherList orders term searchers (by
+// the number of documents holding the word), for sort.Sort to permute them alike.
+type byCount []wordScorer
+
+func (b byCount) Len() int           { return len(b) }
+func (b byCount) Less(i, j int) bool { return b[i].term.count < b[j].term.count }
+func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
+
+func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
+	s := &phraseSearcher{scorer: scorer.NewConjunctionQueryScorer(options)}
+	defer func() {
+		if err != nil {
 			_ = s.Close()
 		}
-	}
+	}()
+	distinct := map[string]*phraseTerm{}
 	for _, t := range terms {
-		s, err := searcher.NewTermSearcher(ctx, r, t, field, boost, options)
-		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
+		pt := distinct[t]
+		if pt == nil {
+			pt = &phraseTerm{term: t}
+			if pt.docs, err = r.TermFieldReader(ctx, []byte(t), field, false, false, false); err != nil {
+				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
+			}
+			if pt.positions, err = r.TermFieldReader(ctx, []byte(t), field, true, true, true); err != nil {
+				_ = pt.docs.Close()
+				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
+			}
+			pt.count = pt.docs.Count()
+			distinct[t] = pt
+			s.terms = append(s.terms, pt)
 		}
-		words = append(words, s)
+		s.words = append(s.words, pt)
 	}
-	must, err := searcher.NewConjunctionSearcher(ctx, r, words, options)
+	slices.SortStableFunc(s.terms, func(a, b *phraseTerm) int { return cmp.Compare(a.count, b.count) })
+
+	docs, err := r.DocCount()
 	if err != nil {
-		closeAll()
 		return nil, fmt.Errorf("phrase searcher: %w", err)
 	}
+	for _, w := range s.words {
+		// Each word counts against bleve's limit on term searchers, as its own would.
+		if err := search.RecordTermSearcher(ctx); err != nil {
+			return nil, err
+		}
+		sc := scorer.NewTermQueryScorer([]byte(w.term), field, boost, docs, w.count, 0, options)
+		s.scoring = append(s.scoring, wordScorer{sc, w})
+	}
+	sort.Sort(s.scoring) // as NewConjunctionSearcher sorts its term searchers
 	// bleve's phrase searcher normalises its conjunction's weight before anything else
 	// does: the same here, for the same scores.
-	must.SetQueryNorm(1 / math.Sqrt(must.Weight()))
-	return &phraseSearcher{must: must, terms: terms, at: make([][]int, len(terms))}, nil
+	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
+	s.matches = make([]*search.DocumentMatch, len(s.scoring))
+	s.cursor = make([]int, len(s.words))
+	return s, nil
 }
 
 // Next returns the next document holding the phrase.
 func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	if !s.started {
-		if err := s.advance(ctx); err != nil {
-			return nil, err
-		}
-		s.started = true
-	}
-	for s.current != nil {
-		hit := s.check()
-		if err := s.advance(ctx); err != nil {
-			return nil, err
-		}
-		if hit != nil {
-			return hit, nil
-		}
-	}
-	return nil, nil
+	return s.next(ctx, nil)
 }
 
 // Advance returns the first document at or after id holding the phrase.
 func (s *phraseSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
-	if !s.started {
-		if err := s.advance(ctx); err != nil {
+	return s.next(ctx, id)
+}
+
+// next returns the first document holding the phrase after the last one examined and at
+// or after id (when not nil).
+func (s *phraseSearcher) next(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	lead := s.terms[0]
+	if s.examined || lead.doc.ID == nil {
+		if err := lead.step(); err != nil {
 			return nil, err
 		}
-		s.started = true
+		s.examined = false
 	}
-	if s.current == nil {
-		return nil, nil
+	if id != nil {
+		if err := lead.seek(id); err != nil {
+			return nil, err
+		}
 	}
-	if s.current.IndexInternalID.Compare(id) >= 0 {
-		return s.Next(ctx)
-	}
-	ctx.DocumentMatchPool.Put(s.current)
-	var err error
-	if s.current, err = s.must.Advance(ctx, id); err != nil {
-		return nil, err
-	}
-	return s.Next(ctx)
-}
-
-// advance moves to the conjunction's next document.
-func (s *phraseSearcher) advance(ctx *search.SearchContext) error {
-	if s.current != nil {
-		ctx.DocumentMatchPool.Put(s.current)
-	}
-	var err error
-	s.current, err = s.must.Next(ctx)
-	return err
-}
-
-// check returns the current document if its words stand in a row somewhere, its
-// locations cut down to those of the phrase (each occurrence, word by word, as
-// bleve's phrase searcher lists them); nil otherwise.
-func (s *phraseSearcher) check() *search.DocumentMatch {
-	ftls := s.current.FieldTermLocations
-	for i := range s.at {
-		s.at[i] = s.at[i][:0]
-	}
-	for j, l := range ftls {
-		for i, t := range s.terms {
-			if l.Term == t {
-				s.at[i] = append(s.at[i], j)
+	for !lead.done {
+		candidate := lead.doc.ID
+		agreed := true
+		for _, t := range s.terms[1:] {
+			if err := t.seek(candidate); err != nil {
+				return nil, err
+			}
+			if t.done {
+				return nil, nil
+			}
+			if t.doc.ID.Compare(candidate) > 0 {
+				if err := lead.seek(t.doc.ID); err != nil {
+					return nil, err
+				}
+				agreed = false
+				break
 			}
 		}
-	}
-	byPosition := func(a, b int) int { return comparePositions(ftls[a].Location, ftls[b].Location) }
-	for i := range s.at {
-		if !slices.IsSortedFunc(s.at[i], byPosition) {
-			slices.SortFunc(s.at[i], byPosition)
+		if !agreed {
+			continue
 		}
-	}
-	var found []search.FieldTermLocation
-	for k, first := range s.at[0] {
-		// A word the phrase repeats was searched twice: its locations come twice.
-		duplicate := k > 0 && comparePositions(ftls[s.at[0][k-1]].Location, ftls[first].Location) == 0
-		if !duplicate && s.inRow(ftls, first) {
-			for i := range s.terms {
-				j := s.find(ftls, i, ftls[first].Location, uint64(i))
-				found = append(found, ftls[j])
-			}
+		s.examined = true
+		hit, err := s.check(ctx, candidate)
+		if err != nil || hit != nil {
+			return hit, err
 		}
+		if err := lead.step(); err != nil {
+			return nil, err
+		}
+		s.examined = false
 	}
-	if len(found) == 0 {
+	return nil, nil
+}
+
+// step moves t's document reader to its next document.
+func (t *phraseTerm) step() error {
+	d, err := t.docs.Next(&t.doc)
+	if err != nil {
+		return fmt.Errorf("phrase searcher: term %q: %w", t.term, err)
+	}
+	t.done = d == nil
+	return nil
+}
+
+// seek moves t's document reader to its first document at or after id. A reader only
+// moves forward: bleve's readers reopen to move back.
+func (t *phraseTerm) seek(id index.IndexInternalID) error {
+	if t.done || t.doc.ID != nil && t.doc.ID.Compare(id) >= 0 {
 		return nil
 	}
-	hit := s.current
-	s.current = nil
-	hit.FieldTermLocations = found
-	return hit
+	d, err := t.docs.Advance(id, &t.doc)
+	if err != nil {
+		return fmt.Errorf("phrase searcher: term %q: %w", t.term, err)
+	}
+	t.done = d == nil
+	return nil
 }
 
-// inRow reports whether every word of the phrase follows the first at location first.
-func (s *phraseSearcher) inRow(ftls []search.FieldTermLocation, first int) bool {
-	for i := 1; i < len(s.terms); i++ {
-		if s.find(ftls, i, ftls[first].Location, uint64(i)) < 0 {
-			return false
+// check returns document id, which holds every word, scored with the locations of its
+// occurrences of the phrase (each occurrence, word by word, as bleve's phrase searcher
+// lists them) if the words stand in a row somewhere; nil otherwise.
+func (s *phraseSearcher) check(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	for _, t := range s.terms {
+		at, err := t.positions.Advance(id, t.at.Reset())
+		if err != nil {
+			return nil, fmt.Errorf("phrase searcher: term %q: %w", t.term, err)
+		}
+		if at == nil || !at.ID.Equals(id) {
+			return nil, fmt.Errorf("phrase searcher: term %q: no locations in a document holding it", t.term)
+		}
+		if !slices.IsSortedFunc(at.Vectors, comparePositions) {
+			slices.SortFunc(at.Vectors, comparePositions)
 		}
 	}
-	return true
+	if !s.findPhrase() {
+		return nil, nil
+	}
+	for i, w := range s.scoring {
+		// Without the locations, which the hit gets cut down to the phrase's below.
+		at := index.TermFieldDoc{ID: w.term.at.ID, Freq: w.term.at.Freq, Norm: w.term.at.Norm}
+		s.matches[i] = w.Score(ctx, &at)
+	}
+	hit := s.scorer.Score(ctx, s.matches)
+	for _, m := range s.matches {
+		if m != hit {
+			ctx.DocumentMatchPool.Put(m)
+		}
+	}
+	locs := hit.FieldTermLocations[:0]
+	for k, v := range s.found {
+		var ap search.ArrayPositions
+		if len(v.ArrayPositions) > 0 {
+			ap = slices.Clone(v.ArrayPositions)
+		}
+		locs = append(locs, search.FieldTermLocation{
+			Field: v.Field, Term: s.words[k%len(s.words)].term,
+			Location: search.Location{Pos: v.Pos, Start: v.Start, End: v.End, ArrayPositions: ap},
+		})
+	}
+	hit.FieldTermLocations = locs
+	return hit, nil
 }
 
-// find returns the index in ftls of word i's location off positions after start, in
-// the same value of the field (array positions); -1 if it has none.
-func (s *phraseSearcher) find(ftls []search.FieldTermLocation, i int, start search.Location, off uint64) int {
-	want := search.Location{Pos: start.Pos + off, ArrayPositions: start.ArrayPositions}
-	locs := s.at[i]
-	k, _ := slices.BinarySearchFunc(locs, want, func(j int, w search.Location) int { return comparePositions(ftls[j].Location, w) })
-	if k < len(locs) && comparePositions(ftls[locs[k]].Location, want) == 0 {
-		return locs[k]
+// findPhrase reports whether the words, whose locations in the current document
+// check read, stand in a row somewhere, and collects in found the location of each word
+// of each occurrence of the phrase. The locations of each word are in order, so one
+// pass over each finds them.
+func (s *phraseSearcher) findPhrase() bool {
+	s.found = s.found[:0]
+	for i := range s.cursor {
+		s.cursor[i] = 0
 	}
-	return -1
+	for _, first := range s.words[0].at.Vectors {
+		n := len(s.found)
+		s.found = append(s.found, first)
+		for i := 1; i < len(s.words); i++ {
+			want := index.TermFieldVector{Pos: first.Pos + uint64(i), ArrayPositions: first.ArrayPositions}
+			locs := s.words[i].at.Vectors
+			for s.cursor[i] < len(locs) && comparePositions(locs[s.cursor[i]], &want) < 0 {
+				s.cursor[i]++
+			}
+			if s.cursor[i] == len(locs) {
+				s.found = s.found[:n]
+				return len(s.found) > 0
+			}
+			if comparePositions(locs[s.cursor[i]], &want) > 0 {
+				s.found = s.found[:n]
+				break
+			}
+			s.found = append(s.found, locs[s.cursor[i]])
+		}
+	}
+	return len(s.found) > 0
 }
 
 // comparePositions orders locations by the value of the field they are in, then by
 // position.
-func comparePositions(a, b search.Location) int {
-	if c := a.ArrayPositions.Compare(b.ArrayPositions); c != 0 {
+func comparePositions(a, b *index.TermFieldVector) int {
+	if c := search.ArrayPositions(a.ArrayPositions).Compare(b.ArrayPositions); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Pos, b.Pos)
 }
 
-func (s *phraseSearcher) Weight() float64            { return s.must.Weight() }
-func (s *phraseSearcher) SetQueryNorm(qn float64)    { s.must.SetQueryNorm(qn) }
-func (s *phraseSearcher) Count() uint64              { return s.must.Count() }
+// Weight and SetQueryNorm are those of bleve's conjunction of the term searchers.
+func (s *phraseSearcher) Weight() float64 {
+	var w float64
+	for _, ws := range s.scoring {
+		w += ws.Weight()
+	}
+	return w
+}
+
+func (s *phraseSearcher) SetQueryNorm(qn float64) {
+	for _, ws := range s.scoring {
+		ws.SetQueryNorm(qn)
+	}
+}
+
+// Count is, as bleve's conjunction counts, the sum of the words' counts.
+func (s *phraseSearcher) Count() uint64 {
+	var n uint64
+	for _, ws := range s.scoring {
+		n += ws.term.count
+	}
+	return n
+}
+
 func (s *phraseSearcher) Min() int                   { return 0 }
-func (s *phraseSearcher) Close() error               { return s.must.Close() }
-func (s *phraseSearcher) DocumentMatchPoolSize() int { return s.must.DocumentMatchPoolSize() + 1 }
+func (s *phraseSearcher) DocumentMatchPoolSize() int { return len(s.scoring) + 1 }
+
+func (s *phraseSearcher) Close() error {
+	var errs []error
+	for _, t := range s.terms {
+		errs = append(errs, t.docs.Close(), t.positions.Close())
+	}
+	return errors.Join(errs...)
+}
 
 func (s *phraseSearcher) Size() int {
-	n := size.SizeOfPtr*3 + s.must.Size()
-	if s.current != nil {
-		n += s.current.Size()
-	}
+	n := size.SizeOfPtr*6 + size.SizeOfBool
 	for _, t := range s.terms {
-		n += size.SizeOfString + len(t)
+		n += size.SizeOfString + len(t.term) + t.docs.Size() + t.positions.Size() + t.doc.Size() + t.at.Size()
+	}
+	for _, ws := range s.scoring {
+		n += ws.TermQueryScorer.Size() + size.SizeOfPtr
 	}
 	return n
 }
