@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -20,9 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-func cmdIngest(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("ingest")
+func cmdIngest(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	verbose := fs.Bool("v", false, "print every file's outcome")
 	var known localdir.Known
 	fs.StringVar(&known.Court, "court", "", "the files' court, a CourtListener court id (ca9, cand, nysb); wins over what is read")
@@ -115,7 +114,7 @@ func ingestOutcome(sum *ingest.Summary) error {
 // pipeline returns handles on a pipeline: the NATS cluster given by --nats; else the data
 // directory's, through a `docketwatch run` serving it or, with nothing running, one
 // started in this process for the command.
-func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+func pipeline(ctx context.Context, c *common) (ingest.Deps, func(), error) {
 	// What the CLI publishes (the files of an ingest) begins its trace here.
 	stopTracing, err := c.StartTracing(ctx, "docketwatch-cli", c.logger())
 	if err != nil {
@@ -130,7 +129,7 @@ func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
 }
 
 // connectPipeline reaches or starts the pipeline pipeline describes.
-func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+func connectPipeline(ctx context.Context, c *common) (ingest.Deps, func(), error) {
 	if c.NATS.URLs != "" {
 		nc, err := c.NATS.Connect("docketwatch-cli")
 		if err != nil {

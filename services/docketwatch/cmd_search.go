@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -20,9 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/services/indexer"
 )
 
-func cmdSearch(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("search")
+func cmdSearch(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	limit := fs.Int("limit", 20, "hits to show")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")
@@ -113,7 +112,7 @@ func exportHits(ctx context.Context, s search.Searcher, q search.Query) error {
 
 // searcher answers from a running `docketwatch run`, or opens the index itself when
 // nothing owns the data directory.
-func searcher(c common) (search.Searcher, func(), error) {
+func searcher(c *common) (search.Searcher, func(), error) {
 	if err := c.requireIndex(); err != nil {
 		return nil, nil, err
 	}
