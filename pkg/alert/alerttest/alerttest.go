@@ -59,3 +59,15 @@ func Publish(tb testing.TB, js jetstream.JetStream, r alert.Rule, a alert.Alert)
 	}
 	return a
 }
+
+// PublishDigest puts the digest of r's alerts on day (alert.Day) on ALERTS as the
+// alerter does, and returns it as published.
+func PublishDigest(tb testing.TB, js jetstream.JetStream, r alert.Rule, day string, alerts []alert.Alert) alert.Digest {
+	tb.Helper()
+	d := alert.Digest{ID: alert.DigestID(r.ID, day), RuleID: r.ID, RuleName: r.Name, Day: day, Alerts: alerts, CreatedAt: time.Now().UTC()}
+	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: alert.DigestSubject(r.ID, day), MsgID: "digest:" + d.ID,
+		Value: alert.Event{Schema: alert.Schema, Type: alert.TypeDigest, Digest: &d}}); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
