@@ -4,6 +4,7 @@ package alerttest
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -70,4 +71,27 @@ func PublishDigest(tb testing.TB, js jetstream.JetStream, r alert.Rule, day stri
 		tb.Fatal(err)
 	}
 	return d
+}
+
+// NoiseQueries makes n rule queries that load the matcher without matching: a third
+// are one made-up word, the rest a phrase of a made-up word and one of words (a
+// document's words put such a rule among its candidates, the made-up word keeps it from
+// matching). The same n and words give the same queries, so benchmarks compare.
+func NoiseQueries(words []string, n int) []string {
+	rng := rand.New(rand.NewPCG(5, 5))
+	madeUp := func() string {
+		w := make([]byte, 5+rng.IntN(8))
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return "q" + string(w)
+	}
+	qs := make([]string, n)
+	for i := range qs {
+		qs[i] = `"` + madeUp() + " " + words[rng.IntN(len(words))] + `"`
+		if i%3 == 0 {
+			qs[i] = madeUp()
+		}
+	}
+	return qs
 }
