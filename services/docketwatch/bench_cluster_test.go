@@ -19,6 +19,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 )
@@ -245,19 +246,14 @@ func benchNATSServer(b *testing.B, bin string) *natsServer {
 func waitConsumer(b *testing.B, url, stream, durable string) {
 	b.Helper()
 	_, js := bustest.Dial(b, url, "bench-watch")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.UntilGot(b, 30*time.Second, fmt.Sprintf("consumer %s of %s", durable, stream), func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := js.Consumer(ctx, stream, durable)
-		cancel()
-		if err == nil {
-			return
+		defer cancel()
+		if _, err := js.Consumer(ctx, stream, durable); err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("consumer %s of %s: %v", durable, stream, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true, ""
+	})
 }
 
 // benchProc is a process of a benchmark round: a docketwatch role, or a service binary.

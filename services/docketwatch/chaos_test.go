@@ -24,6 +24,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -315,25 +316,19 @@ func waitDrained(t *testing.T, js jetstream.JetStream, consumers map[string]stri
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for stream, durable := range consumers {
-		for {
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("consumer %s of %s drained", durable, stream), func() (bool, string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
 			info, err := js.Consumer(ctx, stream, durable)
 			var ci *jetstream.ConsumerInfo
 			if err == nil {
 				ci, err = info.Info(ctx)
 			}
-			cancel()
-			if err == nil && ci.NumPending == 0 && ci.NumAckPending == 0 {
-				break
+			if err != nil {
+				return false, err.Error()
 			}
-			if time.Now().After(deadline) {
-				if err != nil {
-					t.Fatalf("consumer %s of %s: %v", durable, stream, err)
-				}
-				t.Fatalf("consumer %s of %s still holds %d pending and %d unacknowledged", durable, stream, ci.NumPending, ci.NumAckPending)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
+			return ci.NumPending == 0 && ci.NumAckPending == 0, fmt.Sprintf("%d pending, %d unacknowledged", ci.NumPending, ci.NumAckPending)
+		})
 	}
 }
 
@@ -397,20 +392,12 @@ func (h *hookReceiver) snapshot() (byKey map[string]int, byDoc map[filing.DocID]
 
 func (h *hookReceiver) waitFor(t *testing.T, keys int, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	poll.UntilGot(t, within, fmt.Sprintf("%d distinct alerts delivered", keys), func() (bool, string) {
 		h.mu.Lock()
 		n := len(h.byKey)
 		h.mu.Unlock()
-		if n >= keys {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d distinct alerts delivered within %v; want %d", n, within, keys)
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return n >= keys, fmt.Sprint(n)
+	})
 }
 
 // natsServer is a nats-server process that can be killed and started again on the

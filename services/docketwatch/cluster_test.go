@@ -21,6 +21,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
@@ -137,26 +138,18 @@ func TestCluster(t *testing.T) {
 		if c.r.metrics == "" {
 			t.Fatal("a role started with --metrics did not say where it serves them")
 		}
-		var ready string
-		getText(t, c.r.metrics+"/readyz", http.StatusOK, &ready)
+		getWant(t, c.r.metrics+"/readyz", http.StatusOK)
 		// A batch is counted once on disk, a moment after it is searchable.
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			var metrics string
-			getText(t, c.r.metrics+"/metrics", http.StatusOK, &metrics)
+		poll.UntilGot(t, 10*time.Second, c.r.metrics+"/metrics holding "+strings.Join(c.want, ", "), func() (bool, string) {
+			metrics := string(getWant(t, c.r.metrics+"/metrics", http.StatusOK))
 			var lacks []string
 			for _, w := range c.want {
 				if !strings.Contains(metrics, w) {
 					lacks = append(lacks, w)
 				}
 			}
-			if len(lacks) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%s/metrics lacks %v", c.r.metrics, lacks)
-				break
-			}
-		}
+			return len(lacks) == 0, fmt.Sprintf("lacks %v", lacks)
+		})
 	}
 
 	// The same files, embedded: the same answers.
@@ -241,8 +234,7 @@ func TestCluster(t *testing.T) {
 		t.Errorf("with shard 1 down the API answers partial=%v missing=%v total %d; want partial, [1], %d",
 			partial.Partial, partial.MissingShards, partial.Total, perShard[0])
 	}
-	var page string
-	getText(t, apiURL+"/?q=order*", http.StatusOK, &page)
+	page := string(getWant(t, apiURL+"/?q=order*", http.StatusOK))
 	if !strings.Contains(page, "Incomplete results") || !strings.Contains(page, "(shard 1)") {
 		t.Errorf("with shard 1 down the search page does not say its results are incomplete")
 	}
@@ -404,19 +396,4 @@ func freePorts(t testing.TB, n int) []int {
 		ln.Close()
 	}
 	return ports
-}
-
-// getText GETs url, checks the status and returns the body.
-func getText(t *testing.T, url string, status int, body *string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
-	}
-	*body = string(b)
 }

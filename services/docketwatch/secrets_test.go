@@ -19,6 +19,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -101,13 +102,8 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	withToken := func(method, path, body string) (int, string) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secrets["the API token"])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := webtest.Do(t, req)
+		return r.Status, string(r.Body)
 	}
 	if code, created := withToken("POST", "/api/v1/alerts", rule); code != http.StatusCreated {
 		t.Fatalf("creating the rule: %d %s", code, created)
