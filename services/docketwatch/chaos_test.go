@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -14,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -502,128 +499,4 @@ func (s *natsServer) kill() {
 		s.cmd.Wait()
 		s.cmd = nil
 	}
-}
-
-// stage is a docketwatch role process that can be killed and started again with the
-// same arguments.
-type stage struct {
-	t    *testing.T
-	name string
-	args []string
-	logs *stageLog
-
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	url string
-	// done is closed when the running process exits.
-	done chan struct{}
-}
-
-func newStage(t *testing.T, name string, args ...string) *stage {
-	s := &stage{t: t, name: name, args: args, logs: &stageLog{prefixWriter: &prefixWriter{t: t, prefix: name}}}
-	t.Cleanup(s.kill)
-	return s
-}
-
-// start starts the role and waits until it says it runs (its first line of output).
-func (s *stage) start() error { return s.startWithin(60 * time.Second) }
-
-func (s *stage) startWithin(within time.Duration) error {
-	cmd := docketwatch(s.t, append([]string{s.name}, s.args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	cmd.Stderr = s.logs
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-	lines := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		line, _ := r.ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, r)
-	}()
-	select {
-	case line := <-lines:
-		if line == "" {
-			<-done
-			return fmt.Errorf("%s did not start: %s: %s", s.name, cmd.ProcessState, s.logs.tail())
-		}
-		s.mu.Lock()
-		if i := strings.Index(line, "http://"); i >= 0 {
-			s.url = strings.Fields(line[i:])[0]
-		}
-		s.mu.Unlock()
-		return nil
-	case <-time.After(within):
-		return errNotStarted
-	}
-}
-
-var errNotStarted = errors.New("not started yet")
-
-func (s *stage) currentURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// exited reports whether the running process has exited.
-func (s *stage) exited() bool {
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	if done == nil {
-		return true
-	}
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill SIGKILLs the running process and waits for it; the extraction children it
-// started die with their stdin.
-func (s *stage) kill() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd != nil {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-}
-
-// stageLog keeps the last 64 KiB of a stage's log, over all its restarts, besides
-// logging its errors into the test's.
-type stageLog struct {
-	*prefixWriter
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (l *stageLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	l.buf = append(l.buf, p...)
-	if len(l.buf) > 64<<10 {
-		l.buf = l.buf[len(l.buf)-64<<10:]
-	}
-	l.mu.Unlock()
-	return l.prefixWriter.Write(p)
-}
-
-func (l *stageLog) all() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return string(l.buf)
 }

@@ -9,13 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +53,7 @@ func TestCluster(t *testing.T) {
 	urls := strings.Join(cluster.urls, ",")
 	bustest.Dial(t, urls, "cluster-test") // the cluster takes clients before the roles start
 
-	var indexers []*role
+	var indexers []*stage
 	for i := range 2 {
 		indexers = append(indexers, startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "",
 			"--shard", fmt.Sprintf("%d/2", i), "--metrics", "127.0.0.1:0"))
@@ -81,7 +78,7 @@ func TestCluster(t *testing.T) {
 			if seen++; seen == files/5 {
 				t.Logf("killing NATS node 3 and an extractor after %d documents", seen)
 				cluster.kill(2)
-				ex1.Process.Signal(syscall.SIGKILL)
+				ex1.kill()
 			}
 		}
 	}
@@ -127,7 +124,7 @@ func TestCluster(t *testing.T) {
 	// Each role process shows its own work and readiness: the surviving extractor its
 	// extractions, each shard its documents indexed and the others' skipped.
 	for _, c := range []struct {
-		r    *role
+		r    *stage
 		want []string
 	}{
 		{ex2, []string{`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`}},
@@ -226,8 +223,7 @@ func TestCluster(t *testing.T) {
 
 	// A shard that stops answering is named in the answer, not silently left out: in the
 	// API and on the web page.
-	indexers[1].Process.Signal(syscall.SIGKILL)
-	indexers[1].Wait()
+	indexers[1].kill()
 	var partial search.Result
 	getJSON(t, apiURL+"/api/v1/search?q=order*&limit=1000", http.StatusOK, &partial)
 	if !partial.Partial || !slices.Equal(partial.MissingShards, []int{1}) || partial.Total != uint64(perShard[0]) {
@@ -266,67 +262,6 @@ func hitIDs(hits []search.Hit) string {
 		fmt.Fprintf(&b, "%s@%d:%v ", h.ID, h.Page, h.Score)
 	}
 	return b.String()
-}
-
-type role struct {
-	*exec.Cmd
-	url     string
-	metrics string // with --metrics
-}
-
-// startRole starts `docketwatch ROLE ...` and waits until it says it runs.
-func startRole(t *testing.T, name string, args ...string) *role {
-	t.Helper()
-	cmd := docketwatch(t, append([]string{name}, args...)...)
-	stdout, _ := cmd.StdoutPipe()
-	logs := &prefixWriter{t: t, prefix: name}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Wait()
-		t.Fatalf("%s did not start: %v: %s", name, err, logs.tail())
-	}
-	r := &role{Cmd: cmd}
-	if i := strings.Index(line, "serving http://"); i >= 0 {
-		r.url = strings.Fields(line[i+len("serving "):])[0]
-	}
-	if i := strings.Index(line, "metrics http://"); i >= 0 {
-		r.metrics = strings.TrimRight(strings.Fields(line[i+len("metrics "):])[0], ");")
-	}
-	return r
-}
-
-// prefixWriter logs a child's errors into the test log.
-type prefixWriter struct {
-	t      *testing.T
-	prefix string
-	mu     sync.Mutex
-	last   []byte
-}
-
-func (w *prefixWriter) tail() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return string(w.last)
-}
-
-func (w *prefixWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.last = append(w.last, p...)
-	if len(w.last) > 4096 {
-		w.last = w.last[len(w.last)-4096:]
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
-		if strings.Contains(line, "level=ERROR") {
-			w.t.Logf("%s: %s", w.prefix, line)
-		}
-	}
-	return len(p), nil
 }
 
 type natsCluster struct {
