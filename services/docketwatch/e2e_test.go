@@ -347,16 +347,7 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	defer receiver.Close()
 	data := t.TempDir()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
-	stdout, _ := run.StdoutPipe()
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer run.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v", line, err)
-	}
-	url := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	url := serveRun(t, run, nil)
 
 	if out, err := docketwatch(t, "ingest", "--data", data, filepath.Join("testdata", "ca7_3.pdf")).CombinedOutput(); err != nil ||
 		!strings.Contains(string(out), "1 indexed") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -80,20 +79,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		"DOCKETWATCH_COURTLISTENER_TOKEN="+secrets["the CourtListener token"],
 		"DOCKETWATCH_SMTP_PASSWORD="+secrets["the SMTP password"],
 		"DOCKETWATCH_API_TOKEN="+secrets["the API token"])
-	stdout, _ := run.StdoutPipe()
-	run.Stderr = out
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer run.Process.Kill()
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	out.Write([]byte(line))
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v\n%s", line, err, out)
-	}
-	go io.Copy(out, r)
-	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	base := serveRun(t, run, out)
 
 	// A rule with a webhook secret and an email, created over the API with the token.
 	rule := `{"name":"parcels","query":"\"ground package\"","webhook":{"url":"` + receiver.URL + `","secret":"` +

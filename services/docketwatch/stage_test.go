@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -90,6 +91,34 @@ func (s *stage) startWithin(within time.Duration) error {
 
 var errNotStarted = errors.New("not started yet")
 
+// serveRun starts run (a `docketwatch run` command set up as the test needs), waits
+// until it says where it serves and returns that URL. Its log, first line included, goes
+// to out (nil: nowhere). It is killed when the test ends.
+func serveRun(t *testing.T, run *exec.Cmd, out io.Writer) string {
+	t.Helper()
+	if out == nil {
+		out = io.Discard
+	}
+	stdout, err := run.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Stderr = out
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run.Process.Kill(); run.Wait() })
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
+	out.Write([]byte(line))
+	url, _ := announced(line)
+	if err != nil || url == "" {
+		t.Fatalf("run printed %q, %v\n%s", line, err, out)
+	}
+	go io.Copy(out, r)
+	return url
+}
+
 // announced reads where a role serves its API and its metrics from the line it prints
 // once it runs (announce in cmd_run.go): "... serving URL (data DIR, metrics URL); ...".
 func announced(line string) (url, metrics string) {
@@ -126,13 +155,27 @@ func (s *stage) exited() bool {
 
 // kill SIGKILLs the running process and waits for it; the extraction children it
 // started die with their stdin.
-func (s *stage) kill() {
+func (s *stage) kill() { s.stop(syscall.SIGKILL) }
+
+// interrupt stops the running process as Ctrl-C does and waits until it has exited.
+func (s *stage) interrupt() { s.stop(os.Interrupt) }
+
+// stop sends sig to the running process and waits until it has exited; one that has
+// not a minute later fails the test and is killed.
+func (s *stage) stop(sig os.Signal) {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done
 	s.cmd = nil
 	s.mu.Unlock()
-	if cmd != nil {
-		cmd.Process.Signal(syscall.SIGKILL)
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(sig)
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		s.t.Errorf("%s did not stop within a minute of %v", s.name, sig)
+		cmd.Process.Kill()
 		<-done
 	}
 }
