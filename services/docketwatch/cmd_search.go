@@ -19,6 +19,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/nats-io/nats.go"
 )
 
 func cmdSearch(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
@@ -116,15 +117,11 @@ func searcher(c *common) (search.Searcher, func(), error) {
 	if err := c.requireIndex(); err != nil {
 		return nil, nil, err
 	}
-	if c.NATS.URLs != "" {
-		nc, err := c.NATS.Connect("docketwatch-cli")
+	here := func() (search.Searcher, func(), error) {
+		lock, err := datadir.Acquire(c.data)
 		if err != nil {
 			return nil, nil, err
 		}
-		return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
-	}
-	lock, err := datadir.Acquire(c.data)
-	if err == nil {
 		idx, err := indexer.Open(filepath.Join(c.data, "index"))
 		if err != nil {
 			lock.Release()
@@ -132,14 +129,9 @@ func searcher(c *common) (search.Searcher, func(), error) {
 		}
 		return idx, func() { idx.Close(); lock.Release() }, nil
 	}
-	if !errors.Is(err, datadir.ErrBusy) {
-		return nil, nil, err
-	}
-	nc, _, err := datadir.ConnectOwner(c.data, "docketwatch-cli")
-	if err != nil {
-		return nil, nil, err
-	}
-	return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
+	return reach(c, here, func(nc *nats.Conn, _ bool) (search.Searcher, func(), error) {
+		return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
+	})
 }
 
 var markTag = regexp.MustCompile(`</?mark>`)
