@@ -1,4 +1,4 @@
-// Package webtest asks the HTTP servers a test starts: one GET, its answer read whole,
+// Package webtest asks the HTTP servers a test starts: one request, its answer read whole,
 // the test failed on a transport error. What the tests need, nothing for production code.
 package webtest
 
@@ -25,18 +25,26 @@ var client = &http.Client{Timeout: time.Minute}
 // polls a server still starting asks with its own client instead.
 func Get(tb testing.TB, url string) Response {
 	tb.Helper()
-	req, err := http.NewRequestWithContext(tb.Context(), http.MethodGet, url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := client.Do(req)
+	return Do(tb, req)
+}
+
+// Do is Get for any request (a POST with a body, a bearer token): sent under the test's
+// context, its answer read whole, the test failed when none comes.
+func Do(tb testing.TB, req *http.Request) Response {
+	tb.Helper()
+	what := req.Method + " " + req.URL.String()
+	resp, err := client.Do(req.WithContext(tb.Context()))
 	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
+		tb.Fatalf("%s: %v", what, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatalf("GET %s: reading the answer: %v", url, err)
+		tb.Fatalf("%s: reading the answer: %v", what, err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }

@@ -3,7 +3,6 @@ package alerter
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -36,19 +35,7 @@ func BenchmarkLatency10kRules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(5, 5))
-	name := func() string {
-		w := make([]byte, 5+rng.IntN(8))
-		for i := range w {
-			w[i] = byte('a' + rng.IntN(26))
-		}
-		return "q" + string(w)
-	}
-	for i := range 9999 {
-		q := `"` + name() + " " + words[rng.IntN(len(words))] + `"`
-		if i%3 == 0 {
-			q = name()
-		}
+	for i, q := range alerttest.NoiseQueries(words, 9999) {
 		if _, err := store.Create(ctx, alert.Rule{Name: fmt.Sprint(i), Query: q}); err != nil {
 			b.Fatal(err)
 		}

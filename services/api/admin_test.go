@@ -3,9 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,21 +19,17 @@ import (
 func TestAdminRoutes(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
 	ctx := context.Background()
-	mux := http.NewServeMux()
-	AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reextract"}})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := serve(t, func(mux *http.ServeMux) {
+		AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reextract"}})
+	})
 	do := func(method, path, token, body string) (int, string) {
 		t.Helper()
 		code, b := send(t, srv, method, path, token, body)
 		return code, string(b)
 	}
 
-	parked := filing.Parked{Schema: 1, Stage: "extractor", ID: "cand/3:20-cv-08570/736/12", Reason: "not a PDF",
-		Attempts: 5, Subject: bus.Subject(bus.Filings, "cand"), Data: []byte(`{"schema":1}`), ParkedAt: time.Now().UTC()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Dead, "extractor"), Value: parked}); err != nil {
-		t.Fatal(err)
-	}
+	bustest.Park(t, js, filing.Parked{Schema: 1, Stage: "extractor", ID: "cand/3:20-cv-08570/736/12", Reason: "not a PDF",
+		Attempts: 5, Subject: bus.Subject(bus.Filings, "cand"), Data: []byte(`{"schema":1}`), ParkedAt: time.Now().UTC()})
 	list, err := bus.ListParked(ctx, js, 0)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("parked: %v %v", list, err)
@@ -106,31 +100,24 @@ func itoa(n uint64) string {
 // all of them, and each is recorded.
 func TestStartJobMakingSeveral(t *testing.T) {
 	_, js := bustest.JetStream(t, bustest.Server(t))
-	mux := http.NewServeMux()
-	AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reindex"},
-		CreateJobs: func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
-			var jobs []*job.Job
-			for _, part := range []string{"-shard-0-of-2", "-shard-1-of-2"} {
-				j, err := s.Create(ctx, kind+part, sel)
-				if err != nil {
-					return nil, err
+	srv := serve(t, func(mux *http.ServeMux) {
+		AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reindex"},
+			CreateJobs: func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {
+				var jobs []*job.Job
+				for _, part := range []string{"-shard-0-of-2", "-shard-1-of-2"} {
+					j, err := s.Create(ctx, kind+part, sel)
+					if err != nil {
+						return nil, err
+					}
+					jobs = append(jobs, j)
 				}
-				jobs = append(jobs, j)
-			}
-			return jobs, nil
-		}})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/jobs", strings.NewReader(`{"kind":"reindex","selection":{"court":"cand"}}`))
-	req.Header.Set("Authorization", "Bearer tok")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+				return jobs, nil
+			}})
+	})
+	resp := request(t, srv, "POST", "/api/v1/jobs", "tok", `{"kind":"reindex","selection":{"court":"cand"}}`)
 	var out struct{ Jobs []job.Job }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated || len(out.Jobs) != 2 {
-		t.Fatalf("status %d, %+v, %v; want 201 and two jobs", resp.StatusCode, out, err)
+	if err := json.Unmarshal(resp.Body, &out); err != nil || resp.Status != http.StatusCreated || len(out.Jobs) != 2 {
+		t.Fatalf("status %d, %+v, %v; want 201 and two jobs", resp.Status, out, err)
 	}
 	store, err := job.NewStore(context.Background(), js)
 	if err != nil {
@@ -145,21 +132,4 @@ func TestStartJobMakingSeveral(t *testing.T) {
 	if loc := resp.Header.Get("Location"); loc != "/api/v1/jobs/"+out.Jobs[0].ID {
 		t.Errorf("Location %q", loc)
 	}
-}
-
-// send sends a request to srv with the API token (none when empty) and returns the
-// answer's status and body.
-func send(t testing.TB, srv *httptest.Server, method, path, token, body string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }

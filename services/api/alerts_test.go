@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,15 +15,9 @@ import (
 
 func TestAlertRoutes(t *testing.T) {
 	js, store := alerttest.Start(t)
-	mux := http.NewServeMux()
-	AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test", Log: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
-	do := func(method, path, token, body string) (int, []byte) {
-		t.Helper()
-		return send(t, srv, method, path, token, body)
-	}
+	srv := serve(t, func(mux *http.ServeMux) {
+		AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test", Log: slog.New(slog.DiscardHandler)})
+	})
 	const rule = `{"name":"inbox","query":"\"Inbox API\"","filters":{"exhibits_only":true},
 		"webhook":{"url":"https://hooks.example.com/dw","secret":"s3cret"}}`
 	tests := []struct {
@@ -48,13 +41,13 @@ func TestAlertRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, body := do(tt.method, tt.path, tt.token, tt.body); got != tt.want {
+			if got, body := send(t, srv, tt.method, tt.path, tt.token, tt.body); got != tt.want {
 				t.Errorf("got %d %s; want %d", got, body, tt.want)
 			}
 		})
 	}
 
-	code, body := do("POST", "/api/v1/alerts", "tok", rule)
+	code, body := send(t, srv, "POST", "/api/v1/alerts", "tok", rule)
 	if code != http.StatusCreated {
 		t.Fatalf("got %d %s; want 201", code, body)
 	}
@@ -63,7 +56,7 @@ func TestAlertRoutes(t *testing.T) {
 	if created.Webhook == nil || created.Webhook.Secret != "s3cret" || !alert.ValidID(created.ID) {
 		t.Fatalf("got %+v; want the rule with its id and secret", created)
 	}
-	_, body = do("GET", "/api/v1/alerts", "", "")
+	_, body = send(t, srv, "GET", "/api/v1/alerts", "", "")
 	if strings.Contains(string(body), "s3cret") || !strings.Contains(string(body), created.ID) {
 		t.Errorf("list: got %s; want the rule without its secret", body)
 	}
@@ -72,7 +65,7 @@ func TestAlertRoutes(t *testing.T) {
 	a := alerttest.Publish(t, js, created, alert.Alert{RuleName: "inbox", DocID: doc, Kind: alert.NewlyFiled,
 		Docket: "3:20-cv-08570", ExhibitLabel: "Exhibit 12", Terms: []string{"Inbox", "API"}, Page: 2,
 		Snippet: "the <mark>Inbox</mark> <mark>API</mark> &amp; more", Link: "http://dw.test/api/v1/documents/x?page=2"})
-	code, body = do("GET", "/api/v1/alerts/"+created.ID+"/feed.atom", "", "")
+	code, body = send(t, srv, "GET", "/api/v1/alerts/"+created.ID+"/feed.atom", "", "")
 	var feed struct {
 		Title   string `xml:"title"`
 		Entries []struct {
@@ -91,10 +84,10 @@ func TestAlertRoutes(t *testing.T) {
 		t.Errorf("feed: got %+v; want the alert with its page, snippet and link", feed)
 	}
 
-	if code, _ := do("DELETE", "/api/v1/alerts/"+created.ID, "tok", ""); code != http.StatusNoContent {
+	if code, _ := send(t, srv, "DELETE", "/api/v1/alerts/"+created.ID, "tok", ""); code != http.StatusNoContent {
 		t.Errorf("delete: got %d; want 204", code)
 	}
-	if code, _ := do("GET", "/api/v1/alerts/"+created.ID, "", ""); code != http.StatusNotFound {
+	if code, _ := send(t, srv, "GET", "/api/v1/alerts/"+created.ID, "", ""); code != http.StatusNotFound {
 		t.Errorf("after delete: got %d; want 404", code)
 	}
 }

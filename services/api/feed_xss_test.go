@@ -1,18 +1,14 @@
 package api
 
 import (
-	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 )
 
 // TestFeedEscapesMarkup: a case name, description, entity-bearing snippet or source URL
@@ -20,7 +16,6 @@ import (
 // feed as text: no element a feed reader would run, no javascript: link.
 func TestFeedEscapesMarkup(t *testing.T) {
 	js, store := alerttest.Start(t)
-	ctx := context.Background()
 	rule := alerttest.Create(t, store, alert.Rule{Name: `<img src=x onerror=alert(1)>`, Query: "inbox"})
 	const script = `<script>alert(document.cookie)</script>`
 	a := alerttest.Publish(t, js, rule, alert.Alert{DocID: "cand/3:20-cv-08570/736/12", Kind: alert.NewlyFiled,
@@ -28,19 +23,14 @@ func TestFeedEscapesMarkup(t *testing.T) {
 		Description: script, Page: 3,
 		Snippet:   `the <mark>Inbox</mark> of ` + script + ` &lt;i&gt;Meta&lt;/i&gt; <a href="javascript:alert(1)">x</a>`,
 		SourceURL: "javascript:alert(1)"})
-	day := alert.Day(time.Now())
-	dg := alert.Digest{ID: alert.DigestID(rule.ID, day), RuleID: rule.ID, Day: day, Alerts: []alert.Alert{a}, CreatedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: alert.DigestSubject(rule.ID, day), Value: alert.Event{Schema: 1, Type: alert.TypeDigest, Digest: &dg}}); err != nil {
-		t.Fatal(err)
-	}
+	alerttest.PublishDigest(t, js, rule, alert.Day(time.Now()), []alert.Alert{a})
 
-	mux := http.NewServeMux()
-	AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test"})
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/alerts/"+rule.ID+"/feed.atom", nil))
-	raw, _ := io.ReadAll(rec.Body)
-	if rec.Code != 200 {
-		t.Fatalf("feed: %d %s", rec.Code, raw)
+	srv := serve(t, func(mux *http.ServeMux) {
+		AlertRoutes(mux, AlertDeps{Store: store, JS: js, Token: "tok", BaseURL: "http://dw.test"})
+	})
+	code, raw := send(t, srv, "GET", "/api/v1/alerts/"+rule.ID+"/feed.atom", "", "")
+	if code != 200 {
+		t.Fatalf("feed: %d %s", code, raw)
 	}
 	if strings.Contains(string(raw), "<script") || strings.Contains(string(raw), "<img") || strings.Contains(string(raw), "<b>") {
 		t.Fatalf("raw feed carries markup:\n%s", raw)

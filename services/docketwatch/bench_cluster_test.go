@@ -19,6 +19,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 )
@@ -149,7 +150,7 @@ func benchIngestRound(b *testing.B, natsBin string, layout extractorLayout, file
 
 	args := append([]string{"ingest", "--json", "--nats", srv.url}, files...)
 	cmd := benchCommand(b, nil, args...)
-	var stderr tailBuffer
+	var stderr childLog
 	cmd.Stderr = &stderr
 	busy0, all0 := cpuTicks()
 	ours0 := treeCPU(os.Getpid())
@@ -161,7 +162,7 @@ func benchIngestRound(b *testing.B, natsBin string, layout extractorLayout, file
 	ours1 := treeCPU(os.Getpid())
 	busy1, all1 := cpuTicks()
 	if err != nil {
-		b.Fatalf("ingest (%s): %v: %s", layout.name, err, stderr.String())
+		b.Fatalf("ingest (%s): %v: %s", layout.name, err, stderr.all())
 	}
 	// The processes of this round still run; the ingest has exited and is counted apart.
 	ours := ours1 - ours0 + cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
@@ -245,26 +246,21 @@ func benchNATSServer(b *testing.B, bin string) *natsServer {
 func waitConsumer(b *testing.B, url, stream, durable string) {
 	b.Helper()
 	_, js := bustest.Dial(b, url, "bench-watch")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.UntilGot(b, 30*time.Second, fmt.Sprintf("consumer %s of %s", durable, stream), func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := js.Consumer(ctx, stream, durable)
-		cancel()
-		if err == nil {
-			return
+		defer cancel()
+		if _, err := js.Consumer(ctx, stream, durable); err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("consumer %s of %s: %v", durable, stream, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true, ""
+	})
 }
 
 // benchProc is a process of a benchmark round: a docketwatch role, or a service binary.
 type benchProc struct {
 	name string
 	cmd  *exec.Cmd
-	logs *tailBuffer
+	logs *childLog
 	done chan struct{}
 }
 
@@ -285,7 +281,7 @@ func startBenchProc(b *testing.B, name string, bin []string, verb string, args .
 	if verb != "" {
 		args = append([]string{verb}, args...)
 	}
-	p := &benchProc{name: name, cmd: benchCommand(b, bin, args...), logs: &tailBuffer{}, done: make(chan struct{})}
+	p := &benchProc{name: name, cmd: benchCommand(b, bin, args...), logs: &childLog{}, done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -321,10 +317,10 @@ func startBenchProc(b *testing.B, name string, bin []string, verb string, args .
 	case <-ready:
 		return p
 	case <-p.done:
-		b.Fatalf("%s exited on start: %s: %s", name, p.cmd.ProcessState, p.logs.String())
+		b.Fatalf("%s exited on start: %s: %s", name, p.cmd.ProcessState, p.logs.all())
 	case <-time.After(60 * time.Second):
 		p.stop()
-		b.Fatalf("%s did not start within 60s: %s", name, p.logs.String())
+		b.Fatalf("%s did not start within 60s: %s", name, p.logs.all())
 	}
 	return nil
 }
@@ -333,28 +329,6 @@ func startBenchProc(b *testing.B, name string, bin []string, verb string, args .
 func (p *benchProc) stop() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
-}
-
-// tailBuffer keeps the last 16 KiB written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 16<<10 {
-		t.buf = t.buf[len(t.buf)-16<<10:]
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }
 
 // cpuTicks reads the machine's busy and total CPU ticks from /proc/stat (0, 0 where

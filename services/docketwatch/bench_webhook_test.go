@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
@@ -74,7 +74,7 @@ func benchWebhook(b *testing.B, files []string, nRules int, load bool) {
 		b.Fatal(err)
 	}
 	pages := benchPages(b, files)
-	for _, q := range benchRules(b, pages, nRules-1) {
+	for _, q := range benchRules(pages, nRules-1) {
 		if _, err := store.Create(ctx, alert.Rule{Name: q, Query: q}); err != nil {
 			b.Fatal(err)
 		}
@@ -150,11 +150,9 @@ func benchPages(b *testing.B, files []string) []filing.Page {
 	return out
 }
 
-// benchRules makes n rule queries: a third one made-up word (it never matches), the
-// others a phrase of a made-up word and a word of the pages, which puts them among a
-// document's candidates without matching it.
-func benchRules(b *testing.B, pages []filing.Page, n int) []string {
-	b.Helper()
+// benchRules makes n rule queries that never match (alerttest.NoiseQueries) over the
+// words of the pages.
+func benchRules(pages []filing.Page, n int) []string {
 	var words []string
 	for _, p := range pages {
 		for _, w := range strings.FieldsFunc(p.Text, func(r rune) bool { return !unicode.IsLetter(r) }) {
@@ -163,22 +161,7 @@ func benchRules(b *testing.B, pages []filing.Page, n int) []string {
 			}
 		}
 	}
-	rng := rand.New(rand.NewPCG(5, 5))
-	madeUp := func() string {
-		w := make([]byte, 5+rng.IntN(8))
-		for i := range w {
-			w[i] = byte('a' + rng.IntN(26))
-		}
-		return "q" + string(w)
-	}
-	qs := make([]string, n)
-	for i := range qs {
-		qs[i] = `"` + madeUp() + " " + words[rng.IntN(len(words))] + `"`
-		if i%3 == 0 {
-			qs[i] = madeUp()
-		}
-	}
-	return qs
+	return alerttest.NoiseQueries(words, n)
 }
 
 // ingestWithoutPause ingests files one after another, round after round, until ctx

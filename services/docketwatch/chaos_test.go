@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,6 +22,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -316,25 +314,19 @@ func waitDrained(t *testing.T, js jetstream.JetStream, consumers map[string]stri
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for stream, durable := range consumers {
-		for {
+		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("consumer %s of %s drained", durable, stream), func() (bool, string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
 			info, err := js.Consumer(ctx, stream, durable)
 			var ci *jetstream.ConsumerInfo
 			if err == nil {
 				ci, err = info.Info(ctx)
 			}
-			cancel()
-			if err == nil && ci.NumPending == 0 && ci.NumAckPending == 0 {
-				break
+			if err != nil {
+				return false, err.Error()
 			}
-			if time.Now().After(deadline) {
-				if err != nil {
-					t.Fatalf("consumer %s of %s: %v", durable, stream, err)
-				}
-				t.Fatalf("consumer %s of %s still holds %d pending and %d unacknowledged", durable, stream, ci.NumPending, ci.NumAckPending)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
+			return ci.NumPending == 0 && ci.NumAckPending == 0, fmt.Sprintf("%d pending, %d unacknowledged", ci.NumPending, ci.NumAckPending)
+		})
 	}
 }
 
@@ -398,20 +390,12 @@ func (h *hookReceiver) snapshot() (byKey map[string]int, byDoc map[filing.DocID]
 
 func (h *hookReceiver) waitFor(t *testing.T, keys int, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	poll.UntilGot(t, within, fmt.Sprintf("%d distinct alerts delivered", keys), func() (bool, string) {
 		h.mu.Lock()
 		n := len(h.byKey)
 		h.mu.Unlock()
-		if n >= keys {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d distinct alerts delivered within %v; want %d", n, within, keys)
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return n >= keys, fmt.Sprint(n)
+	})
 }
 
 // natsServer is a nats-server process that can be killed and started again on the
@@ -563,128 +547,4 @@ func (s *natsServer) kill() {
 		<-s.exited
 		s.cmd = nil
 	}
-}
-
-// stage is a docketwatch role process that can be killed and started again with the
-// same arguments.
-type stage struct {
-	t    *testing.T
-	name string
-	args []string
-	logs *stageLog
-
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	url string
-	// done is closed when the running process exits.
-	done chan struct{}
-}
-
-func newStage(t *testing.T, name string, args ...string) *stage {
-	s := &stage{t: t, name: name, args: args, logs: &stageLog{prefixWriter: &prefixWriter{t: t, prefix: name}}}
-	t.Cleanup(s.kill)
-	return s
-}
-
-// start starts the role and waits until it says it runs (its first line of output).
-func (s *stage) start() error { return s.startWithin(60 * time.Second) }
-
-func (s *stage) startWithin(within time.Duration) error {
-	cmd := docketwatch(s.t, append([]string{s.name}, s.args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	cmd.Stderr = s.logs
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-	lines := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		line, _ := r.ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, r)
-	}()
-	select {
-	case line := <-lines:
-		if line == "" {
-			<-done
-			return fmt.Errorf("%s did not start: %s: %s", s.name, cmd.ProcessState, s.logs.tail())
-		}
-		s.mu.Lock()
-		if i := strings.Index(line, "http://"); i >= 0 {
-			s.url = strings.Fields(line[i:])[0]
-		}
-		s.mu.Unlock()
-		return nil
-	case <-time.After(within):
-		return errNotStarted
-	}
-}
-
-var errNotStarted = errors.New("not started yet")
-
-func (s *stage) currentURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// exited reports whether the running process has exited.
-func (s *stage) exited() bool {
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	if done == nil {
-		return true
-	}
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill SIGKILLs the running process and waits for it; the extraction children it
-// started die with their stdin.
-func (s *stage) kill() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd != nil {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-}
-
-// stageLog keeps the last 64 KiB of a stage's log, over all its restarts, besides
-// logging its errors into the test's.
-type stageLog struct {
-	*prefixWriter
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (l *stageLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	l.buf = append(l.buf, p...)
-	if len(l.buf) > 64<<10 {
-		l.buf = l.buf[len(l.buf)-64<<10:]
-	}
-	l.mu.Unlock()
-	return l.prefixWriter.Write(p)
-}
-
-func (l *stageLog) all() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return string(l.buf)
 }

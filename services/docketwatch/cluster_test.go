@@ -9,18 +9,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
@@ -55,7 +53,7 @@ func TestCluster(t *testing.T) {
 	urls := strings.Join(cluster.urls, ",")
 	bustest.Dial(t, urls, "cluster-test") // the cluster takes clients before the roles start
 
-	var indexers []*role
+	var indexers []*stage
 	for i := range 2 {
 		indexers = append(indexers, startRole(t, "indexer", "--nats", urls, "--replicas", "3", "--data", t.TempDir(), "--http", "",
 			"--shard", fmt.Sprintf("%d/2", i), "--metrics", "127.0.0.1:0"))
@@ -80,7 +78,7 @@ func TestCluster(t *testing.T) {
 			if seen++; seen == files/5 {
 				t.Logf("killing NATS node 3 and an extractor after %d documents", seen)
 				cluster.kill(2)
-				ex1.Process.Signal(syscall.SIGKILL)
+				ex1.kill()
 			}
 		}
 	}
@@ -126,7 +124,7 @@ func TestCluster(t *testing.T) {
 	// Each role process shows its own work and readiness: the surviving extractor its
 	// extractions, each shard its documents indexed and the others' skipped.
 	for _, c := range []struct {
-		r    *role
+		r    *stage
 		want []string
 	}{
 		{ex2, []string{`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`}},
@@ -137,26 +135,18 @@ func TestCluster(t *testing.T) {
 		if c.r.metrics == "" {
 			t.Fatal("a role started with --metrics did not say where it serves them")
 		}
-		var ready string
-		getText(t, c.r.metrics+"/readyz", http.StatusOK, &ready)
+		getWant(t, c.r.metrics+"/readyz", http.StatusOK)
 		// A batch is counted once on disk, a moment after it is searchable.
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			var metrics string
-			getText(t, c.r.metrics+"/metrics", http.StatusOK, &metrics)
+		poll.UntilGot(t, 10*time.Second, c.r.metrics+"/metrics holding "+strings.Join(c.want, ", "), func() (bool, string) {
+			metrics := string(getWant(t, c.r.metrics+"/metrics", http.StatusOK))
 			var lacks []string
 			for _, w := range c.want {
 				if !strings.Contains(metrics, w) {
 					lacks = append(lacks, w)
 				}
 			}
-			if len(lacks) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%s/metrics lacks %v", c.r.metrics, lacks)
-				break
-			}
-		}
+			return len(lacks) == 0, fmt.Sprintf("lacks %v", lacks)
+		})
 	}
 
 	// The same files, embedded: the same answers.
@@ -233,16 +223,14 @@ func TestCluster(t *testing.T) {
 
 	// A shard that stops answering is named in the answer, not silently left out: in the
 	// API and on the web page.
-	indexers[1].Process.Signal(syscall.SIGKILL)
-	indexers[1].Wait()
+	indexers[1].kill()
 	var partial search.Result
 	getJSON(t, apiURL+"/api/v1/search?q=order*&limit=1000", http.StatusOK, &partial)
 	if !partial.Partial || !slices.Equal(partial.MissingShards, []int{1}) || partial.Total != uint64(perShard[0]) {
 		t.Errorf("with shard 1 down the API answers partial=%v missing=%v total %d; want partial, [1], %d",
 			partial.Partial, partial.MissingShards, partial.Total, perShard[0])
 	}
-	var page string
-	getText(t, apiURL+"/?q=order*", http.StatusOK, &page)
+	page := string(getWant(t, apiURL+"/?q=order*", http.StatusOK))
 	if !strings.Contains(page, "Incomplete results") || !strings.Contains(page, "(shard 1)") {
 		t.Errorf("with shard 1 down the search page does not say its results are incomplete")
 	}
@@ -274,67 +262,6 @@ func hitIDs(hits []search.Hit) string {
 		fmt.Fprintf(&b, "%s@%d:%v ", h.ID, h.Page, h.Score)
 	}
 	return b.String()
-}
-
-type role struct {
-	*exec.Cmd
-	url     string
-	metrics string // with --metrics
-}
-
-// startRole starts `docketwatch ROLE ...` and waits until it says it runs.
-func startRole(t *testing.T, name string, args ...string) *role {
-	t.Helper()
-	cmd := docketwatch(t, append([]string{name}, args...)...)
-	stdout, _ := cmd.StdoutPipe()
-	logs := &prefixWriter{t: t, prefix: name}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Wait()
-		t.Fatalf("%s did not start: %v: %s", name, err, logs.tail())
-	}
-	r := &role{Cmd: cmd}
-	if i := strings.Index(line, "serving http://"); i >= 0 {
-		r.url = strings.Fields(line[i+len("serving "):])[0]
-	}
-	if i := strings.Index(line, "metrics http://"); i >= 0 {
-		r.metrics = strings.TrimRight(strings.Fields(line[i+len("metrics "):])[0], ");")
-	}
-	return r
-}
-
-// prefixWriter logs a child's errors into the test log.
-type prefixWriter struct {
-	t      *testing.T
-	prefix string
-	mu     sync.Mutex
-	last   []byte
-}
-
-func (w *prefixWriter) tail() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return string(w.last)
-}
-
-func (w *prefixWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.last = append(w.last, p...)
-	if len(w.last) > 4096 {
-		w.last = w.last[len(w.last)-4096:]
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
-		if strings.Contains(line, "level=ERROR") {
-			w.t.Logf("%s: %s", w.prefix, line)
-		}
-	}
-	return len(p), nil
 }
 
 type natsCluster struct {
@@ -422,19 +349,4 @@ func freePorts(t testing.TB, n int) []int {
 		ln.Close()
 	}
 	return ports
-}
-
-// getText GETs url, checks the status and returns the body.
-func getText(t *testing.T, url string, status int, body *string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
-	}
-	*body = string(b)
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,28 +43,35 @@ func cmdAlerts(ctx context.Context, args []string) error {
 		fmt.Fprint(os.Stderr, alertsUsage)
 		return usageError{msg: "alerts needs a verb: add, list, show, rm or test", cmd: "alerts"}
 	}
-	verb, args := args[0], args[1:]
-	switch verb {
-	case "add":
-		return alertsAdd(ctx, args)
-	case "list", "ls":
-		return alertsList(ctx, args)
-	case "show":
-		return alertsShow(ctx, args)
-	case "rm", "delete":
-		return alertsRemove(ctx, args)
-	case "test", "preview":
-		return alertsTest(ctx, args)
-	case "help", "-h", "--help":
+	name, args := args[0], args[1:]
+	if name == "help" || name == "-h" || name == "--help" {
 		fmt.Print(alertsUsage)
 		return nil
 	}
-	return usageError{msg: fmt.Sprintf("unknown alerts verb %q", verb), cmd: "alerts"}
+	for _, v := range alertsVerbs {
+		if slices.Contains(v.names, name) {
+			return withCommon(v.run)(ctx, "alerts "+v.names[0], args)
+		}
+	}
+	return usageError{msg: fmt.Sprintf("unknown alerts verb %q", name), cmd: "alerts"}
+}
+
+// alertsVerbs are the alerts verbs by every name they answer to; each one's flag set is
+// named by the first ("alerts list" for ls too), the name its line in alertsUsage gives.
+var alertsVerbs = []struct {
+	names []string
+	run   verb
+}{
+	{[]string{"add"}, alertsAdd},
+	{[]string{"list", "ls"}, alertsList},
+	{[]string{"show"}, alertsShow},
+	{[]string{"rm", "delete"}, alertsRemove},
+	{[]string{"test", "preview"}, alertsTest},
 }
 
 // ruleStore opens the rule store of the pipeline (a cluster, a running docketwatch, or
 // one started here for the command).
-func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
+func ruleStore(ctx context.Context, c *common) (*alert.Store, func(), error) {
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return nil, nil, err
@@ -77,7 +86,7 @@ func ruleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
 
 // existingRuleStore is ruleStore for a verb that reads rules: it refuses a data
 // directory where docketwatch never ran (common.requireIndex).
-func existingRuleStore(ctx context.Context, c common) (*alert.Store, func(), error) {
+func existingRuleStore(ctx context.Context, c *common) (*alert.Store, func(), error) {
 	if err := c.requireIndex(); err != nil {
 		return nil, nil, err
 	}
@@ -100,9 +109,7 @@ func checkQuery(q string) error {
 	return nil
 }
 
-func alertsAdd(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("alerts add")
+func alertsAdd(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	name := fs.String("name", "", "the rule's name")
 	q := fs.String("query", "", "the query, in the search syntax")
 	exhibits := fs.Bool("exhibits-only", false, "only exhibits")
@@ -160,9 +167,7 @@ func alertsAdd(ctx context.Context, args []string) error {
 	return nil
 }
 
-func alertsList(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("alerts list")
+func alertsList(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	if err := noArgs(fs, args); err != nil {
 		return err
 	}
@@ -226,35 +231,25 @@ func ruleNotes(r alert.Rule) string {
 	return "  [" + strings.Join(n, "; ") + "]"
 }
 
-func oneRuleArg(verb string, args []string, c *common) (string, error) {
-	fs := c.flagSet(verb)
+// onRule runs do on the rule named by the verb's one argument, in the rule store.
+func onRule(ctx context.Context, c *common, fs *flag.FlagSet, args []string, do func(st *alert.Store, id string) error) error {
 	rest, err := parse(fs, args)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if len(rest) != 1 {
-		return "", badUsage(fs, "%s needs one rule id, got %d arguments", fs.Name(), len(rest))
-	}
-	return rest[0], nil
-}
-
-// onRule runs do on the rule named by the verb's one argument, in the rule store.
-func onRule(ctx context.Context, verb string, args []string, do func(c common, st *alert.Store, id string) error) error {
-	var c common
-	id, err := oneRuleArg(verb, args, &c)
-	if err != nil {
-		return err
+		return badUsage(fs, "%s needs one rule id, got %d arguments", fs.Name(), len(rest))
 	}
 	st, closeFn, err := existingRuleStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	return do(c, st, id)
+	return do(st, rest[0])
 }
 
-func alertsShow(ctx context.Context, args []string) error {
-	return onRule(ctx, "alerts show", args, func(c common, st *alert.Store, id string) error {
+func alertsShow(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
+	return onRule(ctx, c, fs, args, func(st *alert.Store, id string) error {
 		r, _, err := st.Get(ctx, id)
 		if err != nil {
 			return err
@@ -303,8 +298,8 @@ func deliveryText(r alert.Rule, channel string) string {
 	return text
 }
 
-func alertsRemove(ctx context.Context, args []string) error {
-	return onRule(ctx, "alerts rm", args, func(c common, st *alert.Store, id string) error {
+func alertsRemove(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
+	return onRule(ctx, c, fs, args, func(st *alert.Store, id string) error {
 		if err := st.Delete(ctx, id); err != nil {
 			return err
 		}
@@ -315,9 +310,7 @@ func alertsRemove(ctx context.Context, args []string) error {
 	})
 }
 
-func alertsTest(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("alerts test")
+func alertsTest(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	days := fs.Int("days", 30, "how many days back, ending today (without --since)")
 	since := fs.String("since", "", "first day of the range, YYYY-MM-DD (any range: counted by day, month or year)")
 	until := fs.String("until", "", "last day of the range, YYYY-MM-DD (default today)")

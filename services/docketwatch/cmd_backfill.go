@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -15,9 +16,7 @@ import (
 
 // cmdBackfill fetches one court's documents of a date range from CourtListener into the
 // pipeline. It resumes: the same range again picks up where an interrupted run stopped.
-func cmdBackfill(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("backfill")
+func cmdBackfill(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	var cfg fetcher.Config
 	cfg.RegisterFlags(fs)
 	court := fs.String("court", "", "CourtListener court id (cand, nysd, ca9, ...)")

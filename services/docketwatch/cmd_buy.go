@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -13,9 +14,7 @@ import (
 
 // cmdBuy shows what the purchase rules would buy (--dry-run) and what was bought
 // (ledger). Purchases themselves are made by the running fetcher role (run --buy).
-func cmdBuy(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("buy")
+func cmdBuy(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	var fc fetcher.Config
 	fc.RegisterFlags(fs)
 	var rc recap.Config

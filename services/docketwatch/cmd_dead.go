@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -16,9 +17,7 @@ import (
 )
 
 // cmdDead lists, shows and retries the work parked in DEAD.
-func cmdDead(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("dead")
+func cmdDead(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	all := fs.Bool("all", false, "retry: every parked message")
 	pos, err := parse(fs, args)
 	if err != nil {

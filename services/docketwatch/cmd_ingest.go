@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -20,9 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-func cmdIngest(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("ingest")
+func cmdIngest(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	verbose := fs.Bool("v", false, "print every file's outcome")
 	var known localdir.Known
 	fs.StringVar(&known.Court, "court", "", "the files' court, a CourtListener court id (ca9, cand, nysb); wins over what is read")
@@ -115,9 +114,9 @@ func ingestOutcome(sum *ingest.Summary) error {
 // pipeline returns handles on a pipeline: the NATS cluster given by --nats; else the data
 // directory's, through a `docketwatch run` serving it or, with nothing running, one
 // started in this process for the command.
-func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
+func pipeline(ctx context.Context, c *common) (ingest.Deps, func(), error) {
 	// What the CLI publishes (the files of an ingest) begins its trace here.
-	stopTracing, err := c.StartTracing(ctx, "docketwatch-cli", c.logger())
+	stopTracing, err := c.StartTracing(ctx, cliName, c.logger())
 	if err != nil {
 		return ingest.Deps{}, nil, err
 	}
@@ -130,31 +129,49 @@ func pipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
 }
 
 // connectPipeline reaches or starts the pipeline pipeline describes.
-func connectPipeline(ctx context.Context, c common) (ingest.Deps, func(), error) {
-	if c.NATS.URLs != "" {
-		nc, err := c.NATS.Connect("docketwatch-cli")
+func connectPipeline(ctx context.Context, c *common) (ingest.Deps, func(), error) {
+	here := func() (ingest.Deps, func(), error) {
+		n, err := node.Start(ctx, node.Config{DataDir: c.data, Extractor: c.extractor, Log: c.logger()})
 		if err != nil {
 			return ingest.Deps{}, nil, err
 		}
-		return clientDeps(ctx, nc)
-	}
-	n, err := node.Start(ctx, node.Config{DataDir: c.data, Extractor: c.extractor, Log: c.logger()})
-	if err == nil {
 		return ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, n.Close, nil
 	}
-	if !errors.Is(err, datadir.ErrBusy) {
-		return ingest.Deps{}, nil, err
-	}
-	nc, _, err := datadir.ConnectOwner(c.data, "docketwatch-cli")
-	if err != nil {
-		return ingest.Deps{}, nil, err
-	}
-	deps, closeFn, err := clientDeps(ctx, nc)
-	if err == nil {
-		deps.Lost = datadir.Closed(nc, c.data)
-	}
-	return deps, closeFn, err
+	return reach(c, here, func(nc *nats.Conn, owner bool) (ingest.Deps, func(), error) {
+		deps, closeFn, err := clientDeps(ctx, nc)
+		if err == nil && owner {
+			deps.Lost = datadir.Closed(nc, c.data)
+		}
+		return deps, closeFn, err
+	})
 }
+
+// reach opens what a verb works on where the data is: through the cluster of --nats;
+// else in this process (here), unless a `docketwatch run` owns the data directory
+// (datadir.ErrBusy), then through that one. through gets the client connection and
+// whether it leads to that owner; it closes nc when it fails.
+func reach[T any](c *common, here func() (T, func(), error), through func(nc *nats.Conn, owner bool) (T, func(), error)) (T, func(), error) {
+	var none T
+	if c.NATS.URLs != "" {
+		nc, err := c.NATS.Connect(cliName)
+		if err != nil {
+			return none, nil, err
+		}
+		return through(nc, false)
+	}
+	v, closeFn, err := here()
+	if !errors.Is(err, datadir.ErrBusy) {
+		return v, closeFn, err
+	}
+	nc, _, err := datadir.ConnectOwner(c.data, cliName)
+	if err != nil {
+		return none, nil, err
+	}
+	return through(nc, true)
+}
+
+// cliName names the CLI's connections and traces.
+const cliName = "docketwatch-cli"
 
 // clientDeps are a pipeline's handles over one client connection, and what closes them;
 // nc is closed when they cannot be had.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -23,9 +24,8 @@ import (
 // the `docketwatch run` serving the data directory, or in this process when none is;
 // either way it is recorded in the jobs bucket, and a job cut short (Ctrl-C, a crash)
 // resumes where it was the next time a docketwatch runs on the data.
-func cmdJobStart(ctx context.Context, kind string, args []string) error {
-	var c common
-	fs := c.flagSet(kind)
+func cmdJobStart(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
+	kind := fs.Name()
 	var sel job.Selection
 	fs.StringVar(&sel.Court, "court", "", "only this court (CourtListener id, e.g. cand)")
 	since := fs.String("since", "", "only documents filed on or after this day (YYYY-MM-DD)")
@@ -133,9 +133,7 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 }
 
 // cmdJobs lists, shows, follows and cancels jobs.
-func cmdJobs(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("jobs")
+func cmdJobs(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -249,7 +247,7 @@ func describeSelection(s job.Selection) string {
 }
 
 // jobStore is the job store of the pipeline the verb works with (pipeline).
-func jobStore(ctx context.Context, c common) (ingest.Deps, *job.Store, func(), error) {
+func jobStore(ctx context.Context, c *common) (ingest.Deps, *job.Store, func(), error) {
 	deps, closeFn, err := pipeline(ctx, c)
 	if err != nil {
 		return deps, nil, nil, err

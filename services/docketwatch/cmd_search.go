@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -18,11 +19,10 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 	"github.com/docketwatch/docketwatch/services/indexer"
+	"github.com/nats-io/nats.go"
 )
 
-func cmdSearch(ctx context.Context, args []string) error {
-	var c common
-	fs := c.flagSet("search")
+func cmdSearch(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error {
 	limit := fs.Int("limit", 20, "hits to show")
 	court := fs.String("court", "", "only these courts (comma-separated ids)")
 	docket := fs.String("docket", "", "only this docket number (3:20-cv-08570)")
@@ -113,19 +113,15 @@ func exportHits(ctx context.Context, s search.Searcher, q search.Query) error {
 
 // searcher answers from a running `docketwatch run`, or opens the index itself when
 // nothing owns the data directory.
-func searcher(c common) (search.Searcher, func(), error) {
+func searcher(c *common) (search.Searcher, func(), error) {
 	if err := c.requireIndex(); err != nil {
 		return nil, nil, err
 	}
-	if c.NATS.URLs != "" {
-		nc, err := c.NATS.Connect("docketwatch-cli")
+	here := func() (search.Searcher, func(), error) {
+		lock, err := datadir.Acquire(c.data)
 		if err != nil {
 			return nil, nil, err
 		}
-		return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
-	}
-	lock, err := datadir.Acquire(c.data)
-	if err == nil {
 		idx, err := indexer.Open(filepath.Join(c.data, "index"))
 		if err != nil {
 			lock.Release()
@@ -133,14 +129,9 @@ func searcher(c common) (search.Searcher, func(), error) {
 		}
 		return idx, func() { idx.Close(); lock.Release() }, nil
 	}
-	if !errors.Is(err, datadir.ErrBusy) {
-		return nil, nil, err
-	}
-	nc, _, err := datadir.ConnectOwner(c.data, "docketwatch-cli")
-	if err != nil {
-		return nil, nil, err
-	}
-	return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
+	return reach(c, here, func(nc *nats.Conn, _ bool) (search.Searcher, func(), error) {
+		return search.NewRemote(nc, bus.SearchSubject), nc.Close, nil
+	})
 }
 
 var markTag = regexp.MustCompile(`</?mark>`)

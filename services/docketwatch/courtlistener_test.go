@@ -265,22 +265,3 @@ func indexedTotal(t *testing.T, addr string) int {
 	}
 	return res.Total
 }
-
-// interrupt stops the running process as Ctrl-C does and waits until it has exited.
-func (s *stage) interrupt() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		s.t.Errorf("%s did not stop within a minute of an interrupt", s.name)
-		cmd.Process.Kill()
-		<-done
-	}
-}

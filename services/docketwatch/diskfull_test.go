@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
@@ -34,13 +34,8 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 
 	// The full disk is seen and said.
 	get := func(path string) (int, string) {
-		resp, err := http.Get(owner + path)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := webtest.Get(t, owner+path)
+		return r.Status, string(r.Body)
 	}
 	poll.UntilGot(t, 30*time.Second, "/readyz to answer 503 naming the full disk", func() (bool, string) {
 		code, body := get("/readyz")

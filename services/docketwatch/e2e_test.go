@@ -23,6 +23,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/api"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
@@ -196,33 +197,20 @@ func TestIngestSearchRestart(t *testing.T) {
 	}
 
 	// The document, its text and its PDF are served.
-	resp0, err := http.Get(n.HTTPURL + "/api/v1/documents/" + url.PathEscape(string(opinion)) + "/pdf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdf, _ := io.ReadAll(resp0.Body)
-	resp0.Body.Close()
+	pdf := webtest.Get(t, n.HTTPURL+"/api/v1/documents/"+url.PathEscape(string(opinion))+"/pdf")
 	orig, _ := os.ReadFile(filepath.Join("testdata", "ca1_00117684624.pdf"))
-	if resp0.StatusCode != http.StatusOK || string(pdf) != string(orig) {
-		t.Errorf("GET pdf: %s, %d bytes; want the %d bytes ingested", resp0.Status, len(pdf), len(orig))
+	if pdf.Status != http.StatusOK || string(pdf.Body) != string(orig) {
+		t.Errorf("GET pdf: %d, %d bytes; want the %d bytes ingested", pdf.Status, len(pdf.Body), len(orig))
 	}
 
 	// The metrics say what happened: extractions acknowledged and parked, index batches
 	// acknowledged (once on disk: a moment after the documents are searchable), the DEAD
 	// stream, the consumers' backlog, the index size.
 	var metrics []byte
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		resp, err := http.Get(n.HTTPURL + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		metrics, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if strings.Contains(string(metrics), `stage="indexer"`) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll.Until(t, 10*time.Second, "/metrics counting the indexer's batches", func() bool {
+		metrics = webtest.Get(t, n.HTTPURL+"/metrics").Body
+		return strings.Contains(string(metrics), `stage="indexer"`)
+	})
 	for _, want := range []string{
 		`docketwatch_stage_messages_total{outcome="ack",stage="extractor"}`,
 		`docketwatch_stage_messages_total{outcome="parked",stage="extractor"}`,
@@ -359,16 +347,7 @@ func TestRunServesOtherVerbs(t *testing.T) {
 	defer receiver.Close()
 	data := t.TempDir()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
-	stdout, _ := run.StdoutPipe()
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer run.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v", line, err)
-	}
-	url := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	url := serveRun(t, run, nil)
 
 	if out, err := docketwatch(t, "ingest", "--data", data, filepath.Join("testdata", "ca7_3.pdf")).CombinedOutput(); err != nil ||
 		!strings.Contains(string(out), "1 indexed") {
@@ -536,17 +515,21 @@ func docketwatch(t testing.TB, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func getJSON(t *testing.T, url string, wantStatus int, v any) {
+// getWant GETs url (webtest.Get) and returns the body; it fails the test unless the
+// answer has status want.
+func getWant(t testing.TB, url string, want int) []byte {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	r := webtest.Get(t, url)
+	if r.Status != want {
+		t.Fatalf("GET %s: %d; want %d: %s", url, r.Status, want, r.Body)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != wantStatus {
-		t.Fatalf("GET %s: %s; want %d", url, resp.Status, wantStatus)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	return r.Body
+}
+
+// getJSON is getWant with the body decoded into v.
+func getJSON(t testing.TB, url string, want int, v any) {
+	t.Helper()
+	if err := json.Unmarshal(getWant(t, url, want), v); err != nil {
 		t.Fatalf("GET %s: decoding: %v", url, err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -85,15 +86,10 @@ func TestNATSUnavailable(t *testing.T) {
 	srv.kill()
 	// A probe under way at the kill may first fail on its search timing out: the reason
 	// must come to name NATS once the client has seen the connection go.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	poll.UntilGot(t, 20*time.Second, "/readyz while NATS is down to name NATS", func() (bool, string) {
 		body := waitReady(t, api, http.StatusServiceUnavailable, 20*time.Second)
-		if strings.Contains(body, "nats") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz while NATS is down says %q; want it to name NATS", body)
-		}
-	}
+		return strings.Contains(body, "nats"), body
+	})
 	waitLog(t, stages, "nats disconnected", 20*time.Second)
 	// An ingest now fails at once with an error that says where it could not connect.
 	if _, err := ingestRound(t, srv.url, in); err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
@@ -489,12 +485,7 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("TEXTS never redelivered the unacknowledged documents: the test did not cover a retry")
 	}
 	// Visible: the API's /metrics shows the indexer's unacknowledged backlog.
-	resp, err := http.Get(api.currentURL() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	metrics := webtest.Get(t, api.currentURL()+"/metrics").Body
 	if want := fmt.Sprintf(`docketwatch_consumer_unacked_messages{consumer="indexer",stream="TEXTS"} %d`, during); !strings.Contains(string(metrics), want) {
 		t.Errorf("/metrics lacks %s", want)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,19 +34,10 @@ func TestConnectionFloodLeavesTheServiceWorking(t *testing.T) {
 	// soft limit to the hard one), so the flood is larger than it.
 	run.Path = "/usr/bin/prlimit"
 	run.Args = []string{"prlimit", "--nofile=1024:1024", "--", self, "run", "--data", data, "--http", "127.0.0.1:0"}
-	stdout, _ := run.StdoutPipe()
-	run.Stderr = out
-	if err := run.Start(); err != nil {
-		t.Skipf("starting run under prlimit: %v", err)
+	if _, err := exec.LookPath(run.Path); err != nil {
+		t.Skipf("no prlimit to run under: %v", err)
 	}
-	defer run.Process.Kill()
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v\n%s", line, err, out)
-	}
-	go io.Copy(out, r)
-	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	base := serveRun(t, run, out)
 	addr := strings.TrimPrefix(base, "http://")
 
 	var held []net.Conn
@@ -83,7 +75,11 @@ func TestConnectionFloodLeavesTheServiceWorking(t *testing.T) {
 	ingest := docketwatch(t, "ingest", "--data", data, pdf)
 	done := make(chan error, 1)
 	var ingestOut []byte
-	go func() { ingestOut, err = ingest.CombinedOutput(); done <- err }()
+	go func() {
+		var err error
+		ingestOut, err = ingest.CombinedOutput()
+		done <- err
+	}()
 	select {
 	case err := <-done:
 		if err != nil {

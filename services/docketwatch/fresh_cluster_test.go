@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 )
 
 // TestFreshClusterIsReadyQuickly: three new NATS nodes and six roles started at the same
@@ -30,64 +31,29 @@ func TestFreshClusterIsReadyQuickly(t *testing.T) {
 				{"extractor"}, {"extractor"}, {"api"}, {"alerter"},
 			}
 			type started struct {
-				name    string
-				metrics string
-				logs    *prefixWriter
-				err     error
-			}
-			results := make(chan started, len(roles))
-			var pending sync.Map // role index → its logs, until it reports
-			for i, r := range roles {
-				args := append(append([]string{r[0]}, r[1:]...), append(common, "--data", t.TempDir())...)
-				cmd := docketwatch(t, args...)
-				stdout, _ := cmd.StdoutPipe()
-				logs := &prefixWriter{t: t, prefix: r[0]}
-				cmd.Stderr = logs
-				pending.Store(i, logs)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				go func() {
-					line, err := bufio.NewReader(stdout).ReadString('\n')
-					pending.Delete(i)
-					s := started{name: r[0], logs: logs, err: err}
-					if i := strings.Index(line, "metrics http://"); i >= 0 {
-						s.metrics = strings.TrimRight(strings.Fields(line[i+len("metrics "):])[0], ");")
-					}
-					results <- s
-				}()
+				*stage
+				err error
 			}
 			deadline := start.Add(15 * time.Second)
+			results := make(chan started, len(roles))
+			for _, r := range roles {
+				s := newStage(t, r[0], append(slices.Clone(r[1:]), append(common, "--data", t.TempDir())...)...)
+				go func() { results <- started{s, s.startWithin(time.Until(deadline) + 45*time.Second)} }()
+			}
 			for range roles {
-				var s started
-				select {
-				case s = <-results:
-				case <-time.After(time.Until(deadline) + 45*time.Second):
-					var silent strings.Builder
-					pending.Range(func(_, v any) bool {
-						logs := v.(*prefixWriter)
-						fmt.Fprintf(&silent, "\n%s:\n%s", logs.prefix, logs.tail())
-						return true
-					})
-					t.Fatalf("a role had not started a minute after the cluster; its log:%s", silent.String())
-				}
+				s := <-results
 				if s.err != nil || s.metrics == "" {
-					t.Fatalf("%s did not start: %v\n%s", s.name, s.err, s.logs.tail())
+					t.Fatalf("%s did not start (a minute after the cluster): %v\n%s", s.name, s.err, s.logs.tail())
 				}
-				for {
+				// The server is asked with a client of its own: it may refuse while starting.
+				poll.UntilGot(t, time.Until(deadline.Add(45*time.Second)), s.name+" ready a minute after the cluster started", func() (bool, string) {
 					resp, err := http.Get(s.metrics + "/readyz")
-					if err == nil {
-						resp.Body.Close()
-						if resp.StatusCode == http.StatusOK {
-							break
-						}
+					if err != nil {
+						return false, err.Error() + "\n" + s.logs.tail()
 					}
-					if time.Now().After(deadline.Add(45 * time.Second)) {
-						t.Fatalf("%s not ready a minute after the cluster started\n%s", s.name, s.logs.tail())
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
+					resp.Body.Close()
+					return resp.StatusCode == http.StatusOK, resp.Status + "\n" + s.logs.tail()
+				})
 				took := time.Since(start)
 				t.Logf("%s ready after %v", s.name, took.Round(time.Millisecond))
 				if took > 15*time.Second {

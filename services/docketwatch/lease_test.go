@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/docketwatch/node"
 	"github.com/docketwatch/docketwatch/services/indexer"
 )
@@ -25,11 +25,7 @@ import (
 // half of the searches. The second waits, not ready and saying why, and takes over as
 // soon as the first stops.
 func TestSecondIndexerOfAShardWaits(t *testing.T) {
-	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: t.TempDir(), Listen: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Shutdown()
+	e := bustest.Server(t)
 	start := func(dir string) *node.Node {
 		n, err := node.Start(context.Background(), node.Config{
 			DataDir: dir, Roles: []string{node.RoleIndexer}, Indexer: indexer.Config{Shard: search.Shard{Index: 1, Count: 2}},
@@ -42,16 +38,10 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 		t.Cleanup(n.Close)
 		return n
 	}
-	get := func(url string) (int, string) {
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+	readyz := func(n *node.Node) (int, string) {
+		r := webtest.Get(t, n.OpsURL+"/readyz")
+		return r.Status, string(r.Body)
 	}
-	readyz := func(n *node.Node) (int, string) { return get(n.OpsURL + "/readyz") }
 	first := start(t.TempDir())
 	if code, body := readyz(first); code != http.StatusOK {
 		t.Fatalf("the first indexer: %d %s", code, body)
@@ -80,8 +70,8 @@ func TestSecondIndexerOfAShardWaits(t *testing.T) {
 	}
 	defer taker.Release()
 	poll.UntilGot(t, bus.LeaseTTL, "the indexer whose lease was taken to fail /healthz, having lost it", func() (bool, string) {
-		code, body := get(second.OpsURL + "/healthz")
-		return code == http.StatusInternalServerError && strings.Contains(body, "lost the lease"), fmt.Sprintf("%d %s", code, body)
+		r := webtest.Get(t, second.OpsURL+"/healthz")
+		return r.Status == http.StatusInternalServerError && strings.Contains(string(r.Body), "lost the lease"), fmt.Sprintf("%d %s", r.Status, r.Body)
 	})
 	if code, body := readyz(second); code != http.StatusServiceUnavailable {
 		t.Errorf("the indexer whose lease was taken is ready: %d %s", code, body)

@@ -93,20 +93,19 @@ type command func(ctx context.Context, verb string, args []string) error
 // then the others.
 var commands = func() map[string]command {
 	m := map[string]command{
-		"ingest":    withoutVerb(cmdIngest),
-		"search":    withoutVerb(cmdSearch),
-		"alerts":    withoutVerb(cmdAlerts),
-		"dead":      withoutVerb(cmdDead),
-		"reextract": cmdJobStart,
-		"reindex": func(ctx context.Context, _ string, args []string) error {
-			return cmdJobStart(ctx, indexer.ReindexKind, args)
-		},
-		"jobs":           withoutVerb(cmdJobs),
-		"backfill":       withoutVerb(cmdBackfill),
-		"buy":            withoutVerb(cmdBuy),
-		"extract":        withoutVerb(cmdExtract),
-		"pacer":          withoutVerb(cmdPacer),
-		"config-example": func(_ context.Context, _ string, args []string) error { return cmdConfigExample(args) },
+		"ingest":   withCommon(cmdIngest),
+		"search":   withCommon(cmdSearch),
+		"alerts":   withoutVerb(cmdAlerts),
+		"dead":     withCommon(cmdDead),
+		"jobs":     withCommon(cmdJobs),
+		"backfill": withCommon(cmdBackfill),
+		"buy":      withCommon(cmdBuy),
+		// A job kind's verb is its name (extractor.ReextractKind, indexer.ReindexKind).
+		extractor.ReextractKind: withCommon(cmdJobStart),
+		indexer.ReindexKind:     withCommon(cmdJobStart),
+		"extract":               withoutVerb(cmdExtract),
+		"pacer":                 withoutVerb(cmdPacer),
+		"config-example":        func(_ context.Context, _ string, args []string) error { return cmdConfigExample(args) },
 	}
 	for _, role := range append([]string{"run"}, node.Roles...) {
 		m[role] = cmdRun
@@ -117,6 +116,18 @@ var commands = func() map[string]command {
 // withoutVerb adapts a command that has only one name.
 func withoutVerb(cmd func(context.Context, []string) error) command {
 	return func(ctx context.Context, _ string, args []string) error { return cmd(ctx, args) }
+}
+
+// verb is a command that takes the flags every verb takes: fs, named as the verb was
+// called, holds them (parsed into c when the verb parses fs), and the verb adds its own.
+type verb func(ctx context.Context, c *common, fs *flag.FlagSet, args []string) error
+
+// withCommon adapts a verb: the one place a verb's common flags are set up.
+func withCommon(v verb) command {
+	return func(ctx context.Context, name string, args []string) error {
+		c := new(common)
+		return v(ctx, c, c.flagSet(name), args)
+	}
 }
 
 // exitError ends the process with its own code: an outcome a script must be able to

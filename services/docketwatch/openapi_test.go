@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/poll"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -102,8 +103,7 @@ func TestOpenAPIDescribesEveryEndpoint(t *testing.T) {
 // script, nothing loaded from elsewhere).
 func (v *apiValidator) checkPage() {
 	t := v.t
-	var page string
-	getText(t, v.base+"/api/", http.StatusOK, &page)
+	page := string(getWant(t, v.base+"/api/", http.StatusOK))
 	for path, item := range v.doc.Paths.Map() {
 		for method := range item.Operations() {
 			if !strings.Contains(page, `<span class="method">`+method+`</span> <code>`+path+`</code>`) {
@@ -130,16 +130,7 @@ type apiValidator struct {
 
 func newAPIValidator(t *testing.T, base string) *apiValidator {
 	t.Helper()
-	resp, err := http.Get(base + "/api/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("/api/openapi.json: %s", resp.Status)
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	doc, err := openapi3.NewLoader().LoadFromData(getWant(t, base+"/api/openapi.json", http.StatusOK))
 	if err != nil {
 		t.Fatalf("loading the description: %v", err)
 	}
@@ -175,14 +166,10 @@ func (v *apiValidator) call(method, path string, body any, wantStatus int, out a
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s %s: %s; want %d: %s", method, path, resp.Status, wantStatus, raw)
+	resp := webtest.Do(t, req)
+	raw := resp.Body
+	if resp.Status != wantStatus {
+		t.Fatalf("%s %s: %d; want %d: %s", method, path, resp.Status, wantStatus, raw)
 	}
 	// Validate the request as sent, against a copy with its body restored.
 	vreq, _ := http.NewRequest(method, v.base+path, bytes.NewReader(reqBody))
@@ -198,15 +185,15 @@ func (v *apiValidator) call(method, path string, body any, wantStatus int, out a
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		t.Errorf("%s %s: the request does not fit the description: %v", method, readablePath(path), err)
 	}
-	rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+	rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.Status, Header: resp.Header,
 		Body: io.NopCloser(bytes.NewReader(raw)), Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || resp.StatusCode >= 300 {
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || resp.Status >= 300 {
 		if err := openapi3filter.ValidateResponse(context.Background(), rin); err != nil {
-			t.Errorf("%s %s: the answer (%d) does not fit the description: %v\n%s", method, readablePath(path), resp.StatusCode, err, raw)
+			t.Errorf("%s %s: the answer (%d) does not fit the description: %v\n%s", method, readablePath(path), resp.Status, err, raw)
 		}
 	} else if err := openapi3filter.ValidateResponse(context.Background(), withoutBody(rin)); err != nil {
 		// NDJSON, text, PDF, Atom: the status and the media type are checked.
-		t.Errorf("%s %s: the answer (%d, %s) does not fit the description: %v", method, readablePath(path), resp.StatusCode, resp.Header.Get("Content-Type"), err)
+		t.Errorf("%s %s: the answer (%d, %s) does not fit the description: %v", method, readablePath(path), resp.Status, resp.Header.Get("Content-Type"), err)
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -35,12 +35,7 @@ func TestReextractWaitsForTheExtractor(t *testing.T) {
 		t.Fatalf("reextract: %v: %s", err, out)
 	}
 	// Only the bus, no stage: what the consumers settled is what reextract waited for.
-	e, err := bus.StartEmbedded(bus.EmbeddedOptions{StoreDir: filepath.Join(data, "nats")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Shutdown()
-	_, js := bustest.JetStream(t, e)
+	_, js := bustest.JetStream(t, bustest.ServerAt(t, filepath.Join(data, "nats")))
 	ctx := context.Background()
 	for _, stream := range []string{bus.Filings, bus.Texts} {
 		str, err := js.Stream(ctx, stream)

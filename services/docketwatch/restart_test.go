@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,18 +22,7 @@ import (
 func startServing(t *testing.T, data string, out *runtest.Buffer) *exec.Cmd {
 	t.Helper()
 	run := docketwatch(t, "run", "--data", data, "--http", "127.0.0.1:0")
-	stdout, _ := run.StdoutPipe()
-	run.Stderr = out
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { run.Process.Kill(); run.Wait() })
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v\n%s", line, err, out)
-	}
-	go io.Copy(out, r)
+	serveRun(t, run, out)
 	return run
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher"
@@ -70,14 +72,12 @@ func TestTwoRoutesOneDocument(t *testing.T) {
 			// ingest settles a document already in the index when it is found there, before
 			// its new version is: wait for the version that carries the case name.
 			var res *search.Result
-			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			poll.UntilGot(t, 30*time.Second, "fedex to find the version named "+tc.caseOf, func() (bool, string) {
 				if res, err = n.Searcher.Search(ctx, search.Query{Q: "fedex"}); err != nil {
 					t.Fatal(err)
 				}
-				if res.Total != 1 || res.Hits[0].CaseName == tc.caseOf || time.Now().After(deadline) {
-					break
-				}
-			}
+				return res.Total != 1 || res.Hits[0].CaseName == tc.caseOf, fmt.Sprintf("%+v", res.Hits)
+			})
 			if res.Total != 1 {
 				t.Fatalf("fedex finds %d documents; want the one", res.Total)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -79,20 +79,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		"DOCKETWATCH_COURTLISTENER_TOKEN="+secrets["the CourtListener token"],
 		"DOCKETWATCH_SMTP_PASSWORD="+secrets["the SMTP password"],
 		"DOCKETWATCH_API_TOKEN="+secrets["the API token"])
-	stdout, _ := run.StdoutPipe()
-	run.Stderr = out
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer run.Process.Kill()
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	out.Write([]byte(line))
-	if err != nil || !strings.Contains(line, "serving http://") {
-		t.Fatalf("run printed %q, %v\n%s", line, err, out)
-	}
-	go io.Copy(out, r)
-	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	base := serveRun(t, run, out)
 
 	// A rule with a webhook secret and an email, created over the API with the token.
 	rule := `{"name":"parcels","query":"\"ground package\"","webhook":{"url":"` + receiver.URL + `","secret":"` +
@@ -101,13 +88,8 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	withToken := func(method, path, body string) (int, string) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secrets["the API token"])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := webtest.Do(t, req)
+		return r.Status, string(r.Body)
 	}
 	if code, created := withToken("POST", "/api/v1/alerts", rule); code != http.StatusCreated {
 		t.Fatalf("creating the rule: %d %s", code, created)

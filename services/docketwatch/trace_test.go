@@ -14,6 +14,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/telemetry/tracing/tracingtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
@@ -67,7 +68,7 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 		})
 	}
 
-	for {
+	poll.UntilGot(t, time.Until(deadline), "each stage's message and the delivery counted", func() (bool, string) {
 		var missing []string
 		for _, want := range []string{
 			`docketwatch_stage_messages_total{outcome="ack",stage="extractor"} 1`,
@@ -80,14 +81,8 @@ func TestOneTraceFromFileToWebhook(t *testing.T) {
 				missing = append(missing, want)
 			}
 		}
-		if len(missing) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("metrics lack %v", missing)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(missing) == 0, fmt.Sprintf("lacking %v", missing)
+	})
 }
 
 // gatherText is the registry's metrics in the text format /metrics serves.
@@ -113,13 +108,8 @@ func TestSearchRequestJoinsTheCallersTrace(t *testing.T) {
 	n := startNode(t, t.TempDir(), "127.0.0.1:0")
 	req, _ := http.NewRequest(http.MethodGet, n.HTTPURL+"/api/v1/search?q=seal", nil)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("search: %s", resp.Status)
+	if r := webtest.Do(t, req); r.Status != http.StatusOK {
+		t.Fatalf("search: %d %s", r.Status, r.Body)
 	}
 	poll.Until(t, 5*time.Second, "the index's answer in the caller's trace", func() bool {
 		for _, s := range tracingtest.Find(rec, "search shard 0/1") {

@@ -33,45 +33,42 @@ func budgetKey(token string) string {
 
 // Update implements courtlistener.BudgetLog. Times are kept as Unix milliseconds.
 func (b kvBudgetLog) Update(ctx context.Context, f func([]time.Time) []time.Time) error {
-	for range 50 {
-		var rev uint64
-		var ms []int64
-		e, err := b.kv.Get(ctx, b.key)
-		switch {
-		case err == nil:
-			rev = e.Revision()
-			if err := json.Unmarshal(e.Value(), &ms); err != nil {
-				ms = nil // an unreadable log counts as empty rather than blocking requests
-			}
-		case bus.IsNotFound(err) || errors.Is(err, jetstream.ErrKeyDeleted):
-		default:
-			return fmt.Errorf("reading the request log: %w", err)
-		}
-		times := make([]time.Time, len(ms))
-		for i, m := range ms {
+	edit := func(ms *[]int64) error {
+		times := make([]time.Time, len(*ms))
+		for i, m := range *ms {
 			times[i] = time.UnixMilli(m)
 		}
 		next := f(times)
 		if next == nil {
-			return nil
+			return errUnchanged
 		}
-		ms = ms[:0]
+		*ms = (*ms)[:0]
 		for _, t := range next {
-			ms = append(ms, t.UnixMilli())
-		}
-		data, _ := json.Marshal(ms)
-		if rev == 0 {
-			_, err = b.kv.Create(ctx, b.key, data)
-		} else {
-			_, err = b.kv.Update(ctx, b.key, data, rev)
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			continue // another process counted a request meanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("writing the request log: %w", err)
+			*ms = append(*ms, t.UnixMilli())
 		}
 		return nil
 	}
-	return errors.New("writing the request log: too much contention")
+	err := bus.UpdateJSON(ctx, b.kv, b.key, edit)
+	if unreadable(err) {
+		// An unreadable log counts as empty rather than blocking requests: it is
+		// dropped and begun again.
+		if err := b.kv.Delete(ctx, b.key); err != nil {
+			return fmt.Errorf("dropping the unreadable request log: %w", err)
+		}
+		err = bus.UpdateJSON(ctx, b.kv, b.key, edit)
+	}
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return fmt.Errorf("the request log: %w", err)
+	}
+	return nil
+}
+
+// errUnchanged stops an update that has nothing to write.
+var errUnchanged = errors.New("unchanged")
+
+// unreadable says whether err is a stored value that does not decode.
+func unreadable(err error) bool {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &syntax) || errors.As(err, &typ)
 }

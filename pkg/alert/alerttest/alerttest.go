@@ -4,6 +4,7 @@ package alerttest
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -58,4 +59,39 @@ func Publish(tb testing.TB, js jetstream.JetStream, r alert.Rule, a alert.Alert)
 		tb.Fatal(err)
 	}
 	return a
+}
+
+// PublishDigest puts the digest of r's alerts on day (alert.Day) on ALERTS as the
+// alerter does, and returns it as published.
+func PublishDigest(tb testing.TB, js jetstream.JetStream, r alert.Rule, day string, alerts []alert.Alert) alert.Digest {
+	tb.Helper()
+	d := alert.Digest{ID: alert.DigestID(r.ID, day), RuleID: r.ID, RuleName: r.Name, Day: day, Alerts: alerts, CreatedAt: time.Now().UTC()}
+	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: alert.DigestSubject(r.ID, day), MsgID: "digest:" + d.ID,
+		Value: alert.Event{Schema: alert.Schema, Type: alert.TypeDigest, Digest: &d}}); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// NoiseQueries makes n rule queries that load the matcher without matching: a third
+// are one made-up word, the rest a phrase of a made-up word and one of words (a
+// document's words put such a rule among its candidates, the made-up word keeps it from
+// matching). The same n and words give the same queries, so benchmarks compare.
+func NoiseQueries(words []string, n int) []string {
+	rng := rand.New(rand.NewPCG(5, 5))
+	madeUp := func() string {
+		w := make([]byte, 5+rng.IntN(8))
+		for i := range w {
+			w[i] = byte('a' + rng.IntN(26))
+		}
+		return "q" + string(w)
+	}
+	qs := make([]string, n)
+	for i := range qs {
+		qs[i] = `"` + madeUp() + " " + words[rng.IntN(len(words))] + `"`
+		if i%3 == 0 {
+			qs[i] = madeUp()
+		}
+	}
+	return qs
 }

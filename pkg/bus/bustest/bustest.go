@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -141,4 +142,13 @@ func Messages(tb testing.TB, js jetstream.JetStream, stream string) []jetstream.
 		}
 	}
 	return out
+}
+
+// Park puts p on DEAD under its stage, as bus.Park does with a message a stage gives up
+// on: for the tests of what lists, shows and retries parked work.
+func Park(tb testing.TB, js jetstream.JetStream, p filing.Parked) {
+	tb.Helper()
+	if _, err := bus.Publish(context.Background(), js, bus.Out{Subject: bus.Subject(bus.Dead, p.Stage), DocID: p.ID, Value: p}); err != nil {
+		tb.Fatal(err)
+	}
 }

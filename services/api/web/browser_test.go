@@ -30,6 +30,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/webtest"
 	"github.com/docketwatch/docketwatch/services/alerter"
 	"github.com/docketwatch/docketwatch/services/alerter/email"
 	"github.com/docketwatch/docketwatch/services/alerter/email/smtptest"
@@ -156,39 +157,35 @@ func (e *env) publish(t *testing.T, f filingDoc) (filing.DocID, []byte) {
 // waitIndexed waits until search finds every one of ids.
 func (e *env) waitIndexed(t *testing.T, ids ...filing.DocID) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.UntilGot(t, 30*time.Second, fmt.Sprintf("documents %v indexed", ids), func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		res, err := e.n.Searcher.Search(ctx, search.Query{IDs: ids, Limit: len(ids), NoHighlight: true})
-		cancel()
-		if err == nil && res.Total == uint64(len(ids)) {
-			return
+		if err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("documents %v not indexed after 30 s (last error %v)", ids, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return res.Total == uint64(len(ids)), fmt.Sprintf("%d found", res.Total)
+	})
 }
 
 // waitParked waits until DEAD holds a message about id and returns it.
 func (e *env) waitParked(t *testing.T, id filing.DocID) bus.ParkedMsg {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var parked bus.ParkedMsg
+	poll.Until(t, 30*time.Second, fmt.Sprintf("%s parked", id), func() bool {
 		msgs, err := bus.ListParked(context.Background(), e.n.JS, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range msgs {
 			if m.ID == id {
-				return m
+				parked = m
+				return true
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s was not parked after 30 s", id)
-	return bus.ParkedMsg{}
+		return false
+	})
+	return parked
 }
 
 // browser starts headless Chromium with the flags a root user in a container needs and
@@ -487,13 +484,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasSuffix(href, "/pdf#page=2") {
 			t.Fatalf("PDF link %q does not open page 2", href)
 		}
-		resp, err := http.Get(strings.TrimSuffix(href, "#page=2"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
-			t.Fatalf("PDF link answers %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		resp := webtest.Get(t, strings.TrimSuffix(href, "#page=2"))
+		if resp.Status != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("PDF link answers %d %s", resp.Status, resp.Header.Get("Content-Type"))
 		}
 		if got := text(t, ctx, ".doc-side"); !strings.Contains(got, "3:21-cv-04417") || !strings.Contains(got, "Exhibit C") {
 			t.Fatalf("metadata %q lacks the docket or the exhibit label", got)
@@ -541,22 +534,10 @@ func TestBrowser(t *testing.T) {
 		idL, _ := e.publish(t, later)
 		e.waitIndexed(t, idL)
 		feedURL := e.url + "/api/v1/alerts/" + ruleID + "/feed.atom"
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			resp, err := http.Get(feedURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(body), "Exhibit B") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the feed never showed the new exhibit:\n%s", body)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		poll.UntilGot(t, 30*time.Second, "the feed showing the new exhibit", func() (bool, string) {
+			body := webtest.Get(t, feedURL).Body
+			return strings.Contains(string(body), "Exhibit B"), string(body)
+		})
 		do(t, ctx, "alerts page", chromedp.Navigate(e.url+"/alerts"), chromedp.WaitVisible(chromedp.CSS(".recent")))
 		if got := text(t, ctx, ".recent"); !strings.Contains(got, "Exhibit B") || !strings.Contains(got, "newly filed") {
 			t.Fatalf("latest alerts read %q", got)
@@ -607,14 +588,8 @@ func TestBrowser(t *testing.T) {
 		if inv := run(t, ctx, "aria-invalid", chromedp.Evaluate[string](`document.getElementById("q").getAttribute("aria-invalid")`)); inv != "true" {
 			t.Fatalf("query box aria-invalid=%q", inv)
 		}
-		resp, err := http.Get(e.url + "/?q=" + url.QueryEscape(bad))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(body), "goroutine") {
-			t.Fatalf("bad query answered %d", resp.StatusCode)
+		if resp := webtest.Get(t, e.url+"/?q="+url.QueryEscape(bad)); resp.Status != http.StatusBadRequest || strings.Contains(string(resp.Body), "goroutine") {
+			t.Fatalf("bad query answered %d", resp.Status)
 		}
 		shoot(t, ctx, "bad-query-laptop")
 	})
@@ -859,14 +834,10 @@ func TestBrowser(t *testing.T) {
 // title, its court by name, with the page and snippet of its match.
 func checkExport(t *testing.T, u string) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	rows, err := csv.NewReader(resp.Body).ReadAll()
-	if err != nil || resp.StatusCode != http.StatusOK || len(rows) != 2 {
-		t.Fatalf("export: %s, %d rows, %v; want a header and the order", resp.Status, len(rows), err)
+	resp := webtest.Get(t, u)
+	rows, err := csv.NewReader(bytes.NewReader(resp.Body)).ReadAll()
+	if err != nil || resp.Status != http.StatusOK || len(rows) != 2 {
+		t.Fatalf("export: %d, %d rows, %v; want a header and the order", resp.Status, len(rows), err)
 	}
 	got := map[string]string{}
 	for i, col := range rows[0] {

@@ -15,7 +15,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
@@ -81,16 +80,12 @@ func noMarkup(t *testing.T, what, body string) {
 // names and parked reasons with <script> render escaped on every page.
 func TestPagesEscapeMarkup(t *testing.T) {
 	js, store := alerttest.Start(t)
-	ctx := context.Background()
 	rule := alerttest.Create(t, store, alert.Rule{Name: "watch " + hostile, Query: "inbox",
 		Filters: alert.Filters{Entities: []string{"Meta " + hostile}}})
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
 	alerttest.Publish(t, js, rule, alert.Alert{DocID: doc, Kind: alert.NewlyFiled,
 		CaseName: "Doe v. " + hostile, ExhibitLabel: "Exhibit <b>12</b>", Snippet: hostile})
-	parked := filing.Parked{Schema: 1, Stage: "extractor", ID: doc, Reason: "bad PDF " + hostile, Subject: "filings.cand", ParkedAt: time.Now()}
-	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Dead, "extractor"), Value: parked}); err != nil {
-		t.Fatal(err)
-	}
+	bustest.Park(t, js, filing.Parked{Schema: 1, Stage: "extractor", ID: doc, Reason: "bad PDF " + hostile, Subject: "filings.cand", ParkedAt: time.Now()})
 	h := Handler(Deps{Searcher: hostileIndex{}, JS: js, Token: "tok"})
 	cookie := signIn(t, h, "tok")
 	for _, path := range []string{
@@ -232,15 +227,8 @@ func TestStatusShowsCountsOnlyWithoutSession(t *testing.T) {
 	ctx := context.Background()
 	const hook = "https://hooks.example.com/T0KEN-in-path"
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
-	parked := []filing.Parked{
-		{Schema: 1, Stage: "webhook", ID: doc, Reason: "delivering to " + hook + ": 500", Subject: "alerts.r1", ParkedAt: time.Now()},
-		{Schema: 1, Stage: "extractor", ID: doc, Reason: "reading /home/clerk/private/filing.pdf: not a PDF", Subject: "filings.cand", ParkedAt: time.Now()},
-	}
-	for _, p := range parked {
-		if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Dead, p.Stage), Value: p}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bustest.Park(t, js, filing.Parked{Schema: 1, Stage: "webhook", ID: doc, Reason: "delivering to " + hook + ": 500", Subject: "alerts.r1", ParkedAt: time.Now()})
+	bustest.Park(t, js, filing.Parked{Schema: 1, Stage: "extractor", ID: doc, Reason: "reading /home/clerk/private/filing.pdf: not a PDF", Subject: "filings.cand", ParkedAt: time.Now()})
 	jobs, err := job.NewStore(ctx, js)
 	if err != nil {
 		t.Fatal(err)

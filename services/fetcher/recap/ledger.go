@@ -166,51 +166,18 @@ func (l *Ledger) count(ctx context.Context, p Purchase, rev uint64, caps Caps) (
 	return p, nil
 }
 
-// updateMonth applies f to a month's spend by compare-and-set, trying again when another
-// writer got there first. An error from f leaves the month as it was.
+// updateMonth applies f to a month's spend by compare-and-set (bus.UpdateJSON), trying
+// again when another writer got there first. An error from f leaves the month as it was.
 func (l *Ledger) updateMonth(ctx context.Context, month string, f func(*Month) error) error {
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return err
+	return bus.UpdateJSON(ctx, l.kv, monthKey(month), func(m *Month) error {
+		if m.Days == nil {
+			m.Days = map[string]Cents{}
 		}
-		m := Month{Days: map[string]Cents{}, Docs: map[string]Cents{}}
-		var rev uint64
-		e, err := l.kv.Get(ctx, monthKey(month))
-		switch {
-		case err == nil:
-			if err := json.Unmarshal(e.Value(), &m); err != nil {
-				return fmt.Errorf("reading spend of %s: %w", month, err)
-			}
-			rev = e.Revision()
-			if m.Days == nil {
-				m.Days = map[string]Cents{}
-			}
-			if m.Docs == nil {
-				m.Docs = map[string]Cents{}
-			}
-		case !bus.IsNotFound(err):
-			return fmt.Errorf("reading spend of %s: %w", month, err)
+		if m.Docs == nil {
+			m.Docs = map[string]Cents{}
 		}
-		if err := f(&m); err != nil {
-			return err
-		}
-		data, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		if rev == 0 {
-			_, err = l.kv.Create(ctx, monthKey(month), data)
-		} else {
-			_, err = l.kv.Update(ctx, monthKey(month), data, rev)
-		}
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongRevision(err) {
-			return fmt.Errorf("writing spend of %s: %w", month, err)
-		}
-		// Another buyer wrote first: read again.
-	}
+		return f(m)
+	})
 }
 
 func isWrongRevision(err error) bool {
