@@ -154,6 +154,14 @@ func (s *Store) Update(ctx context.Context, j *Job) error {
 	return nil
 }
 
+// WatchBackstop is how long a runner or a follower trusts Changes alone before it reads
+// the jobs again: a watch can stop delivering, with no error, once the server it read
+// from is lost (nats.go's ordered consumer does not always recover; a re-index in
+// TestCluster, after the test kills a node, once waited 21 minutes, and a lost watch is
+// the one cause that says nothing). A read every half minute costs nothing beside a
+// job's work and bounds the wait such a loss can cause.
+const WatchBackstop = 30 * time.Second
+
 // Changes signals each change of a job (of the one job id when id is not empty) until
 // ctx ends, when it closes; it closes too when the watch itself ends. One signal may
 // stand for several changes: it says "look again", and a reader that is busy loses

@@ -74,9 +74,11 @@ func (r *Runner) serve(ctx context.Context, changes <-chan struct{}) {
 	}
 }
 
-// wait returns true at the next change of the jobs or at leaseEnd (when not zero), false
-// when ctx or the watch ends first.
+// wait returns true at the next change of the jobs, at leaseEnd (when not zero) or after
+// WatchBackstop, false when ctx or the watch ends first.
 func (r *Runner) wait(ctx context.Context, changes <-chan struct{}, leaseEnd time.Time) bool {
+	backstop := time.NewTimer(WatchBackstop)
+	defer backstop.Stop()
 	var expired <-chan time.Time
 	if !leaseEnd.IsZero() {
 		t := time.NewTimer(leaseEnd.Sub(r.store.now()))
@@ -89,6 +91,8 @@ func (r *Runner) wait(ctx context.Context, changes <-chan struct{}, leaseEnd tim
 	case _, ok := <-changes:
 		return ok
 	case <-expired:
+		return true
+	case <-backstop.C:
 		return true
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,7 +208,12 @@ func TestCluster(t *testing.T) {
 	}
 
 	// A re-index rebuilds every shard, each from its part of TEXTS: one job per shard.
-	reindexOut, err := docketwatch(t, "reindex", "--json", "--nats", urls).CombinedOutput()
+	// It once waited 21 minutes (a job nobody ran, or a follower nobody told): past three,
+	// it is asked for its goroutines (SIGQUIT), which then stand in its output.
+	reindex := docketwatch(t, "reindex", "--json", "--nats", urls)
+	dump := time.AfterFunc(3*time.Minute, func() { reindex.Process.Signal(syscall.SIGQUIT) })
+	reindexOut, err := reindex.CombinedOutput()
+	dump.Stop()
 	if err != nil {
 		t.Fatalf("reindex: %v: %s", err, reindexOut)
 	}

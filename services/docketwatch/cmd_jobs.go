@@ -121,7 +121,14 @@ func follow(ctx context.Context, store *job.Store, id string, jsonOut bool) erro
 			}
 			return nil
 		}
-		if _, ok := <-changes; ok {
+		backstop := time.NewTimer(job.WatchBackstop)
+		select {
+		case _, ok := <-changes:
+			backstop.Stop()
+			if ok {
+				continue
+			}
+		case <-backstop.C:
 			continue
 		}
 		if ctx.Err() == nil {
