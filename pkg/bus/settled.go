@@ -70,7 +70,10 @@ func AwaitSettled(ctx context.Context, js jetstream.JetStream, stream string) er
 		return fmt.Errorf("waiting for %s: %w", stream, err)
 	}
 	last := str.CachedInfo().State.LastSeq
+	recheck := time.NewTimer(settledRecheck)
+	defer recheck.Stop()
 	for {
+		read := time.Now()
 		settled, err := consumersSettled(ctx, str, last)
 		if err != nil {
 			return fmt.Errorf("waiting for %s: %w", stream, err)
@@ -78,14 +81,34 @@ func AwaitSettled(ctx context.Context, js jetstream.JetStream, stream string) er
 		if settled {
 			return nil
 		}
+		recheck.Reset(settledRecheck)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for %s: %w", stream, ctx.Err())
 		case <-changed:
 		case <-reconnected:
+		case <-recheck.C:
+		}
+		if gap := time.Until(read.Add(settledReadGap)); gap > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s: %w", stream, ctx.Err())
+			case <-time.After(gap):
+			}
 		}
 	}
 }
+
+const (
+	// settledRecheck bounds a wait no event ends: a consumer made by a release before
+	// Consumer sampled acks (still running, not yet restarted) sends no ack metric, and
+	// an event can be lost inside a cluster while this client stays connected.
+	settledRecheck = 5 * time.Second
+	// settledReadGap spaces the reads while acks stream in: each read lists the stream's
+	// consumers, which in a cluster the meta leader answers by asking every consumer's
+	// leader. The last ack after a pause is read at once.
+	settledReadGap = 20 * time.Millisecond
+)
 
 // consumersSettled reports whether every durable consumer of str has settled up to last.
 // It reads the whole list: the lister's goroutine blocks for good on a consumer nobody

@@ -155,7 +155,7 @@ func (s *Store) Update(ctx context.Context, j *Job) error {
 }
 
 // WatchBackstop is how long a runner or a follower trusts Changes alone before it reads
-// the jobs again: a watch can stop delivering, with no error, once the server it read
+// the jobs again (a runner with a new watch): a watch can stop delivering, with no error, once the server it read
 // from is lost (nats.go's ordered consumer does not always recover; a re-index in
 // TestCluster, after the test kills a node, once waited 21 minutes, and a lost watch is
 // the one cause that says nothing). A read every half minute costs nothing beside a

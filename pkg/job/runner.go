@@ -43,25 +43,31 @@ func NewRunner(store *Store, log *slog.Logger, kinds map[string]Handler) *Runner
 // job under way stops at its next report and keeps its position for whoever runs it next.
 func (r *Runner) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
+		// Each watch has a context of its own, ended when serve gives it up.
+		wctx, stop := context.WithCancel(ctx)
 		var changes <-chan struct{}
 		watch := func(retryIn time.Duration) bool {
 			var err error
-			if changes, err = r.store.Changes(ctx, ""); err != nil {
+			if changes, err = r.store.Changes(wctx, ""); err != nil {
 				r.log.Warn("watching jobs", "err", err, "retry_in", retryIn)
 				return false
 			}
 			return true
 		}
 		if bus.Retry(ctx, bus.ExponentialBackoff(time.Second, 30*time.Second), watch) != nil {
+			stop()
 			return nil
 		}
 		r.serve(ctx, changes)
+		stop()
 	}
 	return nil
 }
 
 // serve runs the jobs there are, then waits for a change of the jobs or for the end of
-// the first lease that would let it take over a job, until ctx or the watch ends.
+// the first lease that would let it take over a job, until ctx or the watch ends, or the
+// watch has said nothing for WatchBackstop: then Run makes a new one (a watch can go
+// silent) and serve looks at the jobs again.
 func (r *Runner) serve(ctx context.Context, changes <-chan struct{}) {
 	for {
 		var leaseEnd time.Time
@@ -74,8 +80,8 @@ func (r *Runner) serve(ctx context.Context, changes <-chan struct{}) {
 	}
 }
 
-// wait returns true at the next change of the jobs, at leaseEnd (when not zero) or after
-// WatchBackstop, false when ctx or the watch ends first.
+// wait returns true at the next change of the jobs or at leaseEnd (when not zero), false
+// when ctx or the watch ends first or WatchBackstop passes.
 func (r *Runner) wait(ctx context.Context, changes <-chan struct{}, leaseEnd time.Time) bool {
 	backstop := time.NewTimer(WatchBackstop)
 	defer backstop.Stop()
@@ -93,7 +99,7 @@ func (r *Runner) wait(ctx context.Context, changes <-chan struct{}, leaseEnd tim
 	case <-expired:
 		return true
 	case <-backstop.C:
-		return true
+		return false
 	}
 }
 

@@ -235,12 +235,20 @@ func (t *tally) settleSeen(ctx context.Context, dups []filing.DocID) error {
 // it, with no look at the index.
 const recheckEvery = 3 * time.Second
 
+// backstopEvery is how often a wait looks in the index and DEAD for every document still
+// pending, events or not: the watch is an ordered consumer, and one can go silent with no
+// error once the server it read from is lost (pkg/job's WatchBackstop says where that
+// was seen). Half a minute costs nothing beside an ingest and bounds such a wait.
+const backstopEvery = 30 * time.Second
+
 // wait settles the pending documents as their outcomes come. early are the documents
 // published before the watch began (seen before this ingest): those still pending are
 // also looked for in the index every recheckEvery.
 func (t *tally) wait(ctx context.Context, w *watcher, early []filing.DocID) error {
 	recheck, stop := t.earlyRecheck(early)
 	defer stop()
+	backstop := time.NewTicker(backstopEvery)
+	defer backstop.Stop()
 	for len(t.pending) > 0 {
 		select {
 		case <-ctx.Done():
@@ -253,9 +261,25 @@ func (t *tally) wait(ctx context.Context, w *watcher, early []filing.DocID) erro
 			}
 		case <-recheck:
 			t.recheck(ctx, early)
+		case <-backstop.C:
+			t.lookAgain(ctx)
 		}
 	}
 	return nil
+}
+
+// lookAgain settles whichever pending documents the index or DEAD holds.
+func (t *tally) lookAgain(ctx context.Context) {
+	t.recheck(ctx, slices.Collect(maps.Keys(t.pending)))
+	parked, err := parkedReasons(ctx, t.d.JS)
+	if err != nil {
+		return // look again at the next tick
+	}
+	for id, reason := range parked {
+		if _, ok := t.pending[id]; ok {
+			t.resolve(id, Parked, reason, 0)
+		}
+	}
 }
 
 // earlyRecheck returns the ticks of the look at the index for the early documents still
@@ -311,17 +335,22 @@ func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]st
 			}
 		}
 	}
-	indexed()
-	if parked, err := parkedReasons(ctx, d.JS); err == nil {
-		for id, reason := range parked {
-			if pending[id] {
-				out[id] = reason
-				delete(pending, id)
+	parkedNow := func() {
+		if parked, err := parkedReasons(ctx, d.JS); err == nil {
+			for id, reason := range parked {
+				if pending[id] {
+					out[id] = reason
+					delete(pending, id)
+				}
 			}
 		}
 	}
+	indexed()
+	parkedNow()
 	recheck := time.NewTicker(recheckEvery)
 	defer recheck.Stop()
+	backstop := time.NewTicker(backstopEvery)
+	defer backstop.Stop()
 	for len(pending) > 0 {
 		select {
 		case <-ctx.Done():
@@ -335,6 +364,8 @@ func Await(ctx context.Context, d Deps, ids []filing.DocID) (map[filing.DocID]st
 			}
 		case <-recheck.C:
 			indexed()
+		case <-backstop.C:
+			parkedNow()
 		}
 	}
 	return out, nil
