@@ -59,7 +59,7 @@ func (l *Ledger) Record(ctx context.Context, ruleID string, doc filing.DocID, e 
 		return err
 	}
 	_, err = l.kv.Create(ctx, docKey(ruleID, doc), data)
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if err != nil && !bus.IsConflict(err) {
 		return fmt.Errorf("recording %s on %s in ledger: %w", ruleID, doc, err)
 	}
 	return nil

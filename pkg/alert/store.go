@@ -129,7 +129,7 @@ func (s *Store) Update(ctx context.Context, id string, edit func(*Rule) error) (
 		if err == nil {
 			return r, nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) || attempt >= 20 {
+		if !bus.IsConflict(err) || attempt >= 20 {
 			return Rule{}, fmt.Errorf("updating rule %s: %w", id, err)
 		}
 	}

@@ -73,6 +73,14 @@ func List[T any](ctx context.Context, kv jetstream.KeyValue, filter string, deco
 	return out, nil
 }
 
+// IsConflict reports whether a write to a bucket lost to another writer: a Create of a
+// key that exists, an Update or a Delete at a revision that is no longer the key's.
+// nats.go reports those as ErrKeyExists and ErrKeyRevisionMismatch; matching the
+// server's error code instead misses replicated buckets, which answer with another code.
+func IsConflict(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
+}
+
 // updateAttempts bounds UpdateJSON's rereads: past it the key is too contended to wait on.
 const updateAttempts = 50
 
@@ -116,7 +124,7 @@ func UpdateJSON[T any](ctx context.Context, kv jetstream.KeyValue, key string, e
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		if !IsConflict(err) {
 			return fmt.Errorf("writing %s: %w", key, err)
 		}
 	}

@@ -130,3 +130,29 @@ func TestUpdateJSON(t *testing.T) {
 		t.Errorf("an undecodable value: got %v; want an error naming the key", err)
 	}
 }
+
+// TestIsConflict: each way a compare-and-set write loses to another writer is a
+// conflict, and a missing key is not.
+func TestIsConflict(t *testing.T) {
+	ctx := context.Background()
+	_, js := bustest.JetStream(t, bustest.Server(t))
+	kv := bustest.KV(t, js, bus.BucketJobs)
+	rev, err := kv.Create(ctx, "k", []byte("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "k", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	_, createErr := kv.Create(ctx, "k", []byte("3"))
+	_, updateErr := kv.Update(ctx, "k", []byte("3"), rev)
+	deleteErr := kv.Delete(ctx, "k", jetstream.LastRevision(rev))
+	for name, err := range map[string]error{"create of a key that exists": createErr, "update at an old revision": updateErr, "delete at an old revision": deleteErr} {
+		if !bus.IsConflict(err) {
+			t.Errorf("%s: IsConflict(%v) = false", name, err)
+		}
+	}
+	if _, err := kv.Get(ctx, "missing"); bus.IsConflict(err) {
+		t.Errorf("a missing key is a conflict: %v", err)
+	}
+}

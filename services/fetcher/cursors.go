@@ -56,7 +56,7 @@ func (c cursors) save(ctx context.Context, key string, v any, rev uint64) (uint6
 	} else {
 		next, err = c.kv.Update(ctx, key, data, rev)
 	}
-	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if bus.IsConflict(err) {
 		return rev, fmt.Errorf("saving cursor %s: %w", key, ErrCursorConflict)
 	}
 	if err != nil {

@@ -180,12 +180,6 @@ func (l *Ledger) updateMonth(ctx context.Context, month string, f func(*Month) e
 	})
 }
 
-func isWrongRevision(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.Is(err, jetstream.ErrKeyExists) ||
-		errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
-}
-
 // Get returns a document's record and its revision.
 func (l *Ledger) Get(ctx context.Context, id filing.DocID) (Purchase, uint64, error) {
 	e, err := l.kv.Get(ctx, buyKey(id))
@@ -206,7 +200,7 @@ func decodePurchase(e jetstream.KeyValueEntry) (Purchase, error) {
 }
 
 // put writes p if the record is still at rev, and returns the new revision; a record
-// changed meanwhile gives an error for which isWrongRevision is true.
+// changed meanwhile gives an error for which bus.IsConflict is true.
 func (l *Ledger) put(ctx context.Context, p Purchase, rev uint64) (uint64, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -219,7 +213,7 @@ func (l *Ledger) put(ctx context.Context, p Purchase, rev uint64) (uint64, error
 // false (and no error) means another buyer moved it first, and the caller leaves it.
 func (l *Ledger) Transition(ctx context.Context, p Purchase, rev uint64) (uint64, bool, error) {
 	n, err := l.put(ctx, p, rev)
-	if isWrongRevision(err) {
+	if bus.IsConflict(err) {
 		return 0, false, nil
 	}
 	if err != nil {
@@ -267,7 +261,7 @@ func (l *Ledger) Recount(ctx context.Context, p Purchase, rev uint64, caps Caps)
 // Forget removes a failed record, so that the document can be reserved again (dead
 // retry). Its amount was released when it failed.
 func (l *Ledger) Forget(ctx context.Context, id filing.DocID, rev uint64) error {
-	if err := l.kv.Delete(ctx, buyKey(id), jetstream.LastRevision(rev)); err != nil && !isWrongRevision(err) {
+	if err := l.kv.Delete(ctx, buyKey(id), jetstream.LastRevision(rev)); err != nil && !bus.IsConflict(err) {
 		return fmt.Errorf("clearing the failed purchase of %s: %w", id, err)
 	}
 	return nil
