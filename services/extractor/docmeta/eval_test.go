@@ -319,10 +319,10 @@ var goldSets = []struct {
 	showMisses       bool
 }{
 	{"dev", "testdata/gold.json", "", true},
-	{"held-out-probe", "testdata/heldout.json", "probe", true},
+	{"probe-tuned", "testdata/heldout.json", "probe", true},
 	{"held-out-final", "testdata/heldout.json", "final", false},
-	{"held-out-fresh", "testdata/fresh.json", "fresh", true},
-	{"held-out-fresh2", "testdata/fresh2.json", "fresh2", true},
+	{"fresh-tuned", "testdata/fresh.json", "fresh", true},
+	{"fresh2-tuned", "testdata/fresh2.json", "fresh2", true},
 	{"held-out-fresh3", "testdata/fresh3.json", "fresh3", false},
 }
 
@@ -413,8 +413,8 @@ func TestGoldEvaluation(t *testing.T) {
 	floors := map[string]map[string]float64{
 		"dev":             {"court": 0.95, "docket": 0.95, "case_name": 0.85, "type": 0.90},
 		"held-out-final":  {"court": 0.95, "docket": 0.90, "case_name": 0.80, "type": 0.80},
-		"held-out-fresh":  {"type": 0.95},
-		"held-out-fresh2": {"type": 0.95},
+		"fresh-tuned":     {"type": 0.95},
+		"fresh2-tuned":    {"type": 0.95},
 		"held-out-fresh3": {"type": 0.90},
 	}
 	for set, targets := range floors {
