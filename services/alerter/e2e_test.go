@@ -21,6 +21,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -155,7 +156,9 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the rules reach the alerter's watch
+	// A fixed 100 ms here let a loaded machine index the exhibit before the alerter had
+	// the rule (0 webhooks).
+	poll.Until(t, 30*time.Second, "the alerter to load both rules", func() bool { return p.alerter.Rules() == 2 })
 
 	exhibit := []string{
 		stamp(12, 1, 2) + "\nEXHIBIT 12",

@@ -63,8 +63,14 @@ func TestSearchGateServesTheWaitingClientFirst(t *testing.T) {
 	release := granted(t, mine, "the other client's search")
 	release()
 	r2()
+	// The flooder's searches queued in whatever order their goroutines ran: each one
+	// granted is released, which lets the next in line through.
+	grants := make(chan func(), len(queued))
 	for _, q := range queued {
-		granted(t, q, "a queued flooder search")()
+		go func() { grants <- <-q }()
+	}
+	for range queued {
+		granted(t, grants, "a queued flooder search")()
 	}
 }
 
