@@ -25,8 +25,8 @@ const (
 // MaxDeliver. It reads the consumers' state once at the start, then again only after an
 // event that can move an ack floor (MetricAck, AdvisoryTerminated, AdvisoryMaxDeliveries),
 // one read for all the events that arrived meanwhile: it ends within a round trip of the
-// last settlement, with no reads while nothing settles (while acknowledgements stream
-// in, reads follow one another, about one per acknowledgement).
+// last settlement. While acknowledgements stream in, reads are at least settledReadGap
+// apart; while nothing happens, one read every settledRecheck.
 //
 // Those events, not the acknowledgements themselves ($JS.ACK.<stream>.>, which any
 // subscriber sees too): the server queues an ack and applies it later, so a read right

@@ -25,8 +25,8 @@ func awaitSettled(js jetstream.JetStream, stream string) <-chan error {
 	return done
 }
 
-// ended fails t unless the wait ended without error within d. The wait reads again only
-// on an event, so an event missed leaves it hanging.
+// ended fails t unless the wait ended without error within d. Without an event the wait
+// reads again only after 5 s (settledRecheck): a d under that says the event was seen.
 func ended(t *testing.T, done <-chan error, d time.Duration, what string) {
 	t.Helper()
 	select {
@@ -114,7 +114,7 @@ func TestAwaitSettledEndsOnTheLastSettlement(t *testing.T) {
 			<-reads
 			notEnded(t, done, "one message settled by one stage of two")
 			settleLast()
-			ended(t, done, 10*time.Second, "every message settled by both stages")
+			ended(t, done, 3*time.Second, "every message settled by both stages")
 		})
 	}
 }
@@ -155,7 +155,7 @@ func TestAwaitSettledEndsOnAnExhaustedMessage(t *testing.T) {
 	}
 	done := awaitSettled(js, bus.Filings)
 	exhaust(t, js, c)
-	ended(t, done, 10*time.Second, "the only message given up after its deliveries")
+	ended(t, done, 3*time.Second, "the only message given up after its deliveries")
 }
 
 // TestAwaitSettledAlreadySettled: what settled before the call ends the wait at once.
@@ -168,7 +168,7 @@ func TestAwaitSettledAlreadySettled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ended(t, awaitSettled(js, bus.Filings), 5*time.Second, "every message acknowledged before the wait")
+	ended(t, awaitSettled(js, bus.Filings), 3*time.Second, "every message acknowledged before the wait")
 }
 
 // BenchmarkAwaitSettled measures how long after the last acknowledgement the wait ends

@@ -155,11 +155,11 @@ func (s *Store) Update(ctx context.Context, j *Job) error {
 }
 
 // WatchBackstop is how long a runner or a follower trusts Changes alone before it reads
-// the jobs again (a runner with a new watch): a watch can stop delivering, with no error, once the server it read
-// from is lost (nats.go's ordered consumer does not always recover; a re-index in
-// TestCluster, after the test kills a node, once waited 21 minutes, and a lost watch is
-// the one cause that says nothing). A read every half minute costs nothing beside a
-// job's work and bounds the wait such a loss can cause.
+// the jobs again (a runner with a new watch): a watch can stop delivering, with no
+// error, once the server it read from is lost (nats.go's ordered consumer does not
+// always recover; a re-index in TestCluster, after the test kills a node, once waited 21
+// minutes, and a lost watch is the one cause that says nothing). A read every half
+// minute costs nothing beside a job's work and bounds the wait such a loss can cause.
 const WatchBackstop = 30 * time.Second
 
 // Changes signals each change of a job (of the one job id when id is not empty) until
