@@ -99,14 +99,17 @@ func Run(ctx context.Context, d Deps, paths []string) (*Summary, error) {
 		t.sum.Files = append(t.sum.Files, File{Path: path})
 		t.settle(len(t.sum.Files)-1, Skipped, "not a PDF: a folder contributes its *.pdf files", 0)
 	}
-	dups, err := t.publish(ctx, pub, files)
+	dups, own, err := t.publish(ctx, pub, files)
 	if err != nil {
 		return t.sum, err
 	}
 	if err := t.settleSeen(ctx, dups); err != nil {
 		return t.sum, err
 	}
-	return t.sum, t.wait(ctx, w, dups)
+	// own are settled as this ingest's (indexed, not duplicates): their events come
+	// after the watch began, unless the seen record a retry found was an earlier
+	// ingest's after all, so they are looked for in the index like the early ones.
+	return t.sum, t.wait(ctx, w, append(dups, own...))
 }
 
 // tally is one ingest's files and what became of them.
@@ -140,35 +143,40 @@ func (t *tally) resolve(id filing.DocID, st Status, reason string, pages int) {
 	delete(t.pending, id)
 }
 
-// publish stores and announces each file, and returns the documents seen before.
-func (t *tally) publish(ctx context.Context, pub *fetcher.Publisher, files []string) ([]filing.DocID, error) {
-	var dups []filing.DocID
+// publish stores and announces each file, and returns the documents seen before, and
+// those a failed attempt of this ingest may have published already (see ingestFile).
+func (t *tally) publish(ctx context.Context, pub *fetcher.Publisher, files []string) (dups, own []filing.DocID, err error) {
 	for _, path := range files {
-		out, err := t.d.ingestFile(ctx, pub, path)
+		out, retried, err := t.d.ingestFile(ctx, pub, path)
 		t.sum.Files = append(t.sum.Files, File{Path: path, ID: out.ID})
 		i := len(t.sum.Files) - 1
 		if err != nil {
-			return dups, err
+			return dups, own, err
 		}
 		if out.Err != nil {
 			t.settle(i, Failed, out.Err.Error(), 0)
 			continue
 		}
-		if out.Duplicate {
+		switch {
+		case out.Duplicate && retried:
+			own = append(own, out.ID)
+		case out.Duplicate:
 			dups = append(dups, out.ID)
 		}
 		t.pending[out.ID] = append(t.pending[out.ID], i)
 	}
-	return dups, nil
+	return dups, own, nil
 }
 
 // ingestFile stores and publishes one file, waiting while JetStream stores nothing (a
 // full disk on the serving side): the file is not failed for the pipeline's trouble.
-// It returns an error only when ctx ends or the serving process is lost.
-func (d Deps) ingestFile(ctx context.Context, pub *fetcher.Publisher, path string) (localdir.Outcome, error) {
-	var out localdir.Outcome
+// It returns an error only when ctx ends or the serving process is lost. retried says
+// an attempt failed first: one that failed after its message was stored (recording the
+// blob, services/fetcher publisher.go) makes the next find the document seen, which is
+// then no duplicate of an earlier ingest but this one's own.
+func (d Deps) ingestFile(ctx context.Context, pub *fetcher.Publisher, path string) (out localdir.Outcome, retried bool, err error) {
 	var lost error
-	err := bus.Retry(ctx, bus.ExponentialBackoff(time.Second, 30*time.Second), func(time.Duration) bool {
+	err = bus.Retry(ctx, bus.ExponentialBackoff(time.Second, 30*time.Second), func(time.Duration) bool {
 		select {
 		case lost = <-d.Lost:
 			return true
@@ -181,15 +189,16 @@ func (d Deps) ingestFile(ctx context.Context, pub *fetcher.Publisher, path strin
 		if d.Waiting != nil {
 			d.Waiting(path, out.Err)
 		}
+		retried = true
 		return false
 	})
 	if err == nil {
 		err = lost
 	}
 	if err != nil {
-		return out, fmt.Errorf("storing %s: %w", path, err)
+		return out, retried, fmt.Errorf("storing %s: %w", path, err)
 	}
-	return out, nil
+	return out, retried, nil
 }
 
 // settleSeen settles the documents seen before: done if the index holds them or DEAD
