@@ -138,9 +138,12 @@ func (s *Service) Consumer() bus.Consumer {
 // Run consumes FILINGS until ctx ends, then finishes the extractions under way and
 // stops the extraction children.
 func (s *Service) Run(ctx context.Context) error {
-	defer s.pool.Close()
+	defer s.Close()
 	return s.Consumer().Consume(ctx, s.js, s.log, s.handle)
 }
+
+// Close stops the extraction children, for a Service used through Extract alone.
+func (s *Service) Close() { s.pool.Close() }
 
 func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	var doc filing.Document
