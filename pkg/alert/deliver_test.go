@@ -14,7 +14,7 @@ import (
 // alert or a deleted rule, and a permanent error for a message it cannot read.
 func TestToDeliver(t *testing.T) {
 	ctx := context.Background()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	store, err := alert.OpenStore(ctx, js)
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func TestKeysValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	nats, err := blob.NewNATS(ctx, js, bus.ObjectPDFs)
 	if err != nil {
 		t.Fatal(err)

@@ -186,7 +186,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 // exhausted while no process of the stage ran (so nobody heard the advisory) is parked
 // when the stage starts again.
 func TestConsumeParksWhatItMissedWhileDown(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	c := holder("stage")
 	handled := make(chan string, 10)
@@ -244,7 +244,7 @@ func TestConsumeParksWhatItMissedWhileDown(t *testing.T) {
 
 // TestWatchExhaustedNeedsNames: a consumer without names is refused, not watched.
 func TestWatchExhaustedNeedsNames(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	err := bus.Consumer{Stream: bus.Filings}.WatchExhausted(context.Background(), js, quiet)
 	if err == nil {
 		t.Fatal("got nil; want an error for a consumer without a stage and durable name")

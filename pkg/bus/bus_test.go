@@ -39,7 +39,7 @@ func TestSetupIsIdempotent(t *testing.T) {
 }
 
 func TestPublishDeduplicatesByMsgID(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	out := bus.Out{Subject: bus.Subject(bus.Filings, "cand"), MsgID: bus.MsgID("fetcher", "cand/1:20-cv-1/1/0", "h1"), Value: map[string]int{"a": 1}}
 	for i, wantDup := range []bool{false, true} {
@@ -57,7 +57,7 @@ func TestPublishDeduplicatesByMsgID(t *testing.T) {
 // TestAckPolicy drives one message of each outcome through Consume and checks where each
 // ends: acknowledged, retried then acknowledged, parked at once, parked after MaxDeliver.
 func TestAckPolicy(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -129,7 +129,7 @@ func errIf(cond bool, err error) error {
 }
 
 func TestRetryParked(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:bad", Value: "pdf"}); err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestRetryParked(t *testing.T) {
 // it names, not the consumer's backoff (an hour here), without a log line at Info each
 // time, and still parks on its last allowed delivery.
 func TestRetryInIgnoresBackoff(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, name := range []string{"once", "always"} {
@@ -217,7 +217,7 @@ func TestRetryInIgnoresBackoff(t *testing.T) {
 // really waits (its backoff, or what a rate limit asked, or RetryIn's) — and when it is
 // done with; a first delivery that succeeds costs nothing.
 func TestSettledReportsRetries(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	type report struct {
 		retried bool

@@ -17,7 +17,7 @@ import (
 
 func TestList(t *testing.T) {
 	ctx := context.Background()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	kv := bustest.KV(t, js, bus.BucketJobs)
 	for _, k := range []string{"a.3", "a.1", "a.2", "b.9", "a.gone"} {
 		if _, err := kv.PutString(ctx, k, strings.TrimPrefix(k, "a.")); err != nil {
@@ -77,7 +77,7 @@ func TestList(t *testing.T) {
 // the type's JSON is an error naming the key, not a fresh start.
 func TestUpdateJSON(t *testing.T) {
 	ctx := context.Background()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	kv := bustest.KV(t, js, bus.BucketJobs)
 	type count struct{ N, Max int }
 	const writers = 8
@@ -135,7 +135,7 @@ func TestUpdateJSON(t *testing.T) {
 // conflict, and a missing key is not.
 func TestIsConflict(t *testing.T) {
 	ctx := context.Background()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	kv := bustest.KV(t, js, bus.BucketJobs)
 	rev, err := kv.Create(ctx, "k", []byte("1"))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // TestLease: one holder at a time; the same holder restarted takes its lease back at
 // once; a released lease is free at once; a waiter gets it when it is released.
 func TestLease(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	a, err := bus.TryLease(ctx, js, "indexer-shard-0-of-2", "host-a:/data", quiet)
 	if err != nil {

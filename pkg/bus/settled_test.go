@@ -147,7 +147,7 @@ func consumerReads(tb testing.TB, e *bus.Embedded, stream string) <-chan struct{
 // TestAwaitSettledEndsOnAnExhaustedMessage: a message whose holders never answer is
 // given up by the server after MaxDeliver; its advisory ends the wait.
 func TestAwaitSettledEndsOnAnExhaustedMessage(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	publishN(t, js, 1)
 	c := holder("held")
 	if _, err := c.Ensure(context.Background(), js); err != nil {
@@ -160,7 +160,7 @@ func TestAwaitSettledEndsOnAnExhaustedMessage(t *testing.T) {
 
 // TestAwaitSettledAlreadySettled: what settled before the call ends the wait at once.
 func TestAwaitSettledAlreadySettled(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	publishN(t, js, 3)
 	c := bus.Consumer{Stage: "a", Stream: bus.Filings, Durable: "a"}
 	for _, m := range fetchN(t, js, c, 3) {

@@ -16,7 +16,7 @@ import (
 // TestTextFinder: the text an INDEXED message names is found by its TEXTS sequence, and
 // by a scan of its court's subject when the sequence is missing or names another text.
 func TestTextFinder(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	a, b := filing.NewDocID("nysd", "1:24-cv-00001", 1, 0), filing.NewDocID("nysd", "1:24-cv-00002", 3, 0)
 	now := time.Now().UnixNano()

@@ -28,7 +28,7 @@ import (
 // same trace, the handler runs under it, and the onward message continues the trace.
 func TestTraceCrossesTheBus(t *testing.T) {
 	rec := tracingtest.Record(t)
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -85,7 +85,7 @@ func TestTraceCrossesTheBus(t *testing.T) {
 //
 //	go test -run '^$' -bench PublishConsumeTracing -benchtime 5000x ./pkg/bus/
 func BenchmarkPublishConsumeTracing(b *testing.B) {
-	_, js := bustest.JetStream(b, bustest.Server(b))
+	js := bustest.Start(b)
 	var run atomic.Int64
 	for _, m := range tracingtest.Modes() {
 		b.Run(m.Name, func(b *testing.B) {
@@ -152,7 +152,7 @@ func publishUnderSpan(t *testing.T, ctx context.Context, js jetstream.JetStream,
 func TestParkedMessageCarriesTrace(t *testing.T) {
 	t.Run("consume", func(t *testing.T) {
 		rec := tracingtest.Record(t)
-		_, js := bustest.JetStream(t, bustest.Server(t))
+		js := bustest.Start(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		root := publishUnderSpan(t, ctx, js, "x:bad")
@@ -196,7 +196,7 @@ func TestParkedMessageCarriesTrace(t *testing.T) {
 	})
 	t.Run("own loop, tracing off", func(t *testing.T) {
 		tracingtest.Install(t, noop.NewTracerProvider())
-		_, js := bustest.JetStream(t, bustest.Server(t))
+		js := bustest.Start(t)
 		ctx := context.Background()
 		const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 		remote := tracing.Extract(ctx, nats.Header{tracing.HeaderTraceparent: {parent}})

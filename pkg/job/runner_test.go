@@ -12,7 +12,7 @@ import (
 
 func newStore(t testing.TB) *job.Store {
 	t.Helper()
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	store, err := job.NewStore(context.Background(), js)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // TestAdminRoutes: jobs and DEAD over HTTP, every call behind the token (401 without it,
 // 403 with another), on a real JetStream.
 func TestAdminRoutes(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	srv := serve(t, func(mux *http.ServeMux) {
 		AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reextract"}})
@@ -99,7 +99,7 @@ func itoa(n uint64) string {
 // TestStartJobMakingSeveral: a request whose kind makes one job per shard answers with
 // all of them, and each is recorded.
 func TestStartJobMakingSeveral(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	srv := serve(t, func(mux *http.ServeMux) {
 		AdminRoutes(mux, AdminDeps{JS: js, Token: "tok", JobKinds: []string{"reindex"},
 			CreateJobs: func(ctx context.Context, s *job.Store, kind string, sel job.Selection) ([]*job.Job, error) {

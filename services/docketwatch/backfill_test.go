@@ -19,8 +19,7 @@ func TestBackfillFromCourtListener(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	fake := clfake.New(clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 5, DocumentsPerCourt: 60})
-	defer fake.Close()
+	fake := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 5, DocumentsPerCourt: 60})
 	data := t.TempDir()
 	cmd := docketwatch(t, "backfill", "--data", data, "--court", "cand", "--since", "2026-07-01", "--until", "2026-10-01",
 		"--courtlistener-url", fake.APIBase(), "--courtlistener-storage-url", fake.StorageBase(), "--courtlistener-budget", "none")

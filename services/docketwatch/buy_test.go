@@ -103,8 +103,7 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 // no PDF: RECAP lacks it, and only a purchase from PACER brings it.
 func fakeWithMissingExhibit(t *testing.T) (*clfake.Server, clfake.Document) {
 	t.Helper()
-	fake := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
-	t.Cleanup(fake.Close)
+	fake := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 3, DocumentsPerCourt: 40, Seed: 7})
 	for _, d := range fake.Documents("nysd") {
 		if d.AttachmentNumber > 0 && strings.HasPrefix(d.Description, "Exhibit") {
 			fake.MakeUnavailable(d.ID)

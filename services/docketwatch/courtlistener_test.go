@@ -27,8 +27,7 @@ func TestBackfillWaitsUntilSearchable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	fake := clfake.New(clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 5, DocumentsPerCourt: 60, Seed: 17})
-	defer fake.Close()
+	fake := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 5, DocumentsPerCourt: 60, Seed: 17})
 	docs := fake.Documents("cand")
 	lastDay := docs[len(docs)-1].DateCreated.UTC().Format("2006-01-02")
 	data := t.TempDir()
@@ -51,8 +50,7 @@ func TestBackfillWaitsUntilSearchable(t *testing.T) {
 
 // Issue 20 item 11: /readyz says so when a court's source has stopped.
 func TestReadyzReportsStoppedSource(t *testing.T) {
-	fake := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
-	defer fake.Close()
+	fake := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
 	cfg := fetcher.Config{CourtListener: fetcher.CourtListenerConfig{
 		Courts: []string{"cand"}, Token: "refused", BaseURL: fake.APIBase(), StorageURL: fake.StorageBase(),
 	}}
@@ -175,9 +173,8 @@ func TestCourtListenerSoak(t *testing.T) {
 	}
 	courts := []string{"nysd", "cand"}
 	limits := clfake.Rates{PerMinute: 240, PerHour: 6000}
-	fake := clfake.New(clfake.Config{Courts: courts, DocketsPerCourt: 6, DocumentsPerCourt: 15, Seed: 20,
+	fake := clfake.Start(t, clfake.Config{Courts: courts, DocketsPerCourt: 6, DocumentsPerCourt: 15, Seed: 20,
 		Start: time.Now().Add(-2 * time.Hour), Span: time.Hour, Rates: limits})
-	defer fake.Close()
 	fake.SetFaults(clfake.Faults{ServerErrorEvery: 17, ThrottleEvery: 31, TruncateEvery: 23, SlowEvery: 41, Slow: 300 * time.Millisecond, CorruptEvery: 13})
 	data := t.TempDir()
 	tokenFile := filepath.Join(t.TempDir(), "token")

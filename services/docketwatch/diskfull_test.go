@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/pkg/webtest"
+	"github.com/docketwatch/docketwatch/services/docketwatch/datadir"
 )
 
 // TestFullDiskIngestRecovers: a `run` whose data directory's disk is full says so
@@ -25,7 +25,11 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	data := runtest.SmallVolume(t, "160m")
 	out := &runtest.Buffer{}
 	startServing(t, data, out)
-	owner := readOwnerHTTP(t, data)
+	o, err := datadir.ReadOwner(data)
+	if err != nil || o.HTTP == "" {
+		t.Fatalf("the run's owner file: %+v, %v", o, err)
+	}
+	owner := o.HTTP
 
 	filler := runtest.FillDisk(t, data)
 
@@ -68,19 +72,4 @@ func TestFullDiskIngestRecovers(t *testing.T) {
 	if o, err := docketwatch(t, "dead", "list", "--data", data).CombinedOutput(); err != nil || strings.Contains(string(o), "filing-") {
 		t.Fatalf("dead list after healing: %v\n%s", err, o)
 	}
-}
-
-// readOwnerHTTP is the HTTP address the run serving data published.
-func readOwnerHTTP(t *testing.T, data string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(data, "owner.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(b), `"http":"`)
-	if i < 0 {
-		t.Fatalf("owner file %s names no HTTP address", b)
-	}
-	rest := string(b)[i+len(`"http":"`):]
-	return rest[:strings.Index(rest, `"`)]
 }

@@ -15,7 +15,7 @@ import (
 // TestReextractResumes stops a re-extraction midway and resumes it: every selected filing
 // goes back on FILINGS exactly once, and nothing else does.
 func TestReextractResumes(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	day := func(d int) time.Time { return time.Date(2024, 4, d, 0, 0, 0, 0, time.UTC) }
 	for i := range 30 {
@@ -70,7 +70,7 @@ func TestReextractResumes(t *testing.T) {
 // back the same documents, not also the copies the first one (or a retry of a parked
 // message) left on FILINGS; before, each run selected twice as many as the one before.
 func TestReextractReplaysOriginalsOnly(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	for i := range 3 {
 		doc := filing.Document{Schema: filing.Schema, ID: filing.DocID(fmt.Sprintf("t:%d", i)), Source: "test", Docket: filing.Docket{Court: "cand"}}

@@ -24,8 +24,7 @@ import (
 // The ratio service/source is what the bus and the blob store cost.
 func BenchmarkBackfill(b *testing.B) {
 	courts := []string{"nysd", "cand", "ca9"}
-	srv := clfake.New(clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 11})
-	defer srv.Close()
+	srv := clfake.Start(b, clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 11})
 	total := len(srv.Documents(""))
 	until := dataStart.AddDate(0, 3, 0)
 
@@ -98,8 +97,7 @@ var errFirstPoll = errors.New("first poll done")
 // its first poll (one page: listing, docket and entry resolution, 20 PDFs stored and
 // published) when it resumes a backfill saved half-way, with its "next" link expired.
 func BenchmarkResume(b *testing.B) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 2000, Seed: 5})
-	defer srv.Close()
+	srv := clfake.Start(b, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 2000, Seed: 5})
 	env := startNATS(b)
 	cl := clConfig(srv)
 	cl.MaxPages = 1

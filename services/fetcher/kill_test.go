@@ -55,8 +55,7 @@ func TestKillMidBackfill(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	courts := []string{"nysd", "ca9", "nysb"}
-	srv := clfake.New(clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 33})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 33})
 	srv.SetFaults(clfake.Faults{ServerErrorEvery: 11, ThrottleEvery: 29, TruncateEvery: 17, CorruptEvery: 23})
 	truth := srv.Documents("")
 	env := startNATS(t)
@@ -124,8 +123,7 @@ func TestBackfillCrashRedownloadsNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 500, Seed: 35})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 500, Seed: 35})
 	truth := srv.Documents("")
 	env := startNATS(t)
 	child := startChild(t, env, srv, []string{"nysd"})

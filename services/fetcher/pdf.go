@@ -1,18 +1,15 @@
 package fetcher
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path"
 	"strings"
 
+	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
@@ -32,23 +29,12 @@ func (s *Service) fetchPDF(ctx context.Context, rawURL, wantSHA1 string, wantSiz
 		ref.Name = name
 		return ref, nil
 	}
-	sp := &spool{dir: s.cfg.SpoolDir, max: s.cfg.SpoolMemory}
-	defer sp.close()
-	h := sha256.New()
-	n, err := s.cl.Download(ctx, rawURL, wantSHA1, wantSize, io.MultiWriter(sp, h))
+	spool := blob.Spool{Dir: s.cfg.SpoolDir, Memory: s.cfg.SpoolMemory}
+	sum, n, err := spool.Put(ctx, s.blobs, "pdf of "+rawURL, func(w io.Writer) (int64, error) {
+		return s.cl.Download(ctx, rawURL, wantSHA1, wantSize, w)
+	})
 	if err != nil {
 		return filing.BlobRef{}, err
-	}
-	if sp.err != nil {
-		return filing.BlobRef{}, fmt.Errorf("spooling %s: %w", rawURL, sp.err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	r, err := sp.reader()
-	if err != nil {
-		return filing.BlobRef{}, fmt.Errorf("spooling %s: %w", rawURL, err)
-	}
-	if err := s.blobs.Put(ctx, sum, r); err != nil {
-		return filing.BlobRef{}, fmt.Errorf("storing pdf of %s: %w", rawURL, err)
 	}
 	ref := filing.BlobRef{SHA256: sum, Size: n, Name: name}
 	s.rememberPDF(ctx, wantSHA1, ref)
@@ -100,60 +86,5 @@ func (s *Service) rememberPDF(ctx context.Context, sha1 string, ref filing.BlobR
 	data, _ := json.Marshal(ref)
 	if _, err := s.seenKV.Put(ctx, key, data); err != nil {
 		s.log.Warn("remembering a pdf's sha1", "err", err)
-	}
-}
-
-// spool holds a download in memory up to max bytes and in a temporary file beyond, so
-// that a 500 MB exhibit never sits in RAM.
-type spool struct {
-	dir string
-	max int64
-	buf bytes.Buffer
-	f   *os.File
-	err error
-}
-
-func (s *spool) Write(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	if s.f == nil && int64(s.buf.Len()+len(p)) <= s.max {
-		return s.buf.Write(p)
-	}
-	if s.f == nil {
-		f, err := os.CreateTemp(s.dir, "docketwatch-pdf-*")
-		if err != nil {
-			s.err = err
-			return 0, err
-		}
-		s.f = f
-		if _, err := f.Write(s.buf.Bytes()); err != nil {
-			s.err = err
-			return 0, err
-		}
-		s.buf = bytes.Buffer{}
-	}
-	n, err := s.f.Write(p)
-	if err != nil {
-		s.err = err
-	}
-	return n, err
-}
-
-func (s *spool) reader() (io.Reader, error) {
-	if s.f == nil {
-		return bytes.NewReader(s.buf.Bytes()), nil
-	}
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return s.f, nil
-}
-
-func (s *spool) close() {
-	if s.f != nil {
-		s.f.Close()
-		os.Remove(s.f.Name())
-		s.f = nil
 	}
 }

@@ -61,8 +61,7 @@ func versions(t testing.TB, env natsEnv, sourceID string) []filing.Document {
 // spent and resolving the events must wait for it: CourtListener gives up on a
 // delivery after a few seconds.
 func TestWebhookAnswersWithoutWaitingOnBudget(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 12, DocumentsPerCourt: 120, Seed: 10})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocketsPerCourt: 12, DocumentsPerCourt: 120, Seed: 10})
 	env := startNATS(t)
 	cl := clConfig(srv)
 	cl.Budget = &courtlistener.Limits{PerMinute: 5}
@@ -108,8 +107,7 @@ func TestWebhookAnswersWithoutWaitingOnBudget(t *testing.T) {
 // (not 503, which CourtListener retries for two days before disabling the endpoint)
 // and parked in DEAD with its reason.
 func TestWebhookUnknownDocketParked(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20})
 	env := startNATS(t)
 	svc := mustNew(t, Config{CourtListener: clConfig(srv), JobRetryInterval: 20 * time.Millisecond},
 		Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
@@ -134,8 +132,7 @@ func TestWebhookUnknownDocketParked(t *testing.T) {
 // document is parked with its reason after its attempts and never published without
 // its PDF, and `dead retry` brings it once the file is back.
 func failingPDF(t *testing.T, status int) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 12})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 12})
 	truth := srv.Documents("cand")
 	var bad clfake.Document
 	for _, d := range truth[:10] {
@@ -185,8 +182,7 @@ func TestStorage404IsParkedNotIndexedWithoutText(t *testing.T) { failingPDF(t, h
 // In a cluster the API role receives the webhooks and the fetcher role resolves them:
 // an event queued by one process is worked by another at once, not at its next retry.
 func TestWebhookQueuedByAnotherProcess(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20, Seed: 15})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20, Seed: 15})
 	env := startNATS(t)
 	cfg := Config{CourtListener: clConfig(srv), JobRetryInterval: time.Hour}
 	api := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})

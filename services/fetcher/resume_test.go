@@ -33,8 +33,7 @@ func catchUp(t *testing.T, svc *Service, court string) {
 // cursor switches the polling, from the saved position: a PDF that arrived later is
 // then found.
 func TestFieldSwitchOnSavedCursor(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 60, Seed: 13})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 60, Seed: 13})
 	env := startNATS(t)
 	cl := clConfig(srv, "cand")
 	cl.Field = courtlistener.DateCreated
@@ -68,8 +67,7 @@ func TestFieldSwitchOnSavedCursor(t *testing.T) {
 // Issue 20 item 9: the request budget is kept in the KV store: a restarted fetcher, and
 // a second one running beside it, do not spend it again.
 func TestBudgetSurvivesRestart(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 20})
 	env := startNATS(t)
 	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	cl := clConfig(srv)
@@ -157,8 +155,7 @@ func TestBudgetLogReadsBackAndSurvivesAnUnreadableValue(t *testing.T) {
 // and reports every document it handed on, for the caller to wait until they are
 // searchable.
 func TestBackfillSettlesQueuedPDFs(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 50, Seed: 14})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 50, Seed: 14})
 	truth := srv.Documents("nysd")
 	var slow, gone clfake.Document
 	for _, d := range truth {
@@ -213,8 +210,7 @@ func TestBackfillSettlesQueuedPDFs(t *testing.T) {
 // fetcher), and the progress rate of a resumed backfill is not its restored count
 // divided by a few microseconds.
 func TestReadyAndProgressRate(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
 	env := startNATS(t)
 	cl := clConfig(srv, "cand")
 	cl.Token = "refused-token"

@@ -24,8 +24,7 @@ import (
 // rotated cursors: FILINGS ends with every document exactly once.
 func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	courts := []string{"nysd", "cand", "nysb"}
-	srv := clfake.New(clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 21})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: courts, DocumentsPerCourt: 700, Seed: 21})
 	srv.SetFaults(clfake.Faults{ServerErrorEvery: 9, ThrottleEvery: 23, TruncateEvery: 13, SlowEvery: 37, Slow: 20 * time.Millisecond, CorruptEvery: 29})
 	truth := srv.Documents("")
 	if len(truth) < 2000 {
@@ -114,8 +113,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 // New filings after the live poller caught up are published on the next poll, and a
 // new process resumes from the saved cursor without repeating anything.
 func TestLivePollResumes(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 120, Seed: 4})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 120, Seed: 4})
 	env := startNATS(t)
 	cfg := Config{CourtListener: clConfig(srv, "cand")}
 	svc := mustNew(t, cfg, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t)})
@@ -187,8 +185,7 @@ func TestCursorCompareAndSet(t *testing.T) {
 // A refused token stops the CourtListener courts with a clear error; Run returns when
 // every source has stopped.
 func TestRefusedTokenStops(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 10})
 	env := startNATS(t)
 	cl := clConfig(srv, "cand")
 	cl.Token = "wrong-token-" + Secret(strings.Repeat("b", 28))

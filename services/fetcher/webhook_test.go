@@ -18,8 +18,7 @@ import (
 // with one once their PDF is stored. Retries of the event, a second event about the same
 // entries and a later CourtListener crawl of the court add nothing: one filing each.
 func TestWebhookThenPDFThenPoll(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 8})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 80, Seed: 8})
 	truth := srv.Documents("cand")
 	// Two entries with an available PDF, one with an attachment if there is one.
 	byEntry := map[int64][]clfake.Document{}

@@ -194,7 +194,7 @@ func TestAPIDocuments(t *testing.T) {
 // replaces an older one, an older one arriving late never replaces a newer one, a
 // redelivered version changes nothing, and INDEXED follows each commit.
 func TestServiceIndexesInOrderAndAnnounces(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	x := openTemp(t)
 	runtest.Go(t, stage(Config{MaxDocs: 2}, js, x, slog.New(slog.DiscardHandler)).Run)
 

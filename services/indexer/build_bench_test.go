@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testcpu"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
 )
 
@@ -79,15 +79,6 @@ func (r ratioRange) String() string { return fmt.Sprintf("%.2f–%.2f×", r.lo, 
 // elapsed is how long a build took, and the CPU time (user and system) it used.
 type elapsed struct{ wall, cpu time.Duration }
 
-// processCPU is the CPU time this process has used so far.
-func processCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // writeFTS5Load writes the SQL that loads texts into an FTS5 table in one transaction.
 func writeFTS5Load(tb testing.TB, path string, texts []filing.Text) {
 	tb.Helper()
@@ -135,7 +126,7 @@ func ftsBuild(tb testing.TB, sqlite, sql string) elapsed {
 func bulkBuild(tb testing.TB, texts []filing.Text) elapsed {
 	tb.Helper()
 	runtime.GC()
-	cpu0, start := processCPU(tb), time.Now()
+	cpu0, start := testcpu.Process(tb), time.Now()
 	idx, err := openVersion(filepath.Join(tb.TempDir(), "v1"), buildConfig())
 	if err != nil {
 		tb.Fatal(err)
@@ -156,7 +147,7 @@ func bulkBuild(tb testing.TB, texts []filing.Text) elapsed {
 	if err := bld.drain(); err != nil {
 		tb.Fatal(err)
 	}
-	d := elapsed{time.Since(start), processCPU(tb) - cpu0}
+	d := elapsed{time.Since(start), testcpu.Process(tb) - cpu0}
 	if c, _ := idx.DocCount(); c != uint64(len(texts)) {
 		tb.Fatalf("built %d documents; want %d", c, len(texts))
 	}

@@ -18,7 +18,7 @@ import (
 // store over its RULES bucket.
 func Start(tb testing.TB) (jetstream.JetStream, *alert.Store) {
 	tb.Helper()
-	_, js := bustest.JetStream(tb, bustest.Server(tb))
+	js := bustest.Start(tb)
 	return js, Rules(tb, js)
 }
 

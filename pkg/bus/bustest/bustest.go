@@ -32,6 +32,14 @@ func ServerAt(tb testing.TB, dir string) *bus.Embedded {
 	return e
 }
 
+// Start is JetStream on a fresh Server: a test's own server with the contract set up,
+// for the many tests that need no other handle on either.
+func Start(tb testing.TB) jetstream.JetStream {
+	tb.Helper()
+	_, js := JetStream(tb, Server(tb))
+	return js
+}
+
 // JetStream connects to e, sets up the contract and returns the JetStream handle.
 func JetStream(tb testing.TB, e *bus.Embedded) (*nats.Conn, jetstream.JetStream) {
 	tb.Helper()

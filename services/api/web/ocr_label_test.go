@@ -25,7 +25,7 @@ func (ocrIndex) Document(ctx context.Context, id filing.DocID, withText bool) (*
 // TestDocumentPageLabelsOCR: an OCR'd page says so with its confidence; a text-layer
 // page says "text layer"; a page nothing is known about claims neither.
 func TestDocumentPageLabelsOCR(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	h := Handler(Deps{Searcher: ocrIndex{}, JS: js, Token: "tok"})
 	body := get(t, h, "/doc/cand/3:20-cv-08570/736/0", signIn(t, h, "tok")).Body.String()
 	pages := strings.Split(body, `<article id="page-`)

@@ -223,7 +223,7 @@ func TestLocalPath(t *testing.T) {
 // credential in its path), document ids, sources' errors and jobs are shown only to a
 // signed-in reader; anyone else sees how many there are.
 func TestStatusShowsCountsOnlyWithoutSession(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	const hook = "https://hooks.example.com/T0KEN-in-path"
 	doc := filing.DocID("cand/3:20-cv-08570/736/12")
@@ -264,7 +264,7 @@ func TestStatusShowsCountsOnlyWithoutSession(t *testing.T) {
 // nobody in, here or in another process holding the same token (which learns of the
 // sign-out through JetStream).
 func TestSignOutRevokesTheSession(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	open := func() *api.Sessions {

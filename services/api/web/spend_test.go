@@ -14,7 +14,7 @@ import (
 // The status page shows the PACER spend and the caps to everyone, and which documents
 // were bought (and why a purchase failed) only to signed-in readers.
 func TestStatusShowsSpendAndPurchasesOnlyWithSession(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	const bought, failed, planned = "nysd/1:26-cv-00042/12/3", "nysd/1:26-cv-00042/12/4", "nysd/1:26-cv-00042/13/1"
 	rep := recap.SpendReport{
 		Buying: true, MonthCents: 430, TodayCents: 130, Caps: recap.Caps{Day: 500, Month: 2000},

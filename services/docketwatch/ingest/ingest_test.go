@@ -33,7 +33,7 @@ func (s searched) Search(ctx context.Context, q search.Query) (*search.Result, e
 // the disk). The restarted indexer writes it again and its INDEXED is dropped as a
 // duplicate of the first: no event comes, and only the wait's look at the index ends it.
 func TestAwaitFindsAWriteWhoseEventWasDropped(t *testing.T) {
-	_, js := bustest.JetStream(t, bustest.Server(t))
+	js := bustest.Start(t)
 	ctx := context.Background()
 	x, err := indexer.Open(t.TempDir())
 	if err != nil {

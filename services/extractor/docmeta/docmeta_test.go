@@ -36,11 +36,26 @@ func TestFindCourt(t *testing.T) {
 	}
 }
 
+// typeCase is a text and the document type a classifier should give it.
+type typeCase struct {
+	text string
+	want filing.DocType
+}
+
+// checkTypes runs classify, named name, over cases, a subtest each.
+func checkTypes(t *testing.T, name string, classify func(string) filing.DocType, cases []typeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.text, func(t *testing.T) {
+			if got := classify(tc.text); got != tc.want {
+				t.Errorf("%s(%q) = %q; want %q", name, tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestClassify(t *testing.T) {
-	tests := []struct {
-		title string
-		want  filing.DocType
-	}{
+	checkTypes(t, "Classify", Classify, []typeCase{
 		{"NOTICE OF MOTION AND MOTION TO COMPEL PRODUCTION OF DOCUMENTS", filing.TypeMotion},
 		{"MOTION FOR PROTECTIVE ORDER", filing.TypeMotion},
 		{"MEMORANDUM OF POINTS AND AUTHORITIES IN OPPOSITION TO DEFENDANT'S MOTION TO DISMISS", filing.TypeOpposition},
@@ -110,21 +125,11 @@ func TestClassify(t *testing.T) {
 		{"Response to Order to Show Cause", filing.TypeMemorandum},
 		{"Response to Motion to Dismiss", filing.TypeOpposition},
 		{"MOTION TO DISMISS; CERTIFICATE OF SERVICE", filing.TypeMotion},
-	}
-	for _, tt := range tests {
-		t.Run(tt.title, func(t *testing.T) {
-			if got := Classify(tt.title); got != tt.want {
-				t.Errorf("Classify(%q) = %q; want %q", tt.title, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestClassifyEvent(t *testing.T) {
-	tests := []struct {
-		label string
-		want  filing.DocType
-	}{
+	checkTypes(t, "classifyEvent", classifyEvent, []typeCase{
 		{"Dismiss", filing.TypeMotion},
 		{"Extension of Time to File Answer", filing.TypeMotion},
 		{"Answer to Complaint", filing.TypeAnswer},
@@ -155,14 +160,7 @@ func TestClassifyEvent(t *testing.T) {
 		{"[PROPOSED] ORDER granting leave by Acme Corp.", filing.TypeOrder},
 		{"Rule 7.1 - Disclosure Statement", filing.TypeOther},
 		{"Local Rule 9(b) - Affidavit", filing.TypeDeclaration},
-	}
-	for _, tt := range tests {
-		t.Run(tt.label, func(t *testing.T) {
-			if got := classifyEvent(tt.label); got != tt.want {
-				t.Errorf("classifyEvent(%q) = %q; want %q", tt.label, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestCaptionCaseName(t *testing.T) {

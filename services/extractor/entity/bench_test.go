@@ -3,11 +3,11 @@ package entity
 import (
 	"context"
 	"regexp"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testcpu"
 )
 
 // benchDocs is the gold documents, each page repeated to make a 20-page document.
@@ -58,12 +58,12 @@ func BenchmarkRecognize(b *testing.B) {
 		referencePass(docs)
 		tRef += time.Since(t0)
 		b.StartTimer()
-		t1, c1 := time.Now(), cpuTime()
+		t1, c1 := time.Now(), testcpu.Process(b)
 		for _, pages := range docs {
 			r.Recognize(context.Background(), pages, nil)
 		}
 		tRec += time.Since(t1)
-		cpuRec += cpuTime() - c1
+		cpuRec += testcpu.Process(b) - c1
 	}
 	b.ReportMetric(float64(tRec)/float64(tRef), "x-reference")
 	// MB per second of the process's CPU time: with -cpu 1 under taskset -c 0, the
@@ -100,13 +100,4 @@ func BenchmarkReferenceRegexp(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		referencePass(docs)
 	}
-}
-
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/filing"
+	"github.com/docketwatch/docketwatch/pkg/testcpu"
 	"github.com/docketwatch/docketwatch/services/extractor/entity/ner"
 )
 
@@ -20,9 +21,9 @@ func TestBuildCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	tNew := time.Since(t0)
-	t1, c1 := time.Now(), cpuTime()
+	t1, c1 := time.Now(), testcpu.Process(t)
 	r.Recognize(context.Background(), []filing.Page{{Number: 1, Text: "Jane Roe sued Acme Widgets, Inc. in Ohio, 550 U.S. 544, on May 3, 2024."}}, nil)
-	tFirst, cFirst := time.Since(t1), cpuTime()-c1
+	tFirst, cFirst := time.Since(t1), testcpu.Process(t)-c1
 	t.Logf("New %v; first Recognize (loads everything) %v, %v of CPU; version %s", tNew, tFirst, cFirst, r.Version())
 	if tNew > 5*time.Millisecond {
 		t.Errorf("New took %v; want it to load nothing", tNew)

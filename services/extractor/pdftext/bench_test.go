@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/testcpu"
 )
 
 // BenchmarkPerCore compares the Go engine with `pdftotext -layout` on the same files in
@@ -72,11 +73,11 @@ func benchPerCore(b *testing.B, path string) {
 	var goCPU, refCPU time.Duration
 	var ratios []float64
 	for b.Loop() {
-		start := processCPU()
+		start := testcpu.Process(b)
 		if _, err := Extract(ctx, data, Options{Workers: 1}); err != nil {
 			b.Fatal(err)
 		}
-		ours := processCPU() - start
+		ours := testcpu.Process(b) - start
 		cmd := exec.Command("pdftotext", "-layout", path, os.DevNull)
 		if err := cmd.Run(); err != nil {
 			b.Fatal(err)
@@ -94,13 +95,4 @@ func benchPerCore(b *testing.B, path string) {
 	b.ReportMetric(ratios[0], "ratio-min")
 	b.ReportMetric(ratios[len(ratios)/2], "ratio-median")
 	b.ReportMetric(ratios[len(ratios)-1], "ratio-max")
-}
-
-// processCPU is the CPU time this process has used, garbage collection included.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -14,8 +14,7 @@ import (
 // listing alone (the reference), for listing with docket and entry resolution, and for
 // resolution plus verified PDF downloads. ns/op is one crawl of every document.
 func BenchmarkFetch(b *testing.B) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd", "cand", "ca9"}, DocumentsPerCourt: 700, Seed: 11})
-	defer srv.Close()
+	srv := clfake.Start(b, clfake.Config{Courts: []string{"nysd", "cand", "ca9"}, DocumentsPerCourt: 700, Seed: 11})
 	total := len(srv.Documents(""))
 	for _, mode := range []string{"list-only", "resolve", "resolve+pdf"} {
 		b.Run(mode, func(b *testing.B) {
@@ -65,8 +64,7 @@ func listOnly(b *testing.B, c *Client, src *Source, cur Cursor) int {
 // BenchmarkResume measures the time from a restart with a saved cursor in the middle of a
 // crawl to the first document emitted.
 func BenchmarkResume(b *testing.B) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 2000, Seed: 5})
-	defer srv.Close()
+	srv := clfake.Start(b, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 2000, Seed: 5})
 	c := newTestClient(b, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 50})
 	saved, err := src.Poll(context.Background(), NewCursor("nysd", DateCreated, time.Time{}, time.Time{}), func(context.Context, filing.Document) error { return nil })

@@ -34,8 +34,7 @@ func TestClientErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fake.Courts = []string{"nysd"}
 			tc.fake.DocumentsPerCourt = 30
-			srv := clfake.New(tc.fake)
-			defer srv.Close()
+			srv := clfake.Start(t, tc.fake)
 			srv.SetFaults(tc.faults)
 			clk := testclock.New(time.Now())
 			c := newTestClient(t, srv, clk, func(cfg *Config) {
@@ -65,8 +64,7 @@ func TestClientErrors(t *testing.T) {
 
 func TestClientHonoursServerRateLimit(t *testing.T) {
 	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30, Rates: clfake.Rates{PerMinute: 3}, Now: clk.Now})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30, Rates: clfake.Rates{PerMinute: 3}, Now: clk.Now})
 	c := newTestClient(t, srv, clk, nil)
 	for i := 0; i < 7; i++ {
 		if _, err := c.RECAPDocument(context.Background(), srv.Documents("nysd")[0].ID); err != nil {
@@ -81,8 +79,7 @@ func TestClientHonoursServerRateLimit(t *testing.T) {
 
 func TestClientBudget(t *testing.T) {
 	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
 	c := newTestClient(t, srv, clk, func(cfg *Config) { cfg.Budget = &Limits{PerMinute: 2, PerHour: 3} })
 	id := srv.Documents("nysd")[0].ID
 	for i := 0; i < 2; i++ {
@@ -107,8 +104,7 @@ func TestClientBudget(t *testing.T) {
 }
 
 func TestClientRejectsForeignHostsAndBadFilters(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
 	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	var v map[string]any
 	err := c.getJSON(context.Background(), "https://evil.example/api/rest/v4/dockets/", &v)

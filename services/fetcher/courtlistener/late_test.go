@@ -59,8 +59,7 @@ func (l *emitLog) last(id int64) (filing.Document, int) {
 // Issue 20 item 1: a RECAP document whose PDF arrives after it was created is fetched
 // in the default mode (date_modified), not left without text for good.
 func TestLatePDFArrivesByDefault(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 60, Seed: 5})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 60, Seed: 5})
 	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{Fetch: hashFetch(c)})
 	var log emitLog
@@ -94,8 +93,7 @@ func TestLatePDFArrivesByDefault(t *testing.T) {
 func TestLateCommittedDocuments(t *testing.T) {
 	for _, field := range []Field{DateCreated, DateModified} {
 		t.Run(string(field), func(t *testing.T) {
-			srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 40, Seed: 6})
-			defer srv.Close()
+			srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 40, Seed: 6})
 			c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 			src := NewSource(c, SourceConfig{Fetch: hashFetch(c)})
 			var log emitLog
@@ -134,8 +132,7 @@ func TestLateCommittedDocuments(t *testing.T) {
 // Issue 20 item 11: a cursor saved while the API had another address resumes from its
 // position on the new one, instead of failing on a "next" link to the old host.
 func TestResumeAfterAPIURLChanged(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 120, Seed: 2})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 120, Seed: 2})
 	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 2})
 	var log emitLog
@@ -176,8 +173,7 @@ func TestBudgetMarginAtWindowEdge(t *testing.T) {
 		}
 		return clk.Now().Add(900 * time.Millisecond)
 	}
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd", "cand"}, DocumentsPerCourt: 20, Rates: clfake.Rates{PerMinute: 5, PerHour: 50}, Now: arrival})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd", "cand"}, DocumentsPerCourt: 20, Rates: clfake.Rates{PerMinute: 5, PerHour: 50}, Now: arrival})
 	c := newTestClient(t, srv, clk, func(cfg *Config) { cfg.Budget = &Limits{PerMinute: 5, PerHour: 50} })
 	courts := [][]clfake.Document{srv.Documents("nysd"), srv.Documents("cand")}
 	for i := 0; i < 30; i++ {

@@ -25,8 +25,7 @@ func recapClient(t *testing.T, srv *clfake.Server, base string) *Client {
 // statuses to successful, after which the document is held; a bad PACER login is refused
 // with CourtListener's message; a sealed document fails with its message.
 func TestRECAPQueryAndFetch(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 60})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 60})
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: "u", PACERPassword: "p", Step: 30 * time.Millisecond})
 	c := recapClient(t, srv, srv.APIBase())
 	ctx := context.Background()
@@ -95,8 +94,7 @@ func TestRECAPQueryAndFetch(t *testing.T) {
 
 // PACER credentials never travel over plain HTTP to anything but loopback.
 func TestPACERCredentialsRefusedOverPlainHTTP(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 10})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 10})
 	c := recapClient(t, srv, "http://courtlistener.example.org/api/rest/v4/")
 	_, err := c.RequestPDFFetch(context.Background(), 1, PACERCredentials{Username: "u", Password: "p"})
 	if !fault.IsPermanent(err) || !strings.Contains(err.Error(), "refusing to send PACER credentials over http") || errors.Is(err, ErrFetchUnknown) {

@@ -32,8 +32,7 @@ func roundTrip(t testing.TB, c Cursor) Cursor {
 
 func TestBackfillExactlyOnceUnderFaults(t *testing.T) {
 	courts := []string{"nysd", "cand", "nysb", "ca9"}
-	srv := clfake.New(clfake.Config{Courts: courts, DocumentsPerCourt: 550, Seed: 7})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: courts, DocumentsPerCourt: 550, Seed: 7})
 	srv.SetFaults(clfake.Faults{ServerErrorEvery: 7, ThrottleEvery: 11, TruncateEvery: 13, CorruptEvery: 17})
 	clk := testclock.New(time.Now())
 	c := newTestClient(t, srv, clk, nil)
@@ -135,8 +134,7 @@ func TestBackfillExactlyOnceUnderFaults(t *testing.T) {
 // from it repeats at most that, and the set of documents is unchanged (downstream
 // de-duplicates by DocID).
 func TestResumeAfterCrash(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 300, Seed: 3})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"cand"}, DocumentsPerCourt: 300, Seed: 3})
 	clk := testclock.New(time.Now())
 	c := newTestClient(t, srv, clk, nil)
 	src := NewSource(c, SourceConfig{MaxPages: 2})
@@ -186,8 +184,7 @@ func TestResumeAfterCrash(t *testing.T) {
 // When every saved "next" link has expired, each poll restarts from its position; the
 // sweep must not look finished just because a poll ended on the restart.
 func TestExpiredCursorIsNotTheEnd(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 200, Seed: 9})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 200, Seed: 9})
 	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	src := NewSource(c, SourceConfig{MaxPages: 1})
 	seen := map[string]int{}

@@ -171,8 +171,7 @@ func TestWebhookRequests(t *testing.T) {
 // A search-alert result says more_docs when more than its three nested documents
 // matched: the rest are fetched from the API, not dropped.
 func TestSearchAlertMoreDocs(t *testing.T) {
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 2, DocumentsPerCourt: 40, Seed: 4})
-	defer srv.Close()
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocketsPerCourt: 2, DocumentsPerCourt: 40, Seed: 4})
 	c := newTestClient(t, srv, testclock.New(time.Now()), nil)
 	// Every document of one docket matched, from its fourth on.
 	var match []int64

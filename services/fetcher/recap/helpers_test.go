@@ -39,8 +39,7 @@ type testEnv struct {
 
 func newEnv(tb testing.TB) testEnv {
 	tb.Helper()
-	srv := clfake.New(clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 120, Seed: 24})
-	tb.Cleanup(srv.Close)
+	srv := clfake.Start(tb, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 120, Seed: 24})
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass})
 	e := bustest.Server(tb)
 	_, js := bustest.JetStream(tb, e)

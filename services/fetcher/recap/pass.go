@@ -2,19 +2,17 @@ package recap
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net/url"
-	"os"
 	"path"
 	"slices"
 	"strconv"
 
+	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -162,26 +160,18 @@ func (s *Service) miss(ctx context.Context, w want) error {
 
 // publishWithPDF downloads a PDF from CourtListener's storage (verifying SHA-1 and size
 // when given), stores it and publishes the document with it. The download goes through
-// a temporary file, so a long exhibit never sits in memory.
+// a temporary file (a Spool with no memory), so a long exhibit never sits in memory.
 func (s *Service) publishWithPDF(ctx context.Context, doc filing.Document, filepathLocal, sha1 string, size int64) error {
-	f, err := os.CreateTemp("", "docketwatch-recap-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	h := sha256.New()
 	rawURL := s.deps.CL.StorageURL(filepathLocal)
-	n, err := s.deps.CL.Download(ctx, rawURL, sha1, size, io.MultiWriter(f, h))
+	sum, n, err := blob.Spool{}.Put(ctx, s.deps.Blobs, "the pdf of "+string(doc.ID), func(w io.Writer) (int64, error) {
+		n, err := s.deps.CL.Download(ctx, rawURL, sha1, size, w)
+		if err != nil {
+			return n, fmt.Errorf("downloading %s: %w", doc.ID, err)
+		}
+		return n, nil
+	})
 	if err != nil {
-		return fmt.Errorf("downloading %s: %w", doc.ID, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := s.deps.Blobs.Put(ctx, sum, f); err != nil {
-		return fmt.Errorf("storing the pdf of %s: %w", doc.ID, err)
 	}
 	ref := filing.BlobRef{SHA256: sum, Size: n}
 	if u, err := url.Parse(rawURL); err == nil {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/config"
@@ -113,6 +114,13 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, data: generate(cfg), hits: map[string]*window{}, held: map[int64]bool{}, fileStatus: map[int64]int{}}
 	s.stats.ByStatus = map[int]int{}
 	s.Server = httptest.NewServer(s)
+	return s
+}
+
+// Start is New for a test: the server closes when the test ends.
+func Start(tb testing.TB, cfg Config) *Server {
+	s := New(cfg)
+	tb.Cleanup(s.Close)
 	return s
 }
 
