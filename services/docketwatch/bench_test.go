@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ import (
 
 // BenchmarkIngest measures end-to-end ingest of PDFs (fetcher → extractor → indexer,
 // embedded NATS, a fresh data directory each round) in documents and pages per second,
-// and the peak memory of this process and of the extraction children. The PDFs are
+// and the peak memory of this process and its extraction children (rssSampler). The PDFs are
 // benchPDFs': with the corpus, its born-digital ones (a scan would measure OCR, which
 // pdftotext does not do). The references, in the same run: the extractor stage alone
 // over the same files (the slowest stage), a re-index of the same documents from TEXTS
@@ -62,6 +61,7 @@ func benchIngest(b *testing.B, name string, files []string, cfg extractor.Config
 	b.Run(name, func(b *testing.B) {
 		var docs, pages int
 		var reindexTime time.Duration
+		var peak, largestChild int64
 		for b.Loop() {
 			b.StopTimer()
 			data := b.TempDir()
@@ -71,11 +71,14 @@ func benchIngest(b *testing.B, name string, files []string, cfg extractor.Config
 			}
 			warmUp(b, n)
 			b.StartTimer()
+			sampler := startRSSSampler()
 			sum, err := ingest.Run(context.Background(), ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}, files)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			total, _, child := sampler.stop()
+			peak, largestChild = max(peak, total), max(largestChild, child)
 			// The same documents re-indexed from TEXTS, no PDF touched.
 			reindexTime += reindex(b, n)
 			n.Close()
@@ -94,8 +97,8 @@ func benchIngest(b *testing.B, name string, files []string, cfg extractor.Config
 			b.ReportMetric(secs/reindexTime.Seconds(), "reindex-x")
 		}
 		b.ReportMetric(float64(pages)/secs, "pages/s")
-		b.ReportMetric(float64(maxRSS(syscall.RUSAGE_SELF))/1024, "peak-MB")
-		b.ReportMetric(float64(maxRSS(syscall.RUSAGE_CHILDREN))/1024, "child-peak-MB")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-total-MB")
+		b.ReportMetric(float64(largestChild)/(1<<20), "peak-child-MB")
 	})
 }
 
@@ -221,15 +224,6 @@ func storeDoc(b *testing.B, blobs blob.Store, name string, data []byte) filing.D
 		b.Fatal(err)
 	}
 	return filing.Document{ID: filing.DocID("bench-" + sum[:12]), Blob: &filing.BlobRef{SHA256: sum, Size: size, Name: name}}
-}
-
-// maxRSS is the peak resident set in KiB of this process, or of its largest child.
-func maxRSS(who int) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(who, &ru); err != nil {
-		return 0
-	}
-	return ru.Maxrss
 }
 
 // reindex runs a re-index job on the node to its end and returns how long it took.
