@@ -177,7 +177,7 @@ func readGold(dir string) (excluded, error) {
 			return ex, err
 		}
 		var g struct {
-			Source struct{ Path string } `json:"source"`
+			Source struct{ Path string }   `json:"source"`
 			Pages  []struct{ Text string } `json:"pages"`
 		}
 		if err := json.Unmarshal(b, &g); err != nil {
@@ -326,8 +326,8 @@ type counter struct {
 	ids    map[string]int32
 	words  []string
 	count  []int
-	capMid []int // capitalised, not first on its line
-	caps   []int // in capitals
+	capMid []int            // capitalised, not first on its line
+	caps   []int            // in capitals
 	pairs  map[[2]int32]int // (left, right) neighbours, right ones as -id-1
 	tokens int
 	// skipped counts the corpus documents left out as the gold set's.
@@ -591,4 +591,3 @@ func dot(v vector, c []float64) float64 {
 	}
 	return s
 }
-
