@@ -328,14 +328,14 @@ type counter struct {
 	count  []int
 	capMid []int            // capitalised, not first on its line
 	caps   []int            // in capitals
-	pairs  map[[2]int32]int // (left, right) neighbours, right ones as -id-1
+	pairs  map[[3]int32]int // (word, neighbour, side): sides 0-3 are the word before, after, two before, two after
 	tokens int
 	// skipped counts the corpus documents left out as the gold set's.
 	skipped int
 }
 
 func newCounter() *counter {
-	c := &counter{ids: map[string]int32{}, pairs: map[[2]int32]int{}}
+	c := &counter{ids: map[string]int32{}, pairs: map[[3]int32]int{}}
 	c.id("<s>")
 	return c
 }
@@ -370,15 +370,13 @@ func (c *counter) add(text string) {
 		}
 	}
 	for i := range toks {
-		l, r := int32(0), int32(0)
-		if i > 0 && toks[i-1].Line == toks[i].Line {
-			l = ids[i-1]
+		for side, off := range [...]int{-1, 1, -2, 2} {
+			nb := int32(0) // "<s>": the line's edge
+			if j := i + off; j >= 0 && j < len(toks) && toks[j].Line == toks[i].Line {
+				nb = ids[j]
+			}
+			c.pairs[[3]int32{ids[i], nb, int32(side)}]++
 		}
-		if i+1 < len(toks) && toks[i+1].Line == toks[i].Line {
-			r = ids[i+1]
-		}
-		c.pairs[[2]int32{ids[i], l}]++
-		c.pairs[[2]int32{ids[i], -r - 1}]++
 	}
 }
 
@@ -403,6 +401,9 @@ func (c *counter) vocabulary(min, max int) []string {
 
 // contextWords is how many of the most frequent words serve as context, left and right.
 const contextWords = 1000
+
+// contextSides are the neighbours a word is described by: one and two words either side.
+const contextSides = 4
 
 // vector is a sparse vector: dimensions, ascending, and values.
 type vector struct {
@@ -439,16 +440,13 @@ func cluster(c *counter, words []string, depth int) []uint32 {
 		raw[i] = map[int32]float64{}
 	}
 	var total float64
-	colSum := make([]float64, 2*contextWords)
+	colSum := make([]float64, contextSides*contextWords)
 	for k, n := range c.pairs {
 		r, ok := row[k[0]]
 		if !ok {
 			continue
 		}
-		nb, side := k[1], int32(0)
-		if nb < 0 {
-			nb, side = -nb-1, contextWords
-		}
+		nb, side := k[1], k[2]*contextWords
 		d, ok := ctxDim[nb]
 		if !ok {
 			continue
@@ -477,7 +475,7 @@ func cluster(c *counter, words []string, depth int) []uint32 {
 		// How the word is written: capitalised in mid-line, in capitals.
 		id := c.ids[words[i]]
 		n := float64(c.count[id])
-		v.dim = append(v.dim, 2*contextWords, 2*contextWords+1)
+		v.dim = append(v.dim, contextSides*contextWords, contextSides*contextWords+1)
 		v.val = append(v.val, 3*float64(c.capMid[id])/n, 3*float64(c.caps[id])/n)
 		normalise(v.val)
 		vecs[i] = v
@@ -488,7 +486,7 @@ func cluster(c *counter, words []string, depth int) []uint32 {
 		all[i] = i
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	bisect(vecs, all, paths, depth, 2*contextWords+2, rng)
+	bisect(vecs, all, paths, depth, contextSides*contextWords+2, rng)
 	return paths
 }
 
