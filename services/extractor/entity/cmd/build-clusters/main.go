@@ -6,7 +6,7 @@
 // scripts/build-clusters installs (ner/data/ATTRIBUTION.md names them and their
 // licences). The annotated sets the tagger is scored on are not read.
 //
-// A word is described by the words on its left and on its right (positive pointwise
+// A word is described by the two words on either side of it (positive pointwise
 // mutual information with the most frequent words) and by how it is capitalised; the
 // words are split in two by spherical 2-means, each half again, to a depth of 10, so
 // that a word's cluster is a path of 10 bits whose prefixes are coarser clusters, as
