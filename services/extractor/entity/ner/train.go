@@ -51,7 +51,7 @@ type TrainOptions struct {
 	// missing from them is none. 0.5 when 0; a negative share hides none.
 	HideLists float64
 	// Orders is the number of perceptrons averaged, each trained over its own order of
-	// the examples; 3 when 0.
+	// the examples; 6 when 0.
 	Orders int
 }
 
@@ -91,7 +91,8 @@ func Train(exs []Example, opt TrainOptions) *Model {
 		}
 	}
 	// Several perceptrons, each over its own order of the examples and its own
-	// sentences with hidden lists, are averaged: one order's model varies with it.
+	// sentences with hidden lists, are averaged: one order's model varies with it. Their
+	// weights are summed, as the quantisation's scale makes the sum the average.
 	nt := (numTags + 1) * numTags
 	sum := make([]float64, nt+(1<<opt.Bits)*numTags) // transitions, then features
 	for run := uint64(0); run < uint64(opt.Orders); run++ {
