@@ -39,6 +39,7 @@ func (r *Recognizer) names(text string, toks []ner.Token, taken []span, doc *doc
 	tagged := doc.boolBuf2(len(toks))
 	var parts []ner.Span
 	doc.spans = splitLines(doc.spans[:0], text, toks, doc.tagger.Tag(text, toks, doc.context))
+	doc.spans = capsSuffixed(text, toks, doc.spans)
 	for _, sp := range joinSuffixed(text, toks, joinOf(text, toks, doc.spans)) {
 		parts = parts[:0]
 		for _, p := range splitPersonOf(nil, text, toks, sp) {
@@ -308,6 +309,56 @@ func onlyRoles(text string, ws []ner.Token) bool {
 		words[i] = text[w.Start:w.End]
 	}
 	return !ner.IsGazetteerPlace(words)
+}
+
+// capsSuffixed makes a company's name of a run of words in capitals that a legal form
+// in capitals ends, on its line or alone at the start of the next after a comma or a
+// column rule ("MARLOWE TIDE FREIGHT LINES, ]\nINC."), whatever the tagger made of its
+// words: in a caption's capitals the tagger has no case to go by, and the legal form is
+// the evidence. The names the run holds give way to it; one that runs out of it keeps it
+// as the tagger left it. spans are in order, and so is the result.
+func capsSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
+	word := func(k int) string { return text[toks[k].Start:toks[k].End] }
+	inside := func(sp, a ner.Span) bool { return sp.Start >= a.Start && sp.End <= a.End }
+	overlap := func(sp, a ner.Span) bool { return sp.Start < a.End && a.Start < sp.End }
+	var add []ner.Span
+	for k := 1; k < len(toks); k++ {
+		if !isCorpSuffix(word(k)) || !isAllCaps(word(k)) {
+			continue
+		}
+		j := k - 1
+		for j >= 0 && (word(j) == "," || columnRule(word(j))) {
+			j--
+		}
+		// Across a line end only when the legal form opens its line.
+		if j < 0 || toks[j].Line != toks[k].Line && toks[k-1].Line == toks[k].Line {
+			continue
+		}
+		s := j
+		for s >= 0 && toks[s].Line == toks[j].Line && (isAllCaps(word(s)) || word(s) == "&") && !isCorpSuffix(word(s)) {
+			s--
+		}
+		s++
+		// The run is a whole line's, or a caption column's, of up to eight words.
+		if s > j || j-s >= 8 || word(s) == "&" || s > 0 && toks[s-1].Line == toks[s].Line && !columnRule(word(s-1)) {
+			continue
+		}
+		a := ner.Span{Type: "ORG", Start: s, End: k + 1}
+		if !slices.ContainsFunc(spans, func(sp ner.Span) bool { return overlap(sp, a) && !inside(sp, a) }) {
+			add = append(add, a)
+		}
+	}
+	if len(add) == 0 {
+		return spans
+	}
+	out := add
+	for _, sp := range spans {
+		if !slices.ContainsFunc(add, func(a ner.Span) bool { return inside(sp, a) }) {
+			out = append(out, sp)
+		}
+	}
+	slices.SortFunc(out, func(a, b ner.Span) int { return a.Start - b.Start })
+	return out
 }
 
 // joinSuffixed joins a name to the company name right after it on the same line when a

@@ -43,6 +43,9 @@ const (
 	fDocCase
 	fPhrase
 	fPhraseMode
+	fCluster4
+	fCluster6
+	fCluster10
 )
 
 // Word kinds by capitalisation.
@@ -70,6 +73,7 @@ type seq struct {
 	shape []uint32 // hash of the short shape ("Xx.", "dd")
 	kind  []uint8
 	gaz   []uint32
+	clus  []uint16 // the word's cluster and clusterSet, 0 for none
 	mode  []uint8  // the line's mode
 	first []bool   // first word of its line
 	doc   []uint8  // how the word is written elsewhere in the document (Context)
@@ -92,13 +96,14 @@ type seq struct {
 func (s *seq) reset(n int) {
 	grow := func(k int) bool { return cap(s.lower) < k }
 	if grow(n) {
-		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n),
+		*s = seq{lower: make([]string, n), shape: make([]uint32, n), kind: make([]uint8, n), gaz: make([]uint32, n), clus: make([]uint16, n),
 			mode: make([]uint8, n), first: make([]bool, n), doc: make([]uint8, n), hw: make([]uint32, n),
 			phrase: make([]uint8, n), common: s.common}
 		return
 	}
 	s.hw = s.hw[:n]
 	s.lower, s.shape, s.kind, s.gaz, s.mode, s.first = s.lower[:n], s.shape[:n], s.kind[:n], s.gaz[:n], s.mode[:n], s.first[:n]
+	s.clus = s.clus[:n]
 	s.doc, s.phrase = s.doc[:n], s.phrase[:n]
 }
 
@@ -117,7 +122,8 @@ func (s *seq) prepare(words []string, lines []int, ctx Context, need []bool) {
 		s.lower[i] = s.toLower(w)
 		s.shape[i] = shapeHash(w)
 		s.hw[i] = hashStr(fnvOffset, s.lower[i])
-		s.gaz[i] = gz.get(s.hw[i]) &^ s.hide
+		v := gz.get(s.hw[i])
+		s.gaz[i], s.clus[i] = v&classMask&^s.hide, uint16(v>>clusterShift)
 		s.doc[i] = ctx[s.hw[i]]
 		if s.common.has(s.hw[i]) {
 			s.doc[i] |= ctxCommon
@@ -353,7 +359,7 @@ func hashStr(h uint32, s string) uint32 {
 }
 
 // seeds are the templates' hash seeds.
-var seeds = func() (s [fPhraseMode + 1]uint32) {
+var seeds = func() (s [fCluster10 + 1]uint32) {
 	for t := range s {
 		s[t] = hashU32(fnvOffset, uint32(t))
 	}
@@ -438,6 +444,13 @@ func (s *seq) wordFeatures(i int, out []uint32, rare bool) []uint32 {
 	}
 	for b := s.gaz[i]; b != 0; b &= b - 1 {
 		out = append(out, hashU32(seeds[fGaz], uint32(bits.TrailingZeros32(b))))
+	}
+	// The cluster's prefixes: what a word the training data never saw shares with
+	// words it did.
+	if c := uint32(s.clus[i]); c&clusterSet != 0 {
+		c &^= clusterSet
+		out = append(out, hashU32(seeds[fCluster4], c>>(ClusterBits-4)), hashU32(seeds[fCluster6], c>>(ClusterBits-6)),
+			hashU32(seeds[fCluster10], c))
 	}
 	return out
 }

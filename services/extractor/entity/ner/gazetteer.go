@@ -35,25 +35,58 @@ const MaxGazWords = 5
 var gazClasses = map[string]uint32{GazLoc: gazLoc, GazOrg: gazOrg, GazPer: gazPer, GazName: gazName, GazCompany: gazCompany}
 
 // gazSlots is the size of the gazetteers' table: its entries, the first names and the
-// word classes of lexicon.go (88,876 keys) fill a third of it.
+// word classes of lexicon.go (88,876 keys) and the words of the clusters that have no
+// class (121,654 keys in all) fill under half of it.
 const gazSlots = 1 << 18
 
-const gazMagic = "docketwatch-gazetteer/3\n"
+const gazMagic = "docketwatch-gazetteer/4\n"
 
-// CompileGazetteer compiles gazetteer.txt, with the word classes of lexicon.go and the
-// first names, into gazetteer.bin: the magic line, the table's sum (the first 8 bytes
-// of the SHA-256 of what follows, which a model records), then the table's slots,
-// little-endian.
-func CompileGazetteer(txt string) []byte {
+// CompileGazetteer compiles gazetteer.txt, with the word classes of lexicon.go, the
+// first names and the word clusters of clusters.txt, into gazetteer.bin: the magic
+// line, the table's sum (the first 8 bytes of the SHA-256 of what follows, which a
+// model records), then the table's slots, little-endian.
+func CompileGazetteer(txt, clusters string) []byte {
 	t := newHashTable(gazSlots)
 	t.addEntries(txt, 0)
 	t.addLexicon()
+	t.addClusters(clusters)
 	slots := make([]byte, 0, 8*len(t.slots))
 	for _, s := range t.slots {
 		slots = binary.LittleEndian.AppendUint64(slots, s)
 	}
 	sum := sha256.Sum256(slots)
 	return append(append([]byte(gazMagic), sum[:8]...), slots...)
+}
+
+// ClusterBits is the length of a word cluster's path (clusters.txt): its prefixes are
+// coarser clusters.
+const ClusterBits = 10
+
+// A word's cluster is kept with its classes, above them, so that it costs no look-up
+// of its own: clusterShift is where it starts, and clusterSet marks a word that has one.
+const (
+	clusterShift = 16
+	clusterSet   = 1 << ClusterBits
+	classMask    = 1<<clusterShift - 1
+)
+
+// The classes must stay below the cluster: this fails to compile when they do not.
+var _ [clusterShift - numGaz]struct{}
+
+// addClusters adds the clusters of clusters.txt: a path of ClusterBits bits, a tab and
+// a lower-cased word a line; lines starting with "#" are comments.
+func (t *hashTable) addClusters(txt string) {
+	for _, line := range strings.Split(txt, "\n") {
+		path, word, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") || len(path) != ClusterBits {
+			continue
+		}
+		var c uint32
+		for _, b := range path {
+			c = c<<1 | uint32(b-'0')&1
+		}
+		t.or(hashStr(fnvOffset, word), (c|clusterSet)<<clusterShift)
+	}
 }
 
 // gazTable is a compiled gazetteer's slots, read in place.

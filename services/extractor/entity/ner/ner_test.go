@@ -106,9 +106,9 @@ func TestModelFile(t *testing.T) {
 // TestCompiledGazetteer checks that the embedded gazetteer.bin is gazetteer.txt
 // compiled with lexicon.go's classes and the first names, and that the table answers for an entry of one word and one of several.
 func TestCompiledGazetteer(t *testing.T) {
-	txt := testfile.Read(t, "data/gazetteer.txt")
-	if !bytes.Equal(CompileGazetteer(string(txt)), gazetteerBin) {
-		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled with the classes of lexicon.go and data/firstnames.txt: run scripts/build-gazetteer")
+	txt, clusters := testfile.Read(t, "data/gazetteer.txt"), testfile.Read(t, "data/clusters.txt")
+	if !bytes.Equal(CompileGazetteer(string(txt), string(clusters)), gazetteerBin) {
+		t.Fatal("data/gazetteer.bin is not data/gazetteer.txt compiled with the classes of lexicon.go, data/firstnames.txt and data/clusters.txt: run scripts/build-clusters")
 	}
 	for _, tc := range []struct {
 		words []string

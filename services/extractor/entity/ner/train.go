@@ -50,6 +50,9 @@ type TrainOptions struct {
 	// data are in them, and a model that always saw them would learn that a name
 	// missing from them is none. 0.5 when 0; a negative share hides none.
 	HideLists float64
+	// Orders is the number of perceptrons averaged, each trained over its own order of
+	// the examples; 6 when 0.
+	Orders int
 }
 
 // Train learns a model by the averaged structured perceptron: each example is decoded
@@ -69,6 +72,9 @@ func Train(exs []Example, opt TrainOptions) *Model {
 	if opt.HideLists == 0 {
 		opt.HideLists = 0.3
 	}
+	if opt.Orders == 0 {
+		opt.Orders = 6
+	}
 	freq, lowerFreq := map[string]int{}, map[string]int{}
 	for _, ex := range exs {
 		for _, w := range ex.Words {
@@ -84,24 +90,32 @@ func Train(exs []Example, opt TrainOptions) *Model {
 			common.add(hashStr(fnvOffset, w))
 		}
 	}
-	p := &perceptron{nt: (numTags + 1) * numTags, step: 1}
-	n := p.nt + (1<<opt.Bits)*numTags // transitions, then features
-	p.w, p.acc = make([]float64, n), make([]float64, n)
-	data := prepareExamples(exs, opt, freq, common, rand.New(rand.NewPCG(opt.Seed, 0x68696465)))
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6572))
-	order := make([]int, len(data))
-	for i := range order {
-		order[i] = i
-	}
-	for ep := 0; ep < opt.Epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, di := range order {
-			if len(data[di].gold) > 0 {
-				p.learn(data[di])
+	// Several perceptrons, each over its own order of the examples and its own
+	// sentences with hidden lists, are averaged: one order's model varies with it. Their
+	// weights are summed, as the quantisation's scale makes the sum the average.
+	nt := (numTags + 1) * numTags
+	sum := make([]float64, nt+(1<<opt.Bits)*numTags) // transitions, then features
+	for run := uint64(0); run < uint64(opt.Orders); run++ {
+		seed := opt.Seed + run*0x9e3779b97f4a7c15
+		p := &perceptron{nt: nt, step: 1}
+		p.w, p.acc = make([]float64, len(sum)), make([]float64, len(sum))
+		data := prepareExamples(exs, opt, freq, common, rand.New(rand.NewPCG(seed, 0x68696465)))
+		rng := rand.New(rand.NewPCG(seed, 0x6e6572))
+		order := make([]int, len(data))
+		for i := range order {
+			order[i] = i
+		}
+		for ep := 0; ep < opt.Epochs; ep++ {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for _, di := range order {
+				if len(data[di].gold) > 0 {
+					p.learn(data[di])
+				}
 			}
 		}
+		p.addAverage(sum)
 	}
-	m := p.model(opt.Bits)
+	m := quantise(sum, nt, opt.Bits)
 	m.vocab, m.common = newWordSet(), common
 	for w, n := range freq {
 		if n >= opt.Rare {
@@ -197,24 +211,30 @@ func (p *perceptron) learn(ex prepared) {
 	p.step++
 }
 
-// model returns the averaged weights, quantised to 16 bits against the largest.
-func (p *perceptron) model(bits uint32) *Model {
-	// The average of the weights over all steps is w - acc/step.
-	maxAbs := 0.0
-	avg := make([]float64, len(p.w))
+// addAverage adds the perceptron's averaged weights to sum: the average over all steps
+// is w - acc/step.
+func (p *perceptron) addAverage(sum []float64) {
 	for i := range p.w {
-		avg[i] = p.w[i] - p.acc[i]/p.step
-		maxAbs = math.Max(maxAbs, math.Abs(avg[i]))
+		sum[i] += p.w[i] - p.acc[i]/p.step
+	}
+}
+
+// quantise returns a model of weights w (nt transitions, then the features), quantised
+// to 16 bits against the largest.
+func quantise(w []float64, nt int, bits uint32) *Model {
+	maxAbs := 0.0
+	for _, v := range w {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
 	}
 	scale := maxAbs / 32767
 	if scale == 0 {
 		scale = 1
 	}
-	q := make([]int16, len(avg))
-	for i, v := range avg {
+	q := make([]int16, len(w))
+	for i, v := range w {
 		q[i] = int16(math.Round(v / scale))
 	}
-	return &Model{bits: bits, scale: float32(scale), trans: q[:p.nt], weights: q[p.nt:]}
+	return &Model{bits: bits, scale: float32(scale), trans: q[:nt], weights: q[nt:]}
 }
 
 // reload passes a model through its file form, so that a trained model and a loaded one

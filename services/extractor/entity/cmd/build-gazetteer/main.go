@@ -208,7 +208,8 @@ func (g gazetteer) readWords(file, class string) error {
 
 // write writes the readable form, each class as a "[class]" line and its entries in
 // order, and beside it (.bin for .txt) the compiled form that the binary embeds, which
-// holds the word classes of package ner's lexicon.go and its first names too.
+// holds the word classes of package ner's lexicon.go, its first names and the word
+// clusters of clusters.txt beside it (cmd/build-clusters) too.
 func (g gazetteer) write(file string) error {
 	var b strings.Builder
 	for _, class := range slices.Sorted(maps.Keys(g)) {
@@ -220,8 +221,12 @@ func (g gazetteer) write(file string) error {
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("writing gazetteer: %w", err)
 	}
+	clusters, err := os.ReadFile(filepath.Join(filepath.Dir(file), "clusters.txt"))
+	if err != nil {
+		return fmt.Errorf("writing gazetteer: %w", err)
+	}
 	bin := strings.TrimSuffix(file, ".txt") + ".bin"
-	if err := os.WriteFile(bin, ner.CompileGazetteer(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(bin, ner.CompileGazetteer(b.String(), string(clusters)), 0o644); err != nil {
 		return fmt.Errorf("writing gazetteer: %w", err)
 	}
 	return nil
