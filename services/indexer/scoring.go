@@ -74,6 +74,7 @@ func (x *Index) SearchWithStats(ctx context.Context, q search.Query, st *search.
 		return nil, err
 	}
 	var res *bleve.SearchResult
+	dropped := pruneBelowTop(req)
 	err = x.withSnapshot(func(idx bleve.Index, snap *scorch.IndexSnapshot) error {
 		r := &statsReader{IndexSnapshot: snap, collection: st}
 		res, err = searchReader(ctx, idx.Mapping(), req, r, snap)
@@ -82,6 +83,7 @@ func (x *Index) SearchWithStats(ctx context.Context, q search.Query, st *search.
 	if err != nil {
 		return nil, searchError(err, q)
 	}
+	res.Total += dropped.Load()
 	out := toResult(res, q, start)
 	x.suggest(ctx, q, out)
 	return out, nil

@@ -35,10 +35,12 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	if err != nil {
 		return nil, err
 	}
+	dropped := pruneBelowTop(req)
 	res, err := x.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, searchError(err, q)
 	}
+	res.Total += dropped.Load()
 	out := toResult(res, q, start)
 	x.suggest(ctx, q, out)
 	return out, nil
