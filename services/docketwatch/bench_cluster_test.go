@@ -370,12 +370,29 @@ const clockTick = 100
 // treeCPU is the CPU time used so far by the running descendants of pid and the
 // processes they reaped, from /proc.
 func treeCPU(pid int) time.Duration {
+	var ticks int
+	for _, p := range descendants(pid) {
+		ticks += p.ticks
+	}
+	return time.Duration(ticks) * time.Second / clockTick
+}
+
+// proc is what /proc/PID/stat says of a process.
+type proc struct {
+	ppid int
+	// ticks is its utime and stime, and cutime and cstime: the children it has reaped
+	// (the tesseract an extraction child runs for a page is gone before a round ends).
+	ticks int
+	rss   int64 // resident bytes
+}
+
+// descendants reads every process under pid from /proc.
+func descendants(pid int) []proc {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return nil
 	}
-	type stat struct{ ppid, ticks int }
-	procs := map[int]stat{}
+	procs := map[int]proc{}
 	for _, e := range entries {
 		p, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -391,24 +408,24 @@ func treeCPU(pid int) time.Duration {
 			continue
 		}
 		f := strings.Fields(string(data[i+1:]))
-		if len(f) < 15 {
+		if len(f) < 22 {
 			continue
 		}
-		ppid, _ := strconv.Atoi(f[1])
-		// utime, stime, and cutime, cstime: the children it has reaped (the tesseract
-		// an extraction child runs for a page is gone before the round ends).
-		ticks := 0
+		var st proc
+		st.ppid, _ = strconv.Atoi(f[1])
 		for _, v := range f[11:15] {
 			n, _ := strconv.Atoi(v)
-			ticks += n
+			st.ticks += n
 		}
-		procs[p] = stat{ppid, ticks}
+		pages, _ := strconv.ParseInt(f[21], 10, 64)
+		st.rss = pages * int64(os.Getpagesize())
+		procs[p] = st
 	}
-	var ticks int
-	for _, st := range procs {
-		for q := st.ppid; q > 1; q = procs[q].ppid {
+	var out []proc
+	for p, st := range procs {
+		for q := st.ppid; q > 1 && p != pid; q = procs[q].ppid {
 			if q == pid {
-				ticks += st.ticks
+				out = append(out, st)
 				break
 			}
 			if _, ok := procs[q]; !ok {
@@ -416,5 +433,5 @@ func treeCPU(pid int) time.Duration {
 			}
 		}
 	}
-	return time.Duration(ticks) * time.Second / clockTick
+	return out
 }

@@ -105,44 +105,27 @@ func (s *rssSampler) stop() (peak, self, largestChild int64) {
 }
 
 func (s *rssSampler) sample() {
-	me := os.Getpid()
-	parent := map[int]int{}
-	rss := map[int]int64{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		status, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue // ended meanwhile
-		}
-		for l := range strings.Lines(string(status)) {
-			if v, ok := strings.CutPrefix(l, "PPid:"); ok {
-				parent[pid], _ = strconv.Atoi(strings.TrimSpace(v))
-			} else if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				rss[pid] = kb << 10
-			}
-		}
+	self := selfRSS()
+	total := self
+	for _, p := range descendants(os.Getpid()) {
+		total += p.rss
+		s.largest = max(s.largest, p.rss)
 	}
-	under := func(pid int) bool {
-		for p := parent[pid]; p > 1; p = parent[p] {
-			if p == me {
-				return true
-			}
-		}
-		return false
+	s.peak, s.self = max(s.peak, total), max(s.self, self)
+}
+
+// selfRSS is this process's resident bytes (/proc/self/statm's second field, in pages).
+func selfRSS() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
 	}
-	total := rss[me]
-	for pid, r := range rss {
-		if pid != me && under(pid) {
-			total += r
-			s.largest = max(s.largest, r)
-		}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
 	}
-	s.peak, s.self = max(s.peak, total), max(s.self, rss[me])
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // corpusLines returns the non-blank lines of the files' text (the Go engine's).
