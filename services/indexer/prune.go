@@ -25,6 +25,11 @@ import (
 // add to the result's total once the search is done. It leaves req as it is (and the
 // count at 0) unless the hits are ranked by score and nothing else reads every hit:
 // facets count every hit, and after a cursor the best hits seen may lie before it.
+//
+// The wrapper hides the query from bleve's own look at it (pre-search for an alias of
+// several indexes, BM25's collection statistics, synonyms, nested fields, Validate):
+// none of those is used here (one index per alias, the default scoring, no synonyms),
+// and turning one on means unwrapping the query first.
 func pruneBelowTop(req *bleve.SearchRequest) *atomic.Uint64 {
 	dropped := new(atomic.Uint64)
 	if req.Size+req.From < 1 || len(req.Sort) == 0 || len(req.Facets) > 0 || req.SearchAfter != nil || req.Explain {
@@ -50,15 +55,19 @@ func (q *topScored) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if err != nil {
 		return nil, err
 	}
-	return &topScoredSearcher{Searcher: s, k: q.k, dropped: q.dropped}, nil
+	return &topScoredSearcher{Searcher: s, ctx: ctx, k: q.k, dropped: q.dropped}, nil
 }
 
 // topScoredSearcher drops the hits scoring below the k best it has passed on.
 type topScoredSearcher struct {
 	bsearch.Searcher
+	// ctx is the search's: bleve's collector looks at it every 1,024 hits it receives,
+	// which may be never once this searcher drops most of them, so pass looks itself.
+	ctx     context.Context
 	k       int
 	best    scoreHeap
 	dropped *atomic.Uint64
+	n       int // hits dropped, for the look at ctx
 }
 
 func (s *topScoredSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
@@ -87,6 +96,11 @@ func (s *topScoredSearcher) pass(ctx *bsearch.SearchContext, d *bsearch.Document
 		}
 		s.dropped.Add(1)
 		ctx.DocumentMatchPool.Put(d)
+		if s.n++; s.n%1024 == 0 {
+			if err := s.ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		d, err = s.Searcher.Next(ctx)
 	}
 	return d, err
