@@ -183,11 +183,15 @@ func benchPdftotext(b *testing.B, files []string) {
 				g.SetLimit(procs)
 				for _, f := range files {
 					g.Go(func() error {
-						exec.Command(bin, "-layout", f, os.DevNull).Run()
+						if out, err := exec.Command(bin, "-layout", f, os.DevNull).CombinedOutput(); err != nil {
+							return fmt.Errorf("pdftotext %s: %v: %s", f, err, out)
+						}
 						return nil
 					})
 				}
-				g.Wait()
+				if err := g.Wait(); err != nil {
+					b.Fatal(err) // a reference that failed measures nothing
+				}
 			}
 			b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "docs/s")
 		})
