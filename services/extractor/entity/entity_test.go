@@ -312,6 +312,17 @@ func TestNameBoundaries(t *testing.T) {
 			}
 		}
 	})
+	t.Run("party word before a name in capitals", func(t *testing.T) {
+		for text, want := range map[string]string{
+			"DEFENDANT QUARRELL BASIN TOOLWORKS, INC.\nanswers the complaint.": "QUARRELL BASIN TOOLWORKS, INC.",
+			"IN RE SANTHORPE GLASS HOLDINGS, INC.\nChapter 11":                 "SANTHORPE GLASS HOLDINGS, INC.",
+		} {
+			ents := recognize(t, Options{}, text)
+			if find(ents, filing.Organization, want) == nil {
+				t.Errorf("%q: got %s; want the organisation %s", text, entityList(ents), want)
+			}
+		}
+	})
 }
 
 func entityList(ents []filing.Entity) string {

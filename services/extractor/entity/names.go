@@ -287,6 +287,13 @@ func isWordToken(w string) bool {
 
 func sentenceEnd(w string) bool { return w == "." || w == "!" || w == "?" }
 
+// partySeparator says whether a caption word stands between parties or before one
+// ("DEFENDANT", "IN RE", "V."): a name in capitals does not run over it.
+func partySeparator(w string) bool {
+	lw := strings.ToLower(w)
+	return ner.IsPartyRole(lw) || lw == "re" || lw == "v." || lw == "v" || lw == "vs." || lw == "vs"
+}
+
 // columnRule says whether a token is a sign that draws a caption's column ("]", "|").
 func columnRule(w string) bool { return w == "]" || w == "|" }
 
@@ -335,12 +342,13 @@ func capsSuffixed(text string, toks []ner.Token, spans []ner.Span) []ner.Span {
 			continue
 		}
 		s := j
-		for s >= 0 && toks[s].Line == toks[j].Line && (isAllCaps(word(s)) || word(s) == "&") && !isCorpSuffix(word(s)) {
+		for s >= 0 && toks[s].Line == toks[j].Line && (isAllCaps(word(s)) || word(s) == "&") && !isCorpSuffix(word(s)) && !partySeparator(word(s)) {
 			s--
 		}
 		s++
-		// The run is a whole line's, or a caption column's, of up to eight words.
-		if s > j || j-s >= 8 || word(s) == "&" || s > 0 && toks[s-1].Line == toks[s].Line && !columnRule(word(s-1)) {
+		// The run is a whole line's, or a caption column's, or follows a party's side, of
+		// up to eight words.
+		if s > j || j-s >= 8 || word(s) == "&" || s > 0 && toks[s-1].Line == toks[s].Line && !columnRule(word(s-1)) && !partySeparator(word(s-1)) {
 			continue
 		}
 		a := ner.Span{Type: "ORG", Start: s, End: k + 1}

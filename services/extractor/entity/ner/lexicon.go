@@ -73,14 +73,18 @@ var placeSuffixes = setOf("county", "city", "parish", "township", "borough", "va
 
 // roles is the vocabulary of procedure and of contracts: words that capitalisation makes
 // look like names.
-var roles = setOf("plaintiff", "plaintiffs", "defendant", "defendants", "appellant", "appellants", "appellee",
-	"appellees", "petitioner", "petitioners", "respondent", "respondents", "debtor", "debtors", "creditor",
-	"creditors", "court", "clerk", "counsel", "judge", "justice", "order", "motion", "exhibit", "case", "document",
+var roles = setOf(append(slices.Collect(maps.Keys(partyRoles)), "court", "clerk", "counsel", "judge", "justice", "order", "motion", "exhibit", "case", "document",
 	"page", "filed", "docket", "complaint", "answer", "memorandum", "opinion", "notice", "brief", "declaration",
 	"section", "rule", "rules", "agreement", "borrower", "borrowers", "lender", "lenders", "guarantor", "trustee",
-	"party", "parties", "intervenor", "amicus", "schedule", "article", "exhibits", "note", "loan", "security",
+	"party", "parties", "amicus", "schedule", "article", "exhibits", "note", "loan", "security",
 	"collateral", "obligations", "default", "event", "government", "state", "united", "states", "federal",
-	"employer", "employee", "claimant", "movant", "et", "al", "al.", "bar", "id", "id.")
+	"employer", "employee", "et", "al", "al.", "bar", "id", "id.")...)
+
+// partyRoles are the words a caption names a party's side by ("DEFENDANT"): never part
+// of a company's name, unlike other roles ("UNITED STATES STEEL", "SECURITY BANK").
+var partyRoles = setOf("plaintiff", "plaintiffs", "defendant", "defendants", "appellant", "appellants", "appellee",
+	"appellees", "petitioner", "petitioners", "respondent", "respondents", "debtor", "debtors", "creditor",
+	"creditors", "intervenor", "claimant", "movant")
 
 var titles = setOf("mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "judge", "justice", "hon", "hon.",
 	"honorable", "governor", "senator", "representative", "magistrate", "professor", "prof.", "officer", "sheriff",
@@ -104,6 +108,10 @@ func IsFirstName(lower string) bool { return gazetteer(lower)&gazFirstName != 0 
 // IsRole says whether a lower-cased word is a role or a word of procedure ("plaintiff",
 // "borrower", "employer"), which alone is no name.
 func IsRole(lower string) bool { return roles[lower] }
+
+// IsPartyRole says whether a lower-cased word names a party's side in a case
+// ("defendant", "appellees").
+func IsPartyRole(lower string) bool { return partyRoles[lower] }
 
 // IsOrgHead says whether a lower-cased word is the head noun of institutions
 // ("church", "bureau", "office").
