@@ -2,9 +2,10 @@
 // unlabelled English text: the court corpus (PDF text by pdftotext, HTML and XML without
 // their tags, the strings of JSON files), less every document of the filing gold set
 // (testdata/gold, by its source path and by shared text, so that no test text is read
-// even unlabelled), and the openly licensed prose of Debian packages that
-// scripts/build-clusters installs (ner/data/ATTRIBUTION.md names them and their
-// licences). The annotated sets the tagger is scored on are not read.
+// even unlabelled), and the permissively licensed or public-domain prose of Debian
+// packages that scripts/build-clusters installs (ner/data/ATTRIBUTION.md names them and
+// their licences; no GPL or GFDL text). The annotated sets the tagger is scored on are
+// not read.
 //
 // A word is described by the two words on either side of it (positive pointwise
 // mutual information with the most frequent words) and by how it is capitalised; the
@@ -37,7 +38,7 @@ func main() {
 	corpus := flag.String("corpus", "", "the court corpus folder")
 	gold := flag.String("gold", "services/extractor/entity/testdata/gold", "the filing gold set, whose documents are left out")
 	dicts := flag.String("dictd", "", "dictd .dict.dz files, comma-separated (markup is dropped)")
-	plain := flag.String("text", "", "plain text files or folders, comma-separated")
+	plain := flag.String("text", "", "plain text or HTML files or folders, comma-separated (HTML tags are dropped)")
 	wordnet := flag.String("wordnet", "", "WordNet data.* files, comma-separated (their glosses are read)")
 	minCount := flag.Int("min-count", 5, "fewest occurrences of a clustered word")
 	maxWords := flag.Int("max-words", 40000, "most words clustered (the most frequent)")
@@ -104,13 +105,26 @@ func run(c *counter, corpus, gold, dicts, plain, wordnet string) error {
 				return err
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
-				return nil // fortune's .u8 links repeat their files
+				return nil // a symbolic link repeats the file it names
 			}
-			b, err := os.ReadFile(p)
+			// HTML documentation is read without its tags, text files (.txt, .md or no
+			// extension) as they are; a documentation folder's images, style sheets and
+			// archives are skipped.
+			var text string
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".html", ".htm":
+				text, err = docText(p)
+			case ".txt", ".md", "":
+				var b []byte
+				b, err = os.ReadFile(p)
+				text = string(b)
+			default:
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			c.add(string(b))
+			c.add(text)
 			return nil
 		})
 		if err != nil {
