@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/benchenv"
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/job"
@@ -338,12 +339,7 @@ const ingestMemDocsEnv = "DOCKETWATCH_BENCH_INGEST_MEM_DOCS"
 //
 //	DOCKETWATCH_BENCH_INGEST_MEM_DOCS=10000 scripts/bench ingest-memory
 func BenchmarkIngestMemory(b *testing.B) {
-	n := 10000
-	if s := os.Getenv(ingestMemDocsEnv); s != "" {
-		if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
-			b.Fatalf("%s=%q: want a positive number", ingestMemDocsEnv, s)
-		}
-	}
+	n := benchenv.Int(b, ingestMemDocsEnv, 10000)
 	lines := corpusLines(b, benchPDFs(b))
 	dir := b.TempDir()
 	for i := range n {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/benchenv"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testcpu"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
@@ -43,7 +44,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 		b.Skip("the sqlite3 command (apt-get install sqlite3) is the reference: not found")
 	}
 	texts := benchTexts(b, buildDocsEnv, 20000)
-	rounds := envInt(b, buildRoundsEnv, 2)
+	rounds := benchenv.Int(b, buildRoundsEnv, 2)
 	sql := filepath.Join(b.TempDir(), "load.sql")
 	writeFTS5Load(b, sql, texts)
 	n := len(texts)

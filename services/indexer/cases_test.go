@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/benchenv"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
@@ -403,21 +403,7 @@ func corpusTexts(t testing.TB, n int) []filing.Text {
 // env says (envInt), def when it is unset.
 func benchTexts(b *testing.B, env string, def int) []filing.Text {
 	b.Helper()
-	return corpusTexts(b, envInt(b, env, def))
-}
-
-// envInt reads a positive number from the environment variable name, def when unset.
-func envInt(tb testing.TB, name string, def int) int {
-	tb.Helper()
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		tb.Fatalf("%s=%q: want a positive number", name, s)
-	}
-	return n
+	return corpusTexts(b, benchenv.Int(b, env, def))
 }
 
 // textBytes is how many bytes of page text texts hold.
