@@ -2,10 +2,14 @@ package alerter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +26,10 @@ import (
 const crashAtVar = "DOCKETWATCH_ALERTER_TEST_CRASH_AT"
 
 // serveAlerter is the child role "alerter": an alerter against the parent test's NATS
-// server until SIGTERM. At the crash point it says so on standard output and waits there
-// for the parent's kill -9.
+// server until SIGTERM. At the crash point it says so on standard output and kills
+// itself with SIGKILL there and then: the other handler (Concurrency 2) stops where it
+// is too, as in a real crash. (Waiting for the parent's kill let that handler go on
+// alerting every other document, leaving the next child nothing to crash on.)
 func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 	s, err := open(ctx, Config{AckWait: time.Second}, nats.JS)
 	if err != nil {
@@ -32,14 +38,12 @@ func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 	if at := os.Getenv(crashAtVar); at != "" {
 		point, nstr, _ := strings.Cut(at, ":")
 		target, _ := strconv.Atoi(nstr)
-		seen := 0
+		var seen atomic.Int32
 		s.hook = func(p string) {
-			if p != point {
-				return
-			}
-			if seen++; seen == target {
+			if p == point && seen.Add(1) == int32(target) {
 				fmt.Println("CRASHPOINT", p)
-				select {} // the parent kills this process here
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // until the signal lands
 			}
 		}
 	}
@@ -52,12 +56,15 @@ func startAlerter(t *testing.T, e *bus.Embedded, crashAt string) *runtest.Child 
 	return runtest.StartChild(t, "alerter", append(runtest.ChildNATS(e), crashAtVar+"="+crashAt)...)
 }
 
-// killAtCrashPoint waits for the child to reach its crash point and kills it with
+// crashAtCrashPoint waits for the child to reach its crash point and die there of
 // SIGKILL: no deferred function, no drain, no acknowledgement runs.
-func killAtCrashPoint(t *testing.T, c *runtest.Child) {
+func crashAtCrashPoint(t *testing.T, c *runtest.Child) {
 	t.Helper()
-	c.Until(t, 60*time.Second, "the child at its crash point", func() bool { return strings.Contains(c.Output(), "CRASHPOINT") })
-	c.Kill(t)
+	err := c.Wait(t, 60*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL || !strings.Contains(c.Output(), "CRASHPOINT") {
+		t.Fatalf("the child exited (%v) without crashing at its crash point", err)
+	}
 }
 
 // TestCrashBetweenMatchAndDelivery kills alerter processes with SIGKILL at the two
@@ -98,8 +105,8 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	}
 	startDeliverer(t, js, store)
 
-	killAtCrashPoint(t, startAlerter(t, e, "published:2"))
-	killAtCrashPoint(t, startAlerter(t, e, "publishing:2"))
+	crashAtCrashPoint(t, startAlerter(t, e, "published:2"))
+	crashAtCrashPoint(t, startAlerter(t, e, "publishing:2"))
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	last := startAlerter(t, e, "")
 	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})
