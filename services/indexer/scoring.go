@@ -68,25 +68,13 @@ func (x *Index) SearchWithStats(ctx context.Context, q search.Query, st *search.
 	if len(st.Shards) == 0 || st.Docs == 0 {
 		return x.Search(ctx, q)
 	}
-	start := time.Now()
-	req, q, err := Request(q)
-	if err != nil {
-		return nil, err
-	}
-	var res *bleve.SearchResult
-	dropped := pruneBelowTop(req)
-	err = x.withSnapshot(func(idx bleve.Index, snap *scorch.IndexSnapshot) error {
-		r := &statsReader{IndexSnapshot: snap, collection: st}
-		res, err = searchReader(ctx, idx.Mapping(), req, r, snap)
-		return err
+	return x.searchWith(ctx, q, func(req *bleve.SearchRequest) (res *bleve.SearchResult, err error) {
+		err = x.withSnapshot(func(idx bleve.Index, snap *scorch.IndexSnapshot) error {
+			res, err = searchReader(ctx, idx.Mapping(), req, &statsReader{IndexSnapshot: snap, collection: st}, snap)
+			return err
+		})
+		return res, err
 	})
-	if err != nil {
-		return nil, searchError(err, q)
-	}
-	res.Total += dropped.Load()
-	out := toResult(res, q, start)
-	x.suggest(ctx, q, out)
-	return out, nil
 }
 
 // withSnapshot calls fn with the active index and a snapshot of it. The read lock is

@@ -30,13 +30,21 @@ const maxHighlights = 3
 
 // Search runs q against the index.
 func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	return x.searchWith(ctx, q, func(req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+		return x.alias.SearchInContext(ctx, req)
+	})
+}
+
+// searchWith turns q into its request, has run search the index with it, and turns
+// bleve's answer into ours: the one path of Search and SearchWithStats.
+func (x *Index) searchWith(ctx context.Context, q search.Query, run func(*bleve.SearchRequest) (*bleve.SearchResult, error)) (*search.Result, error) {
 	start := time.Now()
 	req, q, err := Request(q)
 	if err != nil {
 		return nil, err
 	}
 	dropped := pruneBelowTop(req)
-	res, err := x.alias.SearchInContext(ctx, req)
+	res, err := run(req)
 	if err != nil {
 		return nil, searchError(err, q)
 	}

@@ -3,6 +3,7 @@ package tracing
 import (
 	"net/http"
 
+	"github.com/docketwatch/docketwatch/pkg/httpstatus"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -18,35 +19,14 @@ func Handler(h http.Handler) http.Handler {
 		// The method alone names the span: paths hold ids, too many names for a backend.
 		ctx, span := tracer().Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		sw := httpstatus.Wrap(w)
 		h.ServeHTTP(sw, r.WithContext(ctx))
 		if span.IsRecording() {
 			span.SetAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.URLPath(r.URL.Path),
-				semconv.HTTPResponseStatusCode(sw.code))
-			if sw.code >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(sw.code))
+				semconv.HTTPResponseStatusCode(sw.Code))
+			if sw.Code >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.Code))
 			}
 		}
 	})
 }
-
-// statusWriter remembers the status a handler answered with, and still streams: the
-// exports flush as they go.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.code = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the connection's own writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/pkg/httpstatus"
 )
 
 // Config configures the fake. Zero fields take the defaults noted.
@@ -278,10 +279,10 @@ func (s *Server) SetFileStatus(id int64, status int) {
 
 // ServeHTTP routes a request to the API or to storage.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	rec := httpstatus.Wrap(w)
 	defer func() {
 		s.mu.Lock()
-		s.stats.ByStatus[rec.status]++
+		s.stats.ByStatus[rec.Code]++
 		s.mu.Unlock()
 	}()
 	if strings.HasPrefix(r.URL.Path, "/storage/") {
@@ -434,16 +435,6 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 	_, _ = w.Write(pdf)
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
