@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 )
 
@@ -14,15 +14,8 @@ import (
 // alert or a deleted rule, and a permanent error for a message it cannot read.
 func TestToDeliver(t *testing.T) {
 	ctx := context.Background()
-	js := bustest.Start(t)
-	store, err := alert.OpenStore(ctx, js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rule, err := store.Create(ctx, alert.Rule{Name: "inbox", Query: "inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, store := alerttest.Start(t)
+	rule := alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: "inbox"})
 	event := func(ruleID string, overflow bool, schema int) []byte {
 		b, err := json.Marshal(alert.Event{Schema: schema, Type: alert.TypeAlert,
 			Alert: &alert.Alert{ID: ruleID + ":cand/1", RuleID: ruleID, DocID: "cand/1", Overflow: overflow}})

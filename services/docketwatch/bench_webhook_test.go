@@ -69,21 +69,13 @@ func benchWebhook(b *testing.B, files []string, nRules int, load bool) {
 		got <- time.Now()
 	}))
 	defer srv.Close()
-	store, err := alert.OpenStore(ctx, n.JS)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store := alerttest.Rules(b, n.JS)
 	pages := benchPages(b, files)
 	for _, q := range benchRules(pages, nRules-1) {
-		if _, err := store.Create(ctx, alert.Rule{Name: q, Query: q}); err != nil {
-			b.Fatal(err)
-		}
+		alerttest.Create(b, store, alert.Rule{Name: q, Query: q})
 	}
 	// Created last: once it alerts, the alerter has applied every rule before it.
-	if _, err := store.Create(ctx, alert.Rule{Name: "probe", Query: `"latency probe"`,
-		Webhook: &alert.Webhook{URL: srv.URL}}); err != nil {
-		b.Fatal(err)
-	}
+	alerttest.Create(b, store, alert.Rule{Name: "probe", Query: `"latency probe"`, Webhook: &alert.Webhook{URL: srv.URL}})
 	deps := ingest.Deps{JS: n.JS, Blobs: n.Blobs, Searcher: n.Searcher}
 	dir := b.TempDir()
 	probe := func(i int) time.Duration {

@@ -22,10 +22,15 @@ func Start(tb testing.TB) (jetstream.JetStream, *alert.Store) {
 	return js, Rules(tb, js)
 }
 
-// Rules is the rule store over js's RULES bucket, with its retry queue (RETRIES).
+// Rules is the rule store over js's RULES bucket, with its retry queue (RETRIES), opened
+// as the stages open it (alert.OpenStore).
 func Rules(tb testing.TB, js jetstream.JetStream) *alert.Store {
 	tb.Helper()
-	return alert.NewStore(bustest.KV(tb, js, bus.BucketRules), bustest.KV(tb, js, bus.BucketRetries))
+	s, err := alert.OpenStore(context.Background(), js)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // Create saves r in s and returns it as saved (with its id); it fails the test if s

@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/docketwatch/docketwatch/pkg/alert"
+	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -698,7 +699,6 @@ func TestBrowser(t *testing.T) {
 	// alert waits for another attempt on both channels; then both accept, the alert is
 	// delivered, and the page shows when, keeping the last failure and its reason.
 	t.Run("alert delivery status", func(t *testing.T) {
-		bg := context.Background()
 		var receiverFails atomic.Bool
 		receiverFails.Store(true)
 		var received atomic.Int32
@@ -714,29 +714,12 @@ func TestBrowser(t *testing.T) {
 		defer receiver.Close()
 		e.smtp.Refusing.Store(true)
 		defer e.smtp.Refusing.Store(false)
-		store, err := alert.OpenStore(bg, e.n.JS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := store.Create(bg, alert.Rule{Name: "sealing orders", Query: "sealing",
+		store := alerttest.Rules(t, e.n.JS)
+		r := alerttest.Create(t, store, alert.Rule{Name: "sealing orders", Query: "sealing",
 			Webhook: &alert.Webhook{URL: receiver.URL}, Email: &alert.Email{To: []string{"counsel@example.com"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		e.waitIndexed(t, first(e.publish(t, sealing)))
-		status := func() alert.Rule {
-			got, _, err := store.Get(bg, r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rules := []alert.Rule{got}
-			if err := store.WithRetries(bg, rules); err != nil {
-				t.Fatal(err)
-			}
-			return rules[0]
-		}
 		poll.Until(t, time.Minute, "both channels failing with the alert waiting", func() bool {
-			got := status()
+			got := alerttest.Status(t, store, r.ID)
 			return got.Webhook.PendingRetries == 1 && got.Email.PendingRetries == 1 &&
 				got.Webhook.LastError != "" && got.Email.LastError != ""
 		})
@@ -748,7 +731,7 @@ func TestBrowser(t *testing.T) {
 		receiverFails.Store(false)
 		e.smtp.Refusing.Store(false)
 		poll.Until(t, 2*time.Minute, "the alert delivered on both channels", func() bool {
-			got := status()
+			got := alerttest.Status(t, store, r.ID)
 			return got.Webhook.PendingRetries == 0 && got.Email.PendingRetries == 0 &&
 				!got.Webhook.LastDeliveryAt.IsZero() && !got.Email.LastDeliveryAt.IsZero()
 		})

@@ -69,6 +69,11 @@ func onePage(f *pdfFile, resources string, content string) []byte {
 	return f.bytes(cat)
 }
 
+// fontPage builds a one-page PDF whose only resource is font, named /F1 in content.
+func fontPage(f *pdfFile, font int, content string) []byte {
+	return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), content)
+}
+
 // helvetica is a standard-14 font resource without /Widths, as many producers write it.
 func helvetica(f *pdfFile) int {
 	return f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")

@@ -19,7 +19,7 @@ func TestGeneratedPDFs(t *testing.T) {
 			name: "tj kerning",
 			build: func(f *pdfFile) []byte {
 				font := f.add("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>")
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
+				return fontPage(f, font,
 					"BT /F1 12 Tf 72 700 Td [(The)-333(court)-334(GRANTS)-333(the)-333(mo)15(tion)-333(to)-333(dis)-10(miss.)] TJ ET\n"+
 						"BT /F1 12 Tf 72 680 Td [(W)80(a)-15(v)25(er)-333(filed)] TJ ET")
 			},
@@ -30,9 +30,7 @@ func TestGeneratedPDFs(t *testing.T) {
 			// groff/Ghostscript-style: each word positioned by its own Td move.
 			name: "td moves",
 			build: func(f *pdfFile) []byte {
-				font := helvetica(f)
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
-					"BT /F1 11 Tf 72 700 Td (Plaintiff) Tj 46 0 Td (filed) Tj 26 0 Td (suit.) Tj ET")
+				return fontPage(f, helvetica(f), "BT /F1 11 Tf 72 700 Td (Plaintiff) Tj 46 0 Td (filed) Tj 26 0 Td (suit.) Tj ET")
 			},
 			want: []string{"Plaintiff filed suit."},
 		},
@@ -40,9 +38,7 @@ func TestGeneratedPDFs(t *testing.T) {
 			// Lines drawn bottom first: the text must come out top to bottom.
 			name: "visual order",
 			build: func(f *pdfFile) []byte {
-				font := helvetica(f)
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
-					"BT /F1 12 Tf 72 600 Td (second line) Tj ET BT /F1 12 Tf 72 620 Td (first line) Tj ET")
+				return fontPage(f, helvetica(f), "BT /F1 12 Tf 72 600 Td (second line) Tj ET BT /F1 12 Tf 72 620 Td (first line) Tj ET")
 			},
 			want: []string{"first line\nsecond line"},
 		},
@@ -76,7 +72,7 @@ func TestGeneratedPDFs(t *testing.T) {
 				font := f.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /DejaVuSans /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", desc, tu))
 				// “Fair” – said the court’s order—done (codes: 0x101C = U+201C, …).
 				text := "<101C0046006100690072101D0020101300200073006100690064002000740068006500200063006F007500720074101900730020006F007200640065007210140064006F006E0065>"
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
+				return fontPage(f, font,
 					"BT /F1 12 Tf 72 700 Td "+text+" Tj ET")
 			},
 			want: []string{"“Fair” – said the court’s order—done"},
@@ -86,9 +82,7 @@ func TestGeneratedPDFs(t *testing.T) {
 			// hyphenated name are not.
 			name: "dehyphenation",
 			build: func(f *pdfFile) []byte {
-				font := helvetica(f)
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
-					"BT /F1 12 Tf 14 TL 72 700 Td (The motion was filed in Case No. 3:21-cv-) Tj T* (03977-JD by counsel for Mary Smith-) Tj T* (Jones after long consid-) Tj T* (eration.) Tj ET")
+				return fontPage(f, helvetica(f), "BT /F1 12 Tf 14 TL 72 700 Td (The motion was filed in Case No. 3:21-cv-) Tj T* (03977-JD by counsel for Mary Smith-) Tj T* (Jones after long consid-) Tj T* (eration.) Tj ET")
 			},
 			want:  []string{"3:21-cv-\n03977-JD", "Smith-\nJones", "after long consideration."},
 			avoid: []string{"cv03977", "SmithJones"},
@@ -99,7 +93,7 @@ func TestGeneratedPDFs(t *testing.T) {
 			build: func(f *pdfFile) []byte {
 				enc := f.add("<< /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl] >>")
 				font := f.add(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding %d 0 R >>", enc))
-				return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
+				return fontPage(f, font,
 					"BT /F1 12 Tf 72 700 Td (\\001led a brief in\\002uence con\\255tract) Tj ET")
 			},
 			want: []string{"filed a brief influence con-tract"},

@@ -148,7 +148,7 @@ func textBomb() []byte {
 		strings.Repeat("0042", 512<<10) + "> endbfchar\n"
 	tu := f.stream("", []byte(cmap), true)
 	font := f.add(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode %d 0 R >>", tu))
-	return onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font),
+	return fontPage(f, font,
 		"BT /F1 12 Tf 72 700 Td ("+strings.Repeat("A", 200)+") Tj ET")
 }
 

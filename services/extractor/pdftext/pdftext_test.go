@@ -150,7 +150,7 @@ func TestPleadingLineNumbers(t *testing.T) {
 // table, as pdfunite writes merged files: the catalog lies beyond /Size.
 func TestTrailerSizeBelowTable(t *testing.T) {
 	f := &pdfFile{}
-	data := onePage(f, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", helvetica(f)),
+	data := fontPage(f, helvetica(f),
 		"BT /F1 12 Tf 72 700 Td (Merged exhibit) Tj ET")
 	good := fmt.Sprintf("/Size %d ", len(f.objs)+1)
 	if !strings.Contains(string(data), good) {
