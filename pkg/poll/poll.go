@@ -35,3 +35,24 @@ func UntilGot(t testing.TB, within time.Duration, what string, cond func() (ok b
 		time.Sleep(Interval)
 	}
 }
+
+// WhileProgressing returns once cond reports done, and fails t when what cond reports as
+// its progress stays the same for stall. It waits for work whose length depends on the
+// machine (a loaded one does the same work later): a slow run only takes longer, a
+// stuck one fails within stall, showing the progress it stopped at.
+func WhileProgressing(t testing.TB, stall time.Duration, what string, cond func() (done bool, progress string)) {
+	t.Helper()
+	last, since := "", time.Now()
+	for {
+		done, progress := cond()
+		if done {
+			return
+		}
+		if progress != last {
+			last, since = progress, time.Now()
+		} else if time.Since(since) > stall {
+			t.Fatalf("no progress for %v: %s (stuck at %s)", stall, what, progress)
+		}
+		time.Sleep(Interval)
+	}
+}

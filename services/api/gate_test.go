@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/docketwatch/docketwatch/pkg/poll"
 )
 
 var (
@@ -35,6 +38,18 @@ func granted(t *testing.T, ch <-chan func(), what string) func() {
 	}
 }
 
+// queued waits until client has n searches waiting in the gate: a goroutine started
+// to Acquire may not have run yet, however long one sleeps.
+func queued(t *testing.T, g *SearchGate, client netip.Addr, n int) {
+	t.Helper()
+	poll.Until(t, 10*time.Second, fmt.Sprintf("%d searches of %v waiting", n, client), func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		c := g.clients[client]
+		return c != nil && len(c.waiting) == n
+	})
+}
+
 func notGranted(t *testing.T, ch <-chan func(), what string) {
 	t.Helper()
 	select {
@@ -50,12 +65,13 @@ func TestSearchGateServesTheWaitingClientFirst(t *testing.T) {
 	// The flooder holds both places and queues more.
 	r1 := granted(t, acquireAsync(ctx, g, flooder), "the flooder's first search")
 	r2 := granted(t, acquireAsync(ctx, g, flooder), "the flooder's second search")
-	var queued []<-chan func()
+	var waiting []<-chan func()
 	for range 5 {
-		queued = append(queued, acquireAsync(ctx, g, flooder))
+		waiting = append(waiting, acquireAsync(ctx, g, flooder))
 	}
-	time.Sleep(50 * time.Millisecond) // let the flooder's searches queue first
+	queued(t, g, flooder, 5) // the flooder's searches queue first
 	mine := acquireAsync(ctx, g, other)
+	queued(t, g, other, 1)
 	notGranted(t, mine, "a search while every place is taken")
 	// The first place to free goes to the client with nothing running, although the
 	// flooder's searches have waited longer.
@@ -65,11 +81,11 @@ func TestSearchGateServesTheWaitingClientFirst(t *testing.T) {
 	r2()
 	// The flooder's searches queued in whatever order their goroutines ran: each one
 	// granted is released, which lets the next in line through.
-	grants := make(chan func(), len(queued))
-	for _, q := range queued {
+	grants := make(chan func(), len(waiting))
+	for _, q := range waiting {
 		go func() { grants <- <-q }()
 	}
-	for range queued {
+	for range waiting {
 		granted(t, grants, "a queued flooder search")()
 	}
 }
@@ -79,11 +95,12 @@ func TestSearchGatePerClientLimit(t *testing.T) {
 	ctx := context.Background()
 	r := granted(t, acquireAsync(ctx, g, flooder), "the first search")
 	second := acquireAsync(ctx, g, flooder)
+	queued(t, g, flooder, 1)
 	notGranted(t, second, "a second search of a client allowed one at a time")
 	granted(t, acquireAsync(ctx, g, other), "another client's search, with places free")()
 	// Past its waiting allowance, a client is told so at once.
 	third := acquireAsync(ctx, g, flooder)
-	time.Sleep(20 * time.Millisecond)
+	queued(t, g, flooder, 2)
 	if _, err := g.Acquire(ctx, flooder); !errors.Is(err, ErrTooManySearches) {
 		t.Fatalf("got %v; want ErrTooManySearches", err)
 	}
@@ -98,7 +115,7 @@ func TestSearchGateGivingUpFreesNothingItDidNotHold(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	waiting := make(chan error, 1)
 	go func() { _, err := g.Acquire(ctx, other); waiting <- err }()
-	time.Sleep(20 * time.Millisecond)
+	queued(t, g, other, 1) // it gives up waiting, not before it waits
 	cancel()
 	if err := <-waiting; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v; want the context's error", err)

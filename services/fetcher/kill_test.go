@@ -2,11 +2,13 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
@@ -62,7 +64,10 @@ func TestKillMidBackfill(t *testing.T) {
 
 	// First run: kill -9 once about 40% of the documents are on FILINGS.
 	child := startChild(t, env, srv, courts)
-	child.Until(t, 30*time.Second, "40% of the documents on FILINGS", func() bool { return filingsCount(t, env.js) >= len(truth)*2/5 })
+	child.UntilProgressing(t, 30*time.Second, "40% of the documents on FILINGS", func() (bool, string) {
+		n := filingsCount(t, env.js)
+		return n >= len(truth)*2/5, fmt.Sprint(n)
+	})
 	child.Kill(t)
 	atKill := filingsCount(t, env.js)
 	if atKill >= len(truth) {
@@ -74,7 +79,7 @@ func TestKillMidBackfill(t *testing.T) {
 	// Restart: the backfill resumes from its saved cursors and completes.
 	downloadsBefore := srv.Stats().Storage
 	start := time.Now()
-	if err := startChild(t, env, srv, courts).Wait(t, 40*time.Second); err != nil {
+	if err := startChild(t, env, srv, courts).WaitProgressing(t, 30*time.Second, published(t, env)); err != nil {
 		t.Fatalf("restarted child: %v", err)
 	}
 	resumed := time.Since(start)
@@ -106,6 +111,23 @@ func startChild(t *testing.T, env natsEnv, srv *clfake.Server, courts []string) 
 	)...)
 }
 
+// published reports a child's progress for WaitProgressing: the FILINGS count and the
+// cursors bucket's revision (a backfill saves its cursor after every page, published
+// or not).
+func published(t *testing.T, env natsEnv) func() string {
+	return func() string {
+		str, err := env.js.Stream(context.Background(), "KV_"+bus.BucketCursors)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := str.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("FILINGS %d, cursors bucket at %d", filingsCount(t, env.js), info.State.LastSeq)
+	}
+}
+
 // available counts the documents whose PDF CourtListener has.
 func available(docs []clfake.Document) int {
 	n := 0
@@ -127,9 +149,12 @@ func TestBackfillCrashRedownloadsNothing(t *testing.T) {
 	truth := srv.Documents("")
 	env := startNATS(t)
 	child := startChild(t, env, srv, []string{"nysd"})
-	child.Until(t, 30*time.Second, "half the documents on FILINGS", func() bool { return filingsCount(t, env.js) >= len(truth)/2 })
+	child.UntilProgressing(t, 30*time.Second, "half the documents on FILINGS", func() (bool, string) {
+		n := filingsCount(t, env.js)
+		return n >= len(truth)/2, fmt.Sprint(n)
+	})
 	child.Kill(t)
-	if err := startChild(t, env, srv, []string{"nysd"}).Wait(t, 40*time.Second); err != nil {
+	if err := startChild(t, env, srv, []string{"nysd"}).WaitProgressing(t, 30*time.Second, published(t, env)); err != nil {
 		t.Fatalf("restarted child: %v", err)
 	}
 	checkExactlyOnce(t, srv, env, filings(t, env.js), truth)

@@ -147,6 +147,34 @@ func (c *Child) Until(t testing.TB, within time.Duration, what string, cond func
 	})
 }
 
+// UntilProgressing is Until for work whose length depends on the machine (a loaded one
+// does it later): it fails the test when what cond reports as its progress stays the
+// same for stall (poll.WhileProgressing), or at once if the child exits first.
+func (c *Child) UntilProgressing(t testing.TB, stall time.Duration, what string, cond func() (ok bool, progress string)) {
+	t.Helper()
+	poll.WhileProgressing(t, stall, what, func() (bool, string) {
+		if exited, err := c.Exited(); exited {
+			t.Fatalf("the child exited (%v) while the test waited for %s", err, what)
+		}
+		return cond()
+	})
+}
+
+// WaitProgressing waits for the child to exit and returns how, failing the test when
+// what progress reports stays the same for stall: a child at work on a loaded machine
+// is waited for as long as it gets on.
+func (c *Child) WaitProgressing(t testing.TB, stall time.Duration, progress func() string) error {
+	t.Helper()
+	poll.WhileProgressing(t, stall, "the child to exit", func() (bool, string) {
+		if exited, _ := c.Exited(); exited {
+			return true, ""
+		}
+		return false, progress()
+	})
+	_, err := c.Exited()
+	return err
+}
+
 // Wait waits for the child to exit and returns how; after within it kills the child and
 // fails the test.
 func (c *Child) Wait(t testing.TB, within time.Duration) error {

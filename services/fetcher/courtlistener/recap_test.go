@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener/clfake"
 )
 
@@ -26,7 +27,8 @@ func recapClient(t *testing.T, srv *clfake.Server, base string) *Client {
 // with CourtListener's message; a sealed document fails with its message.
 func TestRECAPQueryAndFetch(t *testing.T) {
 	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 60})
-	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: "u", PACERPassword: "p", Step: 30 * time.Millisecond})
+	advance := make(chan struct{})
+	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: "u", PACERPassword: "p", Advance: advance})
 	c := recapClient(t, srv, srv.APIBase())
 	ctx := context.Background()
 	var held, missing []clfake.Document
@@ -60,15 +62,21 @@ func TestRECAPQueryAndFetch(t *testing.T) {
 	if err != nil || fr.Status != FetchEnqueued {
 		t.Fatalf("request: %+v, %v; want enqueued", fr, err)
 	}
+	// The fake moves the request on only when told, after the test saw its status: a
+	// status that lasted a fixed time could pass unseen between two polls of a slow run.
 	seen := []FetchStatus{fr.Status}
-	for !fr.Status.Terminal() {
-		time.Sleep(5 * time.Millisecond)
-		if fr, err = c.FetchRequestByID(ctx, fr.ID); err != nil {
-			t.Fatal(err)
+	for step := 0; !fr.Status.Terminal(); step++ {
+		if step == 2 {
+			t.Fatalf("statuses %v after both steps; want a terminal one", seen)
 		}
-		if seen[len(seen)-1] != fr.Status {
-			seen = append(seen, fr.Status)
-		}
+		advance <- struct{}{}
+		poll.UntilGot(t, 10*time.Second, "the request's status to change", func() (bool, string) {
+			if fr, err = c.FetchRequestByID(ctx, fr.ID); err != nil {
+				t.Fatal(err)
+			}
+			return fr.Status != seen[len(seen)-1], fmt.Sprint(fr.Status)
+		})
+		seen = append(seen, fr.Status)
 	}
 	if fmt.Sprint(seen) != fmt.Sprint([]FetchStatus{FetchEnqueued, FetchInProgress, FetchSuccessful}) {
 		t.Errorf("statuses %v; want enqueued, in progress, successful", seen)

@@ -30,6 +30,10 @@ type RECAPConfig struct {
 	PACERUsername, PACERPassword string
 	// Step is how long a fetch stays enqueued and then in progress (default 20 ms).
 	Step time.Duration
+	// Advance, when set, replaces Step: a fetch moves on (to in progress, then to its
+	// end) when the test sends on it, so that a test polling the status sees each one
+	// however slow the machine.
+	Advance chan struct{}
 	// WebhookURL, when set, receives the RECAP-fetch webhook event of every request that
 	// ends; WebhookClient posts it (default http.DefaultClient).
 	WebhookURL    string
@@ -264,12 +268,19 @@ func (s *Server) createFetch(r *http.Request) (int, any) {
 // work moves a request through in progress to its end, as CourtListener's Celery task
 // does, then sends the webhook event.
 func (s *Server) work(id int64, cfg RECAPConfig) {
-	time.Sleep(cfg.Step)
+	step := func() {
+		if cfg.Advance != nil {
+			<-cfg.Advance
+		} else {
+			time.Sleep(cfg.Step)
+		}
+	}
+	step()
 	s.mu.Lock()
 	fr := s.recap.fetches[id]
 	fr.status, fr.modified = 4, s.cfg.Now()
 	s.mu.Unlock()
-	time.Sleep(cfg.Step)
+	step()
 	s.mu.Lock()
 	d := s.data.docs[fr.doc]
 	now := s.cfg.Now()
