@@ -38,9 +38,6 @@ func retryKey(ruleID, channel, event string) string {
 // Waiting records that r's event waits for another attempt (again: the entry is
 // replaced).
 func (s *Store) Waiting(ctx context.Context, r Retry) error {
-	if s.retries == nil {
-		return nil
-	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -54,9 +51,6 @@ func (s *Store) Waiting(ctx context.Context, r Retry) error {
 // Settled records that the event waits no more on the channel: delivered, parked, or
 // dropped with its rule or channel. An event that never waited is no error.
 func (s *Store) Settled(ctx context.Context, ruleID, channel, event string) error {
-	if s.retries == nil {
-		return nil
-	}
 	err := s.retries.Purge(ctx, retryKey(ruleID, channel, event))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("settling the retry of %s: %w", event, err)
@@ -67,7 +61,7 @@ func (s *Store) Settled(ctx context.Context, ruleID, channel, event string) erro
 // WithRetries sets each rule's channels' PendingRetries and NextRetryAt from the retry
 // queue, in one pass over it (one rule's entries only when rules holds one).
 func (s *Store) WithRetries(ctx context.Context, rules []Rule) error {
-	if s.retries == nil || len(rules) == 0 {
+	if len(rules) == 0 {
 		return nil
 	}
 	byID := make(map[string]*Rule, len(rules))

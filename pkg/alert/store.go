@@ -21,17 +21,9 @@ var ErrNotFound = errors.New("no such rule")
 // concurrent edits (a user saving the rule while a deliverer records a webhook failure)
 // never overwrite each other.
 type Store struct {
-	kv jetstream.KeyValue
-	// retries is nil for a store of rules only (tools and tests that deliver nothing):
-	// no event is then recorded as waiting, and none is shown.
+	kv      jetstream.KeyValue
 	retries jetstream.KeyValue
 	now     func() time.Time
-}
-
-// NewStore returns a store over the rules bucket and the retries bucket (nil: none);
-// OpenStore opens both.
-func NewStore(rules, retries jetstream.KeyValue) *Store {
-	return &Store{kv: rules, retries: retries, now: time.Now}
 }
 
 // OpenStore opens the rules and retries of the JetStream contract (bus.Setup creates the
@@ -45,7 +37,7 @@ func OpenStore(ctx context.Context, js jetstream.JetStream) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the alert retries: %w", err)
 	}
-	return NewStore(kv, retries), nil
+	return &Store{kv: kv, retries: retries, now: time.Now}, nil
 }
 
 // Create stores a new rule: it assigns the id and times, and a webhook secret when the

@@ -8,8 +8,9 @@ import "net/http"
 // http.ResponseController.
 type Writer struct {
 	http.ResponseWriter
-	// Code is the status written, 200 until the handler writes another.
+	// Code is the status sent, 200 until the handler sends another.
 	Code int
+	sent bool
 }
 
 // Wrap returns w recording its status.
@@ -17,9 +18,20 @@ func Wrap(w http.ResponseWriter) *Writer {
 	return &Writer{ResponseWriter: w, Code: http.StatusOK}
 }
 
+// WriteHeader records the first final status, the one net/http sends: an informational
+// one (1xx) comes before it, a second call is ignored by the server.
 func (w *Writer) WriteHeader(code int) {
-	w.Code = code
+	if !w.sent && code >= 200 {
+		w.Code, w.sent = code, true
+	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write sends the header first, as net/http does, so a later WriteHeader is not taken
+// for the status.
+func (w *Writer) Write(b []byte) (int, error) {
+	w.sent = true
+	return w.ResponseWriter.Write(b)
 }
 
 func (w *Writer) Flush() {

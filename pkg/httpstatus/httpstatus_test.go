@@ -23,6 +23,14 @@ func serve(t *testing.T, h http.HandlerFunc, want int) *httptest.ResponseRecorde
 func TestWriterRecordsTheStatus(t *testing.T) {
 	serve(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }, http.StatusOK)
 	serve(t, http.NotFound, http.StatusNotFound)
+	serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusConflict)
+		w.WriteHeader(http.StatusOK) // ignored by the server: the status is sent
+	}, http.StatusConflict)
+	serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("sent with 200"))
+		w.WriteHeader(http.StatusInternalServerError) // too late
+	}, http.StatusOK)
 }
 
 func TestWriterStreams(t *testing.T) {
@@ -34,5 +42,20 @@ func TestWriterStreams(t *testing.T) {
 	}, http.StatusAccepted)
 	if !rec.Flushed {
 		t.Error("the flush did not reach the connection's writer")
+	}
+}
+
+// duplexWriter is a connection's writer that offers what only Unwrap can reach.
+type duplexWriter struct {
+	*httptest.ResponseRecorder
+	duplex bool
+}
+
+func (d *duplexWriter) EnableFullDuplex() error { d.duplex = true; return nil }
+
+func TestWriterUnwraps(t *testing.T) {
+	d := &duplexWriter{ResponseRecorder: httptest.NewRecorder()}
+	if err := http.NewResponseController(httpstatus.Wrap(d)).EnableFullDuplex(); err != nil || !d.duplex {
+		t.Errorf("full duplex through the writer: %v, reached %v; want the connection's writer reached", err, d.duplex)
 	}
 }

@@ -56,9 +56,9 @@ func startAlerter(t *testing.T, e *bus.Embedded, crashAt string) *runtest.Child 
 	return runtest.StartChild(t, "alerter", append(runtest.ChildNATS(e), crashAtVar+"="+crashAt)...)
 }
 
-// crashAtCrashPoint waits for the child to reach its crash point and die there of
+// waitForCrash waits for the child to reach its crash point and die there of
 // SIGKILL: no deferred function, no drain, no acknowledgement runs.
-func crashAtCrashPoint(t *testing.T, c *runtest.Child) {
+func waitForCrash(t *testing.T, c *runtest.Child) {
 	t.Helper()
 	err := c.Wait(t, 60*time.Second)
 	var exit *exec.ExitError
@@ -105,8 +105,8 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	}
 	startDeliverer(t, js, store)
 
-	crashAtCrashPoint(t, startAlerter(t, e, "published:2"))
-	crashAtCrashPoint(t, startAlerter(t, e, "publishing:2"))
+	waitForCrash(t, startAlerter(t, e, "published:2"))
+	waitForCrash(t, startAlerter(t, e, "publishing:2"))
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	last := startAlerter(t, e, "")
 	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})

@@ -19,7 +19,7 @@ import (
 
 // AlertDeps are what the alert endpoints call.
 type AlertDeps struct {
-	// Store keeps the rules (alert.NewStore over the "rules" bucket).
+	// Store keeps the rules (alert.OpenStore: the "rules" and "retries" buckets).
 	Store *alert.Store
 	// JS reads ALERTS for the Atom feeds.
 	JS jetstream.JetStream

@@ -25,7 +25,10 @@ import (
 
 // fastSleep waits a two-hundredth of what is asked: a Retry-After of 1 s or a 5 s
 // backoff passes in milliseconds, and the code paths stay the real ones.
-func fastSleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d/200) }
+func fastSleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d/speedup) }
+
+// speedup is how many times faster than real the tests' waits run.
+const speedup = 200
 
 func testLogger(tb testing.TB) *slog.Logger {
 	if os.Getenv("FETCHER_TEST_LOG") != "" {

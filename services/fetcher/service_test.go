@@ -36,7 +36,7 @@ func TestBackfillWithLivePollingExactlyOnce(t *testing.T) {
 	// A PDF whose two downloads both meet a corrupt answer (28 other downloads in between,
 	// likelier on a loaded machine) is queued; the queue waits on real timers, so its
 	// retry interval is shortened as fastSleep shortens the other waits.
-	svc := mustNew(t, Config{CourtListener: cl, JobRetryInterval: time.Minute / 200}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
+	svc := mustNew(t, Config{CourtListener: cl, JobRetryInterval: time.Minute / speedup}, Deps{JS: env.js, Blobs: env.blobs, Log: testLogger(t), Sleep: fastSleep})
 
 	// No deadline on the whole: a loaded machine does the same work later. What fails
 	// the test is a stall (WhileProgressing), and go test's -timeout bounds the rest.

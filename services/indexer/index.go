@@ -59,14 +59,22 @@ const currentFile = "CURRENT"
 // per batch of 500 on a loaded machine): every writer that needs durability waits for
 // the batch's persisted callback instead (writeDurable, the re-index's builder), and the
 // next batch is analysed meanwhile.
-func liveConfig() map[string]any { return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true} }
+// Its segments are zapx v17's, named rather than left to bleve's default: the buffer
+// sizing below is that version's.
+func liveConfig() map[string]any {
+	return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true,
+		"forceSegmentType": zapx.Type, "forceSegmentVersion": int(zapx.Version)}
+}
 
-// zapx sizes a new segment's buffer for the batch's documents and 100 more, at the last
-// segment's bytes per document (zapx's new.go). The live writer commits a batch of one
+// zapxBufferBump is zapx's own sizing of a new segment's buffer: for the batch's
+// documents and this many more, at the last segment's bytes per document
+// (zapx.NewSegmentBufferNumResultsBump). The live writer commits a batch of one
 // document whenever its queue is empty, so each commit allocated and zeroed 101
-// documents' worth: half the indexer's allocated bytes while ingesting, and more memory
-// (BenchmarkLiveCommits). The batch's own documents are estimate enough; the buffer
-// grows when they are not.
+// documents' worth (BenchmarkLiveCommits). The batch's own documents are estimate
+// enough; the buffer grows when they are not. The setting is process-wide: every index
+// of a process that writes one (the alerter's percolator too) sizes its buffers so.
+var zapxBufferBump = zapx.NewSegmentBufferNumResultsBump
+
 func init() { zapx.NewSegmentBufferNumResultsBump = 0 }
 
 // Open opens the active index under root, creating it on first use. It holds the whole

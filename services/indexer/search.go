@@ -35,8 +35,8 @@ func (x *Index) Search(ctx context.Context, q search.Query) (*search.Result, err
 	})
 }
 
-// searchWith turns q into its request, has run search the index with it, and turns
-// bleve's answer into ours: the one path of Search and SearchWithStats.
+// searchWith turns q into its request, calls run to search the index with it, and
+// turns bleve's answer into ours: the one path of Search and SearchWithStats.
 func (x *Index) searchWith(ctx context.Context, q search.Query, run func(*bleve.SearchRequest) (*bleve.SearchResult, error)) (*search.Result, error) {
 	start := time.Now()
 	req, q, err := Request(q)

@@ -69,7 +69,11 @@ func TestRECAPQueryAndFetch(t *testing.T) {
 		if step == 2 {
 			t.Fatalf("statuses %v after both steps; want a terminal one", seen)
 		}
-		advance <- struct{}{}
+		select {
+		case advance <- struct{}{}:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the fake took no step in 10 s (statuses %v)", seen)
+		}
 		poll.UntilGot(t, 10*time.Second, "the request's status to change", func() (bool, string) {
 			if fr, err = c.FetchRequestByID(ctx, fr.ID); err != nil {
 				t.Fatal(err)
@@ -91,9 +95,11 @@ func TestRECAPQueryAndFetch(t *testing.T) {
 
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: "u", PACERPassword: "p", Sealed: map[int64]bool{missing[1].ID: true}})
 	fr, err = c.RequestPDFFetch(ctx, missing[1].ID, PACERCredentials{Username: "u", Password: "p"})
-	for err == nil && !fr.Status.Terminal() {
-		time.Sleep(5 * time.Millisecond)
-		fr, err = c.FetchRequestByID(ctx, fr.ID)
+	if err == nil {
+		poll.UntilGot(t, 10*time.Second, "the sealed document's request to end", func() (bool, string) {
+			fr, err = c.FetchRequestByID(ctx, fr.ID)
+			return err != nil || fr.Status.Terminal(), fmt.Sprint(fr.Status)
+		})
 	}
 	if err != nil || fr.Status != FetchFailed || !strings.Contains(fr.Message, "Unable to get PDF for RECAP Document") {
 		t.Errorf("sealed: %+v, %v; want failed with CourtListener's message", fr, err)
