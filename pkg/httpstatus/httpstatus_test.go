@@ -43,6 +43,10 @@ func TestWriterStreams(t *testing.T) {
 	if !rec.Flushed {
 		t.Error("the flush did not reach the connection's writer")
 	}
+	serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).Flush()
+		w.WriteHeader(http.StatusInternalServerError) // too late: the flush sent 200
+	}, http.StatusOK)
 }
 
 // duplexWriter is a connection's writer that offers what only Unwrap can reach.
