@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -121,17 +123,22 @@ func cmdExtract(ctx context.Context, args []string) error {
 			}
 			continue
 		}
-		printExtract(out)
+		if err := printExtract(os.Stdout, out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func printExtract(out extractOutput) {
-	fmt.Printf("%s: %d pages, engine %s", out.File, len(out.Pages), out.Engine)
+// printExtract writes out for people. It buffers: a long filing's text and entities
+// are thousands of lines, each a write of its own to an unbuffered stdout.
+func printExtract(stdout io.Writer, out extractOutput) error {
+	w := bufio.NewWriter(stdout)
+	fmt.Fprintf(w, "%s: %d pages, engine %s", out.File, len(out.Pages), out.Engine)
 	if out.IsExhibit {
-		fmt.Printf(", %s", out.ExhibitLabel)
+		fmt.Fprintf(w, ", %s", out.ExhibitLabel)
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 	m := out.Metadata
 	for _, f := range []struct{ name, value string }{
 		{filing.FieldCourt, m.Court}, {filing.FieldCaseName, m.CaseName}, {filing.FieldDocket, m.Docket},
@@ -139,7 +146,7 @@ func printExtract(out extractOutput) {
 		{filing.FieldTitle, m.Title}, {filing.FieldType, string(m.Type)},
 	} {
 		if f.value != "" {
-			fmt.Printf("%-11s %s (%s)\n", f.name+":", f.value, orUnknown(m.Origins[f.name]))
+			fmt.Fprintf(w, "%-11s %s (%s)\n", f.name+":", f.value, orUnknown(m.Origins[f.name]))
 		}
 	}
 	for _, p := range out.Pages {
@@ -147,14 +154,15 @@ func printExtract(out extractOutput) {
 		if p.OCR {
 			how = fmt.Sprintf("%s, OCR %.0f%%", p.Engine, 100*p.Confidence)
 		}
-		fmt.Printf("\n--- page %d (%s)\n%s\n", p.Number, how, p.Text)
+		fmt.Fprintf(w, "\n--- page %d (%s)\n%s\n", p.Number, how, p.Text)
 	}
 	if len(out.Entities) > 0 {
-		fmt.Println("\n--- entities")
+		fmt.Fprintln(w, "\n--- entities")
 		for _, e := range out.Entities {
-			fmt.Printf("%-14s %-40s p.%d  %q\n", e.Type, e.Canonical, e.Page, e.Text)
+			fmt.Fprintf(w, "%-14s %-40s p.%d  %q\n", e.Type, e.Canonical, e.Page, e.Text)
 		}
 	}
+	return w.Flush()
 }
 
 func nonZero(n int) string {

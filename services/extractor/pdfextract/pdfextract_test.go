@@ -3,6 +3,10 @@ package pdfextract
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,6 +179,83 @@ func TestFallbackPage(t *testing.T) {
 				t.Errorf("engine %q; want %q", res.Engine, pdftext.Version+"+"+poppler.Engine())
 			}
 		})
+	}
+}
+
+// TestFallbackConsecutivePages: consecutive pages the Go engine read badly are read
+// by one pdftotext run over them (each run parses the whole file), each page getting
+// the text a run of its own gives.
+func TestFallbackConsecutivePages(t *testing.T) {
+	needPoppler(t)
+	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
+	runs := countRuns(t, "pdftotext")
+	d, err := poppler.Open(data, poppler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var want []string
+	for n := 1; n <= 2; n++ {
+		pp, err := d.Text(context.Background(), n, n)
+		if err != nil || len(pp) != 1 {
+			t.Fatalf("pdftotext page %d: %d pages, %v", n, len(pp), err)
+		}
+		want = append(want, pp[0].Text)
+	}
+	restore := goExtract
+	defer func() { goExtract = restore }()
+	real, err := pdftext.Extract(context.Background(), data, pdftext.Options{})
+	if err != nil || len(real) != 2 {
+		t.Fatalf("go engine: %d pages, %v", len(real), err)
+	}
+	goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]filing.Page, error) {
+		pages := append([]filing.Page(nil), real...)
+		for i := range pages {
+			pages[i].Text = strings.Join(strings.Fields(pages[i].Text), "") // glued words
+		}
+		return pages, nil
+	}
+	res, err := Extract(context.Background(), data, Options{NoOCR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range res.Pages {
+		if res.PageEngines[i] != poppler.Engine() || p.Text != want[i] {
+			t.Errorf("page %d by %s: %q; want poppler's %q", p.Number, res.PageEngines[i], p.Text, want[i])
+		}
+	}
+	var reads []string // the runs that read pages (another asks the version)
+	for _, r := range runs() {
+		if strings.Contains(r, " -f ") {
+			reads = append(reads, r)
+		}
+	}
+	if len(reads) != 3 || !strings.Contains(reads[2], "-f 1 -l 2 ") {
+		t.Errorf("pdftotext runs %q; want the two single pages read for the reference, then one run over both", reads)
+	}
+}
+
+// countRuns puts a tool of that name first on PATH that records its arguments, a run a
+// line, then runs the real one; the function returned reads the runs so far.
+func countRuns(t *testing.T, tool string) func() []string {
+	t.Helper()
+	real, err := exec.LookPath(tool)
+	if err != nil {
+		t.Skipf("%s: %v", tool, err)
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "runs")
+	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\nexec %q \"$@\"\n", log, real)
+	if err := os.WriteFile(filepath.Join(dir, tool), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return func() []string {
+		b, err := os.ReadFile(log)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return strings.FieldsFunc(string(b), func(r rune) bool { return r == '\n' })
 	}
 }
 
