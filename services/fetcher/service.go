@@ -26,7 +26,8 @@ type Deps struct {
 	JS jetstream.JetStream
 	// Blobs stores PDFs by SHA-256.
 	Blobs blob.Store
-	Log   *slog.Logger
+	// Log is the stage's logger; nil is slog.Default(), as for every stage.
+	Log *slog.Logger
 	// Now is the clock (default time.Now); Sleep waits d or until ctx ends (default a
 	// timer). Tests shorten both.
 	Now   func() time.Time
@@ -67,7 +68,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	cfg = cfg.withDefaults()
 	if deps.Log == nil {
-		deps.Log = slog.New(slog.DiscardHandler)
+		deps.Log = slog.Default()
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

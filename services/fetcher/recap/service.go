@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 		return nil, errors.New("configuring recap: JetStream, a blob store and a CourtListener client are required")
 	}
 	if deps.Log == nil {
-		deps.Log = slog.New(slog.DiscardHandler)
+		deps.Log = slog.Default()
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
