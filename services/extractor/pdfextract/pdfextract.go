@@ -1,7 +1,8 @@
 // Package pdfextract decides, page by page, where a PDF's text comes from: our Go engine
 // (pdftext) by default; poppler's pdftotext when the Go engine cannot read the file or a
-// page's text fails the quality check; Tesseract when a page has no real text of its own
-// (a scan, or a scan under a thin layer such as the court's ECF stamp). Born-digital
+// page's text fails the quality check (not for a page the Go engine read whole and found
+// to show no text at all: poppler has none to give it); Tesseract when a page has no real
+// text of its own (a scan, or a scan under a thin layer such as the court's ECF stamp). Born-digital
 // pages are never OCR'd. A missing tool narrows the choice and is reported in
 // Result.Notes; it never fails a document the remaining engines can read.
 package pdfextract
@@ -69,7 +70,7 @@ type Result struct {
 
 // goExtract is the Go engine; tests replace it to feed the decision pages with known
 // defects.
-var goExtract = pdftext.Extract
+var goExtract = pdftext.ExtractPages
 
 var defaultOCR = sync.OnceValue(func() *ocr.Engine {
 	return ocr.New(ocr.Options{Cache: ocr.NewMemoryCache(4096)})
@@ -91,7 +92,7 @@ func Extract(ctx context.Context, data []byte, opt Options) (Result, error) {
 	case "", Auto:
 		return auto(ctx, data, opt, popt)
 	case Go:
-		pages, err := goExtract(ctx, data, pdftext.Options{Workers: opt.Workers, MaxPages: opt.MaxPages})
+		pages, err := pdftext.Extract(ctx, data, pdftext.Options{Workers: opt.Workers, MaxPages: opt.MaxPages})
 		res := single(pages, pdftext.Version)
 		if err != nil {
 			return res, fmt.Errorf("extracting text with the go engine: %w", err)
@@ -121,6 +122,9 @@ type page struct {
 	filing.Page
 	engine string
 	report quality.Report
+	// noText says the Go engine found the page shows no text (pdftext.PageResult.NoText):
+	// poppler has none to give it either.
+	noText bool
 }
 
 // auto is the per-page decision described in the package comment: read every page,
@@ -202,7 +206,7 @@ func (a *autoRun) read(ctx context.Context) error {
 	}
 	if goErr == nil {
 		for _, p := range goPages {
-			a.pages = append(a.pages, page{Page: p, engine: pdftext.Version})
+			a.pages = append(a.pages, page{Page: p.Page, engine: pdftext.Version, noText: p.NoText})
 		}
 		return nil
 	}
@@ -255,7 +259,9 @@ func (a *autoRun) checkImages(ctx context.Context) error {
 // popplerFallback gives the pages the Go engine read badly poppler's reading when it is
 // better. Only a cancelled ctx is an error.
 func (a *autoRun) popplerFallback(ctx context.Context) error {
-	badPage := func(p page) bool { return p.report.Verdict != quality.Good && p.engine == pdftext.Version }
+	badPage := func(p page) bool {
+		return p.report.Verdict != quality.Good && p.engine == pdftext.Version && !p.noText
+	}
 	bad := pageNumbers(a.pages, badPage)
 	if len(bad) == 0 {
 		return nil

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
-	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
 	"github.com/docketwatch/docketwatch/services/extractor/ocr"
@@ -138,7 +137,7 @@ func TestFallbackDocument(t *testing.T) {
 func TestFallbackPage(t *testing.T) {
 	needPoppler(t)
 	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
-	real, err := pdftext.Extract(context.Background(), data, pdftext.Options{})
+	real, err := pdftext.ExtractPages(context.Background(), data, pdftext.Options{})
 	if err != nil || len(real) != 2 {
 		t.Fatalf("go engine: %d pages, %v", len(real), err)
 	}
@@ -157,9 +156,9 @@ func TestFallbackPage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			restore := goExtract
 			defer func() { goExtract = restore }()
-			goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]filing.Page, error) {
-				pages := append([]filing.Page(nil), real...)
-				pages[0].Text = tt.damage(pages[0].Text)
+			goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]pdftext.PageResult, error) {
+				pages := append([]pdftext.PageResult(nil), real...)
+				pages[0].Page.Text = tt.damage(pages[0].Page.Text)
 				return pages, nil
 			}
 			res, err := Extract(context.Background(), data, Options{NoOCR: true})
@@ -172,7 +171,7 @@ func TestFallbackPage(t *testing.T) {
 			if !strings.Contains(res.Pages[0].Text, "DOCKETING NOTICE") || strings.ContainsRune(res.Pages[0].Text, '\x10') {
 				t.Errorf("page 1: got %q; want poppler's clean text", res.Pages[0].Text)
 			}
-			if res.Pages[1].Text != real[1].Text {
+			if res.Pages[1].Text != real[1].Page.Text {
 				t.Errorf("page 2 changed")
 			}
 			if res.Engine != pdftext.Version+"+"+poppler.Engine() {
@@ -204,14 +203,14 @@ func TestFallbackConsecutivePages(t *testing.T) {
 	}
 	restore := goExtract
 	defer func() { goExtract = restore }()
-	real, err := pdftext.Extract(context.Background(), data, pdftext.Options{})
+	real, err := pdftext.ExtractPages(context.Background(), data, pdftext.Options{})
 	if err != nil || len(real) != 2 {
 		t.Fatalf("go engine: %d pages, %v", len(real), err)
 	}
-	goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]filing.Page, error) {
-		pages := append([]filing.Page(nil), real...)
+	goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]pdftext.PageResult, error) {
+		pages := append([]pdftext.PageResult(nil), real...)
 		for i := range pages {
-			pages[i].Text = strings.Join(strings.Fields(pages[i].Text), "") // glued words
+			pages[i].Page.Text = strings.Join(strings.Fields(pages[i].Page.Text), "") // glued words
 		}
 		return pages, nil
 	}
@@ -232,6 +231,31 @@ func TestFallbackConsecutivePages(t *testing.T) {
 	}
 	if len(reads) != 3 || !strings.Contains(reads[2], "-f 1 -l 2 ") {
 		t.Errorf("pdftotext runs %q; want the two single pages read for the reference, then one run over both", reads)
+	}
+}
+
+// TestNoFallbackWithoutText: the pages of a scan, which show no text, are not given to
+// pdftotext (each run parses the whole file, and there is nothing for it to read): they
+// go to OCR, or stay empty without it.
+func TestNoFallbackWithoutText(t *testing.T) {
+	needPoppler(t)
+	runs := countRuns(t, "pdftotext")
+	res, err := Extract(context.Background(), testfile.Read(t, "../ocr/testdata/image-pdf.pdf"), Options{NoOCR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pages) < 2 {
+		t.Fatalf("%d pages; want the scan's pages", len(res.Pages))
+	}
+	for i, p := range res.Pages {
+		if strings.TrimSpace(p.Text) != "" || res.PageEngines[i] != pdftext.Version {
+			t.Errorf("page %d by %s: %q; want the go engine's empty page", p.Number, res.PageEngines[i], p.Text)
+		}
+	}
+	for _, r := range runs() {
+		if strings.Contains(r, " -f ") {
+			t.Errorf("pdftotext ran on pages that show no text: %s", r)
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ func TestDebugDump(t *testing.T) {
 		t.Skip("set DOCKETWATCH_DUMP=file.pdf to dump a file")
 	}
 	data := testfile.Read(t, path)
-	res, err := extractDetailed(context.Background(), data, Options{})
+	res, err := ExtractPages(context.Background(), data, Options{})
 	if err != nil {
 		t.Logf("error: %v", err)
 	}

@@ -132,7 +132,7 @@ func TestWordF1AgainstPdftotext(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := extractDetailed(context.Background(), data, Options{})
+			res, err := ExtractPages(context.Background(), data, Options{})
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}

@@ -108,7 +108,7 @@ func TestGoldenCorpus(t *testing.T) {
 func renderFile(t testing.TB, path string) []byte {
 	t.Helper()
 	data := testfile.Read(t, path)
-	res, err := extractDetailed(context.Background(), data, Options{})
+	res, err := ExtractPages(context.Background(), data, Options{})
 	out := renderPages(res)
 	if err != nil {
 		out = append(out, "=== error: "+err.Error()+"\n"...)

@@ -69,8 +69,13 @@ type interp struct {
 	text    []byte // the glyphs' texts
 	ops     int
 	forms   int
-	active  map[objID]bool   // forms being drawn, to stop a form drawing itself
-	cache   map[objID][]byte // decoded form streams of this page
+	// shows counts the text-showing operators run; passedOver says a form or a pattern
+	// was not read (unreadable, nested too deep, a pattern's cell), so text may be where
+	// this page did not look.
+	shows      int
+	passedOver bool
+	active     map[objID]bool   // forms being drawn, to stop a form drawing itself
+	cache      map[objID][]byte // decoded form streams of this page
 }
 
 func newInterp(doc *document) *interp {
@@ -81,7 +86,7 @@ func newInterp(doc *document) *interp {
 func (in *interp) reset(doc *document) {
 	in.doc = doc
 	in.glyphs, in.text = in.glyphs[:0], in.text[:0]
-	in.ops, in.forms = 0, 0
+	in.ops, in.forms, in.shows, in.passedOver = 0, 0, 0, false
 	clear(in.active)
 	clear(in.cache)
 }
@@ -169,6 +174,7 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			tlm = mat{1, 0, 0, 1, 0, -g.tl}.mul(tlm)
 			tm = tlm
 		case "Tj", "'", "\"", "TJ":
+			in.shows++
 			if err := in.showOp(op, args, &g, &tm, &tlm); err != nil {
 				return err
 			}
@@ -180,6 +186,12 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			}
 		case "ID":
 			l.skipInlineImage()
+		case "scn", "SCN":
+			// A colour that names a pattern: a tiling pattern's cell is a content stream,
+			// which may show text, and is not read here.
+			if len(args) > 0 && args[len(args)-1].k == kName {
+				in.passedOver = true
+			}
 		}
 		args = args[:0]
 	}
@@ -345,6 +357,7 @@ func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
 		return nil
 	}
 	if depth >= maxFormDepth {
+		in.passedOver = true
 		return nil // deeper nesting is ignored, like a viewer that gives up
 	}
 	in.forms++
@@ -364,6 +377,7 @@ func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
 		var err error
 		data, err = in.streams.appendStream(nil, xo, maxContentBytes)
 		if err != nil {
+			in.passedOver = true
 			return nil // an unreadable form costs its own text only
 		}
 		if hasID {

@@ -36,6 +36,8 @@ type pageLayout struct {
 	lines []string
 	// lineNumbers says pleading-paper line numbers were found and left out of lines.
 	lineNumbers bool
+	// noText says the page shows no text at all (PageResult.NoText).
+	noText bool
 }
 
 // layouter orders one page's glyphs into lines. It keeps its buffers from page to page,

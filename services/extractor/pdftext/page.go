@@ -120,7 +120,7 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 	}()
 	w.streams.file = doc.file
 	w.in.streams = &w.streams
-	content, err := pageContent(&w.streams, w.content[:0], n.v)
+	content, complete, err := pageContent(&w.streams, w.content[:0], n.v)
 	if err != nil {
 		return pageLayout{}, err
 	}
@@ -130,18 +130,24 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 	if err := w.in.run(content, n.resources, g, 0); err != nil {
 		return pageLayout{}, err
 	}
-	return w.lo.layout(w.in.glyphs, w.in.text), nil
+	pl = w.lo.layout(w.in.glyphs, w.in.text)
+	// Annotations (form fields, stamps) draw their own appearance streams, which this
+	// engine does not read and poppler does.
+	pl.noText = w.in.shows == 0 && complete && !w.in.passedOver && n.v.Key("Annots").Kind() == pdf.Null
+	return pl, nil
 }
 
 // pageContent concatenates the page's content streams onto buf. A stream that cannot
-// be decoded is skipped when others can, since the page's text may be split across them.
-func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) ([]byte, error) {
+// be decoded is skipped when others can, since the page's text may be split across them;
+// complete says none was.
+func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) (_ []byte, complete bool, _ error) {
 	c := page.Key("Contents")
 	switch c.Kind() {
 	case pdf.Null:
-		return buf, nil
+		return buf, true, nil
 	case pdf.Stream:
-		return sd.appendStream(buf, c, maxContentBytes)
+		buf, err := sd.appendStream(buf, c, maxContentBytes)
+		return buf, err == nil, err
 	case pdf.Array:
 		var firstErr error
 		for i, n := 0, c.Len(); i < n; i++ {
@@ -157,9 +163,9 @@ func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) ([]byte, error) 
 			buf = append(buf, '\n')
 		}
 		if len(buf) == 0 && firstErr != nil {
-			return nil, firstErr
+			return nil, false, firstErr
 		}
-		return buf, nil
+		return buf, firstErr == nil, nil
 	}
-	return nil, fmt.Errorf("page /Contents is a %v", c.Kind())
+	return nil, false, fmt.Errorf("page /Contents is a %v", c.Kind())
 }

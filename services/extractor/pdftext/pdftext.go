@@ -43,7 +43,7 @@ var ErrPartial = errors.New("some pages could not be read")
 // a permanent error wrapping ErrPartial. It never panics and checks ctx between pages;
 // a cancelled ctx returns ctx.Err().
 func Extract(ctx context.Context, data []byte, opt Options) ([]filing.Page, error) {
-	res, err := extractDetailed(ctx, data, opt)
+	res, err := ExtractPages(ctx, data, opt)
 	if res == nil {
 		return nil, err
 	}
@@ -60,9 +60,14 @@ type PageResult struct {
 	// LineNumbers says pleading-paper line numbers were found in the margin and left out
 	// of Page.Text.
 	LineNumbers bool
+	// NoText says the page, read whole and without error, runs no text-showing operator
+	// and has no annotations: no engine can find text in it (a scan has only an image),
+	// only OCR.
+	NoText bool
 }
 
-func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []PageResult, err error) {
+// ExtractPages is Extract with what the engine noticed about each page.
+func ExtractPages(ctx context.Context, data []byte, opt Options) (pages []PageResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			pages = nil
@@ -94,7 +99,7 @@ func extractDetailed(ctx context.Context, data []byte, opt Options) (pages []Pag
 		defer putPageWorker(w)
 		pl, err := w.pageText(doc, nodes[i])
 		lines[i] = normaliseLines(pl)
-		pages[i].LineNumbers = pl.lineNumbers
+		pages[i].LineNumbers, pages[i].NoText = pl.lineNumbers, pl.noText
 		errs[i] = err
 	})
 	if err != nil {

@@ -115,7 +115,7 @@ func TestExtractRejectsNonPDF(t *testing.T) {
 // recognised and kept out of the text, while the body survives.
 func TestPleadingLineNumbers(t *testing.T) {
 	data := testfile.Read(t, "testdata", "gov.uscourts.azd.1085839.3.0.pdf")
-	res, err := extractDetailed(context.Background(), data, Options{})
+	res, err := ExtractPages(context.Background(), data, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestPleadingLineNumbers(t *testing.T) {
 		t.Errorf("body text lost: %.300q", text)
 	}
 	// A page without pleading numbers must not lose its numbers.
-	other, err := extractDetailed(context.Background(), testfile.Read(t, "testdata", "ca1_00117684624.pdf"), Options{})
+	other, err := ExtractPages(context.Background(), testfile.Read(t, "testdata", "ca1_00117684624.pdf"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

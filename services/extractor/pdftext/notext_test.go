@@ -1,0 +1,88 @@
+package pdftext
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// TestNoText: a page is marked as showing no text only when the engine read all of it
+// (every content stream, every form) and no text operator ran, and it has no
+// annotations, whose appearance streams the engine does not read.
+func TestNoText(t *testing.T) {
+	image := func(f *pdfFile) int {
+		return f.stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", []byte{0}, false)
+	}
+	form := func(f *pdfFile, font int, content string) int {
+		return f.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >>", font), []byte(content), true)
+	}
+	tests := []struct {
+		name string
+		pdf  func() []byte
+		want bool
+	}{
+		{"a scan: one image", func() []byte {
+			f := &pdfFile{}
+			return onePage(f, fmt.Sprintf("<< /XObject << /Im0 %d 0 R >> >>", image(f)), "q 612 0 0 792 0 0 cm /Im0 Do Q")
+		}, true},
+		{"no content at all", func() []byte {
+			f := &pdfFile{}
+			pages := f.add("")
+			page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>", pages))
+			f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+			return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
+		}, true},
+		{"text", func() []byte {
+			f := &pdfFile{}
+			return fontPage(f, helvetica(f), "BT /F1 12 Tf 72 700 Td (Hello) Tj ET")
+		}, false},
+		{"an empty string shown", func() []byte {
+			f := &pdfFile{}
+			return fontPage(f, helvetica(f), "BT /F1 12 Tf 72 700 Td () Tj ET")
+		}, false},
+		{"text in a form", func() []byte {
+			f := &pdfFile{}
+			x := form(f, helvetica(f), "BT /F1 12 Tf 72 700 Td (Hello) Tj ET")
+			return onePage(f, fmt.Sprintf("<< /XObject << /X %d 0 R >> >>", x), "/X Do")
+		}, false},
+		{"a form that cannot be decoded", func() []byte {
+			f := &pdfFile{}
+			x := f.add("<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Filter /FlateDecode /Length 4 >>\nstream\nxxxx\nendstream")
+			return onePage(f, fmt.Sprintf("<< /XObject << /X %d 0 R >> >>", x), "/X Do")
+		}, false},
+		{"a content stream that cannot be decoded beside one that can", func() []byte {
+			f := &pdfFile{}
+			bad := f.add("<< /Filter /FlateDecode /Length 4 >>\nstream\nxxxx\nendstream")
+			good := f.stream("", []byte("q Q"), true)
+			pages := f.add("")
+			page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents [%d 0 R %d 0 R] >>", pages, bad, good))
+			f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+			return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
+		}, false},
+		{"a fill with a pattern", func() []byte {
+			f := &pdfFile{}
+			cell := f.stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 /Resources << >>", []byte("q Q"), true)
+			return onePage(f, fmt.Sprintf("<< /Pattern << /P0 %d 0 R >> >>", cell), "/Pattern cs /P0 scn 0 0 612 792 re f")
+		}, false},
+		{"an annotation", func() []byte {
+			f := &pdfFile{}
+			c := f.stream("", []byte("q Q"), true)
+			annot := f.add("<< /Type /Annot /Subtype /FreeText /Rect [72 700 300 720] /Contents (Filed) >>")
+			pages := f.add("")
+			page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Annots [%d 0 R] >>", pages, c, annot))
+			f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+			return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ExtractPages(context.Background(), tt.pdf(), Options{})
+			if err != nil || len(res) != 1 {
+				t.Fatalf("%d pages, %v", len(res), err)
+			}
+			if res[0].NoText != tt.want {
+				t.Errorf("NoText %v; want %v (text %q)", res[0].NoText, tt.want, res[0].Page.Text)
+			}
+		})
+	}
+}
