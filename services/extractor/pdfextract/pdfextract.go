@@ -407,6 +407,18 @@ func popplerPages(ctx context.Context, d *poppler.Doc, numbers []int, total int)
 		if err != nil {
 			return nil, err
 		}
+		if len(pp) != j-i && j-i > 1 {
+			// The pages are cut at form feeds: if they do not add up, each page's own
+			// run says which text is whose.
+			pp = nil
+			for _, n := range numbers[i:j] {
+				one, err := d.Text(ctx, n, n)
+				if err != nil {
+					return nil, err
+				}
+				pp = append(pp, one[:min(len(one), 1)]...)
+			}
+		}
 		for _, p := range pp {
 			out[p.Number] = p
 		}

@@ -183,11 +183,11 @@ func TestFallbackPage(t *testing.T) {
 
 // TestFallbackConsecutivePages: consecutive pages the Go engine read badly are read
 // by one pdftotext run over them (each run parses the whole file), each page getting
-// the text a run of its own gives.
+// the text a run of its own gives; a run whose output does not cut into as many pages
+// is read again page by page.
 func TestFallbackConsecutivePages(t *testing.T) {
 	needPoppler(t)
 	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
-	runs := countRuns(t, "pdftotext")
 	d, err := poppler.Open(data, poppler.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -201,12 +201,12 @@ func TestFallbackConsecutivePages(t *testing.T) {
 		}
 		want = append(want, pp[0].Text)
 	}
-	restore := goExtract
-	defer func() { goExtract = restore }()
 	real, err := pdftext.ExtractPages(context.Background(), data, pdftext.Options{})
 	if err != nil || len(real) != 2 {
 		t.Fatalf("go engine: %d pages, %v", len(real), err)
 	}
+	restore := goExtract
+	defer func() { goExtract = restore }()
 	goExtract = func(ctx context.Context, data []byte, opt pdftext.Options) ([]pdftext.PageResult, error) {
 		pages := append([]pdftext.PageResult(nil), real...)
 		for i := range pages {
@@ -214,23 +214,41 @@ func TestFallbackConsecutivePages(t *testing.T) {
 		}
 		return pages, nil
 	}
-	res, err := Extract(context.Background(), data, Options{NoOCR: true})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		intercept string // shell run before the real tool, which may answer instead
+		wantReads []string
+	}{
+		{"one run", "", []string{"-f 1 -l 2 "}},
+		{"three pages out of a run of two", `case "$*" in *"-f 1 -l 2 "*) printf 'x\fy\fz\f'; exit 0;; esac`,
+			[]string{"-f 1 -l 2 ", "-f 1 -l 1 ", "-f 2 -l 2 "}},
 	}
-	for i, p := range res.Pages {
-		if res.PageEngines[i] != poppler.Engine() || p.Text != want[i] {
-			t.Errorf("page %d by %s: %q; want poppler's %q", p.Number, res.PageEngines[i], p.Text, want[i])
-		}
-	}
-	var reads []string // the runs that read pages (another asks the version)
-	for _, r := range runs() {
-		if strings.Contains(r, " -f ") {
-			reads = append(reads, r)
-		}
-	}
-	if len(reads) != 3 || !strings.Contains(reads[2], "-f 1 -l 2 ") {
-		t.Errorf("pdftotext runs %q; want the two single pages read for the reference, then one run over both", reads)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs := countRuns(t, "pdftotext", tt.intercept)
+			res, err := Extract(context.Background(), data, Options{NoOCR: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range res.Pages {
+				if res.PageEngines[i] != poppler.Engine() || p.Text != want[i] {
+					t.Errorf("page %d by %s: %q; want poppler's %q", p.Number, res.PageEngines[i], p.Text, want[i])
+				}
+			}
+			var reads []string // the runs that read pages (another asks the version)
+			for _, r := range runs() {
+				if strings.Contains(r, " -f ") {
+					reads = append(reads, r)
+				}
+			}
+			ok := len(reads) == len(tt.wantReads)
+			for i := 0; ok && i < len(reads); i++ {
+				ok = strings.Contains(reads[i], tt.wantReads[i])
+			}
+			if !ok {
+				t.Errorf("pdftotext runs %q; want runs of %q", reads, tt.wantReads)
+			}
+		})
 	}
 }
 
@@ -239,7 +257,7 @@ func TestFallbackConsecutivePages(t *testing.T) {
 // go to OCR, or stay empty without it.
 func TestNoFallbackWithoutText(t *testing.T) {
 	needPoppler(t)
-	runs := countRuns(t, "pdftotext")
+	runs := countRuns(t, "pdftotext", "")
 	res, err := Extract(context.Background(), testfile.Read(t, "../ocr/testdata/image-pdf.pdf"), Options{NoOCR: true})
 	if err != nil {
 		t.Fatal(err)
@@ -260,8 +278,9 @@ func TestNoFallbackWithoutText(t *testing.T) {
 }
 
 // countRuns puts a tool of that name first on PATH that records its arguments, a run a
-// line, then runs the real one; the function returned reads the runs so far.
-func countRuns(t *testing.T, tool string) func() []string {
+// line, runs the shell of intercept (which may answer and exit), then the real tool;
+// the function returned reads the runs so far.
+func countRuns(t *testing.T, tool, intercept string) func() []string {
 	t.Helper()
 	real, err := exec.LookPath(tool)
 	if err != nil {
@@ -269,7 +288,7 @@ func countRuns(t *testing.T, tool string) func() []string {
 	}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "runs")
-	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\nexec %q \"$@\"\n", log, real)
+	script := fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n%s\nexec %q \"$@\"\n", log, intercept, real)
 	if err := os.WriteFile(filepath.Join(dir, tool), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

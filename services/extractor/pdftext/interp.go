@@ -69,9 +69,10 @@ type interp struct {
 	text    []byte // the glyphs' texts
 	ops     int
 	forms   int
-	// shows counts the text-showing operators run; passedOver says a form or a pattern
-	// was not read (unreadable, nested too deep, a pattern's cell), so text may be where
-	// this page did not look.
+	// shows counts the text-showing operators run; passedOver says something that may
+	// show text was not read (a form unreadable, nested too deep or not found, a
+	// pattern's cell, a soft mask's group, the content after a syntax error or an inline
+	// image), so text may be where this page did not look.
 	shows      int
 	passedOver bool
 	active     map[objID]bool   // forms being drawn, to stop a form drawing itself
@@ -120,7 +121,9 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			return nil
 		}
 		if err != nil {
-			// A syntax error ends the stream: what was shown so far stays.
+			// A syntax error ends the stream: what was shown so far stays, and the rest
+			// is passed over.
+			in.passedOver = true
 			return nil
 		}
 		if len(op) == 0 {
@@ -185,7 +188,15 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 				}
 			}
 		case "ID":
+			// The image's end is found by its "EI", which its data may hold too: what
+			// follows may be read wrongly.
+			in.passedOver = true
 			l.skipInlineImage()
+		case "gs":
+			// A soft mask's group is a form drawn through the graphics state.
+			if len(args) == 1 && args[0].k == kName && res.Key("ExtGState").Key(args[0].str).Key("SMask").Kind() == pdf.Dict {
+				in.passedOver = true
+			}
 		case "scn", "SCN":
 			// A colour that names a pattern: a tiling pattern's cell is a content stream,
 			// which may show text, and is not read here.
@@ -353,6 +364,10 @@ func turn(x, y float64, rot int8) (float64, float64) {
 // form that is already being drawn (a cycle).
 func (in *interp) form(res pdf.Value, name string, g gstate, depth int) error {
 	xo := res.Key("XObject").Key(name)
+	if xo.Kind() == pdf.Null {
+		in.passedOver = true // a name this engine does not find; a viewer may
+		return nil
+	}
 	if xo.Kind() != pdf.Stream || xo.Key("Subtype").Name() != "Form" {
 		return nil
 	}

@@ -1,8 +1,12 @@
 package pdftext
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -63,6 +67,44 @@ func TestNoText(t *testing.T) {
 			f := &pdfFile{}
 			cell := f.stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 /Resources << >>", []byte("q Q"), true)
 			return onePage(f, fmt.Sprintf("<< /Pattern << /P0 %d 0 R >> >>", cell), "/Pattern cs /P0 scn 0 0 612 792 re f")
+		}, false},
+		{"text after a syntax error", func() []byte {
+			f := &pdfFile{}
+			return fontPage(f, helvetica(f), strings.Repeat("[", 40)+strings.Repeat("]", 40)+" BT /F1 12 Tf 72 700 Td (Hello) Tj ET")
+		}, false},
+		{"text after an inline image", func() []byte {
+			f := &pdfFile{}
+			// The image's data holds " EI (": read from there, the rest is a string.
+			return fontPage(f, helvetica(f), "q BI /W 4 /H 1 /BPC 8 /CS /G ID \x00 EI ( EI Q BT /F1 12 Tf 72 700 Td (Hello) Tj ET )")
+		}, false},
+		{"a form not found", func() []byte {
+			f := &pdfFile{}
+			return onePage(f, "<< >>", "/X Do")
+		}, false},
+		{"a soft mask", func() []byte {
+			f := &pdfFile{}
+			group := form(f, helvetica(f), "BT /F1 12 Tf 72 700 Td (Hello) Tj ET")
+			gs := f.add(fmt.Sprintf("<< /Type /ExtGState /SMask << /Type /Mask /S /Luminosity /G %d 0 R >> >>", group))
+			return onePage(f, fmt.Sprintf("<< /ExtGState << /GS0 %d 0 R >> >>", gs), "/GS0 gs 0 0 612 792 re f")
+		}, false},
+		{"a content stream cut short by its /Length", func() []byte {
+			f := &pdfFile{}
+			font := helvetica(f)
+			var content strings.Builder
+			r := rand.New(rand.NewPCG(1, 2))
+			for range 400 {
+				fmt.Fprintf(&content, "q 1 0 0 1 %d %d cm Q\n", r.IntN(100000), r.IntN(100000))
+			}
+			content.WriteString("BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n")
+			var z bytes.Buffer
+			w := zlib.NewWriter(&z)
+			w.Write([]byte(content.String()))
+			w.Close()
+			c := f.add(fmt.Sprintf("<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len()/2, z.Bytes()))
+			pages := f.add("")
+			page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>", pages, font, c))
+			f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
+			return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
 		}, false},
 		{"an annotation", func() []byte {
 			f := &pdfFile{}

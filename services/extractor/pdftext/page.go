@@ -118,7 +118,7 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
 		}
 	}()
-	w.streams.file = doc.file
+	w.streams.file, w.streams.cutShort = doc.file, false
 	w.in.streams = &w.streams
 	content, complete, err := pageContent(&w.streams, w.content[:0], n.v)
 	if err != nil {
@@ -133,7 +133,7 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 	pl = w.lo.layout(w.in.glyphs, w.in.text)
 	// Annotations (form fields, stamps) draw their own appearance streams, which this
 	// engine does not read and poppler does.
-	pl.noText = w.in.shows == 0 && complete && !w.in.passedOver && n.v.Key("Annots").Kind() == pdf.Null
+	pl.noText = w.in.shows == 0 && complete && !w.streams.cutShort && !w.in.passedOver && n.v.Key("Annots").Kind() == pdf.Null
 	return pl, nil
 }
 

@@ -60,9 +60,10 @@ type PageResult struct {
 	// LineNumbers says pleading-paper line numbers were found in the margin and left out
 	// of Page.Text.
 	LineNumbers bool
-	// NoText says the page, read whole and without error, runs no text-showing operator
-	// and has no annotations: no engine can find text in it (a scan has only an image),
-	// only OCR.
+	// NoText says the page shows no text: it runs no text-showing operator, nothing on
+	// it was passed over (every content stream decoded whole, every form, pattern and
+	// soft mask read, no syntax error, no inline image) and it has no annotations. Another
+	// engine finds no text in it either (a scan has only an image); only OCR can.
 	NoText bool
 }
 

@@ -20,32 +20,40 @@ const (
 // readStream decodes a stream with a size bound. ledongthuc/pdf panics on unknown
 // filters and corrupt data; that becomes an error here.
 func readStream(v pdf.Value, limit int64) ([]byte, error) {
-	return appendStream(nil, v, limit)
+	data, _, err := appendStream(nil, v, limit)
+	return data, err
 }
 
 // appendStream decodes a stream onto dst, which a caller reuses for transient data
-// such as a page's content; limit bounds the stream, not dst.
-func appendStream(dst []byte, v pdf.Value, limit int64) (data []byte, err error) {
+// such as a page's content; limit bounds the stream, not dst. A stream cut short (a
+// truncated file, a corrupt tail, a wrong /Length) still yields what decoded, and says
+// so.
+func appendStream(dst []byte, v pdf.Value, limit int64) (data []byte, cutShort bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			data, err = dst, fmt.Errorf("decoding stream: %v", r)
+			data, cutShort, err = dst, false, fmt.Errorf("decoding stream: %v", r)
 		}
 	}()
 	if v.Kind() != pdf.Stream {
-		return dst, fmt.Errorf("decoding stream: not a stream")
+		return dst, false, fmt.Errorf("decoding stream: not a stream")
 	}
 	rc := v.Reader()
 	defer rc.Close()
+	return decoded(dst, io.LimitReader(rc, limit+1), limit)
+}
+
+// decoded appends what r decodes onto dst: an error if nothing decoded or more than
+// limit bytes did, what decoded (cut short) if the decoding failed after some.
+func decoded(dst []byte, r io.Reader, limit int64) (data []byte, cutShort bool, err error) {
 	start := len(dst)
-	data, err = appendAll(dst, io.LimitReader(rc, limit+1))
+	data, err = appendAll(dst, r)
 	if int64(len(data)-start) > limit {
-		return dst, fmt.Errorf("decoding stream: larger than %d bytes", limit)
+		return dst, false, fmt.Errorf("decoding stream: larger than %d bytes", limit)
 	}
 	if err != nil && len(data) == start {
-		return dst, fmt.Errorf("decoding stream: %w", err)
+		return dst, false, fmt.Errorf("decoding stream: %w", err)
 	}
-	// A stream cut short (a truncated file, a corrupt tail) still yields what decoded.
-	return data, nil
+	return data, err != nil, nil
 }
 
 // appendAll is io.ReadAll onto b.
@@ -73,18 +81,25 @@ type streamDecoder struct {
 	file []byte        // the bytes the library reads; nil when they are encrypted
 	zr   io.ReadCloser // a zlib.Resetter once made
 	src  bytes.Reader
+	// cutShort says a stream decoded since it was last cleared was cut short: some of
+	// it was not read.
+	cutShort bool
 }
 
-// appendStream is the package's appendStream with the decoder's reader.
+// appendStream is the package's appendStream with the decoder's reader; a stream cut
+// short sets cutShort.
 func (sd *streamDecoder) appendStream(dst []byte, v pdf.Value, limit int64) (data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			data, err = dst, fmt.Errorf("decoding stream: %v", r)
 		}
 	}()
+	var cutShort bool
+	defer func() { sd.cutShort = sd.cutShort || cutShort }()
 	raw, length, ok := sd.flateData(v)
 	if !ok {
-		return appendStream(dst, v, limit)
+		data, cutShort, err = appendStream(dst, v, limit)
+		return data, err
 	}
 	if length == 0 {
 		return dst, nil // as the library: an empty stream has no filter to apply
@@ -99,15 +114,8 @@ func (sd *streamDecoder) appendStream(dst []byte, v pdf.Value, limit int64) (dat
 		sd.zr = nil
 		return dst, fmt.Errorf("decoding stream: %v", err)
 	}
-	start := len(dst)
-	data, err = appendAll(dst, io.LimitReader(sd.zr, limit+1))
-	if int64(len(data)-start) > limit {
-		return dst, fmt.Errorf("decoding stream: larger than %d bytes", limit)
-	}
-	if err != nil && len(data) == start {
-		return dst, fmt.Errorf("decoding stream: %w", err)
-	}
-	return data, nil
+	data, cutShort, err = decoded(dst, io.LimitReader(sd.zr, limit+1), limit)
+	return data, err
 }
 
 // flateData returns the encoded bytes of v when it is a stream the decoder reads
