@@ -193,8 +193,10 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			in.passedOver = true
 			l.skipInlineImage()
 		case "gs":
-			// A soft mask's group is a form drawn through the graphics state.
-			if len(args) == 1 && args[0].k == kName && res.Key("ExtGState").Key(args[0].str).Key("SMask").Kind() == pdf.Dict {
+			// A soft mask's group is a form drawn through the graphics state. Looked up
+			// only while it can matter: until the page shows text.
+			if in.shows == 0 && !in.passedOver && len(args) == 1 && args[0].k == kName &&
+				res.Key("ExtGState").Key(args[0].str).Key("SMask").Kind() == pdf.Dict {
 				in.passedOver = true
 			}
 		case "scn", "SCN":
