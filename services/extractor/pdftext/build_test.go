@@ -62,11 +62,16 @@ func (f *pdfFile) bytes(root int) []byte {
 // onePage builds a one-page PDF whose page has the given resources and content.
 func onePage(f *pdfFile, resources string, content string) []byte {
 	c := f.stream("", []byte(content), true)
+	return pageWith(f, fmt.Sprintf("/Resources %s /Contents %d 0 R", resources, c))
+}
+
+// pageWith builds a one-page PDF whose page dictionary holds entries beside its type,
+// parent and media box.
+func pageWith(f *pdfFile, entries string) []byte {
 	pages := f.add("")
-	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R >>", pages, resources, c))
+	page := f.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] %s >>", pages, entries))
 	f.set(pages, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page))
-	cat := f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
-	return f.bytes(cat)
+	return f.bytes(f.add(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages)))
 }
 
 // fontPage builds a one-page PDF whose only resource is font, named /F1 in content.
