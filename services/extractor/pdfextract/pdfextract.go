@@ -1,9 +1,9 @@
 // Package pdfextract decides, page by page, where a PDF's text comes from: our Go engine
 // (pdftext) by default; poppler's pdftotext when the Go engine cannot read the file or a
-// page's text fails the quality check (not for a page the Go engine read whole and found
-// to show no text at all: poppler has none to give it); Tesseract when a page has no real
-// text of its own (a scan, or a scan under a thin layer such as the court's ECF stamp). Born-digital
-// pages are never OCR'd. A missing tool narrows the choice and is reported in
+// page's text fails the quality check (not for a page the Go engine found to show no
+// text at all, pdftext.PageResult.NoText: poppler has none to give it); Tesseract when a
+// page has no real text of its own (a scan, or a scan under a thin layer such as the
+// court's ECF stamp). Born-digital pages are never OCR'd. A missing tool narrows the choice and is reported in
 // Result.Notes; it never fails a document the remaining engines can read.
 package pdfextract
 

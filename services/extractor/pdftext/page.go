@@ -118,9 +118,9 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 			pl, err = pageLayout{}, fmt.Errorf("reading page: %v", r)
 		}
 	}()
-	w.streams.file, w.streams.cutShort = doc.file, false
+	w.streams.file, w.streams.incomplete = doc.file, false
 	w.in.streams = &w.streams
-	content, complete, err := pageContent(&w.streams, w.content[:0], n.v)
+	content, err := pageContent(&w.streams, w.content[:0], n.v)
 	if err != nil {
 		return pageLayout{}, err
 	}
@@ -133,21 +133,20 @@ func (w *pageWorker) pageText(doc *document, n pageNode) (pl pageLayout, err err
 	pl = w.lo.layout(w.in.glyphs, w.in.text)
 	// Annotations (form fields, stamps) draw their own appearance streams, which this
 	// engine does not read and poppler does.
-	pl.noText = w.in.shows == 0 && complete && !w.streams.cutShort && !w.in.passedOver && n.v.Key("Annots").Kind() == pdf.Null
+	pl.noText = w.in.shows == 0 && !w.streams.incomplete && !w.in.passedOver && n.v.Key("Annots").Kind() == pdf.Null
 	return pl, nil
 }
 
 // pageContent concatenates the page's content streams onto buf. A stream that cannot
-// be decoded is skipped when others can, since the page's text may be split across them;
-// complete says none was.
-func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) (_ []byte, complete bool, _ error) {
+// be decoded is skipped (sd.incomplete) when others can, since the page's text may be
+// split across them.
+func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) ([]byte, error) {
 	c := page.Key("Contents")
 	switch c.Kind() {
 	case pdf.Null:
-		return buf, true, nil
+		return buf, nil
 	case pdf.Stream:
-		buf, err := sd.appendStream(buf, c, maxContentBytes)
-		return buf, err == nil, err
+		return sd.appendStream(buf, c, maxContentBytes)
 	case pdf.Array:
 		var firstErr error
 		for i, n := 0, c.Len(); i < n; i++ {
@@ -158,14 +157,15 @@ func pageContent(sd *streamDecoder, buf []byte, page pdf.Value) (_ []byte, compl
 				if firstErr == nil {
 					firstErr = err
 				}
+				sd.incomplete = true
 				continue
 			}
 			buf = append(buf, '\n')
 		}
 		if len(buf) == 0 && firstErr != nil {
-			return nil, false, firstErr
+			return nil, firstErr
 		}
-		return buf, firstErr == nil, nil
+		return buf, nil
 	}
-	return nil, false, fmt.Errorf("page /Contents is a %v", c.Kind())
+	return nil, fmt.Errorf("page /Contents is a %v", c.Kind())
 }

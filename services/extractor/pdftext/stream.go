@@ -81,13 +81,13 @@ type streamDecoder struct {
 	file []byte        // the bytes the library reads; nil when they are encrypted
 	zr   io.ReadCloser // a zlib.Resetter once made
 	src  bytes.Reader
-	// cutShort says a stream decoded since it was last cleared was cut short: some of
-	// it was not read.
-	cutShort bool
+	// incomplete says some stream of those decoded since it was last cleared was not
+	// read whole: cut short here, or skipped as undecodable by pageContent.
+	incomplete bool
 }
 
 // appendStream is the package's appendStream with the decoder's reader; a stream cut
-// short sets cutShort.
+// short sets incomplete.
 func (sd *streamDecoder) appendStream(dst []byte, v pdf.Value, limit int64) (data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -95,7 +95,7 @@ func (sd *streamDecoder) appendStream(dst []byte, v pdf.Value, limit int64) (dat
 		}
 	}()
 	var cutShort bool
-	defer func() { sd.cutShort = sd.cutShort || cutShort }()
+	defer func() { sd.incomplete = sd.incomplete || cutShort }()
 	raw, length, ok := sd.flateData(v)
 	if !ok {
 		data, cutShort, err = appendStream(dst, v, limit)
