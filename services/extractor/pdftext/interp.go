@@ -192,19 +192,8 @@ func (in *interp) run(content []byte, res pdf.Value, g gstate, depth int) error 
 			// follows may be read wrongly.
 			in.passedOver = true
 			l.skipInlineImage()
-		case "gs":
-			// A soft mask's group is a form drawn through the graphics state. Looked up
-			// only while it can matter: until the page shows text.
-			if in.shows == 0 && !in.passedOver && len(args) == 1 && args[0].k == kName &&
-				res.Key("ExtGState").Key(args[0].str).Key("SMask").Kind() == pdf.Dict {
-				in.passedOver = true
-			}
-		case "scn", "SCN":
-			// A colour that names a pattern: a tiling pattern's cell is a content stream,
-			// which may show text, and is not read here.
-			if len(args) > 0 && args[len(args)-1].k == kName {
-				in.passedOver = true
-			}
+		case "gs", "scn", "SCN":
+			in.noteUnread(res, string(op), args)
 		}
 		args = args[:0]
 	}
@@ -360,6 +349,21 @@ func turn(x, y float64, rot int8) (float64, float64) {
 		return -y, x
 	}
 	return x, y
+}
+
+// noteUnread marks the page as passed over when op draws through something this engine
+// does not read, and which may show text: a soft mask's group, set by gs, or a tiling
+// pattern's cell, named by scn or SCN.
+func (in *interp) noteUnread(res pdf.Value, op string, args []operand) {
+	if in.passedOver || len(args) == 0 || args[len(args)-1].k != kName {
+		return
+	}
+	if op == "gs" {
+		// Looked up only while it can matter: until the page shows text.
+		in.passedOver = in.shows == 0 && res.Key("ExtGState").Key(args[0].str).Key("SMask").Kind() == pdf.Dict
+		return
+	}
+	in.passedOver = true
 }
 
 // form draws a Form XObject, following nested forms up to maxFormDepth and refusing a
