@@ -2,14 +2,10 @@ package alerter
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,10 +22,9 @@ import (
 const crashAtVar = "DOCKETWATCH_ALERTER_TEST_CRASH_AT"
 
 // serveAlerter is the child role "alerter": an alerter against the parent test's NATS
-// server until SIGTERM. At the crash point it says so on standard output and kills
-// itself with SIGKILL there and then: the other handler (Concurrency 2) stops where it
-// is too, as in a real crash. (Waiting for the parent's kill let that handler go on
-// alerting every other document, leaving the next child nothing to crash on.)
+// server until SIGTERM, or until it crashes at its crash point (runtest.Crash): the other
+// handler (Concurrency 2) stops where it is too. (Waiting for the parent's kill let that
+// handler go on alerting every other document, leaving the next child nothing to crash on.)
 func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 	s, err := open(ctx, Config{AckWait: time.Second}, nats.JS)
 	if err != nil {
@@ -41,9 +36,7 @@ func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 		var seen atomic.Int32
 		s.hook = func(p string) {
 			if p == point && seen.Add(1) == int32(target) {
-				fmt.Println("CRASHPOINT", p)
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {} // until the signal lands
+				runtest.Crash(p)
 			}
 		}
 	}
@@ -54,17 +47,6 @@ func serveAlerter(ctx context.Context, nats *runtest.Joined) error {
 func startAlerter(t *testing.T, e *bus.Embedded, crashAt string) *runtest.Child {
 	t.Helper()
 	return runtest.StartChild(t, "alerter", append(runtest.ChildNATS(e), crashAtVar+"="+crashAt)...)
-}
-
-// waitForCrash waits for the child to reach its crash point and die there of
-// SIGKILL: no deferred function, no drain, no acknowledgement runs.
-func waitForCrash(t *testing.T, c *runtest.Child) {
-	t.Helper()
-	err := c.Wait(t, 60*time.Second)
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL || !strings.Contains(c.Output(), "CRASHPOINT") {
-		t.Fatalf("the child exited (%v) without crashing at its crash point", err)
-	}
 }
 
 // TestCrashBetweenMatchAndDelivery kills alerter processes with SIGKILL at the two
@@ -105,8 +87,8 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	}
 	startDeliverer(t, js, store)
 
-	waitForCrash(t, startAlerter(t, e, "published:2"))
-	waitForCrash(t, startAlerter(t, e, "publishing:2"))
+	startAlerter(t, e, "published:2").WaitCrash(t, 60*time.Second)
+	startAlerter(t, e, "publishing:2").WaitCrash(t, 60*time.Second)
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	last := startAlerter(t, e, "")
 	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})

@@ -62,10 +62,6 @@ type ReindexOptions struct {
 	// before the live writer is paused for the last catch-up and the swap: 100.
 	CatchUpGap uint64
 	Log        *slog.Logger
-
-	// batchPause slows the replay down between batches: tests use it to catch a build
-	// in the middle.
-	batchPause time.Duration
 }
 
 func (o ReindexOptions) withDefaults() ReindexOptions {
@@ -560,7 +556,6 @@ func (r *reindex) replay(ctx context.Context, to uint64, subject string) error {
 					return err
 				}
 				r.log.Debug("re-index batch", "seq", m.seq, "took", time.Since(t0))
-				time.Sleep(r.opt.batchPause)
 				if err := r.progress(); err != nil {
 					return err
 				}

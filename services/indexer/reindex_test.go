@@ -27,13 +27,13 @@ import (
 )
 
 // specVar gives a re-index child process (TestMain) its childSpec, in JSON. The kill
-// test runs the job there and kills it with SIGKILL.
+// test runs the job there, and the child crashes (SIGKILL) once the job has recorded a
+// position in its replay.
 const specVar = "DOCKETWATCH_REINDEX_CHILD"
 
 type childSpec struct {
-	Root       string
-	MaxDocs    int
-	BatchPause time.Duration
+	Root    string
+	MaxDocs int
 }
 
 func TestMain(m *testing.M) {
@@ -63,9 +63,24 @@ func reindexChild(ctx context.Context, live *runtest.Joined) error {
 	if err != nil {
 		return err
 	}
-	runner := job.NewRunner(store, log, map[string]job.Handler{
-		ReindexKind: ReindexJob(x, jobs.JS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log, batchPause: s.BatchPause}),
-	})
+	reindex := ReindexJob(x, jobs.JS, ReindexOptions{MaxDocs: s.MaxDocs, Log: log})
+	crashMidReplay := func(ctx context.Context, j *job.Job, report func() error) error {
+		return reindex(ctx, j, func() error {
+			if err := report(); err != nil {
+				return err
+			}
+			if j.Detail["phase"] == phaseReplay && j.Position > 0 {
+				// The runner saves a report once a second at most: save this one, so
+				// that the job's store holds the position the crash leaves.
+				if err := store.Update(ctx, j); err != nil {
+					return err
+				}
+				runtest.Crash("replay")
+			}
+			return nil
+		})
+	}
+	runner := job.NewRunner(store, log, map[string]job.Handler{ReindexKind: crashMidReplay})
 	runner.LeaseFor = 2 * time.Second
 	runner.Run(ctx)
 	return nil
@@ -423,7 +438,7 @@ func TestReindexWhileSearching(t *testing.T) {
 	})
 }
 
-// TestReindexResumesAfterKill kills the process running a re-index (SIGKILL) in the
+// TestReindexResumesAfterKill has the process running a re-index die of SIGKILL in the
 // middle of its replay, then resumes the job in this process: the partial index is
 // reopened and the job goes on from its recorded position; the final index holds
 // exactly the documents of TEXTS, and nothing was announced on INDEXED.
@@ -445,19 +460,20 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	v.close() // the child owns the index now
 	indexedBefore := v.streamMsgs(bus.Indexed)
 
-	spec, _ := json.Marshal(childSpec{Root: v.root, MaxDocs: 250, BatchPause: 150 * time.Millisecond})
+	spec, _ := json.Marshal(childSpec{Root: v.root, MaxDocs: 250})
 	child := runtest.StartChild(t, "reindex", append(runtest.ChildNATS(v.e), specVar+"="+string(spec))...)
 	j, err := v.store.Create(context.Background(), ReindexKind, job.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mid := v.waitJob(j.ID, 60*time.Second, func(j *job.Job) bool {
-		return j.State.Finished() || j.Detail["phase"] == phaseReplay && j.Position > 0
-	})
-	if mid.State.Finished() {
-		t.Fatalf("the job ended (%s) before it could be killed", mid.State)
+	child.WaitCrash(t, 60*time.Second)
+	mid, err := v.store.Get(context.Background(), j.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	child.Kill(t)
+	if mid.State.Finished() || mid.Detail["phase"] != phaseReplay || mid.Position == 0 {
+		t.Fatalf("the job is %s in phase %q at position %d after the crash; want it under way in the replay", mid.State, mid.Detail["phase"], mid.Position)
+	}
 	partial := filepath.Join(v.root, mid.Detail["version"])
 	if _, err := os.Stat(partial); err != nil {
 		t.Fatalf("no partial index after the kill: %v", err)

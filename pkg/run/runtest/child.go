@@ -2,10 +2,12 @@ package runtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -199,6 +201,31 @@ func (c *Child) Stop(t testing.TB, within time.Duration) error {
 		t.Fatal(err)
 	}
 	return c.Wait(t, within)
+}
+
+// Crash is a child's crash at point: it says so on standard output and kills its own
+// process with SIGKILL there and then. Every goroutine stops where it is, with no
+// deferred function, drain or acknowledgement run, as in a real crash; a parent that
+// killed the child on seeing it there would let the child's other goroutines go on
+// working meanwhile.
+func Crash(point string) {
+	fmt.Println(crashMark, point)
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {} // until the signal lands
+}
+
+// crashMark begins the line Crash writes.
+const crashMark = "CRASHPOINT"
+
+// WaitCrash waits up to within for the child to crash (Crash): to die of SIGKILL after
+// saying it reached its crash point.
+func (c *Child) WaitCrash(t testing.TB, within time.Duration) {
+	t.Helper()
+	err := c.Wait(t, within)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL || !strings.Contains(c.Output(), crashMark) {
+		t.Fatalf("the child exited (%v) without crashing at its crash point", err)
+	}
 }
 
 // Kill sends SIGKILL and waits for the child to die. It fails the test if the child had
