@@ -21,17 +21,22 @@ func found(strs []string, text string) []int32 {
 	return ids
 }
 
+// check compares the automaton with found, for New's keys and for keys short enough
+// that the strings go on past them.
 func check(t *testing.T, strs []string, text string) {
 	t.Helper()
-	a, err := New(strs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, want := a.AppendFound(nil, text), found(strs, text)
-	slices.Sort(got) // the order within one place is not part of the contract
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("strings %q in %q: found %v; want %v", strs, text, got, want)
+	want := found(strs, text)
+	slices.Sort(want) // the order within one place is not part of the contract
+	for _, keyLen := range []int{defaultKeyLen, 1, 2, 3} {
+		a, err := build(strs, keyLen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := a.AppendFound(nil, text)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("strings %q in %q, keys of %d bytes: found %v; want %v", strs, text, keyLen, got, want)
+		}
 	}
 }
 
@@ -43,6 +48,8 @@ func TestAppendFound(t *testing.T) {
 		{[]string{"he", "she", "his", "hers"}, "ushers"},
 		{[]string{"a", "ab", "bab", "bc", "bca", "c", "caa"}, "abccab"},
 		{[]string{"court", " court ", "district court", "dist"}, "united states district court for the district of kansas"},
+		{[]string{"united states district court for the district of kansas", "united states district court for the district of kentucky", "united states district court"},
+			"the united states district court for the district of kansas and the united states district court for the district of ken"},
 		{[]string{"aaa", "aa", "a"}, "aaaaa"},
 		{[]string{"abc"}, ""},
 		{nil, "anything"},
