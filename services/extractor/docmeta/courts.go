@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -12,10 +13,13 @@ import (
 // courts.tsv is derived from courts-db (freelawproject/courts-db @ b8918b528a45,
 // BSD-2-Clause, see COURTS-DB-LICENSE) by gen_courts.go: every court with the regexes that
 // recognise its name, courts-db's ${variables} substituted, each with the literals every
-// match of it holds.
-//
-//go:embed courts.tsv
-var courtsData string
+// match of it holds by their number in courts_literals.txt, which lists them sorted.
+var (
+	//go:embed courts.tsv
+	courtsData string
+	//go:embed courts_literals.txt
+	courtLiteralsData string
+)
 
 // Court is one court as courts-db knows it.
 type Court struct {
@@ -27,26 +31,21 @@ type Court struct {
 	Type   string
 	System string
 	Ended  bool
-
-	patterns []pattern // a slice of the table's one array of patterns
 }
 
 // pattern is one of a court's regexes, compiled on first use and tried only on text that
-// holds the literals every match holds ("california" in "${usdc} ${cd} California"), so
-// that a caption costs a few regex runs instead of thousands.
+// holds the literals every match holds ("california" in "${usdc} ${cd} California";
+// literalFilter finds them), so that a caption costs a few regex runs instead of
+// thousands.
 type pattern struct {
 	src      string
-	literals []string
+	court    *Court
+	literals []int32 // indices into courtTable.literals
 	once     sync.Once
 	re       *regexp.Regexp
 }
 
-func (p *pattern) match(lower, text string) []int {
-	for _, l := range p.literals {
-		if !strings.Contains(lower, l) {
-			return nil
-		}
-	}
+func (p *pattern) match(text string) []int {
 	p.once.Do(func() { p.re, _ = regexp.Compile(`(?i)` + p.src) })
 	if p.re == nil {
 		return nil
@@ -57,7 +56,14 @@ func (p *pattern) match(lower, text string) []int {
 type courtTable struct {
 	courts []*Court
 	byID   map[string]*Court
-	err    error
+	// patterns are all courts' patterns, court after court in the table's order, which
+	// is the order bestCourt tries them in.
+	patterns []pattern
+	// literals are the patterns' distinct literals (courts_literals.txt); filter finds
+	// them in a text.
+	literals []string
+	filter   literalFilter
+	err      error
 }
 
 // courtsTable reads the table once per process (about 2,500 courts and 5,500 regexes,
@@ -65,26 +71,43 @@ type courtTable struct {
 var courtsTable = sync.OnceValue(readCourtsTable)
 
 // readCourtsTable reads courts.tsv into one array of courts and one of patterns (a few
-// large allocations rather than one per line: this runs in every extracting process).
+// large allocations rather than one per line: this runs in every extracting process),
+// and builds the literal filter of courts_literals.txt.
 func readCourtsTable() *courtTable {
+	t, err := readCourts()
+	if err != nil {
+		return &courtTable{err: fmt.Errorf("reading courts table: %w", err)}
+	}
+	return t
+}
+
+func readCourts() (*courtTable, error) {
 	nPatterns := strings.Count(courtsData, "\n\t")
 	nCourts := strings.Count(courtsData, "\n") - nPatterns
-	t := &courtTable{courts: make([]*Court, 0, nCourts), byID: make(map[string]*Court, nCourts)}
+	t := &courtTable{courts: make([]*Court, 0, nCourts), byID: make(map[string]*Court, nCourts),
+		literals: make([]string, 0, strings.Count(courtLiteralsData, "\n"))}
+	for line := range strings.Lines(courtLiteralsData) {
+		t.literals = append(t.literals, strings.TrimSuffix(line, "\n"))
+	}
 	courts, patterns := make([]Court, 0, nCourts), make([]pattern, 0, nPatterns)
-	literals := make([]string, 0, strings.Count(courtsData, "\t")) // more than enough
+	literalIDs := make([]int32, 0, strings.Count(courtsData, "\t")) // more than enough
 	var c *Court
 	for line := range strings.Lines(courtsData) {
 		line = strings.TrimSuffix(line, "\n")
 		if rest, ok := strings.CutPrefix(line, "\t"); ok && c != nil && len(patterns) < nPatterns {
-			src, lits, _ := strings.Cut(rest, "\t")
-			start := len(literals)
-			for l := range strings.SplitSeq(lits, "\t") {
-				if l != "" {
-					literals = append(literals, l)
+			src, ids, _ := strings.Cut(rest, "\t")
+			start := len(literalIDs)
+			for n := range strings.SplitSeq(ids, "\t") {
+				if n == "" {
+					continue
 				}
+				id, err := strconv.ParseInt(n, 10, 32)
+				if err != nil || id < 0 || int(id) >= len(t.literals) {
+					return nil, fmt.Errorf("line %q: no literal %q", line, n)
+				}
+				literalIDs = append(literalIDs, int32(id))
 			}
-			patterns = append(patterns, pattern{src: src, literals: literals[start:len(literals):len(literals)]})
-			c.patterns = patterns[len(patterns)-len(c.patterns)-1:]
+			patterns = append(patterns, pattern{src: src, court: c, literals: literalIDs[start:len(literalIDs):len(literalIDs)]})
 			continue
 		}
 		var f [6]string
@@ -96,15 +119,19 @@ func readCourtsTable() *courtTable {
 			n++
 		}
 		if n != len(f) || f[0] == "" || len(courts) == nCourts {
-			t.err = fmt.Errorf("reading courts table: malformed line %q", line)
-			return t
+			return nil, fmt.Errorf("malformed line %q", line)
 		}
 		courts = append(courts, Court{ID: f[0], Name: f[1], Citation: f[2], Type: f[3], System: f[4], Ended: f[5] == "1"})
 		c = &courts[len(courts)-1]
 		t.courts = append(t.courts, c)
 		t.byID[c.ID] = c
 	}
-	return t
+	t.patterns = patterns
+	var err error
+	if t.filter, err = newLiteralFilter(t.literals, patterns); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // CourtByID returns the court with a CourtListener id.
@@ -124,22 +151,29 @@ func FindCourt(text string) (*Court, bool) {
 	}
 	s := normaliseCourtText(turnPACERDistrict(usAbbrev.ReplaceAllString(text, "United States $1")))
 	lower := strings.ToLower(s)
+	var buf [256]int32 // a district caption has about 80 candidates
+	return t.bestCourt(s, lower, t.filter.appendCandidates(buf[:0], t.patterns, lower))
+}
+
+// bestCourt runs the candidate patterns (indices into t.patterns, ascending) on s, the
+// caption in courts-db's form, lower in lower case.
+func (t *courtTable) bestCourt(s, lower string, candidates []int32) (*Court, bool) {
 	bankruptcy := strings.Contains(lower, "bankruptcy")
 	var best *Court
 	bestLen := 0
-	for _, c := range t.courts {
+	for _, i := range candidates {
+		p := &t.patterns[i]
+		c := p.court
 		if (c.Type == "bankruptcy") != bankruptcy || genericCourts[c.ID] {
 			continue
 		}
-		for i := range c.patterns {
-			loc := c.patterns[i].match(lower, s)
-			if loc == nil {
-				continue
-			}
-			n := loc[1] - loc[0]
-			if n > bestLen || (n == bestLen && best != nil && best.Ended && !c.Ended) {
-				best, bestLen = c, n
-			}
+		loc := p.match(s)
+		if loc == nil {
+			continue
+		}
+		n := loc[1] - loc[0]
+		if n > bestLen || (n == bestLen && best != nil && best.Ended && !c.Ended) {
+			best, bestLen = c, n
 		}
 	}
 	// A match of a few letters is a fragment ("Court of Appeals"), not a court's name.

@@ -3,9 +3,12 @@
 // gen_courts writes courts.tsv, the part of courts-db (freelawproject/courts-db,
 // BSD-2-Clause) that docmeta needs to name a court from its caption: each court's
 // CourtListener id, name, citation, type, system and its regexes with courts-db's
-// ${variables} substituted, each with the literals every match holds. The literals are
-// worked out here, not at run time: parsing 5,500 regexes cost every extracting process
-// about 40 ms. Tab-separated lines, not JSON, for the same reason (courts.go reads them).
+// ${variables} substituted, each with the literals every match holds, by their line in
+// courts_literals.txt. The literals are worked out here, not at run time: parsing 5,500
+// regexes cost every extracting process about 40 ms. They are written once each and
+// sorted since sorting and deduplicating 7,000 of them at run time, for the automaton
+// that finds them (literals.go), cost about 2 ms. Tab-separated lines, not JSON, for the
+// same reason (courts.go reads them).
 // Run from this directory:
 //
 //	go run gen_courts.go -db ../../../../shared/data/courts-db
@@ -92,29 +95,60 @@ func main() {
 		out = append(out, oc)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	write("courts.tsv", out)
+	write("courts.tsv", "courts_literals.txt", out)
 	log.Printf("%d courts, %d regexes RE2 cannot parse left out", len(out), skipped)
 }
 
 // write puts one court a line (id, name, citation, type, system, ended as 0 or 1), each
-// followed by its patterns, one a line that starts with a tab: the regex, then its
-// literals, tab-separated.
-func write(path string, courts []court) {
+// followed by its patterns, one a line that starts with a tab: the regex, then the
+// numbers of its literals, tab-separated. A literal's number is its line, from 0, in
+// literalsPath: the distinct literals in byte order, one a line.
+func write(path, literalsPath string, courts []court) {
+	seen := map[string]bool{}
+	var literals []string
+	for _, c := range courts {
+		for _, p := range c.Patterns {
+			for _, l := range p.Literals {
+				if !seen[l] {
+					seen[l] = true
+					literals = append(literals, l)
+				}
+			}
+		}
+	}
+	sort.Strings(literals)
+	number := make(map[string]string, len(literals))
+	create(literalsPath, func(w *bufio.Writer) {
+		for i, l := range literals {
+			line(w, l)
+			number[l] = fmt.Sprint(i)
+		}
+	})
+	create(path, func(w *bufio.Writer) {
+		for _, c := range courts {
+			ended := 0
+			if c.Ended {
+				ended = 1
+			}
+			line(w, c.ID, c.Name, c.Citation, c.Type, c.System, fmt.Sprint(ended))
+			for _, p := range c.Patterns {
+				fields := []string{"", p.Regex}
+				for _, l := range p.Literals {
+					fields = append(fields, number[l])
+				}
+				line(w, fields...)
+			}
+		}
+	})
+}
+
+func create(path string, write func(*bufio.Writer)) {
 	f, err := os.Create(path)
 	if err != nil {
 		log.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
-	for _, c := range courts {
-		ended := 0
-		if c.Ended {
-			ended = 1
-		}
-		line(w, c.ID, c.Name, c.Citation, c.Type, c.System, fmt.Sprint(ended))
-		for _, p := range c.Patterns {
-			line(w, append([]string{"", p.Regex}, p.Literals...)...)
-		}
-	}
+	write(w)
 	if err := w.Flush(); err != nil {
 		log.Fatal(err)
 	}
