@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -24,8 +25,8 @@ import (
 // of every document they pass, turns them into maps, then looks for the words in a row:
 // about 4 µs per document holding the words, most of a phrase query's time when its
 // words are common (issue 21). phraseSearcher finds the documents holding every word
-// from their document numbers alone, reads locations only for those, and scores only
-// the documents where the words stand in a row.
+// from their document numbers alone, reads locations only for those (segment by
+// segment, wordPositions), and scores only the documents where the words stand in a row.
 //
 // Measured and left out: fields of word pairs (two adjacent words as one term, no
 // locations), from which a phrase would take its candidates. At 100,000 documents they
@@ -35,7 +36,8 @@ import (
 type PhraseQuery struct{ *query.MatchPhraseQuery }
 
 // Searcher analyses the phrase as MatchPhraseQuery does; a phrase it cannot check
-// itself (fuzzy, two words at one position, a gap left by a stop word) goes to bleve's.
+// itself (fuzzy, two words at one position, a gap left by a stop word, an index that
+// is not scorch's) goes to bleve's.
 func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
 	field := q.FieldVal
 	if field == "" {
@@ -58,10 +60,11 @@ func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		}
 		terms[i] = string(t.Term)
 	}
-	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 || !plainTermScores(ctx, field) {
+	snap, scorchIndex := r.(*scorch.IndexSnapshot)
+	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 || !plainTermScores(ctx, field) || !scorchIndex {
 		return q.MatchPhraseQuery.Searcher(ctx, r, m, options)
 	}
-	return newPhraseSearcher(ctx, r, terms, field, q.BoostVal.Value(), options)
+	return newPhraseSearcher(ctx, snap, terms, field, q.BoostVal.Value(), options)
 }
 
 // plainTermScores reports whether bleve's term searchers on field score by tf-idf
@@ -102,7 +105,7 @@ type phraseSearcher struct {
 	matches  []*search.DocumentMatch
 	// found holds, per occurrence of the phrase in the current document, the location
 	// of each word; cursor, per word, how far findPhrase has read its locations.
-	found  []*index.TermFieldVector
+	found  []wordAt
 	cursor []int
 }
 
@@ -118,9 +121,8 @@ type phraseTerm struct {
 	doc  index.TermFieldDoc
 	done bool
 	// positions reads locations, frequencies and norms, moved only to documents
-	// holding every word; at is its current document.
-	positions index.TermFieldReader
-	at        index.TermFieldDoc
+	// holding every word.
+	positions *wordPositions
 }
 
 // wordScorer scores one word of the phrase as bleve's term searcher for it would.
@@ -137,7 +139,7 @@ func (b byCount) Len() int           { return len(b) }
 func (b byCount) Less(i, j int) bool { return b[i].term.count < b[j].term.count }
 func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
 
-func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
+func newPhraseSearcher(ctx context.Context, r *scorch.IndexSnapshot, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
 	s := &phraseSearcher{scorer: scorer.NewConjunctionQueryScorer(options)}
 	defer func() {
 		if err != nil {
@@ -152,7 +154,7 @@ func newPhraseSearcher(ctx context.Context, r index.IndexReader, terms []string,
 			if pt.docs, err = r.TermFieldReader(ctx, []byte(t), field, false, false, false); err != nil {
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}
-			if pt.positions, err = r.TermFieldReader(ctx, []byte(t), field, true, true, true); err != nil {
+			if pt.positions, err = newWordPositions(r, field, t); err != nil {
 				_ = pt.docs.Close()
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}
@@ -272,16 +274,10 @@ func (t *phraseTerm) seek(id index.IndexInternalID) error {
 // occurrences of the phrase (each occurrence, word by word, as bleve's phrase searcher
 // lists them) if the words stand in a row somewhere; nil otherwise.
 func (s *phraseSearcher) check(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	num := id.Value()
 	for _, t := range s.terms {
-		at, err := t.positions.Advance(id, t.at.Reset())
-		if err != nil {
+		if err := t.positions.at(num); err != nil {
 			return nil, fmt.Errorf("phrase searcher: term %q: %w", t.term, err)
-		}
-		if at == nil || !at.ID.Equals(id) {
-			return nil, fmt.Errorf("phrase searcher: term %q: no locations in a document holding it", t.term)
-		}
-		if !slices.IsSortedFunc(at.Vectors, comparePositions) {
-			slices.SortFunc(at.Vectors, comparePositions)
 		}
 	}
 	if !s.findPhrase() {
@@ -289,7 +285,7 @@ func (s *phraseSearcher) check(ctx *search.SearchContext, id index.IndexInternal
 	}
 	for i, w := range s.scoring {
 		// Without the locations, which the hit gets cut down to the phrase's below.
-		at := index.TermFieldDoc{ID: w.term.at.ID, Freq: w.term.at.Freq, Norm: w.term.at.Norm}
+		at := index.TermFieldDoc{ID: id, Freq: w.term.positions.freq, Norm: w.term.positions.norm}
 		s.matches[i] = w.Score(ctx, &at)
 	}
 	hit := s.scorer.Score(ctx, s.matches)
@@ -301,12 +297,12 @@ func (s *phraseSearcher) check(ctx *search.SearchContext, id index.IndexInternal
 	locs := hit.FieldTermLocations[:0]
 	for k, v := range s.found {
 		var ap search.ArrayPositions
-		if len(v.ArrayPositions) > 0 {
-			ap = slices.Clone(v.ArrayPositions)
+		if len(v.array) > 0 {
+			ap = slices.Clone(v.array)
 		}
 		locs = append(locs, search.FieldTermLocation{
-			Field: v.Field, Term: s.words[k%len(s.words)].term,
-			Location: search.Location{Pos: v.Pos, Start: v.Start, End: v.End, ArrayPositions: ap},
+			Field: v.loc.Field(), Term: s.words[k%len(s.words)].term,
+			Location: search.Location{Pos: v.pos, Start: v.loc.Start(), End: v.loc.End(), ArrayPositions: ap},
 		})
 	}
 	hit.FieldTermLocations = locs
@@ -322,20 +318,19 @@ func (s *phraseSearcher) findPhrase() bool {
 	for i := range s.cursor {
 		s.cursor[i] = 0
 	}
-	for _, first := range s.words[0].at.Vectors {
+	for _, first := range s.words[0].positions.locs {
 		n := len(s.found)
 		s.found = append(s.found, first)
 		for i := 1; i < len(s.words); i++ {
-			want := index.TermFieldVector{Pos: first.Pos + uint64(i), ArrayPositions: first.ArrayPositions}
-			locs := s.words[i].at.Vectors
-			for s.cursor[i] < len(locs) && comparePositions(locs[s.cursor[i]], &want) < 0 {
+			locs := s.words[i].positions.locs
+			for s.cursor[i] < len(locs) && comparePlace(locs[s.cursor[i]], first.array, first.pos+uint64(i)) < 0 {
 				s.cursor[i]++
 			}
 			if s.cursor[i] == len(locs) {
 				s.found = s.found[:n]
 				return len(s.found) > 0
 			}
-			if comparePositions(locs[s.cursor[i]], &want) > 0 {
+			if comparePlace(locs[s.cursor[i]], first.array, first.pos+uint64(i)) > 0 {
 				s.found = s.found[:n]
 				break
 			}
@@ -343,15 +338,6 @@ func (s *phraseSearcher) findPhrase() bool {
 		}
 	}
 	return len(s.found) > 0
-}
-
-// comparePositions orders locations by the value of the field they are in, then by
-// position.
-func comparePositions(a, b *index.TermFieldVector) int {
-	if c := search.ArrayPositions(a.ArrayPositions).Compare(b.ArrayPositions); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Pos, b.Pos)
 }
 
 // Weight and SetQueryNorm are those of bleve's conjunction of the term searchers.
@@ -384,7 +370,7 @@ func (s *phraseSearcher) DocumentMatchPoolSize() int { return len(s.scoring) + 1
 func (s *phraseSearcher) Close() error {
 	var errs []error
 	for _, t := range s.terms {
-		errs = append(errs, t.docs.Close(), t.positions.Close())
+		errs = append(errs, t.docs.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -392,7 +378,7 @@ func (s *phraseSearcher) Close() error {
 func (s *phraseSearcher) Size() int {
 	n := size.SizeOfPtr*6 + size.SizeOfBool
 	for _, t := range s.terms {
-		n += size.SizeOfString + len(t.term) + t.docs.Size() + t.positions.Size() + t.doc.Size() + t.at.Size()
+		n += size.SizeOfString + len(t.term) + t.docs.Size() + t.positions.size() + t.doc.Size()
 	}
 	for _, ws := range s.scoring {
 		n += ws.TermQueryScorer.Size() + size.SizeOfPtr
