@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 )
@@ -146,7 +144,8 @@ func benchIngestRound(b *testing.B, natsBin string, layout extractorLayout, file
 		args := append(common, "--data", b.TempDir(), "--extract-concurrency", strconv.Itoa(layout.concurrency))
 		procs = append(procs, startBenchProc(b, fmt.Sprintf("extractor-%d", i+1), "extractor", args...))
 	}
-	waitConsumer(b, srv.url, bus.Filings, "extractor")
+	_, js := bustest.Dial(b, srv.url, "bench-watch")
+	bustest.WaitConsumer(b, js, 30*time.Second, bus.Filings, "extractor") // the extractors are pulling
 
 	args := append([]string{"ingest", "--json", "--nats", srv.url}, files...)
 	cmd := docketwatch(b, args...)
@@ -240,20 +239,6 @@ func benchNATSServer(b *testing.B, bin string) *natsServer {
 		b.Fatal(err)
 	}
 	return s
-}
-
-// waitConsumer waits until the durable consumer exists: the extractors are pulling.
-func waitConsumer(b *testing.B, url, stream, durable string) {
-	b.Helper()
-	_, js := bustest.Dial(b, url, "bench-watch")
-	poll.UntilGot(b, 30*time.Second, fmt.Sprintf("consumer %s of %s", durable, stream), func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if _, err := js.Consumer(ctx, stream, durable); err != nil {
-			return false, err.Error()
-		}
-		return true, ""
-	})
 }
 
 // benchProc is a docketwatch role process of a benchmark round.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -246,14 +247,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	poll.Until(t, 20*time.Second, "every event of the hanging endpoint answered", func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
 	// A second copy could only come from a message not yet acknowledged: wait until
 	// every event's message is.
-	poll.Until(t, 20*time.Second, "the consumer drained", func() bool {
-		cons, err := js.Consumer(ctx, bus.Alerts, d.Consumer().Durable)
-		if err != nil {
-			return false
-		}
-		ci, err := cons.Info(ctx)
-		return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
-	})
+	bustest.WaitDrained(t, js, 20*time.Second, bustest.Durable{Stream: bus.Alerts, Name: d.Consumer().Durable})
 	hanging.mu.Lock()
 	for key, attempts := range hanging.got {
 		if len(attempts) != 1 || attempts[0] != strconv.Itoa(1) {

@@ -192,24 +192,8 @@ func parkedOne(tb testing.TB, js jetstream.JetStream, what string) bus.ParkedMsg
 	tb.Helper()
 	var dead []bus.ParkedMsg
 	poll.Until(tb, 10*time.Second, what, func() bool {
-		dead = parked(tb, js)
+		dead = bustest.Parked(tb, js, Stage)
 		return len(dead) == 1
 	})
 	return dead[0]
-}
-
-// parked returns DEAD's messages of the recap stage.
-func parked(tb testing.TB, js jetstream.JetStream) []bus.ParkedMsg {
-	tb.Helper()
-	all, err := bus.ListParked(context.Background(), js, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out []bus.ParkedMsg
-	for _, p := range all {
-		if p.Stage == Stage {
-			out = append(out, p)
-		}
-	}
-	return out
 }
