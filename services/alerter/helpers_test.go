@@ -76,9 +76,12 @@ func startStage(t testing.TB, cfg Config, js jetstream.JetStream) (s *Service, s
 // retries, receivers on loopback allowed.
 func startDeliverer(t testing.TB, js jetstream.JetStream, store *alert.Store) {
 	t.Helper()
-	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
+	wh, err := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
 		AllowPrivate: true}, // the webhook receivers listen on loopback
-		js, store, quietLog())
+		webhook.Deps{JS: js, Rules: store, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	runtest.Go(t, wh.Run)
 }
 

@@ -59,6 +59,9 @@ func (c Config) Validate() error {
 	if err := ValidTLS(c.TLS); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.Policy.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -93,14 +96,26 @@ type Deliverer struct {
 	status *status.Recorder
 }
 
-// New returns the channel; Run starts it.
-func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) (*Deliverer, error) {
+// Deps are what the channel works with.
+type Deps struct {
+	JS jetstream.JetStream
+	// Rules are the saved rules: their addresses, and where each sending's outcome is
+	// recorded.
+	Rules *alert.Store
+	Log   *slog.Logger
+}
+
+// New returns the channel, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Deliverer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("email channel: %w", err)
 	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
 	cfg = cfg.withDefaults()
-	d := &Deliverer{cfg: cfg, js: js, store: store, log: log}
-	d.status = status.New(alert.ChannelEmail, store, cfg.Now, log)
+	d := &Deliverer{cfg: cfg, js: deps.JS, store: deps.Rules, log: deps.Log}
+	d.status = status.New(alert.ChannelEmail, deps.Rules, cfg.Now, deps.Log)
 	return d, nil
 }
 

@@ -360,3 +360,29 @@ func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
 		})
 	}
 }
+
+// New refuses a setting that cannot work, saying which, before it touches anything.
+func TestNewRefusesBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"negative timeout", Config{Policy: status.Policy{Timeout: -time.Second}}, "timeout"},
+		{"negative attempts", Config{Policy: status.Policy{MaxAttempts: -1}}, "max attempts"},
+		{"negative concurrency", Config{Concurrency: -2}, "concurrency"},
+		{"negative per endpoint", Config{PerEndpoint: -1}, "per endpoint"},
+		{"negative disable after", Config{DisableAfter: -1}, "disable after"},
+		{"negative defer delay", Config{DeferDelay: -time.Second}, "defer delay"},
+		{"a client and AllowPrivate", Config{AllowPrivate: true, Client: &http.Client{}}, "AllowPrivate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.cfg, Deps{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New: %v; want an error naming %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := New(Config{}, Deps{}); err != nil {
+		t.Errorf("New with the defaults: %v", err)
+	}
+}
