@@ -74,7 +74,12 @@ func (e testEnv) service(tb testing.TB, cfg Config, now func() time.Time) *Servi
 		cfg.Interval = 20 * time.Millisecond
 	}
 	cfg.Poll, cfg.Lease = 50*time.Millisecond, time.Second
-	s, err := New(context.Background(), cfg, Deps{JS: e.js, Blobs: e.blobs, CL: e.client(tb), Log: testLog(), Now: now})
+	deps, err := OpenDeps(context.Background(), e.js, e.blobs, e.client(tb), testLog())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	deps.Now = now
+	s, err := New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
