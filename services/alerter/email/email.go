@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/nats-io/nats.go/jetstream"
@@ -46,6 +48,17 @@ type Config struct {
 
 // TLSModes are the values of Config.TLS.
 var TLSModes = []string{StartTLS, TLS, NoTLS}
+
+// RegisterFlags registers the relay's settings on fs (pkg/config binds them to the
+// environment and the config file); the password is a secret.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
+	fs.IntVar(&c.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
+	fs.StringVar(&c.Username, "smtp-user", "", "SMTP user")
+	config.SecretVar(fs, &c.Password, "smtp-password", "SMTP password")
+	fs.StringVar(&c.From, "smtp-from", "", "sender address of alert email")
+	config.ChoiceVar(fs, &c.TLS, "smtp-tls", StartTLS, TLSModes, "SMTP TLS: starttls, tls (implicit, port 465) or none (a relay on loopback)")
+}
 
 // Validate reports what is missing, naming the flags of the settings.
 func (c Config) Validate() error {
