@@ -58,31 +58,6 @@ func exhaust(t *testing.T, js jetstream.JetStream, c bus.Consumer) (seq uint64, 
 	return 0, 0
 }
 
-// waitConsumer waits until the durable consumer exists: a watcher has set itself up.
-func waitConsumer(t *testing.T, js jetstream.JetStream, stream, name string) {
-	t.Helper()
-	poll.Until(t, 20*time.Second, "consumer "+name+" on "+stream, func() bool {
-		_, err := js.Consumer(context.Background(), stream, name)
-		return err == nil
-	})
-}
-
-// waitDrained waits until the durable consumer of Exhausted named name was handed at
-// least delivered advisories and has none left to hand out or awaiting an answer: every
-// advisory so far is settled, and none can be handled again.
-func waitDrained(t *testing.T, js jetstream.JetStream, name string, delivered uint64) {
-	t.Helper()
-	ctx := context.Background()
-	poll.Until(t, 20*time.Second, "the advisories of "+name+" settled", func() bool {
-		cons, err := js.Consumer(ctx, bus.Exhausted, name)
-		if err != nil {
-			return false
-		}
-		ci, err := cons.Info(ctx)
-		return err == nil && ci.Delivered.Stream >= delivered && ci.NumPending == 0 && ci.NumAckPending == 0
-	})
-}
-
 // TestExhaustedDeliveriesAreParked: a message whose every delivery was taken by a holder
 // that died (fetched, never answered) until the server's MaxDeliver ran out is parked in
 // DEAD with the reason, once, though two watchers (two replicas of the stage) run; a
@@ -110,7 +85,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 			}
 		}()
 	}
-	waitConsumer(t, js, bus.Exhausted, "exhausted-"+bus.Filings+"-holder")
+	bustest.WaitConsumer(t, js, 20*time.Second, bus.Exhausted, "exhausted-"+bus.Filings+"-holder")
 
 	body := map[string]string{"pdf": "sha256:abc"}
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:killer", Value: body}); err != nil {
@@ -131,7 +106,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	})
 	// A second copy could only come from the advisory handled again: wait until the
 	// watchers have settled it.
-	waitDrained(t, js, "exhausted-"+bus.Filings+"-holder", 1)
+	bustest.WaitDrained(t, js, 20*time.Second, bustest.Durable{Stream: bus.Exhausted, Name: "exhausted-" + bus.Filings + "-holder", Delivered: 1})
 	parked, err := bus.ListParked(ctx, js, 0)
 	if err != nil || len(parked) != 1 {
 		t.Fatalf("ListParked = %+v, %v; want the message once", parked, err)
@@ -159,7 +134,7 @@ func TestExhaustedDeliveriesAreParked(t *testing.T) {
 	}
 	advisory(seq)
 	advisory(seq + 1000)
-	waitDrained(t, js, "exhausted-"+bus.Filings+"-holder", 3)
+	bustest.WaitDrained(t, js, 20*time.Second, bustest.Durable{Stream: bus.Exhausted, Name: "exhausted-" + bus.Filings + "-holder", Delivered: 3})
 	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 1 {
 		t.Errorf("after a repeated advisory ListParked = %+v, %v; want the one message", parked, err)
 	}
@@ -206,7 +181,7 @@ func TestConsumeParksWhatItMissedWhileDown(t *testing.T) {
 		}
 	}
 	stop := run()
-	waitConsumer(t, js, bus.Exhausted, "exhausted-"+bus.Filings+"-stage")
+	bustest.WaitConsumer(t, js, 20*time.Second, bus.Exhausted, "exhausted-"+bus.Filings+"-stage")
 	stop()
 
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "nysd"), DocID: "x:orphan", Value: "pdf"}); err != nil {
@@ -266,7 +241,7 @@ func TestParkAndAdvisoryStoreOnce(t *testing.T) {
 			t.Errorf("WatchExhausted: %v", err)
 		}
 	}()
-	waitConsumer(t, js, bus.Exhausted, "exhausted-"+bus.Filings+"-both")
+	bustest.WaitConsumer(t, js, 20*time.Second, bus.Exhausted, "exhausted-"+bus.Filings+"-both")
 
 	if _, err := bus.Publish(ctx, js, bus.Out{Subject: bus.Subject(bus.Filings, "cand"), DocID: "x:twice", Value: "pdf"}); err != nil {
 		t.Fatal(err)
@@ -290,7 +265,7 @@ func TestParkAndAdvisoryStoreOnce(t *testing.T) {
 	if err := nc.Publish(bus.AdvisoryMaxDeliveries+"."+bus.Filings+".both", data); err != nil {
 		t.Fatal(err)
 	}
-	waitDrained(t, js, "exhausted-"+bus.Filings+"-both", 1)
+	bustest.WaitDrained(t, js, 20*time.Second, bustest.Durable{Stream: bus.Exhausted, Name: "exhausted-" + bus.Filings + "-both", Delivered: 1})
 	if parked, err := bus.ListParked(ctx, js, 0); err != nil || len(parked) != 1 || parked[0].Reason != "boom" {
 		t.Errorf("ListParked = %+v, %v; want x:twice once, as its handler parked it", parked, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/clock"
@@ -69,6 +70,16 @@ func ExponentialBackoff(base, max time.Duration) func(int) time.Duration {
 		}
 		return min(d, max)
 	}
+}
+
+// Jitter is d moved by up to a quarter either way, at random: callers that failed
+// together (courts polled at once, fetchers sharing an API) retry apart, not in step.
+// Waits that back off add it to ExponentialBackoff's (fetcher, courtlistener.Client).
+func Jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return d*3/4 + rand.N(d/2+1)
 }
 
 // Retry calls try with the waits of backoff (attempt 1, 2, …) until it reports done,

@@ -65,16 +65,11 @@ type Config struct {
 }
 
 // RegisterFlags registers the role's settings on fs (pkg/config binds them to the
-// environment and the config file); the SMTP password is a secret.
+// environment and the config file), the email channel's with them.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", "", "public address of the web UI and API (https://docketwatch.example.org), for links in alerts; without it alerts carry no link")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "deliver webhooks to loopback and private addresses too (local receivers); decided by the server that delivers")
-	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
-	fs.IntVar(&c.SMTP.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
-	fs.StringVar(&c.SMTP.Username, "smtp-user", "", "SMTP user")
-	config.SecretVar(fs, &c.SMTP.Password, "smtp-password", "SMTP password")
-	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender address of alert email")
-	config.ChoiceVar(fs, &c.SMTP.TLS, "smtp-tls", email.StartTLS, email.TLSModes, "SMTP TLS: starttls, tls (implicit, port 465) or none (a relay on loopback)")
+	c.SMTP.RegisterFlags(fs)
 }
 
 // Validate reports a setting that cannot work, naming its flag.

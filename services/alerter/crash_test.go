@@ -91,7 +91,7 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	startAlerter(t, e, "publishing:2").WaitCrash(t, 60*time.Second)
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	last := startAlerter(t, e, "")
-	settle(t, js, []stage{{"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}})
+	bustest.WaitDrained(t, js, time.Minute, bustest.Durable{Stream: bus.Indexed, Name: "alerter"}, bustest.Durable{Stream: bus.Alerts, Name: "alerter-webhook"})
 	if err := last.Stop(t, 30*time.Second); err != nil {
 		t.Errorf("the last alerter stopped with %v", err)
 	}

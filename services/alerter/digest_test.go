@@ -10,6 +10,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/services/alerter/internal/corpus"
 )
 
@@ -28,7 +29,7 @@ func TestDailyCapRollsIntoOneDigest(t *testing.T) {
 		publishText(t, js, d)
 		publishIndexed(ctx, t, js, d)
 	}
-	settle(t, js, []stage{{"alerter", bus.Indexed}})
+	bustest.WaitDrained(t, js, time.Minute, bustest.Durable{Stream: bus.Indexed, Name: "alerter"})
 	if err := stop(); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("the alerter stopped with %v", err)
 	}

@@ -130,7 +130,7 @@ func (p *pipeline) ingest(t *testing.T, name string, pages ...string) filing.Doc
 	return out.ID
 }
 
-var allStages = []stage{{"extractor", bus.Filings}, {"indexer", bus.Texts}, {"alerter", bus.Indexed}, {"alerter-webhook", bus.Alerts}}
+var allStages = []bustest.Durable{{Stream: bus.Filings, Name: "extractor"}, {Stream: bus.Texts, Name: "indexer"}, {Stream: bus.Indexed, Name: "alerter"}, {Stream: bus.Alerts, Name: "alerter-webhook"}}
 
 // stamp is an ECF header stamp of entry 736 filed today, attachment att.
 func stamp(att, page, of int) string {
@@ -166,7 +166,7 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 			"We will restrict the Inbox API to approved partners next quarter.\nRegards",
 	}
 	id := p.ingest(t, "exhibit.pdf", exhibit...)
-	settle(t, p.js, allStages)
+	bustest.WaitDrained(t, p.js, time.Minute, allStages...)
 
 	got := recv.deliveries()
 	if len(got) != 1 {
@@ -206,7 +206,7 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // past ALERTS' duplicate window
 	reextract(t, p.js, id)
-	settle(t, p.js, allStages)
+	bustest.WaitDrained(t, p.js, time.Minute, allStages...)
 	if err := p.stopAlerter(); err != nil {
 		t.Errorf("alerter stopped: %v", err)
 	}
@@ -218,14 +218,14 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.startAlerter(t)
-	settle(t, p.js, allStages)
+	bustest.WaitDrained(t, p.js, time.Minute, allStages...)
 	if n := len(recv.deliveries()); n != 1 {
 		t.Fatalf("got %d webhooks after re-ingest, re-index and redelivery; want still 1", n)
 	}
 
 	// A main document (not an exhibit) that mentions it: no alert for the exhibits rule.
 	p.ingest(t, "motion.pdf", stamp(0, 1, 1)+"\nMOTION TO COMPEL\nPlaintiffs seek the logs of the Inbox API.")
-	settle(t, p.js, allStages)
+	bustest.WaitDrained(t, p.js, time.Minute, allStages...)
 	if n := len(recv.deliveries()); n != 1 {
 		t.Fatalf("got %d webhooks after a main document; want still 1", n)
 	}

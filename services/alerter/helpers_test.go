@@ -13,7 +13,6 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
@@ -62,30 +61,6 @@ func extractStage(cfg extractor.Config, js jetstream.JetStream, blobs blob.Store
 	return s
 }
 
-// stage names a durable consumer and its stream.
-type stage struct{ durable, stream string }
-
-// settle waits until every durable consumer has handled everything in its stream. The
-// stages are checked upstream first: a stage publishes before it acknowledges, so once
-// a stage is seen idle its output is already visible to the next check.
-func settle(t testing.TB, js jetstream.JetStream, consumers []stage) {
-	t.Helper()
-	ctx := context.Background()
-	poll.UntilGot(t, 60*time.Second, "the pipeline to settle", func() (bool, string) {
-		for _, st := range consumers {
-			c, err := js.Consumer(ctx, st.stream, st.durable)
-			if err != nil {
-				return false, fmt.Sprintf("%s: %v", st.durable, err)
-			}
-			info, err := c.Info(ctx)
-			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				return false, fmt.Sprintf("%s: %d pending, %d unacknowledged (%v)", st.durable, info.NumPending, info.NumAckPending, err)
-			}
-		}
-		return true, ""
-	})
-}
-
 // startStage opens the stage over js with cfg and runs it until the test ends; stop
 // stops it sooner and says how Run returned.
 func startStage(t testing.TB, cfg Config, js jetstream.JetStream) (s *Service, stop func() error) {
@@ -101,9 +76,12 @@ func startStage(t testing.TB, cfg Config, js jetstream.JetStream) (s *Service, s
 // retries, receivers on loopback allowed.
 func startDeliverer(t testing.TB, js jetstream.JetStream, store *alert.Store) {
 	t.Helper()
-	wh := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
+	wh, err := webhook.New(webhook.Config{Policy: status.Policy{Backoff: bus.ExponentialBackoff(50*time.Millisecond, time.Second), Timeout: 5 * time.Second},
 		AllowPrivate: true}, // the webhook receivers listen on loopback
-		js, store, quietLog())
+		webhook.Deps{JS: js, Rules: store, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	runtest.Go(t, wh.Run)
 }
 

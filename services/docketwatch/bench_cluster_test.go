@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
-	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/services/docketwatch/ingest"
 	"github.com/docketwatch/docketwatch/services/fetcher/localdir"
 )
@@ -141,15 +139,16 @@ func benchIngestRound(b *testing.B, natsBin string, layout extractorLayout, file
 		}
 	}()
 	common := []string{"--nats", srv.url, "--http", ""}
-	procs = append(procs, startBenchProc(b, "indexer", nil, "indexer", append(common, "--data", b.TempDir())...))
+	procs = append(procs, startBenchProc(b, "indexer", "indexer", append(common, "--data", b.TempDir())...))
 	for i := range layout.procs {
 		args := append(common, "--data", b.TempDir(), "--extract-concurrency", strconv.Itoa(layout.concurrency))
-		procs = append(procs, startBenchProc(b, fmt.Sprintf("extractor-%d", i+1), nil, "extractor", args...))
+		procs = append(procs, startBenchProc(b, fmt.Sprintf("extractor-%d", i+1), "extractor", args...))
 	}
-	waitConsumer(b, srv.url, bus.Filings, "extractor")
+	_, js := bustest.Dial(b, srv.url, "bench-watch")
+	bustest.WaitConsumer(b, js, 30*time.Second, bus.Filings, "extractor") // the extractors are pulling
 
 	args := append([]string{"ingest", "--json", "--nats", srv.url}, files...)
-	cmd := benchCommand(b, nil, args...)
+	cmd := docketwatch(b, args...)
 	var stderr childLog
 	cmd.Stderr = &stderr
 	busy0, all0 := cpuTicks()
@@ -242,21 +241,7 @@ func benchNATSServer(b *testing.B, bin string) *natsServer {
 	return s
 }
 
-// waitConsumer waits until the durable consumer exists: the extractors are pulling.
-func waitConsumer(b *testing.B, url, stream, durable string) {
-	b.Helper()
-	_, js := bustest.Dial(b, url, "bench-watch")
-	poll.UntilGot(b, 30*time.Second, fmt.Sprintf("consumer %s of %s", durable, stream), func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if _, err := js.Consumer(ctx, stream, durable); err != nil {
-			return false, err.Error()
-		}
-		return true, ""
-	})
-}
-
-// benchProc is a process of a benchmark round: a docketwatch role, or a service binary.
+// benchProc is a docketwatch role process of a benchmark round.
 type benchProc struct {
 	name string
 	cmd  *exec.Cmd
@@ -264,24 +249,11 @@ type benchProc struct {
 	done chan struct{}
 }
 
-// benchCommand is the command running bin (nil: this test binary as docketwatch, as
-// docketwatch() makes it) with args.
-func benchCommand(b *testing.B, bin []string, args ...string) *exec.Cmd {
+// startBenchProc starts `docketwatch role args…` and waits until it says it runs: a
+// role prints a line on its standard output.
+func startBenchProc(b *testing.B, name, role string, args ...string) *benchProc {
 	b.Helper()
-	if bin != nil {
-		return exec.Command(bin[0], append(bin[1:], args...)...)
-	}
-	return docketwatch(b, args...)
-}
-
-// startBenchProc starts `bin verb args…` and waits until it says it runs: a docketwatch
-// role prints a line on its standard output, a service binary logs "started".
-func startBenchProc(b *testing.B, name string, bin []string, verb string, args ...string) *benchProc {
-	b.Helper()
-	if verb != "" {
-		args = append([]string{verb}, args...)
-	}
-	p := &benchProc{name: name, cmd: benchCommand(b, bin, args...), logs: &childLog{}, done: make(chan struct{})}
+	p := &benchProc{name: name, cmd: docketwatch(b, append([]string{role}, args...)...), logs: &childLog{}, done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -293,25 +265,21 @@ func startBenchProc(b *testing.B, name string, bin []string, verb string, args .
 	if err := p.cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	ready := make(chan struct{}, 2)
-	watch := func(r io.Reader, isReady func(string) bool) {
+	ready := make(chan struct{}, 1)
+	watch := func(r io.Reader, signal bool) {
 		sc := bufio.NewScanner(r)
-		signalled := false
 		for sc.Scan() {
 			p.logs.Write(append(sc.Bytes(), '\n'))
-			if !signalled && isReady(sc.Text()) {
-				signalled = true
+			if signal {
+				signal = false
 				ready <- struct{}{}
 			}
 		}
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); watch(stdout, func(string) bool { return bin == nil }) }()
-	go func() {
-		defer wg.Done()
-		watch(stderr, func(line string) bool { return bin != nil && strings.Contains(line, "msg=started") })
-	}()
+	go func() { defer wg.Done(); watch(stdout, true) }()
+	go func() { defer wg.Done(); watch(stderr, false) }()
 	go func() { wg.Wait(); p.cmd.Wait(); close(p.done) }()
 	select {
 	case <-ready:

@@ -180,7 +180,8 @@ func TestChaos(t *testing.T) {
 
 	// Let every stage drain what it still holds (a message held by a killed process
 	// comes back after its AckWait).
-	waitDrained(t, js, map[string]string{bus.Filings: "extractor", bus.Texts: "indexer", bus.Indexed: "alerter", bus.Alerts: "alerter-webhook"})
+	bustest.WaitDrained(t, js, 90*time.Second, bustest.Durable{Stream: bus.Filings, Name: "extractor"}, bustest.Durable{Stream: bus.Texts, Name: "indexer"},
+		bustest.Durable{Stream: bus.Indexed, Name: "alerter"}, bustest.Durable{Stream: bus.Alerts, Name: "alerter-webhook"})
 
 	// Indexed exactly once: one INDEXED announcement per good document, none for a bad one.
 	announced := countByDocID(t, js, bus.Indexed)
@@ -307,27 +308,6 @@ func indexedCount(ctx context.Context, js jetstream.JetStream) uint64 {
 		return 0
 	}
 	return s.CachedInfo().State.Msgs
-}
-
-// waitDrained waits until each stream's consumer has nothing pending or unacknowledged.
-func waitDrained(t *testing.T, js jetstream.JetStream, consumers map[string]string) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for stream, durable := range consumers {
-		poll.UntilGot(t, time.Until(deadline), fmt.Sprintf("consumer %s of %s drained", durable, stream), func() (bool, string) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			info, err := js.Consumer(ctx, stream, durable)
-			var ci *jetstream.ConsumerInfo
-			if err == nil {
-				ci, err = info.Info(ctx)
-			}
-			if err != nil {
-				return false, err.Error()
-			}
-			return ci.NumPending == 0 && ci.NumAckPending == 0, fmt.Sprintf("%d pending, %d unacknowledged", ci.NumPending, ci.NumAckPending)
-		})
-	}
 }
 
 // countByDocID reads a whole stream and counts its messages by Doc-Id header.

@@ -39,7 +39,11 @@ func cmdBuy(ctx context.Context, c *common, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return err
 	}
-	svc, err := recap.New(ctx, rc, recap.Deps{JS: deps.JS, Blobs: deps.Blobs, CL: cl, Log: c.logger()})
+	rdeps, err := recap.OpenDeps(ctx, deps.JS, deps.Blobs, cl, c.logger())
+	if err != nil {
+		return err
+	}
+	svc, err := recap.New(rc, rdeps)
 	if err != nil {
 		return err
 	}

@@ -220,7 +220,10 @@ func TestHangingWebhook(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	backoff := bus.ExponentialBackoff(200*time.Millisecond, 3*time.Second)
 	cfg := webhook.Config{AllowPrivate: true, DisableAfter: 1000, Policy: status.Policy{Timeout: timeout, MaxAttempts: 30, Backoff: backoff}}
-	d := webhook.New(cfg, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := webhook.New(cfg, webhook.Deps{JS: js, Rules: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	stop := runtest.Go(t, d.Run)
 
 	// More alerts for the hanging endpoint than the deliverer has workers and room for
@@ -337,7 +340,7 @@ func TestRefusingSMTP(t *testing.T) {
 			backoffs = append(backoffs, b)
 			bmu.Unlock()
 			return b
-		}}}, js, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}}}, email.Deps{JS: js, Rules: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

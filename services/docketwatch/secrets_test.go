@@ -162,7 +162,7 @@ func TestNATSPasswordStaysOutOfLogs(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(cmd, 4*time.Second)
+		runThenInterrupt(cmd, 4*time.Second)
 		logs := out.String()
 		if pw == password && !strings.Contains(logs, "serving") {
 			t.Errorf("with the right password the api role did not start:\n%s", logs)
@@ -174,8 +174,9 @@ func TestNATSPasswordStaysOutOfLogs(t *testing.T) {
 	}
 }
 
-// waitFor lets cmd run for d, then interrupts it and waits for it to end.
-func waitFor(cmd *exec.Cmd, d time.Duration) {
+// runThenInterrupt lets cmd run for d (or until it ends sooner), then interrupts it and
+// waits for it to end.
+func runThenInterrupt(cmd *exec.Cmd, d time.Duration) {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	select {

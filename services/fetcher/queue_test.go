@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 
@@ -27,22 +28,6 @@ func run(t *testing.T, svc *Service) (stop func()) {
 			t.Errorf("Run: %v", err)
 		}
 	}
-}
-
-// parked returns the messages the fetcher parked in DEAD.
-func parked(t testing.TB, svc *Service) []bus.ParkedMsg {
-	t.Helper()
-	all, err := bus.ListParked(context.Background(), svc.js, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []bus.ParkedMsg
-	for _, p := range all {
-		if p.Stage == "fetcher" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // versions returns the messages FILINGS holds for a document.
@@ -120,8 +105,8 @@ func TestWebhookUnknownDocketParked(t *testing.T) {
 	if n, err := clfake.Deliver(ctx, hs.Client(), hs.URL, event, "evt-404", 1, nil); err != nil || n != 1 {
 		t.Fatalf("delivery: %d attempts, %v; want accepted at the first", n, err)
 	}
-	poll.Until(t, 10*time.Second, "event parked", func() bool { return len(parked(t, svc)) == 1 && queued(t, svc) == 0 })
-	p := parked(t, svc)[0]
+	poll.Until(t, 10*time.Second, "event parked", func() bool { return len(bustest.Parked(t, svc.js, "fetcher")) == 1 && queued(t, svc) == 0 })
+	p := bustest.Parked(t, svc.js, "fetcher")[0]
 	if !strings.Contains(p.Reason, "999999") || !strings.Contains(p.Reason, "404") || p.Attempts != 1 {
 		t.Errorf("parked %+v; want the docket's 404 as the reason, after one attempt", p.Parked)
 	}
@@ -151,12 +136,12 @@ func failingPDF(t *testing.T, status int) {
 	defer stop()
 	sourceID := "rd:" + strconv.FormatInt(bad.ID, 10)
 	poll.Until(t, 20*time.Second, "the rest of the court published and the document parked", func() bool {
-		return filingsCount(t, env.js) == len(truth)-1 && len(parked(t, svc)) == 1
+		return filingsCount(t, env.js) == len(truth)-1 && len(bustest.Parked(t, svc.js, "fetcher")) == 1
 	})
 	if v := versions(t, env, sourceID); len(v) != 0 {
 		t.Fatalf("the failing document was published %d times (blob %+v); want not before its PDF", len(v), v[0].Blob)
 	}
-	p := parked(t, svc)[0]
+	p := bustest.Parked(t, svc.js, "fetcher")[0]
 	if p.Attempts != 3 || !strings.Contains(p.Reason, strconv.Itoa(status)) || p.ID == "" {
 		t.Errorf("parked %+v; want the document, its %d and 3 attempts", p.Parked, status)
 	}

@@ -194,7 +194,7 @@ func TestBackfillSettlesQueuedPDFs(t *testing.T) {
 	if v := versions(t, env, "rd:"+itoa(slow.ID)); len(v) != 1 || v[0].Blob == nil {
 		t.Errorf("the PDF that recovered: %d versions; want it published with its PDF", len(v))
 	}
-	if pk := parked(t, svc); len(pk) != 1 || pk[0].ID == "" {
+	if pk := bustest.Parked(t, svc.js, "fetcher"); len(pk) != 1 || pk[0].ID == "" {
 		t.Errorf("parked %+v; want the 404 document", pk)
 	}
 	ids := map[filing.DocID]bool{}

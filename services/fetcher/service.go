@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -235,9 +234,8 @@ func (s *Service) interval(source string) time.Duration {
 	return s.cfg.CourtListener.PollInterval
 }
 
-// backoff is exponential with jitter, per source.
 // backoff counts a source's failures in a row and waits bus.ExponentialBackoff's time
-// for the next, with jitter.
+// for the next, with bus.Jitter.
 type backoff struct {
 	base, max time.Duration
 	n         int
@@ -247,9 +245,7 @@ func (b *backoff) reset() { b.n = 0 }
 
 func (b *backoff) next() time.Duration {
 	b.n++
-	d := bus.ExponentialBackoff(b.base, b.max)(b.n)
-	// ±25% keeps many courts failing together from retrying in step.
-	return d*3/4 + time.Duration(rand.Int64N(int64(d)/2+1))
+	return bus.Jitter(bus.ExponentialBackoff(b.base, b.max)(b.n))
 }
 
 // emitter returns the emit function of a source at a court: publish through the

@@ -23,19 +23,7 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/poll"
 )
 
-// Build builds the main package in dir (usually ".") and returns the binary's path.
-func Build(t testing.TB, dir string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), filepath.Base(t.Name()))
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", dir, err, out)
-	}
-	return bin
-}
-
-// Process is a running service binary.
+// Process is a running docketwatch role process.
 type Process struct {
 	// URL is where it serves /metrics, /healthz and /readyz ("http://127.0.0.1:40123").
 	URL string

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,6 +49,17 @@ type Config struct {
 // TLSModes are the values of Config.TLS.
 var TLSModes = []string{StartTLS, TLS, NoTLS}
 
+// RegisterFlags registers the relay's settings on fs (pkg/config binds them to the
+// environment and the config file); the password is a secret.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Host, "smtp-host", "", "SMTP relay for alert email (its password: smtp-password)")
+	fs.IntVar(&c.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
+	fs.StringVar(&c.Username, "smtp-user", "", "SMTP user")
+	config.SecretVar(fs, &c.Password, "smtp-password", "SMTP password")
+	fs.StringVar(&c.From, "smtp-from", "", "sender address of alert email")
+	config.ChoiceVar(fs, &c.TLS, "smtp-tls", StartTLS, TLSModes, "SMTP TLS: starttls, tls (implicit, port 465) or none (a relay on loopback)")
+}
+
 // Validate reports what is missing, naming the flags of the settings.
 func (c Config) Validate() error {
 	var errs []error
@@ -57,6 +70,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("--smtp-from (the sender) is empty"))
 	}
 	if err := ValidTLS(c.TLS); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Policy.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -93,14 +109,26 @@ type Deliverer struct {
 	status *status.Recorder
 }
 
-// New returns the channel; Run starts it.
-func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) (*Deliverer, error) {
+// Deps are what the channel works with.
+type Deps struct {
+	JS jetstream.JetStream
+	// Rules are the saved rules: their addresses, and where each sending's outcome is
+	// recorded.
+	Rules *alert.Store
+	Log   *slog.Logger
+}
+
+// New returns the channel, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Deliverer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("email channel: %w", err)
 	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
 	cfg = cfg.withDefaults()
-	d := &Deliverer{cfg: cfg, js: js, store: store, log: log}
-	d.status = status.New(alert.ChannelEmail, store, cfg.Now, log)
+	d := &Deliverer{cfg: cfg, js: deps.JS, store: deps.Rules, log: deps.Log}
+	d.status = status.New(alert.ChannelEmail, deps.Rules, cfg.Now, deps.Log)
 	return d, nil
 }
 

@@ -117,9 +117,35 @@ func startDeliverer(t testing.TB, relay *smtptest.Server, policy status.Policy, 
 	_, portText, _ := net.SplitHostPort(relay.Addr())
 	port, _ := strconv.Atoi(portText)
 	d, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "alerts@docketwatch.test", Policy: policy},
-		js, store, slog.New(slog.DiscardHandler))
+		Deps{JS: js, Rules: store, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return runtest.Go(t, d.Run)
+}
+
+// New refuses a relay it cannot use, naming the setting, before it touches anything.
+func TestNewRefusesBadConfig(t *testing.T) {
+	relay := Config{Host: "127.0.0.1", From: "alerts@docketwatch.test"}
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no host", func(c *Config) { c.Host = "" }, "--smtp-host"},
+		{"no sender", func(c *Config) { c.From = "" }, "--smtp-from"},
+		{"unknown TLS mode", func(c *Config) { c.TLS = "ssl" }, "--smtp-tls"},
+		{"negative attempts", func(c *Config) { c.MaxAttempts = -1 }, "max attempts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := relay
+			tc.edit(&cfg)
+			if _, err := New(cfg, Deps{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New: %v; want an error naming %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := New(relay, Deps{}); err != nil {
+		t.Errorf("New with a host and a sender: %v", err)
+	}
 }

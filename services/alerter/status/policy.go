@@ -1,6 +1,7 @@
 package status
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
@@ -25,6 +26,18 @@ type Policy struct {
 	OnDelivery func(outcome string)
 	// Now is the clock of the recorded delivery status (default time.Now).
 	Now func() time.Time
+}
+
+// Validate reports a bound that cannot work: a negative timeout or number of attempts
+// (zero takes the channel's default).
+func (p Policy) Validate() error {
+	if p.Timeout < 0 {
+		return fmt.Errorf("timeout %v: want 0 (the default) or more", p.Timeout)
+	}
+	if p.MaxAttempts < 0 {
+		return fmt.Errorf("max attempts %d: want 0 (the default, 8) or more", p.MaxAttempts)
+	}
+	return nil
 }
 
 // WithDefaults fills what p leaves unset, with the channel's own timeout and backoff.

@@ -76,7 +76,10 @@ func (ep *endpoint) answered() (keys, requests int) {
 // stops it sooner and says how Run returned.
 func startDeliverer(t testing.TB, cfg Config, js jetstream.JetStream, store *alert.Store) (d *Deliverer, stop func() error) {
 	t.Helper()
-	d = New(cfg, js, store, slog.New(slog.DiscardHandler))
+	d, err := New(cfg, Deps{JS: js, Rules: store, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return d, runtest.Go(t, d.Run)
 }
 

@@ -125,6 +125,28 @@ type Config struct {
 	Client *http.Client
 }
 
+// Validate reports a setting that cannot work; zero takes the default.
+func (c Config) Validate() error {
+	if err := c.Policy.Validate(); err != nil {
+		return err
+	}
+	for _, n := range []struct {
+		name  string
+		value int
+	}{{"disable after", c.DisableAfter}, {"concurrency", c.Concurrency}, {"per endpoint", c.PerEndpoint}} {
+		if n.value < 0 {
+			return fmt.Errorf("%s %d: want 0 (the default) or more", n.name, n.value)
+		}
+	}
+	if c.DeferDelay < 0 {
+		return fmt.Errorf("defer delay %v: want 0 (the default) or more", c.DeferDelay)
+	}
+	if c.Client != nil && c.AllowPrivate {
+		return errors.New("AllowPrivate with a Client of its own: the client decides which addresses it reaches; set one or the other")
+	}
+	return nil
+}
+
 func (c Config) withDefaults() Config {
 	c.Policy = c.Policy.WithDefaults(10*time.Second, bus.ExponentialBackoff(2*time.Second, 10*time.Minute))
 	c.DisableAfter = config.Default(c.DisableAfter, 20)
@@ -181,12 +203,27 @@ type Deliverer struct {
 	status *status.Recorder
 }
 
-// New returns the channel; Run starts it.
-func New(cfg Config, js jetstream.JetStream, store *alert.Store, log *slog.Logger) *Deliverer {
+// Deps are what the channel works with.
+type Deps struct {
+	JS jetstream.JetStream
+	// Rules are the saved rules: their webhooks, and where each delivery's outcome is
+	// recorded.
+	Rules *alert.Store
+	Log   *slog.Logger
+}
+
+// New returns the channel, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Deliverer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("webhook channel: %w", err)
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
 	cfg = cfg.withDefaults()
-	d := &Deliverer{cfg: cfg, js: js, store: store, log: log, ends: newEndpoints(cfg.PerEndpoint, maxAckPending)}
-	d.status = status.New(alert.ChannelWebhook, store, cfg.Now, log)
-	return d
+	d := &Deliverer{cfg: cfg, js: deps.JS, store: deps.Rules, log: deps.Log, ends: newEndpoints(cfg.PerEndpoint, maxAckPending)}
+	d.status = status.New(alert.ChannelWebhook, deps.Rules, cfg.Now, deps.Log)
+	return d, nil
 }
 
 // Consumer is the channel's durable consumer of ALERTS.

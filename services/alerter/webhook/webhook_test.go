@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert/alerttest"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
@@ -246,14 +247,7 @@ func TestHangingEndpointHoldsOnlyItsShare(t *testing.T) {
 	poll.Until(t, 20*time.Second, "every event of the hanging endpoint answered", func() bool { keys, _ := hanging.answered(); return keys == slowEvents })
 	// A second copy could only come from a message not yet acknowledged: wait until
 	// every event's message is.
-	poll.Until(t, 20*time.Second, "the consumer drained", func() bool {
-		cons, err := js.Consumer(ctx, bus.Alerts, d.Consumer().Durable)
-		if err != nil {
-			return false
-		}
-		ci, err := cons.Info(ctx)
-		return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
-	})
+	bustest.WaitDrained(t, js, 20*time.Second, bustest.Durable{Stream: bus.Alerts, Name: d.Consumer().Durable})
 	hanging.mu.Lock()
 	for key, attempts := range hanging.got {
 		if len(attempts) != 1 || attempts[0] != strconv.Itoa(1) {
@@ -364,5 +358,31 @@ func TestDeliveringServerDecidesPrivateAddresses(t *testing.T) {
 				t.Errorf("last error %q, %d calls; want the server's setting named and no call", got.Webhook.LastError, calls()-before)
 			}
 		})
+	}
+}
+
+// New refuses a setting that cannot work, saying which, before it touches anything.
+func TestNewRefusesBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"negative timeout", Config{Policy: status.Policy{Timeout: -time.Second}}, "timeout"},
+		{"negative attempts", Config{Policy: status.Policy{MaxAttempts: -1}}, "max attempts"},
+		{"negative concurrency", Config{Concurrency: -2}, "concurrency"},
+		{"negative per endpoint", Config{PerEndpoint: -1}, "per endpoint"},
+		{"negative disable after", Config{DisableAfter: -1}, "disable after"},
+		{"negative defer delay", Config{DeferDelay: -time.Second}, "defer delay"},
+		{"a client and AllowPrivate", Config{AllowPrivate: true, Client: &http.Client{}}, "AllowPrivate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.cfg, Deps{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New: %v; want an error naming %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := New(Config{}, Deps{}); err != nil {
+		t.Errorf("New with the defaults: %v", err)
 	}
 }

@@ -468,8 +468,11 @@ func (n *Node) initAlerter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wh := webhook.New(webhook.Config{Policy: n.measured(status.Policy{}, alert.ChannelWebhook),
-		AllowPrivate: n.cfg.Alerter.WebhookAllowPrivate}, whJS, rules, n.cfg.Log)
+	wh, err := webhook.New(webhook.Config{Policy: n.measured(status.Policy{}, alert.ChannelWebhook),
+		AllowPrivate: n.cfg.Alerter.WebhookAllowPrivate}, webhook.Deps{JS: whJS, Rules: rules, Log: n.cfg.Log})
+	if err != nil {
+		return err
+	}
 	n.runStage("webhook", wh.Run)
 	if cfg.SMTP.Host == "" {
 		return nil
@@ -480,7 +483,7 @@ func (n *Node) initAlerter(ctx context.Context) error {
 	}
 	smtp := cfg.SMTP
 	smtp.Policy = n.measured(smtp.Policy, alert.ChannelEmail)
-	em, err := email.New(smtp, emJS, rules, n.cfg.Log)
+	em, err := email.New(smtp, email.Deps{JS: emJS, Rules: rules, Log: n.cfg.Log})
 	if err != nil {
 		return err
 	}

@@ -19,5 +19,10 @@ func startRECAP(ctx context.Context, cfg Config, js jetstream.JetStream, blobs b
 		}
 		return nil, nil
 	}
-	return recap.New(ctx, cfg.RECAP, recap.Deps{JS: js, Blobs: blobs, CL: cl, Metrics: reg, Log: cfg.Log})
+	deps, err := recap.OpenDeps(ctx, js, blobs, cl, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	deps.Metrics = reg
+	return recap.New(cfg.RECAP, deps)
 }

@@ -9,9 +9,9 @@
 // sorted since sorting and deduplicating 7,000 of them at run time, for the automaton
 // that finds them (literals.go), cost about 2 ms. Tab-separated lines, not JSON, for the
 // same reason (courts.go reads them).
-// Run from this directory:
+// Run from this directory, naming a courts-db checkout:
 //
-//	go run gen_courts.go -db ../../../../shared/data/courts-db
+//	go run gen_courts.go -db PATH/TO/courts-db
 package main
 
 import (
@@ -42,8 +42,13 @@ type pattern struct {
 }
 
 func main() {
-	db := flag.String("db", "../../../../shared/data/courts-db", "courts-db checkout")
+	db := flag.String("db", "", "courts-db checkout (required): the directory holding courts.json and variables.json")
 	flag.Parse()
+	if *db == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: go run gen_courts.go -db PATH/TO/courts-db")
+		flag.PrintDefaults()
+		os.Exit(2)
+	}
 	var raw []struct {
 		ID       string `json:"id"`
 		Name     string `json:"name"`

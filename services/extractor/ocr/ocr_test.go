@@ -13,19 +13,9 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/fault"
+	"github.com/docketwatch/docketwatch/pkg/testtool"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
 )
-
-// needOCR skips a test that runs tesseract and pdftoppm when they are not installed.
-func needOCR(t testing.TB) {
-	t.Helper()
-	if err := Available(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-	if err := poppler.Available(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-}
 
 func TestParseTSV(t *testing.T) {
 	tsv := "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
@@ -56,7 +46,7 @@ func TestParseTSV(t *testing.T) {
 }
 
 func TestPage(t *testing.T) {
-	needOCR(t)
+	testtool.Need(t, Available, poppler.Available)
 	tests := []struct {
 		file    string
 		page    int
@@ -90,7 +80,7 @@ func TestPage(t *testing.T) {
 }
 
 func TestPagesAndCache(t *testing.T) {
-	needOCR(t)
+	testtool.Need(t, Available, poppler.Available)
 	cache := NewMemoryCache(10)
 	e := New(Options{Cache: cache, Workers: 2})
 	doc := poppler.OpenFile("testdata/ocr_pdf_variation.pdf", poppler.Options{})
@@ -127,7 +117,7 @@ func TestPagesAndCache(t *testing.T) {
 }
 
 func TestPageTimeout(t *testing.T) {
-	needOCR(t)
+	testtool.Need(t, Available, poppler.Available)
 	e := New(Options{Timeout: time.Millisecond})
 	doc := poppler.OpenFile("testdata/ocr_pdf_variation.pdf", poppler.Options{})
 	_, err := e.Page(context.Background(), doc, 1)
@@ -186,7 +176,7 @@ func TestDPIFor(t *testing.T) {
 // both, alternating, so that load from other processes on the machine hits both alike;
 // it reports pages per second of each and their ratio.
 func BenchmarkOCR(b *testing.B) {
-	needOCR(b)
+	testtool.Need(b, Available, poppler.Available)
 	ctx := context.Background()
 	doc := poppler.OpenFile("testdata/image-pdf.pdf", poppler.Options{})
 	img, err := doc.Render(ctx, 1, DefaultDPI)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/testtool"
 	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
 )
@@ -17,7 +18,7 @@ import (
 const benchFile = "/work/shared/corpus/bench/merged-text-filings.pdf"
 
 func TestPageImages(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	tests := []struct {
 		file        string
 		min, max    float64 // expected coverage of pages 1 and 2
@@ -54,7 +55,7 @@ func BenchmarkEngines(b *testing.B) {
 	if err != nil {
 		b.Skipf("skipping: %v", err)
 	}
-	needPoppler(b)
+	testtool.Need(b, poppler.Available)
 	ctx := context.Background()
 	pages, err := pdftext.Extract(ctx, data, pdftext.Options{})
 	if err != nil && len(pages) == 0 {

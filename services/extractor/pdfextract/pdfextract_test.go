@@ -14,30 +14,16 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/testtool"
 	"github.com/docketwatch/docketwatch/services/extractor/ocr"
 	"github.com/docketwatch/docketwatch/services/extractor/pdftext"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler"
 )
 
-func needPoppler(t testing.TB) {
-	t.Helper()
-	if err := poppler.Available(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-}
-
-func needOCR(t testing.TB) {
-	t.Helper()
-	needPoppler(t)
-	if err := ocr.Available(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-}
-
 // TestScans checks the OCR decision on real scans: the OCR'd text holds what doctor's
 // tests expect, and the pages record OCR and its confidence.
 func TestScans(t *testing.T) {
-	needOCR(t)
+	testtool.Need(t, poppler.Available, ocr.Available)
 	tests := []struct {
 		name, file string
 		maxPages   int
@@ -112,7 +98,7 @@ func TestBornDigitalNeverOCR(t *testing.T) {
 
 // TestFallbackDocument checks a file only poppler can read comes out through poppler.
 func TestFallbackDocument(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	data := testpdf.DamagedXref(t, testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf"))
 	if _, err := pdftext.Extract(context.Background(), data, pdftext.Options{}); err == nil {
 		t.Skip("skipping: the go engine now reads a damaged xref; the fallback is not exercised")
@@ -135,7 +121,7 @@ func TestFallbackDocument(t *testing.T) {
 // TestFallbackPage feeds the decision the Go engine's known defects on one page each and
 // checks that poppler's reading replaces only those pages.
 func TestFallbackPage(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
 	real, err := pdftext.ExtractPages(context.Background(), data, pdftext.Options{})
 	if err != nil || len(real) != 2 {
@@ -186,7 +172,7 @@ func TestFallbackPage(t *testing.T) {
 // the text a run of its own gives; a run whose output does not cut into as many pages
 // is read again page by page.
 func TestFallbackConsecutivePages(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
 	d, err := poppler.Open(data, poppler.Options{})
 	if err != nil {
@@ -256,7 +242,7 @@ func TestFallbackConsecutivePages(t *testing.T) {
 // pdftotext (each run parses the whole file, and there is nothing for it to read): they
 // go to OCR, or stay empty without it.
 func TestNoFallbackWithoutText(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	runs := countRuns(t, "pdftotext", "")
 	res, err := Extract(context.Background(), testfile.Read(t, "../ocr/testdata/image-pdf.pdf"), Options{NoOCR: true})
 	if err != nil {
@@ -361,7 +347,7 @@ func TestWithoutTools(t *testing.T) {
 }
 
 func TestNoOCR(t *testing.T) {
-	needOCR(t)
+	testtool.Need(t, poppler.Available, ocr.Available)
 	res, err := Extract(context.Background(), testfile.Read(t, "../ocr/testdata/ocr_pdf_variation.pdf"), Options{NoOCR: true})
 	if err != nil {
 		t.Fatal(err)
@@ -372,7 +358,7 @@ func TestNoOCR(t *testing.T) {
 }
 
 func TestSingleEngines(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, poppler.Available)
 	data := testfile.Read(t, "../poppler/testdata/ca2_1-1.pdf")
 	for _, engine := range []string{Go, Poppler} {
 		t.Run(engine, func(t *testing.T) {

@@ -12,19 +12,12 @@ import (
 	"github.com/docketwatch/docketwatch/pkg/fault"
 	"github.com/docketwatch/docketwatch/pkg/testfile"
 	"github.com/docketwatch/docketwatch/pkg/testpdf"
+	"github.com/docketwatch/docketwatch/pkg/testtool"
 	"github.com/docketwatch/docketwatch/services/extractor/poppler/proc"
 )
 
-// needPoppler skips a test that runs the poppler tools when they are not installed.
-func needPoppler(t testing.TB) {
-	t.Helper()
-	if err := Available(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-}
-
 func TestText(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, Available)
 	ctx := context.Background()
 	d, err := Open(testfile.Read(t, "testdata", "ca2_1-1.pdf"), Options{})
 	if err != nil {
@@ -67,7 +60,7 @@ func TestText(t *testing.T) {
 }
 
 func TestImages(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, Available)
 	d := OpenFile("testdata/ca3_003112692106.pdf", Options{})
 	defer d.Close()
 	images, err := d.Images(context.Background())
@@ -90,7 +83,7 @@ func TestImages(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, Available)
 	d := OpenFile("testdata/ca2_1-1.pdf", Options{})
 	img, err := d.Render(context.Background(), 1, 50)
 	if err != nil {
@@ -105,7 +98,7 @@ func TestRender(t *testing.T) {
 // TestDamaged reads files the Go engine's library cannot: a cross-reference table whose
 // offset points nowhere, and a body cut short. Poppler rebuilds the table by scanning.
 func TestDamaged(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, Available)
 	orig := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	badXref := testpdf.DamagedXref(t, orig)
 	for name, data := range map[string][]byte{"bad xref offset": badXref} {
@@ -122,7 +115,7 @@ func TestDamaged(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	needPoppler(t)
+	testtool.Need(t, Available)
 	data := testfile.Read(t, "testdata", "ca2_1-1.pdf")
 	tests := []struct {
 		name    string

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/clock"
 	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/fault"
@@ -51,7 +51,7 @@ type Config struct {
 	UserAgent  string
 	// MaxRetries is how often a request is retried after 5xx, timeouts, truncated
 	// bodies and 429s (default 5); Backoff is the first backoff (default 1 s, doubling
-	// with jitter up to MaxBackoff, default 1 min).
+	// up to MaxBackoff, default 1 min: bus.ExponentialBackoff, with bus.Jitter).
 	MaxRetries int
 	Backoff    time.Duration
 	MaxBackoff time.Duration
@@ -177,16 +177,13 @@ func (c *Client) getJSON(ctx context.Context, rawURL string, v any) error {
 		return fault.Permanentf("courtlistener: refusing to send the token to %s://%s", u.Scheme, u.Host)
 	}
 	what := u.Path
-	backoff := c.cfg.Backoff
+	backoff := bus.ExponentialBackoff(c.cfg.Backoff, c.cfg.MaxBackoff)
 	var last error
 	for attempt := 0; attempt <= c.cfg.MaxRetries; attempt++ {
 		if attempt > 0 {
-			// Full jitter keeps many fetchers from retrying in step.
-			d := time.Duration(rand.Int64N(int64(backoff))) + backoff/2
-			if err := c.cfg.Sleep(ctx, d); err != nil {
+			if err := c.cfg.Sleep(ctx, bus.Jitter(backoff(attempt))); err != nil {
 				return err
 			}
-			backoff = min(2*backoff, c.cfg.MaxBackoff)
 		}
 		if err := c.wait(ctx); err != nil {
 			return err

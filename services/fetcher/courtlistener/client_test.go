@@ -62,6 +62,30 @@ func TestClientErrors(t *testing.T) {
 	}
 }
 
+// TestClientRetryBackoff: a request failing with 5xx is retried MaxRetries times, each
+// wait bus.ExponentialBackoff's from Backoff to MaxBackoff, within bus.Jitter's quarter.
+func TestClientRetryBackoff(t *testing.T) {
+	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30})
+	srv.SetFaults(clfake.Faults{ServerErrorEvery: 1})
+	var waits []time.Duration
+	c := newTestClient(t, srv, testclock.New(time.Now()), func(cfg *Config) {
+		cfg.MaxRetries, cfg.Backoff, cfg.MaxBackoff = 5, time.Second, 10*time.Second
+		cfg.Sleep = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }
+	})
+	if _, err := c.RECAPDocument(context.Background(), srv.Documents("nysd")[0].ID); fault.KindOf(err) != fault.Transient {
+		t.Fatalf("err = %v (kind %v); want a transient error after the retries", err, fault.KindOf(err))
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second}
+	if len(waits) != len(want) || srv.Stats().Requests != len(want)+1 {
+		t.Fatalf("waited %v between %d requests; want %d waits between %d", waits, srv.Stats().Requests, len(want), len(want)+1)
+	}
+	for i, w := range want {
+		if waits[i] < w*3/4 || waits[i] > w*5/4 {
+			t.Errorf("wait %d: %v; want %v give or take a quarter", i+1, waits[i], w)
+		}
+	}
+}
+
 func TestClientHonoursServerRateLimit(t *testing.T) {
 	clk := testclock.New(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 	srv := clfake.Start(t, clfake.Config{Courts: []string{"nysd"}, DocumentsPerCourt: 30, Rates: clfake.Rates{PerMinute: 3}, Now: clk.Now})

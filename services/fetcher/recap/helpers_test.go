@@ -74,7 +74,12 @@ func (e testEnv) service(tb testing.TB, cfg Config, now func() time.Time) *Servi
 		cfg.Interval = 20 * time.Millisecond
 	}
 	cfg.Poll, cfg.Lease = 50*time.Millisecond, time.Second
-	s, err := New(context.Background(), cfg, Deps{JS: e.js, Blobs: e.blobs, CL: e.client(tb), Log: testLog(), Now: now})
+	deps, err := OpenDeps(context.Background(), e.js, e.blobs, e.client(tb), testLog())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	deps.Now = now
+	s, err := New(cfg, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -192,24 +197,8 @@ func parkedOne(tb testing.TB, js jetstream.JetStream, what string) bus.ParkedMsg
 	tb.Helper()
 	var dead []bus.ParkedMsg
 	poll.Until(tb, 10*time.Second, what, func() bool {
-		dead = parked(tb, js)
+		dead = bustest.Parked(tb, js, Stage)
 		return len(dead) == 1
 	})
 	return dead[0]
-}
-
-// parked returns DEAD's messages of the recap stage.
-func parked(tb testing.TB, js jetstream.JetStream) []bus.ParkedMsg {
-	tb.Helper()
-	all, err := bus.ListParked(context.Background(), js, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out []bus.ParkedMsg
-	for _, p := range all {
-		if p.Stage == Stage {
-			out = append(out, p)
-		}
-	}
-	return out
 }

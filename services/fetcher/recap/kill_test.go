@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/bus"
+	"github.com/docketwatch/docketwatch/pkg/bus/bustest"
 	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/poll"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
@@ -41,7 +42,11 @@ func childBuyer(ctx context.Context, nats *runtest.Joined) error {
 	if err != nil {
 		return err
 	}
-	s, err := New(ctx, cfg, Deps{JS: nats.JS, Blobs: nats.Blobs, CL: cl})
+	deps, err := OpenDeps(ctx, nats.JS, nats.Blobs, cl, nil)
+	if err != nil {
+		return err
+	}
+	s, err := New(cfg, deps)
 	if err != nil {
 		return err
 	}
@@ -68,10 +73,7 @@ func TestKillBetweenReservationAndConfirmation(t *testing.T) {
 	)...)
 	announce(t, e.js, doc)
 
-	l, err := NewLedger(context.Background(), e.js, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := NewLedger(bustest.KV(t, e.js, bus.BucketRECAP), nil)
 	child.Until(t, 20*time.Second, "the child to send its purchase request", func() bool {
 		p, _, err := l.Get(context.Background(), doc.ID)
 		return err == nil && p.State == StateRequesting && e.srv.FetchRequests() == 1

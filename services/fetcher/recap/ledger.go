@@ -97,16 +97,13 @@ type Ledger struct {
 	now func() time.Time
 }
 
-// NewLedger opens the ledger on the recap bucket; bus.Setup must have run.
-func NewLedger(ctx context.Context, js jetstream.JetStream, now func() time.Time) (*Ledger, error) {
-	kv, err := bus.KV(ctx, js, bus.BucketRECAP)
-	if err != nil {
-		return nil, err
-	}
+// NewLedger is the ledger in kv, the recap bucket (bus.BucketRECAP), on the clock now
+// (nil: time.Now).
+func NewLedger(kv jetstream.KeyValue, now func() time.Time) *Ledger {
 	if now == nil {
 		now = time.Now
 	}
-	return &Ledger{kv: kv, now: now}, nil
+	return &Ledger{kv: kv, now: now}
 }
 
 func buyKey(id filing.DocID) string { return "buy." + id.Key() }

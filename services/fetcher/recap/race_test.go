@@ -23,10 +23,7 @@ func TestLedgerCapHoldsWithTwoBuyersRacing(t *testing.T) {
 	ledgers := make([]*Ledger, 2)
 	for i := range ledgers {
 		_, js := bustest.Client(t, e.nats, fmt.Sprintf("buyer-%d", i))
-		var err error
-		if ledgers[i], err = NewLedger(context.Background(), js, nil); err != nil {
-			t.Fatal(err)
-		}
+		ledgers[i] = NewLedger(bustest.KV(t, js, bus.BucketRECAP), nil)
 	}
 	caps := Caps{Day: 500, Month: 2000}
 	const docs = 40

@@ -34,16 +34,34 @@ import (
 // Stage names the service in logs, metrics and DEAD.
 const Stage = "recap"
 
-// Deps are what the service runs on.
+// Deps are what the service works with: OpenDeps opens them.
 type Deps struct {
 	JS    jetstream.JetStream
 	Blobs blob.Store
 	// CL is the CourtListener client (its token and request budget).
 	CL *courtlistener.Client
+	// Bucket is the recap bucket: the documents still wanted and the purchase ledger.
+	Bucket jetstream.KeyValue
+	// Publisher puts a document obtained back on FILINGS, with its PDF.
+	Publisher *fetcher.Publisher
 	// Metrics registers the spend and lookup metrics (nil: none).
 	Metrics prometheus.Registerer
 	Log     *slog.Logger
 	Now     func() time.Time
+}
+
+// OpenDeps opens the recap bucket and the publisher over js; bus.Setup must have run.
+// Metrics and Now are left for the caller to set.
+func OpenDeps(ctx context.Context, js jetstream.JetStream, blobs blob.Store, cl *courtlistener.Client, log *slog.Logger) (Deps, error) {
+	bucket, err := bus.KV(ctx, js, bus.BucketRECAP)
+	if err != nil {
+		return Deps{}, err
+	}
+	pub, err := fetcher.NewPublisher(ctx, js)
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{JS: js, Blobs: blobs, CL: cl, Bucket: bucket, Publisher: pub, Log: log}, nil
 }
 
 // Service looks documents up in RECAP and buys them.
@@ -76,14 +94,14 @@ type want struct {
 
 func wantKey(id filing.DocID) string { return "want." + id.Key() }
 
-// New opens the bucket and the ledger; bus.Setup must have run.
-func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
-	cfg = cfg.withDefaults()
+// New returns the service, or why cfg cannot work; Run starts it.
+func New(cfg Config, deps Deps) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuring recap: %w", err)
 	}
-	if deps.JS == nil || deps.Blobs == nil || deps.CL == nil {
-		return nil, errors.New("configuring recap: JetStream, a blob store and a CourtListener client are required")
+	cfg = cfg.withDefaults()
+	if deps.JS == nil || deps.Blobs == nil || deps.CL == nil || deps.Bucket == nil || deps.Publisher == nil {
+		return nil, errors.New("configuring recap: JetStream, a blob store, a CourtListener client, the recap bucket and a publisher are required (OpenDeps)")
 	}
 	if deps.Log == nil {
 		deps.Log = slog.Default()
@@ -91,23 +109,16 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Service{cfg: cfg, deps: deps, log: deps.Log.With("stage", Stage), now: deps.Now, wake: make(chan struct{}, 1), polled: map[int64]time.Time{}}
+	s := &Service{
+		cfg: cfg, deps: deps, log: deps.Log.With("stage", Stage), now: deps.Now, wake: make(chan struct{}, 1), polled: map[int64]time.Time{},
+		kv: deps.Bucket, ledger: NewLedger(deps.Bucket, deps.Now), pub: deps.Publisher,
+	}
 	if cfg.Rules.Enabled {
 		creds, err := cfg.Credentials()
 		if err != nil {
 			return nil, err
 		}
 		s.creds = creds
-	}
-	var err error
-	if s.kv, err = bus.KV(ctx, deps.JS, bus.BucketRECAP); err != nil {
-		return nil, err
-	}
-	if s.ledger, err = NewLedger(ctx, deps.JS, deps.Now); err != nil {
-		return nil, err
-	}
-	if s.pub, err = fetcher.NewPublisher(ctx, deps.JS); err != nil {
-		return nil, err
 	}
 	s.m = newMetrics(deps.Metrics, s.ledger, cfg.Caps)
 	return s, nil

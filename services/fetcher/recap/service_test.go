@@ -208,3 +208,14 @@ func (c *clock) Advance(d time.Duration) {
 	t := <-c.ch
 	c.ch <- t.Add(d)
 }
+
+// New says what is wrong with the settings before anything else, then what is missing
+// of its dependencies (OpenDeps opens them).
+func TestNewChecksConfigThenDeps(t *testing.T) {
+	if _, err := New(Config{Recheck: []time.Duration{time.Hour, time.Minute}}, Deps{}); err == nil || !strings.Contains(err.Error(), "recheck") {
+		t.Errorf("New with a decreasing schedule: %v; want the schedule refused", err)
+	}
+	if _, err := New(Config{}, Deps{}); err == nil || !strings.Contains(err.Error(), "OpenDeps") {
+		t.Errorf("New without dependencies: %v; want them asked for", err)
+	}
+}
