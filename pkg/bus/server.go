@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
@@ -125,10 +126,12 @@ type ConnConfig struct {
 	WaitForServers bool
 }
 
-// Validate reports a configuration that cannot work.
+// Validate reports a configuration that cannot work, naming the flag that sets it
+// (pkg/run registers them). It reads the credentials and nkey files as a connection will,
+// so that a file missing or malformed is refused at start, not at the first connection.
 func (c ConnConfig) Validate() error {
 	if c.URLs == "" {
-		return errors.New("no NATS URL")
+		return errors.New("--nats: no NATS URL")
 	}
 	n := 0
 	for _, set := range []bool{c.User != "" || c.Password != "", c.Token != "", c.CredsFile != "", c.NKeyFile != ""} {
@@ -137,9 +140,37 @@ func (c ConnConfig) Validate() error {
 		}
 	}
 	if n > 1 {
-		return errors.New("choose one NATS authentication: user/password, token, creds file or nkey file")
+		return errors.New("choose one NATS authentication: --nats-user and nats-password, nats-token, --nats-creds or --nats-nkey")
+	}
+	if c.CredsFile != "" {
+		if err := checkCreds(c.CredsFile); err != nil {
+			return fmt.Errorf("--nats-creds: %w", err)
+		}
+	}
+	if c.NKeyFile != "" {
+		if _, err := nats.NkeyOptionFromSeed(c.NKeyFile); err != nil {
+			return fmt.Errorf("--nats-nkey: %w", err)
+		}
 	}
 	return nil
+}
+
+// checkCreds reads a credentials file with nats.UserCredentials, as a connection does:
+// its user JWT, which it decodes, and its seed, by signing a nonce.
+func checkCreds(file string) error {
+	var o nats.Options
+	if err := nats.UserCredentials(file)(&o); err != nil {
+		return err
+	}
+	tok, err := o.UserJWT()
+	if err != nil {
+		return err
+	}
+	if _, err := jwt.DecodeUserClaims(tok); err != nil {
+		return fmt.Errorf("%s holds no user JWT: %w", file, err)
+	}
+	_, err = o.SignatureCB([]byte("docketwatch"))
+	return err
 }
 
 // Connect dials the servers as name, reconnecting forever.
@@ -158,7 +189,7 @@ func (c ConnConfig) Connect(name string) (*nats.Conn, error) {
 	case c.NKeyFile != "":
 		opt, err := nats.NkeyOptionFromSeed(c.NKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading nkey seed %s: %w", c.NKeyFile, err)
+			return nil, fmt.Errorf("--nats-nkey: %w", err)
 		}
 		opts = append(opts, opt)
 	}

@@ -153,6 +153,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.CourtListener.Courts) > 0 && c.CourtListener.Token == "" && c.CourtListener.TokenFile == "" {
 		errs = append(errs, errors.New("--courtlistener-courts configured without an API token (DOCKETWATCH_COURTLISTENER_TOKEN, the config file's courtlistener-token or --courtlistener-token-file)"))
+	} else if c.CourtListener.TokenFile != "" {
+		// Read here as it is read when the fetcher opens, so that a file missing or empty
+		// is refused at start rather than stopping the fetcher once it runs.
+		if _, err := c.CourtListener.token(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if f := c.CourtListener.Field; f != courtlistener.DateCreated && f != courtlistener.DateModified {
 		errs = append(errs, fmt.Errorf("--courtlistener-field %q: want date_created or date_modified", f))
@@ -183,11 +189,11 @@ func (c CourtListenerConfig) token() (string, error) {
 	}
 	b, err := os.ReadFile(c.TokenFile)
 	if err != nil {
-		return "", fmt.Errorf("reading courtlistener token file: %w", err)
+		return "", fmt.Errorf("--courtlistener-token-file: %w", err)
 	}
 	t := strings.TrimSpace(string(b))
 	if t == "" {
-		return "", fmt.Errorf("courtlistener token file %s is empty", c.TokenFile)
+		return "", fmt.Errorf("--courtlistener-token-file %s is empty", c.TokenFile)
 	}
 	return t, nil
 }

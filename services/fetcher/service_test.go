@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -235,6 +237,10 @@ func TestRefusedTokenStops(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty-token")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -242,6 +248,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"empty", Config{}, ""},
 		{"courts without token", Config{CourtListener: CourtListenerConfig{Courts: []string{"cand"}}}, "without an API token"},
+		{"no token file", Config{CourtListener: CourtListenerConfig{Courts: []string{"cand"}, TokenFile: "/nonexistent/token"}}, "--courtlistener-token-file"},
+		{"an empty token file", Config{CourtListener: CourtListenerConfig{TokenFile: empty}}, "--courtlistener-token-file"},
 		{"bad court", Config{CourtListener: CourtListenerConfig{Courts: []string{"Cand/x"}, Token: "t"}}, "court id"},
 		{"duplicate court", Config{PACER: PACERConfig{Courts: []string{"nysd", "nysd"}}}, "twice"},
 		{"impolite interval", Config{PACER: PACERConfig{Courts: []string{"nysd"}, Interval: time.Minute}}, "polite minimum"},
