@@ -11,8 +11,9 @@ import (
 	"github.com/nats-io/nkeys"
 )
 
-// TestConnConfigValidateReadsFiles: a credentials or nkey file that a connection could
-// not use is refused by Validate, which runs at start, naming its flag; usable ones pass.
+// TestConnConfigValidateReadsFiles: a server URL, credentials or nkey file that a
+// connection could not use is refused by Validate, which runs at start, naming its flag;
+// usable ones pass.
 func TestConnConfigValidateReadsFiles(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
@@ -50,14 +51,16 @@ func TestConnConfigValidateReadsFiles(t *testing.T) {
 		{"no credentials file", bus.ConnConfig{URLs: url, CredsFile: filepath.Join(dir, "missing.creds")}, "--nats-creds"},
 		{"a seed, not credentials", bus.ConnConfig{URLs: url, CredsFile: write("seed.creds", seed)}, "--nats-creds"},
 		{"no URL", bus.ConnConfig{}, "--nats"},
+		{"a host alone", bus.ConnConfig{URLs: "127.0.0.1:4222, nats://[::1]:4222"}, ""},
+		{"not a NATS URL", bus.ConnConfig{URLs: url + ",http://user:S3CRET@127.0.0.1:4222"}, "--nats"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Errorf("Validate() = %v; want %q", err, tc.wantErr)
 			}
-			if err != nil && strings.Contains(err.Error(), string(seed)) {
-				t.Errorf("the error shows the seed: %v", err)
+			if err != nil && (strings.Contains(err.Error(), string(seed)) || strings.Contains(err.Error(), "S3CRET")) {
+				t.Errorf("the error shows a secret: %v", err)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,6 +134,11 @@ func (c ConnConfig) Validate() error {
 	if c.URLs == "" {
 		return errors.New("--nats: no NATS URL")
 	}
+	for _, u := range strings.Split(c.URLs, ",") {
+		if err := checkServerURL(strings.TrimSpace(u)); err != nil {
+			return fmt.Errorf("--nats %s: %w", redactURL(u), err)
+		}
+	}
 	n := 0
 	for _, set := range []bool{c.User != "" || c.Password != "", c.Token != "", c.CredsFile != "", c.NKeyFile != ""} {
 		if set {
@@ -151,6 +157,25 @@ func (c ConnConfig) Validate() error {
 		if _, err := nats.NkeyOptionFromSeed(c.NKeyFile); err != nil {
 			return fmt.Errorf("--nats-nkey: %w", err)
 		}
+	}
+	return nil
+}
+
+// checkServerURL accepts what nats.Connect dials: nats://, tls://, ws:// or wss:// and a
+// host, or a bare host[:port] (nats.go reads it as nats://).
+func checkServerURL(u string) error {
+	if !strings.Contains(u, "://") {
+		u = "nats://" + u
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return errors.New("want a server URL such as nats://host:4222") // the parse error repeats the URL, password and all
+	}
+	switch {
+	case p.Scheme != "nats" && p.Scheme != "tls" && p.Scheme != "ws" && p.Scheme != "wss":
+		return fmt.Errorf("scheme %q: want nats, tls, ws or wss", p.Scheme)
+	case p.Hostname() == "":
+		return errors.New("no host")
 	}
 	return nil
 }

@@ -77,6 +77,10 @@ var badSettings = []badSetting{
 	{"pacer-password-file", "/nonexistent/password", node.RoleFetcher, nil},
 	{"aliases", "/nonexistent/aliases.yaml", node.RoleExtractor, nil},
 	{"otlp-endpoint", "ftp://otel-collector:4318", "", nil},
+	{"metrics", "no-port", "", nil},
+	{"nats", "ftp://nats:4222", "", nil},
+	{"courtlistener-url", "ftp://courtlistener", node.RoleFetcher, nil},
+	{"courtlistener-storage-url", "storage.courtlistener.com", node.RoleFetcher, nil},
 	{"nats-creds", "/nonexistent/user.creds", "", []string{"--nats", "nats://127.0.0.1:1"}},
 	{"nats-nkey", "/nonexistent/user.nk", "", []string{"--nats", "nats://127.0.0.1:1"}},
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -158,6 +159,11 @@ func (c Config) Validate() error {
 		// is refused at start rather than stopping the fetcher once it runs.
 		if _, err := c.CourtListener.token(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for _, u := range []struct{ flag, url string }{{"courtlistener-url", c.CourtListener.BaseURL}, {"courtlistener-storage-url", c.CourtListener.StorageURL}} {
+		if p, err := url.Parse(u.url); u.url != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			errs = append(errs, fmt.Errorf("--%s %q: want an http or https URL", u.flag, u.url))
 		}
 	}
 	if f := c.CourtListener.Field; f != courtlistener.DateCreated && f != courtlistener.DateModified {

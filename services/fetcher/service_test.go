@@ -254,6 +254,7 @@ func TestConfigValidate(t *testing.T) {
 		{"duplicate court", Config{PACER: PACERConfig{Courts: []string{"nysd", "nysd"}}}, "twice"},
 		{"impolite interval", Config{PACER: PACERConfig{Courts: []string{"nysd"}, Interval: time.Minute}}, "polite minimum"},
 		{"fast allowed", Config{PACER: PACERConfig{Courts: []string{"nysd"}, Interval: time.Minute, AllowFast: true}}, ""},
+		{"API root not a URL", Config{CourtListener: CourtListenerConfig{BaseURL: "www.courtlistener.com/api"}}, "--courtlistener-url"},
 		{"bad field", Config{CourtListener: CourtListenerConfig{Field: "date_filed"}}, "date_created or date_modified"},
 	}
 	for _, tc := range tests {

@@ -167,6 +167,9 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" && (embedded || c.has(RoleIndexer)) {
 		return errors.New("--data: a data directory is needed for the embedded server and the index")
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("--metrics %q: want host:port: %w", c.MetricsAddr, err)
+	}
 	if c.NATSPort < 0 || c.NATSPort > 65535 || (c.NATSPort != 0 && !embedded) {
 		return fmt.Errorf("--nats-port %d: want a port of the embedded server (no --nats)", c.NATSPort)
 	}
