@@ -78,6 +78,7 @@ var badSettings = []badSetting{
 	{"aliases", "/nonexistent/aliases.yaml", node.RoleExtractor, nil},
 	{"otlp-endpoint", "ftp://otel-collector:4318", "", nil},
 	{"metrics", "no-port", "", nil},
+	{"config", "/nonexistent/docketwatch.yaml", "", nil}, // in a file: not a setting
 	{"nats", "ftp://nats:4222", "", nil},
 	{"courtlistener-url", "ftp://courtlistener", node.RoleFetcher, nil},
 	{"courtlistener-storage-url", "storage.courtlistener.com", node.RoleFetcher, nil},
