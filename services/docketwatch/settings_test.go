@@ -145,7 +145,7 @@ func TestInvalidSettingsRefusedAtStart(t *testing.T) {
 					start := time.Now()
 					err := commands[verb](ctx, verb, args)
 					if err == nil || !strings.Contains(err.Error(), "-"+bad.flag) {
-						t.Fatalf("got %v; want an error naming --%s", err, bad.flag)
+						t.Fatalf("%s %q: got %v; want an error naming --%s", bad.flag, bad.value, err, bad.flag)
 					}
 					if took := time.Since(start); took > 2*time.Second {
 						t.Errorf("refused after %v: something started first", took)
