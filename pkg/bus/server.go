@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
@@ -125,10 +127,17 @@ type ConnConfig struct {
 	WaitForServers bool
 }
 
-// Validate reports a configuration that cannot work.
+// Validate reports a configuration that cannot work, naming the flag that sets it
+// (pkg/run registers them). It reads the credentials and nkey files as a connection will,
+// so that a file missing or malformed is refused at start, not at the first connection.
 func (c ConnConfig) Validate() error {
 	if c.URLs == "" {
-		return errors.New("no NATS URL")
+		return errors.New("--nats: no NATS URL")
+	}
+	for _, u := range strings.Split(c.URLs, ",") {
+		if err := checkServerURL(strings.TrimSpace(u)); err != nil {
+			return fmt.Errorf("--nats %s: %w", redactURL(u), err)
+		}
 	}
 	n := 0
 	for _, set := range []bool{c.User != "" || c.Password != "", c.Token != "", c.CredsFile != "", c.NKeyFile != ""} {
@@ -137,9 +146,56 @@ func (c ConnConfig) Validate() error {
 		}
 	}
 	if n > 1 {
-		return errors.New("choose one NATS authentication: user/password, token, creds file or nkey file")
+		return errors.New("choose one NATS authentication: --nats-user and nats-password, nats-token, --nats-creds or --nats-nkey")
+	}
+	if c.CredsFile != "" {
+		if err := checkCreds(c.CredsFile); err != nil {
+			return fmt.Errorf("--nats-creds: %w", err)
+		}
+	}
+	if c.NKeyFile != "" {
+		if _, err := nats.NkeyOptionFromSeed(c.NKeyFile); err != nil {
+			return fmt.Errorf("--nats-nkey: %w", err)
+		}
 	}
 	return nil
+}
+
+// checkServerURL accepts what nats.Connect dials: nats://, tls://, ws:// or wss:// and a
+// host, or a bare host[:port] (nats.go reads it as nats://).
+func checkServerURL(u string) error {
+	if !strings.Contains(u, "://") {
+		u = "nats://" + u
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return errors.New("want a server URL such as nats://host:4222") // the parse error repeats the URL, password and all
+	}
+	switch {
+	case p.Scheme != "nats" && p.Scheme != "tls" && p.Scheme != "ws" && p.Scheme != "wss":
+		return fmt.Errorf("scheme %q: want nats, tls, ws or wss", p.Scheme)
+	case p.Hostname() == "":
+		return errors.New("no host")
+	}
+	return nil
+}
+
+// checkCreds reads a credentials file with nats.UserCredentials, as a connection does:
+// its user JWT, which it decodes, and its seed, by signing a nonce.
+func checkCreds(file string) error {
+	var o nats.Options
+	if err := nats.UserCredentials(file)(&o); err != nil {
+		return err
+	}
+	tok, err := o.UserJWT()
+	if err != nil {
+		return err
+	}
+	if _, err := jwt.DecodeUserClaims(tok); err != nil {
+		return fmt.Errorf("%s holds no user JWT: %w", file, err)
+	}
+	_, err = o.SignatureCB([]byte("docketwatch"))
+	return err
 }
 
 // Connect dials the servers as name, reconnecting forever.
@@ -158,7 +214,7 @@ func (c ConnConfig) Connect(name string) (*nats.Conn, error) {
 	case c.NKeyFile != "":
 		opt, err := nats.NkeyOptionFromSeed(c.NKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading nkey seed %s: %w", c.NKeyFile, err)
+			return nil, fmt.Errorf("--nats-nkey: %w", err)
 		}
 		opts = append(opts, opt)
 	}

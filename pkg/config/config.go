@@ -84,7 +84,7 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 		fl := fs.Lookup(k)
 		switch {
 		case fl == nil || k == FileFlag:
-			errs = append(errs, fmt.Errorf("config %s: %q is not a setting of %s", path, k, fs.Name()))
+			errs = append(errs, fmt.Errorf("--%s %s: %q is not a setting of %s", FileFlag, path, k, fs.Name()))
 			continue
 		case set[k]:
 			continue
@@ -95,7 +95,7 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 			err = fl.Value.Set(v)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("config %s: %s (--%s): %w", path, k, k, err))
+			errs = append(errs, fmt.Errorf("--%s %s: %s (--%s): %w", FileFlag, path, k, k, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -104,19 +104,19 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 func readFile(path string) (map[string]yaml.Node, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+		return nil, fmt.Errorf("--%s: %w", FileFlag, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading config %s: %w", path, err)
+		return nil, fmt.Errorf("--%s %s: %w", FileFlag, path, err)
 	}
 	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("config %s is larger than %d bytes", path, MaxFileBytes)
+		return nil, fmt.Errorf("--%s %s is larger than %d bytes", FileFlag, path, MaxFileBytes)
 	}
 	var values map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &values); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, fmt.Errorf("--%s %s: %w", FileFlag, path, err)
 	}
 	return values, nil
 }

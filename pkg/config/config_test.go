@@ -70,6 +70,7 @@ func TestResolveRefuses(t *testing.T) {
 		{name: "bad env value", env: map[string]string{"DOCKETWATCH_ENGINE": "popler"}, wantErr: []string{"DOCKETWATCH_ENGINE", "--engine"}},
 		{name: "secret flag", args: []string{"--token", "x"}, wantErr: []string{"--token", "DOCKETWATCH_TOKEN"}},
 		{name: "config in the file", file: "config: other.yaml\n", wantErr: []string{`"config"`}},
+		{name: "not YAML", file: "http: [\n", wantErr: []string{"--config"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

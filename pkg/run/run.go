@@ -53,10 +53,13 @@ func (f *Flags) Validate() error {
 	if f.Replicas < 1 || f.Replicas > 5 {
 		return fmt.Errorf("--replicas %d: want 1 to 5 (JetStream's limit)", f.Replicas)
 	}
-	if f.NATS.URLs != "" {
-		if err := f.NATS.Validate(); err != nil {
-			return fmt.Errorf("--nats: %w", err)
+	if f.OTLPEndpoint != "" {
+		if err := (tracing.Options{Endpoint: f.OTLPEndpoint}).Validate(); err != nil {
+			return fmt.Errorf("--otlp-endpoint: %w", err)
 		}
+	}
+	if f.NATS.URLs != "" {
+		return f.NATS.Validate()
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ type Config struct {
 // environment and the config file). The token is a secret: the environment, the file
 // or --api-token-file, never a flag.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "HTTP listen address of the API and web UI (empty: no HTTP)")
+	fs.StringVar(&c.HTTP, "http", "127.0.0.1:8080", "HTTP listen address of the API and web UI (empty: no HTTP, refused for an api role named by --roles or its verb)")
 	config.SecretVar(fs, &c.Policy.Token, "api-token", "the API token: writes need it, and reads when search is not public")
 	fs.StringVar(&c.TokenFile, "api-token-file", "", "file holding the API token (wins over api-token)")
 	fs.BoolVar(&c.Policy.PublicReads, "search-public", true, "anyone may search and read documents; false needs the API token")

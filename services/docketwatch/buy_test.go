@@ -43,8 +43,6 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	fake, ex := fakeWithMissingExhibit(t)
 	fake.SetPDF(ex.ID, testpdf.New("EXHIBIT "+ex.DocumentNumber+"\n\nThe "+phrase+" shows the transfers of March."))
 	dk, _ := fake.Docket(ex.DocketID)
-	t.Setenv(recap.EnvPACERUsername, "clerk")
-	t.Setenv(recap.EnvPACERPassword, "s3cret-pacer")
 
 	n, err := node.Start(context.Background(), node.Config{
 		DataDir: t.TempDir(),
@@ -56,9 +54,10 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 		}},
 		Alerter: alerter.Config{WebhookAllowPrivate: true}, // the test's receiver is on loopback
 		RECAP: recap.Config{
-			Rules:    recap.Rules{Enabled: true, Dockets: []string{"nysd/" + pacerrss.NormalizeDocketNumber(dk.DocketNumber)}, ExhibitsOnly: true},
-			Caps:     recap.Caps{Day: 1000, Month: 5000},
-			Interval: 100 * time.Millisecond,
+			Rules:         recap.Rules{Enabled: true, Dockets: []string{"nysd/" + pacerrss.NormalizeDocketNumber(dk.DocketNumber)}, ExhibitsOnly: true},
+			Caps:          recap.Caps{Day: 1000, Month: 5000},
+			Interval:      100 * time.Millisecond,
+			PACERUsername: "clerk", PACERPassword: "s3cret-pacer",
 		},
 	})
 	if err != nil {

@@ -28,7 +28,7 @@ func TestFreshClusterIsReadyQuickly(t *testing.T) {
 			common := []string{"--nats", urls, "--replicas", "3", "--http", "", "--metrics", "127.0.0.1:0"}
 			roles := [][]string{
 				{"indexer", "--shard", "0/2"}, {"indexer", "--shard", "1/2"},
-				{"extractor"}, {"extractor"}, {"api"}, {"alerter"},
+				{"extractor"}, {"extractor"}, {"api", "--http", "127.0.0.1:0"}, {"alerter"},
 			}
 			type started struct {
 				*stage
@@ -37,7 +37,8 @@ func TestFreshClusterIsReadyQuickly(t *testing.T) {
 			deadline := start.Add(15 * time.Second)
 			results := make(chan started, len(roles))
 			for _, r := range roles {
-				s := newStage(t, r[0], append(slices.Clone(r[1:]), append(common, "--data", t.TempDir())...)...)
+				// A role's own flags come last: the api's --http over the others' none.
+				s := newStage(t, r[0], append(append(slices.Clone(common), "--data", t.TempDir()), r[1:]...)...)
 				go func() { results <- started{s, s.startWithin(time.Until(deadline) + 45*time.Second)} }()
 			}
 			for range roles {

@@ -22,62 +22,94 @@ import (
 var verbs = append([]string{"run"}, node.Roles...)
 
 // TestRoleFlagSetsAreOne checks that every role takes the same flags, with the same
-// meaning and defaults, however it is started: `run` or `docketwatch ROLE`. (There are
-// no per-service binaries: deploy/README.md says why.)
+// meaning and defaults, however it is started: `run` or `docketwatch ROLE`, as the binary
+// dispatches them (`docketwatch VERB --help` lists them). (There are no per-service
+// binaries: deploy/README.md says why.)
 func TestRoleFlagSetsAreOne(t *testing.T) {
-	describe := func(fs *flag.FlagSet) []string {
-		var out []string
-		fs.VisitAll(func(f *flag.Flag) { out = append(out, f.Name+"="+f.DefValue+": "+f.Usage) })
-		return out
-	}
 	runFS, _ := runFlags("run")
-	want := describe(runFS)
-	for _, verb := range verbs[1:] {
-		fs, _ := runFlags(verb)
-		if got := describe(fs); !slices.Equal(got, want) {
-			t.Errorf("docketwatch %s takes other flags than run:\n%s\nwant\n%s", verb, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	var want strings.Builder
+	runFS.SetOutput(&want)
+	runFS.PrintDefaults()
+	for _, verb := range verbs {
+		out, err := docketwatch(t, verb, "--help").Output()
+		if err != nil {
+			t.Fatalf("docketwatch %s --help: %v", verb, err)
+		}
+		_, got, _ := strings.Cut(string(out), "\n") // after "Flags of docketwatch VERB:"
+		if got != want.String() {
+			t.Errorf("docketwatch %s takes other flags than run:\n%s\nwant\n%s", verb, got, want.String())
 		}
 	}
 }
 
 // badSetting is a value a setting refuses; role is the role that reads the setting (""
-// for every one), so only the verbs that run it must refuse it.
+// for every one), so only the verbs that run it must refuse it; with are the other
+// settings under which it is read.
 type badSetting struct {
 	flag, value, role string
+	with              []string
 }
 
 // badSettings are the invalid values of the settings that are not a config.Choice (each
 // Choice is tried with a word it does not know).
 var badSettings = []badSetting{
-	{"roles", "indexer,frobnicator", ""},
-	{"replicas", "0", ""},
-	{"trace-sample", "1.5", ""},
-	{"nats-port", "70000", ""},
-	{"shard", "2/2", node.RoleIndexer},
-	{"extract-concurrency", "-1", node.RoleExtractor},
-	{"courtlistener-budget", "5/fortnight", node.RoleFetcher},
-	{"courtlistener-courts", "Cand/x", node.RoleFetcher},
-	{"pacer-courts", "ny/sd", node.RoleFetcher},
-	{"pacer-interval", "1m", node.RoleFetcher},
-	{"base-url", "ftp://example.org", node.RoleAlerter},
-	{"smtp-port", "-2", node.RoleAlerter},
-	{"http", "no-port", node.RoleAPI},
-	{"max-body", "-5", node.RoleAPI},
-	{"search-public", "maybe", node.RoleAPI},
-	{"trusted-proxies", "10.0.0.0/33", node.RoleAPI},
-	{"webhook-sources", "nowhere", node.RoleAPI},
-	{"api-token-file", "/nonexistent/token", node.RoleAPI},
+	{"roles", "indexer,frobnicator", "", nil},
+	{"replicas", "0", "", nil},
+	{"trace-sample", "1.5", "", nil},
+	{"nats-port", "70000", "", nil},
+	{"shard", "2/2", node.RoleIndexer, nil},
+	{"extract-concurrency", "-1", node.RoleExtractor, nil},
+	{"courtlistener-budget", "5/fortnight", node.RoleFetcher, nil},
+	{"courtlistener-courts", "Cand/x", node.RoleFetcher, nil},
+	{"pacer-courts", "ny/sd", node.RoleFetcher, nil},
+	{"pacer-interval", "1m", node.RoleFetcher, nil},
+	{"base-url", "ftp://example.org", node.RoleAlerter, nil},
+	{"smtp-port", "-2", node.RoleAlerter, nil},
+	{"http", "no-port", node.RoleAPI, nil},
+	{"max-body", "-5", node.RoleAPI, nil},
+	{"search-public", "maybe", node.RoleAPI, nil},
+	{"trusted-proxies", "10.0.0.0/33", node.RoleAPI, nil},
+	{"webhook-sources", "nowhere", node.RoleAPI, nil},
+	{"api-token-file", "/nonexistent/token", node.RoleAPI, nil},
+	{"http", "", node.RoleAPI, []string{"--roles", node.RoleAPI}}, // an api serving nothing
+	{"courtlistener-token-file", "/nonexistent/token", node.RoleFetcher, nil},
+	{"pacer-username-file", "/nonexistent/user", node.RoleFetcher, nil},
+	{"pacer-password-file", "/nonexistent/password", node.RoleFetcher, nil},
+	{"aliases", "/nonexistent/aliases.yaml", node.RoleExtractor, nil},
+	{"otlp-endpoint", "ftp://otel-collector:4318", "", nil},
+	{"metrics", "no-port", "", nil},
+	{"config", "/nonexistent/docketwatch.yaml", "", nil}, // in a file: not a setting
+	{"nats", "ftp://nats:4222", "", nil},
+	{"courtlistener-url", "ftp://courtlistener", node.RoleFetcher, nil},
+	{"courtlistener-storage-url", "storage.courtlistener.com", node.RoleFetcher, nil},
+	{"nats-creds", "/nonexistent/user.creds", "", []string{"--nats", "nats://127.0.0.1:1"}},
+	{"nats-nkey", "/nonexistent/user.nk", "", []string{"--nats", "nats://127.0.0.1:1"}},
 }
 
-// TestInvalidSettingsRefusedAtStart starts every verb with an invalid value of every
-// enumerated or structured setting, from the command line, the environment and the
-// config file: each is refused before anything starts, with a message naming the flag.
+// TestInvalidSettingsRefusedAtStart starts every verb, as the binary dispatches it, with
+// an invalid value of every enumerated or structured setting and of every file a setting
+// names, from the command line, the environment and the config file: each is refused
+// before anything starts (the data directory stays empty: no NATS store, no index, no
+// token), with a message naming the flag.
 func TestInvalidSettingsRefusedAtStart(t *testing.T) {
 	cases := slices.Clone(badSettings)
+	files := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(files, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cases = append(cases,
+		badSetting{"courtlistener-token-file", file("empty-token", "\n"), node.RoleFetcher, nil},
+		badSetting{"aliases", file("aliases.yaml", "[not, a, map]\n"), node.RoleExtractor, nil},
+		badSetting{"nats-creds", file("seed.creds", "SUAJUNK\n"), "", []string{"--nats", "nats://127.0.0.1:1"}},
+	)
 	fs, _ := runFlags("run")
 	fs.VisitAll(func(f *flag.Flag) {
 		if config.Choices(f) != nil {
-			cases = append(cases, badSetting{f.Name, "frobnicated", ""})
+			cases = append(cases, badSetting{f.Name, "frobnicated", "", nil})
 		}
 	})
 	for _, bad := range cases {
@@ -89,8 +121,12 @@ func TestInvalidSettingsRefusedAtStart(t *testing.T) {
 				continue
 			}
 			for _, from := range []string{"flag", "env", "file"} {
+				if from == "env" && bad.value == "" {
+					continue // an empty variable is no setting (pkg/config)
+				}
 				t.Run(fmt.Sprintf("%s/%s/%s", bad.flag, verb, from), func(t *testing.T) {
-					args := []string{"--data", t.TempDir(), "--http", "127.0.0.1:0"}
+					data := t.TempDir()
+					args := append([]string{"--data", data, "--http", "127.0.0.1:0"}, bad.with...)
 					switch from {
 					case "flag":
 						args = append(args, "--"+bad.flag+"="+bad.value)
@@ -107,12 +143,15 @@ func TestInvalidSettingsRefusedAtStart(t *testing.T) {
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 					defer cancel()
 					start := time.Now()
-					err := cmdRun(ctx, verb, args)
+					err := commands[verb](ctx, verb, args)
 					if err == nil || !strings.Contains(err.Error(), "-"+bad.flag) {
-						t.Fatalf("got %v; want an error naming --%s", err, bad.flag)
+						t.Fatalf("%s %q: got %v; want an error naming --%s", bad.flag, bad.value, err, bad.flag)
 					}
 					if took := time.Since(start); took > 2*time.Second {
 						t.Errorf("refused after %v: something started first", took)
+					}
+					if made, _ := os.ReadDir(data); len(made) > 0 {
+						t.Errorf("refused after %s was written in the data directory: something started first", made[0].Name())
 					}
 				})
 			}
@@ -143,6 +182,8 @@ var secrets = map[string]func(o *runOptions) string{
 	"api-token":           func(o *runOptions) string { return o.node.API.Policy.Token },
 	"smtp-password":       func(o *runOptions) string { return o.node.Alerter.SMTP.Password },
 	"courtlistener-token": func(o *runOptions) string { return string(o.node.Fetcher.CourtListener.Token) },
+	"pacer-username":      func(o *runOptions) string { return string(o.node.RECAP.PACERUsername) },
+	"pacer-password":      func(o *runOptions) string { return string(o.node.RECAP.PACERPassword) },
 }
 
 // valuesFor are three values of f, each unlike the one before and the first unlike the

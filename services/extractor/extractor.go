@@ -47,7 +47,7 @@ type Config struct {
 	Engine string
 	NoOCR  bool
 	// Aliases is a YAML file of entity aliases (canonical name → other names) for
-	// LoadRecognizer; the composition root builds Entities from it.
+	// LoadRecognizer; the composition root builds Entities from it (LoadEntities).
 	Aliases string
 }
 
@@ -111,20 +111,33 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	return &Service{cfg: cfg, pool: worker.NewPool(cfg.Workers), js: deps.JS, blobs: deps.Blobs, log: deps.Log, now: time.Now}, nil
 }
 
-// LoadRecognizer builds the entity recogniser, with the alias file when one is named.
+// LoadRecognizer builds the entity recogniser, with the alias file (--aliases) when one
+// is named.
 func LoadRecognizer(aliasFile string) (*entity.Recognizer, error) {
 	var opt entity.Options
 	if aliasFile != "" {
 		f, err := os.Open(aliasFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading aliases: %w", err)
+			return nil, fmt.Errorf("--aliases: %w", err)
 		}
 		defer f.Close()
 		if opt.Aliases, err = entity.LoadAliases(f); err != nil {
-			return nil, fmt.Errorf("reading aliases %s: %w", aliasFile, err)
+			return nil, fmt.Errorf("--aliases %s: %w", aliasFile, err)
 		}
 	}
 	return entity.New(opt)
+}
+
+// LoadEntities sets Entities from the alias file, unless they are set: the composition
+// root calls it while it validates, so that a bad file is refused before anything
+// starts, and read once.
+func (c *Config) LoadEntities() error {
+	if c.Entities != nil {
+		return nil
+	}
+	rec, err := LoadRecognizer(c.Aliases)
+	c.Entities = rec
+	return err
 }
 
 // Consumer is the stage's durable consumer of FILINGS.

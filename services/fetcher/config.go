@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -153,6 +154,17 @@ func (c Config) Validate() error {
 	}
 	if len(c.CourtListener.Courts) > 0 && c.CourtListener.Token == "" && c.CourtListener.TokenFile == "" {
 		errs = append(errs, errors.New("--courtlistener-courts configured without an API token (DOCKETWATCH_COURTLISTENER_TOKEN, the config file's courtlistener-token or --courtlistener-token-file)"))
+	} else if c.CourtListener.TokenFile != "" {
+		// Read here as it is read when the fetcher opens, so that a file missing or empty
+		// is refused at start rather than stopping the fetcher once it runs.
+		if _, err := c.CourtListener.token(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, u := range []struct{ flag, url string }{{"courtlistener-url", c.CourtListener.BaseURL}, {"courtlistener-storage-url", c.CourtListener.StorageURL}} {
+		if p, err := url.Parse(u.url); u.url != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			errs = append(errs, fmt.Errorf("--%s %q: want an http or https URL", u.flag, u.url))
+		}
 	}
 	if f := c.CourtListener.Field; f != courtlistener.DateCreated && f != courtlistener.DateModified {
 		errs = append(errs, fmt.Errorf("--courtlistener-field %q: want date_created or date_modified", f))
@@ -183,11 +195,11 @@ func (c CourtListenerConfig) token() (string, error) {
 	}
 	b, err := os.ReadFile(c.TokenFile)
 	if err != nil {
-		return "", fmt.Errorf("reading courtlistener token file: %w", err)
+		return "", fmt.Errorf("--courtlistener-token-file: %w", err)
 	}
 	t := strings.TrimSpace(string(b))
 	if t == "" {
-		return "", fmt.Errorf("courtlistener token file %s is empty", c.TokenFile)
+		return "", fmt.Errorf("--courtlistener-token-file %s is empty", c.TokenFile)
 	}
 	return t, nil
 }

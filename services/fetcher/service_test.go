@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -235,6 +237,10 @@ func TestRefusedTokenStops(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty-token")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -242,10 +248,13 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"empty", Config{}, ""},
 		{"courts without token", Config{CourtListener: CourtListenerConfig{Courts: []string{"cand"}}}, "without an API token"},
+		{"no token file", Config{CourtListener: CourtListenerConfig{Courts: []string{"cand"}, TokenFile: "/nonexistent/token"}}, "--courtlistener-token-file"},
+		{"an empty token file", Config{CourtListener: CourtListenerConfig{TokenFile: empty}}, "--courtlistener-token-file"},
 		{"bad court", Config{CourtListener: CourtListenerConfig{Courts: []string{"Cand/x"}, Token: "t"}}, "court id"},
 		{"duplicate court", Config{PACER: PACERConfig{Courts: []string{"nysd", "nysd"}}}, "twice"},
 		{"impolite interval", Config{PACER: PACERConfig{Courts: []string{"nysd"}, Interval: time.Minute}}, "polite minimum"},
 		{"fast allowed", Config{PACER: PACERConfig{Courts: []string{"nysd"}, Interval: time.Minute, AllowFast: true}}, ""},
+		{"API root not a URL", Config{CourtListener: CourtListenerConfig{BaseURL: "www.courtlistener.com/api"}}, "--courtlistener-url"},
 		{"bad field", Config{CourtListener: CourtListenerConfig{Field: "date_filed"}}, "date_created or date_modified"},
 	}
 	for _, tc := range tests {

@@ -152,15 +152,23 @@ func (c Config) serves() bool {
 	return c.API.HTTP != "" && (c.has(RoleAPI) || c.has(RoleFetcher))
 }
 
-// Validate reports a configuration that cannot start, naming the flag; it reads the API
-// token file.
+// Validate reports a configuration that cannot start, naming the flag, before anything
+// starts; it reads the files the settings name (tokens, credentials, the alias file) and
+// keeps the entities it loads.
 func (c *Config) Validate() error {
 	if err := checkRoles(c.Roles); err != nil {
 		return fmt.Errorf("--roles: %w", err)
 	}
+	if slices.Contains(c.Roles, RoleAPI) && c.API.HTTP == "" {
+		// Every role (no --roles) without an address is an embedded pipeline (ingest's).
+		return errors.New("--http: the api role needs an address to serve on")
+	}
 	embedded := c.NATS.URLs == ""
 	if c.DataDir == "" && (embedded || c.has(RoleIndexer)) {
 		return errors.New("--data: a data directory is needed for the embedded server and the index")
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("--metrics %q: want host:port: %w", c.MetricsAddr, err)
 	}
 	if c.NATSPort < 0 || c.NATSPort > 65535 || (c.NATSPort != 0 && !embedded) {
 		return fmt.Errorf("--nats-port %d: want a port of the embedded server (no --nats)", c.NATSPort)
@@ -170,7 +178,7 @@ func (c *Config) Validate() error {
 	}
 	if !embedded {
 		if err := c.NATS.Validate(); err != nil {
-			return fmt.Errorf("--nats: %w", err)
+			return err
 		}
 	}
 	checks := []struct {
@@ -179,6 +187,7 @@ func (c *Config) Validate() error {
 	}{
 		{RoleIndexer, c.Indexer.Validate},
 		{RoleExtractor, c.Extractor.Validate},
+		{RoleExtractor, c.Extractor.LoadEntities},
 		{RoleFetcher, c.Fetcher.Validate},
 		{RoleFetcher, c.RECAP.Validate},
 		{RoleAlerter, c.Alerter.Validate},
@@ -387,13 +396,8 @@ func (n *Node) initExtractor(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := n.cfg.Extractor
+	cfg := n.cfg.Extractor // Validate loaded its entities
 	cfg.Observe = n.observe.Observe
-	if cfg.Entities == nil {
-		if cfg.Entities, err = extractor.LoadRecognizer(cfg.Aliases); err != nil {
-			return fmt.Errorf("loading the entity recogniser: %w", err)
-		}
-	}
 	svc, err := extractor.New(cfg, extractor.Deps{JS: js, Blobs: blobs, Log: n.cfg.Log})
 	if err != nil {
 		return err

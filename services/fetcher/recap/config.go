@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/docketwatch/docketwatch/services/fetcher"
 	"github.com/docketwatch/docketwatch/services/fetcher/courtlistener"
 )
 
@@ -26,9 +27,11 @@ type Config struct {
 	// must be set to buy).
 	Rules Rules
 	Caps  Caps
-	// PACERUsernameFile and PACERPasswordFile hold the PACER login (read at start,
-	// trimmed); without them the environment's DOCKETWATCH_PACER_USERNAME and
-	// DOCKETWATCH_PACER_PASSWORD are used. Never a flag value: ps would show it.
+	// PACERUsername and PACERPassword are the PACER login, secrets (the environment or
+	// the config file, never a flag: ps would show it); PACERUsernameFile and
+	// PACERPasswordFile, when named, hold them instead (read at start, trimmed).
+	PACERUsername     fetcher.Secret
+	PACERPassword     fetcher.Secret
 	PACERUsernameFile string
 	PACERPasswordFile string
 	// Poll is how often a purchase whose webhook event has not come is asked about
@@ -37,12 +40,6 @@ type Config struct {
 	Poll  time.Duration
 	Lease time.Duration
 }
-
-// Environment variables of the PACER login.
-const (
-	EnvPACERUsername = "DOCKETWATCH_PACER_USERNAME"
-	EnvPACERPassword = "DOCKETWATCH_PACER_PASSWORD"
-)
 
 func (c Config) withDefaults() Config {
 	if len(c.Recheck) == 0 {
@@ -74,40 +71,51 @@ func (c Config) Validate() error {
 		if _, err := c.Credentials(); err != nil {
 			errs = append(errs, err)
 		}
+	} else if _, err := c.login(); err != nil {
+		errs = append(errs, err) // a login file named but unreadable, even if unused yet
 	}
 	return errors.Join(errs...)
 }
 
-// Credentials reads the PACER login from its files or the environment.
+// Credentials is the PACER login buying needs.
 func (c Config) Credentials() (courtlistener.PACERCredentials, error) {
-	read := func(file, env string) (string, error) {
+	creds, err := c.login()
+	if err != nil {
+		return courtlistener.PACERCredentials{}, err
+	}
+	if creds.Username == "" || creds.Password == "" {
+		return courtlistener.PACERCredentials{}, fmt.Errorf("--buy needs a PACER login: %s and %s (or the config file's pacer-username and pacer-password), or --pacer-username-file and --pacer-password-file",
+			config.EnvName("pacer-username"), config.EnvName("pacer-password"))
+	}
+	return creds, nil
+}
+
+// login is the PACER login as configured, read from its files when they are named.
+func (c Config) login() (courtlistener.PACERCredentials, error) {
+	read := func(value fetcher.Secret, file, flag string) (string, error) {
 		if file == "" {
-			return strings.TrimSpace(os.Getenv(env)), nil
+			return strings.TrimSpace(string(value)), nil
 		}
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("reading PACER credentials: %w", err)
+			return "", fmt.Errorf("--%s: %w", flag, err)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	user, err := read(c.PACERUsernameFile, EnvPACERUsername)
+	user, err := read(c.PACERUsername, c.PACERUsernameFile, "pacer-username-file")
 	if err != nil {
 		return courtlistener.PACERCredentials{}, err
 	}
-	pass, err := read(c.PACERPasswordFile, EnvPACERPassword)
+	pass, err := read(c.PACERPassword, c.PACERPasswordFile, "pacer-password-file")
 	if err != nil {
 		return courtlistener.PACERCredentials{}, err
-	}
-	if user == "" || pass == "" {
-		return courtlistener.PACERCredentials{}, fmt.Errorf("buying needs a PACER login: %s and %s, or --pacer-username-file and --pacer-password-file", EnvPACERUsername, EnvPACERPassword)
 	}
 	return courtlistener.PACERCredentials{Username: user, Password: pass}, nil
 }
 
 // RegisterFlags registers the settings on fs (pkg/config binds each to its
-// DOCKETWATCH_* variable and the config file). The PACER login is a secret: its files
-// are flags, the values themselves only the environment (EnvPACERUsername,
-// EnvPACERPassword).
+// DOCKETWATCH_* variable and the config file). The PACER login is a secret: the
+// environment or the config file, or files named by flags.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Rules.Enabled, "buy", false, "buy PACER documents RECAP does not hold, within the rules and caps")
 	config.Func(fs, "buy-dockets", "watched dockets whose documents may be bought, court/number, comma-separated", func(v string) error {
@@ -130,8 +138,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 			return err
 		})
 	}
-	fs.StringVar(&c.PACERUsernameFile, "pacer-username-file", "", "file holding the PACER username (or env "+EnvPACERUsername+")")
-	fs.StringVar(&c.PACERPasswordFile, "pacer-password-file", "", "file holding the PACER password (or env "+EnvPACERPassword+")")
+	config.SecretVar(fs, &c.PACERUsername, "pacer-username", "PACER username, for buying")
+	config.SecretVar(fs, &c.PACERPassword, "pacer-password", "PACER password, for buying")
+	fs.StringVar(&c.PACERUsernameFile, "pacer-username-file", "", "file holding the PACER username (wins over pacer-username)")
+	fs.StringVar(&c.PACERPasswordFile, "pacer-password-file", "", "file holding the PACER password (wins over pacer-password)")
 }
 
 // ParseDollars reads "5", "5.00" or "$0.30" into cents.

@@ -43,8 +43,6 @@ func newEnv(tb testing.TB) testEnv {
 	srv.SetRECAP(clfake.RECAPConfig{PACERUsername: testUser, PACERPassword: testPass})
 	e := bustest.Server(tb)
 	_, js := bustest.JetStream(tb, e)
-	tb.Setenv(EnvPACERUsername, testUser)
-	tb.Setenv(EnvPACERPassword, testPass)
 	return testEnv{srv: srv, nats: e, js: js, blobs: blobtest.PDFs(tb, js)}
 }
 
@@ -184,11 +182,12 @@ func withBlob(tb testing.TB, js jetstream.JetStream, id filing.DocID, d time.Dur
 	return got
 }
 
-// buyRules watch the docket of doc, exhibits only.
+// buyRules watch the docket of doc, exhibits only, buying with the fake's PACER login.
 func buyRules(doc filing.Document) Config {
 	return Config{
-		Rules: Rules{Enabled: true, Dockets: []string{doc.Docket.Court + "/" + doc.Docket.Number}, ExhibitsOnly: true},
-		Caps:  Caps{Day: 500, Month: 2000},
+		Rules:         Rules{Enabled: true, Dockets: []string{doc.Docket.Court + "/" + doc.Docket.Number}, ExhibitsOnly: true},
+		Caps:          Caps{Day: 500, Month: 2000},
+		PACERUsername: testUser, PACERPassword: testPass,
 	}
 }
 

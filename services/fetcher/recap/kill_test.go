@@ -70,6 +70,7 @@ func TestKillBetweenReservationAndConfirmation(t *testing.T) {
 	child := runtest.StartChild(t, "buyer", append(append(runtest.ChildNATS(e.nats), e.srv.ChildEnv()...),
 		"DOCKETWATCH_BUY=true", "DOCKETWATCH_BUY_DOCKETS="+doc.Docket.Court+"/"+doc.Docket.Number, "DOCKETWATCH_BUY_EXHIBITS_ONLY=true",
 		"DOCKETWATCH_BUY_CAP_DAY=5.00", "DOCKETWATCH_BUY_CAP_MONTH=20",
+		"DOCKETWATCH_PACER_USERNAME="+testUser, "DOCKETWATCH_PACER_PASSWORD="+testPass,
 	)...)
 	announce(t, e.js, doc)
 

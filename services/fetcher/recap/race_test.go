@@ -86,7 +86,8 @@ func TestCapHoldsWithTwoServicesRacing(t *testing.T) {
 		c, _ := Estimate(d.PageCount, false)
 		estimate += c
 	}
-	cfg := Config{Rules: Rules{Enabled: true, Terms: []string{"exhibit"}, ExhibitsOnly: true}, Caps: Caps{Day: estimate / 2, Month: estimate}}
+	cfg := Config{Rules: Rules{Enabled: true, Terms: []string{"exhibit"}, ExhibitsOnly: true}, Caps: Caps{Day: estimate / 2, Month: estimate},
+		PACERUsername: testUser, PACERPassword: testPass}
 	var svcs []*Service
 	for i := range 2 {
 		ee := e

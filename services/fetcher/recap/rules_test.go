@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docketwatch/docketwatch/pkg/config"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 )
 
@@ -85,16 +86,14 @@ func TestParseDollars(t *testing.T) {
 	}
 }
 
-// Buying needs caps, a rule that limits it and a PACER login, which comes from the
-// environment or files, never from a flag.
+// Buying needs caps, a rule that limits it and a PACER login, which is a secret (the
+// environment, the config file or files), never a flag.
 func TestConfigValidate(t *testing.T) {
-	t.Setenv(EnvPACERUsername, "")
-	t.Setenv(EnvPACERPassword, "")
 	on := Rules{Enabled: true, Dockets: []string{"nysd/1:26-cv-00042"}}
 	for _, tc := range []struct {
 		name    string
 		cfg     Config
-		env     bool
+		login   bool
 		wantErr string
 	}{
 		{"free lookups need nothing", Config{}, false, ""},
@@ -102,11 +101,12 @@ func TestConfigValidate(t *testing.T) {
 		{"buying without a rule", Config{Rules: Rules{Enabled: true}, Caps: Caps{Day: 1, Month: 1}}, true, "watched dockets or terms"},
 		{"buying without a login", Config{Rules: on, Caps: Caps{Day: 1, Month: 1}}, false, "PACER login"},
 		{"buying", Config{Rules: on, Caps: Caps{Day: 1, Month: 1}}, true, ""},
+		{"a login file missing", Config{Rules: on, Caps: Caps{Day: 1, Month: 1}, PACERUsernameFile: "/nonexistent/user"}, true, "--pacer-username-file"},
+		{"a login file missing, not buying", Config{PACERPasswordFile: "/nonexistent/password"}, false, "--pacer-password-file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.env {
-				t.Setenv(EnvPACERUsername, "u")
-				t.Setenv(EnvPACERPassword, "p")
+			if tc.login {
+				tc.cfg.PACERUsername, tc.cfg.PACERPassword = "u", "p"
 			}
 			err := tc.cfg.Validate()
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
@@ -117,8 +117,8 @@ func TestConfigValidate(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	new(Config).RegisterFlags(fs)
 	fs.VisitAll(func(f *flag.Flag) {
-		if strings.Contains(f.Name, "password") && !strings.HasSuffix(f.Name, "-file") {
-			t.Errorf("flag --%s takes a password", f.Name)
+		if strings.Contains(f.Name, "password") && !strings.HasSuffix(f.Name, "-file") && !config.IsSecret(f) {
+			t.Errorf("flag --%s takes a password on the command line", f.Name)
 		}
 	})
 }

@@ -138,8 +138,9 @@ func TestPACERLoginFailureIsParked(t *testing.T) {
 	e := newEnv(t)
 	d, dk := e.pick(t, 0, func(d clfake.Document) bool { return isExhibit(d) && !d.IsAvailable })
 	doc := rssDoc(d, dk)
-	t.Setenv(EnvPACERPassword, "wrong")
-	s := e.service(t, buyRules(doc), nil)
+	cfg := buyRules(doc)
+	cfg.PACERPassword = "wrong"
+	s := e.service(t, cfg, nil)
 	run(t, s)
 	announce(t, e.js, doc)
 	dead := parkedOne(t, e.js, "the refused purchase to be parked")
