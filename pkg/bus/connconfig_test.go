@@ -53,6 +53,7 @@ func TestConnConfigValidateReadsFiles(t *testing.T) {
 		{"no URL", bus.ConnConfig{}, "--nats"},
 		{"a host alone", bus.ConnConfig{URLs: "127.0.0.1:4222, nats://[::1]:4222"}, ""},
 		{"not a NATS URL", bus.ConnConfig{URLs: url + ",http://user:S3CRET@127.0.0.1:4222"}, "--nats"},
+		{"an empty entry, passed over as nats.go does", bus.ConnConfig{URLs: url + ", ,"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

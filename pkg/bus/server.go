@@ -135,7 +135,10 @@ func (c ConnConfig) Validate() error {
 		return errors.New("--nats: no NATS URL")
 	}
 	for _, u := range strings.Split(c.URLs, ",") {
-		if err := checkServerURL(strings.TrimSpace(u)); err != nil {
+		if u = strings.TrimSpace(u); u == "" {
+			continue // nats.go passes over an empty entry ("a:4222,")
+		}
+		if err := checkServerURL(u); err != nil {
 			return fmt.Errorf("--nats %s: %w", redactURL(u), err)
 		}
 	}
@@ -161,8 +164,9 @@ func (c ConnConfig) Validate() error {
 	return nil
 }
 
-// checkServerURL accepts what nats.Connect dials: nats://, tls://, ws:// or wss:// and a
-// host, or a bare host[:port] (nats.go reads it as nats://).
+// checkServerURL refuses what cannot name a NATS server: a URL without a host, or with a
+// scheme other than nats, tls, ws or wss (nats.go would dial an http:// URL as plain TCP,
+// a mistake better named at start). A bare host[:port] is nats:// to nats.go.
 func checkServerURL(u string) error {
 	if !strings.Contains(u, "://") {
 		u = "nats://" + u

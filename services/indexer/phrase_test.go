@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
 	"github.com/docketwatch/docketwatch/services/indexer/schema"
@@ -111,6 +114,33 @@ func TestPhraseQueryInSearchesMatchesBleve(t *testing.T) {
 				t.Errorf("%v: no hits, the comparison says little", want)
 			}
 		})
+	}
+}
+
+// TestPhraseSearcherIsOurs: a phrase is searched by schema's own searcher on a snapshot
+// and on the reader of searches across shards (statsReader): the tests above compare it
+// with bleve's, which they would also do, and pass, if the query fell back to bleve's.
+func TestPhraseSearcherIsOurs(t *testing.T) {
+	idx := phraseIndex(t, corpusTexts(t, 50))
+	adv, err := idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	snap := r.(*scorch.IndexSnapshot)
+	for _, reader := range []index.IndexReader{snap, &statsReader{IndexSnapshot: snap, collection: &search.TermStats{Docs: 1000}}} {
+		s, err := schemaPhrase(schema.FieldText, "of the").Searcher(context.Background(), reader, idx.Mapping(), bsearch.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", s); got != "*schema.phraseSearcher" {
+			t.Errorf("on a %T the phrase is searched by a %s; want schema's phraseSearcher", reader, got)
+		}
+		s.Close()
 	}
 }
 

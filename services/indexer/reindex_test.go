@@ -471,7 +471,7 @@ func TestReindexResumesAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mid.State.Finished() || mid.Detail["phase"] != phaseReplay || mid.Position == 0 {
+	if mid.State.Finished() || mid.Detail["phase"] != phaseReplay || mid.Position == 0 || mid.Position >= uint64(len(texts)) {
 		t.Fatalf("the job is %s in phase %q at position %d after the crash; want it under way in the replay", mid.State, mid.Detail["phase"], mid.Position)
 	}
 	partial := filepath.Join(v.root, mid.Detail["version"])

@@ -298,7 +298,8 @@ func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, e alert.Even
 	return err
 }
 
-// deferDelay is DeferDelay plus up to half of it at random.
+// deferDelay is DeferDelay plus up to half of it at random: jittered upward only, not by
+// bus.Jitter (either way), since maxDeferrals counts on DeferDelay at least each time.
 func (c Config) deferDelay() time.Duration {
 	return c.DeferDelay + rand.N(c.DeferDelay/2+1)
 }

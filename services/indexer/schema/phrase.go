@@ -36,8 +36,8 @@ import (
 type PhraseQuery struct{ *query.MatchPhraseQuery }
 
 // Searcher analyses the phrase as MatchPhraseQuery does; a phrase it cannot check
-// itself (fuzzy, two words at one position, a gap left by a stop word, an index that
-// is not scorch's) goes to bleve's.
+// itself (fuzzy, two words at one position, a gap left by a stop word, a reader not
+// over scorch segments) goes to bleve's.
 func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
 	field := q.FieldVal
 	if field == "" {
@@ -60,11 +60,20 @@ func (q *PhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		}
 		terms[i] = string(t.Term)
 	}
-	snap, scorchIndex := r.(*scorch.IndexSnapshot)
+	segs, scorchIndex := r.(segmented)
 	if len(tokens) == 0 || terms == nil || q.Fuzziness != 0 || !plainTermScores(ctx, field) || !scorchIndex {
 		return q.MatchPhraseQuery.Searcher(ctx, r, m, options)
 	}
-	return newPhraseSearcher(ctx, snap, terms, field, q.BoostVal.Value(), options)
+	return newPhraseSearcher(ctx, r, segs.Segments(), terms, field, q.BoostVal.Value(), options)
+}
+
+// segmented is an index reader over scorch segments: a snapshot, or a reader that wraps
+// one to answer other document counts and term statistics (the indexer's statsReader,
+// for searches across shards), which the phrase searcher takes from the reader and the
+// locations from the segments.
+type segmented interface {
+	index.IndexReader
+	Segments() []*scorch.SegmentSnapshot
 }
 
 // plainTermScores reports whether bleve's term searchers on field score by tf-idf
@@ -139,7 +148,7 @@ func (b byCount) Len() int           { return len(b) }
 func (b byCount) Less(i, j int) bool { return b[i].term.count < b[j].term.count }
 func (b byCount) Swap(i, j int)      { b[i], b[j] = b[j], b[i] }
 
-func newPhraseSearcher(ctx context.Context, r *scorch.IndexSnapshot, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
+func newPhraseSearcher(ctx context.Context, r index.IndexReader, segs []*scorch.SegmentSnapshot, terms []string, field string, boost float64, options search.SearcherOptions) (_ *phraseSearcher, err error) {
 	s := &phraseSearcher{scorer: scorer.NewConjunctionQueryScorer(options)}
 	defer func() {
 		if err != nil {
@@ -154,7 +163,7 @@ func newPhraseSearcher(ctx context.Context, r *scorch.IndexSnapshot, terms []str
 			if pt.docs, err = r.TermFieldReader(ctx, []byte(t), field, false, false, false); err != nil {
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}
-			if pt.positions, err = newWordPositions(r, field, t); err != nil {
+			if pt.positions, err = newWordPositions(segs, field, t); err != nil {
 				_ = pt.docs.Close()
 				return nil, fmt.Errorf("phrase searcher: term %q: %w", t, err)
 			}

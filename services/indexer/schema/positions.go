@@ -13,19 +13,21 @@ import (
 )
 
 // wordPositions reads one word's postings in one field with their frequencies, norms and
-// locations, segment by segment of an index snapshot, moved only to the documents a
-// phrase searcher checks. It reads what bleve's term field reader reads, without copying
-// every location of every document into a TermFieldVector first: at 100,000 documents
-// that copy was a quarter of a phrase's check (schema.PhraseQuery).
+// locations, segment by segment of an index snapshot, moved only forward, to the
+// documents a phrase searcher checks. It reads the postings bleve's term field reader
+// reads, without copying every location of every document into a TermFieldVector first:
+// at 100,000 documents that copy was a quarter of a phrase's check (schema.PhraseQuery).
 type wordPositions struct {
 	iters []segment.PostingsIterator // one per segment
 	// starts holds the first document number of each segment, as the snapshot numbers
 	// documents: each segment's count (deleted documents too) after the last.
 	starts []uint64
-	// The current document's: set by at.
-	freq uint64
-	norm float64
-	locs []wordAt
+	// The current document (moved is false before the first) and its figures: set by at.
+	num   uint64
+	moved bool
+	freq  uint64
+	norm  float64
+	locs  []wordAt
 }
 
 // wordAt is one location of the word, with its place read out once: a phrase compares
@@ -36,10 +38,9 @@ type wordAt struct {
 	loc   segment.Location
 }
 
-// newWordPositions opens term's postings in field in every segment of snap, its deleted
-// documents left out.
-func newWordPositions(snap *scorch.IndexSnapshot, field, term string) (*wordPositions, error) {
-	segs := snap.Segments()
+// newWordPositions opens term's postings in field in every segment of a snapshot (segs),
+// its deleted documents left out.
+func newWordPositions(segs []*scorch.SegmentSnapshot, field, term string) (*wordPositions, error) {
 	w := &wordPositions{iters: make([]segment.PostingsIterator, len(segs)), starts: make([]uint64, len(segs))}
 	var next uint64
 	for i, s := range segs {
@@ -61,6 +62,10 @@ func newWordPositions(snap *scorch.IndexSnapshot, field, term string) (*wordPosi
 // at moves to document num, which must hold the word and come after the document it was
 // last moved to.
 func (w *wordPositions) at(num uint64) error {
+	if w.moved && num <= w.num {
+		return fmt.Errorf("document %d is not after %d: the locations are read forward only", num, w.num)
+	}
+	w.num, w.moved = num, true
 	seg := sort.Search(len(w.starts), func(i int) bool { return w.starts[i] > num }) - 1
 	if seg < 0 {
 		return fmt.Errorf("document %d is in no segment", num)
