@@ -109,14 +109,8 @@ type Deliverer struct {
 	status *status.Recorder
 }
 
-// Deps are what the channel works with.
-type Deps struct {
-	JS jetstream.JetStream
-	// Rules are the saved rules: their addresses, and where each sending's outcome is
-	// recorded.
-	Rules *alert.Store
-	Log   *slog.Logger
-}
+// Deps are what the channel works with (status.Deps, one for every channel).
+type Deps = status.Deps
 
 // New returns the channel, or why cfg cannot work; Run starts it.
 func New(cfg Config, deps Deps) (*Deliverer, error) {

@@ -2,10 +2,13 @@ package status
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/docketwatch/docketwatch/pkg/alert"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/config"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Policy is how a channel delivers: how long one attempt may take, how often and how far
@@ -26,6 +29,15 @@ type Policy struct {
 	OnDelivery func(outcome string)
 	// Now is the clock of the recorded delivery status (default time.Now).
 	Now func() time.Time
+}
+
+// Deps are what a channel (webhook, email) works with: the bus it reads ALERTS from, the
+// saved rules (their endpoints or addresses, and where each delivery's outcome is
+// recorded), and its log.
+type Deps struct {
+	JS    jetstream.JetStream
+	Rules *alert.Store
+	Log   *slog.Logger
 }
 
 // Validate reports a bound that cannot work: a negative timeout or number of attempts
