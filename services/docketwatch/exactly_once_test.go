@@ -135,9 +135,6 @@ func ecfStamp(att, page, of int) string {
 // other stages go on. A matching exhibit gets exactly one signed webhook, which nothing
 // done to the exhibit afterwards repeats.
 func TestEndToEndExactlyOneWebhook(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts pipelines")
-	}
 	data := t.TempDir()
 	n, err := node.Start(context.Background(), node.Config{DataDir: data, Log: slog.New(slog.DiscardHandler),
 		Roles: []string{node.RoleIndexer, node.RoleExtractor, node.RoleFetcher, node.RoleAPI},
