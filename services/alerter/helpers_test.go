@@ -2,29 +2,28 @@ package alerter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketwatch/docketwatch/pkg/alert"
-	"github.com/docketwatch/docketwatch/pkg/blob"
 	"github.com/docketwatch/docketwatch/pkg/bus"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/run/runtest"
 	"github.com/docketwatch/docketwatch/services/alerter/status"
 	"github.com/docketwatch/docketwatch/services/alerter/webhook"
-	"github.com/docketwatch/docketwatch/services/extractor"
-	"github.com/docketwatch/docketwatch/services/extractor/worker"
 	"github.com/docketwatch/docketwatch/services/indexer"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestMain(m *testing.M) {
-	// PDFs are parsed in a child process of this test binary, as in docketwatch itself.
-	worker.ServeIfChild(extractor.ExtractPDF)
 	// The crash test runs the alerter in a child process of this test binary.
 	runtest.ServeChild(map[string]runtest.Role{"alerter": serveAlerter})
 	os.Exit(m.Run())
@@ -43,18 +42,10 @@ func open(ctx context.Context, cfg Config, js jetstream.JetStream) (*Service, er
 	return New(cfg, deps)
 }
 
-// indexStage and extractStage are the stages before this one, for configurations the
-// tests know are valid: they panic otherwise.
+// indexStage is the stage before this one, for a configuration the tests know is
+// valid: it panics otherwise.
 func indexStage(cfg indexer.Config, js jetstream.JetStream, idx *indexer.Index) *indexer.Service {
 	s, err := indexer.New(cfg, indexer.Deps{JS: js, Index: idx, Log: quietLog()})
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
-func extractStage(cfg extractor.Config, js jetstream.JetStream, blobs blob.Store) *extractor.Service {
-	s, err := extractor.New(cfg, extractor.Deps{JS: js, Blobs: blobs, Log: quietLog()})
 	if err != nil {
 		panic(err)
 	}
@@ -130,4 +121,36 @@ func publishIndexed(ctx context.Context, t testing.TB, js jetstream.JetStream, d
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// receiver is a webhook endpoint that records what it gets.
+type receiver struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []delivery
+}
+
+type delivery struct {
+	header http.Header
+	event  alert.Event
+}
+
+func newReceiver(t testing.TB) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		var e alert.Event
+		_ = json.Unmarshal(body, &e)
+		r.mu.Lock()
+		r.got = append(r.got, delivery{header: req.Header.Clone(), event: e})
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
 }
