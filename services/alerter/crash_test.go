@@ -57,10 +57,10 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	_, js := bustest.JetStream(t, e)
 	shortDuplicateWindow(t, js)
 	store := alerttest.Rules(t, js)
-	recv := newReceiver(t)
+	recv := alerttest.NewReceiver(t)
 	var ruleIDs []string
 	for _, q := range []string{`"Inbox API"`, `"Graph API"`} {
-		r := alerttest.Create(t, store, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
+		r := alerttest.Create(t, store, alert.Rule{Name: q, Query: q, Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}})
 		ruleIDs = append(ruleIDs, r.ID)
 	}
 
@@ -97,8 +97,8 @@ func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	}
 
 	got := map[string]int{}
-	for _, d := range recv.deliveries() {
-		got[d.event.ID()]++
+	for _, d := range recv.Deliveries() {
+		got[d.Event.ID()]++
 	}
 	for id := range want {
 		if got[id] != 1 {

@@ -2,14 +2,10 @@ package alerter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -121,36 +117,4 @@ func publishIndexed(ctx context.Context, t testing.TB, js jetstream.JetStream, d
 	}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// receiver is a webhook endpoint that records what it gets.
-type receiver struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []delivery
-}
-
-type delivery struct {
-	header http.Header
-	event  alert.Event
-}
-
-func newReceiver(t testing.TB) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		var e alert.Event
-		_ = json.Unmarshal(body, &e)
-		r.mu.Lock()
-		r.got = append(r.got, delivery{header: req.Header.Clone(), event: e})
-		r.mu.Unlock()
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.got...)
 }

@@ -21,8 +21,8 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	rec := tracingtest.Record(t)
 	js, store := alerttest.Start(t)
 	ctx := context.Background()
-	recv := newReceiver(t)
-	alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: `"Inbox API"`, Webhook: &alert.Webhook{URL: recv.srv.URL, Secret: "s"}})
+	recv := alerttest.NewReceiver(t)
+	alerttest.Create(t, store, alert.Rule{Name: "inbox", Query: `"Inbox API"`, Webhook: &alert.Webhook{URL: recv.URL, Secret: "s"}})
 	startStage(t, Config{}, js)
 	startDeliverer(t, js, store)
 
@@ -36,8 +36,8 @@ func TestWebhookJoinsTheTrace(t *testing.T) {
 	publishIndexed(ictx, t, js, d)
 	indexSpan.End()
 
-	poll.Until(t, 30*time.Second, "a webhook delivered", func() bool { return len(recv.deliveries()) > 0 })
-	got := recv.deliveries()[0].header.Get("Traceparent")
+	poll.Until(t, 30*time.Second, "a webhook delivered", func() bool { return len(recv.Deliveries()) > 0 })
+	got := recv.Deliveries()[0].Header.Get("Traceparent")
 	want := "00-" + indexSpan.SpanContext().TraceID().String() + "-"
 	if !strings.HasPrefix(got, want) {
 		t.Fatalf("webhook traceparent = %q; want the INDEXED message's trace %s", got, indexSpan.SpanContext().TraceID())

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,40 +31,6 @@ import (
 // bustest.WaitDrained wants them).
 var pipelineConsumers = []bustest.Durable{{Stream: bus.Filings, Name: "extractor"}, {Stream: bus.Texts, Name: "indexer"},
 	{Stream: bus.Indexed, Name: "alerter"}, {Stream: bus.Alerts, Name: "alerter-webhook"}}
-
-// receiver is a webhook endpoint that records what it gets.
-type receiver struct {
-	url string
-	mu  sync.Mutex
-	got []delivery
-}
-
-type delivery struct {
-	header http.Header
-	body   []byte
-	event  alert.Event
-}
-
-func newReceiver(t *testing.T) *receiver {
-	r := &receiver{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		var e alert.Event
-		_ = json.Unmarshal(body, &e)
-		r.mu.Lock()
-		r.got = append(r.got, delivery{header: req.Header.Clone(), body: body, event: e})
-		r.mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
-	r.url = srv.URL
-	return r
-}
-
-func (r *receiver) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.got...)
-}
 
 // startAlerterNode starts a node running the alerter role alone (the matcher and its
 // deliverers), joined to the NATS of the node that owns data. Its errors go to errs.
@@ -143,16 +106,16 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Close)
-	recv := newReceiver(t)
+	recv := alerttest.NewReceiver(t)
 	ctx := context.Background()
 	const secret = "correct horse battery staple"
 	// Saved before the alerter starts, which applies every saved rule before it matches
 	// (services/alerter/alerter.go, Run): no wait for the rules to load.
 	store := alerttest.Rules(t, n.JS)
 	tracked := alerttest.Create(t, store, alert.Rule{Name: "Inbox API in exhibits", Query: `"Inbox API"`,
-		Filters: alert.Filters{ExhibitsOnly: true}, Webhook: &alert.Webhook{URL: recv.url, Secret: secret}})
+		Filters: alert.Filters{ExhibitsOnly: true}, Webhook: &alert.Webhook{URL: recv.URL, Secret: secret}})
 	quiet := alerttest.Create(t, store, alert.Rule{Name: "nobody says this", Query: `"quantum marmalade"`,
-		Webhook: &alert.Webhook{URL: recv.url, Secret: secret}})
+		Webhook: &alert.Webhook{URL: recv.URL, Secret: secret}})
 	alerterErrs := &runtest.Buffer{}
 	al := startAlerterNode(t, data, alerterErrs)
 	shortDuplicateWindow(t, n.JS)
@@ -165,20 +128,20 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	id := ingestPDF(t, n, "exhibit.pdf", exhibit...)
 	bustest.WaitDrained(t, n.JS, time.Minute, pipelineConsumers...)
 
-	got := recv.deliveries()
+	got := recv.Deliveries()
 	if len(got) != 1 {
 		t.Fatalf("got %d webhooks after the exhibit; want 1", len(got))
 	}
 	d := got[0]
-	if err := webhook.Verify(secret, d.body, d.header.Get(webhook.HeaderSignature), time.Now()); err != nil {
-		t.Errorf("signature %q does not verify: %v", d.header.Get(webhook.HeaderSignature), err)
+	if err := webhook.Verify(secret, d.Body, d.Header.Get(webhook.HeaderSignature), time.Now()); err != nil {
+		t.Errorf("signature %q does not verify: %v", d.Header.Get(webhook.HeaderSignature), err)
 	}
-	a := d.event.Alert
+	a := d.Event.Alert
 	if a == nil || a.RuleID != tracked.ID || a.DocID != id {
-		t.Fatalf("got event %+v; want rule %s on %s", d.event, tracked.ID, id)
+		t.Fatalf("got event %+v; want rule %s on %s", d.Event, tracked.ID, id)
 	}
-	if d.header.Get(webhook.HeaderIdempotency) != a.ID {
-		t.Errorf("got Idempotency-Key %q; want %q", d.header.Get(webhook.HeaderIdempotency), a.ID)
+	if d.Header.Get(webhook.HeaderIdempotency) != a.ID {
+		t.Errorf("got Idempotency-Key %q; want %q", d.Header.Get(webhook.HeaderIdempotency), a.ID)
 	}
 	if a.Page != 2 || !strings.Contains(a.Snippet, "the <mark>Inbox</mark> <mark>API</mark> to approved") {
 		t.Errorf("got page %d snippet %q; want page 2 with the marked phrase", a.Page, a.Snippet)
@@ -219,19 +182,19 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 	}
 	startAlerterNode(t, data, alerterErrs)
 	bustest.WaitDrained(t, n.JS, time.Minute, pipelineConsumers...)
-	if n := len(recv.deliveries()); n != 1 {
+	if n := len(recv.Deliveries()); n != 1 {
 		t.Fatalf("got %d webhooks after re-ingest, re-index and redelivery; want still 1", n)
 	}
 
 	// A main document (not an exhibit) that mentions it: no alert for the exhibits rule.
 	ingestPDF(t, n, "motion.pdf", ecfStamp(0, 1, 1)+"\nMOTION TO COMPEL\nPlaintiffs seek the logs of the Inbox API.")
 	bustest.WaitDrained(t, n.JS, time.Minute, pipelineConsumers...)
-	if n := len(recv.deliveries()); n != 1 {
+	if n := len(recv.Deliveries()); n != 1 {
 		t.Fatalf("got %d webhooks after a main document; want still 1", n)
 	}
-	for _, d := range recv.deliveries() {
-		if d.event.RuleID() == quiet.ID {
-			t.Errorf("the rule on a term nobody mentions alerted: %+v", d.event)
+	for _, d := range recv.Deliveries() {
+		if d.Event.RuleID() == quiet.ID {
+			t.Errorf("the rule on a term nobody mentions alerted: %+v", d.Event)
 		}
 	}
 	// A stage that stops while its node runs says so at error level (node.runStage).
