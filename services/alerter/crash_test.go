@@ -55,7 +55,7 @@ func startAlerter(t *testing.T, e *bus.Embedded, crashAt string) *runtest.Child 
 func TestCrashBetweenMatchAndDelivery(t *testing.T) {
 	e := bustest.Server(t)
 	_, js := bustest.JetStream(t, e)
-	shortDuplicateWindow(t, js)
+	alerttest.ShortDuplicateWindow(t, js)
 	store := alerttest.Rules(t, js)
 	recv := alerttest.NewReceiver(t)
 	var ruleIDs []string

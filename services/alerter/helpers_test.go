@@ -72,23 +72,6 @@ func startDeliverer(t testing.TB, js jetstream.JetStream, store *alert.Store) {
 	runtest.Go(t, wh.Run)
 }
 
-// shortDuplicateWindow shortens ALERTS' duplicate window, so that a test sees
-// exactly-once come from the ledger and the per-alert subject, not from Nats-Msg-Id
-// de-duplication (whose window a redelivery hours later would be outside of).
-func shortDuplicateWindow(t testing.TB, js jetstream.JetStream) {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.Alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := s.CachedInfo().Config
-	cfg.Duplicates = 200 * time.Millisecond
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // newVersion makes d a new extraction, made now.
 func newVersion(d *filing.Text) {
 	d.ExtractedAt = time.Now().UTC()

@@ -51,25 +51,6 @@ func startAlerterNode(t *testing.T, data string, errs io.Writer) *node.Node {
 	return n
 }
 
-// shortDuplicateWindow shortens ALERTS' duplicate window, so that the test sees
-// exactly-once come from the ledger and the per-alert subject, not from Nats-Msg-Id
-// de-duplication (whose window a redelivery hours later would be outside of). Every
-// node's start sets the window back (bus.Setup updates the streams), so call it after
-// the last start.
-func shortDuplicateWindow(t *testing.T, js jetstream.JetStream) {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.Alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := s.CachedInfo().Config
-	cfg.Duplicates = 200 * time.Millisecond
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // ingestPDF writes a PDF of pages into a file named name, ingests it as `docketwatch
 // ingest` does (waiting until it is indexed, or found indexed already) and returns its id.
 func ingestPDF(t *testing.T, n *node.Node, name string, pages ...string) filing.DocID {
@@ -118,7 +99,7 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 		Webhook: &alert.Webhook{URL: recv.URL, Secret: secret}})
 	alerterErrs := &runtest.Buffer{}
 	al := startAlerterNode(t, data, alerterErrs)
-	shortDuplicateWindow(t, n.JS)
+	alerttest.ShortDuplicateWindow(t, n.JS)
 
 	exhibit := []string{
 		ecfStamp(12, 1, 2) + "\nEXHIBIT 12",

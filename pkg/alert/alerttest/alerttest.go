@@ -100,3 +100,21 @@ func NoiseQueries(words []string, n int) []string {
 	}
 	return qs
 }
+
+// ShortDuplicateWindow shortens ALERTS' duplicate window to 200 ms, so that a test sees
+// exactly-once come from the ledger and the per-alert subject, not from Nats-Msg-Id
+// de-duplication (whose window a redelivery hours later would be outside of). A
+// stage's start sets the window back (bus.Setup updates the streams): call it after.
+func ShortDuplicateWindow(tb testing.TB, js jetstream.JetStream) {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, bus.Alerts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	cfg.Duplicates = 200 * time.Millisecond
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		tb.Fatal(err)
+	}
+}
