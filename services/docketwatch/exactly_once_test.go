@@ -162,6 +162,7 @@ func TestEndToEndExactlyOneWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	startAlerterNode(t, data, alerterErrs)
+	alerttest.ShortDuplicateWindow(t, n.JS) // the new node's start set it back
 	bustest.WaitDrained(t, n.JS, time.Minute, pipelineConsumers...)
 	if n := len(recv.Deliveries()); n != 1 {
 		t.Fatalf("got %d webhooks after re-ingest, re-index and redelivery; want still 1", n)
