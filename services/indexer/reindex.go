@@ -324,7 +324,7 @@ func (r *reindex) selects(d filing.Document) bool {
 func buildConfig() map[string]any {
 	c := liveConfig()
 	c["unsafe_batch"] = true // whatever the live index does: the build never needs it
-	c["scorchMergePlanOptions"] = map[string]any{"MaxSegmentsPerTier": 25, "SegmentsPerMergeTask": 25}
+	c["scorchMergePlanOptions"] = mergePlan(25)
 	return c
 }
 
