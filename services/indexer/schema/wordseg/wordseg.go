@@ -54,7 +54,7 @@ type Tokenizer struct{}
 // Byte classes of ASCII under the library's word-break property (ragel/uwb.rl);
 // every byte from 0x80 up is classHigh.
 const (
-	classOther      = iota // a segment of its own, never a word (punctuation, controls, '"')
+	classOther      = iota // a segment of its own: punctuation, controls, '"' (joins Hebrew letters only)
 	classSpace             // whitespace: a segment of its own, and a chunk border when safe
 	classLetter            // ALetter: A-Z a-z
 	classDigit             // Numeric: 0-9
@@ -134,10 +134,10 @@ func (Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 // letter, digit or underscore) and its type: the longest match of the library's Word
 // and WordNumeric patterns (segment_words.rl) over ASCII, where letters, digits and
 // underscores join one another in any order, and a mid character joins only a letter
-// to a letter (':', '.', '\”) or a digit to a digit (',', ';', '.', '\”). A word of
-// digits, underscores and such mid characters only, with one digit at least, is
-// Numeric (WordNumeric is listed first and wins a tie); any other, even "_", is
-// AlphaNumeric.
+// to a letter (colon, full stop, apostrophe) or a digit to a digit (comma, semicolon,
+// full stop, apostrophe). A word of digits, underscores and such mid characters only,
+// with one digit at least, is Numeric (WordNumeric is listed first and wins a tie);
+// any other, even "_", is AlphaNumeric.
 func scanWord(input []byte, i int) (end int, typ analysis.TokenType) {
 	letters, digits := false, false
 	j := i
