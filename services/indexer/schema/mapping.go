@@ -15,14 +15,17 @@ import (
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/docketwatch/docketwatch/pkg/filing"
 	"github.com/docketwatch/docketwatch/pkg/search"
+	"github.com/docketwatch/docketwatch/services/indexer/schema/wordseg"
 )
 
 // Field names of an indexed document. A text field has an "_exact" twin indexed from the
@@ -57,9 +60,44 @@ const (
 	FieldDocumentJSON     = "doc_json"
 	FieldEntitiesJSON     = "entities_json"
 	ExactSuffix           = "_exact"
+	AnalyzerText          = "docketwatch_en"
 	AnalyzerExact         = "docketwatch_exact"
 	FiledSortLayout       = "2006-01-02T15:04:05.000000000Z"
 )
+
+// The two text analysers tokenise with wordseg, which gives exactly the tokens of
+// bleve's "unicode" tokenizer, faster (see its package comment):
+//
+//   - AnalyzerText is bleve's "en" analyser (analysis/lang/en/analyzer_en.go) with that
+//     tokenizer: the same filters in the same order, possessive_en, to_lower, stop_en and
+//     stemmer_porter. It is registered in bleve's registry, not only in Mapping(): the
+//     query parser names it (textTerm), and a query runs against the mapping an index
+//     stored when it was built, which for an index built before it existed does not
+//     define it.
+//   - AnalyzerExact is that tokenizer and to_lower only, defined in Mapping().
+//
+// An index built before keeps its stored mapping ("en", and AnalyzerExact over "unicode",
+// which bleve still registers) and keeps working: its words and the queries' are the same.
+func init() {
+	err := registry.RegisterAnalyzer(AnalyzerText, func(_ map[string]any, cache *registry.Cache) (analysis.Analyzer, error) {
+		tokenizer, err := cache.TokenizerNamed(wordseg.Name)
+		if err != nil {
+			return nil, err
+		}
+		a := &analysis.DefaultAnalyzer{Tokenizer: tokenizer}
+		for _, name := range []string{en.PossessiveName, lowercase.Name, en.StopName, porter.Name} {
+			f, err := cache.TokenFilterNamed(name)
+			if err != nil {
+				return nil, err
+			}
+			a.TokenFilters = append(a.TokenFilters, f)
+		}
+		return a, nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("schema: registering the text analyser: %v", err)) // a programming error
+	}
+}
 
 // EntityField is the keyword field holding the canonical names of entities of type t.
 func EntityField(t filing.EntityType) string { return FieldEntityTypePrefix + string(t) }
@@ -80,7 +118,7 @@ func EntityField(t filing.EntityType) string { return FieldEntityTypePrefix + st
 func Mapping() mapping.IndexMapping {
 	text := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = AnalyzerText
 		f.Store = store
 		f.IncludeTermVectors = true
 		f.IncludeInAll = false
@@ -130,14 +168,14 @@ func Mapping() mapping.IndexMapping {
 	m := bleve.NewIndexMapping()
 	err := m.AddCustomAnalyzer(AnalyzerExact, map[string]any{
 		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
+		"tokenizer":     wordseg.Name,
 		"token_filters": []string{lowercase.Name},
 	})
 	if err != nil {
 		panic(fmt.Sprintf("indexer: registering the exact analyser: %v", err)) // a programming error
 	}
 	m.DefaultMapping = doc
-	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultAnalyzer = AnalyzerText
 	m.DefaultField = FieldText
 	m.StoreDynamic = false
 	m.IndexDynamic = false

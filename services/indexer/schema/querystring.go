@@ -11,7 +11,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search/query"
 	vregexp "github.com/blevesearch/vellum/regexp"
 	"github.com/docketwatch/docketwatch/pkg/filing"
@@ -772,11 +771,11 @@ func (p *parser) term(field *fieldSpec, v string, fuzzy, pos int) (query.Query, 
 // word (the stemmed field does not hold it) or splits into several tokens ("e-mail",
 // "3:20-cv-08570"), which must then stand next to each other.
 func (p *parser) textTerm(field, v string, boost float64) query.Query {
-	n := len(p.m.AnalyzerNamed("en").Analyze([]byte(v)))
+	n := len(p.m.AnalyzerNamed(AnalyzerText).Analyze([]byte(v)))
 	exactN := len(p.m.AnalyzerNamed(AnalyzerExact).Analyze([]byte(v)))
 	if n == 1 && exactN == 1 {
 		q := bleve.NewMatchQuery(v)
-		q.Analyzer = en.AnalyzerName
+		q.Analyzer = AnalyzerText
 		q.SetField(field)
 		q.SetBoost(boost)
 		return q
