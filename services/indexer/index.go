@@ -68,19 +68,14 @@ func liveConfig() map[string]any {
 }
 
 // mergePlan is scorch's tiered merge policy, perTier segments to a tier, without its
-// floor. bleve counts every segment under 2,000 documents as 2,000
-// (mergeplan.DefaultMergePlanOptions' FloorSegmentSize), so an index of n documents under
-// 20,000 gets a budget of ceil(n/2,000) segments: under 2,000, one. Each commit of the
-// live writer (one document whenever its queue is empty) then merged the whole index
-// again: a new index's first 20,000 documents were rewritten over and over, and merges
-// took a third of a node's CPU ingesting the corpus's born-digital filings, 3.5 times
-// the indexing itself (issue 21). With a floor of one document the tiers start at the
-// smallest segment, perTier of each size, and merging is logarithmic from the first
-// document. The price is more segments in a large index fed one document at a time:
-// up to about 50 at 100,000 documents rather than 14, a dictionary lookup each per query
-// term. (Lucene keeps a floor but never lets the budget fall under one tier; bleve's
-// CalcBudget hook could say so, but a function does not pass through the JSON of the
-// index config.)
+// floor. bleve counts a segment under 2,000 documents as 2,000 (FloorSegmentSize), so
+// an index under 2,000 documents had a budget of one segment: each one-document commit
+// of the live writer merged the whole index again, and merges took a third of a node's
+// CPU ingesting the corpus (issue 21). From a floor of one document the tiers start at
+// the smallest segment. The price: more segments in a large index fed one document at
+// a time, up to about 50 at 100,000 documents rather than 14. (bleve's CalcBudget hook
+// could keep a floor yet never budget under one tier, as Lucene does, but a function
+// does not pass through the index config's JSON.)
 func mergePlan(perTier int) map[string]any {
 	return map[string]any{"FloorSegmentSize": 1, "MaxSegmentsPerTier": perTier, "SegmentsPerMergeTask": perTier}
 }

@@ -22,7 +22,7 @@ func (s planSegment) FileSize() int64     { return s.docs * 4096 }
 func (s planSegment) LiveFileSize() int64 { return s.docs * 4096 }
 
 // planOptions is what scorch makes of an index config's merge plan: bleve's defaults
-// overlaid with its JSON (scorch merge.go). Unknown keys fail, since scorch would
+// overlaid with its JSON (scorch's parseMergePlannerOptions). Unknown keys fail, since scorch would
 // silently ignore a misspelt one.
 func planOptions(t *testing.T, config map[string]any) *mergeplan.MergePlanOptions {
 	t.Helper()

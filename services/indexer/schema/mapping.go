@@ -68,7 +68,7 @@ const (
 // The two text analysers tokenise with wordseg, which gives exactly the tokens of
 // bleve's "unicode" tokenizer, faster (see its package comment):
 //
-//   - AnalyzerText is bleve's "en" analyser (analysis/lang/en/analyzer_en.go) with that
+//   - AnalyzerText is bleve's "en" analyser (en.AnalyzerConstructor) with that
 //     tokenizer: the same filters in the same order, possessive_en, to_lower, stop_en and
 //     stemmer_porter. It is registered in bleve's registry, not only in Mapping(): the
 //     query parser names it (textTerm), and a query runs against the mapping an index
@@ -172,7 +172,7 @@ func Mapping() mapping.IndexMapping {
 		"token_filters": []string{lowercase.Name},
 	})
 	if err != nil {
-		panic(fmt.Sprintf("indexer: registering the exact analyser: %v", err)) // a programming error
+		panic(fmt.Sprintf("schema: registering the exact analyser: %v", err)) // a programming error
 	}
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = AnalyzerText

@@ -198,8 +198,8 @@ func TestRegistered(t *testing.T) {
 	}
 }
 
-// FuzzTokenizer compares the tokenizers on arbitrary bytes. Inputs it found that once
-// differed are kept under testdata/fuzz/FuzzTokenizer.
+// FuzzTokenizer compares the tokenizers on arbitrary bytes, seeded with the edge cases.
+// An input it finds that differs belongs under testdata/fuzz/FuzzTokenizer once fixed.
 func FuzzTokenizer(f *testing.F) {
 	for _, in := range edgeCases() {
 		f.Add([]byte(in))
