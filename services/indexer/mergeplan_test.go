@@ -22,8 +22,8 @@ func (s planSegment) FileSize() int64     { return s.docs * 4096 }
 func (s planSegment) LiveFileSize() int64 { return s.docs * 4096 }
 
 // planOptions is what scorch makes of an index config's merge plan: bleve's defaults
-// overlaid with its JSON (scorch's parseMergePlannerOptions). Unknown keys fail, since scorch would
-// silently ignore a misspelt one.
+// overlaid with its JSON (scorch's parseMergePlannerOptions). Unknown keys fail, since
+// scorch would silently ignore a misspelt one.
 func planOptions(t *testing.T, config map[string]any) *mergeplan.MergePlanOptions {
 	t.Helper()
 	raw, err := json.Marshal(config["scorchMergePlanOptions"])
@@ -53,9 +53,9 @@ func mergedDocs(p *mergeplan.MergePlan) (n int64) {
 }
 
 // TestMergePlanIsLogarithmicWhenSmall: a small index that receives one-document
-// segments merges them among themselves, ten at a time, and leaves its large segment
-// alone; bleve's default plan rewrites the whole index for each new segment
-// (mergePlan's comment).
+// segments merges them among themselves, a tier's worth at a time, and leaves its
+// large segment alone; bleve's default plan rewrites the whole index for each new
+// segment (mergePlan's comment).
 func TestMergePlanIsLogarithmicWhenSmall(t *testing.T) {
 	big := planSegment{id: 1, docs: 1500}
 	withNew := func(n int) []mergeplan.Segment {

@@ -1,7 +1,6 @@
 package wordseg
 
 import (
-	"bytes"
 	"maps"
 	"slices"
 	"testing"
@@ -21,7 +20,6 @@ func BenchmarkTokenize(b *testing.B) {
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		text = append(append(text, files[name]...), '\n')
 	}
-	text = bytes.Clone(text)
 	for _, tc := range []struct {
 		name string
 		tok  analysis.Tokenizer
