@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/netip"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +45,11 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	fake, ex := fakeWithMissingExhibit(t)
 	fake.SetPDF(ex.ID, testpdf.New("EXHIBIT "+ex.DocumentNumber+"\n\nThe "+phrase+" shows the transfers of March."))
 	dk, _ := fake.Docket(ex.DocketID)
+	// The node may buy as soon as it starts, before its address is known: the fake
+	// knows the login from the outset and posts its webhook events to a relay that
+	// waits for the node's address.
+	nodeURL, relay := webhookRelay(t)
+	fake.SetRECAP(clfake.RECAPConfig{PACERUsername: "clerk", PACERPassword: "s3cret-pacer", WebhookURL: relay + api.RECAPFetchWebhookPath})
 
 	n, err := node.Start(context.Background(), node.Config{
 		DataDir: t.TempDir(),
@@ -64,7 +71,7 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Close)
-	fake.SetRECAP(clfake.RECAPConfig{PACERUsername: "clerk", PACERPassword: "s3cret-pacer", WebhookURL: n.HTTPURL + api.RECAPFetchWebhookPath})
+	nodeURL(n.HTTPURL)
 
 	hits := make(chan struct{}, 8)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits <- struct{}{} }))
@@ -96,6 +103,30 @@ func TestRuleMatchedExhibitIsBoughtExtractedIndexedAndAlerted(t *testing.T) {
 	if m := gatherText(t, n.Metrics); !strings.Contains(m, "docketwatch_recap_purchases_total") || !strings.Contains(m, "docketwatch_recap_spend_month_dollars") {
 		t.Error("the metrics lack the purchases and the spend")
 	}
+}
+
+// webhookRelay serves on loopback and forwards each request, path and headers kept, to
+// the address given later through setTarget; until then requests wait.
+func webhookRelay(t *testing.T) (setTarget func(string), url string) {
+	t.Helper()
+	var target *neturl.URL
+	ready := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-ready:
+			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return func(u string) {
+		parsed, err := neturl.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		target = parsed
+		close(ready)
+	}, srv.URL
 }
 
 // fakeWithMissingExhibit is a CourtListener fake of one court whose first exhibit has
